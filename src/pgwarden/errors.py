@@ -1,0 +1,63 @@
+"""The one root exception of pgwarden.
+
+Every expected failure is a :class:`PgwardenError` carrying a category and the process exit code
+the design assigns to it. Anything else that escapes a command is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    PASS = 0
+    FAIL = 1
+    BAD_INPUT = 2
+    ENVIRONMENT = 3
+    INTERRUPTED = 130
+
+
+class PgwardenError(Exception):
+    """Root of every error pgwarden raises on purpose.
+
+    ``message`` is one line meant for an operator; ``details`` are further lines (already redacted).
+    """
+
+    exit_code: ExitCode = ExitCode.FAIL
+    category: str = "fail"
+
+    def __init__(self, message: str, *, details: list[str] | tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: tuple[str, ...] = tuple(details)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class GateFailed(PgwardenError):
+    """A gate failed: the evidence is written and says why (exit 1)."""
+
+    exit_code = ExitCode.FAIL
+    category = "fail"
+
+
+class BadInput(PgwardenError):
+    """Usage, manifest, expectations, SQL syntax or hash problems: nothing was touched (exit 2)."""
+
+    exit_code = ExitCode.BAD_INPUT
+    category = "bad-input"
+
+
+class EnvironmentProblem(PgwardenError):
+    """Cannot connect, binaries missing, disk full: nothing is lost (exit 3)."""
+
+    exit_code = ExitCode.ENVIRONMENT
+    category = "environment"
+
+
+class Interrupted(PgwardenError):
+    """SIGINT/SIGTERM arrived; throwaway instances were removed (exit 130)."""
+
+    exit_code = ExitCode.INTERRUPTED
+    category = "interrupted"

@@ -1,0 +1,163 @@
+"""The one way pgwarden runs a subprocess.
+
+Output is streamed line by line (to a log file and an optional callback), every call has a timeout,
+and a child that must stop is terminated, then killed. Passwords travel only in the environment
+(``PGPASSWORD``), never on the command line; argv is checked for that.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from pgwarden.errors import EnvironmentProblem
+from pgwarden.redact import redact_text
+
+
+@dataclass(frozen=True)
+class ProcResult:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+def _argv_has_password(argv: Sequence[str]) -> bool:
+    joined = " ".join(argv).lower()
+    return "password=" in joined or any(a.startswith("--password=") for a in argv)
+
+
+def _pump(stream: IO[bytes], sink: list[str], log: IO[str] | None, on_line: Callable[[str], None] | None,
+          secrets: tuple[str, ...]) -> None:
+    for raw in iter(stream.readline, b""):
+        line = redact_text(raw.decode("utf-8", "replace"), secrets)
+        sink.append(line)
+        if log is not None:
+            log.write(line)
+            log.flush()
+        if on_line is not None:
+            on_line(line.rstrip("\n"))
+    stream.close()
+
+
+def stop_process(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
+    """Terminate, then kill, the child and its process group."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        proc.terminate()
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            proc.kill()
+        proc.wait()
+
+
+def run(
+    argv: Sequence[str | Path],
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 3600.0,
+    check: bool = True,
+    log_path: Path | None = None,
+    on_line: Callable[[str], None] | None = None,
+    stdout_path: Path | None = None,
+    stdin_path: Path | None = None,
+    user: int | None = None,
+    group: int | None = None,
+    cwd: Path | None = None,
+    secrets: tuple[str, ...] = (),
+) -> ProcResult:
+    """Run ``argv`` to completion and return its result.
+
+    ``stdout_path`` sends stdout to a file instead of capturing it (for dumps). ``user``/``group``
+    drop privileges in the child, which is how servers run when pgwarden runs as root.
+    """
+    args = [str(a) for a in argv]
+    if _argv_has_password(args):
+        raise AssertionError("refusing to put a password on a command line")
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    started = time.monotonic()
+    log = open(log_path, "a", encoding="utf-8") if log_path else None  # noqa: SIM115
+    out_file = open(stdout_path, "wb") if stdout_path else None  # noqa: SIM115
+    in_file = open(stdin_path, "rb") if stdin_path else None  # noqa: SIM115
+    try:
+        if log is not None:
+            log.write(f"$ {' '.join(args)}\n")
+        try:
+            proc = subprocess.Popen(
+                args,
+                stdin=in_file if in_file else subprocess.DEVNULL,
+                stdout=out_file if out_file else subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=full_env,
+                cwd=cwd,
+                start_new_session=True,
+                user=user,
+                group=group,
+                extra_groups=[] if group is not None else None,
+            )
+        except FileNotFoundError as exc:
+            raise EnvironmentProblem(f"cannot run {args[0]}: not found") from exc
+        except PermissionError as exc:
+            raise EnvironmentProblem(f"cannot run {args[0]}: permission denied") from exc
+        out_lines: list[str] = []
+        err_lines: list[str] = []
+        threads = [threading.Thread(target=_pump, args=(proc.stderr, err_lines, log, on_line, secrets),
+                                    daemon=True)]
+        if out_file is None:
+            threads.append(threading.Thread(target=_pump, args=(proc.stdout, out_lines, log, on_line, secrets),
+                                            daemon=True))
+        for t in threads:
+            t.start()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            stop_process(proc)
+            raise EnvironmentProblem(f"{Path(args[0]).name} did not finish within {timeout:.0f}s; stopped it") \
+                from exc
+        except BaseException:
+            stop_process(proc)
+            raise
+        finally:
+            for t in threads:
+                t.join(timeout=5)
+    finally:
+        for f in (log, out_file, in_file):
+            if f is not None:
+                f.close()
+    result = ProcResult(tuple(args), proc.returncode, "".join(out_lines), "".join(err_lines),
+                        time.monotonic() - started)
+    if check and proc.returncode != 0:
+        tail = [line for line in result.stderr.strip().splitlines() if line.strip()][-5:]
+        raise EnvironmentProblem(
+            f"{Path(args[0]).name} failed with exit code {proc.returncode}", details=tail)
+    return result
+
+
+def spawn(argv: Sequence[str | Path], *, log_path: Path, user: int | None = None, group: int | None = None,
+          env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """Start a long-running child (a postmaster) in its own session, output to ``log_path``."""
+    args = [str(a) for a in argv]
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                env=full_env, start_new_session=True, user=user, group=group,
+                                extra_groups=[] if group is not None else None)

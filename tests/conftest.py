@@ -1,0 +1,87 @@
+"""Real PostgreSQL for every test: one throwaway server per major version per session.
+
+``pg_server`` is parametrized over the majors that this machine has (PostgreSQL 15 from Debian,
+18 from the embedded wheel); ``fresh_db`` gives each test its own new database on that server.
+Set ``PGWARDEN_TEST_MAJORS=18`` (comma-separated) to narrow the matrix.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from pgwarden import pgbin
+from pgwarden.instance import ThrowawayInstance
+
+ALL_MAJORS = (15, 18)
+
+
+def _majors() -> list[int]:
+    wanted = os.environ.get("PGWARDEN_TEST_MAJORS")
+    majors = [int(m) for m in wanted.split(",")] if wanted else list(ALL_MAJORS)
+    have = set(pgbin.available_majors(pgbin.ALL_TOOLS))
+    missing = [m for m in majors if m not in have]
+    if missing and os.environ.get("CI"):
+        raise RuntimeError(f"CI must test PostgreSQL {missing}, but no binaries were found for it")
+    return [m for m in majors if m in have]
+
+
+MAJORS = _majors()
+
+
+@dataclass
+class Server:
+    """A running test server: a throwaway instance standing in for production."""
+
+    major: int
+    bins: pgbin.PgBinaries
+    instance: ThrowawayInstance
+
+    def dsn(self, dbname: str = "postgres") -> str:
+        return self.instance.dsn(dbname)
+
+    def describe(self) -> str:
+        return f"server PostgreSQL {self.bins.version}, binaries {self.bins.bindir}"
+
+
+@pytest.fixture(scope="session", params=MAJORS, ids=[f"pg{m}" for m in MAJORS])
+def pg_server(request: pytest.FixtureRequest) -> Iterator[Server]:
+    bins = pgbin.find(pgbin.ALL_TOOLS, major=request.param)
+    with ThrowawayInstance(bins) as inst:
+        yield Server(request.param, bins, inst)
+
+
+_counter = itertools.count()
+
+
+@pytest.fixture
+def fresh_db(pg_server: Server) -> Iterator[str]:
+    """A new, empty database on ``pg_server``; returns its DSN. Dropped afterwards."""
+    name = f"t_{os.getpid()}_{next(_counter)}"
+    with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+    yield pg_server.dsn(name)
+    with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 600,
+            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real ``pgwarden`` CLI in a subprocess (exit codes and output as a user sees them)."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "pgwarden", *args], capture_output=True, text=True,
+                          env=full_env, timeout=timeout, cwd=cwd)
+
+
+@pytest.fixture
+def cli():  # type: ignore[no-untyped-def]
+    return run_cli
