@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
+from pgwarden.cli import backup, core, package, preflight, probe  # noqa: F401  (each registers commands)
 from pgwarden.cli.base import main
-from pgwarden.cli import core  # noqa: F401  (registers commands)
 
 __all__ = ["main"]

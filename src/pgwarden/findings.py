@@ -1,0 +1,27 @@
+"""A finding: one thing ``check`` (lint or preflight) says about a package, with its exact location."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str                 # rule id, e.g. "policy.forbid_calls" or "preflight.replace.defaults_removed"
+    bundle: str | None        # bundle id, or None for package-level findings
+    file: str                 # path relative to the package root
+    line: int
+    col: int
+    statement: str            # the statement's first line
+    message: str              # why, in one sentence (for preflight: PostgreSQL's exact error message)
+    severity: str = "error"   # "error" fails check; "warning" is reported only
+    sqlstate: str | None = None
+    hint: str | None = None   # PostgreSQL's HINT, when preflight predicts an error
+    fix: str | None = None    # a concrete fix
+    facts: Mapping[str, Any] = field(default_factory=dict)  # live-object facts (preflight)
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
