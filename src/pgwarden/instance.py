@@ -143,7 +143,7 @@ class ThrowawayInstance:
         if self.who.uid is not None:
             for p in (self.root, sock):
                 os.chown(p, self.who.uid, self.who.gid or -1)
-            for dirpath, dirs, files in os.walk(data):
+            for dirpath, _dirs, files in os.walk(data):
                 os.chown(dirpath, self.who.uid, self.who.gid or -1)
                 for n in files:
                     os.chown(os.path.join(dirpath, n), self.who.uid, self.who.gid or -1)

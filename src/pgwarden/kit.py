@@ -232,9 +232,14 @@ def verify_kit(root: Path) -> KitVerification:
             problems.append(KitProblem(rel, "listed in SHA256SUMS but missing (file deleted)"))
             continue
         actual = sha256_file(root / rel)
-        if actual == digest:
-            continue
         sealed = seal.get(rel) if seal is not None else None
+        if actual == digest:
+            if sealed is not None and sealed != actual:
+                problems.append(KitProblem(rel, "content differs from the hash sealed in events.jsonl "
+                                                "(file and its SHA256SUMS entry were both changed)"))
+            elif seal is not None and sealed is None and rel != EVENTS:
+                problems.append(KitProblem(rel, "not sealed in events.jsonl (file added)"))
+            continue
         if sealed == actual:
             problems.append(KitProblem(SUMS, f"entry for {rel} was altered (the file matches the sealed hash)"))
         else:

