@@ -31,8 +31,8 @@ class ProcResult:
 
 
 def _argv_has_password(argv: Sequence[str]) -> bool:
-    joined = " ".join(argv).lower()
-    return "password=" in joined or any(a.startswith("--password=") for a in argv)
+    """A key=value password, a URI with a password, or --password=... anywhere on the command line."""
+    return any(redact_text(a) != a or a.startswith("--password=") for a in argv)
 
 
 def _pump(stream: IO[bytes], sink: list[str], log: IO[str] | None, on_line: Callable[[str], None] | None,
@@ -98,7 +98,7 @@ def run(
     in_file = open(stdin_path, "rb") if stdin_path else None  # noqa: SIM115
     try:
         if log is not None:
-            log.write(f"$ {' '.join(args)}\n")
+            log.write(redact_text(f"$ {' '.join(args)}\n", secrets))
         try:
             proc = subprocess.Popen(
                 args,
