@@ -1,0 +1,105 @@
+"""``pgwarden probe`` / ``pgwarden diff`` as a user runs them: exit codes, output, files, the kit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pgwarden.kit import verify_kit
+from tests._probe_helpers import build_schema, execute
+
+
+def test_probe_twice_is_identical_and_a_function_body_change_is_named(fresh_db: str, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    build_schema(fresh_db)
+    a, b, c = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "c.json"
+    for out in (a, b):
+        r = cli("probe", "--dsn", fresh_db, "--out", str(out), "--no-kit")
+        assert r.returncode == 0, r.stderr
+        assert f"fingerprint: {out} (" in r.stdout
+    r = cli("diff", str(a), str(b))
+    assert (r.returncode, r.stdout.strip()) == (0, "identical"), r.stderr
+    execute(fresh_db, "CREATE OR REPLACE FUNCTION app.trg() RETURNS trigger LANGUAGE plpgsql "
+                      "AS $$ BEGIN NEW.name := upper(NEW.name); RETURN NEW; END $$")
+    assert cli("probe", "--dsn", fresh_db, "--out", str(c), "--no-kit").returncode == 0
+    r = cli("diff", str(a), str(c))
+    assert r.returncode == 1, r.stderr
+    assert r.stdout.splitlines() == [
+        "~ function app.trg(): definition line 4: 'AS $function$ BEGIN RETURN NEW; END $function$' -> "
+        "'AS $function$ BEGIN NEW.name := upper(NEW.name); RETURN N...'"]
+    r = cli("diff", str(a), str(c), "--json")
+    assert r.returncode == 1
+    data = json.loads(r.stdout)
+    assert data["identical"] is False and not data["added"] and not data["removed"]
+    assert [(x["kind"], x["name"]) for x in data["changed"]] == [("function", "app.trg()")]
+
+
+def test_probe_writes_a_verifiable_kit(fresh_db: str, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    build_schema(fresh_db)
+    kit, out = tmp_path / "kit", tmp_path / "fp.json"
+    r = cli("probe", "--dsn", fresh_db, "--kit", str(kit), "--out", str(out), "--rows", "exact", "--json",
+            "--query", "names=SELECT string_agg(name::text, ',' ORDER BY id) FROM app.t")
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout)
+    assert result["kit"] == str(kit) and result["fingerprint"] == str(out) and result["rows_total"] == 6
+    assert result["counts"]["function"] == 6 and result["rows_mode"] == "exact"
+    assert {p.name for p in kit.iterdir()} == {"run.json", "SUMMARY.md", "events.jsonl", "SHA256SUMS", "probes"}
+    assert (kit / "probes" / "probe.json").read_bytes() == out.read_bytes()
+    assert verify_kit(kit).ok
+    run = json.loads((kit / "run.json").read_text())
+    assert run["status"] == "PASS" and run["command"] == "probe"
+    assert [g["name"] for g in run["gates"]] == ["probe"] and run["gates"][0]["status"] == "PASS"
+    summary = (kit / "SUMMARY.md").read_text()
+    assert "| function | 6 |" in summary and "| server_major |" in summary and "| names | a,b |" in summary
+    assert json.loads(out.read_text())["queries"] == {"names": "a,b"}
+    # default: the fingerprint lives in the kit; the kit goes under ./pgwarden-runs/
+    r = cli("probe", "--dsn", fresh_db, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    [made] = list((tmp_path / "pgwarden-runs").iterdir())
+    assert made.name.endswith("-probe") and verify_kit(made).ok
+    assert f"fingerprint: {made / 'probes' / 'probe.json'}" in r.stdout
+    r = cli("diff", str(out), str(made / "probes" / "probe.json"))
+    assert r.returncode == 0, r.stdout + r.stderr  # rows exact vs none: not compared, only noted
+    assert "note: row counts not compared: rows mode exact vs none" in r.stdout
+
+
+def test_bad_fingerprint_files_exit_2_naming_the_file(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    missing = tmp_path / "missing.json"
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text("{nope")
+    r = cli("diff", str(missing), str(garbage))
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"pgwarden: bad-input: {missing}: fingerprint file not found"
+    r = cli("diff", str(garbage), str(garbage))
+    assert r.returncode == 2 and r.stderr.startswith(f"pgwarden: bad-input: {garbage}: invalid JSON")
+    assert r.stdout == ""
+
+
+def test_bad_probe_input_exit_2_and_touches_nothing(fresh_db: str, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("probe", "--dsn", fresh_db, "--no-kit", cwd=tmp_path)
+    assert r.returncode == 2 and "--no-kit needs --out FILE" in r.stderr
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "keep").write_text("x")
+    r = cli("probe", "--dsn", fresh_db, "--kit", str(busy))
+    assert r.returncode == 2 and f"--kit {busy}: exists and is not an empty directory" in r.stderr
+    assert [p.name for p in busy.iterdir()] == ["keep"]
+    r = cli("probe", "--dsn", fresh_db, "--rows", "all", "--no-kit", "--out", str(tmp_path / "x.json"))
+    assert r.returncode == 2 and "'all' is not one of 'exact', 'estimate', 'none'" in r.stderr
+    r = cli("probe", "--dsn", fresh_db, "--no-kit", "--out", str(tmp_path / "x.json"), "--query", "n=DELETE FROM t")
+    assert r.returncode == 2 and r.stderr.strip() == ("pgwarden: bad-input: named query 'n': must be a single "
+                                                      "SELECT returning one value, not DeleteStmt")
+    r = cli("probe", "--dsn", fresh_db, "--no-kit", "--out", str(tmp_path / "x.json"), "--query", "SELECT 1")
+    assert r.returncode == 2 and "--query 'SELECT 1': expected NAME=SQL" in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["busy"]
+
+
+def test_wrong_dsn_exit_3_one_line(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "fp.json"
+    r = cli("probe", "--dsn", f"host={tmp_path} port=1 dbname=nope password=hunter2", "--out", str(out),
+            cwd=tmp_path)
+    assert r.returncode == 3
+    [line] = r.stderr.strip().splitlines()[-1:]
+    assert line.startswith("pgwarden: environment: cannot connect to ") and "hunter2" not in r.stderr
+    assert len([x for x in r.stderr.splitlines() if x.startswith("pgwarden:")]) == 1
+    assert "Traceback" not in r.stderr
+    assert list(tmp_path.iterdir()) == []  # no fingerprint, no kit
