@@ -1,0 +1,245 @@
+"""``rollback.scope``: a rollback may drop or revert only what its own bundle creates or changes.
+
+The apply file's top-level statements tell what the bundle creates (tables, views, indexes,
+functions, types, triggers, policies, columns, constraints, roles …) and which tables it writes to.
+Each destructive statement of the rollback (DROP …, ALTER TABLE … DROP COLUMN/CONSTRAINT, TRUNCATE,
+DELETE, DROP OWNED) must target one of those; anything else is a finding. Dropping what the bundle
+made with ``IF NOT EXISTS`` or ``OR REPLACE`` is a warning: it may have existed before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pglast import ast
+
+from pgwarden.lint.context import Ctx
+from pgwarden.lint.kinds import object_name
+from pgwarden.lint.units import Unit
+from pgwarden.lint.walk import creation_schema, rangevar, split_name, strings
+
+_FAMILY = {"TABLE": "table", "FOREIGN TABLE": "table", "VIEW": "view", "MATERIALIZED VIEW": "materialized view",
+           "INDEX": "index", "SEQUENCE": "sequence", "FUNCTION": "routine", "PROCEDURE": "routine",
+           "ROUTINE": "routine", "AGGREGATE": "routine", "TYPE": "type", "DOMAIN": "type",
+           "TRIGGER": "trigger", "POLICY": "policy", "RULE": "rule", "SCHEMA": "schema",
+           "EXTENSION": "extension", "EVENT TRIGGER": "event trigger", "PUBLICATION": "publication",
+           "STATISTICS": "statistics", "COLLATION": "collation", "SERVER": "server",
+           "FOREIGN DATA WRAPPER": "foreign data wrapper", "LANGUAGE": "language"}
+_GLOBAL = {"schema", "extension", "event trigger", "publication", "server", "foreign data wrapper", "language",
+           "role", "database", "tablespace", "subscription"}
+_ON_TABLE = {"trigger", "policy", "rule"}
+
+
+@dataclass
+class Touched:
+    created: set[tuple[str, str]] = field(default_factory=set)
+    maybe_existing: set[tuple[str, str]] = field(default_factory=set)  # IF NOT EXISTS / OR REPLACE
+    written: set[str] = field(default_factory=set)
+
+
+def _q(schema: str | None, name: str | None, path: tuple[str, ...], role: str | None) -> str:
+    return f"{creation_schema(schema, path, role)}.{name}"
+
+
+def _table_of(rv: Any, path: tuple[str, ...], role: str | None) -> str:
+    schema, name = rangevar(rv)
+    return _q(schema, name, path, role)
+
+
+def _add(t: Touched, family: str, name: str | None, maybe: bool = False) -> None:
+    name = name or "?"
+    t.created.add((family, name))
+    if maybe:
+        t.maybe_existing.add((family, name))
+
+
+def touched_by(ctx: Ctx, units: list[Unit]) -> Touched:
+    t = Touched()
+    for u in units:
+        if u.scope != "top":
+            continue
+        _collect(ctx, t, u.node, u.search_path)
+        for cls in ("InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"):
+            for n in u.index.get(cls, ()):
+                if isinstance(n.relation, ast.RangeVar):
+                    t.written.add(_table_of(n.relation, u.search_path, ctx.role))
+        for n in u.index.get("CopyStmt", ()):
+            if n.is_from and isinstance(n.relation, ast.RangeVar):
+                t.written.add(_table_of(n.relation, u.search_path, ctx.role))
+    return t
+
+
+def _collect(ctx: Ctx, t: Touched, n: Any, path: tuple[str, ...]) -> None:
+    role = ctx.role
+    ine = bool(getattr(n, "if_not_exists", False))
+    if isinstance(n, ast.CreateForeignTableStmt):
+        n = n.base
+    if isinstance(n, ast.CreateStmt):
+        table = _table_of(n.relation, path, role)
+        _add(t, "table", table, ine)
+        for elt in n.tableElts or ():
+            for con in getattr(elt, "constraints", None) or ():
+                if getattr(con, "conname", None):
+                    _add(t, "constraint", f"{table}.{con.conname}")
+            if isinstance(elt, ast.Constraint) and elt.conname:
+                _add(t, "constraint", f"{table}.{elt.conname}")
+    elif isinstance(n, ast.CreateTableAsStmt):
+        fam = "materialized view" if getattr(n.objtype, "name", "") == "OBJECT_MATVIEW" else "table"
+        if n.into is not None:
+            _add(t, fam, _table_of(n.into.rel, path, role), ine)
+    elif isinstance(n, ast.SelectStmt) and n.intoClause is not None:
+        _add(t, "table", _table_of(n.intoClause.rel, path, role))
+    elif isinstance(n, ast.ViewStmt):
+        _add(t, "view", _table_of(n.view, path, role), bool(n.replace))
+    elif isinstance(n, ast.IndexStmt) and n.idxname:
+        schema, _tbl = rangevar(n.relation)
+        _add(t, "index", _q(schema, n.idxname, path, role), ine)
+    elif isinstance(n, ast.CreateSeqStmt):
+        _add(t, "sequence", _table_of(n.sequence, path, role), ine)
+    elif isinstance(n, ast.CreateSchemaStmt):
+        if n.schemaname:
+            _add(t, "schema", n.schemaname, ine)
+            for elt in n.schemaElts or ():
+                _collect(ctx, t, elt, (n.schemaname,))
+    elif isinstance(n, ast.CreateFunctionStmt):
+        schema, name = split_name(strings(n.funcname))
+        _add(t, "routine", _q(schema, name, path, role), bool(n.replace))
+        ctx.learn_function(n, path)
+    elif isinstance(n, ast.CreateTrigStmt):
+        _add(t, "trigger", f"{_table_of(n.relation, path, role)}.{n.trigname}", bool(n.replace))
+    elif isinstance(n, ast.CreatePolicyStmt):
+        _add(t, "policy", f"{_table_of(n.table, path, role)}.{n.policy_name}")
+    elif isinstance(n, ast.RuleStmt):
+        _add(t, "rule", f"{_table_of(n.relation, path, role)}.{n.rulename}", bool(n.replace))
+    elif isinstance(n, ast.CreateEnumStmt | ast.CreateRangeStmt):
+        schema, name = split_name(strings(n.typeName))
+        _add(t, "type", _q(schema, name, path, role))
+    elif isinstance(n, ast.CompositeTypeStmt):
+        _add(t, "type", _table_of(n.typevar, path, role))
+    elif isinstance(n, ast.CreateDomainStmt):
+        schema, dname = split_name(strings(n.domainname))
+        _add(t, "type", _q(schema, dname, path, role))
+    elif isinstance(n, ast.DefineStmt):
+        dfam = _FAMILY.get(object_name(n.kind))
+        if dfam:
+            schema, dname = split_name(strings(n.defnames))
+            _add(t, dfam, _q(schema, dname, path, role), ine)
+    elif isinstance(n, ast.CreateExtensionStmt):
+        _add(t, "extension", n.extname, ine)
+    elif isinstance(n, ast.CreateRoleStmt):
+        _add(t, "role", n.role)
+    elif isinstance(n, ast.CreatedbStmt):
+        _add(t, "database", n.dbname)
+    elif isinstance(n, ast.CreateTableSpaceStmt):
+        _add(t, "tablespace", n.tablespacename)
+    elif isinstance(n, ast.CreateSubscriptionStmt):
+        _add(t, "subscription", n.subname)
+    elif isinstance(n, ast.CreatePublicationStmt):
+        _add(t, "publication", n.pubname)
+    elif isinstance(n, ast.CreateEventTrigStmt):
+        _add(t, "event trigger", n.trigname)
+    elif isinstance(n, ast.CreateStatsStmt) and n.defnames:
+        schema, name = split_name(strings(n.defnames))
+        _add(t, "statistics", _q(schema, name, path, role), ine)
+    elif isinstance(n, ast.AlterTableStmt) and isinstance(n.relation, ast.RangeVar):
+        table = _table_of(n.relation, path, role)
+        for cmd in n.cmds or ():
+            sub = getattr(cmd.subtype, "name", "")
+            if sub == "AT_AddColumn" and isinstance(cmd.def_, ast.ColumnDef):
+                _add(t, "column", f"{table}.{cmd.def_.colname}", bool(cmd.missing_ok))
+            elif sub == "AT_AddConstraint" and isinstance(cmd.def_, ast.Constraint) and cmd.def_.conname:
+                _add(t, "constraint", f"{table}.{cmd.def_.conname}")
+                if getattr(cmd.def_.contype, "name", "") in ("CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_EXCLUSION"):
+                    _add(t, "index", _q(rangevar(n.relation)[0], cmd.def_.conname, path, role))
+
+
+def _drop_targets(n: Any, path: tuple[str, ...], role: str | None) -> list[tuple[str, str, str]]:
+    """(family, key, display) of every object a DROP statement names."""
+    what = object_name(n.removeType)
+    fam = _FAMILY.get(what, what.lower())
+    out = []
+    for obj in n.objects or ():
+        if isinstance(obj, ast.ObjectWithArgs):
+            parts = strings(obj.objname)
+        elif isinstance(obj, ast.TypeName):
+            parts = strings(obj.names)
+        elif isinstance(obj, ast.String):
+            parts = (obj.sval or "",)
+        elif isinstance(obj, tuple):
+            parts = strings(obj)
+        else:
+            parts = ()
+        if not parts:
+            out.append((fam, "?", what.lower()))
+        elif fam in _GLOBAL:
+            out.append((fam, parts[-1], parts[-1]))
+        elif fam in _ON_TABLE and len(parts) >= 2:
+            table = _q(*split_name(parts[:-1]), path, role)
+            out.append((fam, f"{table}.{parts[-1]}", f"{parts[-1]} on {table}"))
+        else:
+            key = _q(*split_name(parts), path, role)
+            out.append((fam, key, key))
+    return out
+
+
+def check_rollback(ctx: Ctx, bundle: str, touched: Touched, units: list[Unit]) -> None:
+    """Flag each destructive rollback statement that targets something the bundle did not create."""
+    for u in units:
+        if u.scope != "top":
+            continue
+        for fam, key, shown, how in _destructive(u, ctx.role):
+            if fam == "written":
+                ok = key in touched.written or ("table", key) in touched.created
+                if not ok:
+                    ctx.report("rollback.scope", u, u.at(), f"rollback {how} {shown}, which bundle {bundle} "
+                               "neither creates nor writes to", facts={"object": shown})
+                continue
+            if (fam, key) not in touched.created:
+                parent = key.rsplit(".", 1)[0] if fam in ("column", "constraint") else None
+                if parent and ("table", parent) in touched.created:
+                    continue
+                ctx.report("rollback.scope", u, u.at(), f"rollback {how} {shown}, which bundle {bundle} "
+                           "does not create", facts={"object": shown},
+                           fix="a rollback may only undo its own bundle; drop only what the bundle creates")
+            elif (fam, key) in touched.maybe_existing:
+                ctx.report("rollback.scope", u, u.at(), f"rollback {how} {shown}, which bundle {bundle} "
+                           "creates with IF NOT EXISTS / OR REPLACE: if it existed before, this drops it "
+                           "instead of restoring it", severity="warning", facts={"object": shown})
+        if getattr(u.node, "behavior", None) is not None and getattr(u.node.behavior, "name", "") == "DROP_CASCADE":
+            ctx.report("rollback.cascade", u, u.at(), "CASCADE may also drop objects that depend on this one "
+                       "and that the bundle did not create", severity="warning")
+
+
+def _destructive(u: Unit, role: str | None) -> list[tuple[str, str, str, str]]:
+    n, path = u.node, u.search_path
+    out: list[tuple[str, str, str, str]] = []
+    if isinstance(n, ast.DropStmt):
+        word = object_name(n.removeType).lower()
+        out += [(fam, key, shown, f"drops {word}") for fam, key, shown in _drop_targets(n, path, role)]
+    elif isinstance(n, ast.DropRoleStmt | ast.DropOwnedStmt):
+        verb = "drops role" if isinstance(n, ast.DropRoleStmt) else "drops everything owned by role"
+        out += [("role", r.rolename or "?", r.rolename or "?", verb) for r in n.roles or ()]
+    elif isinstance(n, ast.DropdbStmt):
+        out.append(("database", n.dbname or "?", n.dbname or "?", "drops database"))
+    elif isinstance(n, ast.DropTableSpaceStmt):
+        out.append(("tablespace", n.tablespacename or "?", n.tablespacename or "?", "drops tablespace"))
+    elif isinstance(n, ast.DropSubscriptionStmt):
+        out.append(("subscription", n.subname or "?", n.subname or "?", "drops subscription"))
+    elif isinstance(n, ast.TruncateStmt):
+        for rv in n.relations or ():
+            table = _table_of(rv, path, role)
+            out.append(("table", table, table, "truncates table"))
+    elif isinstance(n, ast.AlterTableStmt) and isinstance(n.relation, ast.RangeVar):
+        table = _table_of(n.relation, path, role)
+        for cmd in n.cmds or ():
+            sub = getattr(cmd.subtype, "name", "")
+            if sub == "AT_DropColumn":
+                out.append(("column", f"{table}.{cmd.name}", f"{table}.{cmd.name}", "drops column"))
+            elif sub == "AT_DropConstraint":
+                out.append(("constraint", f"{table}.{cmd.name}", f"{cmd.name} on {table}", "drops constraint"))
+    for d in u.index.get("DeleteStmt", ()):
+        if isinstance(d.relation, ast.RangeVar):
+            table = _table_of(d.relation, path, role)
+            out.append(("written", table, table, "deletes from"))
+    return out

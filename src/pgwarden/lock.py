@@ -1,0 +1,145 @@
+"""``pgwarden lock`` and the integrity check: ``pgwarden.sum`` pins the bytes of a package.
+
+The file is ``sha256sum -c`` compatible (``<hex>  <path>``, paths relative to the package) and
+lists the manifest and every file it names, in manifest order. Bytes are pinned as they are: a
+CRLF-only change is drift too, but the report says so, so nobody hunts for an invisible edit.
+A ``.sql`` file in the package that the manifest does not name is refused by both ``lock`` and
+``check``: a reviewer may have read it believing it runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pgwarden.errors import BadInput
+from pgwarden.kit import sha256_file
+from pgwarden.manifest import MANIFEST, SUM, Package, load_package
+
+_LINE = re.compile(r"^(?P<hex>[0-9a-fA-F]{64}) [ *](?P<path>.+)$")
+_SKIP_DIRS = {"pgwarden-runs", "__pycache__", "node_modules"}
+
+
+@dataclass(frozen=True)
+class SumEntry:
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class LockResult:
+    package: str
+    root: str
+    sum_file: str
+    entries: tuple[SumEntry, ...]
+    replaced: bool                 # a previous pgwarden.sum existed
+    changed: tuple[str, ...]       # files whose pin differs from the previous pgwarden.sum
+
+
+def read_sum(path: Path) -> tuple[SumEntry, ...]:
+    """Parse a ``pgwarden.sum``; a malformed line is :class:`BadInput` naming its line number."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise BadInput(f"{path}: not found") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{path}: not valid UTF-8") from None
+    out = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        m = _LINE.match(line)
+        if not m:
+            raise BadInput(f"{path}:{n}: malformed line; expected '<64 hex digits>  <file>' as sha256sum writes")
+        out.append(SumEntry(m["path"], m["hex"].lower()))
+    return tuple(out)
+
+
+def unnamed_sql_files(pkg: Package) -> list[str]:
+    """``.sql`` files under the package that the manifest does not name (kits and hidden dirs skipped)."""
+    named = set(pkg.named_files())
+    found = []
+    for dirpath, dirs, files in os.walk(pkg.root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS
+                         and not (Path(dirpath, d, "SHA256SUMS").is_file() and Path(dirpath, d, "run.json").is_file()))
+        for f in sorted(files):
+            if f.lower().endswith(".sql"):
+                rel = Path(os.path.relpath(os.path.join(dirpath, f), pkg.root)).as_posix()
+                if rel not in named:
+                    found.append(rel)
+    return found
+
+
+def line_ending_note(data: bytes, pinned: str) -> str | None:
+    """Say so when ``data`` differs from the pinned bytes only by CRLF versus LF line endings."""
+    if hashlib.sha256(data.replace(b"\r\n", b"\n")).hexdigest() == pinned:
+        return "line endings only (CRLF vs LF): the file now has CRLF, the pinned bytes had LF"
+    if hashlib.sha256(re.sub(rb"(?<!\r)\n", b"\r\n", data)).hexdigest() == pinned:
+        return "line endings only (CRLF vs LF): the file now has LF, the pinned bytes had CRLF"
+    return None
+
+
+def _hash(path: Path) -> str:
+    return sha256_file(path)
+
+
+def lock(package_dir: Path) -> LockResult:
+    """Validate the manifest, then write ``pgwarden.sum`` over the manifest and every named file."""
+    pkg = load_package(package_dir)
+    stray = unnamed_sql_files(pkg)
+    if stray:
+        raise BadInput(f"{pkg.root}: {len(stray)} .sql file(s) not named by {MANIFEST}: {', '.join(stray)}; "
+                       "name each in a bundle or move it out of the package before locking")
+    sum_path = pkg.root / SUM
+    previous: dict[str, str] = {}
+    replaced = sum_path.exists()
+    if replaced:
+        try:
+            previous = {e.path: e.sha256 for e in read_sum(sum_path)}
+        except BadInput:
+            previous = {}
+    entries = tuple(SumEntry(rel, _hash(pkg.root / rel)) for rel in pkg.named_files())
+    tmp = sum_path.with_name(f".{SUM}.tmp{os.getpid()}")
+    tmp.write_bytes("".join(f"{e.sha256}  {e.path}\n" for e in entries).encode("utf-8"))
+    os.replace(tmp, sum_path)
+    changed = tuple(e.path for e in entries if replaced and previous.get(e.path) != e.sha256)
+    return LockResult(pkg.name, str(pkg.root), str(sum_path), entries, replaced, changed)
+
+
+def verify_integrity(pkg: Package) -> tuple[SumEntry, ...]:
+    """Recompute every pin; any drift, missing, unpinned or unnamed file is :class:`BadInput` (exit 2)."""
+    sum_path = pkg.root / SUM
+    if not sum_path.is_file():
+        raise BadInput(f"{sum_path}: not found: the package is not locked; review it, then run "
+                       f"`pgwarden lock {pkg.root}`")
+    pinned = read_sum(sum_path)
+    pins = {e.path: e.sha256 for e in pinned}
+    named = pkg.named_files()
+    problems: list[tuple[str, str]] = []
+    for rel in named:
+        path = pkg.root / rel
+        if rel not in pins:
+            problems.append((rel, f"{rel}: named by {MANIFEST} but not pinned in {SUM}"))
+            continue
+        data = path.read_bytes()
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != pins[rel]:
+            note = line_ending_note(data, pins[rel])
+            problems.append((rel, f"{rel}: changed since lock: sha256 now {actual}, {SUM} pins {pins[rel]}"
+                             + (f" — {note}" if note else "")))
+    for e in pinned:
+        if e.path not in named:
+            where = "and is missing" if not (pkg.root / e.path).exists() else "but still exists"
+            problems.append((e.path, f"{e.path}: pinned in {SUM} but not named by {MANIFEST} ({where})"))
+    for rel in unnamed_sql_files(pkg):
+        if rel not in pins:
+            problems.append((rel, f"{rel}: a .sql file in the package that {MANIFEST} does not name "
+                             "(not pinned, would not run)"))
+    if problems:
+        files = ", ".join(dict.fromkeys(rel for rel, _ in problems))
+        raise BadInput(f"{sum_path}: integrity check failed for {files}",
+                       details=[text for _, text in problems])
+    return tuple(SumEntry(rel, pins[rel]) for rel in named)

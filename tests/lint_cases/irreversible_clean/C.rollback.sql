@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY public.vocab_lower_idx;

@@ -1,0 +1,1 @@
+CREATE INDEX CONCURRENTLY vocab_lower_idx ON public.vocab (lower(state));

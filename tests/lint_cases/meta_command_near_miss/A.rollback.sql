@@ -1,0 +1,2 @@
+DROP FUNCTION public.slash();
+DROP TABLE public.paths;

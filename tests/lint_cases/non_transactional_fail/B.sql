@@ -1,0 +1,2 @@
+CREATE INDEX CONCURRENTLY t_b_idx ON public.t (b);
+DROP INDEX CONCURRENTLY public.t_a_idx;

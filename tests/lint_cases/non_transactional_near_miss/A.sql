@@ -1,0 +1,10 @@
+CREATE TYPE public.mood AS ENUM ('sad', 'happy');
+ALTER TYPE public.mood ADD VALUE 'meh';
+CREATE TABLE public.t (a int, b int);
+CREATE INDEX t_a_idx ON public.t (a);
+ANALYZE public.t;
+REINDEX TABLE public.t;
+CLUSTER public.t USING t_a_idx;
+CREATE MATERIALIZED VIEW public.mv AS SELECT a FROM public.t;
+CREATE UNIQUE INDEX mv_a_idx ON public.mv (a);
+REFRESH MATERIALIZED VIEW CONCURRENTLY public.mv;

@@ -1,0 +1,2 @@
+CREATE TABLE public.t (a int);
+COPY public.t FROM STDIN;

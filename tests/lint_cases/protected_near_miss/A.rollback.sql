@@ -1,0 +1,1 @@
+DROP TABLE audit.information_unit_copy;

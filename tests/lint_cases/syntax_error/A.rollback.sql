@@ -1,0 +1,2 @@
+DROP TABLE public.t
+DROP TABLE public.u;

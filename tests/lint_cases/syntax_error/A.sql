@@ -1,0 +1,4 @@
+CREATE TABLE public.t (
+    a int,
+    b text
+);

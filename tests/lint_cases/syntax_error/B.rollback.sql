@@ -1,0 +1,1 @@
+DROP INDEX public.t_a_idx;

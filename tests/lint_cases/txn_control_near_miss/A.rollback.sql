@@ -1,0 +1,2 @@
+DROP PROCEDURE public.batch();
+DROP TABLE public.notes;

@@ -1,0 +1,72 @@
+"""``check --dsn``: the identity guard against a real server, and the hand-off to the live preflight."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+
+from pgwarden.lock import lock
+from tests._package_helpers import CASES_DIR
+
+
+def _pkg(tmp_path: Path, target: str) -> Path:
+    pkg = tmp_path / "pkg"
+    shutil.copytree(CASES_DIR / "irreversible_clean", pkg, ignore=shutil.ignore_patterns("expected.toml"))
+    manifest = pkg / "pgwarden.toml"
+    text = manifest.read_text()
+    start = text.index("[target]")
+    end = text.index("[settings]")
+    manifest.write_text(text[:start] + target + "\n" + text[end:])
+    lock(pkg)
+    return pkg
+
+
+def test_identity_guard_mismatch_fails_with_kit(tmp_path: Path, pg_server, cli) -> None:  # type: ignore[no-untyped-def]
+    pkg = _pkg(tmp_path, '[target]\ndatabase = "directus"\nserver_major = 9\nsuperuser = true\n')
+    kit = tmp_path / "kit"
+    r = cli("check", str(pkg), "--dsn", pg_server.dsn("postgres"), "--out", str(kit))
+    assert r.returncode == 1, r.stderr
+    assert "identity guard failed: the live server is not the [target]" in r.stderr
+    assert "database: expected directus, actual postgres" in r.stderr
+    assert f"server_major: expected 9, actual {pg_server.major}" in r.stderr
+    assert "superuser" not in r.stderr.split("identity guard failed", 1)[1].split("evidence kit")[0]
+    assert f"evidence kit: {kit}" in r.stderr
+    run = json.loads((kit / "run.json").read_text())
+    assert run["status"] == "FAIL"
+    assert [(g["name"], g["status"]) for g in run["gates"]] == [("identity", "FAIL")]
+    assert "## Stopped" in (kit / "SUMMARY.md").read_text()
+    assert cli("evidence", "verify", str(kit)).returncode == 0
+
+
+def test_identity_guard_match_runs_preflight(tmp_path: Path, pg_server, cli) -> None:  # type: ignore[no-untyped-def]
+    pkg = _pkg(tmp_path, f'[target]\ndatabase = "postgres"\nserver_major = {pg_server.major}\n')
+    kit = tmp_path / "kit"
+    r = cli("check", str(pkg), "--dsn", pg_server.dsn("postgres"), "--out", str(kit), "--json")
+    run = json.loads((kit / "run.json").read_text())
+    gates = {g["name"]: g["status"] for g in run["gates"]}
+    assert gates["identity"] == "PASS" and gates["integrity"] == "PASS" and gates["policy"] == "PASS"
+    assert run["environment"]["server"]["server_major"] == pg_server.major
+    has_preflight = importlib.util.find_spec("pgwarden.preflight") is not None and \
+        hasattr(importlib.import_module("pgwarden.preflight"), "run_preflight")
+    if not has_preflight:
+        assert r.returncode == 3, r.stderr
+        assert "live preflight (pgwarden.preflight.run_preflight) is not available" in r.stderr
+        assert gates["preflight"] == "FAIL"
+    else:
+        assert r.returncode in (0, 1), r.stderr
+        data = json.loads(r.stdout)
+        assert data["live"] is True and data["server"]["database"] == "postgres"
+        assert gates["preflight"] in ("PASS", "FAIL")
+    assert cli("evidence", "verify", str(kit)).returncode == 0
+
+
+def test_unreachable_server_is_environment_problem(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    pkg = _pkg(tmp_path, "[target]\n")
+    r = cli("check", str(pkg), "--dsn", f"host={tmp_path} port=1 dbname=x connect_timeout=2",
+            "--out", str(tmp_path / "kit"))
+    assert r.returncode == 3, r.stderr
+    assert "cannot connect" in r.stderr
+    assert not (tmp_path / "kit").exists()
