@@ -82,6 +82,8 @@ class EvidenceKit:
         self._prev = GENESIS
         self._seq = 0
         self.finished = False
+        # rel -> sha256 of files hashed while they were written (dumps): sealing must not read them again.
+        self.known_hashes: dict[str, str] = {}
 
     @classmethod
     def create(cls, out: Path | None, command: str, arguments: Mapping[str, Any]) -> EvidenceKit:
@@ -158,10 +160,11 @@ class EvidenceKit:
         (self.root / "run.json").write_text(
             redact_text(json.dumps(run, indent=2, sort_keys=True, default=str)) + "\n", encoding="utf-8")
         (self.root / "SUMMARY.md").write_text(redact_text(summary_md), encoding="utf-8")
-        files = _kit_files(self.root)
-        self.event("seal", status=status,
-                   files={rel: sha256_file(self.root / rel) for rel in files if rel != EVENTS})
-        lines = [f"{sha256_file(self.root / rel)}  {rel}\n" for rel in _kit_files(self.root)]
+        hashes = {rel: self.known_hashes.get(rel) or sha256_file(self.root / rel)
+                  for rel in _kit_files(self.root) if rel != EVENTS}
+        self.event("seal", status=status, files=hashes)
+        hashes[EVENTS] = sha256_file(self.root / EVENTS)
+        lines = [f"{hashes[rel]}  {rel}\n" for rel in sorted(hashes)]
         (self.root / SUMS).write_text("".join(lines), encoding="utf-8")
         self.finished = True
         return self.root

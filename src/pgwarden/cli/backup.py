@@ -1,1 +1,87 @@
-"""Commands registered by this module (filled in by its owner)."""
+"""Commands: backup, verify-backup, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from pgwarden.cli.base import dsn_option, json_option, main, out_option, run
+
+if TYPE_CHECKING:
+    from pgwarden.backup import BackupResult
+    from pgwarden.demo import DemoResult
+    from pgwarden.verify_backup import VerifyResult
+
+
+@main.command("backup")
+@dsn_option
+@out_option
+@click.option("--format", "fmt", type=click.Choice(("custom", "directory")), default="custom", show_default=True,
+              help="custom (pg_dump -Fc) or directory (pg_dump -Fd, for --jobs).")
+@click.option("--jobs", type=int, default=None, help="Parallel pg_dump workers (directory format only).")
+@click.option("--compress", default=None, help="Passed to pg_dump -Z (e.g. 0, 9, zstd:3 on 16+).")
+@json_option
+def backup_cmd(dsn: str | None, out: str | None, fmt: str, jobs: int | None, compress: str | None,
+               as_json: bool) -> None:
+    """Take a fresh, SHA-256-pinned backup with its TOC header and a schema-only dump."""
+    from pgwarden import backup
+
+    def render(r: BackupResult) -> str:
+        return f"{r.dump_path}\nsha256 {r.sha256}\nkit {r.kit}"
+
+    run(lambda: backup.backup(dsn, out=Path(out) if out else None, fmt=fmt, jobs=jobs, compress=compress),
+        as_json=as_json, render=render)
+
+
+@main.command("verify-backup")
+@click.argument("dump", type=click.Path(path_type=Path))
+@click.option("--expect", type=click.Path(path_type=Path), default=None, help="Expectations file (TOML).")
+@dsn_option
+@click.option("--protect", multiple=True, help="A server that must stay distinct and up (repeatable).")
+@out_option
+@click.option("--sha256", default=None, help="The dump's pinned SHA-256 (default: from its backup kit).")
+@click.option("--jobs", type=int, default=None, help="Parallel pg_restore jobs (default: CPU count, max 8).")
+@click.option("--no-owner", is_flag=True, help="pg_restore --no-owner.")
+@click.option("--no-privileges", is_flag=True, help="pg_restore --no-privileges.")
+@click.option("--probe-rows", type=click.Choice(("exact", "estimate", "none")), default="exact",
+              show_default=True, help="Row counts in the production probes (with --dsn).")
+@json_option
+def verify_backup_cmd(dump: Path, expect: Path | None, dsn: str | None, protect: tuple[str, ...],
+                      out: str | None, sha256: str | None, jobs: int | None, no_owner: bool,
+                      no_privileges: bool, probe_rows: str, as_json: bool) -> None:
+    """Restore DUMP into a throwaway instance, check expectations two ways, tear it down.
+
+    Without --dsn, production is not probed (the PG* environment is not used as "production").
+    """
+    from pgwarden import verify_backup
+
+    def render(r: VerifyResult) -> str:
+        lines = [f"backup verification: {r.verdict}"]
+        if r.production is not None:
+            lines.append(f"production untouched: {'YES' if r.production.untouched else 'NO'}")
+        lines += [f"  {reason}" for reason in r.reasons]
+        lines.append(f"kit {r.kit}")
+        return "\n".join(lines)
+
+    run(lambda: verify_backup.verify_backup(dump, expect=expect, dsn=dsn, protect=protect,
+                                            out=Path(out) if out else None, sha256=sha256, jobs=jobs,
+                                            no_owner=no_owner, no_privileges=no_privileges,
+                                            probe_rows=probe_rows),
+        as_json=as_json, render=render, exit_code=lambda r: 0 if r.verdict == "PASS" else 1)
+
+
+@main.command("demo")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Directory for the demo's kits (default ./pgwarden-runs/<UTC>-demo/).")
+@json_option
+def demo_cmd(out: str | None, as_json: bool) -> None:
+    """Run the seed stories end to end on embedded PostgreSQL that it starts and removes itself."""
+    from pgwarden import demo
+
+    def render(r: DemoResult) -> str:
+        return "\n".join([f"demo: {r.verdict}", *[f"  {p.name}: {p.verdict}  kit {p.kit}" for p in r.parts]])
+
+    run(lambda: demo.demo(Path(out) if out else None), as_json=as_json, render=render,
+        exit_code=lambda r: 0 if r.verdict == "PASS" else 1)

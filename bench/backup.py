@@ -1,0 +1,121 @@
+"""Backup and verify-backup speed, as ratios measured in one run on a >= 1 GB database.
+
+Targets (design):
+  pgwarden backup / raw ``pg_dump -Fc -f FILE``                                   <= 1.05
+  verify-backup / (raw initdb + start + pg_restore into a default-configured cluster) <= 0.8
+
+The "production" is a throwaway instance filled by ``pgbench -i -s SCALE`` (default 70, ~1.05 GB).
+Run: .venv/bin/python bench/backup.py [--scale N] [--rounds N] [--major N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+
+from pgwarden import pgbin, proc
+from pgwarden.backup import backup
+from pgwarden.instance import ThrowawayInstance
+from pgwarden.runtime import run_as, runtime_root, server_binaries
+from pgwarden.verify_backup import verify_backup
+
+
+def raw_pg_dump(bins: pgbin.PgBinaries, dsn: str, dest: Path) -> float:
+    t0 = time.monotonic()
+    proc.run([bins.path("pg_dump"), "-Fc", "-f", dest, "-d", dsn], timeout=24 * 3600)
+    return time.monotonic() - t0
+
+
+def raw_restore(bins: pgbin.PgBinaries, dump: Path) -> float:
+    """initdb + start with the default configuration (no TCP) + createdb + single-job pg_restore."""
+    who = run_as()
+    sbins = server_binaries(bins, who)
+    root = Path(tempfile.mkdtemp(dir=runtime_root()))
+    data, sock = root / "data", root / "sock"
+    data.mkdir(mode=0o700)
+    sock.mkdir(mode=0o700)
+    if who.uid is not None:
+        for p in (root, data, sock):
+            os.chown(p, who.uid, who.gid or -1)
+    t0 = time.monotonic()
+    try:
+        proc.run([sbins.path("initdb"), "-D", data, "-U", "postgres", "-A", "trust"], user=who.uid,
+                 group=who.gid, cwd=root, timeout=600)
+        proc.run([sbins.path("pg_ctl"), "-D", data, "-w", "-l", root / "log", "-o",
+                  f"-c listen_addresses='' -k {sock}", "start"], user=who.uid, group=who.gid, cwd=root)
+        dsn = f"host={sock} port=5432 user=postgres dbname=postgres"
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("CREATE DATABASE restored")
+        proc.run([bins.path("pg_restore"), "-d", dsn.replace("dbname=postgres", "dbname=restored"), dump],
+                 timeout=24 * 3600)
+        return time.monotonic() - t0
+    finally:
+        proc.run([sbins.path("pg_ctl"), "-D", data, "-m", "immediate", "stop"], user=who.uid, group=who.gid,
+                 cwd=root, check=False)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scale", type=int, default=70)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--major", type=int, default=None)
+    args = ap.parse_args()
+    major = args.major or max(pgbin.available_majors(pgbin.ALL_TOOLS))
+    bins = pgbin.find(pgbin.ALL_TOOLS, major=major)
+    work = Path(tempfile.mkdtemp(prefix="pgwarden-bench-"))
+    print(f"PostgreSQL {bins.version} ({bins.bindir}); {os.cpu_count()} CPUs; load {os.getloadavg()}; "
+          f"work dir {work}", flush=True)
+    try:
+        with ThrowawayInstance(bins) as prod:
+            dsn = prod.dsn()
+            t0 = time.monotonic()
+            proc.run([bins.bindir / "pgbench", "-i", "-q", "-s", str(args.scale), "-h", str(prod.root / "sock"),
+                      "-p", "5432", "-U", "postgres", "postgres"], timeout=24 * 3600)
+            with psycopg.connect(dsn) as conn:
+                size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]  # type: ignore[index]
+            print(f"pgbench -i -s {args.scale}: {size / 1e9:.2f} GB in {time.monotonic() - t0:.1f} s", flush=True)
+            raws, ours = [], []
+            dump = None
+            for i in range(args.rounds):
+                raw_file = work / f"raw{i}.dump"
+                raws.append(raw_pg_dump(bins, dsn, raw_file))
+                raw_file.unlink()
+                t0 = time.monotonic()
+                res = backup(dsn, out=work / f"backup{i}")
+                ours.append(time.monotonic() - t0)
+                dump = Path(res.dump_path)
+                print(f"round {i + 1}: raw pg_dump -Fc {raws[-1]:.2f} s, pgwarden backup {ours[-1]:.2f} s "
+                      f"(dump {res.bytes / 1e6:.0f} MB)", flush=True)
+        assert dump is not None
+        b_ratio = min(ours) / min(raws)
+        print(f"backup / raw pg_dump -Fc = {min(ours):.2f} / {min(raws):.2f} = {b_ratio:.3f} (best of "
+              f"{args.rounds}; medians {statistics.median(ours):.2f} / {statistics.median(raws):.2f}) "
+              f"(target <= 1.05: {'OK' if b_ratio <= 1.05 else 'OVER'})", flush=True)
+        bases, vers = [], []
+        for i in range(args.rounds):
+            bases.append(raw_restore(bins, dump))
+            t0 = time.monotonic()
+            v = verify_backup(dump, out=work / f"verify{i}")
+            vers.append(time.monotonic() - t0)
+            restore_s = v.restore.seconds if v.restore else float("nan")
+            print(f"round {i + 1}: raw initdb + start + pg_restore (default cluster, 1 job) {bases[-1]:.2f} s; "
+                  f"pgwarden verify-backup {vers[-1]:.2f} s (verdict {v.verdict}, its pg_restore "
+                  f"{restore_s:.2f} s)", flush=True)
+        v_ratio = min(vers) / min(bases)
+        print(f"verify-backup / raw restore = {min(vers):.2f} / {min(bases):.2f} = {v_ratio:.3f} (best of "
+              f"{args.rounds}) (target <= 0.8: {'OK' if v_ratio <= 0.8 else 'OVER'})", flush=True)
+        print(f"load average at the end: {os.getloadavg()} (other work on this machine skews wall times)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""``pgwarden backup``: a fresh, SHA-256-pinned dump with its TOC header and a schema-only dump.
+
+The dump is hashed while it is written (see :mod:`pgwarden.dumpstream`). pg_dump is the server's major
+or newer, preferring the exact major. The kit records the dump's path, size, sha256, format,
+compression, every ``pg_restore -l`` header field, the TOC entry count, the binaries used, and a
+schema-only dump taken from the archive itself (same snapshot; production is read once).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from pgwarden import kit as kitmod
+from pgwarden import pgbin, ui
+from pgwarden.conn import ServerIdentity, identity_of
+from pgwarden.dumpstream import HashedFile, manifest_digest, run_directory_dump, stream_dump
+from pgwarden.errors import BadInput, PgwardenError
+from pgwarden.redact import redact_dsn
+from pgwarden.results import to_jsonable
+from pgwarden.schema_dump import extract_schema
+from pgwarden.toc import format_line, list_archive, read_header
+
+FORMATS = ("custom", "directory")
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    kit: str
+    status: str
+    dump_path: str             # absolute
+    dump_rel: str              # relative to the kit
+    format: str                # custom | directory
+    sha256: str                # the file's, or for a directory dump the digest of its file listing
+    bytes: int
+    files: tuple[HashedFile, ...]
+    compression: str           # as pg_restore -l prints it
+    toc_entries: int
+    header: dict[str, str]     # every pg_restore -l header field
+    schema_path: str
+    schema_sha256: str
+    schema_bytes: int
+    restrict_lines_stripped: int
+    server: dict[str, Any]
+    binaries: str
+    seconds: float
+
+
+def client_conninfo(dsn: str | None, application_name: str) -> tuple[str, dict[str, str], tuple[str, ...]]:
+    """(conninfo without its password, env carrying PGPASSWORD, secrets to redact) for a client tool."""
+    params = {k: str(v) for k, v in conninfo_to_dict(dsn or "").items() if v is not None}
+    password = params.pop("password", "")
+    params.setdefault("application_name", application_name)
+    env = {"PGPASSWORD": password} if password else {}
+    return make_conninfo(**params), env, ((password,) if password else ())
+
+
+def _stamp() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name) or "db"
+
+
+def backup(dsn: str | None, *, out: Path | None = None, fmt: str = "custom", jobs: int | None = None,
+           compress: str | None = None) -> BackupResult:
+    """Take the backup; raise (and remove partial files) on any failure."""
+    if fmt not in FORMATS:
+        raise BadInput(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    if jobs is not None and jobs < 1:
+        raise BadInput(f"--jobs {jobs}: must be 1 or more")
+    if jobs is not None and jobs > 1 and fmt != "directory":
+        raise BadInput("--jobs N needs --format directory (pg_dump writes a custom archive with one process)")
+    ident = identity_of(dsn)
+    bins = pgbin.find(("pg_dump", "pg_restore"), major=ident.server_major, at_least=ident.server_major)
+    kit = kitmod.EvidenceKit.create(out, "backup", {"dsn": redact_dsn(dsn), "out": str(out) if out else None,
+                                                    "format": fmt, "jobs": jobs, "compress": compress})
+    kit.environment.update({"server": ident.as_dict(), "binaries": bins.describe(),
+                            "pg_dump": str(bins.path("pg_dump")), "pg_restore": str(bins.path("pg_restore"))})
+    t0 = time.monotonic()
+    try:
+        result = _run(kit, dsn, ident, bins, fmt, jobs, compress, t0)
+    except BaseException as exc:
+        msg = exc.message if isinstance(exc, PgwardenError) else f"{type(exc).__name__}: {exc}"
+        kit.finish("ERROR", f"# pgwarden backup: ERROR\n\n{msg}\n\nNo dump was kept; partial files were "
+                   "removed.\n", {"error": msg})
+        raise
+    ui.info(f"backup PASS: {result.dump_path}")
+    ui.info(f"sha256 {result.sha256}  ({result.bytes:,} bytes, {result.toc_entries} TOC entries)")
+    ui.info(f"evidence kit: {result.kit}")
+    return result
+
+
+def _run(kit: kitmod.EvidenceKit, dsn: str | None, ident: ServerIdentity, bins: pgbin.PgBinaries, fmt: str,
+         jobs: int | None, compress: str | None, t0: float) -> BackupResult:
+    conninfo, env, secrets = client_conninfo(dsn, "pgwarden backup")
+    stem = f"{_safe(ident.database)}_{_stamp()}"
+    rel = f"dump/{stem}.dump" if fmt == "custom" else f"dump/{stem}"
+    dest = kit.path(rel)
+    argv: list[str | Path] = [bins.path("pg_dump"), "--no-password", "--no-sync",
+                              "-F", "c" if fmt == "custom" else "d", "-d", conninfo]
+    if compress is not None:
+        argv += ["-Z", compress]
+    if fmt == "directory" and jobs and jobs > 1:
+        argv += ["-j", str(jobs)]
+    with kit.gate("dump") as g:
+        g.update({"path": rel, "format": fmt, "binaries": bins.describe()})
+        ui.info(f"pg_dump {ident.database} on PostgreSQL {ident.server_version} with {bins.describe()}")
+        with ui.byte_progress("pg_dump", None) as bar:
+            if fmt == "custom":
+                one = stream_dump(argv, dest, env=env, log_path=kit.path("logs/pg_dump.log"),
+                                  on_bytes=bar.update, secrets=secrets)
+                files: tuple[HashedFile, ...] = (one,)
+                sha, size = one.sha256, one.bytes
+            else:
+                files = run_directory_dump(argv, dest, env=env, log_path=kit.path("logs/pg_dump.log"),
+                                           on_bytes=bar.update, secrets=secrets)
+                sha, size = manifest_digest(files), sum(f.bytes for f in files)
+        for f in files:
+            frel = rel if fmt == "custom" else f"{rel}/{f.rel}"
+            kit.event("file", path=frel, sha256=f.sha256, bytes=f.bytes, hashed="while written"
+                      if fmt == "custom" else "after pg_dump exited (directory format has no single stream)")
+            kit.known_hashes[frel] = f.sha256  # sealing the kit will not read the dump again
+        g.update({"sha256": sha, "bytes": size, "files": len(files)})
+    with kit.gate("toc") as g:
+        header = read_header(dest)
+        listing, raw = list_archive(bins, dest, log_path=kit.path("logs/pg_restore.log"))
+        kit.write_text(f"dump/{stem}.toc.txt", raw)
+        g.update({"toc_entries": listing.toc_entries, "header": listing.header})
+    with kit.gate("schema-dump") as g:
+        text, stripped = extract_schema(bins, dest, log_path=kit.path("logs/pg_restore.log"))
+        srel = f"schema/{stem}_schema.sql"
+        spath = kit.write_text(srel, text)
+        schema_sha = kitmod.sha256_file(spath)
+        g.update({"path": srel, "sha256": schema_sha, "bytes": spath.stat().st_size,
+                  "restrict_lines_stripped": stripped, "source": "pg_restore --schema-only of the archive"})
+    result = BackupResult(
+        kit=str(kit.root), status="PASS", dump_path=str(dest.resolve()), dump_rel=rel, format=fmt, sha256=sha,
+        bytes=size, files=files, compression=listing.header.get("Compression", header.compression),
+        toc_entries=listing.toc_entries, header=listing.header, schema_path=str(spath.resolve()),
+        schema_sha256=schema_sha, schema_bytes=spath.stat().st_size, restrict_lines_stripped=stripped,
+        server=ident.as_dict(), binaries=bins.describe(), seconds=round(time.monotonic() - t0, 3))
+    kit.finish("PASS", render_summary(result, header_line=format_line(header, listing)), to_jsonable(result))
+    return result
+
+
+def render_summary(r: BackupResult, *, header_line: str) -> str:
+    role = f"{r.server['role']}" + (" (superuser)" if r.server.get("superuser") else "")
+    rows = [
+        ("Backup path", r.dump_path), ("SHA256", r.sha256 + (" (digest of the per-file listing)"
+                                                             if r.format == "directory" else "")),
+        ("Size", f"{r.bytes:,} bytes"), ("Format", header_line), ("Backup role", role),
+        ("TOC entries", r.toc_entries),
+        ("Schema-only dump", f"{Path(r.schema_path).name} sha256 {r.schema_sha256} "
+                             f"({r.restrict_lines_stripped} \\restrict lines stripped)"),
+        ("Source", f"database {r.server['database']} on PostgreSQL {r.server['server_version']}, "
+                   f"system_identifier {r.server['system_identifier']}"),
+        ("Binaries", r.binaries), ("Duration", f"{r.seconds:.1f} s"),
+    ]
+    parts = [f"# pgwarden backup: {r.status}\n", "## Fresh backup\n", kitmod.md_table(("Field", "Value"), rows),
+             "## pg_restore -l header\n", kitmod.md_table(("Field", "Value"), list(r.header.items()))]
+    if r.format == "directory":
+        shown = r.files[:50]
+        parts += ["## Files of the directory dump\n",
+                  kitmod.md_table(("File", "Bytes", "SHA256"), [(f.rel, f"{f.bytes:,}", f.sha256) for f in shown])]
+        if len(r.files) > len(shown):
+            parts.append(f"\n… and {len(r.files) - len(shown)} more; every file is in SHA256SUMS.\n")
+    parts += ["\n## Next\n", f"`pgwarden verify-backup {r.dump_path} --expect EXPECTATIONS.toml --dsn PROD`\n"]
+    return "\n".join(parts)
+

@@ -1,0 +1,29 @@
+"""``pgwarden demo``: seed 001 end to end on embedded PostgreSQL, exit 0, kits left behind and valid."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pgwarden.kit import verify_kit
+
+
+def test_demo(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "demo"
+    r = cli("demo", "--out", str(out), "--json")
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert res["verdict"] == "PASS"
+    part = res["parts"][0]
+    assert part["name"] == "seed-001" and part["verdict"] == "PASS"
+    assert part["facts"]["production_untouched"] == "YES"
+    assert part["facts"]["production_untouched_across_backup_and_verify"] == "YES"
+    for kit in part["kits"]:
+        assert Path(kit).is_relative_to(out) and verify_kit(Path(kit)).ok
+        assert f"kit: {kit}" in r.stderr
+    summary = (Path(part["kit"]) / "SUMMARY.md").read_text()
+    for needle in ("`cutter_governance.canonical_address_alias`", "| count `public.tac_logical_unit where "
+                   "authority = 'draft'` | 86 | 86 | PASS |", "directus (NOLOGIN", "production untouched: YES",
+                   "backup_verification_status = PASS"):
+        assert needle in summary, needle
+    assert (out / "1-backup-verification" / "expectations.toml").is_file()
