@@ -24,7 +24,7 @@ from typing import Any
 
 import psycopg
 
-from pgwarden import pgcontrol, proc
+from pgwarden import pgcontrol, proc, sqlfiles
 from pgwarden.errors import EnvironmentProblem, GateFailed
 from pgwarden.pgbin import SERVER_TOOLS, PgBinaries
 from pgwarden.runtime import OWNER_FILE, RunAs, cache_root, kill_postmaster, run_as, runtime_root, server_binaries
@@ -184,8 +184,7 @@ class ThrowawayInstance:
 
     def _post_start_facts(self) -> tuple[str, bool]:
         with psycopg.connect(self.dsn(), autocommit=True) as conn:
-            row = conn.execute("SELECT system_identifier::text, current_setting('listen_addresses') "
-                               "FROM pg_control_system()").fetchone()
+            row = conn.execute(sqlfiles.load("instance_facts.sql")).fetchone()
         assert row is not None
         return str(row[0]), row[1] != ""
 

@@ -13,10 +13,10 @@ import glob
 import importlib.util
 import os
 import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pgwarden import proc
 from pgwarden.errors import EnvironmentProblem
 
 SERVER_TOOLS = ("initdb", "postgres", "pg_ctl", "pg_resetwal")
@@ -87,9 +87,8 @@ def _probe_dir(bindir: Path, source: str) -> PgBinaries | None:
     probe_tool = next(t for t in ("pg_dump", "postgres", "psql", "initdb", "pg_restore", "pg_ctl",
                                   "pg_resetwal") if t in tools)
     try:
-        out = subprocess.run([str(bindir / probe_tool), "--version"], capture_output=True, text=True,
-                             timeout=20, check=False).stdout
-    except OSError:
+        out = proc.run([bindir / probe_tool, "--version"], timeout=20, check=False).stdout
+    except EnvironmentProblem:
         return None
     m = _VERSION_RE.search(out)
     if not m:
