@@ -6,6 +6,7 @@ the design assigns to it. Anything else that escapes a command is a bug and keep
 
 from __future__ import annotations
 
+import errno
 from enum import IntEnum
 
 
@@ -61,3 +62,14 @@ class Interrupted(PgwardenError):
 
     exit_code = ExitCode.INTERRUPTED
     category = "interrupted"
+
+
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def disk_full(exc: OSError, path: object | None = None) -> EnvironmentProblem | None:
+    """The :class:`EnvironmentProblem` for an out-of-space ``OSError``, or None for any other error."""
+    if exc.errno not in DISK_FULL_ERRNOS:
+        return None
+    where = path or exc.filename or "a file"
+    return EnvironmentProblem(f"disk full: cannot write {where} ({exc.strerror}); partial files were removed")

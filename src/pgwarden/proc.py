@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from pgwarden.errors import EnvironmentProblem
+from pgwarden.errors import EnvironmentProblem, disk_full
 from pgwarden.redact import redact_text
 
 
@@ -138,9 +138,15 @@ def run(
             for t in threads:
                 t.join(timeout=5)
     finally:
-        for f in (log, out_file, in_file):
+        for f, path in ((log, log_path), (out_file, stdout_path), (in_file, stdin_path)):
             if f is not None:
-                f.close()
+                try:
+                    f.close()
+                except OSError as exc:
+                    full = disk_full(exc, path)
+                    if full is None:
+                        raise
+                    raise full from exc
     result = ProcResult(tuple(args), proc.returncode, "".join(out_lines), "".join(err_lines),
                         time.monotonic() - started)
     if check and proc.returncode != 0:

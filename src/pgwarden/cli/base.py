@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 import click
 
 from pgwarden import __version__, signals
-from pgwarden.errors import ExitCode, PgwardenError
+from pgwarden.errors import ExitCode, PgwardenError, disk_full
 from pgwarden.redact import redact_text
 from pgwarden.results import to_jsonable
 
@@ -44,6 +44,12 @@ def fail(err: PgwardenError) -> NoReturn:
     sys.exit(int(err.exit_code))
 
 
+def _bug() -> NoReturn:
+    click.echo(redact_text(traceback.format_exc()), err=True)
+    click.echo("pgwarden: internal error (a bug): please report the traceback above", err=True)
+    sys.exit(70)
+
+
 def run(fn: Callable[[], Any], *, as_json: bool, render: Callable[[Any], str] | None = None,
         exit_code: Callable[[Any], int] | None = None) -> NoReturn:
     """Call ``fn``; print its result (JSON or ``render``); exit with the right code.
@@ -60,10 +66,13 @@ def run(fn: Callable[[], Any], *, as_json: bool, render: Callable[[Any], str] | 
         sys.exit(int(ExitCode.INTERRUPTED))
     except click.exceptions.Exit:
         raise
+    except OSError as exc:
+        full = disk_full(exc)
+        if full is None:
+            _bug()
+        fail(full)
     except Exception:
-        click.echo(redact_text(traceback.format_exc()), err=True)
-        click.echo("pgwarden: internal error (a bug): please report the traceback above", err=True)
-        sys.exit(70)
+        _bug()
     if as_json:
         click.echo(json.dumps(to_jsonable(result), indent=2, sort_keys=True, default=str))
     elif render is not None:
