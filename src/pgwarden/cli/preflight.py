@@ -1,1 +1,1 @@
-"""Commands registered by this module (filled in by its owner)."""
+"""Preflight has no command of its own: ``pgwarden check PACKAGE --dsn DSN`` runs it (pgwarden.preflight)."""

@@ -1,0 +1,48 @@
+"""What every statement check gets: the state, the server resolver, and where the statement comes from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pgwarden.preflight.model import CatalogState, SchemaInfo
+from pgwarden.preflight.prediction import Refusal
+from pgwarden.preflight.resolve import Resolver
+
+
+@dataclass
+class Ctx:
+    state: CatalogState
+    resolver: Resolver
+    origin: str = "statement"        # "bundle A (A.sql:12)": recorded on objects the statement defines
+
+    @property
+    def major(self) -> int:
+        return self.state.live.major
+
+    def creation_schema(self, schema: str | None) -> str:
+        """The namespace a CREATE puts an object in; raises as the server does when there is none."""
+        if schema is not None:
+            if self.state.schema(schema) is None:
+                raise Refusal("preflight.missing", "3F000", f'schema "{schema}" does not exist',
+                              fix=f"create schema {schema} first, or fix the name")
+            return schema
+        found = self.state.creation_schema()
+        if found is None:
+            raise Refusal("preflight.missing", "3F000", "no schema has been selected to create in",
+                          fix="set search_path to an existing schema or qualify the name")
+        return found
+
+    def require_create(self, schema: str) -> SchemaInfo:
+        """CREATE privilege on the schema (42501), checked before anything else by CREATE commands."""
+        info = self.state.schema(schema)
+        assert info is not None
+        if not info.can_create:
+            raise Refusal("preflight.permission", "42501", f"permission denied for schema {schema}",
+                          fix=f"GRANT CREATE ON SCHEMA {schema} to the applying role, or apply as its owner")
+        return info
+
+    def schema_of(self, schema: str | None) -> str | None:
+        """An explicitly named schema must exist (3F000)."""
+        if schema is not None and self.state.schema(schema) is None:
+            raise Refusal("preflight.missing", "3F000", f'schema "{schema}" does not exist')
+        return schema

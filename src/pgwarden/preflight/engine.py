@@ -1,0 +1,178 @@
+"""The statement-level engine: each statement is checked against the state, then applied to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from typing import Any
+
+import psycopg
+from pglast import ast
+
+from pgwarden.conn import read_only
+from pgwarden.preflight import existence, live, routines, tables, triggers, views
+from pgwarden.preflight.context import Ctx
+from pgwarden.preflight.model import CatalogState
+from pgwarden.preflight.names import strings
+from pgwarden.preflight.prediction import Prediction, Refusal, ok
+from pgwarden.preflight.resolve import Resolver
+from pgwarden.sqlsource import SqlSyntaxError, parse_sql
+
+# Errors the grammar itself raises with a SQLSTATE other than 42601 (syntax_error).
+_GRAMMAR_CODES = {"CREATE OR REPLACE CONSTRAINT TRIGGER is not supported": "0A000"}
+
+
+def _k(value: Any) -> str:
+    return str(getattr(value, "name", value))
+
+
+def statement_kind(node: Any) -> str:
+    """A short human name for the statement, e.g. "CREATE OR REPLACE FUNCTION"."""
+    name = type(node).__name__
+    rep = "OR REPLACE " if getattr(node, "replace", False) else ""
+    if isinstance(node, ast.CreateFunctionStmt):
+        return f"CREATE {rep}{'PROCEDURE' if node.is_procedure else 'FUNCTION'}"
+    if isinstance(node, ast.DefineStmt):
+        return f"CREATE {rep}{_k(node.kind).removeprefix('OBJECT_')}"
+    if isinstance(node, ast.ViewStmt):
+        return f"CREATE {rep}VIEW"
+    if isinstance(node, ast.CreateTrigStmt):
+        return f"CREATE {rep}{'CONSTRAINT ' if node.isconstraint else ''}TRIGGER"
+    if isinstance(node, ast.DropStmt):
+        return "DROP " + _k(node.removeType).removeprefix("OBJECT_").replace("_", " ")
+    return {"DoStmt": "DO", "CallStmt": "CALL"}.get(name, name.removesuffix("Stmt"))
+
+
+# Refusals that depend on which objects exist: uncertain after a statement whose effects are not followed.
+_EXISTENCE_RULES = ("preflight.missing", "preflight.exists", "preflight.column_missing", "preflight.column_exists",
+                    "preflight.type.missing", "preflight.wrong_kind")
+
+
+def check(node: Any, ctx: Ctx) -> Prediction:
+    """Predict one statement and apply its effect to ``ctx.state``. Never raises Refusal."""
+    try:
+        p = _dispatch(node, ctx)
+    except Refusal as r:
+        p = r.prediction
+        if not p.sqlstate:  # could not be evaluated: no prediction
+            return ok(exact=False, note=p.message)
+        if ctx.state.opaque and p.rule in _EXISTENCE_RULES:
+            p = replace(p, exact=False,
+                        note=f"after {ctx.state.opaque}, objects may differ from what preflight follows")
+    _mark_opaque(node, ctx)
+    return p
+
+
+def _mark_opaque(node: Any, ctx: Ctx) -> None:
+    """DO blocks, CALLs and DROP ... CASCADE change objects preflight cannot follow."""
+    kind = type(node).__name__
+    if kind in ("DoStmt", "CallStmt"):
+        ctx.state.opaque = f"{statement_kind(node)} in {ctx.origin}"
+    elif kind == "DropStmt" and _k(node.behavior) == "DROP_CASCADE":
+        ctx.state.opaque = f"DROP ... CASCADE in {ctx.origin}"
+
+
+def _dispatch(node: Any, ctx: Ctx) -> Prediction:
+    kind = type(node).__name__
+    if kind == "DefineStmt":
+        obj = _k(node.kind)
+        if obj == "OBJECT_AGGREGATE":
+            return routines.define_aggregate(node, ctx)
+        if obj == "OBJECT_TYPE" and node.definition:
+            return existence.create_type(strings(node.defnames), ctx, "type")
+        return ok(modeled=False)
+    if kind == "CreateSeqStmt":
+        schema, name = node.sequence.schemaname or None, node.sequence.relname
+        ns = ctx.creation_schema(schema)
+        ctx.require_create(ns)
+        return existence.create_relation_named(None, name, "S", bool(node.if_not_exists), ctx, ns=ns)
+    if kind == "CompositeTypeStmt":
+        tv = node.typevar
+        return existence.create_type((tv.schemaname, tv.relname) if tv.schemaname else (tv.relname,), ctx, "type")
+    if kind in ("CreateEnumStmt", "CreateRangeStmt"):
+        return existence.create_type(strings(node.typeName), ctx, "type")
+    if kind == "CreateDomainStmt":
+        return existence.create_type(strings(node.domainname), ctx, "domain")
+    if kind == "AlterObjectSchemaStmt":
+        return existence.set_schema(node, ctx)
+    handler = _HANDLERS.get(kind)
+    return handler(node, ctx) if handler is not None else ok(modeled=False)
+
+
+def _set(node: Any, ctx: Ctx) -> Prediction:
+    """SET [LOCAL] search_path: later names resolve along the new path."""
+    if (node.name or "").lower() != "search_path":
+        return ok(modeled=False)
+    kind = _k(node.kind)
+    if kind == "VAR_SET_VALUE":
+        items = []
+        for a in node.args or ():
+            v = a.val if isinstance(a, ast.A_Const) else None
+            if isinstance(v, ast.String):
+                items.append('"' + (v.sval or "").replace('"', '""') + '"')
+        value = ", ".join(items)
+    elif kind in ("VAR_SET_DEFAULT", "VAR_RESET"):
+        value = ctx.state.live.search_path
+    else:
+        return ok(modeled=False)
+    if node.is_local:
+        ctx.state.local_search_path = value
+    else:
+        ctx.state.search_path_setting = value
+    return ok()
+
+
+_HANDLERS: dict[str, Callable[[Any, Ctx], Prediction]] = {
+    "CreateFunctionStmt": routines.create_function,
+    "ViewStmt": views.create_view,
+    "CreateTableAsStmt": tables.create_table_as,
+    "CreateStmt": tables.create_table,
+    "AlterTableStmt": tables.alter_table,
+    "CreateTrigStmt": triggers.create_trigger,
+    "DropStmt": existence.drop,
+    "IndexStmt": existence.create_index,
+    "CreateSchemaStmt": existence.create_schema,
+    "CreateExtensionStmt": existence.create_extension,
+    "RenameStmt": existence.rename,
+    "AlterFunctionStmt": existence.alter_function,
+    "GrantStmt": existence.grant,
+    "VariableSetStmt": _set,
+}
+
+
+def syntax_prediction(message: str) -> Prediction:
+    return Prediction(False, _GRAMMAR_CODES.get(message, "42601"), message, rule="preflight.syntax",
+                      fix="fix the statement: PostgreSQL's parser rejects it")
+
+
+def load_state(cur: psycopg.Cursor[Any], texts: Iterable[str]) -> CatalogState:
+    """A fresh state holding the live facts for every name the statements mention."""
+    return CatalogState(live.load(cur, live.names_in_sql(texts)))
+
+
+def predict(conn: psycopg.Connection[Any], sql: str, *, state: CatalogState | None = None) -> tuple[Prediction, ...]:
+    """Predict, statement by statement, what the server will do with ``sql`` (read-only, rolled back).
+
+    With ``state``, statements are checked against it (and it is updated), so a sequence of calls
+    behaves like consecutive statements; without, the live catalog is the starting point.
+    """
+    try:
+        stmts = parse_sql(sql, "<sql>")
+    except SqlSyntaxError as exc:
+        return (syntax_prediction(exc.pg_message).with_index(0, "syntax error"),)
+    nodes = [s.node for s in stmts]
+    with read_only(conn) as cur:
+        if state is None:
+            state = load_state(cur, [s.text for s in stmts])
+        else:
+            live.extend(cur, state.live, live.names_in_sql(s.text for s in stmts))
+        ctx = Ctx(state, Resolver(cur, state))
+        return simulate(ctx, nodes)
+
+
+def simulate(ctx: Ctx, nodes: Sequence[Any], origin: str = "statement") -> tuple[Prediction, ...]:
+    out = []
+    for i, node in enumerate(nodes):
+        ctx.origin = origin
+        out.append(check(node, ctx).with_index(i, statement_kind(node)))
+    return tuple(out)

@@ -1,0 +1,330 @@
+"""Objects must exist or be absent as the statements assume: CREATE without IF NOT EXISTS of something
+that exists, DROP / ALTER / GRANT / RENAME of something missing without IF EXISTS, wrong object kinds."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from pglast import ast
+
+from pgwarden.preflight import lookup, triggers
+from pgwarden.preflight.context import Ctx
+from pgwarden.preflight.model import Relation, Routine, SchemaInfo, TypeInfo
+from pgwarden.preflight.names import name_list, qualified, split_qualified, strings
+from pgwarden.preflight.prediction import Prediction, Refusal, ok
+
+# DROP <kind>: (wanted relkinds, nonexistent sqlstate, nonexistent noun, "is not a" noun, drop hint)
+_DROP_REL = {
+    "OBJECT_TABLE": ({"r", "p"}, "42P01", "table", "a table"),
+    "OBJECT_VIEW": ({"v"}, "42P01", "view", "a view"),
+    "OBJECT_MATVIEW": ({"m"}, "42P01", "materialized view", "a materialized view"),
+    "OBJECT_SEQUENCE": ({"S"}, "42P01", "sequence", "a sequence"),
+    "OBJECT_INDEX": ({"i", "I"}, "42704", "index", "an index"),
+    "OBJECT_FOREIGN_TABLE": ({"f"}, "42P01", "foreign table", "a foreign table"),
+}
+_DROP_HINT = {"r": "Use DROP TABLE to remove a table.", "p": "Use DROP TABLE to remove a table.",
+              "v": "Use DROP VIEW to remove a view.", "m": "Use DROP MATERIALIZED VIEW to remove a materialized view.",
+              "S": "Use DROP SEQUENCE to remove a sequence.", "i": "Use DROP INDEX to remove an index.",
+              "I": "Use DROP INDEX to remove an index.", "f": "Use DROP FOREIGN TABLE to remove a foreign table.",
+              "c": "Use DROP TYPE to remove a type."}
+_DROP_ROUTINE = {"OBJECT_FUNCTION": "function", "OBJECT_PROCEDURE": "procedure", "OBJECT_AGGREGATE": "aggregate",
+                 "OBJECT_ROUTINE": "routine"}
+
+
+def _kind(value: Any) -> str:
+    return str(getattr(value, "name", value))
+
+
+def drop(stmt: Any, ctx: Ctx) -> Prediction:
+    kind = _kind(stmt.removeType)
+    missing_ok = bool(stmt.missing_ok)
+    targets: list[str] = []
+    for obj in stmt.objects or ():
+        if kind in _DROP_REL:
+            targets.append(_drop_relation(strings(obj), kind, missing_ok, ctx))
+        elif kind in _DROP_ROUTINE:
+            targets.append(_drop_routine(obj, _DROP_ROUTINE[kind], missing_ok, ctx))
+        elif kind == "OBJECT_TRIGGER":
+            triggers.drop_trigger(strings(obj), missing_ok, ctx)
+        elif kind == "OBJECT_SCHEMA":
+            name = str(obj.sval) if isinstance(obj, ast.String) else strings(obj)[-1]
+            if ctx.state.schema(name) is None:
+                if not missing_ok:
+                    raise Refusal("preflight.missing", "3F000", f'schema "{name}" does not exist',
+                                  fix="use DROP SCHEMA IF EXISTS, or check the name")
+                continue
+            ctx.state.schemas[name] = None
+        elif kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+            tn = obj if isinstance(obj, ast.TypeName) else None
+            if tn is None:
+                return ok(modeled=False)
+            try:
+                t = ctx.resolver.type_of(tn)
+            except Refusal:
+                if missing_ok:
+                    continue
+                raise
+            ctx.state.drop_type(t)
+        elif kind == "OBJECT_EXTENSION":
+            name = str(obj.sval) if isinstance(obj, ast.String) else strings(obj)[-1]
+            if not ctx.state.extension_exists(name):
+                if not missing_ok:
+                    raise Refusal("preflight.missing", "42704", f'extension "{name}" does not exist',
+                                  fix="use DROP EXTENSION IF EXISTS, or check the name")
+                continue
+            ctx.state.extensions[name] = False
+        else:
+            return ok(modeled=False)
+    return ok(target=", ".join(t for t in targets if t) or None)
+
+
+def _drop_relation(parts: tuple[str, ...], kind: str, missing_ok: bool, ctx: Ctx) -> str:
+    relkinds, code, noun, nota = _DROP_REL[kind]
+    schema, name = split_qualified(parts)
+    if schema is not None and ctx.state.schema(schema) is None:
+        if missing_ok:
+            return ""
+        raise Refusal("preflight.missing", "3F000", f'schema "{schema}" does not exist')
+    rel = ctx.state.find_relation(schema, name)
+    if rel is None:
+        if missing_ok:
+            return ""
+        raise Refusal("preflight.missing", code, f'{noun} "{name}" does not exist',
+                      fix=f"use DROP {noun.upper()} IF EXISTS, or drop this statement: it does not exist at this point")
+    if rel.relkind not in relkinds:
+        raise Refusal("preflight.wrong_kind", "42809", f'"{name}" is not {nota}', hint=_DROP_HINT.get(rel.relkind),
+                      fix=f"{rel.schema}.{rel.name} is a {lookup.RELKIND_OBJECT.get(rel.relkind, 'relation')}",
+                      facts={"object": f"{rel.schema}.{rel.name}", "relkind": rel.relkind})
+    ctx.state.act_on(rel)
+    lookup.require_owner(rel, ctx)
+    ctx.state.drop_relation(rel)
+    if rel.relkind in ("r", "p", "m", "f"):
+        for other in _indexes_of(rel, ctx):
+            ctx.state.drop_relation(other)
+    return f"{noun} {rel.schema}.{rel.name}"
+
+
+def _indexes_of(rel: Relation, ctx: Ctx) -> list[Relation]:
+    keys = set(ctx.state.live.relations) | set(ctx.state.relations)
+    out = []
+    for s, n in keys:
+        r = ctx.state.relation(s, n)
+        if r is not None and r.relkind in ("i", "I") and s == rel.schema and r.table == rel.name:
+            out.append(r)
+    return out
+
+
+def _drop_routine(owa: Any, mode: str, missing_ok: bool, ctx: Ctx) -> str:
+    r = lookup.routine(owa, mode, ctx, missing_ok)
+    if r is None:
+        return ""
+    ctx.state.act_on(r)
+    if mode == "function" and r.kind == "a":
+        raise Refusal("preflight.wrong_kind", "42809", f'"{name_list(strings(owa.objname))}" is an aggregate function',
+                      hint="Use DROP AGGREGATE to drop aggregate functions.",
+                      fix=f"use DROP AGGREGATE {r.signature}")
+    if not r.owned:
+        raise Refusal("preflight.permission", "42501", f"must be owner of {mode if mode != 'routine' else 'function'} "
+                      f"{r.name}", fix=f"apply as {r.owner or 'the owner'}")
+    ctx.state.drop_routine(r)
+    return f"{mode} {r.signature}"
+
+
+def alter_function(stmt: Any, ctx: Ctx) -> Prediction:
+    kind = _kind(stmt.objtype)
+    mode = {"OBJECT_PROCEDURE": "procedure", "OBJECT_ROUTINE": "routine"}.get(kind, "function")
+    r = lookup.routine(stmt.func, mode, ctx)
+    assert r is not None
+    ctx.state.act_on(r)
+    if r.kind == "a":
+        raise Refusal("preflight.wrong_kind", "42809", f'"{name_list(strings(stmt.func.objname))}" is an aggregate '
+                      "function", fix=f"use ALTER AGGREGATE {r.signature}")
+    if not r.owned:
+        word = "procedure" if r.kind == "p" else "function"
+        raise Refusal("preflight.permission", "42501", f"must be owner of {word} {r.name}",
+                      fix=f"apply as {r.owner or 'the owner'}")
+    ctx.state.put_routine(r)
+    return ok(target=r.signature)
+
+
+def grant(stmt: Any, ctx: Ctx) -> Prediction:
+    if _kind(stmt.targtype) != "ACL_TARGET_OBJECT":
+        return ok(modeled=False)
+    kind = _kind(stmt.objtype)
+    for obj in stmt.objects or ():
+        if kind in ("OBJECT_TABLE", "OBJECT_SEQUENCE") and isinstance(obj, ast.RangeVar):
+            lookup.relation(*lookup.rv(obj), ctx)
+        elif kind in ("OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE") and isinstance(obj, ast.ObjectWithArgs):
+            lookup.routine(obj, {"OBJECT_FUNCTION": "function", "OBJECT_PROCEDURE": "procedure"}
+                           .get(kind, "routine"), ctx)
+        elif kind == "OBJECT_SCHEMA" and isinstance(obj, ast.String):
+            if ctx.state.schema(obj.sval or "") is None:
+                raise Refusal("preflight.missing", "3F000", f'schema "{obj.sval}" does not exist')
+        else:
+            return ok(modeled=False)
+    return ok()
+
+
+def create_schema(stmt: Any, ctx: Ctx) -> Prediction:
+    name = stmt.schemaname or (stmt.authrole.rolename if stmt.authrole is not None else None)
+    if name is None:
+        return ok(modeled=False)
+    if ctx.state.schema(name) is not None:
+        if stmt.if_not_exists:
+            return ok(note="exists: skipped (IF NOT EXISTS)")
+        raise Refusal("preflight.exists", "42P06", f'schema "{name}" already exists',
+                      fix="use CREATE SCHEMA IF NOT EXISTS, or drop this statement")
+    ctx.state.schemas[name] = SchemaInfo(name, True)
+    ctx.state.touched.add(name)
+    return ok(target=f"schema {name}")
+
+
+def create_type(parts: tuple[str, ...], ctx: Ctx, kind_word: str) -> Prediction:
+    """CREATE TYPE / DOMAIN: 'type "x" already exists' (a table's row type counts)."""
+    schema, name = split_qualified(parts)
+    ns = ctx.creation_schema(schema)
+    ctx.require_create(ns)
+    if ctx.state.type_in(ns, name) is not None:
+        raise Refusal("preflight.exists", "42710", f'type "{name}" already exists',
+                      fix=f"drop this statement, or choose another name: a type {ns}.{name} exists")
+    display = qualified(ns, name, ctx.state.effective_path())
+    ctx.state.put_type(TypeInfo(f"new:{ns}.{name}", ns, name, display, False, f"new:{ns}._{name}"))
+    ctx.state.put_type(TypeInfo(f"new:{ns}._{name}", ns, f"_{name}", display + "[]", elem_ref=f"new:{ns}.{name}"))
+    return ok(target=f"{kind_word} {ns}.{name}")
+
+
+def create_extension(stmt: Any, ctx: Ctx) -> Prediction:
+    if ctx.state.extension_exists(stmt.extname):
+        if stmt.if_not_exists:
+            return ok(note="exists: skipped (IF NOT EXISTS)")
+        raise Refusal("preflight.exists", "42710", f'extension "{stmt.extname}" already exists',
+                      fix="use CREATE EXTENSION IF NOT EXISTS")
+    ctx.state.extensions[stmt.extname] = True
+    ctx.state.touched.add(stmt.extname)
+    return ok(target=f"extension {stmt.extname}", exact=False, note="objects the extension creates are not known")
+
+
+def create_relation_named(schema: str | None, name: str, relkind: str, if_not_exists: bool, ctx: Ctx,
+                          ns: str | None = None, table: str | None = None) -> Prediction:
+    """CREATE INDEX / SEQUENCE: 'relation "x" already exists' (42P07)."""
+    ns = ns or ctx.creation_schema(schema)
+    existing = ctx.state.relation(ns, name)
+    word = lookup.RELKIND_OBJECT[relkind]
+    if existing is not None:
+        if if_not_exists:
+            return ok(note="exists: skipped (IF NOT EXISTS)")
+        raise Refusal("preflight.exists", "42P07", f'relation "{name}" already exists',
+                      fix=f"use CREATE {word.upper()} IF NOT EXISTS, or choose another name "
+                          f"({ns}.{name} is a {lookup.RELKIND_OBJECT.get(existing.relkind, 'relation')})")
+    ctx.state.put_relation(Relation(ns, name, relkind, None, origin=ctx.origin, table=table))
+    return ok(target=f"{word} {ns}.{name}")
+
+
+def create_index(stmt: Any, ctx: Ctx) -> Prediction:
+    rel = lookup.relation(*lookup.rv(stmt.relation), ctx)
+    assert rel is not None
+    if not stmt.idxname:
+        return ok(target=f"index on {rel.schema}.{rel.name}")
+    return create_relation_named(None, stmt.idxname, "i", bool(stmt.if_not_exists), ctx, ns=rel.schema,
+                                 table=rel.name)
+
+
+def rename(stmt: Any, ctx: Ctx) -> Prediction:
+    kind = _kind(stmt.renameType)
+    if kind in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_SEQUENCE", "OBJECT_INDEX",
+                "OBJECT_FOREIGN_TABLE"):
+        rel = lookup.relation(*lookup.rv(stmt.relation), ctx, missing_ok=bool(stmt.missing_ok))
+        if rel is None:
+            return ok(note="missing: skipped (IF EXISTS)")
+        ctx.state.act_on(rel)
+        lookup.require_owner(rel, ctx)
+        clash = ctx.state.relation(rel.schema, stmt.newname)
+        if clash is not None:
+            raise Refusal("preflight.exists", "42P07", f'relation "{stmt.newname}" already exists',
+                          fix=f"choose another name: {rel.schema}.{stmt.newname} exists")
+        ctx.state.drop_relation(rel)
+        ctx.state.put_relation(replace(rel, name=stmt.newname, origin=ctx.origin))
+        return ok(target=f"{rel.schema}.{rel.name}")
+    if kind == "OBJECT_COLUMN":
+        rel = lookup.relation(*lookup.rv(stmt.relation), ctx, missing_ok=bool(stmt.missing_ok))
+        if rel is None:
+            return ok(note="missing: skipped (IF EXISTS)")
+        ctx.state.act_on(rel)
+        lookup.require_owner(rel, ctx)
+        if rel.columns is None:
+            return ok(exact=False)
+        if rel.column(stmt.subname) is None:
+            raise Refusal("preflight.column_missing", "42703", f'column "{stmt.subname}" does not exist',
+                          fix=f"{rel.schema}.{rel.name} has no column {stmt.subname}")
+        if rel.column(stmt.newname) is not None:
+            raise Refusal("preflight.column_exists", "42701",
+                          f'column "{stmt.newname}" of relation "{rel.name}" already exists',
+                          fix=f"choose another name: {rel.schema}.{rel.name}.{stmt.newname} exists")
+        cols = tuple(replace(c, name=stmt.newname) if c.name == stmt.subname else c for c in rel.columns)
+        ctx.state.put_relation(replace(rel, columns=cols))
+        return ok(target=f"{rel.schema}.{rel.name}")
+    if kind in _DROP_ROUTINE:
+        r = lookup.routine(stmt.object, _DROP_ROUTINE[kind], ctx, missing_ok=bool(stmt.missing_ok))
+        if r is None:
+            return ok(note="missing: skipped (IF EXISTS)")
+        _move_routine(r, r.schema, stmt.newname or "", ctx)
+        return ok(target=r.signature)
+    if kind == "OBJECT_SCHEMA":
+        if ctx.state.schema(stmt.subname) is None:
+            raise Refusal("preflight.missing", "3F000", f'schema "{stmt.subname}" does not exist')
+        if ctx.state.schema(stmt.newname) is not None:
+            raise Refusal("preflight.exists", "42P06", f'schema "{stmt.newname}" already exists')
+        return ok(exact=False, note="schema renames are not followed further")
+    if kind == "OBJECT_TRIGGER":
+        rel = lookup.relation(*lookup.rv(stmt.relation), ctx)
+        assert rel is not None
+        if ctx.state.trigger(rel.schema, rel.name, stmt.subname) is None:
+            raise Refusal("preflight.missing", "42704",
+                          f'trigger "{stmt.subname}" for table "{rel.name}" does not exist')
+        return ok(exact=False)
+    return ok(modeled=False)
+
+
+def _move_routine(r: Routine, schema: str, name: str, ctx: Ctx) -> None:
+    """RENAME TO / SET SCHEMA of a routine: the new key must be free; the owner may do it."""
+    ctx.state.act_on(r)
+    word = "procedure" if r.kind == "p" else ("aggregate" if r.kind == "a" else "function")
+    if not r.owned:
+        raise Refusal("preflight.permission", "42501", f"must be owner of {word} {r.name}",
+                      fix=f"apply as {r.owner or 'the owner'}")
+    if ctx.state.routine(schema, name, r.input_types) is not None:
+        args = ", ".join(ctx.resolver.display(t) for t in r.input_types)
+        raise Refusal("preflight.exists", "42723", f'function {name}({args}) already exists in schema "{schema}"',
+                      fix=f"choose another name: {schema}.{name}({args}) exists")
+    ctx.state.drop_routine(r)
+    ctx.state.put_routine(replace(r, schema=schema, name=name, origin=ctx.origin))
+
+
+def set_schema(stmt: Any, ctx: Ctx) -> Prediction:
+    """ALTER ... SET SCHEMA of a relation or a routine."""
+    kind = _kind(stmt.objectType)
+    new = stmt.newschema or ""
+    if kind in _DROP_ROUTINE:
+        r = lookup.routine(stmt.object, _DROP_ROUTINE[kind], ctx, missing_ok=bool(stmt.missing_ok))
+        if r is None:
+            return ok(note="missing: skipped (IF EXISTS)")
+        if ctx.state.schema(new) is None:
+            raise Refusal("preflight.missing", "3F000", f'schema "{new}" does not exist')
+        _move_routine(r, new, r.name, ctx)
+        return ok(target=r.signature)
+    if kind in _DROP_REL and stmt.relation is not None:
+        rel = lookup.relation(*lookup.rv(stmt.relation), ctx, missing_ok=bool(stmt.missing_ok))
+        if rel is None:
+            return ok(note="missing: skipped (IF EXISTS)")
+        ctx.state.act_on(rel)
+        lookup.require_owner(rel, ctx)
+        if ctx.state.schema(new) is None:
+            raise Refusal("preflight.missing", "3F000", f'schema "{new}" does not exist')
+        if ctx.state.relation(new, rel.name) is not None:
+            raise Refusal("preflight.exists", "42P07", f'relation "{rel.name}" already exists in schema "{new}"',
+                          fix=f"choose another schema or name: {new}.{rel.name} exists")
+        ctx.state.drop_relation(rel)
+        ctx.state.put_relation(replace(rel, schema=new, origin=ctx.origin))
+        return ok(target=f"{rel.schema}.{rel.name}")
+    return ok(modeled=False)

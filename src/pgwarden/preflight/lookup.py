@@ -1,0 +1,99 @@
+"""Finding existing routines and relations the way DROP / ALTER / GRANT do, with their exact errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pgwarden.preflight.context import Ctx
+from pgwarden.preflight.model import Relation, Routine, TypeRef
+from pgwarden.preflight.names import name_list, split_qualified, strings
+from pgwarden.preflight.prediction import Refusal
+
+# With argument lists every routine kind is found, then refused by kind; by bare name, a kind filters.
+_BARE_KINDS = {"function": {"f", "w", "a"}, "procedure": {"p"}, "aggregate": {"a"}, "routine": {"f", "w", "a", "p"}}
+_NONEXISTENT_WORD = {"function": "function", "procedure": "procedure", "aggregate": "aggregate",
+                     "routine": "function"}
+_NAMED_WORD = {"function": "a function", "procedure": "a procedure", "aggregate": "an aggregate",
+               "routine": "a function"}
+
+RELKIND_OBJECT = {"r": "table", "p": "table", "v": "view", "m": "materialized view", "S": "sequence",
+                  "i": "index", "I": "index", "f": "foreign table", "c": "type"}
+
+
+def func_signature(parts: tuple[str, ...], displays: list[str]) -> str:
+    """func_signature_string(): the name as written, argument types separated by ", "."""
+    return f"{name_list(parts)}({', '.join(displays)})"
+
+
+def routine(owa: Any, mode: str, ctx: Ctx, missing_ok: bool = False) -> Routine | None:
+    """LookupFuncWithArgs() for ``mode`` in function, procedure, aggregate, routine."""
+    parts = strings(owa.objname)
+    schema, name = split_qualified(parts)
+    ctx.schema_of(schema)
+    schemas = [schema] if schema else ctx.state.effective_path()
+    if owa.args_unspecified:
+        seen: dict[tuple[TypeRef, ...], Routine] = {}
+        for s in schemas:
+            for r in ctx.state.routines_named(s, name):
+                if r.input_types not in seen:
+                    seen[r.input_types] = r
+        found = [r for r in seen.values() if r.kind in _BARE_KINDS[mode]]
+        if not found:
+            if missing_ok:
+                return None
+            raise Refusal("preflight.missing", "42883",
+                          f'could not find {_NAMED_WORD[mode]} named "{name_list(parts)}"',
+                          fix="use IF EXISTS, or create it first: no such routine exists at this point")
+        if len(found) > 1:
+            word = mode
+            raise Refusal("preflight.ambiguous", "42725", f'{word} name "{name_list(parts)}" is not unique',
+                          hint=f"Specify the argument list to select the {word} unambiguously.",
+                          fix="give the argument list: " + ", ".join(r.signature for r in found))
+        return found[0]
+    types = [ctx.resolver.type_of(t) for t in owa.objargs or ()]
+    key = tuple(t.ref for t in types)
+    sig = func_signature(parts, [ctx.resolver.display(t.ref) for t in types])
+    hit = None
+    for s in schemas:
+        hit = ctx.state.routine(s, name, key)
+        if hit is not None:
+            break
+    if hit is None:
+        if missing_ok:
+            return None
+        raise Refusal("preflight.missing", "42883", f"{_NONEXISTENT_WORD[mode]} {sig} does not exist",
+                      fix="use IF EXISTS, or check the name and argument types against the catalog")
+    if mode == "function" and hit.kind == "p":
+        raise Refusal("preflight.wrong_kind", "42809", f"{sig} is not a function",
+                      fix=f"{hit.signature} is a procedure: say PROCEDURE")
+    if mode == "procedure" and hit.kind != "p":
+        raise Refusal("preflight.wrong_kind", "42809", f"{sig} is not a procedure",
+                      fix=f"{hit.signature} is a function: say FUNCTION")
+    if mode == "aggregate" and hit.kind != "a":
+        raise Refusal("preflight.wrong_kind", "42809", f"function {sig} is not an aggregate",
+                      fix=f"{hit.signature} is not an aggregate: say FUNCTION")
+    return hit
+
+
+def relation(rv_schema: str | None, relname: str, ctx: Ctx, missing_ok: bool = False) -> Relation | None:
+    """RangeVarGetRelid(): 'relation "x" does not exist' (qualified as written)."""
+    ctx.schema_of(rv_schema)
+    rel = ctx.state.find_relation(rv_schema, relname)
+    if rel is None and not missing_ok:
+        shown = f"{rv_schema}.{relname}" if rv_schema else relname
+        raise Refusal("preflight.missing", "42P01", f'relation "{shown}" does not exist',
+                      fix="use IF EXISTS, or create it first: no such relation exists at this point")
+    return rel
+
+
+def require_owner(rel: Relation, ctx: Ctx, word: str | None = None) -> None:
+    """``must be owner of table t``; some commands (DROP TRIGGER) say "relation"."""
+    if not rel.owned:
+        raise Refusal("preflight.permission", "42501",
+                      f"must be owner of {word or RELKIND_OBJECT.get(rel.relkind, 'relation')} {rel.name}",
+                      fix=f"apply as {rel.owner or 'the owner'} (or a member of that role)",
+                      facts={"object": f"{rel.schema}.{rel.name}", "owner": rel.owner})
+
+
+def rv(node: Any) -> tuple[str | None, str]:
+    return (node.schemaname or None, node.relname)

@@ -1,0 +1,48 @@
+"""What preflight predicts for one statement: success, or the exact error PostgreSQL will raise."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Prediction:
+    ok: bool                          # True: no refusal predicted
+    sqlstate: str | None = None
+    message: str | None = None        # PostgreSQL's primary message, exactly
+    detail: str | None = None
+    hint: str | None = None
+    rule: str | None = None           # e.g. "preflight.replace.defaults_removed"
+    index: int = 0                    # statement position in the SQL given to predict()
+    kind: str = ""                    # statement kind, e.g. "CREATE OR REPLACE FUNCTION"
+    target: str | None = None         # the object the statement acts on
+    fix: str | None = None
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    exact: bool = True                # False: part of the check could not be evaluated
+    note: str | None = None           # why a check was skipped or is uncertain
+    modeled: bool = True              # False: preflight has no rule for this statement kind
+
+    def with_index(self, index: int, kind: str) -> Prediction:
+        return Prediction(self.ok, self.sqlstate, self.message, self.detail, self.hint, self.rule, index,
+                          kind, self.target, self.fix, self.facts, self.exact, self.note, self.modeled)
+
+
+class Refusal(Exception):
+    """Raised inside a check to stop at the first error, the way the server does."""
+
+    def __init__(self, rule: str, sqlstate: str, message: str, *, detail: str | None = None,
+                 hint: str | None = None, fix: str | None = None, facts: Mapping[str, Any] | None = None,
+                 target: str | None = None, exact: bool = True) -> None:
+        super().__init__(message)
+        self.prediction = Prediction(False, sqlstate, message, detail, hint, rule, target=target, fix=fix,
+                                     facts=dict(facts or {}), exact=exact)
+
+
+OK = Prediction(True)
+
+
+def ok(*, target: str | None = None, note: str | None = None, exact: bool = True,
+       modeled: bool = True) -> Prediction:
+    return Prediction(True, target=target, note=note, exact=exact, modeled=modeled)

@@ -1,0 +1,142 @@
+"""run_preflight(): a whole package against the live catalog, bundle by bundle, read-only.
+
+Every statement of every bundle is checked in manifest order against one state: the live snapshot
+plus what earlier statements and bundles did. Each bundle's rollback file is checked against a copy of
+the state right after its bundle applied (the state it would meet). The catalog is read in a few
+batched queries inside one read-only transaction that is rolled back; nothing is executed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+
+from pgwarden.conn import read_only
+from pgwarden.findings import Finding
+from pgwarden.preflight import engine, report
+from pgwarden.preflight.context import Ctx
+from pgwarden.preflight.model import CatalogState, Relation, Routine, Trigger
+from pgwarden.preflight.resolve import Resolver
+from pgwarden.sidecars import Sidecar, SidecarTarget, capture_sidecars, sidecars_md
+from pgwarden.sqlsource import Statement, parse_source_file
+
+if TYPE_CHECKING:
+    from pgwarden.kit import EvidenceKit
+    from pgwarden.manifest import Bundle, Package
+
+_ROUTINE_KIND = {"f": "function", "w": "function", "p": "procedure", "a": "aggregate"}
+_REL_KIND = {"r": "table", "p": "table", "v": "view", "m": "materialized view", "S": "sequence", "i": "index",
+             "I": "index", "f": "foreign table"}
+
+
+@dataclass(frozen=True)
+class PreflightReport:
+    findings: tuple[Finding, ...]
+    sidecars: tuple[Sidecar, ...]
+    summary_md: str
+    statements: int = 0
+    rollback_statements: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    bundle: Bundle
+    apply: tuple[Statement, ...]
+    rollback: tuple[Statement, ...]
+
+
+def _parse(package: Package, sources: Mapping[str, Any] | None = None) -> list[_Parsed]:
+    """Each bundle's statements: from ``sources`` (rel path -> parsed source, as check has them) or parsed here."""
+    def stmts(path: Any, rel: str | None) -> tuple[Statement, ...]:
+        if path is None or rel is None:
+            return ()
+        if sources is not None and rel in sources:
+            return tuple(sources[rel].statements)
+        return parse_source_file(path, rel).statements  # psql meta-commands are lint's findings, not ours
+    return [_Parsed(b, stmts(b.apply, b.apply_rel), stmts(b.rollback, b.rollback_rel)) for b in package.bundles]
+
+
+def _simulate(package: Package, parsed: list[_Parsed], cur: psycopg.Cursor[Any]) -> tuple[list[Finding], CatalogState]:
+    state = engine.load_state(cur, [s.text for p in parsed for s in (*p.apply, *p.rollback)])
+    path = (package.settings or {}).get("search_path")
+    if path:
+        cur.execute("SELECT set_config('search_path', %s, true)", (str(path),))
+        state.search_path_setting = str(path)
+        state.live.search_path = str(path)
+    ctx = Ctx(state, Resolver(cur, state))
+    findings: list[Finding] = []
+    for p in parsed:
+        b = p.bundle
+        state.local_search_path = None
+        findings += _run(ctx, p.apply, b.id, b.apply_rel, "apply")
+        if p.rollback and b.rollback_rel:
+            twin = state.fork()
+            twin.local_search_path = None
+            findings += _run(Ctx(twin, Resolver(cur, twin)), p.rollback, b.id, b.rollback_rel, "rollback")
+    return findings, state
+
+
+def _run(ctx: Ctx, stmts: Sequence[Statement], bundle: str, rel: str, phase: str) -> list[Finding]:
+    out = []
+    for s in stmts:
+        ctx.origin = f"bundle {bundle} ({rel}:{s.line})"
+        p = engine.check(s.node, ctx).with_index(s.index, engine.statement_kind(s.node))
+        f = report.finding(p, bundle=bundle, file=rel, line=s.line, col=s.col, statement=s.first_line, phase=phase)
+        if f is not None:
+            out.append(f)
+    return out
+
+
+def _targets(state: CatalogState) -> tuple[SidecarTarget, ...]:
+    """Live objects the package replaces, alters or drops (whether or not the statement would succeed)."""
+    out: list[SidecarTarget] = []
+    for obj in state.acted_on.values():
+        if obj.oid is None:
+            continue
+        if isinstance(obj, Routine):
+            out.append(SidecarTarget(_ROUTINE_KIND.get(obj.kind, "function"), obj.schema, obj.signature, obj.oid))
+        elif isinstance(obj, Relation):
+            if obj.relkind in _REL_KIND:
+                out.append(SidecarTarget(_REL_KIND[obj.relkind], obj.schema, obj.name, obj.oid))
+        elif isinstance(obj, Trigger):
+            out.append(SidecarTarget("trigger", obj.schema, f"{obj.name} ON {obj.table}", obj.oid))
+    return tuple(out)
+
+
+def sidecar_targets(package: Package, conn: psycopg.Connection[Any]) -> tuple[SidecarTarget, ...]:
+    """The existing objects ``package`` replaces, alters or drops (worked out read-only)."""
+    parsed = _parse(package)
+    with read_only(conn) as cur:
+        _findings, state = _simulate(package, parsed, cur)
+        return _targets(state)
+
+
+def run_preflight(package: Package, conn: psycopg.Connection[Any], kit: EvidenceKit | None = None, *,
+                  sources: Mapping[str, Any] | None = None) -> PreflightReport:
+    """Predict every refusal of ``package`` against the live catalog; with a kit, capture sidecars.
+
+    ``sources`` (optional): the package's files already parsed by the caller, keyed by their path
+    relative to the package (objects with ``.statements``, e.g. ``check``'s SqlSource map), so that a
+    2,000-statement package is not parsed twice.
+    """
+    t0 = time.monotonic()
+    parsed = _parse(package, sources)
+    with read_only(conn) as cur:
+        findings, state = _simulate(package, parsed, cur)
+        targets = _targets(state)
+        server = f"database {state.live.database}, PostgreSQL {state.live.server_version_num // 10000}, " \
+                 f"role {state.live.current_user}"
+    sidecars = capture_sidecars(targets, conn, None, kit) if kit is not None else ()
+    n_apply = sum(len(p.apply) for p in parsed)
+    n_rollback = sum(len(p.rollback) for p in parsed)
+    md = report.summary_md(findings, statements=n_apply, rollback_statements=n_rollback, bundles=len(parsed),
+                           server=server, sidecars_md=sidecars_md(sidecars) if kit is not None else "")
+    if kit is not None:
+        kit.event("preflight", statements=n_apply, rollback_statements=n_rollback,
+                  errors=sum(f.severity == "error" for f in findings), sidecars=len(sidecars))
+    return PreflightReport(tuple(findings), sidecars, md, n_apply, n_rollback, round(time.monotonic() - t0, 3))

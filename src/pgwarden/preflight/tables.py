@@ -1,0 +1,167 @@
+"""CREATE TABLE, CREATE TABLE AS / MATERIALIZED VIEW and ALTER TABLE: existence of relations and columns."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from pglast import ast
+
+from pgwarden.preflight import lookup
+from pgwarden.preflight.context import Ctx
+from pgwarden.preflight.model import Column, Relation, TypeInfo
+from pgwarden.preflight.names import qualified, quote_ident
+from pgwarden.preflight.prediction import Prediction, Refusal, ok
+
+_SERIAL = {"smallserial": "int2", "serial2": "int2", "serial": "int4", "serial4": "int4", "bigserial": "int8",
+           "serial8": "int8"}
+
+
+def column_type(tn: Any, ctx: Ctx) -> TypeInfo:
+    """A column's type: serial pseudo-types are integers (plus a sequence), as transformColumnDefinition has it."""
+    names = [n.sval for n in tn.names or () if isinstance(n, ast.String)]
+    if not tn.pct_type and not tn.arrayBounds and (len(names) == 1 or names[:1] == ["pg_catalog"]) \
+            and names[-1] in _SERIAL:
+        tn = ast.TypeName(names=(ast.String(sval="pg_catalog"), ast.String(sval=_SERIAL[names[-1]])))
+    return ctx.resolver.type_of(tn)
+
+
+def _exists_refusal(rel: Relation, ctx: Ctx, what: str = "relation") -> Refusal:
+    return Refusal("preflight.exists", "42P07", f'relation "{rel.name}" already exists',
+                   fix=f"use CREATE {what.upper()} IF NOT EXISTS, or drop/rename the existing "
+                       f"{lookup.RELKIND_OBJECT.get(rel.relkind, 'relation')} first "
+                       f"({'live catalog' if rel.origin == 'live' else 'created by ' + rel.origin})",
+                   facts={"object": f"{rel.schema}.{rel.name}", "relkind": rel.relkind, **dict(rel.facts)})
+
+
+def row_type(ctx: Ctx, schema: str, name: str, relkind: str) -> TypeInfo:
+    display = qualified(schema, name, ctx.state.effective_path())
+    return TypeInfo(f"new:{schema}.{name}", schema, name, display, False, f"new:{schema}._{name}", relkind)
+
+
+def put_with_row_type(ctx: Ctx, rel: Relation) -> None:
+    ctx.state.put_relation(rel)
+    ctx.state.put_type(row_type(ctx, rel.schema, rel.name, rel.relkind))
+    arr = TypeInfo(f"new:{rel.schema}._{rel.name}", rel.schema, f"_{rel.name}",
+                   qualified(rel.schema, rel.name, ctx.state.effective_path()) + "[]",
+                   elem_ref=f"new:{rel.schema}.{rel.name}")
+    ctx.state.put_type(arr)
+
+
+def create_table(stmt: Any, ctx: Ctx) -> Prediction:
+    schema, name = lookup.rv(stmt.relation)
+    ns = ctx.creation_schema(schema)
+    ctx.require_create(ns)
+    existing = ctx.state.relation(ns, name)
+    if existing is not None and stmt.if_not_exists:
+        return ok(target=f"table {ns}.{name}", note="exists: skipped (IF NOT EXISTS)")
+    cols: list[Column] | None = []
+    for elt in stmt.tableElts or ():
+        if isinstance(elt, ast.ColumnDef):
+            if elt.typeName is None:
+                cols = None
+                continue
+            t = column_type(elt.typeName, ctx)
+            if cols is not None:
+                cols.append(Column(elt.colname or "", t.ref, -1, None, t.display))
+        elif isinstance(elt, ast.TableLikeClause):
+            cols = None
+    if stmt.inhRelations or stmt.ofTypename is not None or stmt.partbound is not None:
+        cols = None
+    if existing is not None:
+        raise _exists_refusal(existing, ctx, "table")
+    clash = ctx.state.type_in(ns, name)
+    if clash is not None:
+        raise Refusal("preflight.exists", "42710", f'type "{name}" already exists',
+                      hint="A relation has an associated type of the same name, so you must use a name that "
+                           "doesn't conflict with any existing type.",
+                      fix=f"choose another table name: a type {ns}.{name} exists")
+    kind = "p" if stmt.partspec is not None else "r"
+    put_with_row_type(ctx, Relation(ns, name, kind, tuple(cols) if cols is not None else None,
+                                    origin=ctx.origin, owner=ctx.state.live.current_user))
+    return ok(target=f"table {ns}.{name}")
+
+
+def create_table_as(stmt: Any, ctx: Ctx) -> Prediction:
+    into = stmt.into
+    schema, name = lookup.rv(into.rel)
+    matview = str(getattr(stmt.objtype, "name", stmt.objtype)).endswith("MATVIEW")
+    what = "materialized view" if matview else "table"
+    ns = ctx.creation_schema(schema)
+    existing = ctx.state.relation(ns, name)
+    if existing is not None and stmt.if_not_exists:
+        return ok(target=f"{what} {ns}.{name}", note="exists: skipped (IF NOT EXISTS)")
+    from pgwarden.preflight.views import describe_query  # views.py imports this module
+    columns, pred = describe_query(stmt.query, ctx, what)
+    if pred is not None:
+        return pred
+    ctx.require_create(ns)
+    if existing is not None:
+        raise _exists_refusal(existing, ctx, what)
+    if columns is not None and into.colNames:
+        names = [c.sval for c in into.colNames]
+        columns = tuple(replace(c, name=names[i]) if i < len(names) else c for i, c in enumerate(columns))
+    put_with_row_type(ctx, Relation(ns, name, "m" if matview else "r", columns, origin=ctx.origin,
+                                    owner=ctx.state.live.current_user))
+    return ok(target=f"{what} {ns}.{name}")
+
+
+_COLUMN_CMDS = {"AT_AlterColumnType", "AT_ColumnDefault", "AT_SetNotNull", "AT_DropNotNull", "AT_SetStatistics",
+                "AT_SetOptions", "AT_ResetOptions", "AT_SetStorage", "AT_SetCompression", "AT_DropIdentity",
+                "AT_AddIdentity", "AT_SetIdentity", "AT_DropExpression", "AT_SetExpression"}
+
+
+def alter_table(stmt: Any, ctx: Ctx) -> Prediction:
+    schema, name = lookup.rv(stmt.relation)
+    rel = lookup.relation(schema, name, ctx, missing_ok=bool(stmt.missing_ok))
+    if rel is None:
+        return ok(note="relation missing: skipped (IF EXISTS)")
+    ctx.state.act_on(rel)
+    lookup.require_owner(rel, ctx)
+    target = f"{lookup.RELKIND_OBJECT.get(rel.relkind, 'relation')} {rel.schema}.{rel.name}"
+    cols = list(rel.columns) if rel.columns is not None else None
+    exact = cols is not None
+    for cmd in stmt.cmds or ():
+        if not isinstance(cmd, ast.AlterTableCmd):
+            continue
+        sub = getattr(cmd.subtype, "name", str(cmd.subtype))
+        if sub == "AT_AddColumn" and isinstance(cmd.def_, ast.ColumnDef):
+            colname = cmd.def_.colname or ""
+            if cols is not None and any(c.name == colname for c in cols):
+                if cmd.missing_ok:
+                    continue
+                raise Refusal("preflight.column_exists", "42701",
+                              f'column "{colname}" of relation "{rel.name}" already exists',
+                              fix=f"use ADD COLUMN IF NOT EXISTS, or drop this statement: {rel.schema}.{rel.name}."
+                                  f"{quote_ident(colname)} already exists",
+                              facts={"object": f"{rel.schema}.{rel.name}", "columns": _cols_text(cols)},
+                              target=target)
+            t = column_type(cmd.def_.typeName, ctx)
+            if cols is not None:
+                cols.append(Column(colname, t.ref, -1, None, t.display))
+        elif sub == "AT_DropColumn" or sub in _COLUMN_CMDS:
+            if cols is None or cmd.name is None:
+                continue
+            colname = cmd.name
+            hit = next((c for c in cols if c.name == colname), None)
+            if hit is None:
+                if sub == "AT_DropColumn" and cmd.missing_ok:
+                    continue
+                raise Refusal("preflight.column_missing", "42703",
+                              f'column "{colname}" of relation "{rel.name}" does not exist',
+                              fix=("use DROP COLUMN IF EXISTS, or drop this statement" if sub == "AT_DropColumn"
+                                   else "add the column first, or fix its name")
+                                  + f": {rel.schema}.{rel.name} has no column {quote_ident(colname)}",
+                              facts={"object": f"{rel.schema}.{rel.name}", "columns": _cols_text(cols)},
+                              target=target)
+            if sub == "AT_DropColumn":
+                cols.remove(hit)
+            elif sub == "AT_AlterColumnType" and isinstance(cmd.def_, ast.ColumnDef) and cmd.def_.typeName:
+                t = ctx.resolver.type_of(cmd.def_.typeName)
+                cols[cols.index(hit)] = Column(colname, t.ref, -1, None, t.display)
+    ctx.state.put_relation(replace(rel, columns=tuple(cols) if cols is not None else None))
+    return ok(target=target, exact=exact)
+
+
+def _cols_text(cols: list[Column]) -> str:
+    return ", ".join(f"{c.name} {c.display}" for c in cols)

@@ -1,0 +1,79 @@
+"""CREATE [OR REPLACE] TRIGGER and DROP TRIGGER.
+
+``CREATE OR REPLACE CONSTRAINT TRIGGER`` is refused by the grammar (0A000, reported at parse time).
+Against an existing trigger of the same name on the same table, CreateTriggerFiringOn() refuses, in
+order: a plain CREATE (42710), replacing an internal or a child (partition clone) trigger (42710),
+replacing a constraint trigger (42710).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pgwarden.preflight import lookup
+from pgwarden.preflight.context import Ctx
+from pgwarden.preflight.model import TRIGGER_OID, Trigger
+from pgwarden.preflight.names import name_list, split_qualified, strings
+from pgwarden.preflight.prediction import Prediction, Refusal, ok
+
+
+def create_trigger(stmt: Any, ctx: Ctx) -> Prediction:
+    schema, table = lookup.rv(stmt.relation)
+    rel = lookup.relation(schema, table, ctx)
+    assert rel is not None
+    fparts = strings(stmt.funcname)
+    fschema, fname = split_qualified(fparts)
+    ctx.schema_of(fschema)
+    fn = None
+    for s in ([fschema] if fschema else ctx.state.effective_path()):
+        fn = ctx.state.routine(s, fname, ())
+        if fn is not None:
+            break
+    if fn is None:
+        raise Refusal("preflight.missing", "42883", f"function {name_list(fparts)}() does not exist",
+                      fix="create the trigger function (with no arguments, RETURNS trigger) first")
+    if fn.rettype is not None and fn.rettype != TRIGGER_OID:
+        raise Refusal("preflight.trigger.function", "42P17", f"function {name_list(fparts)} must return type trigger",
+                      fix="the trigger function must be declared RETURNS trigger")
+    target = f"trigger {stmt.trigname} on {rel.schema}.{rel.name}"
+    old = ctx.state.trigger(rel.schema, rel.name, stmt.trigname)
+    if old is not None:
+        if stmt.replace:
+            ctx.state.act_on(old)
+        facts = {"object": f"{stmt.trigname} on {rel.schema}.{rel.name}",
+                 "source": "live catalog" if old.origin == "live" else f"defined earlier by {old.origin}",
+                 "internal": old.internal, "child": old.child, "constraint": old.constraint, **dict(old.facts)}
+        prefix = f'trigger "{stmt.trigname}" for relation "{rel.name}"'
+        if not stmt.replace:
+            raise Refusal("preflight.exists", "42710", f"{prefix} already exists", facts=facts, target=target,
+                          fix="use CREATE OR REPLACE TRIGGER (PostgreSQL 14+), or DROP TRIGGER first")
+        if old.internal or old.child:
+            raise Refusal("preflight.trigger.internal_or_child", "42710", f"{prefix} is an internal or a child trigger",
+                          facts=facts, target=target,
+                          fix="replace the trigger on the partitioned parent table, not on the partition")
+        if old.constraint:
+            raise Refusal("preflight.trigger.is_constraint", "42710", f"{prefix} is a constraint trigger",
+                          facts=facts, target=target,
+                          fix="DROP TRIGGER the constraint trigger first, then CREATE CONSTRAINT TRIGGER again")
+    ctx.state.put_trigger(Trigger(rel.schema, rel.name, stmt.trigname, False, False, bool(stmt.isconstraint),
+                                  origin=ctx.origin))
+    return ok(target=target)
+
+
+def drop_trigger(parts: tuple[str, ...], missing_ok: bool, ctx: Ctx) -> Prediction:
+    """DROP TRIGGER name ON table: the table, then the trigger."""
+    *relparts, trig = parts
+    schema, table = split_qualified(tuple(relparts))
+    rel = lookup.relation(schema, table, ctx, missing_ok=missing_ok)
+    if rel is None:
+        return ok(note="table missing: skipped (IF EXISTS)")
+    old = ctx.state.trigger(rel.schema, rel.name, trig)
+    if old is None:
+        if missing_ok:
+            return ok(note="trigger missing: skipped (IF EXISTS)")
+        raise Refusal("preflight.missing", "42704", f'trigger "{trig}" for table "{rel.name}" does not exist',
+                      fix="use DROP TRIGGER IF EXISTS, or check the trigger and table names")
+    ctx.state.act_on(old)
+    lookup.require_owner(rel, ctx, "relation")
+    ctx.state.drop_trigger(old)
+    return ok(target=f"trigger {trig} on {rel.schema}.{rel.name}")

@@ -1,0 +1,115 @@
+"""CREATE [OR REPLACE] VIEW: the new column list must extend the old one unchanged.
+
+The new view's columns (name, type, typmod, collation) are worked out by the live server without
+running the query: the query is prepared and described inside the read-only transaction, and the
+collation of each collatable column is learnt from parse analysis (see Resolver.collation_of).
+checkViewTupleDesc()'s order: fewer columns, then per column in position order: name, type/typmod,
+collation (PostgreSQL 15 and newer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from pgwarden.preflight import lookup
+from pgwarden.preflight.context import Ctx
+from pgwarden.preflight.live import collect_names
+from pgwarden.preflight.model import Column, Relation
+from pgwarden.preflight.prediction import Prediction, Refusal, ok
+from pgwarden.preflight.resolve import deparse
+from pgwarden.preflight.tables import put_with_row_type
+
+RENAME_HINT = "Use ALTER VIEW ... RENAME COLUMN ... to change name of view column instead."
+
+
+def describe_query(query: Any, ctx: Ctx, what: str) -> tuple[tuple[Column, ...] | None, Prediction | None]:
+    """The query's result columns; or a prediction (its analysis error, or "cannot verify")."""
+    touched = collect_names([query]) & ctx.state.touched
+    if touched:
+        return None, ok(exact=False, note=f"{what} query refers to objects this package changes earlier "
+                                          f"({', '.join(sorted(touched))}); compared with the live catalog only "
+                                          "where they are unaffected")
+    d = ctx.resolver.describe(deparse(query))
+    if d.error is not None:
+        raise Refusal("preflight.query", d.error.sqlstate, d.error.message, detail=d.error.detail,
+                      hint=d.error.hint, fix=f"fix the {what}'s query: the server rejects it against the live catalog")
+    return d.columns, None
+
+
+def create_view(stmt: Any, ctx: Ctx) -> Prediction:
+    schema, name = lookup.rv(stmt.view)
+    sql = deparse(stmt.query)
+    columns, pred = describe_query(stmt.query, ctx, "view")
+    if columns is not None and stmt.aliases:
+        names = [a.sval for a in stmt.aliases]
+        if len(names) > len(columns):
+            raise Refusal("preflight.query", "42601", "CREATE VIEW specifies more column names than columns")
+        columns = tuple(replace(c, name=names[i]) if i < len(names) else c for i, c in enumerate(columns))
+    ns = ctx.creation_schema(schema)
+    ctx.require_create(ns)
+    target = f"view {ns}.{name}"
+    old = ctx.state.relation(ns, name)
+    exact = pred is None
+    if old is not None:
+        if stmt.replace:
+            ctx.state.act_on(old)
+        facts = {"object": f"{ns}.{name}", "source": "live catalog" if old.origin == "live" else
+                 f"defined earlier by {old.origin}", **dict(old.facts)}
+        if not stmt.replace:
+            raise Refusal("preflight.exists", "42P07", f'relation "{name}" already exists', facts=facts,
+                          fix="use CREATE OR REPLACE VIEW, or drop the existing relation first", target=target)
+        lookup.require_owner(old, ctx)
+        if old.relkind != "v":
+            raise Refusal("preflight.view.not_a_view", "42809", f'"{name}" is not a view', facts=facts,
+                          fix=f"{ns}.{name} is a {lookup.RELKIND_OBJECT.get(old.relkind, 'relation')}: "
+                              "choose another name, or drop it first", target=target)
+        if columns is not None and old.columns is not None:
+            columns = _check_columns(old, columns, sql, ctx, facts, target)
+        else:
+            exact = False
+    elif columns is not None and ctx.major >= 15:
+        columns = tuple(_with_collation(c, i, columns, sql, ctx) for i, c in enumerate(columns))
+    put_with_row_type(ctx, Relation(ns, name, "v", columns, origin=ctx.origin,
+                                    owner=old.owner if old else ctx.state.live.current_user))
+    if pred is not None and old is not None:
+        return replace(pred, target=target)
+    return ok(target=target, exact=exact)
+
+
+def _with_collation(c: Column, i: int, cols: tuple[Column, ...], sql: str, ctx: Ctx) -> Column:
+    return replace(c, collation=ctx.resolver.collation_of(sql, len(cols), i, c))
+
+
+def _check_columns(old: Relation, new: tuple[Column, ...], sql: str, ctx: Ctx, facts: dict[str, Any],
+                   target: str) -> tuple[Column, ...]:
+    olds = old.columns or ()
+    old_list = ", ".join(f"{c.name} {c.display}" for c in olds)
+    if len(new) < len(olds):
+        raise Refusal("preflight.view.columns_dropped", "42P16", "cannot drop columns from view", facts=facts,
+                      fix=f"keep every existing column, in order ({old_list}); new columns may only be added at "
+                          "the end", target=target)
+    out = list(new)
+    for i, oc in enumerate(olds):
+        nc = new[i]
+        if nc.name != oc.name:
+            raise Refusal("preflight.view.column_renamed", "42P16",
+                          f'cannot change name of view column "{oc.name}" to "{nc.name}"', hint=RENAME_HINT,
+                          facts=facts, target=target,
+                          fix=f"keep column {i + 1} named {oc.name} (`... AS {oc.name}`); existing columns: {old_list}")
+        if nc.type != oc.type or nc.typmod != oc.typmod:
+            new_display = ctx.resolver.display(nc.type, nc.typmod)
+            raise Refusal("preflight.view.column_type", "42P16",
+                          f'cannot change data type of view column "{oc.name}" from {oc.display} to {new_display}',
+                          facts=facts, target=target,
+                          fix=f"cast column {oc.name} back to {oc.display} (`{oc.name}::{oc.display}`)")
+        if ctx.major >= 15:
+            coll = ctx.resolver.collation_of(sql, len(new), i, nc)
+            out[i] = replace(nc, collation=coll)
+            if coll is not None and oc.collation is not None and coll != oc.collation:
+                raise Refusal("preflight.view.column_collation", "42P16",
+                              f'cannot change collation of view column "{oc.name}" from "{oc.collation}" '
+                              f'to "{coll}"', facts=facts, target=target,
+                              fix=f'keep collation "{oc.collation}" on column {oc.name} '
+                                  f'(`{oc.name} COLLATE "{oc.collation}"`)')
+    return tuple(out)
