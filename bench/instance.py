@@ -41,6 +41,24 @@ def raw_initdb_start(bins: pgbin.PgBinaries) -> float:
         shutil.rmtree(root, ignore_errors=True)
 
 
+_ONE_COMMAND = (
+    "import sys\n"
+    "from pgwarden import pgbin\n"
+    "from pgwarden.instance import ThrowawayInstance\n"
+    "with ThrowawayInstance(pgbin.find(pgbin.SERVER_TOOLS, major=int(sys.argv[1]))) as inst:\n"
+    "    print(inst.info.ready_seconds)\n"
+)
+
+
+def per_command(major: int, runs: int) -> list[float]:
+    """Ready time as a pgwarden command sees it: one instance per fresh process."""
+    out = []
+    for _ in range(runs):
+        res = proc.run([sys.executable, "-c", _ONE_COMMAND, str(major)], timeout=120)
+        out.append(float(res.stdout.strip()))
+    return out
+
+
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     for major in pgbin.available_majors():
@@ -52,11 +70,12 @@ def main() -> None:
             t0 = time.monotonic()
             with ThrowawayInstance(bins):
                 ready.append(time.monotonic() - t0)
+        cmd = per_command(major, runs)
         raw = [raw_initdb_start(bins) for _ in range(3)]
-        med, raw_med = statistics.median(ready), statistics.median(raw)
-        verdict = "OK" if med <= 0.5 else "OVER TARGET"
-        print(f"PostgreSQL {bins.version}: throwaway ready median {med:.3f}s over {runs} runs "
-              f"(target <= 0.5s: {verdict}); raw initdb+start median {raw_med:.3f}s; ratio {med / raw_med:.2f}")
+        med, cmd_med, raw_med = statistics.median(ready), statistics.median(cmd), statistics.median(raw)
+        print(f"PostgreSQL {bins.version}: ready median {cmd_med:.3f}s one instance per command "
+              f"(target <= 0.5s: {'OK' if cmd_med <= 0.5 else 'OVER TARGET'}), {med:.3f}s back-to-back in one "
+              f"process; raw initdb+start median {raw_med:.3f}s; ratio {cmd_med / raw_med:.2f}")
 
 
 if __name__ == "__main__":

@@ -165,3 +165,29 @@ def test_binaries_are_found_in_design_order(tmp_path: Path) -> None:
         assert pgbin.discover()[0].source == "PGWARDEN_PG_BIN"
     finally:
         del os.environ["PGWARDEN_PG_BIN"]
+
+
+def test_spare_copies_are_used_and_still_get_a_fresh_identity(pg_server: Server) -> None:
+    import threading
+
+    seen: dict[str, bool] = {}
+    for _ in range(3):
+        for t in threading.enumerate():  # let the previous refill finish, as between two commands
+            if t.name == "pgwarden-spare":
+                t.join()
+        with ThrowawayInstance(pg_server.bins) as inst:
+            assert inst.info is not None
+            seen[inst.info.system_identifier] = inst.info.from_spare
+    assert len(seen) == 3, "two instances shared a system_identifier"
+    assert any(seen.values()), "no instance came from a pre-copied spare"
+
+
+def test_gc_removes_partial_spares_of_dead_processes() -> None:
+    from pgwarden.spares import _dir
+
+    dead = _dir("test-key") / ".partial-999999999-abcd"
+    dead.mkdir()
+    (dead / "PG_VERSION").write_text("18\n")
+    out = run_cli("gc")
+    assert out.returncode == 0 and str(dead) in out.stdout
+    assert not dead.exists()

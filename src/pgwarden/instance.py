@@ -24,7 +24,7 @@ from typing import Any
 
 import psycopg
 
-from pgwarden import pgcontrol, proc, sqlfiles
+from pgwarden import pgcontrol, proc, spares, sqlfiles
 from pgwarden.errors import EnvironmentProblem, GateFailed
 from pgwarden.pgbin import SERVER_TOOLS, PgBinaries
 from pgwarden.runtime import OWNER_FILE, RunAs, cache_root, kill_postmaster, run_as, runtime_root, server_binaries
@@ -60,9 +60,13 @@ def _stop_all() -> None:
         inst.stop()
 
 
+def _template_key(bins: PgBinaries, who: RunAs) -> str:
+    return f"pg{bins.version}-{hashlib.sha256(str(bins.bindir).encode()).hexdigest()[:10]}-{who.name}"
+
+
 def _template_dir(bins: PgBinaries, who: RunAs) -> Path:
     """The cached, shut-down template cluster for ``bins``, created once under a file lock."""
-    key = f"pg{bins.version}-{hashlib.sha256(str(bins.bindir).encode()).hexdigest()[:10]}-{who.name}"
+    key = _template_key(bins, who)
     root = cache_root() / "templates"
     root.mkdir(parents=True, exist_ok=True)
     tpl = root / key
@@ -106,6 +110,7 @@ class InstanceInfo:
     system_identifier: str
     ready_seconds: float
     tcp_listening: bool
+    from_spare: bool
 
 
 class ThrowawayInstance:
@@ -141,7 +146,11 @@ class ThrowawayInstance:
         _LIVE.add(self)
         (self.root / OWNER_FILE).write_text(json.dumps({"pid": os.getpid(), "bindir": str(bins.bindir)}))
         data, sock = self.root / "data", self.root / "sock"
-        proc.run(["cp", "-a", template, data], timeout=300)
+        key = _template_key(bins, self.who)
+        from_spare = spares.claim(key, data)
+        if not from_spare:
+            proc.run(["cp", "-a", template, data], timeout=300)
+        spares.refill(template, key)
         sock.mkdir(mode=0o700)
         os.chmod(data, 0o700)
         if self.who.uid is not None:
@@ -162,7 +171,7 @@ class ThrowawayInstance:
         if sysid == str(template_sysid):
             raise EnvironmentProblem("throwaway instance kept its template's system_identifier")
         self.info = InstanceInfo(str(self.root), str(sock), bins.version, bins.major, str(bins.bindir),
-                                 self.who.name, sysid, round(time.monotonic() - t0, 3), tcp)
+                                 self.who.name, sysid, round(time.monotonic() - t0, 3), tcp, from_spare)
         self.assert_distinct(self.forbidden)
         return self.info
 

@@ -168,4 +168,7 @@ def gc(*, include_live: bool = False) -> GcResult:
         kill_postmaster(d / "data")
         shutil.rmtree(d, ignore_errors=True)
         removed.append(str(d))
+    from pgwarden.spares import gc_partials  # spares builds on this module
+
+    removed += gc_partials()
     return GcResult(tuple(removed), tuple(kept))
