@@ -88,9 +88,16 @@ def test_backup_directory_jobs(pg_server, fresh_db: str, cli, tmp_path: Path) ->
 def test_backup_bad_input(pg_server, fresh_db: str, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     populate(fresh_db)
     before = fingerprint(fresh_db)
-    r = cli("backup", "--dsn", fresh_db, "--out", str(tmp_path / "k"), "--jobs", "2")
-    assert r.returncode == 2 and "--jobs N needs --format directory" in r.stderr
-    assert not (tmp_path / "k").exists()
+    bad_options = {
+        ("--jobs", "2"): "--jobs N needs --format directory",
+        ("--format", "directory", "--jobs", "100000"): "--jobs 100000: expected 1 to 256",
+        # pg_dump itself judges -Z before anything is written (this used to be exit 3 with an ERROR kit)
+        ("--compress", "bogus"): "--compress 'bogus': pg_dump",
+    }
+    for options, message in bad_options.items():
+        r = cli("backup", "--dsn", fresh_db, "--out", str(tmp_path / "k"), *options)
+        assert r.returncode == 2 and r.stderr.startswith(f"pgwarden: bad-input: {message}"), r.stderr
+        assert not (tmp_path / "k").exists()
     r = cli("backup", "--dsn", "host=/nonexistent port=1 dbname=x", "--out", str(tmp_path / "k2"))
     assert r.returncode == 3 and "cannot connect" in r.stderr
     assert not (tmp_path / "k2").exists()

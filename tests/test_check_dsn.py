@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -49,17 +47,12 @@ def test_identity_guard_match_runs_preflight(tmp_path: Path, pg_server, cli) -> 
     gates = {g["name"]: g["status"] for g in run["gates"]}
     assert gates["identity"] == "PASS" and gates["integrity"] == "PASS" and gates["policy"] == "PASS"
     assert run["environment"]["server"]["server_major"] == pg_server.major
-    has_preflight = importlib.util.find_spec("pgwarden.preflight") is not None and \
-        hasattr(importlib.import_module("pgwarden.preflight"), "run_preflight")
-    if not has_preflight:
-        assert r.returncode == 3, r.stderr
-        assert "live preflight (pgwarden.preflight.run_preflight) is not available" in r.stderr
-        assert gates["preflight"] == "FAIL"
-    else:
-        assert r.returncode in (0, 1), r.stderr
-        data = json.loads(r.stdout)
-        assert data["live"] is True and data["server"]["database"] == "postgres"
-        assert gates["preflight"] in ("PASS", "FAIL")
+    # The verdict, the exit code and the preflight gate must tell the same story as the findings.
+    data = json.loads(r.stdout)
+    assert data["live"] is True and data["server"]["database"] == "postgres"
+    pre_errors = [f for f in data["findings"] if f["rule"].startswith("preflight") and f["severity"] == "error"]
+    assert gates["preflight"] == ("FAIL" if pre_errors else "PASS"), run["gates"]
+    assert (r.returncode, data["verdict"]) == ((1, "FAIL") if pre_errors else (0, "PASS")), r.stderr
     assert cli("evidence", "verify", str(kit)).returncode == 0
 
 

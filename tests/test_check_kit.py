@@ -86,6 +86,34 @@ def test_non_utf8_file_is_bad_input(tmp_path: Path, cli) -> None:  # type: ignor
     assert not (tmp_path / "kit").exists()
 
 
+def test_nul_byte_cannot_hide_a_statement(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """The parser reads a C string: without the check, the forbidden DROP TABLE after the NUL was never seen."""
+    pkg = _copy("irreversible_clean", tmp_path / "pkg")
+    (pkg / "B.sql").write_bytes(b"UPDATE public.notes SET body = 'x';\n\x00 DROP TABLE public.information_unit;\n")
+    lock(pkg)
+    r = cli("check", str(pkg), "--out", str(tmp_path / "kit"))
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert r.stderr.startswith("pgwarden: bad-input: B.sql:2:1: NUL byte (\\0) in SQL text"), r.stderr
+    assert not (tmp_path / "kit").exists()
+
+
+def test_deeply_nested_sql_is_linted_not_a_crash(tmp_path: Path) -> None:
+    """A 1,000-term concatenation (a left-deep tree) and 1,000 nested PL/pgSQL blocks used to exceed the
+    JSON decoder's recursion limit (exit 70). The call at the bottom of the tree is still found."""
+    pkg = _copy("irreversible_clean", tmp_path / "pkg")
+    deep_concat = "SELECT public.fn_iu_enact(1, 'x', false)::text" + " || 'a'" * 1000 + ";\n"
+    deep_do = "DO $$ BEGIN " + "BEGIN " * 1000 + "PERFORM public.fn_iu_enact(1, 'x', false); " + "END; " * 1000 + \
+        "END $$;\n"
+    with open(pkg / "A.sql", "a", encoding="utf-8") as f:
+        f.write(deep_concat + deep_do)
+    lock(pkg)
+    result = check(pkg, write_kit=False)
+    found = {(f.rule, f.line, f.severity) for f in result.findings}
+    assert found == {("policy.forbid_calls", 4, "error"), ("lint.body_unparsed", 5, "error")}, result.findings
+    unparsed = next(f for f in result.findings if f.rule == "lint.body_unparsed")
+    assert "nested too deeply" in unparsed.message and "fn_iu_enact" in unparsed.message
+
+
 def test_out_dir_must_be_new(tmp_path: Path) -> None:
     pkg = _copy("irreversible_clean", tmp_path / "pkg")
     (tmp_path / "kit").mkdir()

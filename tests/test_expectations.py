@@ -40,6 +40,10 @@ def test_parses_the_design_example(tmp_path: Path) -> None:
     ("[[count]]\ntable = 't'\nwhere = 'a = 1; drop table t'\nequals = 1", "count[0].where"),
     ("columns = ['t']", "expected schema.table.name"),
     ("functions = ['public.f(']", "is not a function signature"),
+    ("tables = ['public.t where false']", "tables[0]: 'public.t where false' is not a plain dotted name"),
+    ('tables = ["a\\u0000b"]', "NUL byte"),
+    ('[[value]]\nname = "v"\nsql = "select 1\\u0000; delete from t"\nequals = "1"', "syntax error: NUL"),
+    ("[[value]]\nname = 'v'\nsql = 'select * from t for update'\nequals = '1'", "takes row locks"),
 ])
 def test_bad_expectations_name_the_key(tmp_path: Path, text: str, message: str) -> None:
     path = _write(tmp_path, text)
@@ -49,10 +53,14 @@ def test_bad_expectations_name_the_key(tmp_path: Path, text: str, message: str) 
 
 
 def test_invalid_toml_and_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(BadInput, match=r"invalid TOML: .*line 2, column"):
+    with pytest.raises(BadInput, match=r"expect.toml:2:14: invalid TOML: Invalid value"):
         load_expectations(_write(tmp_path, "tables = []\nschemas = [1,,]\n"))
     with pytest.raises(BadInput, match="expectations file not found"):
         load_expectations(tmp_path / "nope.toml")
+    with pytest.raises(BadInput, match="invalid TOML: arrays or tables nested too deeply"):
+        load_expectations(_write(tmp_path, "a = " + "[" * 50000 + "]" * 50000))
+    with pytest.raises(BadInput, match="is a directory, expected the expectations file"):
+        load_expectations(tmp_path)
 
 
 def test_check_live(fresh_db: str) -> None:

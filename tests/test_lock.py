@@ -97,3 +97,12 @@ def test_read_sum_accepts_binary_marker(tmp_path: Path) -> None:
     p = tmp_path / "pgwarden.sum"
     p.write_text(f"{'a' * 64} *A.sql\n{'B' * 64}  dir/B c.sql\n")
     assert [(e.path, e.sha256) for e in read_sum(p)] == [("A.sql", "a" * 64), ("dir/B c.sql", "b" * 64)]
+
+
+def test_sum_that_is_a_directory_is_bad_input(seed_pkg: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    (seed_pkg / "pgwarden.sum").mkdir()
+    for command, message in (("lock", "exists and is not a regular file"), ("check", "is a directory")):
+        r = cli(command, str(seed_pkg))
+        assert r.returncode == 2, r.stderr
+        assert r.stderr.startswith(f"pgwarden: bad-input: {seed_pkg / 'pgwarden.sum'}: {message}"), r.stderr
+    assert (seed_pkg / "pgwarden.sum").is_dir() and not any((seed_pkg / "pgwarden.sum").iterdir())

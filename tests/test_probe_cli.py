@@ -72,6 +72,13 @@ def test_bad_fingerprint_files_exit_2_naming_the_file(tmp_path: Path, cli) -> No
     r = cli("diff", str(garbage), str(garbage))
     assert r.returncode == 2 and r.stderr.startswith(f"pgwarden: bad-input: {garbage}: invalid JSON")
     assert r.stdout == ""
+    deep, binary = tmp_path / "deep.json", tmp_path / "binary.json"
+    deep.write_text("[" * 100000 + "]" * 100000)  # json.loads recurses: this used to be a traceback (exit 70)
+    binary.write_bytes(b"\x8f\xff" * 100)
+    for bad, message in ((deep, "invalid JSON: nested too deeply for a fingerprint"),
+                         (binary, "not a fingerprint file (not UTF-8 text)")):
+        r = cli("diff", str(bad), str(bad))
+        assert r.returncode == 2 and r.stderr.strip() == f"pgwarden: bad-input: {bad}: {message}", r.stderr
 
 
 def test_bad_probe_input_exit_2_and_touches_nothing(fresh_db: str, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -86,10 +93,15 @@ def test_bad_probe_input_exit_2_and_touches_nothing(fresh_db: str, tmp_path: Pat
     r = cli("probe", "--dsn", fresh_db, "--rows", "all", "--no-kit", "--out", str(tmp_path / "x.json"))
     assert r.returncode == 2 and "'all' is not one of 'exact', 'estimate', 'none'" in r.stderr
     r = cli("probe", "--dsn", fresh_db, "--no-kit", "--out", str(tmp_path / "x.json"), "--query", "n=DELETE FROM t")
-    assert r.returncode == 2 and r.stderr.strip() == ("pgwarden: bad-input: named query 'n': must be a single "
-                                                      "SELECT returning one value, not DeleteStmt")
+    assert r.returncode == 2 and r.stderr.strip() == ("pgwarden: bad-input: named query 'n': must be a SELECT, "
+                                                      "found DELETE")
     r = cli("probe", "--dsn", fresh_db, "--no-kit", "--out", str(tmp_path / "x.json"), "--query", "SELECT 1")
     assert r.returncode == 2 and "--query 'SELECT 1': expected NAME=SQL" in r.stderr
+    # --out under a file: refused before connecting; it used to probe, then leave an unsealed kit behind
+    r = cli("probe", "--dsn", fresh_db, "--out", str(busy / "keep" / "fp.json"), cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.strip() == (f"pgwarden: bad-input: --out {busy / 'keep' / 'fp.json'}: "
+                                                      f"cannot write the fingerprint there: {busy / 'keep'} is not "
+                                                      "a directory")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["busy"]
 
 

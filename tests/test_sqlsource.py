@@ -95,6 +95,7 @@ def test_positions_are_characters_not_bytes() -> None:
     ("SELECT 'é' frm t x y;", "x.sql:1:16", 'syntax error at or near "t"'),
     ("SELECT 1;\nSELECT 'open", "x.sql:2:8", "unterminated quoted string at or near \"'open\""),
     ("DO $$ BEGIN", "x.sql:1:4", 'unterminated dollar-quoted string at or near "$$ BEGIN"'),
+    ("SELECT 1;\n  \x00 DROP TABLE t;", "x.sql:2:3", pgast.NUL_MESSAGE),  # the parser would stop at the NUL
 ])
 def test_syntax_errors_name_file_line_col(text: str, where: str, message: str) -> None:
     with pytest.raises(SqlSyntaxError) as err:

@@ -46,7 +46,7 @@ def test_backup_then_verify(pg_server, fresh_db: str, cli, tmp_path: Path,  # ty
     assert res["instance"]["tcp_listening"] is False
     created = {x["name"] for x in res["roles"] if x["created"]}
     assert created == {"app_owner", "app_reader"}, used
-    assert not res["restore"]["errors"], used
+    assert not res["restore"]["errors"], used  # owners, grants and the policy restored: roles came first
     methods = {(c["kind"], c["name"]): set() for c in res["checks"]}
     for c in res["checks"]:
         assert c["ok"], (used, c)
@@ -59,7 +59,6 @@ def test_backup_then_verify(pg_server, fresh_db: str, cli, tmp_path: Path,  # ty
                     "production untouched: YES", "backup_verification_status = PASS"):
         assert section in summary, section
     assert verify_kit(vk).ok
-    # Owners, grants and the policy restored too, because the roles were created first.
     assert "diff(before, after) = IDENTICAL" in summary
 
 

@@ -5,6 +5,7 @@ These do not depend on the server version, so they run once, against the newest 
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -162,6 +163,19 @@ def test_missing_or_wrong_files(prod: Prod, cli, tmp_path: Path) -> None:  # typ
     plain.write_text("-- PostgreSQL database dump\nCREATE TABLE t (a int);\n")
     r = _verify(cli, prod, plain, tmp_path / "v2")
     assert r.returncode == 2 and "a plain SQL script" in r.stderr
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # reading its header would block forever
+    bad_inputs = {
+        fifo: "not a regular file (nor a directory dump)",
+        prod.kit: "a directory without toc.dat, so not a directory-format dump; for a backup kit, give the dump",
+    }
+    for bad, message in bad_inputs.items():
+        r = _verify(cli, prod, bad, tmp_path / "v3")
+        assert r.returncode == 2 and r.stderr.startswith(f"pgwarden: bad-input: {bad}: {message}"), r.stderr
+    r = _verify(cli, prod, prod.dump, tmp_path / "v3", "--jobs", "100000")
+    assert r.returncode == 2 and "--jobs 100000: expected 1 to 256" in r.stderr, r.stderr
+    # bad input is decided before the kit exists (a non-archive used to leave a FAIL kit behind)
+    assert not any((tmp_path / v).exists() for v in ("v1", "v2", "v3"))
 
 
 def test_production_given_as_protect_and_dsn(prod: Prod, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

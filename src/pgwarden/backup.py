@@ -9,6 +9,7 @@ schema-only dump taken from the archive itself (same snapshot; production is rea
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import Any
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from pgwarden import kit as kitmod
-from pgwarden import pgbin, ui
+from pgwarden import pgbin, proc, ui, userpaths
 from pgwarden.conn import ServerIdentity, identity_of
 from pgwarden.dumpstream import HashedFile, manifest_digest, run_directory_dump, stream_dump
 from pgwarden.errors import BadInput, PgwardenError
@@ -61,6 +62,26 @@ def client_conninfo(dsn: str | None, application_name: str) -> tuple[str, dict[s
     return make_conninfo(**params), env, ((password,) if password else ())
 
 
+MAX_JOBS = 256
+
+
+def check_jobs(jobs: int | None) -> None:
+    """``--jobs``: each job is a server connection, so a huge number is a mistake, not a request."""
+    if jobs is not None and not 1 <= jobs <= MAX_JOBS:
+        raise BadInput(f"--jobs {jobs}: expected 1 to {MAX_JOBS} (each job opens its own connection)")
+
+
+def _check_compress(bins: pgbin.PgBinaries, fmt: str, compress: str) -> None:
+    """Let pg_dump judge ``--compress`` before anything is written: it parses its options before it
+    connects, so it is given a socket directory that cannot exist and must fail only at connecting."""
+    r = proc.run([bins.path("pg_dump"), "--no-password", "-F", "c" if fmt == "custom" else "d", "-Z", compress,
+                  "-f", os.devnull, "-d", "host=/nonexistent/pgwarden-option-check dbname=x"],
+                 check=False, timeout=60)
+    errors = [line.split("error:", 1)[1].strip() for line in r.stderr.splitlines() if "error:" in line]
+    if errors and "compress" in errors[0].lower():  # else it failed to connect, as it should
+        raise BadInput(f"--compress {compress!r}: pg_dump {bins.version} refuses it: {errors[0]}")
+
+
 def _stamp() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
@@ -74,12 +95,15 @@ def backup(dsn: str | None, *, out: Path | None = None, fmt: str = "custom", job
     """Take the backup; raise (and remove partial files) on any failure."""
     if fmt not in FORMATS:
         raise BadInput(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
-    if jobs is not None and jobs < 1:
-        raise BadInput(f"--jobs {jobs}: must be 1 or more")
+    check_jobs(jobs)
+    if out is not None:
+        userpaths.exists(out, "--out")
     if jobs is not None and jobs > 1 and fmt != "directory":
         raise BadInput("--jobs N needs --format directory (pg_dump writes a custom archive with one process)")
     ident = identity_of(dsn)
     bins = pgbin.find(("pg_dump", "pg_restore"), major=ident.server_major, at_least=ident.server_major)
+    if compress is not None:
+        _check_compress(bins, fmt, compress)
     kit = kitmod.EvidenceKit.create(out, "backup", {"dsn": redact_dsn(dsn), "out": str(out) if out else None,
                                                     "format": fmt, "jobs": jobs, "compress": compress})
     kit.environment.update({"server": ident.as_dict(), "binaries": bins.describe(),

@@ -9,14 +9,14 @@ FAIL (exit 1). With ``--dsn`` the identity guard and the live preflight run too 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pgwarden.errors import BadInput, EnvironmentProblem, GateFailed, PgwardenError
+from pgwarden import userpaths
+from pgwarden.errors import BadInput, GateFailed, PgwardenError
 from pgwarden.findings import Finding
 from pgwarden.kit import EvidenceKit, GateRecord, utcnow
 from pgwarden.lint.kinds import statement_kinds
@@ -177,26 +177,11 @@ def _reports(pkg: Package, parsed: Parsed, pins: tuple[SumEntry, ...],
     return tuple(files), tuple(bundles)
 
 
-_NO_PREFLIGHT = ("the live preflight (pgwarden.preflight.run_preflight) is not available in this installation; "
-                 "run check without --dsn for the offline checks")
-
-
-def _load_preflight() -> Any:
-    try:
-        mod = importlib.import_module("pgwarden.preflight")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("pgwarden.preflight",):
-            raise
-        raise EnvironmentProblem(_NO_PREFLIGHT) from None
-    fn = getattr(mod, "run_preflight", None)
-    if fn is None:
-        raise EnvironmentProblem(_NO_PREFLIGHT)
-    return fn
-
-
 def check(package_dir: Path, *, dsn: str | None = None, out: Path | None = None,
           write_kit: bool = True) -> CheckResult:
     """Check a package; see the module docstring. Raises BadInput (exit 2) before writing anything."""
+    if out is not None:
+        userpaths.exists(out, "--out")
     pkg = load_package(package_dir)
     pins = verify_integrity(pkg)
     parsed = parse_package(pkg, pins)
@@ -248,6 +233,7 @@ def _finish(kit: EvidenceKit, pkg: Package, result: CheckResult) -> CheckResult:
 def _live(pkg: Package, result: CheckResult, dsn: str, out: Path | None, write_kit: bool) -> CheckResult:
     from pgwarden import conn as connmod
     from pgwarden.checkreport import summary_md
+    from pgwarden.preflight import run_preflight  # the live half, loaded only when --dsn is given
     with connmod.connection(dsn) as c, tempfile.TemporaryDirectory(prefix="pgwarden-check-") as tmp:
         ident = connmod.identity(c)
         kit = EvidenceKit.create(out if write_kit else Path(tmp) / "kit", "check",
@@ -259,7 +245,7 @@ def _live(pkg: Package, result: CheckResult, dsn: str, out: Path | None, write_k
                 connmod.check_guard(ident, pkg.target)
             _offline_gates(kit, result)
             with kit.gate("preflight") as details:
-                report = _load_preflight()(pkg, c, kit)
+                report = run_preflight(pkg, c, kit)
                 pre = tuple(report.findings)
                 errs = sum(f.severity == "error" for f in pre)
                 details.update(errors=errs, findings=[to_jsonable(f) for f in pre])
@@ -267,7 +253,7 @@ def _live(pkg: Package, result: CheckResult, dsn: str, out: Path | None, write_k
                     details["status"] = "FAIL"
             merged = sorted([*result.findings, *pre], key=lambda f: (f.bundle or "", f.file, f.line, f.col))
             live = _result(pkg, merged, result.files, result.bundles, result.probes, live=True,
-                           server=ident.as_dict(), preflight_summary=str(getattr(report, "summary_md", "") or ""))
+                           server=ident.as_dict(), preflight_summary=report.summary_md or "")
             final = _finish(kit, pkg, live)
         except BaseException as exc:  # the kit must be sealed whatever stopped the run
             if not kit.finished:

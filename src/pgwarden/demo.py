@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pgwarden import pgbin, probe, sqlfiles, ui
+from pgwarden import pgbin, probe, sqlfiles, ui, userpaths
 from pgwarden.backup import backup
 from pgwarden.conn import connection
 from pgwarden.errors import BadInput, EnvironmentProblem
@@ -135,7 +135,7 @@ def demo(out: Path | None = None) -> DemoResult:
     """Run every part; each writes its kits under ``out``."""
     t0 = time.monotonic()
     root = Path(out) if out is not None else default_kit_dir("demo")
-    if root.exists() and any(root.iterdir()):
+    if userpaths.exists(root, "--out") and (not root.is_dir() or any(root.iterdir())):
         raise BadInput(f"--out {root}: directory exists and is not empty; choose a new one")
     root.mkdir(parents=True, exist_ok=True)
     parts = []

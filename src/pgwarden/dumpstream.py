@@ -24,6 +24,7 @@ from pathlib import Path
 
 from pgwarden import proc
 from pgwarden.errors import EnvironmentProblem
+from pgwarden.kit import sha256_file
 
 CHUNK = 1 << 20
 
@@ -118,13 +119,7 @@ def hash_tree(root: Path) -> tuple[HashedFile, ...]:
     for dirpath, _dirs, names in os.walk(root):
         for name in names:
             p = Path(dirpath) / name
-            h = hashlib.sha256()
-            size = 0
-            with open(p, "rb") as f:
-                while chunk := f.read(CHUNK):
-                    h.update(chunk)
-                    size += len(chunk)
-            out.append(HashedFile(p.relative_to(root).as_posix(), size, h.hexdigest()))
+            out.append(HashedFile(p.relative_to(root).as_posix(), p.stat().st_size, sha256_file(p, CHUNK)))
     return tuple(sorted(out, key=lambda f: f.rel))
 
 
@@ -137,7 +132,7 @@ def run_directory_dump(argv: Sequence[str | Path], dest: Path, *, env: dict[str,
     def watch() -> None:
         while not stop.wait(0.5):
             if on_bytes is not None:
-                on_bytes(_tree_size(dest))
+                on_bytes(tree_size(dest))
 
     watcher = threading.Thread(target=watch, name="pg_dump-watch", daemon=True)
     watcher.start()
@@ -162,7 +157,8 @@ def run_directory_dump(argv: Sequence[str | Path], dest: Path, *, env: dict[str,
     return files
 
 
-def _tree_size(root: Path) -> int:
+def tree_size(root: Path) -> int:
+    """Bytes of every file under ``root`` (files that vanish meanwhile count 0)."""
     total = 0
     for dirpath, _dirs, names in os.walk(root):
         for n in names:

@@ -9,22 +9,20 @@ with ``TimeZone = UTC`` and ``DateStyle = ISO`` so that the same data gives the 
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from pglast import ast, parse_sql
-from pglast.parser import ParseError
-from pglast.visitors import Visitor
 from psycopg import sql
 
 from pgwarden import sqlfiles
 from pgwarden.conn import read_only
 from pgwarden.errors import BadInput
 from pgwarden.objcatalog import KINDS, ObjectCatalog, parse_name, parse_signature
+from pgwarden.selectsql import check_select
+from pgwarden.tomlfile import read_toml
 
 
 @dataclass(frozen=True)
@@ -93,37 +91,6 @@ def _tname(v: Any) -> str:
             dict: "table"}.get(type(v), type(v).__name__)
 
 
-class _NoWrites(Visitor):
-    """Finds data-modifying statements anywhere in a tree (e.g. inside a WITH)."""
-
-    found: str | None = None
-
-    def visit(self, ancestors: Any, node: Any) -> None:
-        if isinstance(node, ast.InsertStmt | ast.UpdateStmt | ast.DeleteStmt | ast.MergeStmt):
-            self.found = type(node).__name__.removesuffix("Stmt").upper()
-
-
-def check_select(text: str, where: str) -> None:
-    """Refuse (BadInput) anything but one read-only SELECT, judged by pglast's parse tree."""
-    try:
-        stmts = parse_sql(text)
-    except ParseError as exc:
-        raise BadInput(f"{where}: SQL syntax error: {exc}") from None
-    if len(stmts) != 1:
-        raise BadInput(f"{where}: must be exactly one SELECT statement, found {len(stmts)} statements")
-    stmt = stmts[0].stmt
-    if not isinstance(stmt, ast.SelectStmt):
-        raise BadInput(f"{where}: must be a SELECT, found {type(stmt).__name__.removesuffix('Stmt')}")
-    if stmt.intoClause is not None:
-        raise BadInput(f"{where}: SELECT … INTO creates a table; not allowed")
-    if stmt.lockingClause:
-        raise BadInput(f"{where}: SELECT … FOR UPDATE/SHARE takes row locks; not allowed")
-    v = _NoWrites()
-    v(stmt)
-    if v.found:
-        raise BadInput(f"{where}: contains a data-modifying {v.found}; only reads are allowed")
-
-
 def _table_of(data: dict[str, Any], key: str, where: str, spec: Mapping[str, type]) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadInput(f"{where}: must be a table ([[{key}]]), got {_tname(data)}")
@@ -186,17 +153,7 @@ def _array(data: dict[str, Any], key: str, source: str) -> list[Any]:
 
 
 def load_expectations(path: Path) -> Expectations:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput(f"{path}: expectations file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{path}: cannot read expectations file: {exc}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise BadInput(f"{path}: invalid TOML: {exc}") from None
-    return parse_expectations(data, str(path))
+    return parse_expectations(read_toml(path, "expectations file"), str(path))
 
 
 # -- checking -----------------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
-from pgwarden.errors import BadInput
+from pgwarden import userpaths
+from pgwarden.errors import BadInput, disk_full
 
 FORMAT = "pgwarden-fingerprint"
 FORMAT_VERSION = 1
@@ -123,23 +124,34 @@ def dumps(fp: Fingerprint) -> str:
     return head[:-2] + ",\n " + entries_text + "\n}\n"
 
 
+def check_writable(path: Path) -> None:
+    """Refuse, before anything runs, a target that is a directory or sits under a non-directory."""
+    path = Path(path)
+    if userpaths.exists(path) and path.is_dir():
+        raise BadInput(f"{path}: is a directory; give a file name for the fingerprint")
+    for parent in path.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise BadInput(f"{path}: cannot write the fingerprint there: {parent} is not a directory")
+            return
+
+
 def save(fp: Fingerprint, path: Path) -> None:
     """Write atomically (a temp file renamed into place), creating parent directories."""
-    path = Path(path)
-    if path.is_dir():
-        raise BadInput(f"{path}: is a directory; give a file name for the fingerprint")
-    write_text(path, dumps(fp))
+    check_writable(path)
+    write_text(Path(path), dumps(fp))
 
 
 def write_text(path: Path, text: str) -> None:
     """Write an already-serialized fingerprint (see :func:`dumps`) atomically."""
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     except OSError as exc:
-        raise BadInput(f"{path}: cannot write fingerprint: {exc.strerror}") from None
+        tmp.unlink(missing_ok=True)
+        raise disk_full(exc, path) or BadInput(f"{path}: cannot write fingerprint: {exc.strerror}") from None
 
 
 def load(path: Path) -> Fingerprint:
@@ -151,12 +163,16 @@ def load(path: Path) -> Fingerprint:
         raise BadInput(f"{path}: fingerprint file not found") from None
     except IsADirectoryError:
         raise BadInput(f"{path}: is a directory, not a fingerprint file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{path}: cannot read fingerprint: {getattr(exc, 'strerror', None) or exc}") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{path}: not a fingerprint file (not UTF-8 text)") from None
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read fingerprint: {exc.strerror or exc}") from None
     try:
         data = json.loads(text)
     except ValueError as exc:
         raise BadInput(f"{path}: invalid JSON: {exc}") from None
+    except RecursionError:
+        raise BadInput(f"{path}: invalid JSON: nested too deeply for a fingerprint") from None
     try:
         return Fingerprint.from_json(data)
     except BadInput as exc:
@@ -291,10 +307,11 @@ def explain(before: str, after: str) -> str:
     """A short reason why two definitions differ: the fields that changed, with old -> new."""
     try:
         a, b = json.loads(before), json.loads(after)
-    except ValueError:
+        if not isinstance(a, dict) or not isinstance(b, dict):
+            return "definition changed"
+        parts = [_explain_value(k, a.get(k), b.get(k)) for k in sorted(a.keys() | b.keys())
+                 if a.get(k) != b.get(k)]
+    except (ValueError, RecursionError):  # a hand-made file can hold any definition text
         return "definition changed"
-    if not isinstance(a, dict) or not isinstance(b, dict):
-        return "definition changed"
-    parts = [_explain_value(k, a.get(k), b.get(k)) for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)]
     text = "; ".join(parts) or "definition changed"
     return text if len(text) <= 240 else text[:237] + "..."

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pgwarden.errors import BadInput
+from pgwarden.errors import BadInput, EnvironmentProblem
 from pgwarden.kit import sha256_file
 from pgwarden.manifest import MANIFEST, SUM, Package, load_package
 
@@ -45,6 +45,10 @@ def read_sum(path: Path) -> tuple[SumEntry, ...]:
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise BadInput(f"{path}: not found") from None
+    except IsADirectoryError:
+        raise BadInput(f"{path}: is a directory; expected the {SUM} file that `pgwarden lock` writes") from None
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise BadInput(f"{path}: not valid UTF-8") from None
     out = []
@@ -82,10 +86,6 @@ def line_ending_note(data: bytes, pinned: str) -> str | None:
     return None
 
 
-def _hash(path: Path) -> str:
-    return sha256_file(path)
-
-
 def lock(package_dir: Path) -> LockResult:
     """Validate the manifest, then write ``pgwarden.sum`` over the manifest and every named file."""
     pkg = load_package(package_dir)
@@ -94,6 +94,8 @@ def lock(package_dir: Path) -> LockResult:
         raise BadInput(f"{pkg.root}: {len(stray)} .sql file(s) not named by {MANIFEST}: {', '.join(stray)}; "
                        "name each in a bundle or move it out of the package before locking")
     sum_path = pkg.root / SUM
+    if sum_path.is_dir() or (sum_path.exists() and not sum_path.is_file()):
+        raise BadInput(f"{sum_path}: exists and is not a regular file; remove it, then lock again")
     previous: dict[str, str] = {}
     replaced = sum_path.exists()
     if replaced:
@@ -101,10 +103,14 @@ def lock(package_dir: Path) -> LockResult:
             previous = {e.path: e.sha256 for e in read_sum(sum_path)}
         except BadInput:
             previous = {}
-    entries = tuple(SumEntry(rel, _hash(pkg.root / rel)) for rel in pkg.named_files())
+    entries = tuple(SumEntry(rel, sha256_file(pkg.root / rel)) for rel in pkg.named_files())
     tmp = sum_path.with_name(f".{SUM}.tmp{os.getpid()}")
-    tmp.write_bytes("".join(f"{e.sha256}  {e.path}\n" for e in entries).encode("utf-8"))
-    os.replace(tmp, sum_path)
+    try:
+        tmp.write_bytes("".join(f"{e.sha256}  {e.path}\n" for e in entries).encode("utf-8"))
+        os.replace(tmp, sum_path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise EnvironmentProblem(f"{sum_path}: cannot write: {exc.strerror or exc}") from None
     changed = tuple(e.path for e in entries if replaced and previous.get(e.path) != e.sha256)
     return LockResult(pkg.name, str(pkg.root), str(sum_path), entries, replaced, changed)
 
@@ -112,7 +118,7 @@ def lock(package_dir: Path) -> LockResult:
 def verify_integrity(pkg: Package) -> tuple[SumEntry, ...]:
     """Recompute every pin; any drift, missing, unpinned or unnamed file is :class:`BadInput` (exit 2)."""
     sum_path = pkg.root / SUM
-    if not sum_path.is_file():
+    if not sum_path.exists():
         raise BadInput(f"{sum_path}: not found: the package is not locked; review it, then run "
                        f"`pgwarden lock {pkg.root}`")
     pinned = read_sum(sum_path)

@@ -7,15 +7,15 @@ what was expected. Nothing in a package is trusted before this passes.
 
 from __future__ import annotations
 
-import importlib
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pgwarden import tomlfile, userpaths
 from pgwarden.conn import GUARD_KEYS
 from pgwarden.errors import BadInput
+from pgwarden.expectations import parse_expectations
 from pgwarden.lint.kinds import KNOWN_KINDS, normalize_kind
 from pgwarden.lint.patterns import parse_call_pattern, parse_table_name
 from pgwarden.lint.walk import parse_search_path
@@ -35,7 +35,6 @@ _TARGET_TYPES: dict[str, tuple[type, ...]] = {
 _ID_OK = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 _GUC_OK = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?")
 _SQLSTATE_OK = re.compile(r"[0-9A-Z]{5}")
-_TOML_POS = re.compile(r"^(?P<msg>.*?)\s*\(at line (?P<line>\d+), column (?P<col>\d+)\)\s*$")
 
 
 @dataclass(frozen=True)
@@ -114,24 +113,8 @@ class _Problems:
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """Parse TOML; a syntax error names ``file:line:col``."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise BadInput(f"{path}: not found; a package is a directory with a {MANIFEST}") from None
-    except IsADirectoryError:
-        raise BadInput(f"{path}: is a directory, expected the {MANIFEST} file") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadInput(f"{path}: not valid UTF-8") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = _TOML_POS.match(str(exc))
-        if m:
-            raise BadInput(f"{path}:{m['line']}:{m['col']}: invalid TOML: {m['msg']}") from None
-        raise BadInput(f"{path}: invalid TOML: {exc}") from None
+    """Parse the manifest; a syntax error names ``file:line:col`` (see :mod:`pgwarden.tomlfile`)."""
+    return tomlfile.read_toml(path, MANIFEST, missing_hint=f"; a package is a directory with a {MANIFEST}")
 
 
 def _unknown(p: _Problems, where: str, table: dict[str, Any], allowed: tuple[str, ...]) -> None:
@@ -159,8 +142,8 @@ def _str(p: _Problems, key: str, table: dict[str, Any], name: str, *, required: 
 
 
 def _rel_file(p: _Problems, key: str, root: Path, rel: str) -> Path | None:
-    if "\\" in rel or "\n" in rel or "\r" in rel:
-        p.add(key, f"{rel!r}: backslashes and line breaks are not allowed in file names")
+    if any(c in rel for c in "\\\n\r\x00"):
+        p.add(key, f"{rel!r}: backslashes, NUL bytes and line breaks are not allowed in file names")
         return None
     path = Path(rel)
     if path.is_absolute():
@@ -169,8 +152,9 @@ def _rel_file(p: _Problems, key: str, root: Path, rel: str) -> Path | None:
     full = root / path
     try:
         inside = full.resolve().is_relative_to(root.resolve())
-    except OSError:
-        inside = False
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
+        p.add(key, f"{rel!r}: cannot be resolved (a symlink loop?)")
+        return None
     if not inside:
         p.add(key, f"{rel!r}: points outside the package directory")
         return None
@@ -366,13 +350,7 @@ def _verify(p: _Problems, raw: Any, manifest: Path) -> dict[str, Any]:
         p.add("verify", "expected a table")
         return {}
     try:
-        expectations = importlib.import_module("pgwarden.expectations")
-    except ModuleNotFoundError as exc:
-        if exc.name != "pgwarden.expectations":
-            raise
-        return dict(raw)
-    try:
-        expectations.parse_expectations(raw, f"{manifest} [verify]")
+        parse_expectations(raw, f"{manifest} [verify]")
     except BadInput as exc:
         p.items.append(exc.message)
         p.items.extend(exc.details)
@@ -382,6 +360,7 @@ def _verify(p: _Problems, raw: Any, manifest: Path) -> dict[str, Any]:
 def load_package(path: Path) -> Package:
     """Read and fully validate the package at ``path`` (a directory or its ``pgwarden.toml``)."""
     path = Path(path)
+    userpaths.exists(path)
     root = path.parent if path.name == MANIFEST and path.is_file() else path
     if not root.exists():
         raise BadInput(f"{root}: no such package directory")

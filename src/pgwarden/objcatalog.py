@@ -12,10 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pglast import ast, parse_sql
+from pglast import ast, scan
 from pglast.parser import ParseError
 
 from pgwarden.errors import BadInput
+from pgwarden.pgast import parse
 
 KINDS = ("schemas", "tables", "columns", "views", "functions", "triggers", "indexes", "sequences",
          "types", "extensions")
@@ -42,7 +43,7 @@ def function_key(schema: str | None, name: str, args: Iterable[ast.TypeName] | N
 def parse_signature(text: str, where: str) -> Key:
     """``public.fn(uuid, text)`` (or ``fn`` for any overload) -> canonical key, parsed by pglast."""
     try:
-        stmts = parse_sql(f"DROP ROUTINE {text}")
+        stmts = parse(f"DROP ROUTINE {text}")
     except ParseError as exc:
         raise BadInput(f"{where}: {text!r} is not a function signature: {exc}") from None
     stmt: Any = stmts[0].stmt if len(stmts) == 1 else None
@@ -57,21 +58,34 @@ def parse_signature(text: str, where: str) -> Key:
     return function_key(schema, parts[-1], args)
 
 
+def split_dotted(text: str) -> tuple[str, ...]:
+    """``"My Schema".T`` -> ("My Schema", "t"): one dotted object name, read by PostgreSQL's grammar
+    (unquoted parts fold to lower case, quoted ones are kept). ValueError if ``text`` holds anything
+    else: every scanner token must be a name part or a dot, so ``t WHERE x`` or ``ONLY t`` is refused."""
+    try:
+        tokens = scan(text)
+        stmts = parse(f"DROP TABLE {text}")
+    except ParseError as exc:
+        raise ValueError(str(exc.args[0]) if exc.args else str(exc)) from None
+    dots = [t.name == "ASCII_46" for t in tokens]
+    stmt: Any = stmts[0].stmt if len(stmts) == 1 else None
+    objects: Any = getattr(stmt, "objects", None) or ()
+    parts = tuple(getattr(f, "sval", None) for f in objects[0]) if len(objects) == 1 else ()
+    if not parts or None in parts or dots != [i % 2 == 1 for i in range(len(tokens))] \
+            or len(tokens) != 2 * len(parts) - 1:
+        raise ValueError("expected a plain dotted name such as schema.name")
+    return tuple(str(p) for p in parts)
+
+
 def parse_name(kind: str, text: str, where: str) -> Key:
-    """Split a dotted, possibly quoted name with pglast (``"My Schema".t`` works; case folds as in SQL)."""
+    """Split a dotted, possibly quoted name (``"My Schema".t`` works; case folds as in SQL)."""
     if kind == "functions":
         return parse_signature(text, where)
     want = _PARTS[kind]
     try:
-        stmts = parse_sql(f"SELECT {text}")
-    except ParseError as exc:
-        raise BadInput(f"{where}: {text!r} is not a valid name: {exc}") from None
-    stmt: Any = stmts[0].stmt if len(stmts) == 1 else None
-    target: Any = stmt.targetList[0].val if isinstance(stmt, ast.SelectStmt) and stmt.targetList \
-        and len(stmt.targetList) == 1 and stmt.fromClause is None else None
-    if not isinstance(target, ast.ColumnRef) or not all(isinstance(f, ast.String) for f in (target.fields or ())):
-        raise BadInput(f"{where}: {text!r} is not a plain dotted name")
-    parts = tuple(f.sval for f in (target.fields or ()))
+        parts = split_dotted(text)
+    except ValueError as exc:
+        raise BadInput(f"{where}: {text!r} is not a plain dotted name ({exc})") from None
     if len(parts) == want - 1 and want > 1:
         parts = ("public", *parts)
     if len(parts) != want:

@@ -176,13 +176,25 @@ def _raw_stmts(text: str, tree: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(out)
 
 
+NUL_MESSAGE = "NUL byte (\\0) in SQL text: PostgreSQL refuses it, and the parser would stop reading there"
+
+
 def parse(text: str) -> tuple[Any, ...]:
-    """Like ``pglast.parse_sql(text)`` (same nodes, same ParseError), only faster."""
+    """Like ``pglast.parse_sql(text)`` (same nodes, same ParseError), only faster.
+
+    A NUL character is a :class:`ParseError` at its position: libpg_query reads a C string, so it would
+    silently ignore everything after it, and a statement hidden there would escape every check.
+    """
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise ParseError(NUL_MESSAGE, nul)
     try:
         tree = json.loads(parse_sql_json(text))
     except ParseError:
         return _pglast_parse(text)  # raises pglast's ParseError with its character index
+    except RecursionError:  # a deep tree (e.g. 'a' || 'b' || … 1,000 times): pglast's builder copes
+        return _pglast_parse(text)
     try:
         return _raw_stmts(text, tree)
-    except (Unsupported, KeyError, TypeError, ValueError):
+    except (Unsupported, KeyError, TypeError, ValueError, RecursionError):
         return _pglast_parse(text)

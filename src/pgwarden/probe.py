@@ -17,13 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pglast
 import psycopg
-from pglast import ast
 from psycopg import sql
 
 from pgwarden import kit as kitmod
-from pgwarden import sqlfiles, ui
+from pgwarden import sqlfiles, ui, userpaths
 from pgwarden.conn import connection, identity
 from pgwarden.errors import BadInput, EnvironmentProblem
 from pgwarden.fingerprint import (
@@ -31,6 +29,7 @@ from pgwarden.fingerprint import (
     Fingerprint,
     FingerprintDiff,
     ProbeEntry,
+    check_writable,
     diff_fingerprints,
     dumps,
     load,
@@ -40,6 +39,7 @@ from pgwarden.fingerprint import (
 )
 from pgwarden.redact import redact_dsn
 from pgwarden.results import to_jsonable
+from pgwarden.selectsql import check_select
 
 __all__ = [
     "KIND_QUERIES",
@@ -68,20 +68,9 @@ COUNT_BATCH = 500  # tables per UNION ALL query for --rows exact
 
 # -- named queries ------------------------------------------------------------------------------------
 def check_query(name: str, text: str) -> str:
-    """A named query must be exactly one plain SELECT (parsed with pglast, not pattern-matched): the
-    read-only transaction refuses writes, and one statement cannot end that transaction."""
-    if not isinstance(text, str) or not text.strip():
-        raise BadInput(f"named query {name!r}: empty SQL")
-    try:
-        stmts = pglast.parse_sql(text)
-    except pglast.parser.ParseError as exc:
-        raise BadInput(f"named query {name!r}: SQL syntax error: {exc}") from None
-    if len(stmts) != 1:
-        raise BadInput(f"named query {name!r}: expected exactly one statement, found {len(stmts)}")
-    stmt = stmts[0].stmt
-    if not isinstance(stmt, ast.SelectStmt) or stmt.intoClause is not None:
-        raise BadInput(f"named query {name!r}: must be a single SELECT returning one value, "
-                       f"not {type(stmt).__name__}")
+    """A named query must be exactly one SELECT that only reads (see :mod:`pgwarden.selectsql`); it
+    runs in the probe's read-only transaction, which one statement cannot end."""
+    check_select(text, f"named query {name!r}")
     return text
 
 
@@ -206,9 +195,12 @@ def probe(dsn: str | None, *, out: Path | None, rows: str, kit_dir: Path | None,
         raise BadInput("--no-kit needs --out FILE: there would be nowhere to write the fingerprint")
     if not write_kit and kit_dir is not None:
         raise BadInput("--kit and --no-kit contradict each other; give one")
-    if out is not None and Path(out).is_dir():
-        raise BadInput(f"--out {out}: is a directory; give a file name for the fingerprint")
-    if kit_dir is not None and kit_dir.exists() and (not kit_dir.is_dir() or any(kit_dir.iterdir())):
+    if out is not None:
+        try:
+            check_writable(Path(out))
+        except BadInput as exc:
+            raise BadInput(f"--out {exc.message}") from None
+    if kit_dir is not None and userpaths.exists(kit_dir, "--kit") and (not kit_dir.is_dir() or any(kit_dir.iterdir())):
         raise BadInput(f"--kit {kit_dir}: exists and is not an empty directory; choose a new one")
     if rows not in ROWS_MODES:
         raise BadInput(f"--rows {rows!r}: expected one of {', '.join(ROWS_MODES)}")
@@ -223,6 +215,8 @@ def probe(dsn: str | None, *, out: Path | None, rows: str, kit_dir: Path | None,
     rows_total = sum(fp.rows.values()) if rows != "none" else None
     kit = None
     target = Path(out) if out is not None else None
+    if out is not None:
+        write_text(Path(out), text)  # before the kit: a failure here leaves no half-written kit
     if write_kit:
         kit = kitmod.EvidenceKit.create(kit_dir, "probe", {
             "dsn": redact_dsn(dsn), "out": str(out) if out else None, "rows": rows,
@@ -233,8 +227,6 @@ def probe(dsn: str | None, *, out: Path | None, rows: str, kit_dir: Path | None,
             "entries": len(fp.entries), "counts": counts, "rows_mode": rows, "seconds": seconds,
             "fingerprint_sha256": digest}))
         target = target or kit.root / "probes" / "probe.json"
-    if out is not None:
-        write_text(Path(out), text)
     assert target is not None
     result = ProbeResult(target, digest, kit.root if kit else None, fp.taken_at, fp.server, rows,
                          len(fp.entries), counts, rows_total, seconds)

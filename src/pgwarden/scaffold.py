@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pgwarden import userpaths
 from pgwarden.errors import BadInput
 from pgwarden.lock import lock
 from pgwarden.manifest import MANIFEST, SUM
@@ -81,7 +82,7 @@ def init(name: str) -> InitResult:
     pkg_name = root.absolute().name
     if not pkg_name or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", pkg_name):
         raise BadInput(f"{name}: package name {pkg_name!r}: expected letters, digits, '_', '.' or '-'")
-    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+    if userpaths.exists(root) and (not root.is_dir() or any(root.iterdir())):
         raise BadInput(f"{root}: already exists and is not an empty directory; choose a new name")
     ident = re.sub(r"[^a-z0-9_]+", "_", pkg_name.lower()).strip("_") or "change"
     if not ident[0].isalpha():

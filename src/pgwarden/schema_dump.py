@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pglast import ast, parse_sql
+from pglast import ast
 from pglast import enums as pge
 from pglast.parser import ParseError, split
-from pglast.visitors import Visitor
 
 from pgwarden import proc
 from pgwarden.errors import GateFailed
+from pgwarden.lint.walk import iter_nodes
 from pgwarden.objcatalog import ObjectCatalog, function_key
+from pgwarden.pgast import parse
 from pgwarden.pgbin import PgBinaries
 
 _META = ("\\restrict", "\\unrestrict")
@@ -59,7 +60,7 @@ class ParsedSchema:
 def parse_schema(text: str) -> ParsedSchema:
     """Parse the whole script; if that fails, statement by statement, keeping what parses."""
     try:
-        return ParsedSchema(tuple(parse_sql(text)), ())
+        return ParsedSchema(tuple(parse(text)), ())
     except ParseError:
         pass
     stmts: list[Any] = []
@@ -68,7 +69,7 @@ def parse_schema(text: str) -> ParsedSchema:
     text = "".join("\n" if line.startswith("\\") else line for line in text.splitlines(keepends=True))
     for piece in split(text, with_parser=False):
         try:
-            stmts.extend(parse_sql(piece))
+            stmts.extend(parse(piece))
         except ParseError:
             bad.append(piece.strip().splitlines()[0][:120] if piece.strip() else "")
     return ParsedSchema(tuple(stmts), tuple(bad))
@@ -168,21 +169,14 @@ def _alter_table(cat: ObjectCatalog, s: Any) -> None:
                     cat.add("sequences", *_qual(opt.arg))
 
 
-class _Roles(Visitor):
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    def visit_RoleSpec(self, _ancestors: Any, node: ast.RoleSpec) -> None:
-        if node.roletype == pge.RoleSpecType.ROLESPEC_CSTRING and node.rolename:
-            self.names.add(node.rolename)
-
-    def visit_GrantRoleStmt(self, _ancestors: Any, node: ast.GrantRoleStmt) -> None:
-        self.names.update(p.priv_name for p in node.granted_roles or () if p.priv_name)
-
-
 def roles_in_schema(parsed: ParsedSchema) -> set[str]:
     """Every role the script names: owners, grantees, grantors, policy roles, default-ACL roles."""
-    v = _Roles()
+    names: set[str] = set()
     for raw in parsed.statements:
-        v(raw)
-    return v.names
+        for node in iter_nodes(raw):
+            if isinstance(node, ast.RoleSpec) and node.roletype == pge.RoleSpecType.ROLESPEC_CSTRING \
+                    and node.rolename:
+                names.add(node.rolename)
+            elif isinstance(node, ast.GrantRoleStmt):
+                names.update(p.priv_name for p in node.granted_roles or () if p.priv_name)
+    return names

@@ -91,8 +91,10 @@ def read_header(path: Path) -> ArchiveHeader:
         with open(hfile, "rb") as f:
             data = f.read(4096)
     except FileNotFoundError:
-        raise BadInput(f"{path}: no such file" + (" (a directory dump needs toc.dat)" if path.is_dir() else "")) \
-            from None
+        if path.is_dir():
+            hint = "; for a backup kit, give the dump inside its dump/ directory" if (path / "dump").is_dir() else ""
+            raise BadInput(f"{path}: a directory without toc.dat, so not a directory-format dump{hint}") from None
+        raise BadInput(f"{path}: no such file") from None
     except OSError as exc:
         raise BadInput(f"{path}: cannot read: {exc.strerror}") from None
     if not data.startswith(MAGIC):

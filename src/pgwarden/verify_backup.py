@@ -1,6 +1,7 @@
 """``pgwarden verify-backup``: prove a dump is complete and restorable, and production untouched.
 
-Order: inputs are validated before anything runs (bad input, exit 2, no kit). Then, in the kit: the
+Order: inputs are validated before anything runs (:mod:`pgwarden.verify_inputs`: bad input, exit 2, no
+kit). Then, in the kit: the
 production probe before; the pin (a mismatch is recorded as a FAIL gate, then exits 2 as the design's
 "hash mismatch" bad input: nothing was restored); the archive (header, TOC, a full read that
 decompresses every byte, the schema SQL); a throwaway instance asserted distinct from production and
@@ -11,7 +12,6 @@ production probe after; protected servers still up. The verdict comes from that 
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,8 +21,9 @@ from typing import Any
 import psycopg
 
 from pgwarden import kit as kitmod
-from pgwarden import probe, sqlfiles, ui
-from pgwarden.conn import connection, read_only
+from pgwarden import probe, ui, userpaths
+from pgwarden.conn import connection
+from pgwarden.dumpstream import tree_size
 from pgwarden.errors import BadInput, EnvironmentProblem, GateFailed, PgwardenError
 from pgwarden.expectations import (
     ExpectationResult,
@@ -31,7 +32,6 @@ from pgwarden.expectations import (
     check_counts,
     check_values,
     live_catalog,
-    load_expectations,
 )
 from pgwarden.instance import ThrowawayInstance
 from pgwarden.objcatalog import KINDS, ObjectCatalog
@@ -52,17 +52,8 @@ from pgwarden.restore_errors import BENIGN, ClassifiedError
 from pgwarden.results import to_jsonable
 from pgwarden.schema_dump import catalog_from_schema, extract_schema, parse_schema, roles_in_schema
 from pgwarden.toc import ArchiveHeader, TocListing, list_archive, read_header
+from pgwarden.verify_inputs import Inputs, ServerCheck, server_key, validate
 from pgwarden.verify_report import render_error, render_summary
-
-
-@dataclass(frozen=True)
-class ServerCheck:
-    label: str
-    dsn: str                       # redacted
-    system_identifier: str
-    server_version: str
-    distinct_from_instance: bool | None = None
-    up_at_end: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -116,67 +107,14 @@ class VerifyResult:
         return self.restore.errors if self.restore else ()
 
 
-@dataclass(frozen=True)
-class _Inputs:
-    dump: Path
-    exp: Expectations | None
-    exp_text: str | None
-    dsn: str | None
-    prod: ServerCheck | None
-    protected: tuple[ServerCheck, ...]
-    protect_dsns: tuple[str, ...]
-    sha256: str | None
-    jobs: int
-    no_owner: bool
-    no_privileges: bool
-    rows: str
-
-
-def _server(dsn: str, label: str) -> tuple[ServerCheck, tuple[str, str]]:
-    with connection(dsn, application_name="pgwarden verify-backup") as conn, read_only(conn) as cur:
-        cur.execute(sqlfiles.load("backup/server_key.sql"))
-        row = cur.fetchone()
-    assert row is not None
-    return (ServerCheck(label, redact_dsn(dsn), row["system_identifier"], row["server_version"]),
-            (row["system_identifier"], row["started"]))
-
-
-def _validate(dump: Path, expect: Path | None, dsn: str | None, protect: Sequence[str], sha256: str | None,
-              jobs: int | None, no_owner: bool, no_privileges: bool, rows: str) -> _Inputs:
-    if not dump.exists():
-        raise BadInput(f"{dump}: no such file or directory")
-    if sha256 is not None and (len(sha256) != 64 or any(c not in "0123456789abcdefABCDEF" for c in sha256)):
-        raise BadInput(f"--sha256 {sha256!r}: expected 64 hexadecimal digits")
-    if jobs is not None and jobs < 1:
-        raise BadInput(f"--jobs {jobs}: must be 1 or more")
-    if rows not in ("exact", "estimate", "none"):
-        raise BadInput(f"--probe-rows {rows!r}: expected exact, estimate or none")
-    exp = load_expectations(expect) if expect else None
-    exp_text = expect.read_text(encoding="utf-8") if expect else None
-    prod = prod_key = None
-    if dsn is not None:
-        prod, prod_key = _server(dsn, "production (--dsn)")
-    checks: list[ServerCheck] = []
-    for i, p in enumerate(protect, 1):
-        if dsn is not None and p == dsn:
-            raise BadInput(f"--protect #{i} is the same DSN as --dsn ({redact_dsn(p)}); production cannot also "
-                           "be a protected server")
-        sc, key = _server(p, f"protected #{i}")
-        if prod_key is not None and key == prod_key:
-            raise BadInput(f"--protect #{i} ({redact_dsn(p)}) is the same server as --dsn "
-                           f"(system_identifier {key[0]}, started {key[1]}); refusing")
-        checks.append(sc)
-    auto_jobs = max(1, min(8, os.cpu_count() or 1))
-    return _Inputs(dump, exp, exp_text, dsn, prod, tuple(checks), tuple(protect), sha256, jobs or auto_jobs,
-                   no_owner, no_privileges, rows)
-
-
 def verify_backup(dump: Path, *, expect: Path | None = None, dsn: str | None = None,
                   protect: Sequence[str] = (), out: Path | None = None, sha256: str | None = None,
                   jobs: int | None = None, no_owner: bool = False, no_privileges: bool = False,
                   probe_rows: str = "exact") -> VerifyResult:
     """Run the whole verification and return its evidence; the verdict is in ``.verdict``."""
-    inp = _validate(Path(dump), expect, dsn, protect, sha256, jobs, no_owner, no_privileges, probe_rows)
+    if out is not None:
+        userpaths.exists(out, "--out")
+    inp = validate(Path(dump), expect, dsn, protect, sha256, jobs, no_owner, no_privileges, probe_rows)
     kit = kitmod.EvidenceKit.create(out, "verify-backup", {
         "dump": str(dump), "expect": str(expect) if expect else None, "dsn": redact_dsn(dsn),
         "protect": [redact_dsn(p) for p in protect], "sha256": sha256, "jobs": inp.jobs,
@@ -200,7 +138,7 @@ def verify_backup(dump: Path, *, expect: Path | None = None, dsn: str | None = N
 class _Run:
     """One verification, step by step; keeps what it learned so a failure can still be reported."""
 
-    def __init__(self, kit: kitmod.EvidenceKit, inp: _Inputs) -> None:
+    def __init__(self, kit: kitmod.EvidenceKit, inp: Inputs) -> None:
         self.kit, self.inp = kit, inp
         self.t0 = time.monotonic()
         self.r: dict[str, Any] = {"kit": str(kit.root), "dump": str(inp.dump.resolve()),
@@ -416,7 +354,7 @@ class _Run:
         out = []
         for dsn, s in zip(self.inp.protect_dsns, self.r.get("protected", ()), strict=True):
             try:
-                now, _ = _server(dsn, s.label)
+                now, _ = server_key(dsn, s.label)
                 up = now.system_identifier == s.system_identifier
             except EnvironmentProblem:
                 up = False
@@ -434,9 +372,7 @@ class _Run:
 
 
 def _size(path: Path) -> int:
-    if path.is_dir():
-        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-    return path.stat().st_size
+    return tree_size(path) if path.is_dir() else path.stat().st_size
 
 
 def _fingerprint(dsn: str | None, rows: str, exp: Expectations | None) -> tuple[Any, tuple[str, ...]]:

@@ -81,7 +81,11 @@ def demo_cmd(out: str | None, as_json: bool) -> None:
     from pgwarden import demo
 
     def render(r: DemoResult) -> str:
-        return "\n".join([f"demo: {r.verdict}", *[f"  {p.name}: {p.verdict}  kit {p.kit}" for p in r.parts]])
+        lines = [f"demo: {r.verdict}"]
+        for p in r.parts:
+            lines += [f"  {p.name} ({p.story}): {p.verdict}", *(f"    kit {k}" for k in p.kits)]
+        lines.append("re-check any kit with: pgwarden evidence verify KIT")
+        return "\n".join(lines)
 
     run(lambda: demo.demo(Path(out) if out else None), as_json=as_json, render=render,
         exit_code=lambda r: 0 if r.verdict == "PASS" else 1)

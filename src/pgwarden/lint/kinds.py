@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pglast import ast
-
-from pgwarden.lint.walk import const_of
+from pgwarden.lint.walk import option_flag
 
 _SIMPLE: dict[str, str] = {
     "InsertStmt": "INSERT", "UpdateStmt": "UPDATE", "DeleteStmt": "DELETE", "MergeStmt": "MERGE",
@@ -136,7 +134,7 @@ def _special(cls: str, node: Any) -> tuple[str, ...]:
             kinds.append("CREATE INDEX CONCURRENTLY")
         return tuple(kinds)
     if cls == "ReindexStmt":
-        conc = any(getattr(p, "defname", "") == "concurrently" and _on(p) for p in node.params or ())
+        conc = bool(option_flag(node.params, "concurrently"))
         return ("REINDEX", "REINDEX CONCURRENTLY") if conc else ("REINDEX",)
     if cls == "DropStmt":
         base = f"DROP {object_name(node.removeType)}"
@@ -178,15 +176,6 @@ def _special(cls: str, node: Any) -> tuple[str, ...]:
     if cls == "AlterEnumStmt":
         return ("ALTER TYPE", "ALTER TYPE ADD VALUE") if node.newVal and not node.oldVal else ("ALTER TYPE",)
     return (cls.removesuffix("Stmt").upper(),)  # pragma: no cover
-
-
-def _on(defelem: Any) -> bool:
-    """A DefElem flag: absent argument means true (``REINDEX (CONCURRENTLY) …``)."""
-    if defelem.arg is None:
-        return True
-    c = const_of(defelem.arg) if not isinstance(defelem.arg, ast.String) else None
-    text = str(c.value) if c else str(getattr(defelem.arg, "sval", "true"))
-    return text.lower() not in ("false", "off", "0", "no")
 
 
 def _known() -> frozenset[str]:

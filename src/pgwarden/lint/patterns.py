@@ -9,14 +9,14 @@ token, found by the scanner, becomes a placeholder column) and parsed by pglast.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from pglast import ast
-from pglast import parse_sql as _pg_parse
 from pglast import scan as _pg_scan
 from pglast.parser import ParseError
 
 from pgwarden.lint.walk import Const, const_of, split_name, strings
+from pgwarden.objcatalog import split_dotted
+from pgwarden.pgast import parse as _pg_parse
 
 _ANY = "pgwarden_any_argument_"
 
@@ -85,13 +85,7 @@ def parse_call_pattern(text: str) -> CallPattern:
 
 def parse_table_name(text: str) -> tuple[str | None, str]:
     """``public.information_unit`` -> ("public", "information_unit"); ValueError if not a table name."""
-    try:
-        raw = _pg_parse(f"TABLE {text}")
-    except ParseError as exc:
-        raise ValueError(str(exc.args[0])) from None
-    sel: Any = raw[0].stmt if len(raw) == 1 else None
-    frm: tuple[Any, ...] = getattr(sel, "fromClause", None) or ()
-    if not isinstance(sel, ast.SelectStmt) or len(frm) != 1 or not isinstance(frm[0], ast.RangeVar) \
-            or frm[0].catalogname or sel.whereClause:
+    parts = split_dotted(text)
+    if len(parts) > 2:
         raise ValueError("expected schema.table")
-    return (frm[0].schemaname or None, str(frm[0].relname))
+    return (parts[0] if len(parts) == 2 else None, parts[-1])

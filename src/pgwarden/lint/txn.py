@@ -17,19 +17,8 @@ from pglast import ast
 from pgwarden.lint.context import Ctx, inside
 from pgwarden.lint.kinds import statement_kinds
 from pgwarden.lint.units import Unit
-from pgwarden.lint.walk import const_of
+from pgwarden.lint.walk import option_flag
 from pgwarden.sqlsource import SqlSource
-
-
-def _option(options: Any, name: str) -> bool | None:
-    for o in options or ():
-        if isinstance(o, ast.DefElem) and o.defname == name:
-            if o.arg is None:
-                return True
-            c = const_of(o.arg) if not isinstance(o.arg, ast.String) else None
-            text = str(c.value) if c else str(getattr(o.arg, "sval", ""))
-            return text.lower() not in ("false", "off", "0", "no")
-    return None
 
 
 def non_transactional(node: Any, server_major: int | None) -> str | None:
@@ -40,7 +29,7 @@ def non_transactional(node: Any, server_major: int | None) -> str | None:
     if isinstance(node, ast.DropStmt) and node.concurrent:
         return "DROP INDEX CONCURRENTLY cannot run inside a transaction block"
     if isinstance(node, ast.ReindexStmt):
-        if _option(node.params, "concurrently"):
+        if option_flag(node.params, "concurrently"):
             return "REINDEX CONCURRENTLY cannot run inside a transaction block"
         what = getattr(node.kind, "name", "")
         if what in ("REINDEX_OBJECT_SCHEMA", "REINDEX_OBJECT_SYSTEM", "REINDEX_OBJECT_DATABASE"):
@@ -52,17 +41,17 @@ def non_transactional(node: Any, server_major: int | None) -> str | None:
     if isinstance(node, ast.AlterSystemStmt | ast.CreatedbStmt | ast.DropdbStmt | ast.CreateTableSpaceStmt
                   | ast.DropTableSpaceStmt):
         return f"{kind} cannot run inside a transaction block"
-    if isinstance(node, ast.AlterDatabaseStmt) and _option(node.options, "tablespace") is not None:
+    if isinstance(node, ast.AlterDatabaseStmt) and option_flag(node.options, "tablespace") is not None:
         return "ALTER DATABASE SET TABLESPACE cannot run inside a transaction block"
     if isinstance(node, ast.DiscardStmt) and getattr(node.target, "name", "") == "DISCARD_ALL":
         return "DISCARD ALL cannot run inside a transaction block"
-    if isinstance(node, ast.CreateSubscriptionStmt) and _option(node.options, "create_slot") is not False \
-            and _option(node.options, "connect") is not False:
+    if isinstance(node, ast.CreateSubscriptionStmt) and option_flag(node.options, "create_slot") is not False \
+            and option_flag(node.options, "connect") is not False:
         return "CREATE SUBSCRIPTION with create_slot = true cannot run inside a transaction block"
     if isinstance(node, ast.AlterSubscriptionStmt):
         k = getattr(node.kind, "name", "")
         if k == "ALTER_SUBSCRIPTION_REFRESH" or (
-                k.endswith("_PUBLICATION") and _option(node.options, "refresh") is not False):
+                k.endswith("_PUBLICATION") and option_flag(node.options, "refresh") is not False):
             return "ALTER SUBSCRIPTION … REFRESH cannot run inside a transaction block"
     if isinstance(node, ast.DropSubscriptionStmt):
         return ("DROP SUBSCRIPTION cannot run inside a transaction block while the subscription has a "

@@ -20,6 +20,7 @@ from pglast.parser import ParseError, parse_plpgsql_json
 from pgwarden.lint.walk import (
     DEFAULT_SEARCH_PATH,
     const_of,
+    defelem,
     index_nodes,
     search_path_of_set,
     split_name,
@@ -111,13 +112,6 @@ class FileUnits:
     dynamic: list[Unit]             # units that run dynamic (non-constant) EXECUTE
 
 
-def _defelem(options: Any, name: str) -> Any:
-    for o in options or ():
-        if isinstance(o, ast.DefElem) and o.defname == name:
-            return o
-    return None
-
-
 def _body_start(src: SqlSource, loc: int | None) -> tuple[int, int]:
     """File offset where a string literal's content starts, given the literal's own location."""
     if loc is None:
@@ -203,9 +197,11 @@ class _Extractor:
         start_line = self.src.lines.at(body_loc)[0] if body_loc is not None else st.line
         try:
             tree = json.loads(parse_plpgsql_json(st.text))
-        except ParseError as exc:
+        except (ParseError, RecursionError) as exc:  # RecursionError: blocks nested too deeply for json
             line, col = self.src.lines.at(body_loc) if body_loc is not None else (st.line, st.col)
-            self.problem(st, line, col, str(exc.args[0]) if exc.args else str(exc), body_text, origin)
+            why = "nested too deeply" if isinstance(exc, RecursionError) else \
+                str(exc.args[0]) if exc.args else str(exc)
+            self.problem(st, line, col, why, body_text, origin)
             return
         for kind, text, lineno, mode in _plpgsql_exprs(tree):
             line = start_line + max(lineno, 1) - 1
@@ -246,9 +242,9 @@ class _Extractor:
         node = st.node
         self.unit(node, st, "", "top", path)
         if isinstance(node, ast.DoStmt):
-            lang = _defelem(node.args, "language")
+            lang = defelem(node.args, "language")
             if lang is None or str(getattr(lang.arg, "sval", "")).lower() == "plpgsql":
-                body = _defelem(node.args, "as")
+                body = defelem(node.args, "as")
                 loc = getattr(body, "arg_location", None)
                 self.plpgsql(st, "DO block", "do", path, loc, str(getattr(body.arg, "sval", "")) if body else "")
         elif isinstance(node, ast.CreateFunctionStmt):
@@ -259,9 +255,9 @@ class _Extractor:
         what = f"{'procedure' if node.is_procedure else 'function'} {schema + '.' if schema else ''}{name}"
         own = function_search_path(node)
         fpath = own if own is not None else tuple(dict.fromkeys((*path, *DEFAULT_SEARCH_PATH)))
-        lang = _defelem(node.options, "language")
+        lang = defelem(node.options, "language")
         language = str(getattr(lang.arg, "sval", "")).lower() if lang else "sql"
-        body = _defelem(node.options, "as")
+        body = defelem(node.options, "as")
         if body is None:
             return  # SQL-standard body (BEGIN ATOMIC / RETURN): part of the statement's own AST
         parts = body.arg if isinstance(body.arg, tuple) else (body.arg,)

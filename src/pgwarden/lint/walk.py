@@ -63,6 +63,27 @@ def index_nodes(root: Any) -> dict[str, list[ast.Node]]:
     return out
 
 
+def defelem(options: Any, name: str) -> Any:
+    """The ``DefElem`` called ``name`` in an options list (``DO``, ``CREATE FUNCTION``, ``WITH (…)``)."""
+    for o in options or ():
+        if isinstance(o, ast.DefElem) and o.defname == name:
+            return o
+    return None
+
+
+def option_flag(options: Any, name: str) -> bool | None:
+    """A boolean option such as ``REINDEX (CONCURRENTLY)`` or ``WITH (connect = false)``: None when it
+    is absent, true when it is given without a value, else its value as the server reads it."""
+    o = defelem(options, name)
+    if o is None:
+        return None
+    if o.arg is None:
+        return True
+    c = const_of(o.arg) if not isinstance(o.arg, ast.String) else None
+    text = str(c.value) if c else str(getattr(o.arg, "sval", "") or "true")
+    return text.lower() not in ("false", "off", "0", "no")
+
+
 def strings(items: Any) -> tuple[str, ...]:
     """The ``sval`` of a tuple of ``String`` nodes (qualified names in the AST)."""
     if not items:
