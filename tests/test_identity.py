@@ -109,3 +109,12 @@ def test_redaction_covers_uri_and_keyvalue_forms() -> None:
     assert redact_dsn("host=h password=pw user=u").count("pw") == 0
     assert redact_text("password='p w' x") == "password=******** x"
     assert redact_text("error for postgres://a:b@c/d") == "error for postgres://a:********@c/d"
+
+
+def test_unreadable_target_files_are_bad_input(tmp_path: Path) -> None:
+    (tmp_path / "deep.toml").write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    for target, words in ((tmp_path, "is a directory"), (tmp_path / "none.toml", "not found"),
+                          (tmp_path / "deep.toml", "")):
+        out = run_cli("identity", "--dsn", "host=/nonexistent-dir", "--target", str(target))
+        assert out.returncode == 2, out.stderr
+        assert words in out.stderr and "Traceback" not in out.stderr

@@ -102,3 +102,11 @@ def test_kit_refuses_non_empty_out_dir(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="not empty"):
         EvidenceKit.create(tmp_path, "test", {})
     assert (tmp_path / "x").read_text() == "keep me"
+
+
+def test_unusable_kit_paths_are_bad_input(tmp_path: Path) -> None:
+    res = run_cli("evidence", "verify", str(tmp_path / ("x" * 300)))
+    assert res.returncode == 2 and "unusable path" in res.stderr and "Traceback" not in res.stderr
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(Exception, match="is not a directory"):
+        EvidenceKit.create(tmp_path / "afile", "test", {})

@@ -16,11 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
 from pgwarden import kit as kitmod
 from pgwarden import pgbin, proc, ui, userpaths
-from pgwarden.conn import ServerIdentity, identity_of
+from pgwarden.conn import ServerIdentity, client_conninfo, identity_of
 from pgwarden.dumpstream import HashedFile, manifest_digest, run_directory_dump, stream_dump
 from pgwarden.errors import BadInput, PgwardenError
 from pgwarden.redact import redact_dsn
@@ -51,15 +49,6 @@ class BackupResult:
     server: dict[str, Any]
     binaries: str
     seconds: float
-
-
-def client_conninfo(dsn: str | None, application_name: str) -> tuple[str, dict[str, str], tuple[str, ...]]:
-    """(conninfo without its password, env carrying PGPASSWORD, secrets to redact) for a client tool."""
-    params = {k: str(v) for k, v in conninfo_to_dict(dsn or "").items() if v is not None}
-    password = params.pop("password", "")
-    params.setdefault("application_name", application_name)
-    env = {"PGPASSWORD": password} if password else {}
-    return make_conninfo(**params), env, ((password,) if password else ())
 
 
 MAX_JOBS = 256

@@ -59,6 +59,18 @@ def connect(dsn: str | None, *, autocommit: bool = True, application_name: str =
             from None
 
 
+def client_conninfo(dsn: str | None, application_name: str) -> tuple[str, dict[str, str], tuple[str, ...]]:
+    """(conninfo without its password, env carrying PGPASSWORD, secrets to redact) for a client tool.
+
+    pg_dump and friends must never see a password on their command line.
+    """
+    params = {k: str(v) for k, v in psycopg.conninfo.conninfo_to_dict(dsn or "").items() if v is not None}
+    password = params.pop("password", "")
+    params.setdefault("application_name", application_name)
+    env = {"PGPASSWORD": password} if password else {}
+    return psycopg.conninfo.make_conninfo(**params), env, ((password,) if password else ())
+
+
 @contextlib.contextmanager
 def connection(dsn: str | None, **kwargs: Any) -> Iterator[psycopg.Connection[Any]]:
     conn = connect(dsn, **kwargs)

@@ -12,7 +12,6 @@ On any failure (pg_dump killed, connection lost, disk full, interrupt) the parti
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import os
 import shutil
@@ -23,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pgwarden import proc
-from pgwarden.errors import EnvironmentProblem
+from pgwarden.errors import EnvironmentProblem, disk_full
 from pgwarden.kit import sha256_file
 
 CHUNK = 1 << 20
@@ -51,8 +50,8 @@ def _remove(path: Path) -> None:
 
 
 def _no_space(exc: OSError, dest: Path) -> EnvironmentProblem:
-    why = "disk full" if exc.errno == errno.ENOSPC else exc.strerror or str(exc)
-    return EnvironmentProblem(f"cannot write {dest}: {why}; the partial dump was removed")
+    return disk_full(exc, dest) or EnvironmentProblem(
+        f"cannot write {dest}: {exc.strerror or exc}; the partial dump was removed")
 
 
 def stream_dump(argv: Sequence[str | Path], dest: Path, *, env: dict[str, str], log_path: Path,

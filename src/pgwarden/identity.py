@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pgwarden.conn import GuardMismatch, ServerIdentity, compare_guard, identity_of
 from pgwarden.errors import BadInput
+from pgwarden.tomlfile import read_toml
 
 
 @dataclass(frozen=True)
@@ -24,12 +24,7 @@ class IdentityReport:
 
 def load_target(path: Path) -> dict[str, Any]:
     """The ``[target]`` table of a manifest (or any TOML file that has one)."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BadInput(f"{path}: file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise BadInput(f"{path}: invalid TOML: {exc}") from None
+    data = read_toml(path, "target file")
     target = data.get("target")
     if not isinstance(target, dict):
         raise BadInput(f"{path}: no [target] table")

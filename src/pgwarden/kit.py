@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pgwarden import __version__
+from pgwarden import __version__, userpaths
 from pgwarden.errors import BadInput, PgwardenError
 from pgwarden.redact import redact_text
 
@@ -88,6 +88,8 @@ class EvidenceKit:
     @classmethod
     def create(cls, out: Path | None, command: str, arguments: Mapping[str, Any]) -> EvidenceKit:
         root = Path(out) if out is not None else default_kit_dir(command)
+        if userpaths.exists(root, "--out") and not root.is_dir():
+            raise BadInput(f"--out {root}: exists and is not a directory; choose a new one")
         if root.exists() and any(root.iterdir()):
             raise BadInput(f"--out {root}: directory exists and is not empty; choose a new one")
         try:
@@ -210,7 +212,7 @@ class KitVerification:
 def verify_kit(root: Path) -> KitVerification:
     """Re-check ``SHA256SUMS``, the event chain and the seal. Never raises for tampering."""
     root = Path(root)
-    if not root.is_dir():
+    if not userpaths.exists(root) or not root.is_dir():
         raise BadInput(f"{root}: not a directory")
     problems: list[KitProblem] = []
     sums_path = root / SUMS

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from pgwarden import pgbin, proc, sqlfiles
-from pgwarden.conn import read_only
+from pgwarden.conn import client_conninfo, read_only
 from pgwarden.kit import EvidenceKit, md_table
 
 if TYPE_CHECKING:
@@ -113,15 +113,19 @@ def _pg_dump(targets: list[SidecarTarget], conn: psycopg.Connection[Any], dsn: s
              major: int) -> list[tuple[SidecarTarget, str, str, str | None]]:
     """``pg_dump --schema-only -t`` per relation (a quoted pattern matches exactly one name)."""
     bins = pgbin.find(("pg_dump",), major=major, at_least=major)
-    conninfo = dsn if dsn is not None else _conninfo(conn)
-    env = {"PGPASSWORD": conn.info.password} if dsn is None and conn.info.password else {}
+    if dsn is not None:
+        conninfo, env, secrets = client_conninfo(dsn, "pgwarden sidecars")
+    else:
+        conninfo = _conninfo(conn)
+        env = {"PGPASSWORD": conn.info.password} if conn.info.password else {}
+        secrets = tuple(env.values())
     out: list[tuple[SidecarTarget, str, str, str | None]] = []
     with tempfile.TemporaryDirectory(prefix="pgwarden-sidecar-") as tmp:
         for t in targets:
             pattern = f'"{t.schema.replace(chr(34), chr(34) * 2)}"."{t.name.replace(chr(34), chr(34) * 2)}"'
             dest = Path(tmp) / "dump.sql"
             proc.run([bins.path("pg_dump"), "--schema-only", "--no-password", "-t", pattern, "-d", conninfo],
-                     env=env, stdout_path=dest, timeout=600, secrets=tuple(env.values()))
+                     env=env, stdout_path=dest, timeout=600, secrets=secrets)
             text = _strip_restrict(dest.read_text(encoding="utf-8", errors="replace"))
             out.append((t, f"{t.schema}.{t.name}", text, hashlib.md5(text.encode("utf-8")).hexdigest()))
     return out
