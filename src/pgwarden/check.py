@@ -195,7 +195,7 @@ def check(package_dir: Path, *, dsn: str | None = None, out: Path | None = None,
             return result
         kit = EvidenceKit.create(out, "check", {"package": str(pkg.root), "dsn": None})
         return _finish(kit, pkg, result)
-    return _live(pkg, result, dsn, out, write_kit)
+    return _live(pkg, result, dsn, out, write_kit, parsed)
 
 
 def _result(pkg: Package, findings: list[Finding], files: tuple[CheckedFile, ...],
@@ -230,7 +230,8 @@ def _finish(kit: EvidenceKit, pkg: Package, result: CheckResult) -> CheckResult:
     return final
 
 
-def _live(pkg: Package, result: CheckResult, dsn: str, out: Path | None, write_kit: bool) -> CheckResult:
+def _live(pkg: Package, result: CheckResult, dsn: str, out: Path | None, write_kit: bool,
+          parsed: Parsed) -> CheckResult:
     from pgwarden import conn as connmod
     from pgwarden.checkreport import summary_md
     from pgwarden.preflight import run_preflight  # the live half, loaded only when --dsn is given
@@ -245,7 +246,7 @@ def _live(pkg: Package, result: CheckResult, dsn: str, out: Path | None, write_k
                 connmod.check_guard(ident, pkg.target)
             _offline_gates(kit, result)
             with kit.gate("preflight") as details:
-                report = run_preflight(pkg, c, kit)
+                report = run_preflight(pkg, c, kit, sources=parsed.sources)  # parsed once
                 pre = tuple(report.findings)
                 errs = sum(f.severity == "error" for f in pre)
                 details.update(errors=errs, findings=[to_jsonable(f) for f in pre])

@@ -9,6 +9,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from pgwarden.errors import PgwardenError
+from pgwarden.findings import Finding
 from pgwarden.kit import md_table
 
 if TYPE_CHECKING:
@@ -128,9 +129,25 @@ def render(r: CheckResult) -> str:
         out.append(f"{f.location}: {f.severity}: {f.rule}{where}: {f.message}")
         if f.statement:
             out.append(f"    {f.statement}")
+        out += _preflight_lines(f)
     if r.kit:
         out.append(f"evidence kit: {r.kit}")
     return "\n".join(out)
+
+
+def _preflight_lines(f: Finding) -> list[str]:
+    """What an operator needs to act on a predicted refusal: SQLSTATE, HINT, the live facts, the fix."""
+    out = []
+    if f.sqlstate:
+        out.append(f"    SQLSTATE {f.sqlstate}")
+    if f.hint:
+        out.append(f"    HINT: {f.hint}")
+    for key in ("identity_args", "full_args", "body_md5", "body_len", "prosecdef", "proconfig"):
+        if key in f.facts:
+            out.append(f"    live {key}: {f.facts[key]}")
+    if f.fix:
+        out.append(f"    fix: {f.fix}")
+    return out
 
 
 def _render_rich(r: CheckResult) -> str:
@@ -156,8 +173,9 @@ def _render_rich(r: CheckResult) -> str:
             table.add_column(col, overflow="fold")
         for f in r.findings:
             style = "red" if f.severity == "error" else "yellow"
+            why = "\n".join([f.message, *(line.strip() for line in _preflight_lines(f))])
             table.add_row(Text(f.location), Text(f.rule, style=style), Text(f.bundle or ""), Text(f.statement),
-                          Text(f.message))
+                          Text(why))
         console.print(table)
     colour = "green" if r.verdict == "PASS" else "red"
     console.print(f"[bold {colour}]{r.verdict}[/]: {r.errors} error(s), {r.warnings} warning(s)"
