@@ -1,4 +1,4 @@
-"""``pgwarden demo``: seed 001 end to end on embedded PostgreSQL, exit 0, kits left behind and valid."""
+"""``pgwarden demo``: both seed stories end to end on embedded PostgreSQL, exit 0, kits left behind and valid."""
 
 from __future__ import annotations
 
@@ -27,3 +27,27 @@ def test_demo(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
                    "backup_verification_status = PASS"):
         assert needle in summary, needle
     assert (out / "1-backup-verification" / "expectations.toml").is_file()
+    _assert_seed000(res["parts"][1])
+
+
+def _assert_seed000(part: dict) -> None:  # type: ignore[type-arg]
+    """Seed 000: bundle E's dropped DEFAULT is refused at preflight; the fixed package passes; prod untouched."""
+    assert part["name"] == "seed-000"
+    assert part["verdict"] == "PASS"
+    assert part["facts"]["fixed (default kept)"] == "PASS"
+    assert part["facts"]["production_untouched"] == "YES"
+    assert "HINT: Use DROP FUNCTION fn_iu_apply_edit_draft(uuid,text,text) first." in part["facts"]["as authored"]
+    authored = json.loads((Path(part["kits"][0]) / "run.json").read_text())
+    assert authored["status"] == "FAIL"
+    assert [(g["name"], g["status"]) for g in authored["gates"]] == [
+        ("identity", "PASS"), ("integrity", "PASS"), ("policy", "PASS"), ("preflight", "FAIL")]
+    (finding,) = authored["result"]["findings"]
+    assert (finding["bundle"], finding["rule"], finding["sqlstate"]) == ("E", "preflight.replace.defaults_removed",
+                                                                        "42P13")
+    assert finding["facts"]["full_args"].endswith("p_review_note text DEFAULT NULL::text")
+    assert "keep `p_review_note text DEFAULT NULL::text`" in finding["fix"]
+    fixed = json.loads((Path(part["kits"][1]) / "run.json").read_text())
+    assert fixed["status"] == "PASS"
+    for kit in part["kits"]:
+        assert verify_kit(Path(kit)).ok
+

@@ -128,7 +128,14 @@ def seed001(directory: Path) -> DemoPart:
     return DemoPart("seed-001", "post-change backup verification", verdict, v.kit, (b.kit, v.kit), facts)
 
 
-PARTS: list[tuple[str, Callable[[Path], DemoPart]]] = [("1-backup-verification", seed001)]
+def seed000(directory: Path) -> DemoPart:
+    from pgwarden.demo_seed000 import seed000 as story  # it builds on this module's DemoPart
+
+    return story(directory, step=f"2/{len(PARTS)}")
+
+
+PARTS: list[tuple[str, Callable[[Path], DemoPart]]] = [("1-backup-verification", seed001),
+                                                       ("2-preflight", seed000)]
 
 
 def demo(out: Path | None = None) -> DemoResult:

@@ -1,0 +1,2 @@
+DROP TABLE public.iu_lifecycle_log;
+DROP TABLE public.iu_lifecycle_vocab;

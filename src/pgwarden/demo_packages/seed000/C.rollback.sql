@@ -1,0 +1,1 @@
+DROP FUNCTION public.fn_iu_enact(uuid, text, boolean);
