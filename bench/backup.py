@@ -19,11 +19,11 @@ import time
 from pathlib import Path
 
 import psycopg
+from _raw import raw_cluster
 
 from pgwarden import pgbin, proc
 from pgwarden.backup import backup
 from pgwarden.instance import ThrowawayInstance
-from pgwarden.runtime import run_as, runtime_root, server_binaries
 from pgwarden.verify_backup import verify_backup
 
 
@@ -35,31 +35,13 @@ def raw_pg_dump(bins: pgbin.PgBinaries, dsn: str, dest: Path) -> float:
 
 def raw_restore(bins: pgbin.PgBinaries, dump: Path) -> float:
     """initdb + start with the default configuration (no TCP) + createdb + single-job pg_restore."""
-    who = run_as()
-    sbins = server_binaries(bins, who)
-    root = Path(tempfile.mkdtemp(dir=runtime_root()))
-    data, sock = root / "data", root / "sock"
-    data.mkdir(mode=0o700)
-    sock.mkdir(mode=0o700)
-    if who.uid is not None:
-        for p in (root, data, sock):
-            os.chown(p, who.uid, who.gid or -1)
     t0 = time.monotonic()
-    try:
-        proc.run([sbins.path("initdb"), "-D", data, "-U", "postgres", "-A", "trust"], user=who.uid,
-                 group=who.gid, cwd=root, timeout=600)
-        proc.run([sbins.path("pg_ctl"), "-D", data, "-w", "-l", root / "log", "-o",
-                  f"-c listen_addresses='' -k {sock}", "start"], user=who.uid, group=who.gid, cwd=root)
-        dsn = f"host={sock} port=5432 user=postgres dbname=postgres"
-        with psycopg.connect(dsn, autocommit=True) as conn:
+    with raw_cluster(bins) as raw:
+        with psycopg.connect(raw.dsn, autocommit=True) as conn:
             conn.execute("CREATE DATABASE restored")
-        proc.run([bins.path("pg_restore"), "-d", dsn.replace("dbname=postgres", "dbname=restored"), dump],
+        proc.run([bins.path("pg_restore"), "-d", raw.dsn.replace("dbname=postgres", "dbname=restored"), dump],
                  timeout=24 * 3600)
         return time.monotonic() - t0
-    finally:
-        proc.run([sbins.path("pg_ctl"), "-D", data, "-m", "immediate", "stop"], user=who.uid, group=who.gid,
-                 cwd=root, check=False)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def main() -> None:

@@ -5,40 +5,19 @@ Target (design): median ready <= 0.5 s. Run: .venv/bin/python bench/instance.py 
 
 from __future__ import annotations
 
-import shutil
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
+
+from _raw import raw_cluster
 
 from pgwarden import pgbin, proc
 from pgwarden.instance import ThrowawayInstance
-from pgwarden.runtime import run_as, runtime_root, server_binaries
 
 
 def raw_initdb_start(bins: pgbin.PgBinaries) -> float:
-    who = run_as()
-    bins = server_binaries(bins, who)
-    root = Path(tempfile.mkdtemp(dir=runtime_root()))
-    data, sock = root / "data", root / "sock"
-    data.mkdir(mode=0o700)
-    sock.mkdir(mode=0o700)
-    import os
-    if who.uid is not None:
-        for p in (root, data, sock):
-            os.chown(p, who.uid, who.gid or -1)
-    t0 = time.monotonic()
-    try:
-        proc.run([bins.path("initdb"), "-D", data, "-U", "postgres", "-A", "trust"], user=who.uid, group=who.gid,
-                 cwd=root)
-        proc.run([bins.path("pg_ctl"), "-D", data, "-w", "-l", root / "log", "-o",
-                  f"-c listen_addresses='' -k {sock}", "start"], user=who.uid, group=who.gid, cwd=root)
-        return time.monotonic() - t0
-    finally:
-        proc.run([bins.path("pg_ctl"), "-D", data, "-m", "immediate", "stop"], user=who.uid, group=who.gid,
-                 cwd=root, check=False)
-        shutil.rmtree(root, ignore_errors=True)
+    with raw_cluster(bins) as raw:
+        return raw.started_in
 
 
 _ONE_COMMAND = (
