@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import psycopg
 
 from pgwarden.fingerprint import Fingerprint, FingerprintDiff
-
-PAGILA = Path("/work/shared/datasets/pagila/pagila-schema.sql")
+from tests.conftest import PAGILA_PARTS, shared_dataset
 
 # Roles are cluster-wide and the test server is shared by every test of a worker: create them once.
 ROLES = """
@@ -115,7 +113,7 @@ def pagila_sql(have_vector: bool) -> tuple[str, bool]:
     pg_dump's script that mention ``vector`` or ``film_embedding`` are dropped: each block starts with
     a ``-- Name: ...; Type: ...`` comment, so whole statements go, never parts of one.
     """
-    text = PAGILA.read_text(encoding="utf-8")
+    text = shared_dataset(*PAGILA_PARTS).read_text(encoding="utf-8")
     if have_vector:
         return text, False
     blocks = re.split(r"(?m)^(?=--\n-- Name: )", text)

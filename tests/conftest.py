@@ -85,3 +85,18 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 600,
 @pytest.fixture
 def cli():  # type: ignore[no-untyped-def]
     return run_cli
+
+
+def shared_dataset(*parts: str) -> Path:
+    """A file of the steering repo's ``shared/datasets`` (beside this clone in CI). Missing in CI is a failure."""
+    here = Path(__file__).resolve().parents[1]
+    for base in (here.parent / "shared" / "datasets", Path("/work/shared/datasets")):
+        path = base.joinpath(*parts)
+        if path.is_file():
+            return path
+    if os.environ.get("CI"):
+        raise RuntimeError(f"shared/datasets/{'/'.join(parts)} is missing beside the clone")
+    pytest.skip(f"shared/datasets/{'/'.join(parts)} is not here")
+
+
+PAGILA_PARTS = ("pagila", "pagila-schema.sql")

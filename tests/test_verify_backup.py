@@ -12,6 +12,7 @@ from pgwarden import pgbin
 from pgwarden.instance import ThrowawayInstance
 from pgwarden.kit import verify_kit
 from tests._backup_helpers import EXPECT_TOML, assert_unchanged, fingerprint, gate, populate, raw_dump, run_json
+from tests.conftest import PAGILA_PARTS, shared_dataset
 
 
 @pytest.fixture
@@ -117,7 +118,6 @@ def test_event_trigger_owner_needs_mirrored_superuser(cli, tmp_path: Path) -> No
     assert run_json(tmp_path / "without")["status"] == "FAIL"
 
 
-PAGILA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "pagila" / "pagila-schema.sql"
 PAGILA_EXPECT = """
 schemas = ["public"]
 tables = ["public.payment", "public.payment_p2022_01", "public.film"]
@@ -140,15 +140,14 @@ equals = 0
 def test_real_database_pagila(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A real schema (pagila: partitions, domains, enums, triggers, views, extension types): every
     expectation holds by both methods, and every object of the schema dump exists after the restore."""
-    if not PAGILA.is_file():
-        pytest.skip(f"{PAGILA} is not here")
+    pagila = shared_dataset(*PAGILA_PARTS)
     bins = pgbin.find(pgbin.ALL_TOOLS, major=max(pgbin.available_majors(pgbin.ALL_TOOLS)))
     from pgwarden import proc
     with ThrowawayInstance(bins) as prod:
         with psycopg.connect(prod.dsn(), autocommit=True) as conn:
             conn.execute("CREATE DATABASE pagila")
         dsn = prod.dsn("pagila")
-        load = proc.run([bins.path("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", PAGILA],
+        load = proc.run([bins.path("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", pagila],
                         check=False)
         if load.returncode != 0:
             pytest.skip(f"pagila does not load on {bins.describe()}: {load.stderr.strip()[-200:]}")
