@@ -12,6 +12,7 @@ On any failure (pg_dump killed, connection lost, disk full, interrupt) the parti
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
@@ -66,6 +67,7 @@ def stream_dump(argv: Sequence[str | Path], dest: Path, *, env: dict[str, str], 
     def pump() -> None:
         try:
             with open(fifo, "rb", buffering=0) as src, open(dest, "wb") as out:
+                _widen_pipe(src.fileno())
                 n = 0
                 while chunk := src.read(CHUNK):
                     digest.update(chunk)
@@ -101,6 +103,17 @@ def stream_dump(argv: Sequence[str | Path], dest: Path, *, env: dict[str, str], 
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return HashedFile(dest.name, int(state["n"]), digest.hexdigest())  # type: ignore[call-overload]
+
+
+def _widen_pipe(fd: int) -> None:
+    """A 64 KiB pipe makes pg_dump and the hashing thread take turns every few KiB; a wider one lets
+    pg_dump run ahead (measured: the FIFO path costs ~40% more than a plain pg_dump without it)."""
+    try:
+        limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+    except (OSError, ValueError):
+        limit = 1 << 20
+    with contextlib.suppress(OSError, AttributeError):
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, min(limit, 1 << 22))
 
 
 def _unblock(fifo: Path, reader: threading.Thread) -> None:
