@@ -218,3 +218,20 @@ def test_binaries_in_a_private_directory_are_copied_for_the_server_user(tmp_path
         with psycopg.connect(inst.dsn()) as conn:
             assert conn.execute("SELECT current_setting('server_version_num')::int / 10000").fetchone() == (
                 wheel.major,)
+
+
+def test_unreachable_runtime_directory_is_one_clear_line(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root hands the server to another OS user")
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    res = run_cli("verify-backup", str(tmp_path / "missing.dump"), env={"PGWARDEN_RUNTIME_DIR": str(private / "rt")})
+    assert res.returncode == 2  # the missing dump is judged first: nothing starts for bad input
+    code = ("from pgwarden import pgbin\nfrom pgwarden.cli.base import run\n"
+            "from pgwarden.instance import ThrowawayInstance\n"
+            "run(lambda: ThrowawayInstance(pgbin.find(pgbin.SERVER_TOOLS)).start(), as_json=False)\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "PGWARDEN_RUNTIME_DIR": str(private / "rt")})
+    assert res.returncode == 3, res.stderr
+    assert "is not reachable by OS user" in res.stderr and "is mode 0700" in res.stderr
+    assert "Traceback" not in res.stderr and list((private / "rt").glob("inst-*")) == []

@@ -102,7 +102,8 @@ def backup(dsn: str | None, *, out: Path | None = None, fmt: str = "custom", job
         result = _run(kit, dsn, ident, bins, fmt, jobs, compress, t0)
     except BaseException as exc:
         msg = exc.message if isinstance(exc, PgwardenError) else f"{type(exc).__name__}: {exc}"
-        kit.finish("ERROR", f"# pgwarden backup: ERROR\n\n{msg}\n\nNo dump was kept; partial files were "
+        status = kitmod.aborted_status(exc, "ERROR")
+        kit.finish(status, f"# pgwarden backup: {status}\n\n{msg}\n\nNo dump was kept; partial files were "
                    "removed.\n", {"error": msg})
         raise
     ui.info(f"backup PASS: {result.dump_path}")

@@ -18,7 +18,7 @@ from typing import Any
 from pgwarden import userpaths
 from pgwarden.errors import BadInput, GateFailed, PgwardenError
 from pgwarden.findings import Finding
-from pgwarden.kit import EvidenceKit, GateRecord, utcnow
+from pgwarden.kit import EvidenceKit, GateRecord, aborted_status, utcnow
 from pgwarden.lint.kinds import statement_kinds
 from pgwarden.lint.places import probe_places
 from pgwarden.lint.run import lint_package
@@ -261,7 +261,7 @@ def _live(pkg: Package, result: CheckResult, dsn: str, out: Path | None, write_k
                 failed = replace(result, verdict="FAIL", server=ident.as_dict(), live=True, kit=str(kit.root))
                 err = exc if isinstance(exc, PgwardenError) else PgwardenError(
                     f"stopped by {type(exc).__name__}: {exc}")
-                kit.finish("FAIL" if isinstance(exc, GateFailed) else "ERROR",
+                kit.finish(aborted_status(exc, "FAIL" if isinstance(exc, GateFailed) else "ERROR"),
                            summary_md(failed, error=err), to_jsonable(failed))
                 if write_kit and isinstance(exc, PgwardenError):
                     exc.details = (*exc.details, f"evidence kit: {kit.root}")

@@ -27,7 +27,16 @@ import psycopg
 from pgwarden import pgcontrol, proc, spares, sqlfiles
 from pgwarden.errors import EnvironmentProblem, GateFailed
 from pgwarden.pgbin import SERVER_TOOLS, PgBinaries
-from pgwarden.runtime import OWNER_FILE, RunAs, cache_root, kill_postmaster, run_as, runtime_root, server_binaries
+from pgwarden.runtime import (
+    OWNER_FILE,
+    RunAs,
+    cache_root,
+    instance_root,
+    kill_postmaster,
+    run_as,
+    runtime_root,
+    server_binaries,
+)
 
 PORT = 5432
 SUPERUSER = "postgres"
@@ -140,9 +149,10 @@ class ThrowawayInstance:
         t0 = time.monotonic()
         for tool in SERVER_TOOLS:
             self.requested.path(tool)
+        parent = instance_root(self.who)  # fail clearly before initdb or a copy meets the same wall
         bins = server_binaries(self.requested, self.who)
         template = _template_dir(bins, self.who)
-        self.root = Path(tempfile.mkdtemp(prefix="inst-", dir=runtime_root()))
+        self.root = Path(tempfile.mkdtemp(prefix="inst-", dir=parent))
         _LIVE.add(self)
         (self.root / OWNER_FILE).write_text(json.dumps({"pid": os.getpid(), "bindir": str(bins.bindir)}))
         data, sock = self.root / "data", self.root / "sock"

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pgwarden import __version__, userpaths
-from pgwarden.errors import BadInput, PgwardenError
+from pgwarden.errors import BadInput, Interrupted, PgwardenError
 from pgwarden.redact import redact_text
 
 SCHEMA_VERSION = 1
@@ -170,6 +170,11 @@ class EvidenceKit:
         (self.root / SUMS).write_text("".join(lines), encoding="utf-8")
         self.finished = True
         return self.root
+
+
+def aborted_status(exc: BaseException, otherwise: str) -> str:
+    """The run.json status for a run stopped by ``exc``: an interrupt is marked as such."""
+    return "INTERRUPTED" if isinstance(exc, Interrupted | KeyboardInterrupt) else otherwise
 
 
 def _redact_value(v: Any) -> Any:

@@ -59,6 +59,17 @@ def runtime_root() -> Path:
     return root
 
 
+def instance_root(who: RunAs) -> Path:
+    """The runtime directory, checked to be reachable by the server user before anything is copied there."""
+    root = runtime_root()
+    if who.uid is not None and not _user_can_exec(root, who):
+        blocker = next((p for p in [*reversed(root.parents), root] if not _user_can_exec(p, who)), root)
+        raise EnvironmentProblem(
+            f"runtime directory {root} is not reachable by OS user {who.name}: {blocker} is mode "
+            f"{stat.S_IMODE(blocker.stat().st_mode):04o}; set PGWARDEN_RUNTIME_DIR to a directory it can traverse")
+    return root
+
+
 def cache_root() -> Path:
     base = os.environ.get("PGWARDEN_CACHE_DIR")
     root = Path(base) if base else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pgwarden"

@@ -127,7 +127,7 @@ def verify_backup(dump: Path, *, expect: Path | None = None, dsn: str | None = N
     except BaseException as exc:
         msg = exc.message if isinstance(exc, PgwardenError) else f"{type(exc).__name__}: {exc}"
         if not kit.finished:
-            kit.finish("ERROR" if not isinstance(exc, BadInput) else "FAIL",
+            kit.finish(kitmod.aborted_status(exc, "ERROR" if not isinstance(exc, BadInput) else "FAIL"),
                        render_error(run.partial(), msg), {"error": msg, **to_jsonable(run.partial())})
         if isinstance(exc, PgwardenError):
             exc.details = (*exc.details, f"evidence kit: {kit.root}")
