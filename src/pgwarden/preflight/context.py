@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pgwarden.preflight import roles
 from pgwarden.preflight.model import CatalogState, SchemaInfo
 from pgwarden.preflight.prediction import Refusal
 from pgwarden.preflight.resolve import Resolver
@@ -36,7 +37,7 @@ class Ctx:
         """CREATE privilege on the schema (42501), checked before anything else by CREATE commands."""
         info = self.state.schema(schema)
         assert info is not None
-        if not info.can_create:
+        if not roles.can_create(self, info):
             raise Refusal("preflight.permission", "42501", f"permission denied for schema {schema}",
                           fix=f"GRANT CREATE ON SCHEMA {schema} to the applying role, or apply as its owner")
         return info

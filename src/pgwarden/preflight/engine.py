@@ -10,7 +10,7 @@ import psycopg
 from pglast import ast
 
 from pgwarden.conn import read_only
-from pgwarden.preflight import existence, live, routines, tables, triggers, views
+from pgwarden.preflight import existence, live, references, roles, routines, tables, triggers, views
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.model import CatalogState
 from pgwarden.preflight.names import strings
@@ -101,6 +101,10 @@ def _dispatch(node: Any, ctx: Ctx) -> Prediction:
 
 def _set(node: Any, ctx: Ctx) -> Prediction:
     """SET [LOCAL] search_path: later names resolve along the new path."""
+    if roles.handles(node):
+        return roles.set_role(node, ctx)
+    if (node.name or "").lower() == "check_function_bodies":
+        return _check_bodies(node, ctx)
     if (node.name or "").lower() != "search_path":
         return ok(modeled=False)
     kind = _k(node.kind)
@@ -122,6 +126,21 @@ def _set(node: Any, ctx: Ctx) -> Prediction:
     return ok()
 
 
+def _check_bodies(node: Any, ctx: Ctx) -> Prediction:
+    """SET check_function_bodies: bodies are then syntax-checked or not (unknown values: not followed)."""
+    kind = _k(node.kind)
+    if kind in ("VAR_SET_DEFAULT", "VAR_RESET"):
+        ctx.state.check_bodies = True
+        return ok()
+    arg = node.args[0] if kind == "VAR_SET_VALUE" and node.args else None
+    val = getattr(arg, "val", None) if isinstance(arg, ast.A_Const) else None
+    word = ((val.sval or "") if isinstance(val, ast.String) else str(getattr(val, "ival", ""))).lower()
+    if word in ("on", "true", "yes", "1", "off", "false", "no", "0"):
+        ctx.state.check_bodies = word in ("on", "true", "yes", "1")
+        return ok()
+    return ok(modeled=False)
+
+
 _HANDLERS: dict[str, Callable[[Any, Ctx], Prediction]] = {
     "CreateFunctionStmt": routines.create_function,
     "ViewStmt": views.create_view,
@@ -137,6 +156,8 @@ _HANDLERS: dict[str, Callable[[Any, Ctx], Prediction]] = {
     "AlterFunctionStmt": existence.alter_function,
     "GrantStmt": existence.grant,
     "VariableSetStmt": _set,
+    "AlterSeqStmt": references.alter_sequence,
+    "CommentStmt": references.comment,
 }
 
 

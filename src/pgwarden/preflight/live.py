@@ -79,12 +79,15 @@ def load(cur: psycopg.Cursor[Any], names: set[str]) -> LiveCatalog:
     s = cur.fetchone()
     assert s is not None
     live = LiveCatalog(server_version_num=s["server_version_num"], current_user=s["current_user"],
+                       session_user=s["session_user"],
                        database=s["database"], search_path=s["search_path"])
     cur.execute(sqlfiles.load("preflight/schemas.sql"))
     for row in cur.fetchall():
         live.schemas[row["name"]] = SchemaInfo(row["name"], bool(row["can_create"]), row["oid"])
     cur.execute(sqlfiles.load("preflight/extensions.sql"))
     live.extensions = {row["name"] for row in cur.fetchall()}
+    cur.execute(sqlfiles.load("preflight/languages.sql"))
+    live.languages = {row["name"]: bool(row["installed"]) for row in cur.fetchall()}
     extend(cur, live, names, catalog=True)
     return live
 
@@ -163,4 +166,4 @@ def _relation(row: dict[str, Any]) -> Relation:
     if row["view_md5"]:
         facts["definition_md5"] = row["view_md5"]
     return Relation(row["schema"], row["name"], row["relkind"], columns, bool(row["owned"]), row["owner"],
-                    row["oid"], "live", row["index_table"], facts)
+                    row["oid"], "live", row["index_table"], facts, frozenset(row["constraints"] or ()))

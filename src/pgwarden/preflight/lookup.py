@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pgwarden.preflight import roles
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.model import Relation, Routine, TypeRef
 from pgwarden.preflight.names import name_list, split_qualified, strings
@@ -88,7 +89,7 @@ def relation(rv_schema: str | None, relname: str, ctx: Ctx, missing_ok: bool = F
 
 def require_owner(rel: Relation, ctx: Ctx, word: str | None = None) -> None:
     """``must be owner of table t``; some commands (DROP TRIGGER) say "relation"."""
-    if not rel.owned:
+    if not roles.owns(ctx, rel):
         raise Refusal("preflight.permission", "42501",
                       f"must be owner of {word or RELKIND_OBJECT.get(rel.relkind, 'relation')} {rel.name}",
                       fix=f"apply as {rel.owner or 'the owner'} (or a member of that role)",

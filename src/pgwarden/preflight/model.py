@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pgwarden.preflight.names import split_search_path
+
 # A type is a live pg_type OID, or "new:<schema>.<name>" for a type the package creates itself.
 TypeRef = int | str
 
@@ -123,6 +125,7 @@ class Relation:
     origin: str = "live"
     table: str | None = None          # for an index: its table's name
     facts: Mapping[str, Any] = field(default_factory=dict)
+    constraints: frozenset[str] | None = None   # constraint names; None: not known
 
     def column(self, name: str) -> Column | None:
         for c in self.columns or ():
@@ -157,6 +160,7 @@ class LiveCatalog:
 
     server_version_num: int = 0
     current_user: str = ""
+    session_user: str = ""
     database: str = ""
     search_path: str = '"$user", public'
     schemas: dict[str, SchemaInfo] = field(default_factory=dict)
@@ -166,6 +170,7 @@ class LiveCatalog:
     types_by_name: dict[tuple[str, str], TypeInfo] = field(default_factory=dict)
     types_by_oid: dict[int, TypeInfo] = field(default_factory=dict)
     extensions: set[str] = field(default_factory=set)
+    languages: dict[str, bool] = field(default_factory=dict)   # name -> installed (False: extension available)
     loaded_names: set[str] = field(default_factory=set)
 
     @property
@@ -191,6 +196,9 @@ class CatalogState:
     touched: set[str] = field(default_factory=set)   # bare names the package has changed so far
     acted_on: dict[tuple[str, str, str], Any] = field(default_factory=dict)  # live objects replaced/altered/dropped
     local_search_path: str | None = None              # SET LOCAL inside the current bundle
+    role: str | None = None       # SET ROLE earlier in the package (None: the connection's role)
+    local_role: str | None = None                     # SET LOCAL ROLE inside the current bundle
+    check_bodies: bool = True                         # check_function_bodies
     epoch: int = 0                                    # bumped whenever type name resolution may change
     opaque: str | None = None     # set once a statement may have changed objects in ways not followed
     _paths: dict[Any, list[str]] = field(default_factory=dict, repr=False)
@@ -228,17 +236,21 @@ class CatalogState:
     def explicit_path(self) -> list[str]:
         """The schemas of the search_path setting that exist, in order (``$user`` expanded)."""
         setting = self.local_search_path if self.local_search_path is not None else self.search_path_setting
-        key = (setting, tuple(sorted(self.schemas.items())))
+        key = (setting, self.user(), tuple(sorted(self.schemas.items())))
         cached = self._paths.get(key)
         if cached is not None:
             return list(cached)
         out: list[str] = []
         for item in split_search_path(setting):
-            name = self.live.current_user if item == "$user" else item
+            name = self.user() if item == "$user" else item
             if self.schema(name) is not None and name not in out:
                 out.append(name)
         self._paths[key] = out
         return list(out)
+
+    def user(self) -> str:
+        """The role statements run as at this point (SET ROLE followed)."""
+        return self.local_role or self.role or self.live.current_user
 
     def effective_path(self) -> list[str]:
         """The path lookups use: pg_catalog first unless the setting places it."""
@@ -366,36 +378,4 @@ class CatalogState:
         if isinstance(ref, str):
             return ref.removeprefix("new:")
         return str(ref)
-
-
-def split_search_path(setting: str) -> list[str]:
-    """Split a search_path setting the way PostgreSQL's SplitIdentifierString does."""
-    out: list[str] = []
-    i, n = 0, len(setting)
-    while i < n:
-        while i < n and (setting[i].isspace() or setting[i] == ","):
-            i += 1
-        if i >= n:
-            break
-        if setting[i] == '"':
-            j = i + 1
-            buf: list[str] = []
-            while j < n:
-                if setting[j] == '"':
-                    if j + 1 < n and setting[j + 1] == '"':
-                        buf.append('"')
-                        j += 2
-                        continue
-                    break
-                buf.append(setting[j])
-                j += 1
-            out.append("".join(buf))
-            i = j + 1
-        else:
-            j = i
-            while j < n and setting[j] != "," and not setting[j].isspace():
-                j += 1
-            out.append(setting[i:j].lower())
-            i = j
-    return out
 

@@ -57,3 +57,36 @@ def rangevar_parts(rv: Any) -> tuple[str | None, str]:
 def rangevar_text(rv: Any) -> str:
     """How RangeVar-based "does not exist" messages print a name: schema.rel as written."""
     return f"{rv.schemaname}.{rv.relname}" if rv.schemaname else rv.relname
+
+
+def split_search_path(setting: str) -> list[str]:
+    """Split a search_path setting the way PostgreSQL's SplitIdentifierString does."""
+    out: list[str] = []
+    i, n = 0, len(setting)
+    while i < n:
+        while i < n and (setting[i].isspace() or setting[i] == ","):
+            i += 1
+        if i >= n:
+            break
+        if setting[i] == '"':
+            j = i + 1
+            buf: list[str] = []
+            while j < n:
+                if setting[j] == '"':
+                    if j + 1 < n and setting[j + 1] == '"':
+                        buf.append('"')
+                        j += 2
+                        continue
+                    break
+                buf.append(setting[j])
+                j += 1
+            out.append("".join(buf))
+            i = j + 1
+        else:
+            j = i
+            while j < n and setting[j] != "," and not setting[j].isspace():
+                j += 1
+            out.append(setting[i:j].lower())
+            i = j
+    return out
+

@@ -66,6 +66,8 @@ class Resolver:
         self.state = state
         self._facts: dict[int, dict[str, Any]] = {}
         self._types: dict[Any, TypeInfo] = {}
+        self.role_cache: dict[Any, dict[str, Any]] = {}   # privilege answers after SET ROLE (roles.py)
+        self._server_path: str | None = None              # the search_path last given to the server
 
     def routine_facts(self, oid: int) -> dict[str, Any]:
         """A live routine's facts as seed 000 probed them, read once and only when a finding needs them."""
@@ -189,6 +191,11 @@ class Resolver:
         conn = self.cur.connection
         pg = conn.pgconn
         enc = conn.info.encoding
+        path = self.state.local_search_path
+        path = self.state.search_path_setting if path is None else path
+        if path != self._server_path:  # names in the query resolve along the package's path at this point
+            self.cur.execute("SELECT pg_catalog.set_config('search_path', %s, true)", (path,))
+            self._server_path = path
         self.cur.execute(f"SAVEPOINT {_SAVEPOINT}")
         try:
             res = pg.prepare(b"", sql.encode(enc))

@@ -14,6 +14,7 @@ from typing import Any
 
 from pglast import ast, parse_sql
 
+from pgwarden.preflight import bodies, coercion, roles
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.model import (
     INPUT_MODES,
@@ -60,6 +61,8 @@ def _params(fps: Any, ctx: Ctx, is_procedure: bool) -> tuple[Param, ...]:
         if fp.defexpr is not None:
             if not is_in:
                 raise Refusal("preflight.create.invalid", "42P13", "only input parameters can have default values")
+            if not t.polymorphic:
+                coercion.check_default(fp.defexpr, t, ctx)
             dtype: TypeRef | None = ctx.resolver.expr_type(fp.defexpr) if t.polymorphic else t.ref
             have_defaults = True
             out.append(Param(fp.name or None, mode, t.ref, True, dtype, head, None, fp.defexpr))
@@ -106,6 +109,7 @@ def create_function(stmt: Any, ctx: Ctx) -> Prediction:
     schema, name = split_qualified(strings(stmt.funcname))
     ns = ctx.creation_schema(schema)
     ctx.require_create(ns)
+    bodies.check_language(stmt, ctx)
     is_proc = bool(stmt.is_procedure)
     params = _params(stmt.parameters, ctx, is_proc)
     outs = [p for p in params if p.mode in OUTPUT_MODES]
@@ -133,8 +137,9 @@ def create_function(stmt: Any, ctx: Ctx) -> Prediction:
             if required is None:
                 raise Refusal("preflight.create.invalid", "42P13", "function result type must be specified")
             rettype, retset = required, False
+    bodies.check_sql_body(stmt, params)
     kind = "p" if is_proc else ("w" if _option(stmt, "window") else "f")
-    new = Routine(ns, name, kind, params, rettype, retset, True, ctx.state.live.current_user,
+    new = Routine(ns, name, kind, params, rettype, retset, True, ctx.state.user(),
                   _plain_signature(ctx, name, tuple(p.type for p in params if p.mode in INPUT_MODES)), ctx.origin)
     old = ctx.state.routine(ns, name, new.input_types)
     target = f"{_KIND_WORD[kind].lower()} {new.signature}"
@@ -142,6 +147,7 @@ def create_function(stmt: Any, ctx: Ctx) -> Prediction:
         ctx.state.act_on(old)
         exact = _check_existing(old, new, bool(stmt.replace), ctx, target) and exact
         new = replace(new, owner=old.owner)
+    bodies.check_body_syntax(stmt, ctx)
     ctx.state.put_routine(new)
     return ok(target=target, exact=exact)
 
@@ -169,7 +175,7 @@ def define_aggregate(stmt: Any, ctx: Ctx) -> Prediction:
             rettype = _final_rettype(final, stype, params, ndirect, aggkind, "finalfunc_extra" in defs, ctx)
     if rettype is None:
         exact = False
-    new = Routine(ns, name, "a", params, rettype, False, True, ctx.state.live.current_user,
+    new = Routine(ns, name, "a", params, rettype, False, True, ctx.state.user(),
                   _plain_signature(ctx, name, tuple(p.type for p in params)), ctx.origin,
                   aggkind=aggkind, aggnumdirectargs=ndirect)
     old = ctx.state.routine(ns, name, new.input_types)
@@ -265,7 +271,7 @@ def _check_existing(old: Routine, new: Routine, is_replace: bool, ctx: Ctx, targ
                       fix=f"use CREATE OR REPLACE, or drop {routine_signature(ctx, old)} first "
                           f"(it exists: {_where(old)})",
                       target=target)
-    if not old.owned:
+    if not roles.owns(ctx, old):
         raise _refuse(ctx, old, "preflight.replace.not_owner", "42501", f"must be owner of function {name}",
                       fix=f"apply as {old.owner or 'the owner'} (or a member of that role): CREATE OR REPLACE "
                           "keeps the existing owner", target=target)

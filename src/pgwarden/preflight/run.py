@@ -72,11 +72,11 @@ def _simulate(package: Package, parsed: list[_Parsed], cur: psycopg.Cursor[Any])
     findings: list[Finding] = []
     for p in parsed:
         b = p.bundle
-        state.local_search_path = None
+        state.local_search_path = state.local_role = None
         findings += _run(ctx, p.apply, b.id, b.apply_rel, "apply")
         if p.rollback and b.rollback_rel:
             twin = state.fork()
-            twin.local_search_path = None
+            twin.local_search_path = twin.local_role = None
             findings += _run(Ctx(twin, Resolver(cur, twin)), p.rollback, b.id, b.rollback_rel, "rollback")
     return findings, state
 

@@ -78,7 +78,7 @@ def create_table(stmt: Any, ctx: Ctx) -> Prediction:
                       fix=f"choose another table name: a type {ns}.{name} exists")
     kind = "p" if stmt.partspec is not None else "r"
     put_with_row_type(ctx, Relation(ns, name, kind, tuple(cols) if cols is not None else None,
-                                    origin=ctx.origin, owner=ctx.state.live.current_user))
+                                    origin=ctx.origin, owner=ctx.state.user()))
     return ok(target=f"table {ns}.{name}")
 
 
@@ -102,7 +102,7 @@ def create_table_as(stmt: Any, ctx: Ctx) -> Prediction:
         names = [c.sval for c in into.colNames]
         columns = tuple(replace(c, name=names[i]) if i < len(names) else c for i, c in enumerate(columns))
     put_with_row_type(ctx, Relation(ns, name, "m" if matview else "r", columns, origin=ctx.origin,
-                                    owner=ctx.state.live.current_user))
+                                    owner=ctx.state.user()))
     return ok(target=f"{what} {ns}.{name}")
 
 
@@ -121,11 +121,14 @@ def alter_table(stmt: Any, ctx: Ctx) -> Prediction:
     target = f"{lookup.RELKIND_OBJECT.get(rel.relkind, 'relation')} {rel.schema}.{rel.name}"
     cols = list(rel.columns) if rel.columns is not None else None
     exact = cols is not None
+    cons = set(rel.constraints) if rel.constraints is not None else None
     for cmd in stmt.cmds or ():
         if not isinstance(cmd, ast.AlterTableCmd):
             continue
         sub = getattr(cmd.subtype, "name", str(cmd.subtype))
-        if sub == "AT_AddColumn" and isinstance(cmd.def_, ast.ColumnDef):
+        if sub in ("AT_AddConstraint", "AT_DropConstraint"):
+            _constraint(sub, cmd, rel, cons, target)
+        elif sub == "AT_AddColumn" and isinstance(cmd.def_, ast.ColumnDef):
             colname = cmd.def_.colname or ""
             if cols is not None and any(c.name == colname for c in cols):
                 if cmd.missing_ok:
@@ -159,8 +162,33 @@ def alter_table(stmt: Any, ctx: Ctx) -> Prediction:
             elif sub == "AT_AlterColumnType" and isinstance(cmd.def_, ast.ColumnDef) and cmd.def_.typeName:
                 t = ctx.resolver.type_of(cmd.def_.typeName)
                 cols[cols.index(hit)] = Column(colname, t.ref, -1, None, t.display)
-    ctx.state.put_relation(replace(rel, columns=tuple(cols) if cols is not None else None))
+    ctx.state.put_relation(replace(rel, columns=tuple(cols) if cols is not None else None,
+                                   constraints=frozenset(cons) if cons is not None else None))
     return ok(target=target, exact=exact)
+
+
+def _constraint(sub: str, cmd: Any, rel: Relation, cons: set[str] | None, target: str) -> None:
+    """ADD CONSTRAINT of a taken name (CHECK / FOREIGN KEY; index-backed ones collide differently) and
+    DROP CONSTRAINT of a missing one. ``cons`` (the names, when known) is updated in place."""
+    if cons is None:
+        return
+    if sub == "AT_DropConstraint":
+        if cmd.name in cons:
+            cons.discard(cmd.name)
+        elif not cmd.missing_ok:
+            raise Refusal("preflight.missing", "42704",
+                          f'constraint "{cmd.name}" of relation "{rel.name}" does not exist',
+                          fix=f"use DROP CONSTRAINT IF EXISTS, or fix the name: {rel.schema}.{rel.name} has "
+                              f"{', '.join(sorted(cons)) or 'no constraints'}", target=target)
+        return
+    con = cmd.def_
+    name = getattr(con, "conname", None)
+    if not isinstance(con, ast.Constraint) or not name:
+        return
+    if name in cons and getattr(con.contype, "name", "") in ("CONSTR_CHECK", "CONSTR_FOREIGN"):
+        raise Refusal("preflight.exists", "42710", f'constraint "{name}" for relation "{rel.name}" already exists',
+                      fix=f"choose another constraint name, or drop {name} first", target=target)
+    cons.add(name)
 
 
 def _cols_text(cols: list[Column]) -> str:

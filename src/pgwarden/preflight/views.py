@@ -12,10 +12,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from pglast import ast
+
 from pgwarden.preflight import lookup
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.live import collect_names
 from pgwarden.preflight.model import Column, Relation
+from pgwarden.preflight.names import strings
 from pgwarden.preflight.prediction import Prediction, Refusal, ok
 from pgwarden.preflight.resolve import deparse
 from pgwarden.preflight.tables import put_with_row_type
@@ -41,6 +44,7 @@ def create_view(stmt: Any, ctx: Ctx) -> Prediction:
     schema, name = lookup.rv(stmt.view)
     sql = deparse(stmt.query)
     columns, pred = describe_query(stmt.query, ctx, "view")
+    _query_rules(stmt.query)
     if columns is not None and stmt.aliases:
         names = [a.sval for a in stmt.aliases]
         if len(names) > len(columns):
@@ -70,11 +74,56 @@ def create_view(stmt: Any, ctx: Ctx) -> Prediction:
             exact = False
     elif columns is not None and ctx.major >= 15:
         columns = tuple(_with_collation(c, i, columns, sql, ctx) for i, c in enumerate(columns))
+    _options(stmt, ctx)
     put_with_row_type(ctx, Relation(ns, name, "v", columns, origin=ctx.origin,
-                                    owner=old.owner if old else ctx.state.live.current_user))
+                                    owner=old.owner if old else ctx.state.user()))
     if pred is not None and old is not None:
         return replace(pred, target=target)
     return ok(target=target, exact=exact)
+
+
+_BOOL_WORDS = {"true", "false", "on", "off", "yes", "no", "1", "0", "t", "f", "y", "n"}
+
+
+def _query_rules(query: Any) -> None:
+    """DefineView()'s checks right after parse analysis."""
+    if getattr(query, "intoClause", None) is not None:
+        raise Refusal("preflight.query", "0A000", "views must not contain SELECT INTO")
+    with_clause = getattr(query, "withClause", None)
+    for cte in getattr(with_clause, "ctes", None) or ():
+        if not isinstance(getattr(cte, "ctequery", None), ast.SelectStmt):
+            raise Refusal("preflight.query", "0A000", "views must not contain data-modifying statements in WITH",
+                          fix="a view's WITH may only hold SELECTs")
+
+
+def _option_text(arg: Any) -> str | None:
+    """defGetString(): how the server reads an option's value."""
+    if arg is None:
+        return "true"
+    if isinstance(arg, ast.TypeName):
+        return ".".join(strings(arg.names))
+    if isinstance(arg, ast.String):
+        return arg.sval
+    if isinstance(arg, ast.Integer):
+        return str(arg.ival)
+    if isinstance(arg, ast.Boolean):
+        return "true" if arg.boolval else "false"
+    return None
+
+
+def _options(stmt: Any, ctx: Ctx) -> None:
+    """view_reloptions(): the names a view accepts, and boolean values for the boolean ones."""
+    known = {"check_option", "security_barrier", *(("security_invoker",) if ctx.major >= 15 else ())}
+    for d in stmt.options or ():
+        if not isinstance(d, ast.DefElem) or d.defnamespace:
+            continue
+        name = (d.defname or "").lower()
+        if name not in known:
+            raise Refusal("preflight.view.option", "22023", f'unrecognized parameter "{d.defname}"',
+                          fix=f"views accept only {', '.join(sorted(known))}")
+        value = _option_text(d.arg)
+        if name != "check_option" and isinstance(value, str) and value.lower() not in _BOOL_WORDS:
+            raise Refusal("preflight.view.option", "22023", f'invalid value for boolean option "{name}": {value}')
 
 
 def _with_collation(c: Column, i: int, cols: tuple[Column, ...], sql: str, ctx: Ctx) -> Column:

@@ -1,4 +1,5 @@
--- Every relation whose name the package mentions, with its columns (name, type, typmod, collation).
+-- Every relation whose name the package mentions, with its columns (name, type, typmod, collation)
+-- and the names of its constraints.
 SELECT c.oid::bigint AS oid,
        n.nspname::text AS schema,
        c.relname::text AS name,
@@ -8,7 +9,8 @@ SELECT c.oid::bigint AS oid,
        pg_catalog.pg_get_userbyid(c.relowner)::text AS owner,
        it.relname::text AS index_table,
        CASE WHEN c.relkind IN ('v', 'm') THEN md5(pg_catalog.pg_get_viewdef(c.oid)) END AS view_md5,
-       cols.list AS columns
+       cols.list AS columns,
+       ARRAY(SELECT k.conname::text FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid) AS constraints
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
