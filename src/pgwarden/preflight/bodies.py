@@ -71,7 +71,8 @@ def check_body_syntax(stmt: Any, ctx: Ctx) -> None:
         if lang == "sql":
             parse_sql(body)
         elif lang == "plpgsql":
-            parse_plpgsql(RawStream()(stmt))
+            # PL/pgSQL is parsed from the whole CREATE FUNCTION: its own text, or the AST printed back.
+            parse_plpgsql(ctx.source if ctx.source is not None else RawStream()(stmt))
     except ParseError as exc:
         message = str(exc.args[0]) if exc.args else str(exc)
         if not message.startswith("syntax error at "):

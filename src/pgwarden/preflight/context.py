@@ -15,6 +15,7 @@ class Ctx:
     state: CatalogState
     resolver: Resolver
     origin: str = "statement"        # "bundle A (A.sql:12)": recorded on objects the statement defines
+    source: str | None = None        # the statement's own text, when known (saves re-printing its AST)
 
     @property
     def major(self) -> int:

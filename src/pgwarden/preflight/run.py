@@ -85,6 +85,7 @@ def _run(ctx: Ctx, stmts: Sequence[Statement], bundle: str, rel: str, phase: str
     out = []
     for s in stmts:
         ctx.origin = f"bundle {bundle} ({rel}:{s.line})"
+        ctx.source = s.text
         p = engine.check(s.node, ctx).with_index(s.index, engine.statement_kind(s.node))
         f = report.finding(p, bundle=bundle, file=rel, line=s.line, col=s.col, statement=s.first_line, phase=phase)
         if f is not None:
