@@ -125,18 +125,28 @@ def run(
                                             daemon=True))
         for t in threads:
             t.start()
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired as exc:
+        # A blocking wait returns the moment the child exits (wait(timeout=...) polls with sleeps of up
+        # to 50 ms); the timeout is a timer that stops the child, after which the wait returns.
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
             stop_process(proc)
-            raise EnvironmentProblem(f"{Path(args[0]).name} did not finish within {timeout:.0f}s; stopped it") \
-                from exc
+
+        timer = threading.Timer(timeout, expire)
+        timer.daemon = True
+        timer.start()
+        try:
+            proc.wait()
         except BaseException:
             stop_process(proc)
             raise
         finally:
+            timer.cancel()
             for t in threads:
                 t.join(timeout=5)
+        if expired.is_set():
+            raise EnvironmentProblem(f"{Path(args[0]).name} did not finish within {timeout:.0f}s; stopped it")
     finally:
         for f, path in ((log, log_path), (out_file, stdout_path), (in_file, stdin_path)):
             if f is not None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
 _SECRET_KEYS = ("password", "passfile_content", "sslpassword")
 _URI_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:/@\s]*):([^@\s]*)@")
 _KV_PASSWORD = re.compile(r"((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
@@ -17,6 +15,8 @@ def redact_dsn(dsn: str | None) -> str:
     """Return ``dsn`` with any password replaced, in the same style (URI or key=value)."""
     if not dsn:
         return ""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo  # only here: the CLI starts without psycopg
+
     try:
         params = conninfo_to_dict(dsn)
     except Exception:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from pgwarden import evidence, runtime
-from pgwarden import identity as identity_mod
 from pgwarden.cli.base import dsn_option, json_option, main, run
-from pgwarden.identity import IdentityReport
 from pgwarden.kit import KitVerification
 from pgwarden.redact import redact_dsn
+
+if TYPE_CHECKING:  # identity needs the database driver: imported when the command runs
+    from pgwarden.identity import IdentityReport
 
 
 @main.command("identity")
@@ -29,6 +31,8 @@ def identity_cmd(dsn: str | None, target_file: Path | None, as_json: bool) -> No
             lines.append("identity guard:    " + ("PASS" if r.ok else "FAIL"))
             lines += [f"  {m.field}: expected {m.expected}, actual {m.actual}" for m in r.mismatches]
         return "\n".join(lines)
+
+    from pgwarden import identity as identity_mod
 
     run(lambda: identity_mod.identity(dsn, target_file), as_json=as_json, render=render,
         exit_code=lambda r: 0 if r.ok else 1)

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from pgwarden import check as check_mod
-from pgwarden import lock as lock_mod
-from pgwarden import scaffold
-from pgwarden.check import CheckResult
-from pgwarden.checkreport import render
 from pgwarden.cli.base import dsn_option, json_option, main, out_option, run
-from pgwarden.lock import LockResult
-from pgwarden.scaffold import InitResult
+
+if TYPE_CHECKING:  # the commands import their libraries when they run: start-up stays light
+    from pgwarden.lock import LockResult
+    from pgwarden.scaffold import InitResult
 
 
 @main.command("check")
@@ -28,7 +26,10 @@ def check_cmd(package: Path, dsn: str | None, out: str | None, as_json: bool) ->
     in read-only transactions. Exit 0 PASS, 1 FAIL (findings), 2 bad input (manifest, SQL syntax,
     drift from pgwarden.sum), 3 environment.
     """
-    run(lambda: check_mod.check(package, dsn=dsn, out=Path(out) if out else None), as_json=as_json,
+    from pgwarden.check import check
+    from pgwarden.checkreport import render
+
+    run(lambda: check(package, dsn=dsn, out=Path(out) if out else None), as_json=as_json,
         render=render, exit_code=lambda r: 0 if r.verdict == "PASS" else 1)
 
 
@@ -43,7 +44,9 @@ def lock_cmd(package: Path, as_json: bool) -> None:
         note = f"; changed since the previous lock: {', '.join(r.changed)}" if r.changed else ""
         return "\n".join([*lines, f"wrote {r.sum_file} ({len(r.entries)} files{note})"])
 
-    run(lambda: lock_mod.lock(package), as_json=as_json, render=render_lock)
+    from pgwarden.lock import lock
+
+    run(lambda: lock(package), as_json=as_json, render=render_lock)
 
 
 @main.command("init")
@@ -56,7 +59,9 @@ def init_cmd(name: str, as_json: bool) -> None:
         return f"created package {r.package} in {r.path}: {', '.join(r.files)}\nnext: edit, review, " \
                f"`pgwarden lock {r.path}`, `pgwarden check {r.path}`"
 
-    run(lambda: scaffold.init(name), as_json=as_json, render=render_init)
+    from pgwarden.scaffold import init
+
+    run(lambda: init(name), as_json=as_json, render=render_init)
 
 
-__all__ = ["CheckResult", "check_cmd", "init_cmd", "lock_cmd"]
+__all__ = ["check_cmd", "init_cmd", "lock_cmd"]

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from pgwarden import probe as probe_mod
 from pgwarden.cli.base import dsn_option, json_option, main, run
-from pgwarden.fingerprint import FingerprintDiff
-from pgwarden.kit import md_table
-from pgwarden.probe import ProbeResult
+from pgwarden.fingerprint import ROWS_MODES, FingerprintDiff  # light: no database driver
+
+if TYPE_CHECKING:  # the probe library (psycopg, pglast) is imported when a command runs
+    from pgwarden.probe import ProbeResult
 
 
 @main.command("probe")
 @dsn_option
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the fingerprint JSON to FILE (default: probes/probe.json inside the kit).")
-@click.option("--rows", type=click.Choice(probe_mod.ROWS_MODES), default="none", show_default=True,
+@click.option("--rows", type=click.Choice(ROWS_MODES), default="none", show_default=True,
               help="Row counts: exact (count(*) per table, slow), estimate (planner statistics) or none.")
 @click.option("--kit", "kit_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Evidence kit directory (default ./pgwarden-runs/<UTC>-probe/).")
@@ -41,6 +42,9 @@ def probe_cmd(dsn: str | None, out: Path | None, rows: str, kit_dir: Path | None
         lines.append(md_table(["kind", "count"], sorted(r.counts.items())).rstrip())
         return "\n".join(lines)
 
+    from pgwarden import probe as probe_mod
+    from pgwarden.kit import md_table
+
     run(lambda: probe_mod.probe(dsn, out=out, rows=rows, kit_dir=kit_dir, write_kit=not no_kit,
                                 queries=probe_mod.parse_query_options(queries)),
         as_json=as_json, render=render)
@@ -59,6 +63,8 @@ def diff_cmd(a: Path, b: Path, as_json: bool) -> None:
         if d.identical:
             return "\n".join(["identical", *(f"note: {n}" for n in d.notes)])
         return "\n".join(d.lines())
+
+    from pgwarden import probe as probe_mod
 
     run(lambda: probe_mod.diff(a, b), as_json=False, render=render,
         exit_code=lambda d: 0 if d.identical else 1)
