@@ -14,8 +14,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pgwarden import pgbin, proc
-from pgwarden.runtime import run_as, runtime_root, server_binaries
+from pgwarden import proc
+from pgwarden.instances.runtime import run_as, runtime_root, server_binaries
+from pgwarden.pg import binaries as pgbin
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,11 @@ from pathlib import Path
 import psycopg
 from _raw import raw_cluster
 
-from pgwarden import pgbin, proc
-from pgwarden.backup import backup
-from pgwarden.instance import ThrowawayInstance
-from pgwarden.verify_backup import verify_backup
+from pgwarden import proc
+from pgwarden.backup.backup import backup
+from pgwarden.backup.verify import verify_backup
+from pgwarden.instances.instance import ThrowawayInstance
+from pgwarden.pg import binaries as pgbin
 
 
 def raw_pg_dump(bins: pgbin.PgBinaries, dsn: str, dest: Path) -> float:

@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from pgwarden.check import check
-from pgwarden.lock import lock
+from pgwarden.package.check import check
+from pgwarden.package.lock import lock
 
 POLICY = '''[policy]
 forbid = ["DROP TABLE", "TRUNCATE", "DROP SCHEMA"]

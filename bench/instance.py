@@ -11,8 +11,9 @@ import time
 
 from _raw import raw_cluster
 
-from pgwarden import pgbin, proc
-from pgwarden.instance import ThrowawayInstance
+from pgwarden import proc
+from pgwarden.instances.instance import ThrowawayInstance
+from pgwarden.pg import binaries as pgbin
 
 
 def raw_initdb_start(bins: pgbin.PgBinaries) -> float:

@@ -22,13 +22,13 @@ from typing import Any
 
 import psycopg
 
-from pgwarden import pgbin
-from pgwarden.instance import ThrowawayInstance
-from pgwarden.kit import EvidenceKit
-from pgwarden.lock import lock
-from pgwarden.manifest import load_package
-from pgwarden.preflight import run_preflight
-from pgwarden.sqlsource import parse_source_file
+from pgwarden.evidence.kit import EvidenceKit
+from pgwarden.instances.instance import ThrowawayInstance
+from pgwarden.package.lock import lock
+from pgwarden.package.manifest import load_package
+from pgwarden.parsing.source import parse_source_file
+from pgwarden.pg import binaries as pgbin
+from pgwarden.preflight.run import run_preflight
 
 TARGET_S = 2.0
 RUNS = 3

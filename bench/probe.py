@@ -19,9 +19,10 @@ from pathlib import Path
 
 import psycopg
 
-from pgwarden import pgbin, proc, sqlfiles
-from pgwarden.instance import ThrowawayInstance
-from pgwarden.probe import KIND_QUERIES, fingerprint_dsn, probe, take_fingerprint
+from pgwarden import proc, shipped_sql
+from pgwarden.instances.instance import ThrowawayInstance
+from pgwarden.pg import binaries as pgbin
+from pgwarden.probe.probe import KIND_QUERIES, fingerprint_dsn, probe, take_fingerprint
 
 TARGET_S = 3.0
 RUNS = 3
@@ -49,14 +50,14 @@ def median_of(fn: object, runs: int = RUNS) -> tuple[float, list[float]]:
 
 def hash_comparison(conn: psycopg.Connection) -> tuple[float, float]:
     """Seconds for all kind queries hashed in Python, and with sha256() computed by the server."""
-    session = sqlfiles.load("probe/session.sql")
+    session = shipped_sql.load("pgwarden.probe", "session.sql")
 
     def run(in_sql: bool) -> float:
         t0 = time.perf_counter()
         with conn.transaction(force_rollback=True), conn.cursor() as cur:
             cur.execute(session)
             for q in KIND_QUERIES:
-                text = sqlfiles.load(f"probe/{q}.sql")
+                text = shipped_sql.load("pgwarden.probe", f"{q}.sql")
                 if in_sql:
                     cur.execute(f"SELECT kind, name, definition, "
                                 f"encode(sha256(convert_to(definition, 'UTF8')), 'hex') FROM ({text}) q")

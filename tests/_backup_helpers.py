@@ -10,7 +10,10 @@ from typing import Any
 
 import psycopg
 
-from pgwarden import pgbin, probe, proc
+from pgwarden import proc
+from pgwarden.pg import binaries as pgbin
+from pgwarden.probe import probe
+from pgwarden.probe.fingerprint import diff_fingerprints
 
 SCHEMA_SQL = """
 DO $$ BEGIN
@@ -96,7 +99,7 @@ def fingerprint(dsn: str) -> Any:
 
 
 def assert_unchanged(before: Any, dsn: str) -> None:
-    d = probe.diff_fingerprints(before, fingerprint(dsn))
+    d = diff_fingerprints(before, fingerprint(dsn))
     assert d.identical, "target changed:\n" + "\n".join(d.lines())
 
 

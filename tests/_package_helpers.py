@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pgwarden.lock import lock
+from pgwarden.package.lock import lock
 
 CASES_DIR = Path(__file__).parent / "lint_cases"
 

@@ -18,8 +18,9 @@ from typing import Any
 
 import psycopg
 
-from pgwarden.preflight import Prediction, predict
-from pgwarden.sqlsource import parse_source
+from pgwarden.parsing.source import parse_source
+from pgwarden.preflight.engine import predict
+from pgwarden.preflight.prediction import Prediction
 
 CORPUS = Path(__file__).parent / "preflight_corpus"
 _DIRECTIVE = re.compile(r"^--\s*(role|expect(?:-pg\d+)?):\s*(.+?)\s*$")

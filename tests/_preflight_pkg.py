@@ -7,7 +7,7 @@ from typing import Any
 
 import psycopg
 
-from pgwarden.lock import lock
+from pgwarden.package.lock import lock
 
 # ~4 KB of plpgsql, like the seed's fn_iu_apply_edit_draft (body_len 4144).
 _FILLER = "\n".join(f"    -- step {i:03d}: validate the draft, the actor and the lifecycle state before applying"

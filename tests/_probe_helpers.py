@@ -6,7 +6,7 @@ import re
 
 import psycopg
 
-from pgwarden.fingerprint import Fingerprint, FingerprintDiff
+from pgwarden.probe.fingerprint import Fingerprint, FingerprintDiff
 from tests.conftest import PAGILA_PARTS, shared_dataset
 
 # Roles are cluster-wide and the test server is shared by every test of a worker: create them once.

@@ -8,18 +8,20 @@ Set ``PGWARDEN_TEST_MAJORS=18`` (comma-separated) to narrow the matrix.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
-from pgwarden import pgbin
-from pgwarden.instance import ThrowawayInstance
+from pgwarden.instances.instance import ThrowawayInstance
+from pgwarden.pg import binaries as pgbin
 
 ALL_MAJORS = (15, 18)
 
@@ -80,6 +82,23 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 600,
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "pgwarden", *args], capture_output=True, text=True,
                           env=full_env, timeout=timeout, cwd=cwd)
+
+
+ENVELOPE_KEYS = {"schema_version", "command", "status", "exit_code", "kit"}
+
+
+def envelope(r: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """The ``--json`` envelope of a CLI run: checked to be well formed and to agree with the exit code."""
+    body = json.loads(r.stdout)
+    assert set(body) >= ENVELOPE_KEYS, body
+    assert body["exit_code"] == r.returncode, (body, r.stderr)
+    assert ("result" in body) != ("error" in body), body
+    return dict(body)
+
+
+def result_of(r: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """The ``result`` of a ``--json`` CLI run ({} when it ended with an error)."""
+    return dict(envelope(r).get("result") or {})
 
 
 @pytest.fixture

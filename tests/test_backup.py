@@ -10,9 +10,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pgwarden.kit import verify_kit
+from pgwarden.evidence.verify import verify_kit
 from tests._backup_helpers import assert_unchanged, fingerprint, populate, sha256
-from tests.conftest import MAJORS
+from tests.conftest import MAJORS, result_of
 
 
 def _dsn_with_password(dsn: str) -> str:
@@ -27,7 +27,7 @@ def test_backup_custom(pg_server, fresh_db: str, cli, tmp_path: Path) -> None:  
     r = cli("backup", "--dsn", _dsn_with_password(fresh_db), "--out", str(kit), "--json")
     where = pg_server.describe()
     assert r.returncode == 0, f"{where}\n{r.stderr}"
-    res = json.loads(r.stdout)
+    res = result_of(r)
     dump = Path(res["dump_path"])
     assert dump.parent == (kit / "dump").resolve() and dump.suffix == ".dump"
     assert res["sha256"] == sha256(dump), where
@@ -65,7 +65,7 @@ def test_backup_directory_jobs(pg_server, fresh_db: str, cli, tmp_path: Path) ->
     kit = tmp_path / "kit"
     r = cli("backup", "--dsn", fresh_db, "--out", str(kit), "--format", "directory", "--jobs", "2", "--json")
     assert r.returncode == 0, f"{pg_server.describe()}\n{r.stderr}"
-    res = json.loads(r.stdout)
+    res = result_of(r)
     root = Path(res["dump_path"])
     assert (root / "toc.dat").is_file() and res["format"] == "directory"
     sums = (kit / "SHA256SUMS").read_text()
@@ -76,7 +76,7 @@ def test_backup_directory_jobs(pg_server, fresh_db: str, cli, tmp_path: Path) ->
     # The kit pins every file: verify-backup checks each one, then restores in parallel.
     r = cli("verify-backup", str(root), "--jobs", "2", "--out", str(tmp_path / "v"), "--json")
     assert r.returncode == 0, f"{pg_server.describe()}\n{r.stderr}"
-    pin = json.loads(r.stdout)["pin"]
+    pin = result_of(r)["pin"]
     assert pin["status"] == "PASS" and pin["actual"] == res["sha256"]
     assert any(f"({len(res['files'])} files)" in s for s in pin["sources"]), pin
     data_file = next(root / f["rel"] for f in res["files"] if f["rel"] != "toc.dat")

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from pgwarden.kit import verify_kit
+from pgwarden.evidence.verify import verify_kit
 from tests._package_helpers import case_dirs, expected_keys, finding_keys, load_expected, prepare
+from tests.conftest import result_of
 
 CASES = case_dirs()
 
@@ -32,7 +33,7 @@ def test_lint_case(case: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-
             assert text in r.stderr, r.stderr
         assert not kit.exists(), "bad input must not write a kit"
         return
-    data = json.loads(r.stdout)
+    data = result_of(r)
     got = finding_keys(data["findings"])
     assert got == expected_keys(expected), json.dumps(data["findings"], indent=1)
     for f in expected.get("finding", []):

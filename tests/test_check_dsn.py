@@ -6,8 +6,9 @@ import json
 import shutil
 from pathlib import Path
 
-from pgwarden.lock import lock
+from pgwarden.package.lock import lock
 from tests._package_helpers import CASES_DIR
+from tests.conftest import result_of
 
 
 def _pkg(tmp_path: Path, target: str) -> Path:
@@ -34,7 +35,9 @@ def test_identity_guard_mismatch_fails_with_kit(tmp_path: Path, pg_server, cli) 
     assert f"evidence kit: {kit}" in r.stderr
     run = json.loads((kit / "run.json").read_text())
     assert run["status"] == "FAIL"
-    assert [(g["name"], g["status"]) for g in run["gates"]] == [("identity", "FAIL")]
+    assert [(g["name"], g["status"]) for g in run["gates"]] == [
+        ("identity", "FAIL"), ("integrity", "SKIPPED"), ("policy", "SKIPPED"), ("preflight", "SKIPPED")]
+    assert all(g["reason"].startswith("not reached") for g in run["gates"][1:])
     assert "## Stopped" in (kit / "SUMMARY.md").read_text()
     assert cli("evidence", "verify", str(kit)).returncode == 0
 
@@ -48,7 +51,7 @@ def test_identity_guard_match_runs_preflight(tmp_path: Path, pg_server, cli) -> 
     assert gates["identity"] == "PASS" and gates["integrity"] == "PASS" and gates["policy"] == "PASS"
     assert run["environment"]["server"]["server_major"] == pg_server.major
     # The verdict, the exit code and the preflight gate must tell the same story as the findings.
-    data = json.loads(r.stdout)
+    data = result_of(r)
     assert data["live"] is True and data["server"]["database"] == "postgres"
     pre_errors = [f for f in data["findings"] if f["rule"].startswith("preflight") and f["severity"] == "error"]
     assert gates["preflight"] == ("FAIL" if pre_errors else "PASS"), run["gates"]

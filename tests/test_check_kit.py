@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from pgwarden.check import check
 from pgwarden.errors import BadInput
-from pgwarden.lock import lock
+from pgwarden.package.check import check
+from pgwarden.package.lock import lock
 from tests._package_helpers import CASES_DIR
+from tests.conftest import result_of
 
 
 def _copy(case: str, dest: Path) -> Path:
@@ -25,7 +26,7 @@ def test_clean_package_kit(tmp_path: Path, cli) -> None:  # type: ignore[no-unty
     kit = tmp_path / "kit"
     r = cli("check", str(pkg), "--out", str(kit), "--json")
     assert r.returncode == 0, r.stderr
-    data = json.loads(r.stdout)
+    data = result_of(r)
     assert data["verdict"] == "PASS" and data["kit"] == str(kit)
     assert [(b["id"], b["atomic"], b["irreversible"]) for b in data["bundles"]] == \
         [("A", True, False), ("B", True, True), ("C", False, False)]

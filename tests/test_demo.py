@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pgwarden.kit import verify_kit
+from pgwarden.evidence.verify import verify_kit
+from tests.conftest import result_of
 
 
 def test_demo(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "demo"
     r = cli("demo", "--out", str(out), "--json")
     assert r.returncode == 0, r.stderr
-    res = json.loads(r.stdout)
+    res = result_of(r)
     assert res["verdict"] == "PASS"
     part = res["parts"][0]
     assert part["name"] == "seed-001" and part["verdict"] == "PASS"

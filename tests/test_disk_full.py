@@ -51,7 +51,7 @@ def test_probe_kit_onto_a_full_disk(fresh_db: str, tiny_fs: Path) -> None:
             conn.execute(stmt)
     free = os.statvfs(tiny_fs).f_bavail * os.statvfs(tiny_fs).f_frsize
     (tiny_fs / "filler").write_bytes(b"\0" * (free - 8192))  # leave 8 KiB: the fingerprint needs more
-    out = run_cli("probe", "--dsn", fresh_db, "--out", str(tiny_fs / "fp.json"), "--no-kit")
+    out = run_cli("probe", "--dsn", fresh_db, "--fingerprint", str(tiny_fs / "fp.json"), "--no-kit")
     assert out.returncode == 3, out.stdout + out.stderr
     assert "disk full" in out.stderr and "Traceback" not in out.stderr
     assert [p.name for p in tiny_fs.iterdir()] == ["filler"], "a partial fingerprint was left behind"

@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from pgwarden.errors import BadInput
-from pgwarden.expectations import check_live, load_expectations, parse_expectations
+from pgwarden.expect.expectations import check_live, load_expectations, parse_expectations
 from tests._backup_helpers import EXPECT_TOML, populate
 
 
@@ -81,9 +81,9 @@ def test_check_live(fresh_db: str) -> None:
         # nothing was left open or changed by the checks
         assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     ok = {k for k, r in results.items() if r.ok}
-    assert ok == {("tables", "public.unit"), ("columns", "public.unit.authority"),
-                  ("functions", "gov.fn_enact(uuid, text, boolean)"), ("functions", "gov.fn_enact"),
-                  ("types", "gov.state"), ("views", "public.unit_drafts"), ("triggers", "gov.alias.trg_guard"),
+    assert ok == {("table", "public.unit"), ("column", "public.unit.authority"),
+                  ("function", "gov.fn_enact(uuid, text, boolean)"), ("function", "gov.fn_enact"),
+                  ("type", "gov.state"), ("view", "public.unit_drafts"), ("trigger", "gov.alias.trg_guard"),
                   ("count", "public.unit where authority = 'draft'"), ("value", "max")}
     failing = results[("count", "public.unit where no_such_column = 1")]
     assert not failing.ok and 'column "no_such_column" does not exist' in (failing.error or "")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import psycopg
 import pytest
 
 from pgwarden.redact import redact_dsn, redact_text
-from tests.conftest import Server, run_cli
+from tests.conftest import Server, result_of, run_cli
 
 PASSWORD = "Sekr1t-pw-4711"
 
@@ -36,7 +35,7 @@ def password_role(pg_server: Server) -> Iterator[str]:
 def test_identity_reports_the_server(pg_server: Server) -> None:
     out = run_cli("identity", "--dsn", pg_server.dsn(), "--json")
     assert out.returncode == 0, out.stderr
-    ident = json.loads(out.stdout)["identity"]
+    ident = result_of(out)["identity"]
     assert ident["server_major"] == pg_server.major, pg_server.describe()
     assert ident["database"] == "postgres" and ident["role"] == "postgres" and ident["superuser"] is True
     assert ident["system_identifier"] == pg_server.instance.info.system_identifier  # type: ignore[union-attr]
@@ -83,7 +82,7 @@ def test_wrong_password_is_one_line_exit_3_without_the_password(password_role: s
 def test_right_password_from_environment_works_and_is_never_shown(password_role: str) -> None:
     out = run_cli("identity", "--dsn", password_role, "--json", env={"PGPASSWORD": PASSWORD})
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["identity"]["role"] == "pwuser"
+    assert result_of(out)["identity"]["role"] == "pwuser"
     assert PASSWORD not in out.stdout + out.stderr
 
 

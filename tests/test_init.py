@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from pgwarden import proc
+from tests.conftest import result_of
 
 
 def test_init_then_check_passes(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     r = cli("init", "2026-05-add-vocab", "--json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    data = json.loads(r.stdout)
+    data = result_of(r)
     pkg = tmp_path / "2026-05-add-vocab"
     assert data["package"] == "2026-05-add-vocab"
     assert sorted(p.name for p in pkg.iterdir()) == ["A.rollback.sql", "A.sql", "pgwarden.sum", "pgwarden.toml"]

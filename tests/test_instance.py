@@ -14,9 +14,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pgwarden import pgbin, runtime
 from pgwarden.errors import GateFailed
-from pgwarden.instance import ThrowawayInstance
+from pgwarden.instances import runtime
+from pgwarden.instances.instance import ThrowawayInstance
+from pgwarden.pg import binaries as pgbin
 from tests.conftest import MAJORS, Server, run_cli
 
 
@@ -89,9 +90,9 @@ def test_instance_removed_on_exception(pg_server: Server) -> None:
 
 _HOLDER = textwrap.dedent("""
     import sys, time
-    from pgwarden import pgbin
+    from pgwarden.pg import binaries as pgbin
     from pgwarden.cli.base import run
-    from pgwarden.instance import ThrowawayInstance
+    from pgwarden.instances.instance import ThrowawayInstance
     from pgwarden import signals
     signals.install()
     def hold():
@@ -183,7 +184,7 @@ def test_spare_copies_are_used_and_still_get_a_fresh_identity(pg_server: Server)
 
 
 def test_gc_removes_partial_spares_of_dead_processes() -> None:
-    from pgwarden.spares import _dir
+    from pgwarden.instances.spares import _dir
 
     dead = _dir("test-key") / ".partial-999999999-abcd"
     dead.mkdir()
@@ -227,8 +228,8 @@ def test_unreachable_runtime_directory_is_one_clear_line(tmp_path: Path) -> None
     private.mkdir(mode=0o700)
     res = run_cli("verify-backup", str(tmp_path / "missing.dump"), env={"PGWARDEN_RUNTIME_DIR": str(private / "rt")})
     assert res.returncode == 2  # the missing dump is judged first: nothing starts for bad input
-    code = ("from pgwarden import pgbin\nfrom pgwarden.cli.base import run\n"
-            "from pgwarden.instance import ThrowawayInstance\n"
+    code = ("from pgwarden.pg import binaries as pgbin\nfrom pgwarden.cli.base import run\n"
+            "from pgwarden.instances.instance import ThrowawayInstance\n"
             "run(lambda: ThrowawayInstance(pgbin.find(pgbin.SERVER_TOOLS)).start(), as_json=False)\n")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**os.environ, "PGWARDEN_RUNTIME_DIR": str(private / "rt")})

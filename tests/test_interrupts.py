@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from pgwarden import proc
-from tests.conftest import Server, run_cli
+from tests.conftest import Server, result_of, run_cli
 
 
 def _procs_mentioning(needle: str) -> list[int]:
@@ -58,7 +58,7 @@ def big_db(fresh_db: str, pg_server: Server) -> str:
 def test_sigterm_during_verify_backup_restore(big_db: str, tmp_path: Path) -> None:
     b = run_cli("backup", "--dsn", big_db, "--out", str(tmp_path / "backup"), "--json")
     assert b.returncode == 0, b.stderr
-    dump = json.loads(b.stdout)["dump_path"]
+    dump = result_of(b)["dump_path"]
     # The server user must be able to reach its instance: pytest's own tmp_path is private to root.
     runtime = Path(tempfile.mkdtemp(prefix="pgwarden-rt-"))
     env = {**os.environ, "PGWARDEN_RUNTIME_DIR": str(runtime)}

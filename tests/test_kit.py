@@ -8,19 +8,25 @@ from pathlib import Path
 
 import pytest
 
-from pgwarden.kit import EvidenceKit, GateRecord, verify_kit
+from pgwarden.evidence.gates import GateRunner
+from pgwarden.evidence.kit import EvidenceKit
+from pgwarden.evidence.verify import verify_kit
 from tests.conftest import run_cli
 
 
 def _make_kit(root: Path) -> Path:
     kit = EvidenceKit.create(root, "test", {"dsn": "postgresql://u:s3cret@h/db", "n": 1})
-    with kit.gate("identity") as d:
-        d["database"] = "db"
-    kit.add_gate(GateRecord("rehearsal", "WAIVED", "t0", "t1", {"reason": "--no-rehearse"}))
-    kit.write_text("probes/before.json", json.dumps({"a": 1}))
-    kit.path("dump/x.dump").write_bytes(bytes(range(256)) * 4)
-    kit.environment["server_version"] = "18.6"
-    kit.finish("PASS", "# Summary\n\nall good\n", {"answer": 42})
+    runner = GateRunner(kit, ("identity", "rehearsal"))
+
+    def body() -> None:
+        with runner.gate("identity") as g:
+            g.record({"database": "db"})
+        runner.waive("rehearsal", "--no-rehearse")
+        kit.write_text("probes/before.json", json.dumps({"a": 1}))
+        kit.path("dump/x.dump").write_bytes(bytes(range(256)) * 4)
+        kit.environment["server_version"] = "18.6"
+
+    runner.run(body, lambda _v, _e: ("# Summary\n\nall good\n", {"answer": 42}))
     return root
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 from pathlib import Path
 
@@ -11,9 +10,10 @@ import pytest
 
 from pgwarden import proc
 from pgwarden.errors import BadInput
-from pgwarden.lock import line_ending_note, read_sum, verify_integrity
-from pgwarden.manifest import load_package
+from pgwarden.package.lock import line_ending_note, read_sum, verify_integrity
+from pgwarden.package.manifest import load_package
 from tests._package_helpers import CASES_DIR
+from tests.conftest import result_of
 
 SEED = CASES_DIR / "seed000_shape"
 
@@ -28,7 +28,7 @@ def seed_pkg(tmp_path: Path) -> Path:
 def test_lock_writes_a_sum_that_sha256sum_accepts(seed_pkg: Path, cli) -> None:  # type: ignore[no-untyped-def]
     r = cli("lock", str(seed_pkg), "--json")
     assert r.returncode == 0, r.stderr
-    data = json.loads(r.stdout)
+    data = result_of(r)
     order = [e["path"] for e in data["entries"]]
     assert order == ["pgwarden.toml", "A.sql", "A.rollback.sql", "B.sql", "B.rollback.sql", "C.sql",
                      "C.rollback.sql", "D.sql", "D.rollback.sql", "E.sql", "E.rollback.sql"]
@@ -73,7 +73,7 @@ def test_malformed_sum_names_its_line(seed_pkg: Path, cli) -> None:  # type: ign
 
 
 def test_several_drifts_are_all_named(seed_pkg: Path) -> None:
-    from pgwarden.lock import lock
+    from pgwarden.package.lock import lock
     lock(seed_pkg)
     (seed_pkg / "B.sql").write_bytes((seed_pkg / "B.sql").read_bytes() + b"-- edited\n")
     manifest = seed_pkg / "pgwarden.toml"

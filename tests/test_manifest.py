@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pgwarden.errors import BadInput
-from pgwarden.manifest import MANIFEST, load_package
+from pgwarden.package.manifest import MANIFEST, load_package
 
 GOOD = '''
 [package]

@@ -12,10 +12,12 @@ from typing import Any
 
 import psycopg
 
-from pgwarden.lock import lock
-from pgwarden.manifest import load_package
-from pgwarden.preflight import predict, run_preflight
+from pgwarden.package.lock import lock
+from pgwarden.package.manifest import load_package
+from pgwarden.preflight.engine import predict
+from pgwarden.preflight.run import run_preflight
 from tests._preflight_pkg import catalog_fingerprint, setup_production, write_package
+from tests.conftest import result_of
 
 FIX = "keep `p_review_note text DEFAULT NULL::text`: CREATE OR REPLACE cannot remove parameter defaults"
 HINT = "Use DROP FUNCTION fn_iu_apply_edit_draft(uuid,text,text) first."
@@ -37,7 +39,7 @@ def test_seed_000_shape_fails_at_preflight_and_nothing_runs(tmp_path: Path, fres
     kit = tmp_path / "kit"
     r = cli("check", str(pkg), "--dsn", fresh_db, "--out", str(kit), "--json")
     assert r.returncode == 1, r.stderr
-    errors = [f for f in json.loads(r.stdout)["findings"] if f["severity"] == "error"]
+    errors = [f for f in result_of(r)["findings"] if f["severity"] == "error"]
     assert len(errors) == 1, errors
     f = errors[0]
     live = _live_fn(fresh_db)
@@ -76,7 +78,7 @@ def test_seed_000_fixed_package_passes(tmp_path: Path, fresh_db: str, cli: Any) 
     before = catalog_fingerprint(fresh_db)
     r = cli("check", str(pkg), "--dsn", fresh_db, "--out", str(tmp_path / "kit"), "--json")
     assert r.returncode == 0, r.stdout + r.stderr
-    assert [f for f in json.loads(r.stdout)["findings"] if f["rule"].startswith("preflight")] == []
+    assert [f for f in result_of(r)["findings"] if f["rule"].startswith("preflight")] == []
     assert catalog_fingerprint(fresh_db) == before
 
 

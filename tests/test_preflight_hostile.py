@@ -6,15 +6,15 @@ witnesses: had preflight run any of the package's SQL, the connection would hold
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
-from pgwarden.manifest import load_package
-from pgwarden.preflight import run_preflight
+from pgwarden.package.manifest import load_package
+from pgwarden.preflight.run import run_preflight
 from tests._preflight_pkg import catalog_fingerprint
+from tests.conftest import result_of
 from tests.test_preflight import _package
 
 _LOCK = 4242
@@ -93,5 +93,5 @@ def test_hostile_packages_give_findings_not_tracebacks(tmp_path: Path, fresh_db:
         assert "Traceback" not in r.stderr, (name, r.stderr)
         assert r.returncode == code, (name, r.returncode, r.stdout[-2000:], r.stderr[-2000:])
         if code == 1:
-            assert any(f["rule"].startswith("preflight.") for f in json.loads(r.stdout)["findings"]), name
+            assert any(f["rule"].startswith("preflight.") for f in result_of(r)["findings"]), name
     assert catalog_fingerprint(fresh_db) == before

@@ -10,8 +10,8 @@ import psycopg
 import pytest
 
 from pgwarden.errors import BadInput, EnvironmentProblem
-from pgwarden.fingerprint import Fingerprint, diff_fingerprints, explain, load, save
-from pgwarden.probe import fingerprint_dsn, take_fingerprint
+from pgwarden.probe.fingerprint import Fingerprint, diff_fingerprints, explain, load, save
+from pgwarden.probe.probe import fingerprint_dsn, take_fingerprint
 from tests._probe_helpers import build_schema, delta, execute, has_extension, names, pagila_sql
 
 

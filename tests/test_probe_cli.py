@@ -5,22 +5,23 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pgwarden.kit import verify_kit
+from pgwarden.evidence.verify import verify_kit
 from tests._probe_helpers import build_schema, execute
+from tests.conftest import result_of
 
 
 def test_probe_twice_is_identical_and_a_function_body_change_is_named(fresh_db: str, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     build_schema(fresh_db)
     a, b, c = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "c.json"
     for out in (a, b):
-        r = cli("probe", "--dsn", fresh_db, "--out", str(out), "--no-kit")
+        r = cli("probe", "--dsn", fresh_db, "--fingerprint", str(out), "--no-kit")
         assert r.returncode == 0, r.stderr
         assert f"fingerprint: {out} (" in r.stdout
     r = cli("diff", str(a), str(b))
     assert (r.returncode, r.stdout.strip()) == (0, "identical"), r.stderr
     execute(fresh_db, "CREATE OR REPLACE FUNCTION app.trg() RETURNS trigger LANGUAGE plpgsql "
                       "AS $$ BEGIN NEW.name := upper(NEW.name); RETURN NEW; END $$")
-    assert cli("probe", "--dsn", fresh_db, "--out", str(c), "--no-kit").returncode == 0
+    assert cli("probe", "--dsn", fresh_db, "--fingerprint", str(c), "--no-kit").returncode == 0
     r = cli("diff", str(a), str(c))
     assert r.returncode == 1, r.stderr
     assert r.stdout.splitlines() == [
@@ -28,7 +29,7 @@ def test_probe_twice_is_identical_and_a_function_body_change_is_named(fresh_db: 
         "'AS $function$ BEGIN NEW.name := upper(NEW.name); RETURN N...'"]
     r = cli("diff", str(a), str(c), "--json")
     assert r.returncode == 1
-    data = json.loads(r.stdout)
+    data = result_of(r)
     assert data["identical"] is False and not data["added"] and not data["removed"]
     assert [(x["kind"], x["name"]) for x in data["changed"]] == [("function", "app.trg()")]
 
@@ -36,10 +37,10 @@ def test_probe_twice_is_identical_and_a_function_body_change_is_named(fresh_db: 
 def test_probe_writes_a_verifiable_kit(fresh_db: str, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     build_schema(fresh_db)
     kit, out = tmp_path / "kit", tmp_path / "fp.json"
-    r = cli("probe", "--dsn", fresh_db, "--kit", str(kit), "--out", str(out), "--rows", "exact", "--json",
+    r = cli("probe", "--dsn", fresh_db, "--out", str(kit), "--fingerprint", str(out), "--rows", "exact", "--json",
             "--query", "names=SELECT string_agg(name::text, ',' ORDER BY id) FROM app.t")
     assert r.returncode == 0, r.stderr
-    result = json.loads(r.stdout)
+    result = result_of(r)
     assert result["kit"] == str(kit) and result["fingerprint"] == str(out) and result["rows_total"] == 6
     assert result["counts"]["function"] == 6 and result["rows_mode"] == "exact"
     assert {p.name for p in kit.iterdir()} == {"run.json", "SUMMARY.md", "events.jsonl", "SHA256SUMS", "probes"}
@@ -83,31 +84,32 @@ def test_bad_fingerprint_files_exit_2_naming_the_file(tmp_path: Path, cli) -> No
 
 def test_bad_probe_input_exit_2_and_touches_nothing(fresh_db: str, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     r = cli("probe", "--dsn", fresh_db, "--no-kit", cwd=tmp_path)
-    assert r.returncode == 2 and "--no-kit needs --out FILE" in r.stderr
+    assert r.returncode == 2 and "--no-kit needs --fingerprint FILE" in r.stderr
     busy = tmp_path / "busy"
     busy.mkdir()
     (busy / "keep").write_text("x")
-    r = cli("probe", "--dsn", fresh_db, "--kit", str(busy))
-    assert r.returncode == 2 and f"--kit {busy}: exists and is not an empty directory" in r.stderr
+    r = cli("probe", "--dsn", fresh_db, "--out", str(busy))
+    assert r.returncode == 2 and f"--out {busy}: directory exists and is not empty" in r.stderr
     assert [p.name for p in busy.iterdir()] == ["keep"]
-    r = cli("probe", "--dsn", fresh_db, "--rows", "all", "--no-kit", "--out", str(tmp_path / "x.json"))
+    r = cli("probe", "--dsn", fresh_db, "--rows", "all", "--no-kit", "--fingerprint", str(tmp_path / "x.json"))
     assert r.returncode == 2 and "'all' is not one of 'exact', 'estimate', 'none'" in r.stderr
-    r = cli("probe", "--dsn", fresh_db, "--no-kit", "--out", str(tmp_path / "x.json"), "--query", "n=DELETE FROM t")
+    r = cli("probe", "--dsn", fresh_db, "--no-kit", "--fingerprint", str(tmp_path / "x.json"),
+            "--query", "n=DELETE FROM t")
     assert r.returncode == 2 and r.stderr.strip() == ("pgwarden: bad-input: named query 'n': must be a SELECT, "
                                                       "found DELETE")
-    r = cli("probe", "--dsn", fresh_db, "--no-kit", "--out", str(tmp_path / "x.json"), "--query", "SELECT 1")
+    r = cli("probe", "--dsn", fresh_db, "--no-kit", "--fingerprint", str(tmp_path / "x.json"), "--query", "SELECT 1")
     assert r.returncode == 2 and "--query 'SELECT 1': expected NAME=SQL" in r.stderr
-    # --out under a file: refused before connecting; it used to probe, then leave an unsealed kit behind
-    r = cli("probe", "--dsn", fresh_db, "--out", str(busy / "keep" / "fp.json"), cwd=tmp_path)
-    assert r.returncode == 2 and r.stderr.strip() == (f"pgwarden: bad-input: --out {busy / 'keep' / 'fp.json'}: "
-                                                      f"cannot write the fingerprint there: {busy / 'keep'} is not "
-                                                      "a directory")
+    # --fingerprint under a file: refused before connecting; it used to probe, then leave an unsealed kit behind
+    r = cli("probe", "--dsn", fresh_db, "--fingerprint", str(busy / "keep" / "fp.json"), cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.strip() == (
+        f"pgwarden: bad-input: --fingerprint {busy / 'keep' / 'fp.json'}: cannot write the fingerprint there: "
+        f"{busy / 'keep'} is not a directory")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["busy"]
 
 
 def test_wrong_dsn_exit_3_one_line(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "fp.json"
-    r = cli("probe", "--dsn", f"host={tmp_path} port=1 dbname=nope password=hunter2", "--out", str(out),
+    r = cli("probe", "--dsn", f"host={tmp_path} port=1 dbname=nope password=hunter2", "--fingerprint", str(out),
             cwd=tmp_path)
     assert r.returncode == 3
     [line] = r.stderr.strip().splitlines()[-1:]

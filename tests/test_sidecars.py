@@ -7,10 +7,12 @@ from pathlib import Path
 
 import psycopg
 
-from pgwarden.kit import EvidenceKit, verify_kit
-from pgwarden.lock import lock
-from pgwarden.manifest import load_package
-from pgwarden.sidecars import Sidecar, SidecarTarget, capture_sidecars
+from pgwarden.evidence.kit import EvidenceKit
+from pgwarden.evidence.verify import verify_kit
+from pgwarden.package.lock import lock
+from pgwarden.package.manifest import load_package
+from pgwarden.preflight.run import sidecar_targets
+from pgwarden.preflight.sidecars import Sidecar, SidecarTarget, capture_sidecars
 
 SETUP = """
 CREATE TABLE acct (id int PRIMARY KEY, owner text NOT NULL, balance numeric(12,2) DEFAULT 0);
@@ -57,7 +59,7 @@ def _package(root: Path) -> Path:
 
 def _capture(dsn: str, pkg: Path, kit: EvidenceKit | None) -> dict[str, Sidecar]:
     with psycopg.connect(dsn, autocommit=True) as conn:
-        return {s.kind: s for s in capture_sidecars(load_package(pkg), conn, dsn, kit)}
+        return {s.kind: s for s in capture_sidecars(sidecar_targets(load_package(pkg), conn), conn, dsn, kit)}
 
 
 def test_every_kind_is_captured_pinned_and_reproducible(tmp_path: Path, fresh_db: str) -> None:
@@ -85,7 +87,7 @@ def test_every_kind_is_captured_pinned_and_reproducible(tmp_path: Path, fresh_db
     again = _capture(fresh_db, pkg, None)
     assert {k: s.sha256 for k, s in again.items()} == {k: s.sha256 for k, s in sidecars.items()}
     assert all(s.path is None for s in again.values())
-    kit.finish("PASS", "# t\n", {})
+    kit.finish("PASS", "# t\n", {}, [])
     assert verify_kit(kit.root).ok
 
 

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from pglast import ast, parse_sql
 
-from pgwarden import pgast
 from pgwarden.errors import BadInput
-from pgwarden.sqlsource import SqlSyntaxError, parse_source, parse_sql_file
-from pgwarden.sqlsource import parse_sql as parse_for_execution
+from pgwarden.parsing import tree as pgast
+from pgwarden.parsing.source import SqlSyntaxError, parse_source, parse_sql_file
+from pgwarden.parsing.source import parse_sql as parse_for_execution
 from tests._package_helpers import CASES_DIR
 
 CORPUS = [

@@ -15,7 +15,7 @@ def test_unusable_paths_exit_2(tmp_path: Path, cli) -> None:  # type: ignore[no-
     nowhere = f"host={tmp_path} port=1 dbname=x"
     commands = [
         ["check", long], ["lock", long], ["init", long], ["verify-backup", long],
-        ["probe", "--dsn", nowhere, "--out", long], ["probe", "--dsn", nowhere, "--kit", long],
+        ["probe", "--dsn", nowhere, "--fingerprint", long], ["probe", "--dsn", nowhere, "--out", long],
         ["backup", "--dsn", nowhere, "--out", long], ["demo", "--out", long],
     ]
     for command in commands:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from pgwarden import pgbin
-from pgwarden.instance import ThrowawayInstance
-from pgwarden.kit import verify_kit
+from pgwarden.evidence.verify import verify_kit
+from pgwarden.instances.instance import ThrowawayInstance
+from pgwarden.pg import binaries as pgbin
 from tests._backup_helpers import EXPECT_TOML, assert_unchanged, fingerprint, gate, populate, raw_dump, run_json
-from tests.conftest import PAGILA_PARTS, shared_dataset
+from tests.conftest import PAGILA_PARTS, result_of, shared_dataset
 
 
 @pytest.fixture
@@ -29,13 +28,13 @@ def test_backup_then_verify(pg_server, fresh_db: str, cli, tmp_path: Path,  # ty
     bk = tmp_path / "backup"
     r = cli("backup", "--dsn", fresh_db, "--out", str(bk), "--json")
     assert r.returncode == 0, r.stderr
-    dump = json.loads(r.stdout)["dump_path"]
+    dump = result_of(r)["dump_path"]
     bins = pgbin.find(pgbin.ALL_TOOLS, major=pg_server.major)
     with ThrowawayInstance(bins) as protected:
         vk = tmp_path / "verify"
         r = cli("verify-backup", dump, "--expect", str(expect_file), "--dsn", fresh_db,
                 "--protect", protected.dsn(), "--out", str(vk), "--json")
-    res = json.loads(r.stdout) if r.stdout else {}
+    res = result_of(r)
     used = f"{pg_server.describe()}; restore: {res.get('server_choice')}; pg_restore: {res.get('restore_binaries')}"
     print(used)
     assert r.returncode == 0, f"{used}\n{r.stderr}\n{res.get('reasons')}"
@@ -52,7 +51,7 @@ def test_backup_then_verify(pg_server, fresh_db: str, cli, tmp_path: Path,  # ty
     for c in res["checks"]:
         assert c["ok"], (used, c)
         methods[(c["kind"], c["name"])].add(c["method"])
-    assert methods[("tables", "gov.alias")] == {"schema dump", "introspection"}
+    assert methods[("table", "gov.alias")] == {"schema dump", "introspection"}
     assert methods[("count", "public.unit where authority = 'draft'")] == {"query"}
     summary = (vk / "SUMMARY.md").read_text()
     for section in ("## 1. Backup", "## 2. Object presence", "## 3. Restore test", "## 4. Restore errors",
@@ -76,7 +75,7 @@ def test_older_server_newer_tools_and_directory_format(cli, tmp_path: Path) -> N
         from pgwarden import proc
         proc.run([b18.path("pg_dump"), "-Fd", "-j", "2", "-f", dump, "-d", srv.dsn()])
         r = cli("verify-backup", str(dump), "--out", str(tmp_path / "v"), "--json")
-    res = json.loads(r.stdout)
+    res = result_of(r)
     used = f"server {b15.describe()}, dumped by {b18.describe()}; restore: {res['server_choice']}"
     print(used)
     assert r.returncode == 0, (used, res["reasons"])
@@ -103,13 +102,13 @@ def test_event_trigger_owner_needs_mirrored_superuser(cli, tmp_path: Path) -> No
         dump = raw_dump(bins, prod.dsn(), tmp_path / "evt.dump")
         before = fingerprint(prod.dsn())
         r = cli("verify-backup", str(dump), "--out", str(tmp_path / "without"), "--json")
-        res = json.loads(r.stdout)
+        res = result_of(r)
         assert r.returncode == 1, res["reasons"]
         bad = [e for e in res["restore"]["errors"] if e["cls"] == "degraded"]
         assert bad and "permission denied" in bad[0]["reason"], res["restore"]["errors"]
         assert res["verdict"] == "FAIL" and any("degraded" in x for x in res["reasons"])
         r = cli("verify-backup", str(dump), "--dsn", prod.dsn(), "--out", str(tmp_path / "with"), "--json")
-        res = json.loads(r.stdout)
+        res = result_of(r)
         assert r.returncode == 0, res["reasons"]
         role = next(x for x in res["roles"] if x["name"] == "ops_admin")
         assert role["created"] and "SUPERUSER" in role["attributes"] and "NOLOGIN" in role["attributes"]
@@ -154,9 +153,9 @@ def test_real_database_pagila(cli, tmp_path: Path) -> None:  # type: ignore[no-u
         (tmp_path / "expect.toml").write_text(PAGILA_EXPECT)
         r = cli("backup", "--dsn", dsn, "--out", str(tmp_path / "b"), "--json")
         assert r.returncode == 0, r.stderr
-        r = cli("verify-backup", json.loads(r.stdout)["dump_path"], "--dsn", dsn, "--expect",
+        r = cli("verify-backup", result_of(r)["dump_path"], "--dsn", dsn, "--expect",
                 str(tmp_path / "expect.toml"), "--out", str(tmp_path / "v"), "--json")
-    res = json.loads(r.stdout)
+    res = result_of(r)
     print(f"pagila on {bins.describe()}: {res['completeness']['in_dump']} objects")
     assert r.returncode == 0, (bins.describe(), res["reasons"])
     assert not [c for c in res["checks"] if not c["ok"]]

@@ -6,8 +6,8 @@ including the interleaving that parallel workers produce on a shared stderr.
 
 from __future__ import annotations
 
-from pgwarden.restore_errors import BENIGN, DEGRADED, FATAL, classify_all, parse_messages, reported_error_count
-from pgwarden.toc import parse_listing
+from pgwarden.backup.restore_errors import BENIGN, DEGRADED, FATAL, classify_all, parse_messages, reported_error_count
+from pgwarden.backup.toc import parse_listing
 
 TT = 'ERROR:  unrecognized configuration parameter "transaction_timeout"'
 PARALLEL_STDERR = f"""\

@@ -21,7 +21,8 @@ class ExitCode(IntEnum):
 class PgwardenError(Exception):
     """Root of every error pgwarden raises on purpose.
 
-    ``message`` is one line meant for an operator; ``details`` are further lines (already redacted).
+    ``message`` is one line meant for an operator; ``details`` are further lines (already redacted);
+    ``kit`` is set when a gate runner sealed an evidence kit on the way out.
     """
 
     exit_code: ExitCode = ExitCode.FAIL
@@ -31,6 +32,7 @@ class PgwardenError(Exception):
         super().__init__(message)
         self.message = message
         self.details: tuple[str, ...] = tuple(details)
+        self.kit: str | None = None   # the evidence kit that records this failure, once it is sealed
 
     def __str__(self) -> str:
         return self.message

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
+
+
+class Severity(StrEnum):
+    ERROR = "error"        # fails the check
+    WARNING = "warning"    # reported only
 
 
 @dataclass(frozen=True)
@@ -16,11 +22,15 @@ class Finding:
     col: int
     statement: str            # the statement's first line
     message: str              # why, in one sentence (for preflight: PostgreSQL's exact error message)
-    severity: str = "error"   # "error" fails check; "warning" is reported only
+    severity: Severity = Severity.ERROR
     sqlstate: str | None = None
     hint: str | None = None   # PostgreSQL's HINT, when preflight predicts an error
     fix: str | None = None    # a concrete fix
     facts: Mapping[str, Any] = field(default_factory=dict)  # live-object facts (preflight)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == Severity.ERROR
 
     @property
     def location(self) -> str:

@@ -1,4 +1,4 @@
-"""Commands: backup, verify-backup, demo."""
+"""Backup commands: backup, verify-backup."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pgwarden.cli.base import dsn_option, json_option, main, out_option, run
+from pgwarden.cli.base import dsn_option, json_option, main, out_option, passed, run
+from pgwarden.cli.reporter import reporter
 
 if TYPE_CHECKING:
-    from pgwarden.backup import BackupResult
-    from pgwarden.demo import DemoResult
-    from pgwarden.verify_backup import VerifyResult
+    from pgwarden.backup.backup import BackupResult
+    from pgwarden.backup.verify_result import VerifyResult
 
 
 @main.command("backup")
@@ -26,13 +26,14 @@ if TYPE_CHECKING:
 def backup_cmd(dsn: str | None, out: str | None, fmt: str, jobs: int | None, compress: str | None,
                as_json: bool) -> None:
     """Take a fresh, SHA-256-pinned backup with its TOC header and a schema-only dump."""
-    from pgwarden import backup
+    from pgwarden.backup.backup import backup
 
     def render(r: BackupResult) -> str:
-        return f"{r.dump_path}\nsha256 {r.sha256}\nkit {r.kit}"
+        return (f"backup {r.status}: {r.dump_path}\nsha256 {r.sha256}  ({r.bytes:,} bytes, {r.toc_entries} TOC "
+                f"entries)\nkit {r.kit}")
 
-    run(lambda: backup.backup(dsn, out=Path(out) if out else None, fmt=fmt, jobs=jobs, compress=compress),
-        as_json=as_json, render=render)
+    run(lambda: backup(dsn, out=Path(out) if out else None, fmt=fmt, jobs=jobs, compress=compress,
+                       reporter=reporter()), as_json=as_json, render=render)
 
 
 @main.command("verify-backup")
@@ -55,7 +56,7 @@ def verify_backup_cmd(dump: Path, expect: Path | None, dsn: str | None, protect:
 
     Without --dsn, production is not probed (the PG* environment is not used as "production").
     """
-    from pgwarden import verify_backup
+    from pgwarden.backup.verify import verify_backup
 
     def render(r: VerifyResult) -> str:
         lines = [f"backup verification: {r.verdict}"]
@@ -65,27 +66,7 @@ def verify_backup_cmd(dump: Path, expect: Path | None, dsn: str | None, protect:
         lines.append(f"kit {r.kit}")
         return "\n".join(lines)
 
-    run(lambda: verify_backup.verify_backup(dump, expect=expect, dsn=dsn, protect=protect,
-                                            out=Path(out) if out else None, sha256=sha256, jobs=jobs,
-                                            no_owner=no_owner, no_privileges=no_privileges,
-                                            probe_rows=probe_rows),
-        as_json=as_json, render=render, exit_code=lambda r: 0 if r.verdict == "PASS" else 1)
-
-
-@main.command("demo")
-@click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Directory for the demo's kits (default ./pgwarden-runs/<UTC>-demo/).")
-@json_option
-def demo_cmd(out: str | None, as_json: bool) -> None:
-    """Run the seed stories end to end on embedded PostgreSQL that it starts and removes itself."""
-    from pgwarden import demo
-
-    def render(r: DemoResult) -> str:
-        lines = [f"demo: {r.verdict}"]
-        for p in r.parts:
-            lines += [f"  {p.name} ({p.story}): {p.verdict}", *(f"    kit {k}" for k in p.kits)]
-        lines.append("re-check any kit with: pgwarden evidence verify KIT")
-        return "\n".join(lines)
-
-    run(lambda: demo.demo(Path(out) if out else None), as_json=as_json, render=render,
-        exit_code=lambda r: 0 if r.verdict == "PASS" else 1)
+    run(lambda: verify_backup(dump, expect=expect, dsn=dsn, protect=protect, out=Path(out) if out else None,
+                              sha256=sha256, jobs=jobs, no_owner=no_owner, no_privileges=no_privileges,
+                              probe_rows=probe_rows, reporter=reporter()),
+        as_json=as_json, render=render, exit_code=passed)

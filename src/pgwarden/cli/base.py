@@ -1,4 +1,9 @@
-"""The click group, shared options, and the one place errors become exit codes and messages."""
+"""The click group, shared options, and the one place results and errors become output and exit codes.
+
+Every command prints its result once: rendered text on stdout, or with ``--json`` one envelope
+``{"schema_version", "command", "status", "exit_code", "kit", "result" | "error"}`` for every exit code.
+Progress goes to stderr through the reporter the CLI gives the library (:mod:`pgwarden.cli.reporter`).
+"""
 
 from __future__ import annotations
 
@@ -12,23 +17,61 @@ import click
 
 from pgwarden import __version__, signals
 from pgwarden.errors import ExitCode, PgwardenError, disk_full
+from pgwarden.jsonable import to_jsonable
 from pgwarden.redact import redact_text
-from pgwarden.results import to_jsonable
+
+ENVELOPE_VERSION = 1
+BUG = 70  # EX_SOFTWARE: anything that is not a PgwardenError
+_STATUS = {0: "PASS", 1: "FAIL", 2: "BAD_INPUT", 3: "ENVIRONMENT", 130: "INTERRUPTED", BUG: "BUG"}
+
+EXIT_CODES = """\b
+Exit codes (every command):
+  0    PASS
+  1    FAIL: a gate failed; the evidence kit says which and why
+  2    bad input (usage, manifest, SQL syntax, drift from pgwarden.sum): nothing was touched
+  3    environment (cannot connect, binaries missing, disk full): nothing is lost
+  130  interrupted: throwaway instances removed, the target left consistent
+  70   a bug: the traceback is printed"""
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
-@click.version_option(__version__, prog_name="pgwarden")
+class _Group(click.Group):
+    """The root group: a usage error is exit 2 with one line, and with ``--json`` an envelope too."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        try:
+            rv = super().main(argv, prog_name or "pgwarden", complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            if "--json" in argv:
+                command = next((a for a in argv if not a.startswith("-")), "pgwarden")
+                body = {"schema_version": ENVELOPE_VERSION, "command": command, "status": _STATUS[2],
+                        "exit_code": exc.exit_code, "kit": None,
+                        "error": {"category": "bad-input", "message": exc.format_message(), "details": []}}
+                click.echo(json.dumps(body, indent=2, sort_keys=True))
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("pgwarden: interrupted", err=True)
+            sys.exit(int(ExitCode.INTERRUPTED))
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["--help"], "max_content_width": 110},
+             epilog=EXIT_CODES)
+@click.version_option(__version__, "-V", "--version", prog_name="pgwarden")
 def main() -> None:
     """pgwarden: make production PostgreSQL changes provable."""
     signals.install()
 
 
 def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--json", "as_json", is_flag=True, help="Print the result object as JSON on stdout.")(f)
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print one JSON envelope on stdout (for every exit code).")(f)
 
 
 def dsn_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--dsn", envvar="PGWARDEN_DSN", default=None,
+    return click.option("--dsn", envvar="PGWARDEN_DSN", default=None, show_envvar=True,
                         help="libpq URI or key=value string; default: PG* environment and .pgpass.")(f)
 
 
@@ -37,22 +80,50 @@ def out_option(f: Callable[..., Any]) -> Callable[..., Any]:
                         help="Evidence kit directory (default ./pgwarden-runs/<UTC>-<command>/).")(f)
 
 
-def fail(err: PgwardenError) -> NoReturn:
+def _command() -> str:
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return "pgwarden"
+    return ctx.command_path.removeprefix(ctx.find_root().info_name or "pgwarden").strip() or "pgwarden"
+
+
+def _envelope(code: int, *, result: Any = None, error: dict[str, Any] | None = None,
+              kit: str | None = None) -> str:
+    body: dict[str, Any] = {"schema_version": ENVELOPE_VERSION, "command": _command(),
+                            "status": _STATUS.get(code, "FAIL"), "exit_code": code, "kit": kit}
+    if error is not None:
+        body["error"] = error
+    else:
+        body["result"] = to_jsonable(result)
+    return redact_text(json.dumps(body, indent=2, sort_keys=True, default=str))
+
+
+def _fail(err: PgwardenError, as_json: bool) -> NoReturn:
+    code = int(err.exit_code)
+    if as_json:
+        click.echo(_envelope(code, kit=err.kit, error={
+            "category": err.category, "message": redact_text(err.message),
+            "details": [redact_text(d) for d in err.details]}))
     click.echo(f"pgwarden: {err.category}: {redact_text(err.message)}", err=True)
     for line in err.details:
         click.echo(f"  {redact_text(line)}", err=True)
-    sys.exit(int(err.exit_code))
+    if err.kit:
+        click.echo(f"  evidence kit: {err.kit}", err=True)
+    sys.exit(code)
 
 
-def _bug() -> NoReturn:
+def _bug(as_json: bool, exc: BaseException) -> NoReturn:
     click.echo(redact_text(traceback.format_exc()), err=True)
     click.echo("pgwarden: internal error (a bug): please report the traceback above", err=True)
-    sys.exit(70)
+    if as_json:
+        click.echo(_envelope(BUG, error={"category": "bug", "message": redact_text(f"{type(exc).__name__}: {exc}"),
+                                         "details": []}))
+    sys.exit(BUG)
 
 
 def run(fn: Callable[[], Any], *, as_json: bool, render: Callable[[Any], str] | None = None,
         exit_code: Callable[[Any], int] | None = None) -> NoReturn:
-    """Call ``fn``; print its result (JSON or ``render``); exit with the right code.
+    """Call ``fn``; print its result (the JSON envelope or ``render``); exit with the right code.
 
     A :class:`PgwardenError` becomes its message and exit code; KeyboardInterrupt becomes 130. Any
     other exception is a bug: its traceback is shown and the exit code is 70 (EX_SOFTWARE).
@@ -60,23 +131,34 @@ def run(fn: Callable[[], Any], *, as_json: bool, render: Callable[[Any], str] | 
     try:
         result = fn()
     except PgwardenError as err:
-        fail(err)
+        _fail(err, as_json)
     except KeyboardInterrupt:
-        click.echo("pgwarden: interrupted: throwaway instances removed", err=True)
-        sys.exit(int(ExitCode.INTERRUPTED))
+        from pgwarden.errors import Interrupted
+        _fail(Interrupted("interrupted by SIGINT: throwaway instances removed"), as_json)
     except click.exceptions.Exit:
         raise
     except OSError as exc:
         full = disk_full(exc)
         if full is None:
-            _bug()
-        fail(full)
-    except Exception:
-        _bug()
+            _bug(as_json, exc)
+        _fail(full, as_json)
+    except Exception as exc:
+        _bug(as_json, exc)
+    code = exit_code(result) if exit_code else int(ExitCode.PASS)
     if as_json:
-        click.echo(json.dumps(to_jsonable(result), indent=2, sort_keys=True, default=str))
+        click.echo(_envelope(code, result=result, kit=_kit_of(result)))
     elif render is not None:
         text = render(result)
         if text:
             click.echo(text)
-    sys.exit(exit_code(result) if exit_code else 0)
+    sys.exit(code)
+
+
+def _kit_of(result: Any) -> str | None:
+    kit = getattr(result, "kit", None)
+    return str(kit) if kit else None
+
+
+def passed(result: Any) -> int:
+    """Exit code from a result's verdict: 0 for PASS, 1 otherwise."""
+    return 0 if str(getattr(result, "verdict", "FAIL")) == "PASS" else 1

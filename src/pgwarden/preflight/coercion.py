@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from pglast import ast
 
-from pgwarden import sqlfiles
+from pgwarden import shipped_sql
 from pgwarden.preflight.model import RECORD_OID, UNKNOWN_OID, TypeInfo
+from pgwarden.preflight.names import deparse
 from pgwarden.preflight.prediction import Refusal
-from pgwarden.preflight.resolve import deparse
 
 if TYPE_CHECKING:
     from pgwarden.preflight.context import Ctx
@@ -72,7 +72,7 @@ def _coercible(ctx: Ctx, src: int, dst: int, depth: int = 0) -> bool:
     if depth > _MAX_DEPTH:
         return True
     cur = ctx.resolver.cur
-    cur.execute(sqlfiles.load("preflight/coercion.sql"), {"src": src, "dst": dst})
+    cur.execute(shipped_sql.load("pgwarden.preflight", "coercion.sql"), {"src": src, "dst": dst})
     row = cur.fetchone()
     if row is None:
         return True

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from pgwarden.preflight import roles
-from pgwarden.preflight.model import CatalogState, SchemaInfo
+from pgwarden import shipped_sql
+from pgwarden.preflight.model import CatalogState, Relation, Routine, SchemaInfo
 from pgwarden.preflight.prediction import Refusal
 from pgwarden.preflight.resolve import Resolver
 
@@ -38,7 +39,7 @@ class Ctx:
         """CREATE privilege on the schema (42501), checked before anything else by CREATE commands."""
         info = self.state.schema(schema)
         assert info is not None
-        if not roles.can_create(self, info):
+        if not self.can_create(info):
             raise Refusal("preflight.permission", "42501", f"permission denied for schema {schema}",
                           fix=f"GRANT CREATE ON SCHEMA {schema} to the applying role, or apply as its owner")
         return info
@@ -48,3 +49,31 @@ class Ctx:
         if schema is not None and self.state.schema(schema) is None:
             raise Refusal("preflight.missing", "3F000", f'schema "{schema}" does not exist')
         return schema
+
+    # -- privileges of the role in effect (after SET ROLE, see roles.py) --------------------------------
+    def ask(self, name: str, params: dict[str, Any]) -> dict[str, Any]:
+        """One row of ``sql/<name>.sql`` (a privilege question), cached per state of the session."""
+        cache = self.resolver.role_cache
+        key = (name, tuple(sorted(params.items())))
+        if key not in cache:
+            self.resolver.cur.execute(shipped_sql.load("pgwarden.preflight", f"{name}.sql"), params)
+            row = self.resolver.cur.fetchone()
+            cache[key] = dict(row) if row else {}
+        return cache[key]
+
+    def owns(self, obj: Routine | Relation) -> bool:
+        """Whether the role in effect has the privileges of ``obj``'s owner."""
+        state = self.state
+        if state.user() == state.live.current_user and obj.origin == "live":
+            return obj.owned
+        if not obj.owner:
+            return True
+        return bool(self.ask("role_privs", {"role": state.user(), "owner": obj.owner, "schema": None}).get("owns"))
+
+    def can_create(self, info: SchemaInfo) -> bool:
+        """CREATE on the schema for the role in effect (a schema the package created: its creator may)."""
+        state = self.state
+        if state.user() == state.live.current_user or info.oid is None:
+            return info.can_create
+        return bool(self.ask("role_privs", {"role": state.user(), "owner": None, "schema": info.oid})
+                    .get("can_create"))

@@ -9,14 +9,14 @@ from typing import Any
 import psycopg
 from pglast import ast
 
-from pgwarden.conn import read_only
+from pgwarden.parsing.source import SqlSyntaxError, parse_sql
+from pgwarden.pg.conn import read_only
 from pgwarden.preflight import existence, live, references, roles, routines, tables, triggers, views
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.model import CatalogState
 from pgwarden.preflight.names import strings
 from pgwarden.preflight.prediction import Prediction, Refusal, ok
 from pgwarden.preflight.resolve import Resolver
-from pgwarden.sqlsource import SqlSyntaxError, parse_sql
 
 # Errors the grammar itself raises with a SQLSTATE other than 42601 (syntax_error).
 _GRAMMAR_CODES = {"CREATE OR REPLACE CONSTRAINT TRIGGER is not supported": "0A000"}

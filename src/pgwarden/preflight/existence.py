@@ -8,7 +8,7 @@ from typing import Any
 
 from pglast import ast
 
-from pgwarden.preflight import lookup, references, roles, triggers
+from pgwarden.preflight import lookup, references, triggers
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.model import Relation, Routine, SchemaInfo, TypeInfo
 from pgwarden.preflight.names import name_list, qualified, split_qualified, strings
@@ -124,7 +124,7 @@ def _drop_routine(owa: Any, mode: str, missing_ok: bool, ctx: Ctx) -> str:
         raise Refusal("preflight.wrong_kind", "42809", f'"{name_list(strings(owa.objname))}" is an aggregate function',
                       hint="Use DROP AGGREGATE to drop aggregate functions.",
                       fix=f"use DROP AGGREGATE {r.signature}")
-    if not roles.owns(ctx, r):
+    if not ctx.owns(r):
         raise Refusal("preflight.permission", "42501", f"must be owner of {mode if mode != 'routine' else 'function'} "
                       f"{r.name}", fix=f"apply as {r.owner or 'the owner'}")
     ctx.state.drop_routine(r)
@@ -140,7 +140,7 @@ def alter_function(stmt: Any, ctx: Ctx) -> Prediction:
     if r.kind == "a":
         raise Refusal("preflight.wrong_kind", "42809", f'"{name_list(strings(stmt.func.objname))}" is an aggregate '
                       "function", fix=f"use ALTER AGGREGATE {r.signature}")
-    if not roles.owns(ctx, r):
+    if not ctx.owns(r):
         word = "procedure" if r.kind == "p" else "function"
         raise Refusal("preflight.permission", "42501", f"must be owner of {word} {r.name}",
                       fix=f"apply as {r.owner or 'the owner'}")
@@ -291,7 +291,7 @@ def _move_routine(r: Routine, schema: str, name: str, ctx: Ctx) -> None:
     """RENAME TO / SET SCHEMA of a routine: the new key must be free; the owner may do it."""
     ctx.state.act_on(r)
     word = "procedure" if r.kind == "p" else ("aggregate" if r.kind == "a" else "function")
-    if not roles.owns(ctx, r):
+    if not ctx.owns(r):
         raise Refusal("preflight.permission", "42501", f"must be owner of {word} {r.name}",
                       fix=f"apply as {r.owner or 'the owner'}")
     if ctx.state.routine(schema, name, r.input_types) is not None:

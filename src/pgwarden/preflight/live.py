@@ -15,7 +15,7 @@ import psycopg
 from pglast import ast
 from pglast.parser import ParseError, scan
 
-from pgwarden import sqlfiles
+from pgwarden import shipped_sql
 from pgwarden.preflight.model import (
     Column,
     LiveCatalog,
@@ -75,18 +75,18 @@ def collect_names(nodes: Iterable[Any]) -> set[str]:
 
 def load(cur: psycopg.Cursor[Any], names: set[str]) -> LiveCatalog:
     """The snapshot for ``names`` (``cur`` is a dict-row cursor inside a read-only transaction)."""
-    cur.execute(sqlfiles.load("preflight/session.sql"))
+    cur.execute(shipped_sql.load("pgwarden.preflight", "session.sql"))
     s = cur.fetchone()
     assert s is not None
     live = LiveCatalog(server_version_num=s["server_version_num"], current_user=s["current_user"],
                        session_user=s["session_user"],
                        database=s["database"], search_path=s["search_path"])
-    cur.execute(sqlfiles.load("preflight/schemas.sql"))
+    cur.execute(shipped_sql.load("pgwarden.preflight", "schemas.sql"))
     for row in cur.fetchall():
         live.schemas[row["name"]] = SchemaInfo(row["name"], bool(row["can_create"]), row["oid"])
-    cur.execute(sqlfiles.load("preflight/extensions.sql"))
+    cur.execute(shipped_sql.load("pgwarden.preflight", "extensions.sql"))
     live.extensions = {row["name"] for row in cur.fetchall()}
-    cur.execute(sqlfiles.load("preflight/languages.sql"))
+    cur.execute(shipped_sql.load("pgwarden.preflight", "languages.sql"))
     live.languages = {row["name"]: bool(row["installed"]) for row in cur.fetchall()}
     extend(cur, live, names, catalog=True)
     return live
@@ -98,13 +98,13 @@ def extend(cur: psycopg.Cursor[Any], live: LiveCatalog, names: set[str], *, cata
     if not wanted and not catalog:
         return
     live.loaded_names.update(wanted)
-    cur.execute(sqlfiles.load("preflight/routines.sql"), {"names": wanted})
+    cur.execute(shipped_sql.load("pgwarden.preflight", "routines.sql"), {"names": wanted})
     rows = cur.fetchall()
-    cur.execute(sqlfiles.load("preflight/relations.sql"), {"names": wanted})
+    cur.execute(shipped_sql.load("pgwarden.preflight", "relations.sql"), {"names": wanted})
     for row in cur.fetchall():
         rel = _relation(row)
         live.relations[(rel.schema, rel.name)] = rel
-    cur.execute(sqlfiles.load("preflight/triggers.sql"), {"names": wanted})
+    cur.execute(shipped_sql.load("pgwarden.preflight", "triggers.sql"), {"names": wanted})
     for row in cur.fetchall():
         t = Trigger(row["schema"], row["table_name"], row["name"], bool(row["internal"]), bool(row["child"]),
                     bool(row["is_constraint"]), row["oid"], facts={"definition_md5": row["def_md5"]})
@@ -124,7 +124,8 @@ def add_types(cur: psycopg.Cursor[Any], live: LiveCatalog, names: list[str], oid
     want_oids = sorted({o for o in oids if o not in live.types_by_oid})
     if not names and not want_oids and not catalog:
         return
-    cur.execute(sqlfiles.load("preflight/types.sql"), {"names": names, "oids": want_oids, "catalog": catalog})
+    cur.execute(shipped_sql.load("pgwarden.preflight", "types.sql"),
+                {"names": names, "oids": want_oids, "catalog": catalog})
     for row in cur.fetchall():
         t = TypeInfo(row["oid"], row["schema"], row["name"], row["display"], bool(row["collatable"]),
                      row["array_oid"], row["relkind"], row["elem_oid"])

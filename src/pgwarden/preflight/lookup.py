@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pgwarden.preflight import roles
 from pgwarden.preflight.context import Ctx
-from pgwarden.preflight.model import Relation, Routine, TypeRef
-from pgwarden.preflight.names import name_list, split_qualified, strings
-from pgwarden.preflight.prediction import Refusal
+from pgwarden.preflight.live import collect_names
+from pgwarden.preflight.model import Column, Relation, Routine, TypeRef
+from pgwarden.preflight.names import deparse, name_list, split_qualified, strings
+from pgwarden.preflight.prediction import Prediction, Refusal, ok
 
 # With argument lists every routine kind is found, then refused by kind; by bare name, a kind filters.
 _BARE_KINDS = {"function": {"f", "w", "a"}, "procedure": {"p"}, "aggregate": {"a"}, "routine": {"f", "w", "a", "p"}}
@@ -89,7 +89,7 @@ def relation(rv_schema: str | None, relname: str, ctx: Ctx, missing_ok: bool = F
 
 def require_owner(rel: Relation, ctx: Ctx, word: str | None = None) -> None:
     """``must be owner of table t``; some commands (DROP TRIGGER) say "relation"."""
-    if not roles.owns(ctx, rel):
+    if not ctx.owns(rel):
         raise Refusal("preflight.permission", "42501",
                       f"must be owner of {word or RELKIND_OBJECT.get(rel.relkind, 'relation')} {rel.name}",
                       fix=f"apply as {rel.owner or 'the owner'} (or a member of that role)",
@@ -98,3 +98,17 @@ def require_owner(rel: Relation, ctx: Ctx, word: str | None = None) -> None:
 
 def rv(node: Any) -> tuple[str | None, str]:
     return (node.schemaname or None, node.relname)
+
+
+def describe_query(query: Any, ctx: Ctx, what: str) -> tuple[tuple[Column, ...] | None, Prediction | None]:
+    """The query's result columns; or a prediction (its analysis error, or "cannot verify")."""
+    touched = collect_names([query]) & ctx.state.touched
+    if touched:
+        return None, ok(exact=False, note=f"{what} query refers to objects this package changes earlier "
+                                          f"({', '.join(sorted(touched))}); compared with the live catalog only "
+                                          "where they are unaffected")
+    d = ctx.resolver.describe(deparse(query))
+    if d.error is not None:
+        raise Refusal("preflight.query", d.error.sqlstate, d.error.message, detail=d.error.detail,
+                      hint=d.error.hint, fix=f"fix the {what}'s query: the server rejects it against the live catalog")
+    return d.columns, None

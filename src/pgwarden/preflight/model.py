@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pgwarden.preflight.names import split_search_path
+from pgwarden.kinds import ObjectKind
+from pgwarden.preflight.names import deparse, split_search_path
 
 # A type is a live pg_type OID, or "new:<schema>.<name>" for a type the package creates itself.
 TypeRef = int | str
@@ -64,7 +65,6 @@ class Param:
             return self.head
         expr = self.default_expr
         if expr is None and self.default_node is not None:
-            from pgwarden.preflight.resolve import deparse
             expr = deparse(self.default_node)
         return f"{self.head} DEFAULT {expr}" if expr is not None else f"{self.head} DEFAULT ..."
 
@@ -194,7 +194,8 @@ class CatalogState:
     schemas: dict[str, SchemaInfo | None] = field(default_factory=dict)
     extensions: dict[str, bool] = field(default_factory=dict)
     touched: set[str] = field(default_factory=set)   # bare names the package has changed so far
-    acted_on: dict[tuple[str, str, str], Any] = field(default_factory=dict)  # live objects replaced/altered/dropped
+    # live objects replaced, altered or dropped
+    acted_on: dict[tuple[ObjectKind, str, str], Any] = field(default_factory=dict)
     local_search_path: str | None = None              # SET LOCAL inside the current bundle
     role: str | None = None       # SET ROLE earlier in the package (None: the connection's role)
     local_role: str | None = None                     # SET LOCAL ROLE inside the current bundle
@@ -226,11 +227,11 @@ class CatalogState:
         if obj.origin != "live":
             return
         if isinstance(obj, Routine):
-            self.acted_on[("routine", obj.schema, obj.signature)] = obj
+            self.acted_on[(ObjectKind.FUNCTION, obj.schema, obj.signature)] = obj
         elif isinstance(obj, Relation):
-            self.acted_on[("relation", obj.schema, obj.name)] = obj
+            self.acted_on[(ObjectKind.TABLE, obj.schema, obj.name)] = obj
         else:
-            self.acted_on[("trigger", obj.schema, f"{obj.table}.{obj.name}")] = obj
+            self.acted_on[(ObjectKind.TRIGGER, obj.schema, f"{obj.table}.{obj.name}")] = obj
 
     # -- search path ----------------------------------------------------------------------------
     def explicit_path(self) -> list[str]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from pglast import ast
 from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
+from pglast.stream import RawStream
 
 _PLAIN = re.compile(r"^[a-z_][a-z0-9_]*$")
 _NOT_UNRESERVED = frozenset(RESERVED_KEYWORDS | COL_NAME_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS)
@@ -90,3 +91,8 @@ def split_search_path(setting: str) -> list[str]:
             i = j
     return out
 
+
+
+def deparse(node: Any) -> str:
+    """The SQL text of an AST node, as pglast prints it."""
+    return str(RawStream()(node))

@@ -6,8 +6,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from pgwarden.findings import Finding
-from pgwarden.kit import md_table
+from pgwarden.evidence.markdown import md_table
+from pgwarden.findings import Finding, Severity
 from pgwarden.preflight.prediction import Prediction
 
 # Statement kinds whose compatibility preflight exists to prove: unverifiable ones are worth a warning.
@@ -25,16 +25,16 @@ def finding(p: Prediction, *, bundle: str | None, file: str, line: int, col: int
     if not p.ok:
         if p.detail:
             facts["detail"] = p.detail
-        severity = "error"
+        severity = Severity.ERROR
         if not p.exact:  # likely, not certain: reported, but it does not fail the check
-            severity = "warning"
+            severity = Severity.WARNING
             facts["note"] = p.note or "part of this statement could not be evaluated; PostgreSQL may refuse it " \
                                       "for another reason first"
         return Finding(p.rule or "preflight", bundle, file, line, col, statement, p.message or "", severity,
                        p.sqlstate, p.hint, p.fix, facts)
     if not p.exact and p.note and p.kind.startswith(_REPLACE_KINDS):
         return Finding("preflight.unverified", bundle, file, line, col, statement,
-                       f"not verified against the live catalog: {p.note}", "warning", None, None,
+                       f"not verified against the live catalog: {p.note}", Severity.WARNING, None, None,
                        "rehearse the package (pgwarden rehearse) to prove this statement on a clone", facts)
     return None
 
@@ -55,8 +55,8 @@ def _cell(v: Any) -> str:
 
 def summary_md(findings: Sequence[Finding], *, statements: int, rollback_statements: int, bundles: int,
                server: str, sidecars_md: str = "") -> str:
-    errors = [f for f in findings if f.severity == "error"]
-    warnings = [f for f in findings if f.severity != "error"]
+    errors = [f for f in findings if f.is_error]
+    warnings = [f for f in findings if not f.is_error]
     verdict = "FAIL" if errors else "PASS"
     lines = ["## Preflight", "",
              f"Checked {statements} statement(s) in {bundles} bundle(s) and {rollback_statements} rollback "
@@ -69,7 +69,7 @@ def summary_md(findings: Sequence[Finding], *, statements: int, rollback_stateme
     for f in [*errors, *(w for w in warnings if w.sqlstate)]:
         phase = f.facts.get("phase")
         title = f"Bundle {f.bundle}{' ' + str(phase) if phase else ''}, {f.location}: `{f.statement}`"
-        lines += [f"### {title}", "", "```", f"{'ERROR' if f.severity == 'error' else 'ERROR (likely)'}:  {f.message}"]
+        lines += [f"### {title}", "", "```", f"{'ERROR' if f.is_error else 'ERROR (likely)'}:  {f.message}"]
         if f.facts.get("detail"):
             lines.append(f"DETAIL:  {f.facts['detail']}")
         if f.hint:

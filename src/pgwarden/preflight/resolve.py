@@ -15,13 +15,12 @@ from typing import Any
 
 import psycopg
 from pglast import ast
-from pglast.stream import RawStream
 from psycopg import pq
 
-from pgwarden import sqlfiles
+from pgwarden import shipped_sql
 from pgwarden.preflight import live as live_mod
 from pgwarden.preflight.model import UNKNOWN_OID, CatalogState, Column, TypeInfo, TypeRef
-from pgwarden.preflight.names import name_list, quote_ident, strings
+from pgwarden.preflight.names import deparse, name_list, quote_ident, strings
 from pgwarden.preflight.prediction import Refusal
 
 _SAVEPOINT = "pgwarden_preflight_describe"
@@ -54,9 +53,6 @@ def type_name_text(tn: Any) -> str:
     return text
 
 
-def deparse(node: Any) -> str:
-    return str(RawStream()(node))
-
 
 class Resolver:
     """Resolves names against a :class:`CatalogState`, asking the server only to describe queries."""
@@ -72,7 +68,7 @@ class Resolver:
     def routine_facts(self, oid: int) -> dict[str, Any]:
         """A live routine's facts as seed 000 probed them, read once and only when a finding needs them."""
         if oid not in self._facts:
-            self.cur.execute(sqlfiles.load("preflight/routine_facts.sql"), {"oid": oid})
+            self.cur.execute(shipped_sql.load("pgwarden.preflight", "routine_facts.sql"), {"oid": oid})
             row = self.cur.fetchone()
             self._facts[oid] = dict(row) if row else {}
         return self._facts[oid]

@@ -7,32 +7,18 @@ questions for that role, as the server will when the bundle runs.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pglast import ast
 
-from pgwarden import sqlfiles
-from pgwarden.preflight.model import Relation, Routine, SchemaInfo
+from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.prediction import Prediction, Refusal, ok
-
-if TYPE_CHECKING:
-    from pgwarden.preflight.context import Ctx
 
 _NAMES = ("role", "session_authorization")
 
 
 def handles(node: Any) -> bool:
     return (node.name or "").lower() in _NAMES
-
-
-def _ask(ctx: Ctx, name: str, params: dict[str, Any]) -> dict[str, Any]:
-    cache = ctx.resolver.role_cache
-    key = (name, tuple(sorted(params.items())))
-    if key not in cache:
-        ctx.resolver.cur.execute(sqlfiles.load(f"preflight/{name}.sql"), params)
-        row = ctx.resolver.cur.fetchone()
-        cache[key] = dict(row) if row else {}
-    return cache[key]
 
 
 def set_role(node: Any, ctx: Ctx) -> Prediction:
@@ -49,7 +35,7 @@ def set_role(node: Any, ctx: Ctx) -> Prediction:
             role = state.live.session_user
         elif role != state.live.session_user:
             priv = "SUPERUSER" if is_auth else ("SET" if ctx.major >= 16 else "MEMBER")
-            row = _ask(ctx, "role_set", {"role": role, "priv": priv})
+            row = ctx.ask("role_set", {"role": role, "priv": priv})
             if not row.get("role_exists"):
                 raise Refusal("preflight.missing", "22023" if not is_auth else "42704",
                               f'role "{role}" does not exist', fix="create the role first, or fix its name")
@@ -65,22 +51,3 @@ def set_role(node: Any, ctx: Ctx) -> Prediction:
         state.role, state.local_role = role, None
     state.epoch += 1
     return ok()
-
-
-def owns(ctx: Ctx, obj: Routine | Relation) -> bool:
-    """Whether the role in effect has the privileges of ``obj``'s owner."""
-    state = ctx.state
-    if state.user() == state.live.current_user and obj.origin == "live":
-        return obj.owned
-    if not obj.owner:
-        return True
-    return bool(_ask(ctx, "role_privs", {"role": state.user(), "owner": obj.owner, "schema": None}).get("owns"))
-
-
-def can_create(ctx: Ctx, info: SchemaInfo) -> bool:
-    """CREATE on the schema for the role in effect (a schema the package created: its creator may)."""
-    state = ctx.state
-    if state.user() == state.live.current_user or info.oid is None:
-        return info.can_create
-    return bool(_ask(ctx, "role_privs", {"role": state.user(), "owner": None, "schema": info.oid})
-                .get("can_create"))

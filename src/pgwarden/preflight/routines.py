@@ -14,7 +14,7 @@ from typing import Any
 
 from pglast import ast, parse_sql
 
-from pgwarden.preflight import bodies, coercion, roles
+from pgwarden.preflight import bodies, coercion
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.model import (
     INPUT_MODES,
@@ -271,7 +271,7 @@ def _check_existing(old: Routine, new: Routine, is_replace: bool, ctx: Ctx, targ
                       fix=f"use CREATE OR REPLACE, or drop {routine_signature(ctx, old)} first "
                           f"(it exists: {_where(old)})",
                       target=target)
-    if not roles.owns(ctx, old):
+    if not ctx.owns(old):
         raise _refuse(ctx, old, "preflight.replace.not_owner", "42501", f"must be owner of function {name}",
                       fix=f"apply as {old.owner or 'the owner'} (or a member of that role): CREATE OR REPLACE "
                           "keeps the existing owner", target=target)

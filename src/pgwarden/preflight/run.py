@@ -15,18 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
-from pgwarden.conn import read_only
 from pgwarden.findings import Finding
+from pgwarden.parsing.source import Statement, parse_source_file
+from pgwarden.pg.conn import read_only
 from pgwarden.preflight import engine, report
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.model import CatalogState, Relation, Routine, Trigger
 from pgwarden.preflight.resolve import Resolver
-from pgwarden.sidecars import Sidecar, SidecarTarget, capture_sidecars, sidecars_md
-from pgwarden.sqlsource import Statement, parse_source_file
+from pgwarden.preflight.sidecars import Sidecar, SidecarTarget, capture_sidecars, sidecars_md
 
 if TYPE_CHECKING:
-    from pgwarden.kit import EvidenceKit
-    from pgwarden.manifest import Bundle, Package
+    from pgwarden.evidence.kit import EvidenceKit
+    from pgwarden.package.manifest import Bundle, Package
 
 _ROUTINE_KIND = {"f": "function", "w": "function", "p": "procedure", "a": "aggregate"}
 _REL_KIND = {"r": "table", "p": "table", "v": "view", "m": "materialized view", "S": "sequence", "i": "index",
@@ -139,5 +139,5 @@ def run_preflight(package: Package, conn: psycopg.Connection[Any], kit: Evidence
                            server=server, sidecars_md=sidecars_md(sidecars) if kit is not None else "")
     if kit is not None:
         kit.event("preflight", statements=n_apply, rollback_statements=n_rollback,
-                  errors=sum(f.severity == "error" for f in findings), sidecars=len(sidecars))
+                  errors=sum(f.is_error for f in findings), sidecars=len(sidecars))
     return PreflightReport(tuple(findings), sidecars, md, n_apply, n_rollback, round(time.monotonic() - t0, 3))

@@ -91,8 +91,7 @@ def create_table_as(stmt: Any, ctx: Ctx) -> Prediction:
     existing = ctx.state.relation(ns, name)
     if existing is not None and stmt.if_not_exists:
         return ok(target=f"{what} {ns}.{name}", note="exists: skipped (IF NOT EXISTS)")
-    from pgwarden.preflight.views import describe_query  # views.py imports this module
-    columns, pred = describe_query(stmt.query, ctx, what)
+    columns, pred = lookup.describe_query(stmt.query, ctx, what)
     if pred is not None:
         return pred
     ctx.require_create(ns)

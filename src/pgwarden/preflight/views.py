@@ -16,34 +16,18 @@ from pglast import ast
 
 from pgwarden.preflight import lookup
 from pgwarden.preflight.context import Ctx
-from pgwarden.preflight.live import collect_names
 from pgwarden.preflight.model import Column, Relation
-from pgwarden.preflight.names import strings
+from pgwarden.preflight.names import deparse, strings
 from pgwarden.preflight.prediction import Prediction, Refusal, ok
-from pgwarden.preflight.resolve import deparse
 from pgwarden.preflight.tables import put_with_row_type
 
 RENAME_HINT = "Use ALTER VIEW ... RENAME COLUMN ... to change name of view column instead."
 
 
-def describe_query(query: Any, ctx: Ctx, what: str) -> tuple[tuple[Column, ...] | None, Prediction | None]:
-    """The query's result columns; or a prediction (its analysis error, or "cannot verify")."""
-    touched = collect_names([query]) & ctx.state.touched
-    if touched:
-        return None, ok(exact=False, note=f"{what} query refers to objects this package changes earlier "
-                                          f"({', '.join(sorted(touched))}); compared with the live catalog only "
-                                          "where they are unaffected")
-    d = ctx.resolver.describe(deparse(query))
-    if d.error is not None:
-        raise Refusal("preflight.query", d.error.sqlstate, d.error.message, detail=d.error.detail,
-                      hint=d.error.hint, fix=f"fix the {what}'s query: the server rejects it against the live catalog")
-    return d.columns, None
-
-
 def create_view(stmt: Any, ctx: Ctx) -> Prediction:
     schema, name = lookup.rv(stmt.view)
     sql = deparse(stmt.query)
-    columns, pred = describe_query(stmt.query, ctx, "view")
+    columns, pred = lookup.describe_query(stmt.query, ctx, "view")
     _query_rules(stmt.query)
     if columns is not None and stmt.aliases:
         names = [a.sval for a in stmt.aliases]

@@ -1,0 +1,225 @@
+"""``pgwarden backup``: a fresh, SHA-256-pinned dump with its TOC header and a schema-only dump.
+
+The dump is hashed while it is written (see :mod:`pgwarden.dumpstream`). pg_dump is the server's major
+or newer, preferring the exact major. The kit records the dump's path, size, sha256, format,
+compression, every ``pg_restore -l`` header field, the TOC entry count, the binaries used, and a
+schema-only dump taken from the archive itself (same snapshot; production is read once).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pgwarden import proc
+from pgwarden.backup.dumpstream import HashedFile, manifest_digest, run_directory_dump, stream_dump
+from pgwarden.backup.schema_dump import extract_schema
+from pgwarden.backup.toc import format_line, list_archive, read_header
+from pgwarden.errors import BadInput
+from pgwarden.evidence.gates import GateRunner, Verdict
+from pgwarden.evidence.kit import EvidenceKit, check_out_dir
+from pgwarden.evidence.markdown import md_table
+from pgwarden.evidence.sums import sha256_file
+from pgwarden.pg import binaries as pgbin
+from pgwarden.pg.conn import client_conninfo
+from pgwarden.pg.guard import ServerIdentity
+from pgwarden.pg.identity import identity_of
+from pgwarden.progress import SILENT, Reporter
+from pgwarden.redact import redact_dsn
+
+FORMATS = ("custom", "directory")
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    kit: str
+    status: Verdict
+    dump_path: str             # absolute
+    dump_rel: str              # relative to the kit
+    format: str                # custom | directory
+    sha256: str                # the file's, or for a directory dump the digest of its file listing
+    bytes: int
+    files: tuple[HashedFile, ...]
+    compression: str           # as pg_restore -l prints it
+    toc_entries: int
+    header: dict[str, str]     # every pg_restore -l header field
+    schema_path: str
+    schema_sha256: str
+    schema_bytes: int
+    restrict_lines_stripped: int
+    server: dict[str, Any]
+    binaries: str
+    seconds: float
+    format_line: str = ""      # "PostgreSQL custom (pg_dump -Fc, Compression: gzip)", as seed 001 writes Format
+
+
+MAX_JOBS = 256
+
+
+def check_jobs(jobs: int | None) -> None:
+    """``--jobs``: each job is a server connection, so a huge number is a mistake, not a request."""
+    if jobs is not None and not 1 <= jobs <= MAX_JOBS:
+        raise BadInput(f"--jobs {jobs}: expected 1 to {MAX_JOBS} (each job opens its own connection)")
+
+
+def _check_compress(bins: pgbin.PgBinaries, fmt: str, compress: str) -> None:
+    """Let pg_dump judge ``--compress`` before anything is written: it parses its options before it
+    connects, so it is given a socket directory that cannot exist and must fail only at connecting."""
+    r = proc.run([bins.path("pg_dump"), "--no-password", "-F", "c" if fmt == "custom" else "d", "-Z", compress,
+                  "-f", os.devnull, "-d", "host=/nonexistent/pgwarden-option-check dbname=x"],
+                 check=False, timeout=60)
+    errors = [line.split("error:", 1)[1].strip() for line in r.stderr.splitlines() if "error:" in line]
+    if errors and "compress" in errors[0].lower():  # else it failed to connect, as it should
+        raise BadInput(f"--compress {compress!r}: pg_dump {bins.version} refuses it: {errors[0]}")
+
+
+def _stamp() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name) or "db"
+
+
+@dataclass(frozen=True)
+class DumpGate:
+    path: str
+    format: str
+    binaries: str
+    sha256: str
+    bytes: int
+    files: int
+
+
+@dataclass(frozen=True)
+class TocGate:
+    toc_entries: int
+    header: dict[str, str]
+
+
+@dataclass(frozen=True)
+class SchemaDumpGate:
+    path: str
+    sha256: str
+    bytes: int
+    restrict_lines_stripped: int
+    source: str
+
+
+GATES = ("dump", "toc", "schema-dump")
+
+
+def backup(dsn: str | None, *, out: Path | None = None, fmt: str = "custom", jobs: int | None = None,
+           compress: str | None = None, reporter: Reporter = SILENT) -> BackupResult:
+    """Take the backup; raise (and remove partial files) on any failure."""
+    if fmt not in FORMATS:
+        raise BadInput(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    check_jobs(jobs)
+    check_out_dir(out)
+    if jobs is not None and jobs > 1 and fmt != "directory":
+        raise BadInput("--jobs N needs --format directory (pg_dump writes a custom archive with one process)")
+    ident = identity_of(dsn)
+    bins = pgbin.find(("pg_dump", "pg_restore"), major=ident.server_major, at_least=ident.server_major)
+    if compress is not None:
+        _check_compress(bins, fmt, compress)
+    kit = EvidenceKit.create(out, "backup", {"dsn": redact_dsn(dsn), "out": str(out) if out else None,
+                                             "format": fmt, "jobs": jobs, "compress": compress})
+    kit.environment.update({"server": ident.as_dict(), "binaries": bins.describe(),
+                            "pg_dump": str(bins.path("pg_dump")), "pg_restore": str(bins.path("pg_restore"))})
+    runner = GateRunner(kit, GATES, reporter)
+    done: list[BackupResult] = []
+    t0 = time.monotonic()
+
+    def finish(verdict: Verdict, error: BaseException | None) -> tuple[str, object]:
+        if error is not None or not done:
+            msg = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
+            return (f"# pgwarden backup: {verdict}\n\n{msg}\n\nNo dump was kept; partial files were removed.\n",
+                    {"error": msg})
+        r = done[0]
+        return render_summary(r, header_line=r.format_line), r
+
+    runner.run(lambda: done.append(_run(runner, dsn, ident, bins, fmt, jobs, compress, t0)), finish)
+    return done[0]
+
+
+def _run(runner: GateRunner, dsn: str | None, ident: ServerIdentity, bins: pgbin.PgBinaries, fmt: str,
+         jobs: int | None, compress: str | None, t0: float) -> BackupResult:
+    kit, reporter = runner.kit, runner.reporter
+    conninfo, env, secrets = client_conninfo(dsn, "pgwarden backup")
+    stem = f"{_safe(ident.database)}_{_stamp()}"
+    rel = f"dump/{stem}.dump" if fmt == "custom" else f"dump/{stem}"
+    dest = kit.path(rel)
+    argv: list[str | Path] = [bins.path("pg_dump"), "--no-password", "--no-sync",
+                              "-F", "c" if fmt == "custom" else "d", "-d", conninfo]
+    if compress is not None:
+        argv += ["-Z", compress]
+    if fmt == "directory" and jobs and jobs > 1:
+        argv += ["-j", str(jobs)]
+    with runner.gate("dump") as g:
+        reporter.step(f"pg_dump {ident.database} on PostgreSQL {ident.server_version} with {bins.describe()}")
+        with reporter.transfer("pg_dump", None) as progress:
+            if fmt == "custom":
+                one = stream_dump(argv, dest, env=env, log_path=kit.path("logs/pg_dump.log"),
+                                  on_bytes=progress, secrets=secrets)
+                files: tuple[HashedFile, ...] = (one,)
+                sha, size = one.sha256, one.bytes
+            else:
+                files = run_directory_dump(argv, dest, env=env, log_path=kit.path("logs/pg_dump.log"),
+                                           on_bytes=progress, secrets=secrets)
+                sha, size = manifest_digest(files), sum(f.bytes for f in files)
+        for f in files:
+            frel = rel if fmt == "custom" else f"{rel}/{f.rel}"
+            kit.event("file", path=frel, sha256=f.sha256, bytes=f.bytes, hashed="while written"
+                      if fmt == "custom" else "after pg_dump exited (directory format has no single stream)")
+            kit.known_hashes[frel] = f.sha256  # sealing the kit will not read the dump again
+        g.record(DumpGate(rel, fmt, bins.describe(), sha, size, len(files)))
+    with runner.gate("toc") as g:
+        header = read_header(dest)
+        listing, raw = list_archive(bins, dest, log_path=kit.path("logs/pg_restore.log"))
+        kit.write_text(f"dump/{stem}.toc.txt", raw)
+        g.record(TocGate(listing.toc_entries, listing.header))
+    with runner.gate("schema-dump") as g:
+        text, stripped = extract_schema(bins, dest, log_path=kit.path("logs/pg_restore.log"))
+        srel = f"schema/{stem}_schema.sql"
+        spath = kit.write_text(srel, text)
+        schema_sha = sha256_file(spath)
+        g.record(SchemaDumpGate(srel, schema_sha, spath.stat().st_size, stripped,
+                                "pg_restore --schema-only of the archive"))
+    return BackupResult(
+        kit=str(kit.root), status=Verdict.PASS, dump_path=str(dest.resolve()), dump_rel=rel, format=fmt, sha256=sha,
+        bytes=size, files=files, compression=listing.header.get("Compression", header.compression),
+        toc_entries=listing.toc_entries, header=listing.header, schema_path=str(spath.resolve()),
+        schema_sha256=schema_sha, schema_bytes=spath.stat().st_size, restrict_lines_stripped=stripped,
+        server=ident.as_dict(), binaries=bins.describe(), seconds=round(time.monotonic() - t0, 3),
+        format_line=format_line(header, listing))
+
+
+def render_summary(r: BackupResult, *, header_line: str) -> str:
+    role = f"{r.server['role']}" + (" (superuser)" if r.server.get("superuser") else "")
+    rows = [
+        ("Backup path", r.dump_path), ("SHA256", r.sha256 + (" (digest of the per-file listing)"
+                                                             if r.format == "directory" else "")),
+        ("Size", f"{r.bytes:,} bytes"), ("Format", header_line), ("Backup role", role),
+        ("TOC entries", r.toc_entries),
+        ("Schema-only dump", f"{Path(r.schema_path).name} sha256 {r.schema_sha256} "
+                             f"({r.restrict_lines_stripped} \\restrict lines stripped)"),
+        ("Source", f"database {r.server['database']} on PostgreSQL {r.server['server_version']}, "
+                   f"system_identifier {r.server['system_identifier']}"),
+        ("Binaries", r.binaries), ("Duration", f"{r.seconds:.1f} s"),
+    ]
+    parts = [f"# pgwarden backup: {r.status}\n", "## Fresh backup\n", md_table(("Field", "Value"), rows),
+             "## pg_restore -l header\n", md_table(("Field", "Value"), list(r.header.items()))]
+    if r.format == "directory":
+        shown = r.files[:50]
+        parts += ["## Files of the directory dump\n",
+                  md_table(("File", "Bytes", "SHA256"), [(f.rel, f"{f.bytes:,}", f.sha256) for f in shown])]
+        if len(r.files) > len(shown):
+            parts.append(f"\n… and {len(r.files) - len(shown)} more; every file is in SHA256SUMS.\n")
+    parts += ["\n## Next\n", f"`pgwarden verify-backup {r.dump_path} --expect EXPECTATIONS.toml --dsn PROD`\n"]
+    return "\n".join(parts)
+

@@ -1,0 +1,185 @@
+"""The schema-only dump: taken from the archive, stripped of ``\\restrict`` lines, searched with pglast.
+
+The schema SQL comes from the archive itself (``pg_restore --schema-only``), so it describes exactly
+the snapshot that was dumped and costs production nothing. The random ``\\restrict``/``\\unrestrict``
+lines that recent pg_dump/pg_restore print (psql meta-commands) are removed so that two dumps of the
+same schema compare equal. Searching means parsing: every ``CREATE`` is read from pglast's parse tree,
+never matched as text.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pglast import ast
+from pglast import enums as pge
+from pglast.parser import ParseError, split
+
+from pgwarden import proc
+from pgwarden.errors import GateFailed
+from pgwarden.expect.objects import FoundObjects
+from pgwarden.kinds import ObjectKind
+from pgwarden.parsing.names import function_key
+from pgwarden.parsing.tree import parse
+from pgwarden.parsing.walk import iter_nodes
+from pgwarden.pg.binaries import PgBinaries
+
+_META = ("\\restrict", "\\unrestrict")
+
+
+def strip_restrict(text: str) -> tuple[str, int]:
+    """Drop the ``\\restrict KEY`` / ``\\unrestrict KEY`` lines; return the text and how many went."""
+    kept, dropped = [], 0
+    for line in text.splitlines(keepends=True):
+        if line.split(" ", 1)[0].rstrip() in _META:
+            dropped += 1
+        else:
+            kept.append(line)
+    return "".join(kept), dropped
+
+
+def extract_schema(bins: PgBinaries, archive: Path, *, log_path: Path | None = None) -> tuple[str, int]:
+    """``pg_restore --schema-only`` of ``archive`` as SQL text, with ``\\restrict`` lines stripped."""
+    with tempfile.TemporaryDirectory(prefix="pgwarden-schema-") as tmp:
+        out = Path(tmp) / "schema.sql"
+        r = proc.run([bins.path("pg_restore"), "--schema-only", "-f", out, archive], check=False,
+                     log_path=log_path, timeout=1800)
+        if r.returncode != 0:
+            raise GateFailed(f"pg_restore --schema-only of {archive} failed (exit {r.returncode})",
+                                     details=r.stderr.strip().splitlines()[-5:])
+        return strip_restrict(out.read_text(encoding="utf-8", errors="replace"))
+
+
+@dataclass(frozen=True)
+class ParsedSchema:
+    statements: tuple[Any, ...]       # pglast RawStmt nodes
+    unparsed: tuple[str, ...]         # first line of each statement pglast could not parse
+
+
+def parse_schema(text: str) -> ParsedSchema:
+    """Parse the whole script; if that fails, statement by statement, keeping what parses."""
+    try:
+        return ParsedSchema(tuple(parse(text)), ())
+    except ParseError:
+        pass
+    stmts: list[Any] = []
+    bad: list[str] = [line for line in text.splitlines() if line.startswith("\\")]
+    # psql meta-commands are whole lines; blank them so they do not swallow the next statement.
+    text = "".join("\n" if line.startswith("\\") else line for line in text.splitlines(keepends=True))
+    for piece in split(text, with_parser=False):
+        try:
+            stmts.extend(parse(piece))
+        except ParseError:
+            bad.append(piece.strip().splitlines()[0][:120] if piece.strip() else "")
+    return ParsedSchema(tuple(stmts), tuple(bad))
+
+
+def _rel(rv: Any) -> tuple[str, str]:
+    return (rv.schemaname or "public", str(rv.relname))
+
+
+def _qual(names: Any) -> tuple[str, str]:
+    parts = [n.sval for n in names]
+    return (parts[0] if len(parts) > 1 else "public", parts[-1])
+
+
+def _identity_args(stmt: Any) -> list[ast.TypeName]:
+    modes = {pge.FunctionParameterMode.FUNC_PARAM_IN, pge.FunctionParameterMode.FUNC_PARAM_INOUT,
+             pge.FunctionParameterMode.FUNC_PARAM_VARIADIC, pge.FunctionParameterMode.FUNC_PARAM_DEFAULT}
+    if stmt.is_procedure:
+        modes.add(pge.FunctionParameterMode.FUNC_PARAM_OUT)
+    return [p.argType for p in (stmt.parameters or ()) if p.mode in modes]
+
+
+def objects_in_schema(parsed: ParsedSchema) -> FoundObjects:
+    """The objects a schema script creates. A schema counts as present if created or used by a CREATE."""
+    cat = FoundObjects()
+    columns: dict[tuple[str, str], list[str]] = {}
+    parents: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    raw: Any
+    for raw in parsed.statements:
+        s: Any = raw.stmt
+        if isinstance(s, ast.CreateForeignTableStmt):
+            s = s.base
+        if isinstance(s, ast.CreateSchemaStmt):
+            cat.add(ObjectKind.SCHEMA, str(s.schemaname))
+        elif isinstance(s, ast.CreateStmt):
+            key = _rel(s.relation)
+            cat.add(ObjectKind.TABLE, *key)
+            columns[key] = [str(e.colname) for e in (s.tableElts or ()) if isinstance(e, ast.ColumnDef)]
+            parents[key] = [_rel(p) for p in (s.inhRelations or ())]
+        elif isinstance(s, ast.ViewStmt):
+            cat.add(ObjectKind.VIEW, *_rel(s.view))
+        elif isinstance(s, ast.CreateTableAsStmt) and s.objtype == pge.ObjectType.OBJECT_MATVIEW:
+            cat.add(ObjectKind.VIEW, *_rel(getattr(s.into, "rel", None)))
+        elif isinstance(s, ast.CreateFunctionStmt):
+            schema, name = _qual(s.funcname)
+            cat.add(ObjectKind.FUNCTION, *function_key(schema, name, _identity_args(s)))
+        elif isinstance(s, ast.CreateTrigStmt):
+            cat.add(ObjectKind.TRIGGER, *_rel(s.relation), str(s.trigname))
+        elif isinstance(s, ast.IndexStmt) and s.idxname:
+            cat.add(ObjectKind.INDEX, _rel(s.relation)[0], s.idxname)
+        elif isinstance(s, ast.CreateSeqStmt):
+            cat.add(ObjectKind.SEQUENCE, *_rel(s.sequence))
+        elif isinstance(s, ast.AlterTableStmt):
+            _alter_table(cat, s)
+        elif isinstance(s, ast.CompositeTypeStmt):
+            cat.add(ObjectKind.TYPE, *_rel(s.typevar))
+        elif isinstance(s, ast.CreateEnumStmt | ast.CreateRangeStmt):
+            cat.add(ObjectKind.TYPE, *_qual(s.typeName))
+        elif isinstance(s, ast.CreateDomainStmt):
+            cat.add(ObjectKind.TYPE, *_qual(s.domainname))
+        elif isinstance(s, ast.DefineStmt) and s.kind == pge.ObjectType.OBJECT_TYPE:
+            cat.add(ObjectKind.TYPE, *_qual(s.defnames))
+        elif isinstance(s, ast.CreateExtensionStmt):
+            cat.add(ObjectKind.EXTENSION, str(s.extname))
+    for key in columns:
+        for col in _all_columns(key, columns, parents, set()):
+            cat.add(ObjectKind.COLUMN, *key, col)
+    for kind in (ObjectKind.TABLE, ObjectKind.VIEW, ObjectKind.FUNCTION, ObjectKind.TRIGGER, ObjectKind.INDEX,
+                 ObjectKind.SEQUENCE, ObjectKind.TYPE):
+        for k in cat.objects[kind]:
+            cat.add(ObjectKind.SCHEMA, k[0])
+    return cat
+
+
+def _all_columns(key: tuple[str, str], columns: dict[tuple[str, str], list[str]],
+                 parents: dict[tuple[str, str], list[tuple[str, str]]], seen: set[tuple[str, str]]) -> list[str]:
+    """Own columns plus inherited ones (INHERITS / PARTITION OF), which the child's CREATE omits."""
+    if key in seen:
+        return []
+    seen.add(key)
+    out = list(columns.get(key, []))
+    for p in parents.get(key, []):
+        out += _all_columns(p, columns, parents, seen)
+    return out
+
+
+def _alter_table(cat: FoundObjects, s: Any) -> None:
+    schema = _rel(s.relation)[0]
+    for cmd in s.cmds or ():
+        d = getattr(cmd, "def_", None)
+        if cmd.subtype == pge.AlterTableType.AT_AddConstraint and isinstance(d, ast.Constraint) \
+                and d.contype in (pge.ConstrType.CONSTR_PRIMARY, pge.ConstrType.CONSTR_UNIQUE,
+                                  pge.ConstrType.CONSTR_EXCLUSION) and d.conname:
+            cat.add(ObjectKind.INDEX, schema, d.conname)
+        elif cmd.subtype == pge.AlterTableType.AT_AddIdentity and isinstance(d, ast.Constraint):
+            for opt in d.options or ():
+                if opt.defname == "sequence_name":
+                    cat.add(ObjectKind.SEQUENCE, *_qual(opt.arg))
+
+
+def roles_in_schema(parsed: ParsedSchema) -> set[str]:
+    """Every role the script names: owners, grantees, grantors, policy roles, default-ACL roles."""
+    names: set[str] = set()
+    for raw in parsed.statements:
+        for node in iter_nodes(raw):
+            if isinstance(node, ast.RoleSpec) and node.roletype == pge.RoleSpecType.ROLESPEC_CSTRING \
+                    and node.rolename:
+                names.add(node.rolename)
+            elif isinstance(node, ast.GrantRoleStmt):
+                names.update(p.priv_name for p in node.granted_roles or () if p.priv_name)
+    return names

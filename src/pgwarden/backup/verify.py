@@ -1,0 +1,421 @@
+"""``pgwarden verify-backup``: prove a dump is complete and restorable, and production untouched.
+
+Inputs are validated before anything runs (:mod:`pgwarden.backup.verify_inputs`: bad input, exit 2, no
+kit). Then the gates, in order:
+
+- ``probe-before`` (with ``--dsn``): production's fingerprint;
+- ``pin``: the dump's SHA-256 against its pins (a mismatch is a FAIL gate, then exit 2: nothing restored);
+- ``archive``: header and table of contents; ``schema-dump``: the schema SQL, parsed;
+- ``instance`` and ``identity-distinct``: a throwaway instance that is not production nor a protected server;
+- ``full-read``: every byte of the archive decompressed (it ran in the background since ``archive``);
+- ``roles``: NOLOGIN stand-ins for the archive's roles; ``restore``: pg_restore, every error classified;
+- ``expectations``: completeness, then the expectations in the schema dump and in the restored database;
+- ``teardown``; ``probe-after`` (with ``--dsn``); ``protected``: every protected server still up.
+
+The verdict comes from that evidence, never from pg_restore's exit code.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from pgwarden.backup.dumpstream import tree_size
+from pgwarden.backup.pin import PinCheck, check_pin
+from pgwarden.backup.restore import (
+    BinaryChoice,
+    FullRead,
+    ReadCheck,
+    RestoreRun,
+    RoleStandIn,
+    choose_binaries,
+    create_roles,
+    role_attributes,
+    run_restore,
+    start_full_read,
+)
+from pgwarden.backup.restore_errors import BENIGN
+from pgwarden.backup.schema_dump import ParsedSchema, extract_schema, objects_in_schema, parse_schema, roles_in_schema
+from pgwarden.backup.toc import ArchiveHeader, TocListing, list_archive, read_header
+from pgwarden.backup.verify_inputs import Inputs, ServerCheck, server_key, validate
+from pgwarden.backup.verify_report import render_summary
+from pgwarden.backup.verify_result import Completeness, Production, VerifyResult
+from pgwarden.errors import BadInput, EnvironmentProblem, GateFailed
+from pgwarden.evidence.gates import GateRunner, GateStatus, StopRun, Verdict
+from pgwarden.evidence.kit import EvidenceKit, check_out_dir
+from pgwarden.expect.expectations import (
+    ExpectationResult,
+    Expectations,
+    Method,
+    check_counts,
+    check_objects,
+    check_values,
+)
+from pgwarden.expect.objects import KINDS, FoundObjects, objects_in_database
+from pgwarden.instances.instance import InstanceInfo, ThrowawayInstance
+from pgwarden.pg.conn import connection
+from pgwarden.probe.fingerprint import Fingerprint, diff_fingerprints, save
+from pgwarden.probe.probe import fingerprint_dsn
+from pgwarden.progress import SILENT, Reporter
+from pgwarden.redact import redact_dsn
+
+
+# -- typed details of each gate ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class ProbeGate:
+    entries: int
+    notes: tuple[str, ...] = ()
+    identical: bool | None = None
+    diff: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ArchiveGate:
+    format: str
+    archive_version: str
+    dumped_from: str
+    dumped_by: str
+    toc_entries: int
+    server: str
+
+
+@dataclass(frozen=True)
+class SchemaGate:
+    restrict_lines_stripped: int
+    statements: int
+    unparsed: tuple[str, ...]
+    roles_referenced: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DistinctGate:
+    system_identifier: str
+    forbidden: dict[str, str]
+    tcp_listening: bool
+    server: str
+
+
+@dataclass(frozen=True)
+class RolesGate:
+    created: tuple[str, ...]
+    not_created: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ExpectationsGate:
+    checks: int
+    failed: tuple[ExpectationResult, ...]
+    completeness: Completeness | None
+
+
+@dataclass(frozen=True)
+class TeardownGate:
+    removed: str | None
+
+
+@dataclass(frozen=True)
+class ProtectedGate:
+    servers: tuple[ServerCheck, ...]
+
+
+def plan(inp: Inputs) -> tuple[str, ...]:
+    """The gates of this verification, in order."""
+    return (*(("probe-before",) if inp.dsn else ()), "pin", "archive", "schema-dump", "instance",
+            "identity-distinct", "full-read", "roles", "restore", "expectations", "teardown",
+            *(("probe-after",) if inp.dsn else ()), *(("protected",) if inp.protected else ()))
+
+
+def verify_backup(dump: Path, *, expect: Path | None = None, dsn: str | None = None,
+                  protect: Sequence[str] = (), out: Path | None = None, sha256: str | None = None,
+                  jobs: int | None = None, no_owner: bool = False, no_privileges: bool = False,
+                  probe_rows: str = "exact", reporter: Reporter = SILENT) -> VerifyResult:
+    """Run the whole verification and return its evidence; the verdict is in ``.verdict``."""
+    check_out_dir(out)
+    inp = validate(Path(dump), expect, dsn, protect, sha256, jobs, no_owner, no_privileges, probe_rows)
+    kit = EvidenceKit.create(out, "verify-backup", {
+        "dump": str(dump), "expect": str(expect) if expect else None, "dsn": redact_dsn(dsn),
+        "protect": [redact_dsn(p) for p in protect], "sha256": sha256, "jobs": inp.jobs,
+        "no_owner": no_owner, "no_privileges": no_privileges, "probe_rows": probe_rows})
+    if inp.exp_text is not None:
+        kit.write_text("expectations.toml", inp.exp_text)
+    run = _Run(kit, inp, reporter)
+    run.runner.run(run.body, run.finish)
+    assert run.result is not None
+    return run.result
+
+
+class _Run:
+    """One verification, gate by gate; what it learns is kept so that a failure can still be reported."""
+
+    def __init__(self, kit: EvidenceKit, inp: Inputs, reporter: Reporter) -> None:
+        self.kit, self.inp, self.reporter = kit, inp, reporter
+        self.runner = GateRunner(kit, plan(inp), reporter)
+        self.t0 = time.monotonic()
+        self.reasons: list[str] = []
+        self.pin = PinCheck(GateStatus.SKIPPED, "", (), (), None)
+        self.archive: ArchiveHeader | None = None
+        self.header: dict[str, str] = {}
+        self.toc_entries: int | None = None
+        self.full_read: ReadCheck | None = None
+        self.choice: BinaryChoice | None = None
+        self.instance: InstanceInfo | None = None
+        self.database: str | None = None
+        self.roles: tuple[RoleStandIn, ...] = ()
+        self.restore: RestoreRun | None = None
+        self.completeness: Completeness | None = None
+        self.checks: list[ExpectationResult] = []
+        self.teardown: bool | None = None
+        self.production: Production | None = None
+        self.protected: tuple[ServerCheck, ...] = inp.protected
+        self.schema_sql: str | None = None
+        self.before: Fingerprint | None = None
+        self.prod_notes: tuple[str, ...] = ()
+        self.result: VerifyResult | None = None
+
+    def build(self, verdict: Verdict) -> VerifyResult:
+        c = self.choice
+        return VerifyResult(
+            kit=str(self.kit.root), verdict=verdict, reasons=tuple(self.reasons), dump=str(self.inp.dump.resolve()),
+            pin=self.pin, dump_bytes=_size(self.inp.dump), archive=self.archive, header=self.header,
+            toc_entries=self.toc_entries, full_read=self.full_read, server_choice=c.note if c else None,
+            restore_binaries=c.restore.describe() if c else None, instance=self.instance, database=self.database,
+            roles=self.roles, restore=self.restore, completeness=self.completeness, checks=tuple(self.checks),
+            teardown=self.teardown, production=self.production, protected=self.protected,
+            schema_sql=self.schema_sql, seconds=round(time.monotonic() - self.t0, 3))
+
+    def finish(self, verdict: Verdict, error: BaseException | None) -> tuple[str, object]:
+        self.result = self.build(verdict)
+        summary = render_summary(self.result)
+        if error is not None:
+            msg = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
+            summary = f"Stopped: {msg}\n\n{summary}"
+        return summary, self.result
+
+    # -- the run ------------------------------------------------------------------------------------
+    def body(self) -> None:
+        if self.inp.dsn is not None:
+            self._probe_before()
+        self._pin()
+        try:
+            self._archive_and_restore()
+        except StopRun:
+            pass  # recorded; production and the protected servers are still checked below
+        except GateFailed as exc:
+            # A damaged archive or a refused instance is a FAIL of the verification (exit 1).
+            self.reasons.append(exc.message)
+        if self.inp.dsn is not None:
+            self._probe_after()
+        self._protected_at_end()
+
+    def _probe_before(self) -> None:
+        with self.runner.gate("probe-before") as g:
+            self.reporter.step("probing production before the verification")
+            self.before, notes = _fingerprint(self.inp.dsn, self.inp.rows, self.inp.exp)
+            save(self.before, self.kit.path("probes/production-before.json"))
+            g.record(ProbeGate(len(self.before.entries), notes))
+            self.prod_notes = notes
+
+    def _pin(self) -> None:
+        with self.runner.gate("pin") as g:
+            self.reporter.step(f"checking the pin of {self.inp.dump}")
+            pin = check_pin(self.inp.dump, self.inp.sha256)
+            self.pin = pin
+            g.record(pin)
+            if pin.status == GateStatus.SKIPPED:
+                g.skip("no pin: the dump is not in a backup kit and no --sha256 was given; only the full read "
+                       "can catch corruption, and in an uncompressed archive it cannot")
+            if pin.status == GateStatus.FAIL:
+                self.reasons.append("hash mismatch: " + pin.problems[0])
+                raise BadInput(f"{self.inp.dump}: hash mismatch: {pin.problems[0]}; nothing was restored",
+                               details=list(pin.problems[1:]))
+
+    def _archive_and_restore(self) -> None:
+        header, listing, choice = self._archive()
+        reader = start_full_read(choice.restore, self.inp.dump, log_path=self.kit.path("logs/full-read.log"))
+        try:
+            parsed, roles = self._schema(choice, listing)
+            self._restore_and_check(header, choice, reader, parsed, roles)
+        finally:
+            reader.cancel()
+
+    def _archive(self) -> tuple[ArchiveHeader, TocListing, BinaryChoice]:
+        with self.runner.gate("archive") as g:
+            header = read_header(self.inp.dump)
+            self.archive = header
+            choice = choose_binaries(header, self.inp.dump)
+            self.choice = choice
+            self.kit.environment.update({"restore_server": choice.server.describe(),
+                                         "pg_restore": choice.restore.describe(),
+                                         "exact_major": choice.exact_major})
+            listing, raw = list_archive(choice.restore, self.inp.dump, log_path=self.kit.path("logs/toc.log"))
+            self.kit.write_text("logs/toc.txt", raw)
+            self.header, self.toc_entries = listing.header, listing.toc_entries
+            g.record(ArchiveGate(header.format, header.archive_version, header.server_version,
+                                 header.pg_dump_version, listing.toc_entries, choice.note))
+        return header, listing, choice
+
+    def _schema(self, choice: BinaryChoice, listing: TocListing) -> tuple[ParsedSchema, set[str]]:
+        with self.runner.gate("schema-dump") as g:
+            text, stripped = extract_schema(choice.restore, self.inp.dump,
+                                            log_path=self.kit.path("logs/schema.log"))
+            self.kit.write_text("schema/archive_schema.sql", text)
+            self.schema_sql = "schema/archive_schema.sql"
+            parsed = parse_schema(text)
+            roles = roles_in_schema(parsed) | {e.owner for e in listing.entries if e.owner and e.owner != "-"}
+            g.record(SchemaGate(stripped, len(parsed.statements), parsed.unparsed, tuple(sorted(roles))))
+        return parsed, roles
+
+    def _restore_and_check(self, header: ArchiveHeader, choice: BinaryChoice, reader: FullRead,
+                           parsed: ParsedSchema, roles: set[str]) -> None:
+        inp, kit, runner = self.inp, self.kit, self.runner
+        forbidden = {s.label: s.system_identifier for s in ([inp.prod] if inp.prod else []) + list(inp.protected)}
+        dump_objects = objects_in_schema(parsed)
+        if inp.exp is not None:
+            self.checks += check_objects(dump_objects, inp.exp, Method.SCHEMA_DUMP)
+        prod_attrs = None
+        if inp.dsn is not None and roles:
+            with connection(inp.dsn, application_name="pgwarden verify-backup") as pconn:
+                prod_attrs = role_attributes(pconn, roles)
+        inst = ThrowawayInstance(choice.server, forbidden_sysids=forbidden)
+        try:
+            with runner.gate("instance") as g:
+                self.reporter.step(f"starting a throwaway instance: {choice.note}")
+                info = inst.start()
+                self.instance = info
+                g.record(info)
+            with runner.gate("identity-distinct") as g:
+                g.record(DistinctGate(info.system_identifier, forbidden, info.tcp_listening, choice.note))
+                inst.assert_distinct(forbidden)
+            self.protected = tuple(ServerCheck(s.label, s.dsn, s.system_identifier, s.server_version,
+                                               s.system_identifier != info.system_identifier)
+                                   for s in inp.protected)
+            with runner.gate("full-read") as g:
+                read = reader.result()
+                self.full_read = read
+                g.record(read)
+                if not read.ok:
+                    first = read.errors[0].reason if read.errors else f"pg_restore exit code {read.returncode}"
+                    self.reasons.append(f"the archive cannot be read in full: {first}")
+                    g.fail(f"the archive cannot be read in full: {first}")
+            dbname = self._create_db(inst, header)
+            with runner.gate("roles") as g, connection(inst.dsn(dbname)) as iconn:
+                made = create_roles(iconn, roles, prod_attrs)
+                self.roles = made
+                g.record(RolesGate(tuple(m.name for m in made if m.created),
+                                   {m.name: m.note for m in made if not m.created}))
+            with runner.gate("restore", stop=False) as g:  # the expectations still say what is missing
+                self.reporter.step(f"pg_restore --jobs {inp.jobs} into {choice.note}")
+                restore = run_restore(choice.restore, inst.dsn(dbname), inp.dump, jobs=inp.jobs,
+                                      no_owner=inp.no_owner, no_privileges=inp.no_privileges,
+                                      log_path=kit.path("logs/pg_restore.log"))
+                self.restore = restore
+                g.record(restore)
+                bad = [e for e in restore.errors if e.cls != BENIGN]
+                for e in bad:
+                    self.reasons.append(f"restore error ({e.cls}): {e.reason}")
+                if bad:
+                    g.fail(f"{len(bad)} restore error(s) that are not benign")
+            with runner.gate("expectations") as g, connection(inst.dsn(dbname)) as iconn:
+                self._completeness(dump_objects, objects_in_database(iconn))
+                if inp.exp is not None:
+                    self.checks += check_objects(objects_in_database(iconn), inp.exp, Method.INTROSPECTION)
+                    self.checks += check_counts(iconn, inp.exp) + check_values(iconn, inp.exp)
+                failed = tuple(c for c in self.checks if not c.ok)
+                for c in failed:
+                    self.reasons.append(f"expectation failed ({c.method}): {c.kind} {c.name}: expected "
+                                        f"{c.expected}, got {c.actual}" + (f" ({c.error})" if c.error else ""))
+                g.record(ExpectationsGate(len(self.checks), failed, self.completeness))
+                if failed or (self.completeness is not None and self.completeness.missing):
+                    g.fail(f"{len(failed)} expectation(s) failed" if failed else "objects are missing")
+        finally:
+            if inst.root is not None:
+                kit.write_text("logs/restore-server.log", "\n".join(inst.log_tail(200)) + "\n")
+            inst.stop()
+            gone = inst.info is not None and not Path(inst.info.path).exists()
+            self.teardown = gone
+            with runner.gate("teardown") as g:
+                g.record(TeardownGate(inst.info.path if inst.info else None))
+                if not gone:
+                    self.reasons.append("the throwaway instance was not removed")
+                    g.fail("the throwaway instance was not removed")
+
+    def _create_db(self, inst: ThrowawayInstance, header: ArchiveHeader) -> str:
+        name = header.dbname if header.dbname not in ("", "template0", "template1") else "restored"
+        self.database = name
+        if name != "postgres":
+            with connection(inst.dsn()) as conn:
+                conn.execute(psycopg.sql.SQL("CREATE DATABASE {} TEMPLATE template0")
+                             .format(psycopg.sql.Identifier(name)))
+        return name
+
+    def _completeness(self, dump_objects: FoundObjects, live: FoundObjects) -> None:
+        missing = sorted(f"{kind.plural} {'.'.join(k)}" for kind in KINDS
+                         for k in dump_objects.objects[kind] if not live.has(kind, k))
+        self.completeness = Completeness(dump_objects.count(), tuple(missing))
+        if missing:
+            self.reasons.append(f"{len(missing)} object(s) of the schema dump are missing after the restore: "
+                                + ", ".join(missing[:5]) + (" …" if len(missing) > 5 else ""))
+
+    def _probe_after(self) -> None:
+        inp = self.inp
+        assert inp.dsn is not None and inp.prod is not None
+        with self.runner.gate("probe-after") as g:
+            self.reporter.step("probing production after the verification")
+            after, notes = _fingerprint(inp.dsn, inp.rows, inp.exp)
+            save(after, self.kit.path("probes/production-after.json"))
+            if self.before is None:
+                g.fail("no probe was taken before: nothing to compare")
+                return
+            d = diff_fingerprints(self.before, after)
+            lines = tuple(d.lines())
+            self.kit.write_text("probes/diff.txt", "\n".join(lines) + "\n" if lines else "IDENTICAL\n")
+            g.record(ProbeGate(len(after.entries), notes, d.identical, lines[:200]))
+            self.production = Production(
+                inp.prod.dsn, inp.prod.system_identifier, d.identical, lines,
+                "probes/production-before.json", "probes/production-after.json", dict(after.queries),
+                self.prod_notes + notes)
+            if not d.identical:
+                self.reasons.append("production changed during the verification (probe diff is not empty)")
+                g.fail("production changed during the verification")
+
+    def _protected_at_end(self) -> None:
+        out = []
+        for dsn, s in zip(self.inp.protect_dsns, self.protected, strict=True):
+            try:
+                now, _ = server_key(dsn, s.label)
+                up = now.system_identifier == s.system_identifier
+            except EnvironmentProblem:
+                up = False
+            out.append(ServerCheck(s.label, s.dsn, s.system_identifier, s.server_version,
+                                   s.distinct_from_instance, up))
+            if not up:
+                self.reasons.append(f"{s.label} ({s.dsn}) is not up at the end")
+            if s.distinct_from_instance is False:
+                self.reasons.append(f"{s.label} has the throwaway instance's system_identifier")
+        self.protected = tuple(out)
+        if out:
+            with self.runner.gate("protected") as g:
+                g.record(ProtectedGate(tuple(out)))
+                if not all(o.up_at_end for o in out):
+                    g.fail("a protected server is not up at the end")
+                if any(o.distinct_from_instance is False for o in out):
+                    g.fail("a protected server has the throwaway instance's system_identifier")
+
+
+def _size(path: Path) -> int:
+    return tree_size(path) if path.is_dir() else path.stat().st_size
+
+
+def _fingerprint(dsn: str | None, rows: str, exp: Expectations | None) -> tuple[Fingerprint, tuple[str, ...]]:
+    """Probe production, with the expectation values as named queries (without them if one fails there)."""
+    queries = {v.name: v.sql for v in exp.values} if exp else {}
+    try:
+        return fingerprint_dsn(dsn, rows=rows, queries=queries), ()
+    except BadInput as exc:
+        if not queries:
+            raise
+        return fingerprint_dsn(dsn, rows=rows), (f"named queries not run on production: {exc.message}",)

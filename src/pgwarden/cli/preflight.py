@@ -1,1 +1,0 @@
-"""Preflight has no command of its own: ``pgwarden check PACKAGE --dsn DSN`` runs it (pgwarden.preflight)."""

@@ -1,0 +1,62 @@
+"""The CLI's reporter: progress on stderr, rich on a terminal, plain lines otherwise. Never markup.
+
+User data (a database named ``sales[/]eu``, a ``[target]`` key) is printed as text: rich's markup and
+emoji are off, so nothing the user wrote can change or crash the output.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+from rich.text import Text
+
+from pgwarden.progress import Reporter
+
+
+class TerminalReporter(Reporter):
+    def __init__(self, quiet: bool = False) -> None:
+        self.console = Console(stderr=True, highlight=False, markup=False, emoji=False)
+        self.quiet = quiet
+
+    def step(self, message: str) -> None:
+        if self.quiet:
+            return
+        if self.console.is_terminal:
+            self.console.print(Text(message))
+        else:
+            print(message, file=sys.stderr, flush=True)
+
+    def gate(self, name: str, status: str, seconds: float, reason: str | None) -> None:
+        if status == "PASS" or (status == "SKIPPED" and (reason or "").startswith("not reached")):
+            return
+        self.step(f"gate {name}: {status}" + (f": {reason}" if reason else ""))
+
+    @contextmanager
+    def transfer(self, label: str, total: int | None) -> Iterator[Callable[[int], None]]:
+        if self.quiet:
+            yield lambda _n: None
+            return
+        if self.console.is_terminal:
+            with Progress(TextColumn("{task.description}", markup=False), BarColumn(), DownloadColumn(),
+                          TransferSpeedColumn(), console=self.console, transient=True) as bar:
+                task = bar.add_task(label, total=total)
+                yield lambda n: bar.update(task, completed=n)
+            return
+        state = {"next": 0.1, "done": 0}
+
+        def update(n: int) -> None:
+            state["done"] = n
+            if total and n / total >= state["next"]:
+                self.step(f"{label}: {n:,} bytes ({100 * n // total}%)")
+                state["next"] += 0.1
+
+        yield update
+        self.step(f"{label}: {state['done']:,} bytes written")
+
+
+def reporter() -> TerminalReporter:
+    return TerminalReporter()

@@ -1,0 +1,134 @@
+"""``pgwarden lock`` and the integrity check: ``pgwarden.sum`` pins the bytes of a package.
+
+The file is ``sha256sum -c`` compatible (``<hex>  <path>``, paths relative to the package) and
+lists the manifest and every file it names, in manifest order. Bytes are pinned as they are: a
+CRLF-only change is drift too, but the report says so, so nobody hunts for an invisible edit.
+A ``.sql`` file in the package that the manifest does not name is refused by both ``lock`` and
+``check``: a reviewer may have read it believing it runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pgwarden.errors import BadInput, EnvironmentProblem
+from pgwarden.evidence.sums import SumEntry, parse_sums, sha256_file, write_sums
+from pgwarden.package.manifest import MANIFEST, SUM, Package, load_package
+
+_SKIP_DIRS = {"pgwarden-runs", "__pycache__", "node_modules"}
+
+
+@dataclass(frozen=True)
+class LockResult:
+    package: str
+    root: str
+    sum_file: str
+    entries: tuple[SumEntry, ...]
+    replaced: bool                 # a previous pgwarden.sum existed
+    changed: tuple[str, ...]       # files whose pin differs from the previous pgwarden.sum
+
+
+def read_sum(path: Path) -> tuple[SumEntry, ...]:
+    """Parse a ``pgwarden.sum``; a malformed line is :class:`BadInput` naming its line number."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"{path}: not found") from None
+    except IsADirectoryError:
+        raise BadInput(f"{path}: is a directory; expected the {SUM} file that `pgwarden lock` writes") from None
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read: {exc.strerror or exc}") from None
+    entries, bad = parse_sums(data)
+    if bad:
+        raise BadInput(f"{path}:{bad[0].line}: {bad[0].why}", details=[f"{path}:{b.line}: {b.why}" for b in bad[1:]])
+    return entries
+
+
+def unnamed_sql_files(pkg: Package) -> list[str]:
+    """``.sql`` files under the package that the manifest does not name (kits and hidden dirs skipped)."""
+    named = set(pkg.named_files())
+    found = []
+    for dirpath, dirs, files in os.walk(pkg.root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS
+                         and not (Path(dirpath, d, "SHA256SUMS").is_file() and Path(dirpath, d, "run.json").is_file()))
+        for f in sorted(files):
+            if f.lower().endswith(".sql"):
+                rel = Path(os.path.relpath(os.path.join(dirpath, f), pkg.root)).as_posix()
+                if rel not in named:
+                    found.append(rel)
+    return found
+
+
+def line_ending_note(data: bytes, pinned: str) -> str | None:
+    """Say so when ``data`` differs from the pinned bytes only by CRLF versus LF line endings."""
+    if hashlib.sha256(data.replace(b"\r\n", b"\n")).hexdigest() == pinned:
+        return "line endings only (CRLF vs LF): the file now has CRLF, the pinned bytes had LF"
+    if hashlib.sha256(re.sub(rb"(?<!\r)\n", b"\r\n", data)).hexdigest() == pinned:
+        return "line endings only (CRLF vs LF): the file now has LF, the pinned bytes had CRLF"
+    return None
+
+
+def lock(package_dir: Path) -> LockResult:
+    """Validate the manifest, then write ``pgwarden.sum`` over the manifest and every named file."""
+    pkg = load_package(package_dir)
+    stray = unnamed_sql_files(pkg)
+    if stray:
+        raise BadInput(f"{pkg.root}: {len(stray)} .sql file(s) not named by {MANIFEST}: {', '.join(stray)}; "
+                       "name each in a bundle or move it out of the package before locking")
+    sum_path = pkg.root / SUM
+    if sum_path.is_dir() or (sum_path.exists() and not sum_path.is_file()):
+        raise BadInput(f"{sum_path}: exists and is not a regular file; remove it, then lock again")
+    previous: dict[str, str] = {}
+    replaced = sum_path.exists()
+    if replaced:
+        try:
+            previous = {e.path: e.sha256 for e in read_sum(sum_path)}
+        except BadInput:
+            previous = {}
+    entries = tuple(SumEntry(rel, sha256_file(pkg.root / rel)) for rel in pkg.named_files())
+    try:
+        write_sums(sum_path, entries, mode=0o644)  # part of the package: reviewed and committed like its SQL
+    except OSError as exc:
+        raise EnvironmentProblem(f"{sum_path}: cannot write: {exc.strerror or exc}") from None
+    changed = tuple(e.path for e in entries if replaced and previous.get(e.path) != e.sha256)
+    return LockResult(pkg.name, str(pkg.root), str(sum_path), entries, replaced, changed)
+
+
+def verify_integrity(pkg: Package) -> tuple[SumEntry, ...]:
+    """Recompute every pin; any drift, missing, unpinned or unnamed file is :class:`BadInput` (exit 2)."""
+    sum_path = pkg.root / SUM
+    if not sum_path.exists():
+        raise BadInput(f"{sum_path}: not found: the package is not locked; review it, then run "
+                       f"`pgwarden lock {pkg.root}`")
+    pinned = read_sum(sum_path)
+    pins = {e.path: e.sha256 for e in pinned}
+    named = pkg.named_files()
+    problems: list[tuple[str, str]] = []
+    for rel in named:
+        path = pkg.root / rel
+        if rel not in pins:
+            problems.append((rel, f"{rel}: named by {MANIFEST} but not pinned in {SUM}"))
+            continue
+        data = path.read_bytes()
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != pins[rel]:
+            note = line_ending_note(data, pins[rel])
+            problems.append((rel, f"{rel}: changed since lock: sha256 now {actual}, {SUM} pins {pins[rel]}"
+                             + (f" — {note}" if note else "")))
+    for e in pinned:
+        if e.path not in named:
+            where = "and is missing" if not (pkg.root / e.path).exists() else "but still exists"
+            problems.append((e.path, f"{e.path}: pinned in {SUM} but not named by {MANIFEST} ({where})"))
+    for rel in unnamed_sql_files(pkg):
+        if rel not in pins:
+            problems.append((rel, f"{rel}: a .sql file in the package that {MANIFEST} does not name "
+                             "(not pinned, would not run)"))
+    if problems:
+        files = ", ".join(dict.fromkeys(rel for rel, _ in problems))
+        raise BadInput(f"{sum_path}: integrity check failed for {files}",
+                       details=[text for _, text in problems])
+    return tuple(SumEntry(rel, pins[rel]) for rel in named)

@@ -1,0 +1,245 @@
+"""``pgwarden probe`` and ``pgwarden diff``: a read-only fingerprint of a database, and comparing two.
+
+A probe runs a handful of set-based catalog queries (one per object kind, ``sql/probe/*.sql``) in
+ONE read-only REPEATABLE READ transaction that is always rolled back, with fixed session settings so
+that every deparsed definition prints the same way every time. Each row is (kind, name, canonical
+definition). A definition is ``jsonb_strip_nulls(jsonb_build_object(...))::text``: jsonb prints its
+keys in a fixed order, so the text is canonical, and the diff can name the fields that changed. It is
+hashed here with hashlib (measured faster than ``sha256()`` in SQL, see ``bench/probe.py``). The
+data model and the diff live in :mod:`pgwarden.fingerprint`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from pgwarden import shipped_sql
+from pgwarden.errors import BadInput, EnvironmentProblem
+from pgwarden.evidence.gates import GateRunner
+from pgwarden.evidence.kit import EvidenceKit, check_out_dir, utcnow
+from pgwarden.evidence.markdown import md_table
+from pgwarden.parsing.readonly import check_select
+from pgwarden.pg.conn import connection
+from pgwarden.pg.identity import read_identity
+from pgwarden.probe.fingerprint import (
+    ROWS_MODES,
+    Fingerprint,
+    ProbeEntry,
+    check_writable,
+    dumps,
+    sha256_text,
+    write_text,
+)
+from pgwarden.progress import SILENT, Reporter
+from pgwarden.redact import redact_dsn
+
+# One catalog query per object kind (views.sql also yields matview; foreign.sql foreign_data_wrapper and
+# foreign_server).
+KIND_QUERIES = ("schemas", "extensions", "types", "tables", "columns", "constraints", "indexes", "views",
+                "sequences", "functions", "triggers", "event_triggers", "policies", "rules", "statistics",
+                "collations", "publications", "foreign", "grants")
+COUNT_BATCH = 500  # tables per UNION ALL query for --rows exact
+
+
+# -- named queries ------------------------------------------------------------------------------------
+def check_query(name: str, text: str) -> str:
+    """A named query must be exactly one SELECT that only reads (see :mod:`pgwarden.selectsql`); it
+    runs in the probe's read-only transaction, which one statement cannot end."""
+    check_select(text, f"named query {name!r}")
+    return text
+
+
+def parse_query_options(options: Sequence[str]) -> dict[str, str]:
+    """``--query NAME=SQL`` options as a mapping; a malformed or repeated name is bad input."""
+    out: dict[str, str] = {}
+    for opt in options:
+        name, sep, text = opt.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise BadInput(f"--query {opt!r}: expected NAME=SQL")
+        if name in out:
+            raise BadInput(f"--query {name}: given twice")
+        out[name] = check_query(name, text)
+    return out
+
+
+def _run_query(cur: psycopg.Cursor[Any], name: str, text: str) -> str | None:
+    try:
+        cur.execute(text)
+    except psycopg.OperationalError:
+        raise  # connection lost, timeout, cancel: not the query's fault (see take_fingerprint)
+    except psycopg.Error as exc:
+        msg = " ".join(str(exc).split()) or type(exc).__name__
+        raise BadInput(f"named query {name!r} failed: {msg}") from None
+    res = cur.pgresult
+    if res is None or cur.description is None:
+        raise BadInput(f"named query {name!r}: returned no result set")
+    if res.nfields != 1:
+        raise BadInput(f"named query {name!r}: returned {res.nfields} columns; it must return one value")
+    if res.ntuples > 1:
+        raise BadInput(f"named query {name!r}: returned {res.ntuples} rows; it must return one value")
+    if res.ntuples == 0:
+        return None
+    raw = res.get_value(0, 0)  # PostgreSQL's own text output of the value
+    return None if raw is None else bytes(raw).decode(cur.connection.info.encoding, "replace")
+
+
+# -- rows -----------------------------------------------------------------------------------------------
+def _rows(cur: psycopg.Cursor[Any], mode: str) -> dict[str, int]:
+    if mode == "none":
+        return {}
+    if mode == "estimate":
+        cur.execute(shipped_sql.load("pgwarden.probe", "rows_estimate.sql"))
+        return {name: int(n) for name, n in cur.fetchall()}
+    cur.execute(shipped_sql.load("pgwarden.probe", "rows_tables.sql"))
+    tables: list[tuple[str, str, str]] = cur.fetchall()
+    out: dict[str, int] = {}
+    for start in range(0, len(tables), COUNT_BATCH):
+        batch = tables[start:start + COUNT_BATCH]
+        query = sql.SQL(" UNION ALL ").join(
+            sql.SQL("SELECT {}::int, count(*) FROM {}.{}").format(sql.Literal(i), sql.Identifier(schema),
+                                                                     sql.Identifier(rel))
+            for i, (_name, schema, rel) in enumerate(batch))
+        cur.execute(query)
+        for i, n in cur.fetchall():
+            out[batch[i][0]] = int(n)
+    return out
+
+
+# -- the fingerprint ---------------------------------------------------------------------------------
+def take_fingerprint(conn: psycopg.Connection[Any], *, rows: str = "none",
+                     queries: Mapping[str, str] | None = None) -> Fingerprint:
+    """Fingerprint the database of ``conn`` in ONE read-only REPEATABLE READ transaction that is
+    always rolled back. ``conn`` must not be inside a transaction."""
+    if rows not in ROWS_MODES:
+        raise BadInput(f"--rows {rows!r}: expected one of {', '.join(ROWS_MODES)}")
+    named = {str(k): check_query(str(k), v) for k, v in (queries or {}).items()}
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        raise BadInput("take_fingerprint needs a connection that is not inside a transaction")
+    try:
+        with conn.transaction(force_rollback=True), conn.cursor() as cur:
+            cur.execute(shipped_sql.load("pgwarden.probe", "session.sql"))
+            server = read_identity(conn).as_dict()
+            taken_at = utcnow()
+            found: list[tuple[str, str, str]] = []
+            for q in KIND_QUERIES:
+                cur.execute(shipped_sql.load("pgwarden.probe", f"{q}.sql"))
+                found += cur.fetchall()
+            counts = _rows(cur, rows)
+            values = {name: _run_query(cur, name, text) for name, text in named.items()}
+    except psycopg.OperationalError as exc:  # connection lost, statement/lock timeout, cancelled
+        msg = " ".join(str(exc).split()) or type(exc).__name__
+        raise EnvironmentProblem(f"the probe was cut short by the server: {msg}") from None
+    found.sort()
+    entries: list[ProbeEntry] = []
+    prev, n = ("", ""), 1
+    for kind, name, d in found:
+        # (kind, name) is unique by construction; should a catalog oddity ever repeat one, keep both.
+        n = n + 1 if (kind, name) == prev else 1
+        prev = (kind, name)
+        entries.append(ProbeEntry(kind, name if n == 1 else f"{name}#{n}", sha256_text(d), d))
+    return Fingerprint(taken_at, server, rows, tuple(entries), counts, values)
+
+
+def fingerprint_dsn(dsn: str | None, *, rows: str = "none",
+                    queries: Mapping[str, str] | None = None) -> Fingerprint:
+    with connection(dsn, application_name="pgwarden probe") as conn:
+        return take_fingerprint(conn, rows=rows, queries=queries)
+
+
+# -- commands -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ProbeResult:
+    fingerprint: Path                 # where the fingerprint JSON was written
+    sha256: str                       # of that file
+    kit: Path | None                  # the evidence kit, unless --no-kit
+    taken_at: str
+    server: dict[str, Any]
+    rows_mode: str
+    entries: int
+    counts: dict[str, int]            # entries per kind
+    rows_total: int | None            # sum of row counts (None when rows_mode == "none")
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ProbeGate:
+    entries: int
+    counts: dict[str, int]
+    rows_mode: str
+    seconds: float
+    fingerprint_sha256: str
+
+
+def probe(dsn: str | None, *, fingerprint: Path | None = None, rows: str = "none", out: Path | None = None,
+          write_kit: bool = True, queries: Mapping[str, str] | None = None,
+          reporter: Reporter = SILENT) -> ProbeResult:
+    """Take a fingerprint; write it to ``fingerprint`` and (unless ``write_kit`` is false) an evidence kit
+    at ``out`` with ``probes/probe.json``. Inputs are checked before the database is touched."""
+    if not write_kit and fingerprint is None:
+        raise BadInput("--no-kit needs --fingerprint FILE: there would be nowhere to write the fingerprint")
+    if not write_kit and out is not None:
+        raise BadInput("--out and --no-kit contradict each other; give one")
+    if fingerprint is not None:
+        try:
+            check_writable(Path(fingerprint))
+        except BadInput as exc:
+            raise BadInput(f"--fingerprint {exc.message}") from None
+    check_out_dir(out)
+    if rows not in ROWS_MODES:
+        raise BadInput(f"--rows {rows!r}: expected one of {', '.join(ROWS_MODES)}")
+    reporter.step(f"probing {redact_dsn(dsn) or '(PG* environment)'} (rows: {rows})")
+    t0 = time.monotonic()
+    fp = fingerprint_dsn(dsn, rows=rows, queries=queries)
+    seconds = round(time.monotonic() - t0, 3)
+    text = dumps(fp)
+    digest = sha256_text(text)
+    counts = fp.counts()
+    rows_total = sum(fp.rows.values()) if rows != "none" else None
+    target = Path(fingerprint) if fingerprint is not None else None
+    if target is not None:
+        write_text(target, text)  # before the kit: a failure here leaves no half-written kit
+    if not write_kit:
+        assert target is not None
+        return ProbeResult(target, digest, None, fp.taken_at, fp.server, rows, len(fp.entries), counts,
+                           rows_total, seconds)
+    kit = EvidenceKit.create(out, "probe", {
+        "dsn": redact_dsn(dsn), "fingerprint": str(fingerprint) if fingerprint else None, "rows": rows,
+        "queries": sorted(queries or {})})
+    kit.environment["server"] = fp.server
+    result = ProbeResult(target or kit.root / "probes" / "probe.json", digest, kit.root, fp.taken_at, fp.server,
+                         rows, len(fp.entries), counts, rows_total, seconds)
+    runner = GateRunner(kit, ("probe",), reporter)
+
+    def body() -> None:
+        with runner.gate("probe") as g:
+            kit.write_text("probes/probe.json", text)
+            g.record(ProbeGate(len(fp.entries), counts, rows, seconds, digest))
+
+    runner.run(body, lambda _v, _e: (_summary(result, fp), result))
+    return result
+
+
+def _summary(r: ProbeResult, fp: Fingerprint) -> str:
+    parts = ["# pgwarden probe\n\n",
+             f"**PASS**: {r.entries} objects fingerprinted in one read-only transaction "
+             f"({r.seconds} s), rows: {r.rows_mode}.\n",
+             "\n## Server\n\n", md_table(["field", "value"], sorted(r.server.items())),
+             "\n## Objects\n\n", md_table(["kind", "count"], sorted(r.counts.items())),
+             "\n## Fingerprint\n\n",
+             md_table(["file", "sha256", "taken at"], [["probes/probe.json", r.sha256, r.taken_at]])]
+    if r.rows_mode != "none":
+        parts += [f"\n## Rows ({r.rows_mode})\n\n",
+                  f"{len(fp.rows)} tables, {r.rows_total} rows in total.\n"]
+    if fp.queries:
+        parts += ["\n## Named queries\n\n",
+                  md_table(["name", "value"], [[k, "NULL" if v is None else v]
+                                                      for k, v in sorted(fp.queries.items())])]
+    return "".join(parts)
