@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pgwarden import proc
 from pgwarden.instances.runtime import run_as, runtime_root, server_binaries
@@ -37,7 +38,7 @@ def raw_cluster(bins: pgbin.PgBinaries) -> Iterator[RawCluster]:
     if who.uid is not None:
         for p in (root, data, sock):
             os.chown(p, who.uid, who.gid or -1)
-    as_server = {"user": who.uid, "group": who.gid, "cwd": root}
+    as_server: dict[str, Any] = {"user": who.uid, "group": who.gid, "cwd": root}
     t0 = time.monotonic()
     try:
         proc.run([sbins.path("initdb"), "-D", data, "-U", "postgres", "-A", "trust"], timeout=600, **as_server)

@@ -60,7 +60,7 @@ def main() -> None:
         with ThrowawayInstance(bins) as prod:
             dsn = prod.dsn()
             t0 = time.monotonic()
-            proc.run([bins.bindir / "pgbench", "-i", "-q", "-s", str(args.scale), "-h", str(prod.root / "sock"),
+            proc.run([bins.bindir / "pgbench", "-i", "-q", "-s", str(args.scale), "-h", str(prod.socket_dir),
                       "-p", "5432", "-U", "postgres", "postgres"], timeout=24 * 3600)
             with psycopg.connect(dsn) as conn:
                 size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]  # type: ignore[index]

@@ -81,7 +81,7 @@ def main() -> None:
         dsn = inst.dsn()
         t0 = time.perf_counter()
         with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(BUILD % {"n": n})  # type: ignore[arg-type]
+            conn.execute(BUILD % {"n": n})
             conn.execute("ANALYZE")
         print(f"  built in {time.perf_counter() - t0:.1f} s")
 
@@ -104,7 +104,7 @@ def main() -> None:
 
         with tempfile.TemporaryDirectory() as tmp:
             k = iter(range(100))
-            cmd_med, _ = median_of(lambda: probe(dsn, out=None, rows="none", kit_dir=Path(tmp) / f"kit{next(k)}",
+            cmd_med, _ = median_of(lambda: probe(dsn, rows="none", out=Path(tmp) / f"kit{next(k)}",
                                                  write_kit=True))
             size = (Path(tmp) / "kit0" / "probes" / "probe.json").stat().st_size
             print(f"  pgwarden probe command (connect + JSON + kit) median: {cmd_med:.3f} s, "

@@ -104,7 +104,7 @@ def assert_unchanged(before: Any, dsn: str) -> None:
 
 
 def run_json(kit: Path) -> dict[str, Any]:
-    return json.loads((kit / "run.json").read_text())
+    return dict(json.loads((kit / "run.json").read_text()))
 
 
 def gate(kit: Path, name: str) -> dict[str, Any]:

@@ -102,7 +102,7 @@ def result_of(r: subprocess.CompletedProcess[str]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def cli():  # type: ignore[no-untyped-def]
+def cli():
     return run_cli
 
 
@@ -119,3 +119,17 @@ def shared_dataset(*parts: str) -> Path:
 
 
 PAGILA_PARTS = ("pagila", "pagila-schema.sql")
+
+
+@pytest.fixture
+def tiny_fs(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB tmpfs: a real ENOSPC, not a simulated one. Needs root (CI runs as root)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1M", "tmpfs", str(mnt)], check=True)
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)

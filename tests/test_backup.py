@@ -21,7 +21,7 @@ def _dsn_with_password(dsn: str) -> str:
     return dsn + " password=s3cret-pw-XYZ"
 
 
-def test_backup_custom(pg_server, fresh_db: str, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_backup_custom(pg_server, fresh_db: str, cli, tmp_path: Path) -> None:
     populate(fresh_db)
     kit = tmp_path / "kit"
     r = cli("backup", "--dsn", _dsn_with_password(fresh_db), "--out", str(kit), "--json")
@@ -32,7 +32,8 @@ def test_backup_custom(pg_server, fresh_db: str, cli, tmp_path: Path) -> None:  
     assert dump.parent == (kit / "dump").resolve() and dump.suffix == ".dump"
     assert res["sha256"] == sha256(dump), where
     assert res["bytes"] == dump.stat().st_size
-    sums = dict(reversed(line.split("  ", 1)) for line in (kit / "SHA256SUMS").read_text().splitlines())
+    lines = (kit / "SHA256SUMS").read_text().splitlines()
+    sums = {path: digest for digest, path in (line.split("  ", 1) for line in lines)}
     assert sums[f"dump/{dump.name}"] == res["sha256"]
     header = res["header"]
     for field in ("Archive created at", "dbname", "TOC Entries", "Compression", "Dump Version", "Format",
@@ -60,7 +61,7 @@ def test_backup_custom(pg_server, fresh_db: str, cli, tmp_path: Path) -> None:  
     print(f"backup of {where}: {res['bytes']} bytes, {res['toc_entries']} TOC entries")
 
 
-def test_backup_directory_jobs(pg_server, fresh_db: str, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_backup_directory_jobs(pg_server, fresh_db: str, cli, tmp_path: Path) -> None:
     populate(fresh_db)
     kit = tmp_path / "kit"
     r = cli("backup", "--dsn", fresh_db, "--out", str(kit), "--format", "directory", "--jobs", "2", "--json")
@@ -85,7 +86,7 @@ def test_backup_directory_jobs(pg_server, fresh_db: str, cli, tmp_path: Path) ->
     assert r.returncode == 2 and "hash mismatch" in r.stderr and data_file.name in r.stderr, r.stderr
 
 
-def test_backup_bad_input(pg_server, fresh_db: str, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_backup_bad_input(pg_server, fresh_db: str, cli, tmp_path: Path) -> None:
     populate(fresh_db)
     before = fingerprint(fresh_db)
     bad_options = {
@@ -104,7 +105,7 @@ def test_backup_bad_input(pg_server, fresh_db: str, cli, tmp_path: Path) -> None
     assert_unchanged(before, fresh_db)
 
 
-def test_backup_killed_pg_dump_leaves_no_partial_file(pg_server, fresh_db: str, cli,  # type: ignore[no-untyped-def]
+def test_backup_killed_pg_dump_leaves_no_partial_file(pg_server, fresh_db: str, cli,
                                                       tmp_path: Path) -> None:
     """pg_dump loses its connection mid-stream (its backend is terminated): exit 3, nothing partial kept."""
     if pg_server.major != max(MAJORS):

@@ -20,7 +20,7 @@ CASES = case_dirs()
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_lint_case(case: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_lint_case(case: Path, tmp_path: Path, cli) -> None:
     expected = load_expected(case)
     pkg = prepare(case, tmp_path / case.name, expected)
     before = {p.name: p.read_bytes() for p in pkg.iterdir() if p.is_file()}

@@ -23,7 +23,7 @@ def _pkg(tmp_path: Path, target: str) -> Path:
     return pkg
 
 
-def test_identity_guard_mismatch_fails_with_kit(tmp_path: Path, pg_server, cli) -> None:  # type: ignore[no-untyped-def]
+def test_identity_guard_mismatch_fails_with_kit(tmp_path: Path, pg_server, cli) -> None:
     pkg = _pkg(tmp_path, '[target]\ndatabase = "directus"\nserver_major = 9\nsuperuser = true\n')
     kit = tmp_path / "kit"
     r = cli("check", str(pkg), "--dsn", pg_server.dsn("postgres"), "--out", str(kit))
@@ -42,7 +42,7 @@ def test_identity_guard_mismatch_fails_with_kit(tmp_path: Path, pg_server, cli) 
     assert cli("evidence", "verify", str(kit)).returncode == 0
 
 
-def test_identity_guard_match_runs_preflight(tmp_path: Path, pg_server, cli) -> None:  # type: ignore[no-untyped-def]
+def test_identity_guard_match_runs_preflight(tmp_path: Path, pg_server, cli) -> None:
     pkg = _pkg(tmp_path, f'[target]\ndatabase = "postgres"\nserver_major = {pg_server.major}\n')
     kit = tmp_path / "kit"
     r = cli("check", str(pkg), "--dsn", pg_server.dsn("postgres"), "--out", str(kit), "--json")
@@ -59,7 +59,7 @@ def test_identity_guard_match_runs_preflight(tmp_path: Path, pg_server, cli) -> 
     assert cli("evidence", "verify", str(kit)).returncode == 0
 
 
-def test_unreachable_server_is_environment_problem(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_unreachable_server_is_environment_problem(tmp_path: Path, cli) -> None:
     pkg = _pkg(tmp_path, "[target]\n")
     r = cli("check", str(pkg), "--dsn", f"host={tmp_path} port=1 dbname=x connect_timeout=2",
             "--out", str(tmp_path / "kit"))

@@ -21,7 +21,7 @@ def _copy(case: str, dest: Path) -> Path:
     return dest
 
 
-def test_clean_package_kit(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_clean_package_kit(tmp_path: Path, cli) -> None:
     pkg = _copy("irreversible_clean", tmp_path / "pkg")
     kit = tmp_path / "kit"
     r = cli("check", str(pkg), "--out", str(kit), "--json")
@@ -50,7 +50,7 @@ def test_clean_package_kit(tmp_path: Path, cli) -> None:  # type: ignore[no-unty
     assert v.returncode == 1 and "SUMMARY.md" in v.stdout
 
 
-def test_failing_package_kit_and_terminal_lines(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_failing_package_kit_and_terminal_lines(tmp_path: Path, cli) -> None:
     pkg = _copy("seed000_shape", tmp_path / "pkg")
     kit = tmp_path / "kit"
     r = cli("check", str(pkg), "--out", str(kit))
@@ -77,7 +77,7 @@ def test_library_check_without_kit(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("pgwarden-runs*"))
 
 
-def test_non_utf8_file_is_bad_input(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_non_utf8_file_is_bad_input(tmp_path: Path, cli) -> None:
     pkg = _copy("irreversible_clean", tmp_path / "pkg")
     (pkg / "B.sql").write_bytes(b"UPDATE public.notes\nSET body = '\xe9t\xe9';\n")
     lock(pkg)
@@ -87,7 +87,7 @@ def test_non_utf8_file_is_bad_input(tmp_path: Path, cli) -> None:  # type: ignor
     assert not (tmp_path / "kit").exists()
 
 
-def test_nul_byte_cannot_hide_a_statement(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_nul_byte_cannot_hide_a_statement(tmp_path: Path, cli) -> None:
     """The parser reads a C string: without the check, the forbidden DROP TABLE after the NUL was never seen."""
     pkg = _copy("irreversible_clean", tmp_path / "pkg")
     (pkg / "B.sql").write_bytes(b"UPDATE public.notes SET body = 'x';\n\x00 DROP TABLE public.information_unit;\n")

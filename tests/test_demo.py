@@ -9,7 +9,7 @@ from pgwarden.evidence.verify import verify_kit
 from tests.conftest import result_of
 
 
-def test_demo(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_demo(cli, tmp_path: Path) -> None:
     out = tmp_path / "demo"
     r = cli("demo", "--out", str(out), "--json")
     assert r.returncode == 0, r.stderr

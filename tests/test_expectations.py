@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from pgwarden.errors import BadInput
-from pgwarden.expect.expectations import check_live, load_expectations, parse_expectations
+from pgwarden.expect.expectations import CheckKind, check_live, load_expectations, parse_expectations
 from tests._backup_helpers import EXPECT_TOML, populate
 
 
@@ -85,7 +85,7 @@ def test_check_live(fresh_db: str) -> None:
                   ("function", "gov.fn_enact(uuid, text, boolean)"), ("function", "gov.fn_enact"),
                   ("type", "gov.state"), ("view", "public.unit_drafts"), ("trigger", "gov.alias.trg_guard"),
                   ("count", "public.unit where authority = 'draft'"), ("value", "max")}
-    failing = results[("count", "public.unit where no_such_column = 1")]
+    failing = results[(CheckKind.COUNT, "public.unit where no_such_column = 1")]
     assert not failing.ok and 'column "no_such_column" does not exist' in (failing.error or "")
     assert "42703" in (failing.error or "")
-    assert "returned 2 row(s)" in (results[("value", "two_rows")].error or "")
+    assert "returned 2 row(s)" in (results[(CheckKind.VALUE, "two_rows")].error or "")

@@ -8,7 +8,7 @@ from pgwarden import proc
 from tests.conftest import result_of
 
 
-def test_init_then_check_passes(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_init_then_check_passes(tmp_path: Path, cli) -> None:
     r = cli("init", "2026-05-add-vocab", "--json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     data = result_of(r)
@@ -29,7 +29,7 @@ def test_init_then_check_passes(tmp_path: Path, cli) -> None:  # type: ignore[no
     assert r.returncode == 2 and "A.sql: changed since lock" in r.stderr
 
 
-def test_init_refuses_a_non_empty_directory(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_init_refuses_a_non_empty_directory(tmp_path: Path, cli) -> None:
     target = tmp_path / "taken"
     target.mkdir()
     (target / "keep.txt").write_text("mine")
@@ -39,7 +39,7 @@ def test_init_refuses_a_non_empty_directory(tmp_path: Path, cli) -> None:  # typ
     assert [p.name for p in target.iterdir()] == ["keep.txt"]
 
 
-def test_init_refuses_a_bad_name(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_init_refuses_a_bad_name(tmp_path: Path, cli) -> None:
     r = cli("init", "bad name!", cwd=tmp_path)
     assert r.returncode == 2
     assert "package name 'bad name!'" in r.stderr

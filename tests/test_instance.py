@@ -93,8 +93,8 @@ _HOLDER = textwrap.dedent("""
     from pgwarden.pg import binaries as pgbin
     from pgwarden.cli.base import run
     from pgwarden.instances.instance import ThrowawayInstance
-    from pgwarden import signals
-    signals.install()
+    from pgwarden.cli.base import install_signal_handlers
+    install_signal_handlers()
     def hold():
         with ThrowawayInstance(pgbin.find(pgbin.SERVER_TOOLS, major=int(sys.argv[1]))) as inst:
             print(inst.root, flush=True)

@@ -32,7 +32,7 @@ def _procs_mentioning(needle: str) -> list[int]:
     return found
 
 
-def _wait_for(cond, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+def _wait_for(cond, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if cond():

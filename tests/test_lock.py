@@ -25,7 +25,7 @@ def seed_pkg(tmp_path: Path) -> Path:
     return dest
 
 
-def test_lock_writes_a_sum_that_sha256sum_accepts(seed_pkg: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_lock_writes_a_sum_that_sha256sum_accepts(seed_pkg: Path, cli) -> None:
     r = cli("lock", str(seed_pkg), "--json")
     assert r.returncode == 0, r.stderr
     data = result_of(r)
@@ -43,7 +43,7 @@ def test_lock_writes_a_sum_that_sha256sum_accepts(seed_pkg: Path, cli) -> None: 
     assert data["replaced"] is False and data["changed"] == []
 
 
-def test_relock_reports_what_changed(seed_pkg: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_relock_reports_what_changed(seed_pkg: Path, cli) -> None:
     assert cli("lock", str(seed_pkg)).returncode == 0
     with open(seed_pkg / "C.sql", "a", encoding="utf-8") as f:
         f.write("-- reviewed\n")
@@ -52,7 +52,7 @@ def test_relock_reports_what_changed(seed_pkg: Path, cli) -> None:  # type: igno
     assert "changed since the previous lock: C.sql" in r.stdout
 
 
-def test_lock_refuses_unnamed_sql(seed_pkg: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_lock_refuses_unnamed_sql(seed_pkg: Path, cli) -> None:
     (seed_pkg / "notes").mkdir()
     (seed_pkg / "notes" / "scratch.sql").write_text("DELETE FROM public.information_unit;\n")
     r = cli("lock", str(seed_pkg))
@@ -61,7 +61,7 @@ def test_lock_refuses_unnamed_sql(seed_pkg: Path, cli) -> None:  # type: ignore[
     assert not (seed_pkg / "pgwarden.sum").exists()
 
 
-def test_malformed_sum_names_its_line(seed_pkg: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_sum_names_its_line(seed_pkg: Path, cli) -> None:
     assert cli("lock", str(seed_pkg)).returncode == 0
     sum_path = seed_pkg / "pgwarden.sum"
     lines = sum_path.read_text().splitlines()
@@ -99,7 +99,7 @@ def test_read_sum_accepts_binary_marker(tmp_path: Path) -> None:
     assert [(e.path, e.sha256) for e in read_sum(p)] == [("A.sql", "a" * 64), ("dir/B c.sql", "b" * 64)]
 
 
-def test_sum_that_is_a_directory_is_bad_input(seed_pkg: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_sum_that_is_a_directory_is_bad_input(seed_pkg: Path, cli) -> None:
     (seed_pkg / "pgwarden.sum").mkdir()
     for command, message in (("lock", "exists and is not a regular file"), ("check", "is a directory")):
         r = cli(command, str(seed_pkg))

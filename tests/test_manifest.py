@@ -201,7 +201,7 @@ def test_verify_table_is_validated_by_expectations(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("case", ["duplicate_id", "probe_after_unknown", "none_without_reason", "missing_file"])
-def test_manifest_errors_through_cli(tmp_path: Path, cli, case: str) -> None:  # type: ignore[no-untyped-def]
+def test_manifest_errors_through_cli(tmp_path: Path, cli, case: str) -> None:
     edit, needles = next((e, n) for c, e, n in BAD if c == case)
     root = _write(tmp_path / "pkg", GOOD.replace(edit[0], edit[1], 1))
     before = sorted(p.name for p in root.rglob("*"))
@@ -215,7 +215,7 @@ def test_manifest_errors_through_cli(tmp_path: Path, cli, case: str) -> None:  #
     assert not (tmp_path / "kit").exists()
 
 
-def test_toml_syntax_error_through_cli(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_toml_syntax_error_through_cli(tmp_path: Path, cli) -> None:
     root = _write(tmp_path / "pkg", GOOD.replace("[[probe]]", "[[probe]"))
     r = cli("check", str(root))
     assert r.returncode == 2

@@ -100,9 +100,9 @@ def test_one_change_is_exactly_that_object_and_revert_is_identical(app_db: str, 
     do, undo, expected = CHANGES[change]
     with psycopg.connect(app_db, autocommit=True) as conn:
         before = take_fingerprint(conn)
-        conn.execute(do)  # type: ignore[arg-type]
+        conn.execute(do)
         after = take_fingerprint(conn)
-        conn.execute(undo)  # type: ignore[arg-type]
+        conn.execute(undo)
         reverted = take_fingerprint(conn)
     d = diff_fingerprints(before, after)
     assert delta(d) == expected
@@ -242,7 +242,7 @@ def test_pagila_without_pgvector_keeps_everything_else() -> None:
     assert "CREATE TABLE public.film (" in cut and "CREATE AGGREGATE public.group_concat" in cut
 
 
-def test_pagila_probes_identically_twice(pg_server, fresh_db: str) -> None:  # type: ignore[no-untyped-def]
+def test_pagila_probes_identically_twice(pg_server, fresh_db: str) -> None:
     if pg_server.major < 18:
         pytest.skip("pagila's schema uses VIRTUAL generated columns, new in PostgreSQL 18")
     script, stripped = pagila_sql(has_extension(fresh_db, "vector"))

@@ -10,7 +10,7 @@ from tests._probe_helpers import build_schema, execute
 from tests.conftest import result_of
 
 
-def test_probe_twice_is_identical_and_a_function_body_change_is_named(fresh_db: str, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_probe_twice_is_identical_and_a_function_body_change_is_named(fresh_db: str, cli, tmp_path: Path) -> None:
     build_schema(fresh_db)
     a, b, c = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "c.json"
     for out in (a, b):
@@ -34,7 +34,7 @@ def test_probe_twice_is_identical_and_a_function_body_change_is_named(fresh_db: 
     assert [(x["kind"], x["name"]) for x in data["changed"]] == [("function", "app.trg()")]
 
 
-def test_probe_writes_a_verifiable_kit(fresh_db: str, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_probe_writes_a_verifiable_kit(fresh_db: str, cli, tmp_path: Path) -> None:
     build_schema(fresh_db)
     kit, out = tmp_path / "kit", tmp_path / "fp.json"
     r = cli("probe", "--dsn", fresh_db, "--out", str(kit), "--fingerprint", str(out), "--rows", "exact", "--json",
@@ -63,7 +63,7 @@ def test_probe_writes_a_verifiable_kit(fresh_db: str, cli, tmp_path: Path) -> No
     assert "note: row counts not compared: rows mode exact vs none" in r.stdout
 
 
-def test_bad_fingerprint_files_exit_2_naming_the_file(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_bad_fingerprint_files_exit_2_naming_the_file(tmp_path: Path, cli) -> None:
     missing = tmp_path / "missing.json"
     garbage = tmp_path / "garbage.json"
     garbage.write_text("{nope")
@@ -82,7 +82,7 @@ def test_bad_fingerprint_files_exit_2_naming_the_file(tmp_path: Path, cli) -> No
         assert r.returncode == 2 and r.stderr.strip() == f"pgwarden: bad-input: {bad}: {message}", r.stderr
 
 
-def test_bad_probe_input_exit_2_and_touches_nothing(fresh_db: str, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_bad_probe_input_exit_2_and_touches_nothing(fresh_db: str, tmp_path: Path, cli) -> None:
     r = cli("probe", "--dsn", fresh_db, "--no-kit", cwd=tmp_path)
     assert r.returncode == 2 and "--no-kit needs --fingerprint FILE" in r.stderr
     busy = tmp_path / "busy"
@@ -107,7 +107,7 @@ def test_bad_probe_input_exit_2_and_touches_nothing(fresh_db: str, tmp_path: Pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["busy"]
 
 
-def test_wrong_dsn_exit_3_one_line(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_dsn_exit_3_one_line(tmp_path: Path, cli) -> None:
     out = tmp_path / "fp.json"
     r = cli("probe", "--dsn", f"host={tmp_path} port=1 dbname=nope password=hunter2", "--fingerprint", str(out),
             cwd=tmp_path)

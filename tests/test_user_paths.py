@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def test_unusable_paths_exit_2(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_unusable_paths_exit_2(tmp_path: Path, cli) -> None:
     long = str(tmp_path / ("x" * 300))
     nowhere = f"host={tmp_path} port=1 dbname=x"
     commands = [

@@ -21,7 +21,7 @@ def expect_file(tmp_path: Path) -> Path:
     return p
 
 
-def test_backup_then_verify(pg_server, fresh_db: str, cli, tmp_path: Path,  # type: ignore[no-untyped-def]
+def test_backup_then_verify(pg_server, fresh_db: str, cli, tmp_path: Path,
                             expect_file: Path) -> None:
     """The seed 001 workflow: pinned backup, then verify with expectations, production and a protected server."""
     populate(fresh_db)
@@ -47,7 +47,7 @@ def test_backup_then_verify(pg_server, fresh_db: str, cli, tmp_path: Path,  # ty
     created = {x["name"] for x in res["roles"] if x["created"]}
     assert created == {"app_owner", "app_reader"}, used
     assert not res["restore"]["errors"], used  # owners, grants and the policy restored: roles came first
-    methods = {(c["kind"], c["name"]): set() for c in res["checks"]}
+    methods: dict[tuple[str, str], set[str]] = {(c["kind"], c["name"]): set() for c in res["checks"]}
     for c in res["checks"]:
         assert c["ok"], (used, c)
         methods[(c["kind"], c["name"])].add(c["method"])
@@ -62,7 +62,7 @@ def test_backup_then_verify(pg_server, fresh_db: str, cli, tmp_path: Path,  # ty
     assert "diff(before, after) = IDENTICAL" in summary
 
 
-def test_older_server_newer_tools_and_directory_format(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_older_server_newer_tools_and_directory_format(cli, tmp_path: Path) -> None:
     """A PostgreSQL 15 server dumped by pg_dump 18 (-Fd): restored into 15 by pg_restore 18; the stray
     ``SET transaction_timeout`` is classified benign and the verification passes."""
     have = pgbin.available_majors(pgbin.ALL_TOOLS)
@@ -88,7 +88,7 @@ def test_older_server_newer_tools_and_directory_format(cli, tmp_path: Path) -> N
     assert "| benign |" in summary and "transaction_timeout" in summary
 
 
-def test_event_trigger_owner_needs_mirrored_superuser(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_event_trigger_owner_needs_mirrored_superuser(cli, tmp_path: Path) -> None:
     """An event trigger must be owned by a superuser. Without --dsn the owner's stand-in is a plain NOLOGIN
     role, its ALTER OWNER fails and that is *degraded* (FAIL); with --dsn the attribute is mirrored (PASS)."""
     bins = pgbin.find(pgbin.ALL_TOOLS, major=max(pgbin.available_majors(pgbin.ALL_TOOLS)))
@@ -136,7 +136,7 @@ equals = 0
 """
 
 
-def test_real_database_pagila(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_real_database_pagila(cli, tmp_path: Path) -> None:
     """A real schema (pagila: partitions, domains, enums, triggers, views, extension types): every
     expectation holds by both methods, and every object of the schema dump exists after the restore."""
     pagila = shared_dataset(*PAGILA_PARTS)

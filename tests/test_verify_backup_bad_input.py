@@ -58,7 +58,7 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prod]:
         yield Prod(bins, inst.dsn(), base / "kit", Path(b.dump_path), z0, gz, fingerprint(inst.dsn()))
 
 
-def _verify(cli, prod: Prod, dump: Path, out: Path, *extra: str):  # type: ignore[no-untyped-def]
+def _verify(cli, prod: Prod, dump: Path, out: Path, *extra: str):
     """Run the CLI against ``dump`` with production probed; the dump and production must not change."""
     digest = sha256(dump) if dump.is_file() else None
     r = cli("verify-backup", str(dump), "--dsn", prod.dsn, "--out", str(out), *extra)
@@ -69,7 +69,7 @@ def _verify(cli, prod: Prod, dump: Path, out: Path, *extra: str):  # type: ignor
 
 
 @pytest.mark.parametrize("kind", ["gz", "z0"])
-def test_truncated_dump_fails(prod: Prod, cli, tmp_path: Path, kind: str) -> None:  # type: ignore[no-untyped-def]
+def test_truncated_dump_fails(prod: Prod, cli, tmp_path: Path, kind: str) -> None:
     """Not pinned: the full read finds the truncation (compressed or not): FAIL, exit 1."""
     bad = truncated_copy(getattr(prod, kind), tmp_path / f"trunc-{kind}.dump")
     r = _verify(cli, prod, bad, tmp_path / "v")
@@ -79,7 +79,7 @@ def test_truncated_dump_fails(prod: Prod, cli, tmp_path: Path, kind: str) -> Non
     assert gate(tmp_path / "v", "pin")["status"] == "SKIPPED"
 
 
-def test_byte_flipped_compressed_dump_fails(prod: Prod, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_byte_flipped_compressed_dump_fails(prod: Prod, cli, tmp_path: Path) -> None:
     """Not pinned, compressed: decompression of the full read catches the flipped byte: FAIL, exit 1."""
     bad = flipped_copy(prod.gz, tmp_path / "flip.dump", at=0.7)
     r = _verify(cli, prod, bad, tmp_path / "v")
@@ -90,7 +90,7 @@ def test_byte_flipped_compressed_dump_fails(prod: Prod, cli, tmp_path: Path) -> 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip"])
 @pytest.mark.parametrize("compress", ["gz", "z0"])
-def test_pinned_dump_damaged_is_a_hash_mismatch(prod: Prod, cli, tmp_path: Path, damage: str,  # type: ignore[no-untyped-def]
+def test_pinned_dump_damaged_is_a_hash_mismatch(prod: Prod, cli, tmp_path: Path, damage: str,
                                                 compress: str) -> None:
     """Damaged inside its backup kit, compressed or -Z0: the pin catches it: exit 2, nothing restored."""
     kit = tmp_path / "kit"
@@ -114,7 +114,7 @@ def test_pinned_dump_damaged_is_a_hash_mismatch(prod: Prod, cli, tmp_path: Path,
     assert {g["name"]: g["status"] for g in run_json(tmp_path / "v")["gates"]}["instance"] == "SKIPPED"  # not reached
 
 
-def test_sha256_option_mismatch(prod: Prod, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_sha256_option_mismatch(prod: Prod, cli, tmp_path: Path) -> None:
     r = _verify(cli, prod, prod.gz, tmp_path / "v", "--sha256", "0" * 64)
     assert r.returncode == 2
     assert f"but --sha256 pins {'0' * 64}" in r.stderr
@@ -123,7 +123,7 @@ def test_sha256_option_mismatch(prod: Prod, cli, tmp_path: Path) -> None:  # typ
     assert not (tmp_path / "v2").exists()
 
 
-def test_expectations_bad_input(prod: Prod, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_expectations_bad_input(prod: Prod, cli, tmp_path: Path) -> None:
     cases = {
         "unknown.toml": ("tables = []\nviewz = []\n", "unknown key 'viewz'"),
         "badtype.toml": ("[[count]]\ntable = 'public.unit'\nequals = 'forty'\n",
@@ -145,7 +145,7 @@ def test_expectations_bad_input(prod: Prod, cli, tmp_path: Path) -> None:  # typ
     assert r.returncode == 2 and "expectations file not found" in r.stderr
 
 
-def test_expectation_sql_that_fails_is_a_fail(prod: Prod, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_expectation_sql_that_fails_is_a_fail(prod: Prod, cli, tmp_path: Path) -> None:
     f = tmp_path / "fails.toml"
     f.write_text(EXPECT_TOML + "\n[[value]]\nname = 'oops'\nsql = 'select no_such_col from public.unit'\n"
                  "equals = '1'\n")
@@ -156,7 +156,7 @@ def test_expectation_sql_that_fails_is_a_fail(prod: Prod, cli, tmp_path: Path) -
     assert "value `oops`" in summary and "| FAIL |" in summary
 
 
-def test_missing_or_wrong_files(prod: Prod, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_or_wrong_files(prod: Prod, cli, tmp_path: Path) -> None:
     r = _verify(cli, prod, tmp_path / "nope.dump", tmp_path / "v1")
     assert r.returncode == 2 and "no such file" in r.stderr
     plain = tmp_path / "plain.sql"
@@ -178,7 +178,7 @@ def test_missing_or_wrong_files(prod: Prod, cli, tmp_path: Path) -> None:  # typ
     assert not any((tmp_path / v).exists() for v in ("v1", "v2", "v3"))
 
 
-def test_production_given_as_protect_and_dsn(prod: Prod, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_production_given_as_protect_and_dsn(prod: Prod, cli, tmp_path: Path) -> None:
     r = _verify(cli, prod, prod.dump, tmp_path / "v1", "--protect", prod.dsn)
     assert r.returncode == 2 and "same DSN as --dsn" in r.stderr
     other_db = prod.dsn.replace("dbname=postgres", "dbname=template1")
@@ -202,7 +202,7 @@ def test_dump_newer_than_any_binaries(prod: Prod, tmp_path: Path, monkeypatch: p
     assert run_json(tmp_path / "v")["status"] == "ERROR"
 
 
-def test_archive_format_newer_than_every_pg_restore(prod: Prod, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_archive_format_newer_than_every_pg_restore(prod: Prod, cli, tmp_path: Path) -> None:
     """An archive whose format version no pg_restore here knows (a future PostgreSQL): exit 3."""
     data = bytearray(prod.gz.read_bytes())
     data[6] = 99  # archive format 1.99

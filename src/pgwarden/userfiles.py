@@ -29,17 +29,22 @@ def exists(path: Path, what: str = "") -> bool:
 _TOML_POS = re.compile(r"^(?P<msg>.*?)\s*\(at line (?P<line>\d+), column (?P<col>\d+)\)\s*$")
 
 
-def read_toml(path: Path, what: str = "TOML file", *, missing_hint: str = "") -> dict[str, Any]:
-    """Parse the TOML file at ``path``; ``what`` names it in messages ("expectations file", …)."""
-    path = Path(path)
+def read_bytes(path: Path, what: str, *, missing_hint: str = "") -> bytes:
+    """The bytes of a file the user named; missing, a directory or unreadable is :class:`BadInput`."""
     try:
-        raw = path.read_bytes()
+        return Path(path).read_bytes()
     except FileNotFoundError:
         raise BadInput(f"{path}: {what} not found{missing_hint}") from None
     except IsADirectoryError:
         raise BadInput(f"{path}: is a directory, expected the {what}") from None
     except OSError as exc:
         raise BadInput(f"{path}: cannot read the {what}: {exc.strerror or exc}") from None
+
+
+def read_toml(path: Path, what: str = "TOML file", *, missing_hint: str = "") -> dict[str, Any]:
+    """Parse the TOML file at ``path``; ``what`` names it in messages ("expectations file", …)."""
+    path = Path(path)
+    raw = read_bytes(path, what, missing_hint=missing_hint)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

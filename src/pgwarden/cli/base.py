@@ -8,15 +8,17 @@ Progress goes to stderr through the reporter the CLI gives the library (:mod:`pg
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import traceback
 from collections.abc import Callable
+from types import FrameType
 from typing import Any, NoReturn
 
 import click
 
-from pgwarden import __version__, signals
-from pgwarden.errors import ExitCode, PgwardenError, disk_full
+from pgwarden import __version__
+from pgwarden.errors import ExitCode, Interrupted, PgwardenError, disk_full
 from pgwarden.jsonable import to_jsonable
 from pgwarden.redact import redact_text
 
@@ -32,6 +34,16 @@ Exit codes (every command):
   3    environment (cannot connect, binaries missing, disk full): nothing is lost
   130  interrupted: throwaway instances removed, the target left consistent
   70   a bug: the traceback is printed"""
+
+
+def _raise_interrupted(signum: int, _frame: FrameType | None) -> None:
+    raise Interrupted(f"interrupted by {signal.Signals(signum).name}")
+
+
+def install_signal_handlers() -> None:
+    """SIGTERM and SIGHUP become :class:`Interrupted`, so ``with`` blocks tear throwaway instances down."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _raise_interrupted)
 
 
 class _Group(click.Group):
@@ -62,7 +74,7 @@ class _Group(click.Group):
 @click.version_option(__version__, "-V", "--version", prog_name="pgwarden")
 def main() -> None:
     """pgwarden: make production PostgreSQL changes provable."""
-    signals.install()
+    install_signal_handlers()
 
 
 def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -133,7 +145,6 @@ def run(fn: Callable[[], Any], *, as_json: bool, render: Callable[[Any], str] | 
     except PgwardenError as err:
         _fail(err, as_json)
     except KeyboardInterrupt:
-        from pgwarden.errors import Interrupted
         _fail(Interrupted("interrupted by SIGINT: throwaway instances removed"), as_json)
     except click.exceptions.Exit:
         raise

@@ -228,9 +228,13 @@ class ThrowawayInstance:
             _LIVE.discard(self)
 
     # -- use ----------------------------------------------------------------------------------------
-    def dsn(self, dbname: str = "postgres") -> str:
+    @property
+    def socket_dir(self) -> Path:
         assert self.root is not None, "instance not started"
-        return f"host={self.root / 'sock'} port={PORT} user={SUPERUSER} dbname={dbname}"
+        return self.root / "sock"
+
+    def dsn(self, dbname: str = "postgres") -> str:
+        return f"host={self.socket_dir} port={PORT} user={SUPERUSER} dbname={dbname}"
 
     def log_tail(self, n: int = 10) -> list[str]:
         if self.root is None:

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pgwarden import userfiles
 from pgwarden.errors import BadInput, EnvironmentProblem
 from pgwarden.evidence.sums import SumEntry, parse_sums, sha256_file, write_sums
 from pgwarden.package.manifest import MANIFEST, SUM, Package, load_package
@@ -34,15 +35,7 @@ class LockResult:
 
 def read_sum(path: Path) -> tuple[SumEntry, ...]:
     """Parse a ``pgwarden.sum``; a malformed line is :class:`BadInput` naming its line number."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise BadInput(f"{path}: not found") from None
-    except IsADirectoryError:
-        raise BadInput(f"{path}: is a directory; expected the {SUM} file that `pgwarden lock` writes") from None
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read: {exc.strerror or exc}") from None
-    entries, bad = parse_sums(data)
+    entries, bad = parse_sums(userfiles.read_bytes(path, f"{SUM} file that `pgwarden lock` writes"))
     if bad:
         raise BadInput(f"{path}:{bad[0].line}: {bad[0].why}", details=[f"{path}:{b.line}: {b.why}" for b in bad[1:]])
     return entries

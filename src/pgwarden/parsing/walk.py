@@ -244,13 +244,13 @@ def same_value(pattern: Const, arg: Const) -> bool:
         return pattern.kind == arg.kind
     if pattern.kind == "bool":
         if arg.kind == "bool":
-            return bool(arg.value) == pattern.value
-        return arg.kind == "str" and pg_bool(str(arg.value)) == pattern.value
+            return bool(bool(arg.value) == pattern.value)
+        return arg.kind == "str" and bool(pg_bool(str(arg.value)) == pattern.value)
     if pattern.kind in ("int", "num"):
         try:
             return Decimal(str(arg.value).strip()) == Decimal(str(pattern.value))
         except (InvalidOperation, ValueError):
             return False
     if pattern.kind == "str" and arg.kind == "bool":
-        return pg_bool(str(pattern.value)) == arg.value
+        return bool(pg_bool(str(pattern.value)) == arg.value)
     return str(pattern.value) == str(arg.value)

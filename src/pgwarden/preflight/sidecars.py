@@ -20,6 +20,7 @@ from typing import Any
 import psycopg
 
 from pgwarden import proc, shipped_sql
+from pgwarden.backup.schema_dump import strip_restrict  # random keys: without them a sidecar is reproducible
 from pgwarden.evidence.kit import EvidenceKit
 from pgwarden.evidence.markdown import md_table
 from pgwarden.pg import binaries as pgbin
@@ -123,7 +124,7 @@ def _pg_dump(targets: list[SidecarTarget], conn: psycopg.Connection[Any], dsn: s
             dest = Path(tmp) / "dump.sql"
             proc.run([bins.path("pg_dump"), "--schema-only", "--no-password", "-t", pattern, "-d", conninfo],
                      env=env, stdout_path=dest, timeout=600, secrets=secrets)
-            text = _strip_restrict(dest.read_text(encoding="utf-8", errors="replace"))
+            text, _n = strip_restrict(dest.read_text(encoding="utf-8", errors="replace"))
             out.append((t, f"{t.schema}.{t.name}", text, hashlib.md5(text.encode("utf-8")).hexdigest()))
     return out
 
@@ -137,12 +138,6 @@ _PORTABLE_OPTIONS = ("host", "hostaddr", "port", "user", "dbname", "sslmode", "s
 def _conninfo(conn: psycopg.Connection[Any]) -> str:
     params = conn.info.get_parameters()
     return psycopg.conninfo.make_conninfo(**{k: v for k, v in params.items() if k in _PORTABLE_OPTIONS and v})
-
-
-def _strip_restrict(text: str) -> str:
-    """Recent pg_dump prints random ``\\restrict`` keys; without them the sidecar is reproducible."""
-    return "".join(line for line in text.splitlines(keepends=True)
-                   if not line.startswith(("\\restrict", "\\unrestrict")))
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")

@@ -158,15 +158,9 @@ def load(path: Path) -> Fingerprint:
     """Read a fingerprint file; a missing or invalid file is :class:`BadInput` naming it."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput(f"{path}: fingerprint file not found") from None
-    except IsADirectoryError:
-        raise BadInput(f"{path}: is a directory, not a fingerprint file") from None
+        text = userfiles.read_bytes(path, "fingerprint file").decode("utf-8")
     except UnicodeDecodeError:
         raise BadInput(f"{path}: not a fingerprint file (not UTF-8 text)") from None
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read fingerprint: {exc.strerror or exc}") from None
     try:
         data = json.loads(text)
     except ValueError as exc:
