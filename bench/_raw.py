@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from pgwarden import proc
-from pgwarden.instances.runtime import run_as, runtime_root, server_binaries
+from pgwarden.instances.runtime import runtime_root, server_binaries
+from pgwarden.instances.sandbox import run_as
 from pgwarden.pg import binaries as pgbin
 
 

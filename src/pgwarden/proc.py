@@ -3,6 +3,11 @@
 Output is streamed line by line (to a log file and an optional callback), every call has a timeout,
 and a child that must stop is terminated, then killed. Passwords travel only in the environment
 (``PGPASSWORD``), never on the command line; argv is checked for that.
+
+A child gets a clean environment built from an allowlist, never the caller's: :attr:`ChildEnv.BARE`
+(PATH, locale, TZ) for servers and for tools that talk to a throwaway instance, :attr:`ChildEnv.CLIENT`
+(BARE plus the caller's libpq variables and HOME, for ``.pgpass``) for a client tool that connects to
+the user's own server. A password reaches only that client tool, never a server.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import IO
 
@@ -30,22 +36,62 @@ class ProcResult:
     seconds: float
 
 
+class ChildEnv(StrEnum):
+    BARE = "bare"
+    CLIENT = "client"
+
+
+_BARE_KEYS = ("PATH", "LANG", "LANGUAGE", "TZ", "TMPDIR")
+# What libpq reads from the environment (libpq's "Environment Variables" chapter), plus HOME for ~/.pgpass
+# and ~/.pg_service.conf.
+_LIBPQ_KEYS = ("HOME", "PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD", "PGPASSFILE",
+               "PGSERVICE", "PGSERVICEFILE", "PGOPTIONS", "PGAPPNAME", "PGSSLMODE", "PGREQUIRESSL",
+               "PGSSLCOMPRESSION", "PGSSLCERT", "PGSSLKEY", "PGSSLCERTMODE", "PGSSLROOTCERT", "PGSSLCRL",
+               "PGSSLCRLDIR", "PGSSLSNI", "PGSSLNEGOTIATION", "PGREQUIREPEER", "PGREQUIREAUTH",
+               "PGSSLMINPROTOCOLVERSION", "PGSSLMAXPROTOCOLVERSION", "PGGSSENCMODE", "PGKRBSRVNAME", "PGGSSLIB",
+               "PGGSSDELEGATION", "PGCHANNELBINDING", "PGCONNECT_TIMEOUT", "PGCLIENTENCODING",
+               "PGTARGETSESSIONATTRS", "PGLOADBALANCEHOSTS", "PGDATESTYLE", "PGTZ", "PGGEQO", "PGSYSCONFDIR",
+               "PGLOCALEDIR", "KRB5CCNAME", "KRB5_CONFIG", "PGMAXPROTOCOLVERSION", "PGMINPROTOCOLVERSION")
+
+
+def child_env(kind: ChildEnv = ChildEnv.BARE, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment a child starts with: the allowlist of ``kind``, then ``extra``."""
+    src = os.environ
+    keys = _BARE_KEYS + (_LIBPQ_KEYS if kind == ChildEnv.CLIENT else ())
+    env = {k: src[k] for k in keys if k in src}
+    env.update({k: v for k, v in src.items() if k.startswith("LC_")})
+    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+    if extra:
+        env.update(extra)
+    return env
+
+
 def _argv_has_password(argv: Sequence[str]) -> bool:
     """A key=value password, a URI with a password, or --password=... anywhere on the command line."""
     return any(redact_text(a) != a or a.startswith("--password=") for a in argv)
 
 
-def _pump(stream: IO[bytes], sink: list[str], log: IO[str] | None, on_line: Callable[[str], None] | None,
-          secrets: tuple[str, ...]) -> None:
-    for raw in iter(stream.readline, b""):
-        line = redact_text(raw.decode("utf-8", "replace"), secrets)
-        sink.append(line)
-        if log is not None:
-            log.write(line)
-            log.flush()
-        if on_line is not None:
-            on_line(line.rstrip("\n"))
-    stream.close()
+class _Pump:
+    """Reads one stream of a child; a log that cannot be written (a full disk) is reported, not raised."""
+
+    def __init__(self, stream: IO[bytes], sink: list[str], log: IO[str] | None,
+                 on_line: Callable[[str], None] | None, secrets: tuple[str, ...]) -> None:
+        self.stream, self.sink, self.log, self.on_line, self.secrets = stream, sink, log, on_line, secrets
+        self.error: OSError | None = None
+
+    def __call__(self) -> None:
+        for raw in iter(self.stream.readline, b""):
+            line = redact_text(raw.decode("utf-8", "replace"), self.secrets)
+            self.sink.append(line)
+            if self.log is not None and self.error is None:
+                try:
+                    self.log.write(line)
+                    self.log.flush()
+                except OSError as exc:  # keep draining the pipe, or the child blocks
+                    self.error = exc
+            if self.on_line is not None:
+                self.on_line(line.rstrip("\n"))
+        self.stream.close()
 
 
 def stop_process(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
@@ -70,6 +116,7 @@ def run(
     argv: Sequence[str | Path],
     *,
     env: Mapping[str, str] | None = None,
+    inherit: ChildEnv = ChildEnv.BARE,
     timeout: float = 3600.0,
     check: bool = True,
     log_path: Path | None = None,
@@ -89,9 +136,7 @@ def run(
     args = [str(a) for a in argv]
     if _argv_has_password(args):
         raise AssertionError("refusing to put a password on a command line")
-    full_env = dict(os.environ)
-    if env:
-        full_env.update(env)
+    full_env = child_env(inherit, env)
     started = time.monotonic()
     log = open(log_path, "a", encoding="utf-8") if log_path else None  # noqa: SIM115
     out_file = open(stdout_path, "wb") if stdout_path else None  # noqa: SIM115
@@ -118,11 +163,12 @@ def run(
             raise EnvironmentProblem(f"cannot run {args[0]}: permission denied") from exc
         out_lines: list[str] = []
         err_lines: list[str] = []
-        threads = [threading.Thread(target=_pump, args=(proc.stderr, err_lines, log, on_line, secrets),
-                                    daemon=True)]
+        assert proc.stderr is not None
+        pumps = [_Pump(proc.stderr, err_lines, log, on_line, secrets)]
         if out_file is None:
-            threads.append(threading.Thread(target=_pump, args=(proc.stdout, out_lines, log, on_line, secrets),
-                                            daemon=True))
+            assert proc.stdout is not None
+            pumps.append(_Pump(proc.stdout, out_lines, log, on_line, secrets))
+        threads = [threading.Thread(target=p, daemon=True) for p in pumps]
         for t in threads:
             t.start()
         # A blocking wait returns the moment the child exits (wait(timeout=...) polls with sleeps of up
@@ -147,6 +193,10 @@ def run(
                 t.join(timeout=5)
         if expired.is_set():
             raise EnvironmentProblem(f"{Path(args[0]).name} did not finish within {timeout:.0f}s; stopped it")
+        for p in pumps:
+            if p.error is not None:
+                raise disk_full(p.error, log_path) or EnvironmentProblem(
+                    f"cannot write {log_path}: {p.error.strerror or p.error}")
     finally:
         for f, path in ((log, log_path), (out_file, stdout_path), (in_file, stdin_path)):
             if f is not None:
@@ -168,11 +218,12 @@ def run(
 
 def spawn(argv: Sequence[str | Path], *, log_path: Path, user: int | None = None, group: int | None = None,
           env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
-    """Start a long-running child (a postmaster) in its own session, output to ``log_path``."""
+    """Start a long-running child (a postmaster) in its own session, output to ``log_path``, with a bare
+    environment (see :func:`child_env`)."""
     args = [str(a) for a in argv]
-    full_env = dict(os.environ)
-    if env:
-        full_env.update(env)
+    if _argv_has_password(args):
+        raise AssertionError("refusing to put a password on a command line")
+    full_env = child_env(ChildEnv.BARE, env)
     with open(log_path, "ab") as log:
         return subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                 env=full_env, start_new_session=True, user=user, group=group,

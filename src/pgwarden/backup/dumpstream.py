@@ -16,7 +16,6 @@ import fcntl
 import hashlib
 import os
 import shutil
-import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from pathlib import Path
 from pgwarden import proc
 from pgwarden.errors import EnvironmentProblem, disk_full
 from pgwarden.evidence.sums import sha256_file
+from pgwarden.instances.runtime import private_dir
 
 CHUNK = 1 << 20
 
@@ -58,7 +58,7 @@ def _no_space(exc: OSError, dest: Path) -> EnvironmentProblem:
 def stream_dump(argv: Sequence[str | Path], dest: Path, *, env: dict[str, str], log_path: Path,
                 on_bytes: Callable[[int], None] | None = None, secrets: tuple[str, ...] = ()) -> HashedFile:
     """Run ``argv`` (a pg_dump whose ``-f`` is appended here) and stream its archive into ``dest``."""
-    tmp = Path(tempfile.mkdtemp(prefix="pgwarden-dump-"))
+    tmp = private_dir("dump")  # in the runtime directory, where gc finds it after a SIGKILL
     fifo = tmp / "pg_dump.fifo"
     os.mkfifo(fifo, 0o600)
     state: dict[str, object] = {"n": 0}
@@ -85,8 +85,8 @@ def stream_dump(argv: Sequence[str | Path], dest: Path, *, env: dict[str, str], 
     reader.start()
     try:
         try:
-            result = proc.run([*argv, "-f", fifo], env=env, log_path=log_path, check=False,
-                              timeout=7 * 24 * 3600, secrets=secrets)
+            result = proc.run([*argv, "-f", fifo], env=env, inherit=proc.ChildEnv.CLIENT, log_path=log_path,
+                              check=False, timeout=7 * 24 * 3600, secrets=secrets)
         finally:
             _unblock(fifo, reader)
             reader.join()
@@ -150,8 +150,8 @@ def run_directory_dump(argv: Sequence[str | Path], dest: Path, *, env: dict[str,
     watcher.start()
     try:
         try:
-            result = proc.run([*argv, "-f", dest], env=env, log_path=log_path, check=False,
-                              timeout=7 * 24 * 3600, secrets=secrets)
+            result = proc.run([*argv, "-f", dest], env=env, inherit=proc.ChildEnv.CLIENT, log_path=log_path,
+                              check=False, timeout=7 * 24 * 3600, secrets=secrets)
         finally:
             stop.set()
             watcher.join()

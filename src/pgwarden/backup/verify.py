@@ -335,7 +335,7 @@ class _Run:
             if inst.root is not None:
                 kit.write_text("logs/restore-server.log", "\n".join(inst.log_tail(200)) + "\n")
             inst.stop()
-            gone = inst.info is not None and not Path(inst.info.path).exists()
+            gone = inst.info is None or not Path(inst.info.path).exists()
             self.teardown = gone
             with runner.gate("teardown") as g:
                 g.record(TeardownGate(inst.info.path if inst.info else None))

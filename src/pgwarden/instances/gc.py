@@ -8,7 +8,7 @@ import os
 import shutil
 from dataclasses import dataclass
 
-from pgwarden.instances.runtime import OWNER_FILE, kill_postmaster, pid_alive, runtime_root
+from pgwarden.instances.runtime import OWNER_FILE, kill_postmaster, owner_pid, pid_alive, runtime_root
 from pgwarden.instances.spares import gc_partials
 
 
@@ -22,16 +22,21 @@ def gc(*, include_live: bool = False) -> GcResult:
     """Remove instance directories whose owning pgwarden process is gone (or all, with ``include_live``)."""
     removed: list[str] = []
     kept: list[str] = []
-    for d in sorted(runtime_root().glob("inst-*")):
-        owner_pid = None
+    root = runtime_root()
+    for d in sorted(root.glob("inst-*")):
+        owner = None
         with contextlib.suppress(OSError, ValueError, KeyError):
-            owner_pid = int(json.loads((d / OWNER_FILE).read_text())["pid"])
-        if owner_pid is not None and owner_pid != os.getpid() and pid_alive(owner_pid) and not include_live:
+            owner = int(json.loads((d / OWNER_FILE).read_text())["pid"])
+        if owner is not None and owner != os.getpid() and pid_alive(owner) and not include_live:
             kept.append(str(d))
             continue
-        kill_postmaster(d / "data")
+        kill_postmaster(d / "data")  # signals only a verified postgres serving exactly that directory
         shutil.rmtree(d, ignore_errors=True)
         removed.append(str(d))
-
+    for d in sorted([*root.glob("dump-*"), *root.glob("tpl-*")]):  # dump FIFOs, template builds
+        pid = owner_pid(d.name)
+        if pid is None or (pid != os.getpid() and not pid_alive(pid)) or include_live:
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(str(d))
     removed += gc_partials()
     return GcResult(tuple(removed), tuple(kept))

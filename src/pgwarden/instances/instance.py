@@ -29,14 +29,13 @@ from pgwarden.errors import EnvironmentProblem, GateFailed
 from pgwarden.instances import pgcontrol, spares
 from pgwarden.instances.runtime import (
     OWNER_FILE,
-    RunAs,
     cache_root,
     instance_root,
     kill_postmaster,
-    run_as,
-    runtime_root,
+    private_dir,
     server_binaries,
 )
+from pgwarden.instances.sandbox import Isolation, RunAs, isolation_for, refuse_cluster_owner, run_as, wrap
 from pgwarden.pg.binaries import SERVER_TOOLS, PgBinaries
 
 PORT = 5432
@@ -86,7 +85,7 @@ def _template_dir(bins: PgBinaries, who: RunAs) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if (tpl / "PG_VERSION").exists():
             return tpl
-        work = Path(tempfile.mkdtemp(prefix="tpl-", dir=runtime_root()))
+        work = private_dir("tpl")
         try:
             os.chmod(work, 0o700)
             data = work / "data"
@@ -107,6 +106,14 @@ def _template_dir(bins: PgBinaries, who: RunAs) -> Path:
     return tpl
 
 
+def _hidden_by_private_tmp(bins: PgBinaries) -> list[Path]:
+    """The server's installation (and a wheel's ``<pkg>.libs``) when it lies under /tmp, which the sandbox
+    replaces with a private, empty one: they are bound back read-only."""
+    install = Path(os.path.realpath(bins.bindir.parent))
+    libs = install.parent.parent / f"{install.parent.name}.libs"
+    return [p for p in (install, libs) if p.is_dir() and p.is_relative_to("/tmp")]
+
+
 @dataclass(frozen=True)
 class InstanceInfo:
     """What the kit records about a throwaway instance."""
@@ -121,6 +128,7 @@ class InstanceInfo:
     ready_seconds: float
     tcp_listening: bool
     from_spare: bool
+    isolation: Isolation
 
 
 class ThrowawayInstance:
@@ -151,6 +159,8 @@ class ThrowawayInstance:
         for tool in SERVER_TOOLS:
             self.requested.path(tool)
         parent = instance_root(self.who)  # fail clearly before initdb or a copy meets the same wall
+        refuse_cluster_owner(self.who, parent)
+        iso = isolation_for(self.who)
         bins = server_binaries(self.requested, self.who)
         template = _template_dir(bins, self.who)
         self.root = Path(tempfile.mkdtemp(prefix="inst-", dir=parent))
@@ -172,17 +182,18 @@ class ThrowawayInstance:
         pgcontrol.set_system_identifier(data, pgcontrol.new_system_identifier())
         proc.run([bins.path("pg_resetwal"), "-f", data], user=self.who.uid, group=self.who.gid,
                  cwd=self.root, timeout=60)
-        argv: list[str | Path] = [bins.path("postgres"), "-D", data, "-p", str(PORT), "-k", sock]
+        argv = [str(bins.path("postgres")), "-D", str(data), "-p", str(PORT), "-k", str(sock)]
         for k, v in self.settings.items():
             argv += ["-c", f"{k}={v}"]
-        self._popen = proc.spawn(argv, log_path=self.root / "server.log", user=self.who.uid,
-                                 group=self.who.gid)
+        full, dropped = wrap(argv, iso, self.who, self.root, _hidden_by_private_tmp(bins))
+        self._popen = proc.spawn(full, log_path=self.root / "server.log", user=None if dropped else self.who.uid,
+                                 group=None if dropped else self.who.gid)
         self._wait_ready(data)
         sysid, tcp = self._post_start_facts()
         if sysid == str(template_sysid):
             raise EnvironmentProblem("throwaway instance kept its template's system_identifier")
         self.info = InstanceInfo(str(self.root), str(sock), bins.version, bins.major, str(bins.bindir),
-                                 self.who.name, sysid, round(time.monotonic() - t0, 3), tcp, from_spare)
+                                 self.who.name, sysid, round(time.monotonic() - t0, 3), tcp, from_spare, iso)
         self.assert_distinct(self.forbidden)
         return self.info
 

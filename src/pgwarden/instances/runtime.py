@@ -1,9 +1,10 @@
-"""Where throwaway instances live, and which OS user runs them.
+"""Where throwaway instances live, and how their servers are found and stopped.
 
 Instances live under ``PGWARDEN_RUNTIME_DIR`` (default ``/tmp/pgwarden-<uid>``); cached templates
-under ``PGWARDEN_CACHE_DIR`` (default ``~/.cache/pgwarden``). When pgwarden runs as root, servers run
-as ``PGWARDEN_RUN_AS`` (default ``postgres`` if that user exists, else ``nobody``), because
-PostgreSQL refuses to run as root.
+under ``PGWARDEN_CACHE_DIR`` (default ``~/.cache/pgwarden``). Both are checked, never trusted: owned by
+us, not a symlink, not writable by others, or the command refuses (exit 3). A pid read from a
+``postmaster.pid`` is signalled only once it is proven to be a postgres server whose data directory
+is that one, inside the runtime directory.
 """
 
 from __future__ import annotations
@@ -15,47 +16,77 @@ import pwd
 import shutil
 import signal
 import stat
+import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from pgwarden.errors import EnvironmentProblem
+from pgwarden.instances.sandbox import RunAs
 from pgwarden.pg.binaries import PgBinaries, _probe_dir
 
 OWNER_FILE = "owner.json"
 
 
-@dataclass(frozen=True)
-class RunAs:
-    """The OS identity the server runs under; ``uid is None`` means "as ourselves"."""
+def _checked_dir(path: Path, what: str, mode: int) -> Path:
+    """Create ``path`` (mode ``mode``) or accept it only if it is a real directory owned by us that nobody
+    else can write: never follow a symlink or chmod what another user planted. Exit 3 otherwise."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.mkdir(path, mode)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise EnvironmentProblem(f"{what} {path}: cannot create it: {exc.strerror or exc}") from None
+    try:
+        st = os.lstat(path)
+    except OSError as exc:
+        raise EnvironmentProblem(f"{what} {path}: {exc.strerror or exc}") from None
+    if stat.S_ISLNK(st.st_mode):
+        raise EnvironmentProblem(f"{what} {path} is a symlink; refusing to follow it (someone may have planted it)")
+    if not stat.S_ISDIR(st.st_mode):
+        raise EnvironmentProblem(f"{what} {path} exists and is not a directory")
+    if st.st_uid != os.geteuid():
+        raise EnvironmentProblem(f"{what} {path} is owned by {_user_name(st.st_uid)}, not by "
+                                 f"{_user_name(os.geteuid())}; refusing to use it")
+    if stat.S_IMODE(st.st_mode) & 0o022:
+        raise EnvironmentProblem(f"{what} {path} is writable by others (mode {stat.S_IMODE(st.st_mode):04o}); "
+                                 "refusing to use it")
+    if stat.S_IMODE(st.st_mode) != mode:
+        os.chmod(path, mode)
+    return path
 
-    name: str
-    uid: int | None
-    gid: int | None
 
-
-def run_as() -> RunAs:
-    if os.geteuid() != 0:
-        return RunAs(pwd.getpwuid(os.geteuid()).pw_name, None, None)
-    wanted = os.environ.get("PGWARDEN_RUN_AS")
-    names = [wanted] if wanted else ["postgres", "nobody"]
-    for name in names:
-        try:
-            pw = pwd.getpwnam(name)
-        except KeyError:
-            continue
-        if pw.pw_uid == 0:
-            raise EnvironmentProblem(f"PGWARDEN_RUN_AS={name} is root; PostgreSQL refuses to run as root")
-        return RunAs(name, pw.pw_uid, pw.pw_gid)
-    raise EnvironmentProblem(f"running as root, but no unprivileged user to run PostgreSQL: tried {names}")
+def _user_name(uid: int) -> str:
+    try:
+        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
+    except KeyError:
+        return f"uid {uid}"
 
 
 def runtime_root() -> Path:
-    root = Path(os.environ.get("PGWARDEN_RUNTIME_DIR") or f"/tmp/pgwarden-{os.geteuid()}")
-    root.mkdir(parents=True, exist_ok=True)
-    # Traversable (not listable) by the server user; each instance directory is private beneath it.
-    os.chmod(root, 0o711)
-    return root
+    """Where instances live: ``PGWARDEN_RUNTIME_DIR`` or ``/tmp/pgwarden-<uid>``, checked, mode 0711
+    (traversable, not listable, by the server user; each instance directory is private beneath it)."""
+    return _checked_dir(Path(os.environ.get("PGWARDEN_RUNTIME_DIR") or f"/tmp/pgwarden-{os.geteuid()}"),
+                        "runtime directory", 0o711)
+
+
+def cache_root() -> Path:
+    """Cached initdb templates: ``PGWARDEN_CACHE_DIR`` or ``~/.cache/pgwarden``, checked, mode 0700."""
+    base = os.environ.get("PGWARDEN_CACHE_DIR")
+    root = Path(base) if base else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pgwarden"
+    return _checked_dir(root, "cache directory", 0o700)
+
+
+def private_dir(prefix: str) -> Path:
+    """A new mode-0700 directory in the runtime directory, named ``<prefix>-<pid>-<random>`` so that
+    ``gc`` can tell when its owner is gone."""
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}-{os.getpid()}-", dir=runtime_root()))
+
+
+def owner_pid(name: str) -> int | None:
+    """The pid in a ``<prefix>-<pid>-<random>`` name, or None."""
+    parts = name.split("-")
+    return int(parts[1]) if len(parts) >= 3 and parts[1].isdigit() else None
 
 
 def instance_root(who: RunAs) -> Path:
@@ -66,13 +97,6 @@ def instance_root(who: RunAs) -> Path:
         raise EnvironmentProblem(
             f"runtime directory {root} is not reachable by OS user {who.name}: {blocker} is mode "
             f"{stat.S_IMODE(blocker.stat().st_mode):04o}; set PGWARDEN_RUNTIME_DIR to a directory it can traverse")
-    return root
-
-
-def cache_root() -> Path:
-    base = os.environ.get("PGWARDEN_CACHE_DIR")
-    root = Path(base) if base else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pgwarden"
-    root.mkdir(parents=True, exist_ok=True)
     return root
 
 
@@ -144,10 +168,29 @@ def postmaster_pid(datadir: Path) -> int | None:
         return None
 
 
-def kill_postmaster(datadir: Path, grace: float = 5.0) -> None:
-    """Immediate shutdown (SIGQUIT), then SIGKILL of the postmaster's process group."""
+def verified_postmaster(datadir: Path) -> int | None:
+    """The pid in ``datadir/postmaster.pid`` if, and only if, it is a running postgres whose working
+    directory (a postmaster's is its data directory) is ``datadir``, inside the runtime directory."""
     pid = postmaster_pid(datadir)
-    if pid is None or not pid_alive(pid):
+    if pid is None or pid <= 1:
+        return None
+    try:
+        exe = os.readlink(f"/proc/{pid}/exe").removesuffix(" (deleted)")
+        cwd = os.readlink(f"/proc/{pid}/cwd")
+    except OSError:
+        return None
+    real = os.path.realpath(datadir)
+    if not Path(exe).name.startswith(("postgres", "postmaster")) or os.path.realpath(cwd) != real:
+        return None
+    if not real.startswith(os.path.realpath(runtime_root()) + os.sep):
+        return None
+    return pid
+
+
+def kill_postmaster(datadir: Path, grace: float = 5.0) -> None:
+    """Immediate shutdown (SIGQUIT), then SIGKILL of the postmaster's process group: only a verified one."""
+    pid = verified_postmaster(datadir)
+    if pid is None:
         return
     try:
         os.kill(pid, signal.SIGQUIT)

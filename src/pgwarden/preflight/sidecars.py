@@ -123,7 +123,7 @@ def _pg_dump(targets: list[SidecarTarget], conn: psycopg.Connection[Any], dsn: s
             pattern = f'"{t.schema.replace(chr(34), chr(34) * 2)}"."{t.name.replace(chr(34), chr(34) * 2)}"'
             dest = Path(tmp) / "dump.sql"
             proc.run([bins.path("pg_dump"), "--schema-only", "--no-password", "-t", pattern, "-d", conninfo],
-                     env=env, stdout_path=dest, timeout=600, secrets=secrets)
+                     env=env, inherit=proc.ChildEnv.CLIENT, stdout_path=dest, timeout=600, secrets=secrets)
             text, _n = strip_restrict(dest.read_text(encoding="utf-8", errors="replace"))
             out.append((t, f"{t.schema}.{t.name}", text, hashlib.md5(text.encode("utf-8")).hexdigest()))
     return out
