@@ -5,10 +5,39 @@ from __future__ import annotations
 import re
 
 _SECRET_KEYS = ("password", "passfile_content", "sslpassword")
-_URI_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:/@\s]*):([^@\s]*)@")
+# Greedy to the last "@" of the authority: an unencoded "@" inside the password must not leave its tail.
+_URI_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:/@\s]*):([^/\s]*)@")
 _KV_PASSWORD = re.compile(r"((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
 
 REDACTED = "********"
+
+
+def dsn_secrets(dsn: str | None) -> tuple[str, ...]:
+    """Every piece of ``dsn`` that may be (part of) a password, even in a DSN libpq cannot parse.
+
+    An unquoted ``password=LeakA LeakB`` makes libpq quote ``LeakB`` in its error, and an unencoded
+    ``@`` in a URI password makes it quote the rest as a host name: those pieces are secrets too.
+    """
+    if not dsn:
+        return ()
+    out: list[str] = []
+    for m in re.finditer(r"(?:ssl)?password\s*=\s*", dsn, re.IGNORECASE):
+        rest = dsn[m.end():]
+        if rest.startswith("'"):
+            end = re.match(r"'((?:[^'\\]|\\.)*)'?", rest)
+            out.append(end.group(1) if end else rest)
+            continue
+        for token in rest.split():
+            if "=" in token:
+                break
+            out.append(token)
+    uri = re.match(r"postgres(?:ql)?://([^/\s]*)", dsn)
+    if uri and "@" in uri.group(1):
+        userinfo = uri.group(1).rsplit("@", 1)[0]
+        if ":" in userinfo:
+            password = userinfo.split(":", 1)[1]
+            out += [password, *password.split("@")]
+    return tuple(sorted({s for s in out if s}, key=len, reverse=True))
 
 
 def redact_dsn(dsn: str | None) -> str:
@@ -20,7 +49,7 @@ def redact_dsn(dsn: str | None) -> str:
     try:
         params = conninfo_to_dict(dsn)
     except Exception:
-        return redact_text(dsn)
+        return redact_text(dsn, dsn_secrets(dsn))
     if not any(k in params for k in _SECRET_KEYS):
         return redact_text(dsn)
     if "://" in dsn:

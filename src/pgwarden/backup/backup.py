@@ -12,7 +12,7 @@ import datetime as dt
 import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from pgwarden.evidence.kit import EvidenceKit, check_out_dir
 from pgwarden.evidence.markdown import md_table
 from pgwarden.evidence.sums import sha256_file
 from pgwarden.pg import binaries as pgbin
-from pgwarden.pg.conn import client_conninfo
+from pgwarden.pg.conn import client_conninfo, session_limits
 from pgwarden.pg.guard import ServerIdentity
 from pgwarden.pg.identity import identity_of
 from pgwarden.progress import SILENT, Reporter
@@ -130,6 +130,7 @@ def backup(dsn: str | None, *, out: Path | None = None, fmt: str = "custom", job
     kit = EvidenceKit.create(out, "backup", {"dsn": redact_dsn(dsn), "out": str(out) if out else None,
                                              "format": fmt, "jobs": jobs, "compress": compress})
     kit.environment.update({"server": ident.as_dict(), "binaries": bins.describe(),
+                            "session_limits": asdict(session_limits()),
                             "pg_dump": str(bins.path("pg_dump")), "pg_restore": str(bins.path("pg_restore"))})
     runner = GateRunner(kit, GATES, reporter)
     done: list[BackupResult] = []
@@ -155,6 +156,7 @@ def _run(runner: GateRunner, dsn: str | None, ident: ServerIdentity, bins: pgbin
     rel = f"dump/{stem}.dump" if fmt == "custom" else f"dump/{stem}"
     dest = kit.path(rel)
     argv: list[str | Path] = [bins.path("pg_dump"), "--no-password", "--no-sync",
+                              f"--lock-wait-timeout={session_limits().lock_timeout}",
                               "-F", "c" if fmt == "custom" else "d", "-d", conninfo]
     if compress is not None:
         argv += ["-Z", compress]

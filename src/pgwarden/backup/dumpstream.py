@@ -25,6 +25,7 @@ from pgwarden import proc
 from pgwarden.errors import EnvironmentProblem, disk_full
 from pgwarden.evidence.sums import sha256_file
 from pgwarden.instances.runtime import private_dir
+from pgwarden.private import open_private
 
 CHUNK = 1 << 20
 
@@ -66,7 +67,7 @@ def stream_dump(argv: Sequence[str | Path], dest: Path, *, env: dict[str, str], 
 
     def pump() -> None:
         try:
-            with open(fifo, "rb", buffering=0) as src, open(dest, "wb") as out:
+            with open(fifo, "rb", buffering=0) as src, open_private(dest) as out:
                 _widen_pipe(src.fileno())
                 n = 0
                 while chunk := src.read(CHUNK):

@@ -17,10 +17,12 @@ The verdict comes from that evidence, never from pg_restore's exit code.
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -57,7 +59,7 @@ from pgwarden.expect.expectations import (
 )
 from pgwarden.expect.objects import KINDS, FoundObjects, objects_in_database
 from pgwarden.instances.instance import InstanceInfo, ThrowawayInstance
-from pgwarden.pg.conn import connection
+from pgwarden.pg.conn import connection, session_limits
 from pgwarden.probe.fingerprint import Fingerprint, diff_fingerprints, save
 from pgwarden.probe.probe import fingerprint_dsn
 from pgwarden.progress import SILENT, Reporter
@@ -110,6 +112,7 @@ class ExpectationsGate:
     checks: int
     failed: tuple[ExpectationResult, ...]
     completeness: Completeness | None
+    user_sql_role: str | None     # counts and values ran as this role: LOGIN, pg_read_all_data, not superuser
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,7 @@ def verify_backup(dump: Path, *, expect: Path | None = None, dsn: str | None = N
         "dump": str(dump), "expect": str(expect) if expect else None, "dsn": redact_dsn(dsn),
         "protect": [redact_dsn(p) for p in protect], "sha256": sha256, "jobs": inp.jobs,
         "no_owner": no_owner, "no_privileges": no_privileges, "probe_rows": probe_rows})
+    kit.environment["session_limits"] = asdict(session_limits())
     if inp.exp_text is not None:
         kit.write_text("expectations.toml", inp.exp_text)
     run = _Run(kit, inp, reporter)
@@ -175,6 +179,7 @@ class _Run:
         self.before: Fingerprint | None = None
         self.prod_notes: tuple[str, ...] = ()
         self.result: VerifyResult | None = None
+        self.reader: str | None = None
 
     def build(self, verdict: Verdict) -> VerifyResult:
         c = self.choice
@@ -214,7 +219,7 @@ class _Run:
     def _probe_before(self) -> None:
         with self.runner.gate("probe-before") as g:
             self.reporter.step("probing production before the verification")
-            self.before, notes = _fingerprint(self.inp.dsn, self.inp.rows, self.inp.exp)
+            self.before, notes = _fingerprint(self.inp.dsn, self.inp.rows)
             save(self.before, self.kit.path("probes/production-before.json"))
             g.record(ProbeGate(len(self.before.entries), notes))
             self.prod_notes = notes
@@ -323,12 +328,13 @@ class _Run:
                 self._completeness(dump_objects, objects_in_database(iconn))
                 if inp.exp is not None:
                     self.checks += check_objects(objects_in_database(iconn), inp.exp, Method.INTROSPECTION)
-                    self.checks += check_counts(iconn, inp.exp) + check_values(iconn, inp.exp)
+                    if inp.exp.counts or inp.exp.values:
+                        self.checks += self._user_checks(inst, dbname, iconn, inp.exp)
                 failed = tuple(c for c in self.checks if not c.ok)
                 for c in failed:
                     self.reasons.append(f"expectation failed ({c.method}): {c.kind} {c.name}: expected "
                                         f"{c.expected}, got {c.actual}" + (f" ({c.error})" if c.error else ""))
-                g.record(ExpectationsGate(len(self.checks), failed, self.completeness))
+                g.record(ExpectationsGate(len(self.checks), failed, self.completeness, self.reader))
                 if failed or (self.completeness is not None and self.completeness.missing):
                     g.fail(f"{len(failed)} expectation(s) failed" if failed else "objects are missing")
         finally:
@@ -342,6 +348,17 @@ class _Run:
                 if not gone:
                     self.reasons.append("the throwaway instance was not removed")
                     g.fail("the throwaway instance was not removed")
+
+    def _user_checks(self, inst: ThrowawayInstance, dbname: str, admin: psycopg.Connection[Any],
+                     exp: Expectations) -> list[ExpectationResult]:
+        """Counts and values: user SQL, run as a role that can read every table and nothing else."""
+        reader = f"pgwarden_reader_{secrets.token_hex(4)}"
+        admin.execute(psycopg.sql.SQL(
+            "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION BYPASSRLS "
+            "IN ROLE pg_read_all_data").format(psycopg.sql.Identifier(reader)))
+        self.reader = reader
+        with connection(inst.dsn(dbname, user=reader)) as rconn:
+            return check_counts(rconn, exp) + check_values(rconn, exp)
 
     def _create_db(self, inst: ThrowawayInstance, header: ArchiveHeader) -> str:
         name = header.dbname if header.dbname not in ("", "template0", "template1") else "restored"
@@ -365,7 +382,7 @@ class _Run:
         assert inp.dsn is not None and inp.prod is not None
         with self.runner.gate("probe-after") as g:
             self.reporter.step("probing production after the verification")
-            after, notes = _fingerprint(inp.dsn, inp.rows, inp.exp)
+            after, notes = _fingerprint(inp.dsn, inp.rows)
             save(after, self.kit.path("probes/production-after.json"))
             if self.before is None:
                 g.fail("no probe was taken before: nothing to compare")
@@ -376,8 +393,7 @@ class _Run:
             g.record(ProbeGate(len(after.entries), notes, d.identical, lines[:200]))
             self.production = Production(
                 inp.prod.dsn, inp.prod.system_identifier, d.identical, lines,
-                "probes/production-before.json", "probes/production-after.json", dict(after.queries),
-                self.prod_notes + notes)
+                "probes/production-before.json", "probes/production-after.json", self.prod_notes + notes)
             if not d.identical:
                 self.reasons.append("production changed during the verification (probe diff is not empty)")
                 g.fail("production changed during the verification")
@@ -410,12 +426,7 @@ def _size(path: Path) -> int:
     return tree_size(path) if path.is_dir() else path.stat().st_size
 
 
-def _fingerprint(dsn: str | None, rows: str, exp: Expectations | None) -> tuple[Fingerprint, tuple[str, ...]]:
-    """Probe production, with the expectation values as named queries (without them if one fails there)."""
-    queries = {v.name: v.sql for v in exp.values} if exp else {}
-    try:
-        return fingerprint_dsn(dsn, rows=rows, queries=queries), ()
-    except BadInput as exc:
-        if not queries:
-            raise
-        return fingerprint_dsn(dsn, rows=rows), (f"named queries not run on production: {exc.message}",)
+def _fingerprint(dsn: str | None, rows: str) -> tuple[Fingerprint, tuple[str, ...]]:
+    """Probe production with pgwarden's own catalog queries only: user SQL never runs there."""
+    return fingerprint_dsn(dsn, rows=rows), ("user SQL (counts and values) ran only on the restored copy, "
+                                             "never on production",)

@@ -120,8 +120,6 @@ def _production(r: VerifyResult) -> list[str]:
     out.append(f"- Read-only probe taken before and after all backup/restore activity: `{p.before}`, "
                f"`{p.after}`.\n- diff(before, after) = {'IDENTICAL' if p.untouched else 'DIFFERENT'} "
                f"(production untouched: {yes_no(p.untouched)}).\n")
-    if p.values:
-        out.append("- Production values (after): " + ", ".join(f"{k} = {v}" for k, v in p.values.items()) + "\n")
     out += [f"- note: {n}\n" for n in p.notes]
     if p.diff:
         out += ["\n```\n", "\n".join(p.diff[:200]), "\n```\n"]

@@ -22,7 +22,6 @@ class Production:
     diff: tuple[str, ...]
     before: str                    # kit-relative paths of the fingerprints
     after: str
-    values: dict[str, str | None] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
 

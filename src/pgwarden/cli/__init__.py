@@ -5,7 +5,19 @@ One module per area registers its commands on :data:`pgwarden.cli.base.main`.
 
 from __future__ import annotations
 
-from pgwarden.cli import backup, demo, evidence, instances, package, pg, probe  # noqa: F401  (register commands)
-from pgwarden.cli.base import main
+import os as _os
+import signal as _signal
+
+
+def _early_exit(signum: int, _frame: object) -> None:  # until main() installs the real handlers
+    _os.write(2, f"pgwarden: interrupted by {_signal.Signals(signum).name} while starting\n".encode())
+    _os._exit(130)
+
+
+for _sig in (_signal.SIGTERM, _signal.SIGHUP, _signal.SIGINT):
+    _signal.signal(_sig, _early_exit)
+
+from pgwarden.cli import backup, demo, evidence, instances, package, pg, probe  # noqa: E402, F401  (register commands)
+from pgwarden.cli.base import main  # noqa: E402
 
 __all__ = ["main"]

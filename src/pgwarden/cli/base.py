@@ -8,6 +8,7 @@ Progress goes to stderr through the reporter the CLI gives the library (:mod:`pg
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import traceback
@@ -36,6 +37,14 @@ Exit codes (every command):
   70   a bug: the traceback is printed"""
 
 
+def _warn_about_bin_path() -> None:
+    """A ``PGWARDEN_PG_BIN`` entry that does not exist is a typo the operator wants to hear about."""
+    for entry in filter(None, os.environ.get("PGWARDEN_PG_BIN", "").split(os.pathsep)):
+        if not os.path.isdir(entry):
+            click.echo(f"pgwarden: warning: PGWARDEN_PG_BIN entry {entry} is not a directory; it is ignored",
+                       err=True)
+
+
 def _raise_interrupted(signum: int, _frame: FrameType | None) -> None:
     raise Interrupted(f"interrupted by {signal.Signals(signum).name}")
 
@@ -44,6 +53,7 @@ def install_signal_handlers() -> None:
     """SIGTERM and SIGHUP become :class:`Interrupted`, so ``with`` blocks tear throwaway instances down."""
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _raise_interrupted)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # KeyboardInterrupt, as Python does
 
 
 class _Group(click.Group):
@@ -52,8 +62,15 @@ class _Group(click.Group):
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
+        os.umask(0o077)  # whatever a child writes (pg_dump's files) is private too
+        install_signal_handlers()
+        _warn_about_bin_path()
         try:
             rv = super().main(argv, prog_name or "pgwarden", complete_var, standalone_mode=False, **extra)
+        except PgwardenError as err:  # raised outside a command's run(): e.g. SIGTERM during a lazy import
+            _fail(err, "--json" in argv)
+        except KeyboardInterrupt:
+            _fail(Interrupted("interrupted by SIGINT"), "--json" in argv)
         except click.ClickException as exc:
             if "--json" in argv:
                 command = next((a for a in argv if not a.startswith("-")), "pgwarden")

@@ -1,4 +1,4 @@
-"""The evidence kit: a directory anyone can re-check later.
+"""The evidence kit: a directory anyone can re-check later (and no one else can read: 0700, files 0600).
 
 ``run.json`` (the machine record), ``SUMMARY.md`` (the human report), ``events.jsonl`` (a hash chain:
 each line carries the sha256 of the line before it) and ``SHA256SUMS`` (``sha256sum -c`` compatible,
@@ -20,6 +20,7 @@ from typing import Any
 from pgwarden import __version__, userfiles
 from pgwarden.errors import BadInput
 from pgwarden.evidence.sums import SumEntry, sha256_file, write_sums
+from pgwarden.private import make_private, make_private_dirs, write_private
 from pgwarden.redact import redact_text
 
 SCHEMA_VERSION = 1
@@ -75,7 +76,7 @@ class EvidenceKit:
         root = Path(out) if out is not None else default_kit_dir(command)
         check_out_dir(root)
         try:
-            root.mkdir(parents=True, exist_ok=True)
+            make_private_dirs(root)
         except OSError as exc:
             raise BadInput(f"--out {root}: cannot create directory: {exc.strerror}") from None
         kit = cls(root, command, arguments)
@@ -85,12 +86,12 @@ class EvidenceKit:
     # -- content ------------------------------------------------------------------------------------
     def path(self, rel: str) -> Path:
         p = self.root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(p.parent)
         return p
 
     def write_text(self, rel: str, text: str) -> Path:
         p = self.path(rel)
-        p.write_text(text, encoding="utf-8")
+        write_private(p, text.encode("utf-8"))
         self.event("file", path=rel, sha256=sha256_file(p), bytes=p.stat().st_size)
         return p
 
@@ -101,7 +102,8 @@ class EvidenceKit:
         self._seq += 1
         rec = {"seq": self._seq, "ts": utcnow(), "kind": kind, "prev": self._prev, "data": data}
         line = redact_text(json.dumps(rec, sort_keys=True, default=str))
-        with open(self.root / EVENTS, "a", encoding="utf-8") as f:
+        fd = os.open(self.root / EVENTS, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as f:
             f.write(line + "\n")
         self._prev = hashlib.sha256(line.encode("utf-8")).hexdigest()
 
@@ -120,14 +122,15 @@ class EvidenceKit:
             "environment": self.environment,
             "result": result if result is not None else {},
         }
-        (self.root / "run.json").write_text(
-            redact_text(json.dumps(run, indent=2, sort_keys=True, default=str)) + "\n", encoding="utf-8")
-        (self.root / "SUMMARY.md").write_text(redact_text(summary_md), encoding="utf-8")
+        write_private(self.root / "run.json",
+                      (redact_text(json.dumps(run, indent=2, sort_keys=True, default=str)) + "\n").encode("utf-8"))
+        write_private(self.root / "SUMMARY.md", redact_text(summary_md).encode("utf-8"))
+        make_private(self.root)  # files a child wrote (a dump, logs) too, whatever the umask was
         hashes = {rel: self.known_hashes.get(rel) or sha256_file(self.root / rel)
                   for rel in kit_files(self.root) if rel != EVENTS}
         self.event("seal", status=status, files=hashes)
         hashes[EVENTS] = sha256_file(self.root / EVENTS)
-        write_sums(self.root / SUMS, [SumEntry(rel, hashes[rel]) for rel in sorted(hashes)], mode=0o644)
+        write_sums(self.root / SUMS, [SumEntry(rel, hashes[rel]) for rel in sorted(hashes)])
         self.finished = True
         return self.root
 

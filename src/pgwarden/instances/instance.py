@@ -244,8 +244,8 @@ class ThrowawayInstance:
         assert self.root is not None, "instance not started"
         return self.root / "sock"
 
-    def dsn(self, dbname: str = "postgres") -> str:
-        return f"host={self.socket_dir} port={PORT} user={SUPERUSER} dbname={dbname}"
+    def dsn(self, dbname: str = "postgres", user: str = SUPERUSER) -> str:
+        return psycopg.conninfo.make_conninfo(host=str(self.socket_dir), port=PORT, user=user, dbname=dbname)
 
     def log_tail(self, n: int = 10) -> list[str]:
         if self.root is None:

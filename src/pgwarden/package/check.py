@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -218,7 +218,7 @@ def _finish(kit: EvidenceKit, pkg: Package, result: CheckResult, error: BaseExce
 
 def _live(pkg: Package, result: CheckResult, dsn: str, out: Path | None, write_kit: bool, parsed: Parsed,
           reporter: Reporter) -> CheckResult:
-    from pgwarden.pg.conn import connection
+    from pgwarden.pg.conn import connection, session_limits
     from pgwarden.pg.guard import check_guard
     from pgwarden.pg.identity import read_identity
     from pgwarden.preflight.run import run_preflight  # the live half, loaded only when --dsn is given
@@ -227,7 +227,7 @@ def _live(pkg: Package, result: CheckResult, dsn: str, out: Path | None, write_k
         ident = read_identity(c)
         kit = EvidenceKit.create(out if write_kit else Path(tmp) / "kit", "check",
                                  {"package": str(pkg.root), "dsn": dsn})
-        kit.environment["server"] = ident.as_dict()
+        kit.environment.update(server=ident.as_dict(), session_limits=asdict(session_limits()))
         runner = GateRunner(kit, LIVE_GATES, reporter)
         state: dict[str, CheckResult] = {"result": replace(result, server=ident.as_dict(), live=True)}
 

@@ -15,6 +15,7 @@ from pgwarden import userfiles
 from pgwarden.errors import BadInput
 from pgwarden.package.lock import lock
 from pgwarden.package.manifest import MANIFEST, SUM
+from pgwarden.private import make_private_dirs, write_private
 
 _MANIFEST = '''# pgwarden change package: see `pgwarden check --help`.
 [package]
@@ -89,11 +90,11 @@ def init(name: str) -> InitResult:
         ident = f"pkg_{ident}"  # an unquoted identifier must start with a letter
     table = f"public.{ident[:50]}_example"
     try:
-        root.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(root)
     except OSError as exc:
         raise BadInput(f"{root}: cannot create directory: {exc.strerror}") from None
     files = {MANIFEST: _MANIFEST, "A.sql": _APPLY, "A.rollback.sql": _ROLLBACK}
     for rel, text in files.items():
-        (root / rel).write_text(text.format(name=pkg_name, table=table), encoding="utf-8")
+        write_private(root / rel, text.format(name=pkg_name, table=table).encode("utf-8"))
     locked = lock(root)
     return InitResult(pkg_name, str(root.absolute()), (*files, SUM), locked.sum_file)

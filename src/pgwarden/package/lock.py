@@ -84,7 +84,7 @@ def lock(package_dir: Path) -> LockResult:
             previous = {}
     entries = tuple(SumEntry(rel, sha256_file(pkg.root / rel)) for rel in pkg.named_files())
     try:
-        write_sums(sum_path, entries, mode=0o644)  # part of the package: reviewed and committed like its SQL
+        write_sums(sum_path, entries)
     except OSError as exc:
         raise EnvironmentProblem(f"{sum_path}: cannot write: {exc.strerror or exc}") from None
     changed = tuple(e.path for e in entries if replaced and previous.get(e.path) != e.sha256)

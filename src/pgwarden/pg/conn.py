@@ -1,16 +1,46 @@
-"""Connections: every connection error becomes one clear, redacted line with exit code 3."""
+"""Connections: every connection error becomes one clear, redacted line with exit code 3.
+
+Every session pgwarden opens carries a ``statement_timeout``, a ``lock_timeout`` and an
+``idle_in_transaction_session_timeout`` (defaults below; ``PGWARDEN_STATEMENT_TIMEOUT`` and
+``PGWARDEN_LOCK_TIMEOUT`` override them), and on PostgreSQL 14 and newer a
+``client_connection_check_interval``, so that a backend whose pgwarden was killed notices within
+seconds, even while it waits on a lock. An interrupted session's query is cancelled on the server
+before the connection closes.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
 
 from pgwarden.errors import BadInput, EnvironmentProblem
-from pgwarden.redact import redact_dsn, redact_text
+from pgwarden.redact import dsn_secrets, redact_dsn, redact_text
+
+DEFAULT_STATEMENT_TIMEOUT = "5min"
+DEFAULT_LOCK_TIMEOUT = "5s"
+IDLE_IN_TRANSACTION_TIMEOUT = "10min"
+CLIENT_CHECK_INTERVAL = "2s"
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    """The limits every pgwarden session runs under (recorded in the kit)."""
+
+    statement_timeout: str
+    lock_timeout: str
+    idle_in_transaction_session_timeout: str = IDLE_IN_TRANSACTION_TIMEOUT
+    client_connection_check_interval: str = CLIENT_CHECK_INTERVAL
+
+
+def session_limits() -> SessionLimits:
+    return SessionLimits(os.environ.get("PGWARDEN_STATEMENT_TIMEOUT") or DEFAULT_STATEMENT_TIMEOUT,
+                         os.environ.get("PGWARDEN_LOCK_TIMEOUT") or DEFAULT_LOCK_TIMEOUT)
 
 
 def _password_of(dsn: str) -> str:
@@ -21,21 +51,44 @@ def _password_of(dsn: str) -> str:
 
 
 def connect(dsn: str | None, *, autocommit: bool = True, application_name: str = "pgwarden",
-            connect_timeout: int = 10) -> psycopg.Connection[Any]:
-    """Open a connection; on failure raise :class:`EnvironmentProblem` with a redacted message."""
+            connect_timeout: int = 10, limits: SessionLimits | None = None) -> psycopg.Connection[Any]:
+    """Open a connection with the session limits; on failure raise :class:`EnvironmentProblem` with a
+    redacted message (a malformed DSN is :class:`BadInput`)."""
     dsn = dsn or ""
+    secrets = (*dsn_secrets(dsn), _password_of(dsn))
     try:
         psycopg.conninfo.conninfo_to_dict(dsn)
     except psycopg.ProgrammingError as exc:
-        raise BadInput(f"invalid DSN {redact_dsn(dsn)!r}: {redact_text(str(exc).strip())}") from None
+        raise BadInput(f"invalid DSN {redact_dsn(dsn)!r}: {redact_text(str(exc).strip(), secrets)}") from None
     try:
-        return psycopg.connect(dsn, autocommit=autocommit, application_name=application_name,
+        conn = psycopg.connect(dsn, autocommit=autocommit, application_name=application_name,
                                connect_timeout=connect_timeout)
     except psycopg.OperationalError as exc:
         text = " ".join(line.strip() for line in str(exc).strip().splitlines()) or "connection failed"
-        msg = redact_text(text, (_password_of(dsn),))
+        msg = redact_text(text, secrets)
         raise EnvironmentProblem(f"cannot connect to {redact_dsn(dsn) or '(PG* environment)'}: {msg}") \
             from None
+    try:
+        _apply_limits(conn, limits or session_limits())
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _apply_limits(conn: psycopg.Connection[Any], limits: SessionLimits) -> None:
+    settings = {"statement_timeout": limits.statement_timeout, "lock_timeout": limits.lock_timeout,
+                "idle_in_transaction_session_timeout": limits.idle_in_transaction_session_timeout}
+    if conn.info.server_version >= 140000:
+        settings["client_connection_check_interval"] = limits.client_connection_check_interval
+    query = "SELECT " + ", ".join("set_config(%s, %s, false)" for _ in settings)
+    try:
+        conn.execute(query, [x for kv in settings.items() for x in kv])
+        if not conn.autocommit:
+            conn.commit()
+    except psycopg.errors.InvalidParameterValue as exc:
+        raise BadInput(f"PGWARDEN_STATEMENT_TIMEOUT={limits.statement_timeout!r} or PGWARDEN_LOCK_TIMEOUT="
+                       f"{limits.lock_timeout!r}: {exc.diag.message_primary or exc}") from None
 
 
 def client_conninfo(dsn: str | None, application_name: str) -> tuple[str, dict[str, str], tuple[str, ...]]:
@@ -52,9 +105,16 @@ def client_conninfo(dsn: str | None, application_name: str) -> tuple[str, dict[s
 
 @contextlib.contextmanager
 def connection(dsn: str | None, **kwargs: Any) -> Iterator[psycopg.Connection[Any]]:
+    """A connection that is closed on exit; if the block is interrupted (a signal, an error) while a
+    query runs, that query is cancelled on the server first, so no backend is left working for nobody."""
     conn = connect(dsn, **kwargs)
     try:
         yield conn
+    except BaseException:
+        if not conn.closed and conn.info.transaction_status == psycopg.pq.TransactionStatus.ACTIVE:
+            with contextlib.suppress(Exception):
+                conn.cancel_safe(timeout=3.0)
+        raise
     finally:
         conn.close()
 

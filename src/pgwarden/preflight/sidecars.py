@@ -24,7 +24,8 @@ from pgwarden.backup.schema_dump import strip_restrict  # random keys: without t
 from pgwarden.evidence.kit import EvidenceKit
 from pgwarden.evidence.markdown import md_table
 from pgwarden.pg import binaries as pgbin
-from pgwarden.pg.conn import client_conninfo, read_only
+from pgwarden.pg.conn import client_conninfo, read_only, session_limits
+from pgwarden.private import write_private
 
 _ROUTINE_KINDS = ("function", "procedure", "aggregate")
 _DUMP_KINDS = ("table", "sequence", "materialized view", "foreign table")
@@ -85,7 +86,7 @@ def capture_sidecars(targets: Sequence[SidecarTarget], conn: psycopg.Connection[
         rel = None
         if folder is not None:
             name = _file_name(target.kind, identity)
-            (folder / name).write_bytes(data)
+            write_private(folder / name, data)
             rel = f"sidecars/{name}"
         out.append(Sidecar(target.kind, identity, rel, hashlib.sha256(data).hexdigest(), len(data), body_md5))
     if kit is not None:  # one event for all files (SHA256SUMS covers each file when the kit is sealed)
@@ -122,7 +123,8 @@ def _pg_dump(targets: list[SidecarTarget], conn: psycopg.Connection[Any], dsn: s
         for t in targets:
             pattern = f'"{t.schema.replace(chr(34), chr(34) * 2)}"."{t.name.replace(chr(34), chr(34) * 2)}"'
             dest = Path(tmp) / "dump.sql"
-            proc.run([bins.path("pg_dump"), "--schema-only", "--no-password", "-t", pattern, "-d", conninfo],
+            proc.run([bins.path("pg_dump"), "--schema-only", "--no-password", "-t", pattern,
+                      f"--lock-wait-timeout={session_limits().lock_timeout}", "-d", conninfo],
                      env=env, inherit=proc.ChildEnv.CLIENT, stdout_path=dest, timeout=600, secrets=secrets)
             text, _n = strip_restrict(dest.read_text(encoding="utf-8", errors="replace"))
             out.append((t, f"{t.schema}.{t.name}", text, hashlib.md5(text.encode("utf-8")).hexdigest()))

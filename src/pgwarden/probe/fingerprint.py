@@ -18,6 +18,7 @@ from typing import Any
 
 from pgwarden import userfiles
 from pgwarden.errors import BadInput, disk_full
+from pgwarden.private import make_private_dirs, write_private
 
 FORMAT = "pgwarden-fingerprint"
 FORMAT_VERSION = 1
@@ -146,8 +147,8 @@ def write_text(path: Path, text: str) -> None:
     """Write an already-serialized fingerprint (see :func:`dumps`) atomically."""
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
+        make_private_dirs(path.parent)
+        write_private(tmp, text.encode("utf-8"))
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +26,9 @@ from pgwarden.evidence.gates import GateRunner
 from pgwarden.evidence.kit import EvidenceKit, check_out_dir, utcnow
 from pgwarden.evidence.markdown import md_table
 from pgwarden.parsing.readonly import check_select
-from pgwarden.pg.conn import connection
+from pgwarden.pg.conn import connection, session_limits
 from pgwarden.pg.identity import read_identity
+from pgwarden.pg.user_sql import check_calls
 from pgwarden.probe.fingerprint import (
     ROWS_MODES,
     Fingerprint,
@@ -123,6 +124,8 @@ def take_fingerprint(conn: psycopg.Connection[Any], *, rows: str = "none",
     named = {str(k): check_query(str(k), v) for k, v in (queries or {}).items()}
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         raise BadInput("take_fingerprint needs a connection that is not inside a transaction")
+    if named:
+        check_calls(conn, named)  # STABLE or IMMUTABLE only, resolved on this server; else exit 2
     try:
         with conn.transaction(force_rollback=True), conn.cursor() as cur:
             cur.execute(shipped_sql.load("pgwarden.probe", "session.sql"))
@@ -213,7 +216,7 @@ def probe(dsn: str | None, *, fingerprint: Path | None = None, rows: str = "none
     kit = EvidenceKit.create(out, "probe", {
         "dsn": redact_dsn(dsn), "fingerprint": str(fingerprint) if fingerprint else None, "rows": rows,
         "queries": sorted(queries or {})})
-    kit.environment["server"] = fp.server
+    kit.environment.update(server=fp.server, session_limits=asdict(session_limits()))
     result = ProbeResult(target or kit.root / "probes" / "probe.json", digest, kit.root, fp.taken_at, fp.server,
                          rows, len(fp.entries), counts, rows_total, seconds)
     runner = GateRunner(kit, ("probe",), reporter)
