@@ -12,6 +12,7 @@ the user's own server. A password reaches only that client tool, never a server.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -64,6 +65,20 @@ def child_env(kind: ChildEnv = ChildEnv.BARE, extra: Mapping[str, str] | None = 
     if extra:
         env.update(extra)
     return env
+
+
+_PR_SET_PDEATHSIG = 1
+try:
+    _LIBC: ctypes.CDLL | None = ctypes.CDLL(None, use_errno=True)
+except OSError:  # pragma: no cover - not Linux
+    _LIBC = None
+
+
+def _die_with_us() -> None:
+    """In the child, before exec: SIGTERM it when pgwarden dies, even by SIGKILL, so that no pg_dump or
+    server is left running for nobody (Linux's parent-death signal; set after any change of user)."""
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 def _argv_has_password(argv: Sequence[str]) -> bool:
@@ -156,6 +171,7 @@ def run(
                 user=user,
                 group=group,
                 extra_groups=[] if group is not None else None,
+                preexec_fn=_die_with_us,
             )
         except FileNotFoundError as exc:
             raise EnvironmentProblem(f"cannot run {args[0]}: not found") from exc
@@ -227,4 +243,5 @@ def spawn(argv: Sequence[str | Path], *, log_path: Path, user: int | None = None
     with open(log_path, "ab") as log:
         return subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                 env=full_env, start_new_session=True, user=user, group=group,
-                                extra_groups=[] if group is not None else None)
+                                extra_groups=[] if group is not None else None,
+                                preexec_fn=_die_with_us)

@@ -15,6 +15,7 @@ from pathlib import Path
 from pgwarden import userfiles
 from pgwarden.errors import BadInput
 from pgwarden.evidence.kit import EVENTS, GENESIS, SUMS, kit_files
+from pgwarden.evidence.sign import SIGNATURE, check_signature
 from pgwarden.evidence.sums import parse_sums, sha256_file
 
 
@@ -31,10 +32,15 @@ class KitVerification:
     files_checked: int
     events: int
     problems: tuple[KitProblem, ...]
+    signature: str = "none"       # "none", "present, not checked (no --key)", or "valid: <signer>"
 
 
-def verify_kit(root: Path) -> KitVerification:
-    """Re-check ``SHA256SUMS``, the event chain and the seal. Never raises for tampering."""
+def verify_kit(root: Path, key: Path | None = None) -> KitVerification:
+    """Re-check ``SHA256SUMS``, the event chain and the seal; with ``key`` (an SSH public key), also the
+    signature ``SHA256SUMS.sig`` that :func:`pgwarden.evidence.sign.sign_kit` made. Never raises for tampering.
+
+    Without a signature, the chain catches accidents and partial edits, not someone who rewrites the
+    whole kit and recomputes every hash: only a signature checked against a key held elsewhere does."""
     root = Path(root)
     if not userfiles.exists(root) or not root.is_dir():
         raise BadInput(f"{root}: not a directory")
@@ -49,7 +55,7 @@ def verify_kit(root: Path) -> KitVerification:
         listed = {e.path: e.sha256 for e in entries}
     seal, chain_problems, n_events = _check_chain(root)
     problems += chain_problems
-    present = set(kit_files(root))
+    present = set(kit_files(root)) - {SIGNATURE}
     for rel in sorted(present - set(listed)):
         if sums_path.is_file():
             problems.append(KitProblem(rel, "not listed in SHA256SUMS (file added)"))
@@ -70,7 +76,17 @@ def verify_kit(root: Path) -> KitVerification:
             problems.append(KitProblem(SUMS, f"entry for {rel} was altered (the file matches the sealed hash)"))
         else:
             problems.append(KitProblem(rel, f"content changed: sha256 {actual}, SHA256SUMS says {digest}"))
-    return KitVerification(str(root), not problems, len(listed), n_events, tuple(problems))
+    signature = "none"
+    if key is not None:
+        why = check_signature(root, key)
+        if why is None:
+            signature = f"valid: signed by the holder of {key}"
+        else:
+            problems.append(KitProblem(SIGNATURE, why))
+            signature = f"INVALID: {why}"
+    elif (root / SIGNATURE).is_file():
+        signature = "present, not checked (give --key PUB to check it)"
+    return KitVerification(str(root), not problems, len(listed), n_events, tuple(problems), signature)
 
 
 def _check_chain(root: Path) -> tuple[dict[str, str] | None, list[KitProblem], int]:

@@ -5,8 +5,8 @@ production in a read-only transaction; a read-only transaction still lets ``pg_t
 ``pg_reload_conf()`` or ``pg_create_physical_replication_slot()`` act. Before anything runs, every
 function the query can call is looked up in the live catalog (``sql/volatile_calls.sql``): the functions
 it names (every overload along the search path), the functions behind the operators it uses and the
-casts it writes, the support functions of aggregates, and, from ``pg_depend``, whatever the views it
-reads (recursively) and the row-security policies on them call. One VOLATILE function is a refusal
+casts it writes, the support functions of aggregates, and the same for the views it reads (recursively)
+and the row-security policies of the tables it reads (``sql/relation_sources.sql``). One VOLATILE function is a refusal
 (exit 2) that names it. A function's volatility is what its owner declared: pgwarden follows the catalog.
 """
 
@@ -22,6 +22,7 @@ from pglast import ast
 from pgwarden import shipped_sql
 from pgwarden.errors import BadInput
 from pgwarden.parsing.readonly import check_select
+from pgwarden.parsing.tree import parse
 from pgwarden.parsing.walk import iter_nodes
 from pgwarden.pg.conn import read_only
 
@@ -37,7 +38,7 @@ class Calls:
     relations: tuple[str, ...]      # every relation read, as regclass prints it
 
 
-def _names(stmt: ast.SelectStmt) -> tuple[list[tuple[str | None, str]], list[tuple[str | None, str]],
+def _names(stmt: Any) -> tuple[list[tuple[str | None, str]], list[tuple[str | None, str]],
                                            list[str], list[tuple[str | None, str]]]:
     funcs: list[tuple[str | None, str]] = []
     ops: list[tuple[str | None, str]] = []
@@ -61,32 +62,52 @@ def _names(stmt: ast.SelectStmt) -> tuple[list[tuple[str | None, str]], list[tup
     return funcs, ops, types, rels
 
 
+_MAX_SOURCES = 500   # views and policies followed per query (a view of a view of ...)
+
+
 def check_calls(conn: psycopg.Connection[Any], queries: Mapping[str, str]) -> dict[str, Calls]:
     """Resolve every call of every named query on the server behind ``conn`` (read-only); a VOLATILE one
-    is :class:`BadInput` naming the query, the function and how the query reaches it."""
+    is :class:`BadInput` naming the query, the function and the view or policy it hides in, if any.
+
+    Views and policies are followed through their definitions as the server prints them
+    (``pg_get_viewdef``, ``pg_get_expr``): ``pg_depend`` records no dependency on built-in functions, and
+    those are the dangerous ones."""
     out: dict[str, Calls] = {}
     for name, text in queries.items():
-        funcs, ops, types, rels = _names(check_select(text, f"named query {name!r}"))
+        todo: list[tuple[Any, str | None]] = [(check_select(text, f"named query {name!r}"), None)]
+        seen: dict[int, str] = {}
+        functions: set[str] = set()
         with read_only(conn) as cur:
-            cur.execute("SELECT CASE WHEN s IS NULL THEN to_regclass(quote_ident(r)) "
-                        "ELSE to_regclass(quote_ident(s) || '.' || quote_ident(r)) END::oid AS oid "
-                        "FROM unnest(%s::text[], %s::text[]) AS x(s, r)", ([s for s, _ in rels], [r for _, r in rels]))
-            rel_oids = [int(row["oid"]) for row in cur.fetchall() if row["oid"] is not None]
-            cur.execute(shipped_sql.load("pgwarden.pg", "volatile_calls.sql"), {
-                "fschemas": [s for s, _ in funcs], "fnames": [f for _, f in funcs],
-                "oschemas": [s for s, _ in ops], "onames": [o for _, o in ops], "types": types,
-                "rels": rel_oids})
-            rows = cur.fetchall()
-            cur.execute("SELECT oid::regclass::text AS r FROM pg_class WHERE oid = ANY (%s::oid[]) ORDER BY 1",
-                        (rel_oids,))
-            relations = tuple(r["r"] for r in cur.fetchall())
-        volatile = [r for r in rows if r["volatility"] == "v"]
-        if volatile:
-            v = volatile[0]
-            how = (f" through {v['via']}" if v["via"] else "") + \
-                  (f" (a support function of aggregate {v['aggregate']})" if v["aggregate"] else "")
-            raise BadInput(f"named query {name!r} can call {v['function']}{how}, which is VOLATILE: user SQL on "
-                           "a live server may call only STABLE or IMMUTABLE functions; nothing was run",
-                           details=[f"also VOLATILE: {r['function']}" for r in volatile[1:6]])
-        out[name] = Calls(text, tuple(sorted({r["function"] for r in rows})), relations)
+            while todo:
+                stmt, via = todo.pop()
+                funcs, ops, types, rels = _names(stmt)
+                cur.execute(shipped_sql.load("pgwarden.pg", "volatile_calls.sql"), {
+                    "fschemas": [s for s, _ in funcs], "fnames": [f for _, f in funcs],
+                    "oschemas": [s for s, _ in ops], "onames": [o for _, o in ops], "types": types})
+                rows = cur.fetchall()
+                volatile = [r for r in rows if r["volatility"] == "v"]
+                if volatile:
+                    v = volatile[0]
+                    how = (f" through {via}" if via else "") + \
+                          (f" (a support function of aggregate {v['aggregate']})" if v["aggregate"] else "")
+                    raise BadInput(f"named query {name!r} can call {v['function']}{how}, which is VOLATILE: user "
+                                   "SQL on a live server may call only STABLE or IMMUTABLE functions; nothing was "
+                                   "run", details=[f"also VOLATILE: {r['function']}" for r in volatile[1:6]])
+                functions.update(r["function"] for r in rows)
+                if not rels:
+                    continue
+                cur.execute(shipped_sql.load("pgwarden.pg", "relation_sources.sql"),
+                            {"schemas": [s for s, _ in rels], "names": [r for _, r in rels]})
+                for row in cur.fetchall():
+                    if row["oid"] in seen:
+                        continue
+                    seen[row["oid"]] = row["name"]
+                    if len(seen) > _MAX_SOURCES:
+                        raise BadInput(f"named query {name!r} reads more than {_MAX_SOURCES} views and tables; "
+                                       "too many to check")
+                    sources = ([row["view_sql"]] if row["view_sql"] else []) + \
+                        [f"SELECT ({e})" for e in row["policy_sql"] or ()]
+                    for sql_text in sources:
+                        todo += [(raw.stmt, row["name"]) for raw in parse(sql_text)]
+        out[name] = Calls(text, tuple(sorted(functions)), tuple(sorted(seen.values())))
     return out
