@@ -292,6 +292,8 @@ class _Run:
                 info = inst.start()
                 self.instance = info
                 g.record(info)
+                if not (info.isolation.network and info.isolation.read_only_host):
+                    self.reporter.step(f"warning: the restored dump is not fully isolated: {info.isolation.note}")
             with runner.gate("identity-distinct") as g:
                 g.record(DistinctGate(info.system_identifier, forbidden, info.tcp_listening, choice.note))
                 inst.assert_distinct(forbidden)

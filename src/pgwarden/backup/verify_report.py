@@ -83,6 +83,7 @@ def _restore(r: VerifyResult) -> list[str]:
         ("pg_restore", (r.restore_binaries or "—") + (f"; {' '.join(run.argv[1:-1])}" if run else "")),
         ("Instance", f"{inst.path} (run as {inst.run_as}, ready in {inst.ready_seconds} s)"),
         ("Published TCP port", "none (unix socket only)" if not inst.tcp_listening else "LISTENING"),
+        ("Isolation", f"{inst.isolation.method}: {inst.isolation.note} (OS user {inst.isolation.os_user})"),
         ("system_identifier", f"{inst.system_identifier}" + (f" (distinct from {forbidden})" if forbidden
                                                                 else "")),
         ("Database", r.database or "—"),
