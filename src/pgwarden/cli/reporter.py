@@ -31,7 +31,7 @@ class TerminalReporter(Reporter):
             print(message, file=sys.stderr, flush=True)
 
     def gate(self, name: str, status: str, seconds: float, reason: str | None) -> None:
-        if status == "PASS" or (status == "SKIPPED" and (reason or "").startswith("not reached")):
+        if status in ("PASS", "SKIPPED"):
             return
         self.step(f"gate {name}: {status}" + (f": {reason}" if reason else ""))
 

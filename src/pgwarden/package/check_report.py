@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pgwarden.errors import PgwardenError
 from pgwarden.evidence.markdown import md_table
+from pgwarden.findings import Finding
 from pgwarden.package.check_result import BundleReport, CheckResult
+from pgwarden.package.manifest import Policy
 
 
 def kinds_text(kinds: dict[str, int]) -> str:
@@ -22,26 +26,30 @@ def txn_line(b: BundleReport) -> str:
 
 
 def _exclusions(r: CheckResult) -> list[str]:
+    return exclusions(r.findings, r.policy)
+
+
+def exclusions(findings: Sequence[Finding], policy: Policy) -> list[str]:
     """The "No … was included" sentences of seed 000, one per policy entry, with the evidence."""
     out = []
     by_rule: dict[str, list[str]] = {}
-    for f in r.findings:
+    for f in findings:
         if f.is_error:
             key = f"{f.rule}|{f.facts.get('pattern') or f.facts.get('entry') or f.facts.get('kind') or ''}"
             by_rule.setdefault(key, []).append(f"{f.location} (bundle {f.bundle})")
-    for pattern in r.policy.forbid_calls:
+    for pattern in policy.forbid_calls:
         hits = by_rule.get(f"policy.forbid_calls|{pattern}")
         out.append(f"FOUND {len(hits)} call(s) matching `{pattern}`: {', '.join(hits)}." if hits else
                    f"No call matching `{pattern}` was included outside rollback-only probes "
                    "(statements, DO blocks and function bodies checked).")
-    for table in r.policy.protected_tables:
+    for table in policy.protected_tables:
         hits = by_rule.get(f"policy.protected_table|{table}")
         out.append(f"FOUND {len(hits)} write(s) to protected table `{table}`: {', '.join(hits)}." if hits else
                    f"No INSERT/UPDATE/DELETE/MERGE/TRUNCATE/COPY FROM on `{table}` was included outside "
                    "rollback-only probes.")
-    if r.policy.forbid:
+    if policy.forbid:
         hits = [h for k, v in by_rule.items() if k.startswith("policy.forbid|") for h in v]
-        kinds = ", ".join(r.policy.forbid)
+        kinds = ", ".join(policy.forbid)
         out.append(f"FOUND {len(hits)} forbidden statement(s) ({kinds}): {', '.join(hits)}." if hits else
                    f"No forbidden statement kind ({kinds}) was included in any bundle.")
     ctl = [h for k, v in by_rule.items() if k.split("|")[0] in ("txn.control", "meta_command") for h in v]

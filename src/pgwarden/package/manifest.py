@@ -23,7 +23,9 @@ from pgwarden.pg.guard import GUARD_KEYS
 MANIFEST = "pgwarden.toml"
 SUM = "pgwarden.sum"
 
-_TOP_KEYS = ("package", "target", "settings", "policy", "bundle", "probe", "verify")
+_TOP_KEYS = ("package", "target", "settings", "policy", "apply", "bundle", "probe", "verify")
+_APPLY_KEYS = ("lock_retries",)
+MAX_LOCK_RETRIES = 20
 _PACKAGE_KEYS = ("name", "description")
 _POLICY_KEYS = ("forbid", "forbid_calls", "protected_tables")
 _BUNDLE_KEYS = ("id", "title", "apply", "rollback", "reason", "transaction")
@@ -70,6 +72,13 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class ApplySettings:
+    """``[apply]``: how ``pgwarden apply`` runs the bundles."""
+
+    lock_retries: int = 3    # a bundle that fails on lock_timeout (55P03) is retried whole this many times
+
+
+@dataclass(frozen=True)
 class Package:
     root: Path
     manifest_path: Path
@@ -81,6 +90,7 @@ class Package:
     bundles: tuple[Bundle, ...]
     probes: tuple[ProbeSpec, ...]
     verify: dict[str, Any]
+    apply: ApplySettings = ApplySettings()
 
     def bundle(self, bundle_id: str) -> Bundle:
         for b in self.bundles:
@@ -202,6 +212,20 @@ def _policy(p: _Problems, raw: Any) -> Policy:
         except ValueError as exc:
             p.add(f"policy.protected_tables[{i}]", f"{t!r} is not a table name ({exc}); expected schema.table")
     return Policy(tuple(forbid), tuple(calls), tuple(tables))
+
+
+def _apply(p: _Problems, raw: Any) -> ApplySettings:
+    if raw is None:
+        return ApplySettings()
+    if not isinstance(raw, dict):
+        p.add("apply", "expected a table")
+        return ApplySettings()
+    _unknown(p, "apply", raw, _APPLY_KEYS)
+    retries = raw.get("lock_retries", ApplySettings.lock_retries)
+    if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= MAX_LOCK_RETRIES:
+        p.add("apply.lock_retries", f"expected an integer from 0 to {MAX_LOCK_RETRIES}")
+        return ApplySettings()
+    return ApplySettings(retries)
 
 
 def _target(p: _Problems, raw: Any) -> dict[str, Any]:
@@ -387,7 +411,8 @@ def load_package(path: Path) -> Package:
     raw_ids = {b["id"] for b in raw_bundles if isinstance(b, dict) and isinstance(b.get("id"), str)}
     probes = _probes(p, data.get("probe"), raw_ids)
     verify = _verify(p, data.get("verify"), manifest)
+    apply_settings = _apply(p, data.get("apply"))
     p.raise_if_any()
     assert name is not None
     return Package(root.absolute(), manifest.absolute(), name, description, target, settings, policy,
-                   bundles, probes, verify)
+                   bundles, probes, verify, apply_settings)

@@ -9,7 +9,7 @@ batched queries inside one read-only transaction that is rolled back; nothing is
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +41,7 @@ class PreflightReport:
     statements: int = 0
     rollback_statements: int = 0
     seconds: float = 0.0
+    targets: tuple[SidecarTarget, ...] = ()   # live objects the package replaces, alters or drops
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ class _Parsed:
     rollback: tuple[Statement, ...]
 
 
-def _parse(package: Package, sources: Mapping[str, Any] | None = None) -> list[_Parsed]:
+def _parse(package: Package, sources: Mapping[str, Any] | None = None,
+           only: Collection[str] | None = None) -> list[_Parsed]:
     """Each bundle's statements: from ``sources`` (rel path -> parsed source, as check has them) or parsed here."""
     def stmts(path: Any, rel: str | None) -> tuple[Statement, ...]:
         if path is None or rel is None:
@@ -58,7 +60,8 @@ def _parse(package: Package, sources: Mapping[str, Any] | None = None) -> list[_
         if sources is not None and rel in sources:
             return tuple(sources[rel].statements)
         return parse_source_file(path, rel).statements  # psql meta-commands are lint's findings, not ours
-    return [_Parsed(b, stmts(b.apply, b.apply_rel), stmts(b.rollback, b.rollback_rel)) for b in package.bundles]
+    return [_Parsed(b, stmts(b.apply, b.apply_rel), stmts(b.rollback, b.rollback_rel)) for b in package.bundles
+            if only is None or b.id in only]
 
 
 def _simulate(package: Package, parsed: list[_Parsed], cur: psycopg.Cursor[Any]) -> tuple[list[Finding], CatalogState]:
@@ -118,26 +121,30 @@ def sidecar_targets(package: Package, conn: psycopg.Connection[Any]) -> tuple[Si
 
 
 def run_preflight(package: Package, conn: psycopg.Connection[Any], kit: EvidenceKit | None = None, *,
-                  sources: Mapping[str, Any] | None = None) -> PreflightReport:
+                  sources: Mapping[str, Any] | None = None, only: Collection[str] | None = None,
+                  capture: bool = True) -> PreflightReport:
     """Predict every refusal of ``package`` against the live catalog; with a kit, capture sidecars.
 
     ``sources`` (optional): the package's files already parsed by the caller, keyed by their path
     relative to the package (objects with ``.statements``, e.g. ``check``'s SqlSource map), so that a
-    2,000-statement package is not parsed twice.
+    2,000-statement package is not parsed twice. ``only``: the bundles to check (apply checks the bundles
+    still to run; the ones applied already are part of the live catalog). ``capture``: write sidecars into
+    the kit (apply captures them in a gate of its own, from ``targets``).
     """
     t0 = time.monotonic()
-    parsed = _parse(package, sources)
+    parsed = _parse(package, sources, only)
     with read_only(conn) as cur:
         findings, state = _simulate(package, parsed, cur)
         targets = _targets(state)
         server = f"database {state.live.database}, PostgreSQL {state.live.server_version_num // 10000}, " \
                  f"role {state.live.current_user}"
-    sidecars = capture_sidecars(targets, conn, None, kit) if kit is not None else ()
+    sidecars = capture_sidecars(targets, conn, None, kit) if kit is not None and capture else ()
     n_apply = sum(len(p.apply) for p in parsed)
     n_rollback = sum(len(p.rollback) for p in parsed)
     md = report.summary_md(findings, statements=n_apply, rollback_statements=n_rollback, bundles=len(parsed),
-                           server=server, sidecars_md=sidecars_md(sidecars) if kit is not None else "")
+                           server=server, sidecars_md=sidecars_md(sidecars) if kit is not None and capture else "")
     if kit is not None:
         kit.event("preflight", statements=n_apply, rollback_statements=n_rollback,
                   errors=sum(f.is_error for f in findings), sidecars=len(sidecars))
-    return PreflightReport(tuple(findings), sidecars, md, n_apply, n_rollback, round(time.monotonic() - t0, 3))
+    return PreflightReport(tuple(findings), sidecars, md, n_apply, n_rollback, round(time.monotonic() - t0, 3),
+                           targets)

@@ -50,6 +50,14 @@ class Fingerprint:
     rows: dict[str, int]              # "schema.table" -> count (empty when rows_mode == "none")
     queries: dict[str, str | None]    # named read-only query -> its single value as text
 
+    def without_schema(self, schema: str) -> Fingerprint:
+        """This fingerprint without the objects of ``schema`` (apply leaves its own ledger out of comparisons)."""
+        mark = f"{schema}."
+        keep = tuple(e for e in self.entries if not (e.name == schema or e.name.startswith(mark)
+                                                     or f" {mark}" in e.name))
+        return Fingerprint(self.taken_at, self.server, self.rows_mode, keep,
+                           {k: v for k, v in self.rows.items() if not k.startswith(mark)}, self.queries)
+
     def counts(self) -> dict[str, int]:
         """Number of entries per kind, in kind order."""
         out: dict[str, int] = {}

@@ -1,0 +1,443 @@
+"""``pgwarden apply PACKAGE``: the gated change, as seed 000's operator ran it by hand, and provable.
+
+Gates, in order (each recorded in the kit; the first FAIL stops the run):
+
+1. ``identity``: the live server is the package's ``[target]``;
+2. ``integrity``: the files match ``pgwarden.sum``, the manifest is valid, the policy passes;
+3. ``ledger``: the per-database lock is taken, and the ledger says what is applied already;
+4. ``preflight``: every statement still to run is compatible with the live catalog;
+5. ``backup``: a fresh, pinned backup (or, with ``--no-backup``, the operator's, by its sha256: WAIVED);
+6. ``rehearsal``: every bundle and rollback proven on a throwaway clone (``--no-rehearse``: WAIVED);
+7. ``sidecars``: the definition, before the change, of everything the package replaces, alters or drops;
+8. ``probe-before``: the target's fingerprint;
+9. ``execute``: the bundles still to run, each one transaction with its ledger row, then its probes;
+10. ``rollback``, after a failure: this run's bundles, in reverse, by their approved rollback files; the
+    target must then equal probe-before, or the run says "manual repair required" and shows the difference;
+11. ``verify``: the package's ``[verify]`` expectations hold on the target;
+12. ``probe-after``: the target's fingerprint again, and what changed.
+
+``--dry-run`` runs gates 1 to 4 and changes nothing. Killing the run at any point leaves every bundle
+with its ledger row applied entirely or not at all; a new apply continues from there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import time
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from pgwarden.apply import ledger
+from pgwarden.apply.execute import BundleOutcome, Executor, RunContext, ServerError
+from pgwarden.apply.plan import Plan, make_plan
+from pgwarden.apply.results import ApplyResult, BackupEvidence, BundleResult
+from pgwarden.errors import BadInput
+from pgwarden.evidence.gates import GateRunner, Verdict
+from pgwarden.evidence.kit import EvidenceKit, check_out_dir
+from pgwarden.expect.expectations import ExpectationResult, Expectations, check_live, parse_expectations
+from pgwarden.findings import Finding
+from pgwarden.package.check import parse_package
+from pgwarden.package.lint.places import probe_places
+from pgwarden.package.lint.run import lint_package
+from pgwarden.package.lock import verify_integrity
+from pgwarden.package.manifest import Package, load_package
+from pgwarden.pg.conn import connection, session_limits
+from pgwarden.pg.guard import ServerIdentity, check_guard
+from pgwarden.pg.identity import read_identity
+from pgwarden.pg.user_sql import check_calls
+from pgwarden.preflight.run import PreflightReport, run_preflight
+from pgwarden.preflight.sidecars import Sidecar, capture_sidecars
+from pgwarden.probe.fingerprint import Fingerprint, diff_fingerprints, save
+from pgwarden.probe.probe import take_fingerprint
+from pgwarden.progress import SILENT, Reporter
+from pgwarden.redact import redact_dsn
+
+GATES = ("identity", "integrity", "ledger", "preflight", "backup", "rehearsal", "sidecars", "probe-before",
+         "execute", "rollback", "verify", "probe-after")
+
+
+class OnFailure(StrEnum):
+    ROLLBACK = "rollback"
+    STOP = "stop"
+
+
+@dataclass(frozen=True)
+class Options:
+    dsn: str | None = None
+    out: Path | None = None
+    dry_run: bool = False
+    on_failure: OnFailure = OnFailure.ROLLBACK
+    no_backup: bool = False
+    backup_sha256: str | None = None     # --i-have-a-backup
+    rehearse: str = "schema"             # schema | data | none
+
+
+# -- typed gate details -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class IntegrityGate:
+    files: int
+    policy_errors: int
+    policy_warnings: int
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class SidecarsGate:
+    sidecars: tuple[Sidecar, ...]
+
+
+@dataclass(frozen=True)
+class VerifyGate:
+    checks: tuple[ExpectationResult, ...]
+
+
+@dataclass(frozen=True)
+class LedgerGate:
+    ledger_version: int | None
+    bundles: dict[str, str]
+    to_run: tuple[str, ...]
+    nothing_to_do: bool
+
+
+@dataclass(frozen=True)
+class PreflightGate:
+    bundles: tuple[str, ...]
+    statements: int
+    errors: int
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class ExecuteGate:
+    bundles: tuple[BundleResult, ...]
+    failure: ServerError | None
+
+
+@dataclass(frozen=True)
+class RollbackGate:
+    rolled_back: tuple[str, ...]
+    equals_probe_before: bool | None
+    difference: tuple[str, ...]
+    sidecars: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ProbeGate:
+    entries: int
+    changes: tuple[str, ...] = ()
+
+
+def _check_inputs(opts: Options) -> None:
+    check_out_dir(opts.out)
+    if opts.rehearse not in ("schema", "data", "none"):
+        raise BadInput(f"--rehearse {opts.rehearse!r}: expected schema or data (or --no-rehearse)")
+    if opts.no_backup and not opts.backup_sha256:
+        raise BadInput("--no-backup needs --i-have-a-backup SHA256: the sha256 of the backup you just took, which the "
+                       "kit records")
+    if opts.backup_sha256 is not None:
+        if not opts.no_backup:
+            raise BadInput("--i-have-a-backup is only for --no-backup")
+        if len(opts.backup_sha256) != 64 or any(c not in "0123456789abcdef" for c in opts.backup_sha256.lower()):
+            raise BadInput(f"--i-have-a-backup {opts.backup_sha256!r}: expected the 64 hexadecimal digits of a sha256")
+
+
+def apply(package_dir: Path, opts: Options, reporter: Reporter = SILENT) -> ApplyResult:
+    """Run the whole gated change; see the module docstring. Bad input is exit 2 before anything is touched."""
+    _check_inputs(opts)
+    pkg = load_package(package_dir)
+    pins = verify_integrity(pkg)
+    parsed = parse_package(pkg, pins)
+    findings = lint_package(pkg, parsed.sources, parsed.probes, probe_places(pkg))
+    verify_exp = parse_expectations(pkg.verify, f"{pkg.manifest_path} [verify]") if pkg.verify else None
+    run_id = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{secrets.token_hex(3)}"
+    with connection(opts.dsn, application_name=f"pgwarden apply {run_id}") as conn:
+        ident = read_identity(conn)
+        if verify_exp is not None:
+            check_calls(conn, _verify_queries(verify_exp))  # STABLE/IMMUTABLE only: exit 2 before anything runs
+        kit = EvidenceKit.create(opts.out, "apply", {
+            "package": str(pkg.root), "dsn": redact_dsn(opts.dsn), "dry_run": opts.dry_run,
+            "on_failure": opts.on_failure.value, "no_backup": opts.no_backup, "i_have_a_backup": opts.backup_sha256,
+            "rehearse": opts.rehearse, "run_id": run_id})
+        kit.environment.update(server=ident.as_dict(), session_limits=session_limits().__dict__)
+        run = _Run(conn, kit, pkg, pins, parsed.sources, findings, verify_exp, ident, opts, run_id, reporter)
+        run.runner.run(run.body, run.finish)
+    assert run.result is not None
+    return run.result
+
+
+def _verify_queries(exp: Expectations) -> dict[str, str]:
+    out = {f"[verify] value {v.name}": v.sql for v in exp.values}
+    out.update({f"[verify] count {c.label}": f"SELECT count(*) FROM {c.table} WHERE {c.where}"
+                for c in exp.counts if c.where})
+    return out
+
+
+@dataclass
+class _State:
+    plan: Plan | None = None
+    preflight: PreflightReport | None = None
+    backup: BackupEvidence | None = None
+    sidecars: tuple[Sidecar, ...] = ()
+    before: Fingerprint | None = None
+    bundles: dict[str, BundleResult] = field(default_factory=dict)
+    applied_here: list[tuple[str, int]] = field(default_factory=list)   # (bundle, ledger row), in order
+    failure: ServerError | None = None
+    failed_bundle: str | None = None
+    rolled_back: list[str] = field(default_factory=list)
+    equals_before: bool | None = None
+    manual_repair: tuple[str, ...] = ()
+    verify: tuple[ExpectationResult, ...] = ()
+    changes: tuple[str, ...] = ()
+    reasons: list[str] = field(default_factory=list)
+    run_row: bool = False
+
+
+class _Run:
+    def __init__(self, conn: psycopg.Connection[Any], kit: EvidenceKit, pkg: Package, pins: Any, sources: Any,
+                 findings: list[Finding], verify_exp: Expectations | None, ident: ServerIdentity, opts: Options,
+                 run_id: str, reporter: Reporter) -> None:
+        self.conn, self.kit, self.pkg, self.pins, self.sources = conn, kit, pkg, pins, sources
+        self.findings, self.verify_exp, self.ident, self.opts, self.run_id = findings, verify_exp, ident, opts, run_id
+        self.reporter = reporter
+        self.runner = GateRunner(kit, GATES, reporter)
+        self.s = _State()
+        self.t0 = time.monotonic()
+        self.result: ApplyResult | None = None
+
+    # -- the gates ----------------------------------------------------------------------------------
+    def body(self) -> None:
+        r, pkg = self.runner, self.pkg
+        with r.gate("identity") as g:
+            g.record(self.ident)
+            check_guard(self.ident, pkg.target)
+        with r.gate("integrity") as g:
+            errors = [f for f in self.findings if f.is_error]
+            g.record(IntegrityGate(len(pkg.named_files()), len(errors), len(self.findings) - len(errors),
+                                   tuple(self.findings)))
+            if errors:
+                self.s.reasons.append(f"policy: {errors[0].location}: {errors[0].rule}: {errors[0].message}")
+                g.fail(f"{len(errors)} policy error(s), first {errors[0].location}: {errors[0].message}")
+        with r.gate("ledger") as g:
+            ledger.take_lock(self.conn, f"apply {pkg.name}")
+            version = ledger.installed_version(self.conn)
+            ledger.check_version(version)
+            plan = make_plan(pkg, self.pins, self.sources, ledger.attempts(self.conn, pkg.name))
+            self.s.plan = plan
+            self.s.bundles = {b.id: BundleResult(b.order, b.id, b.title, b.atomic, BundleOutcome.ALREADY_APPLIED)
+                              for b in plan.bundles if not b.to_run}
+            g.record(LedgerGate(version, {b.id: str(b.state or "not attempted") for b in plan.bundles},
+                                tuple(b.id for b in plan.to_run), plan.nothing_to_do))
+        if plan.nothing_to_do:
+            self.reporter.step(f"nothing to do: every bundle of {pkg.name} is applied (same hash)")
+            for name in GATES[3:]:
+                r.skip(name, "nothing to do: the ledger shows every bundle applied with this package hash")
+            return
+        with r.gate("preflight") as g:
+            todo = tuple(b.id for b in plan.to_run)
+            report = run_preflight(pkg, self.conn, self.kit, sources=self.sources, only=set(todo), capture=False)
+            self.s.preflight = report
+            errors = [f for f in report.findings if f.is_error]
+            g.record(PreflightGate(todo, report.statements, len(errors), report.findings))
+            if errors:
+                f = errors[0]
+                self.s.reasons.append(f"preflight: bundle {f.bundle}, {f.location}: {f.message} "
+                                      f"(SQLSTATE {f.sqlstate})")
+                g.fail(f"{len(errors)} refusal(s) predicted, first bundle {f.bundle} {f.location}: {f.message}")
+        if self.opts.dry_run:
+            for name in GATES[4:]:
+                r.skip(name, "--dry-run: nothing runs past preflight")
+            return
+        self._backup()
+        self._rehearsal()
+        with r.gate("sidecars") as g:
+            assert self.s.preflight is not None
+            self.s.sidecars = capture_sidecars(self.s.preflight.targets, self.conn, self.opts.dsn, self.kit)
+            g.record(SidecarsGate(self.s.sidecars))
+        with r.gate("probe-before") as g:
+            self.s.before = self._fingerprint()
+            save(self.s.before, self.kit.path("probes/before.json"))
+            g.record(ProbeGate(len(self.s.before.entries)))
+        failed = self._execute()
+        if failed:
+            self._rollback()
+            r.skip("verify", f"the run failed at bundle {self.s.failed_bundle}")
+        else:
+            r.skip("rollback", "nothing failed")
+            self._verify()
+        self._probe_after(failed)
+
+    def _backup(self) -> None:
+        r, opts = self.runner, self.opts
+        if opts.no_backup:
+            assert opts.backup_sha256 is not None
+            self.s.backup = BackupEvidence(True, opts.backup_sha256.lower())
+            r.waive("backup", f"--no-backup: the operator's own backup, sha256 {opts.backup_sha256.lower()}",
+                    self.s.backup)
+            return
+        from pgwarden.backup.backup import backup
+
+        with r.gate("backup") as g:
+            b = backup(opts.dsn, out=self.kit.root / "backup", reporter=self.reporter)
+            self.kit.known_hashes[f"backup/{b.dump_rel}"] = b.sha256
+            self.s.backup = BackupEvidence(False, b.sha256, b.dump_path, b.bytes, b.kit, b.header, b.toc_entries)
+            g.record(self.s.backup)
+
+    def _rehearsal(self) -> None:
+        if self.opts.rehearse == "none":
+            self.runner.waive("rehearsal", "--no-rehearse: bundles and rollbacks were not proven on a clone")
+        else:
+            self.runner.skip("rehearsal", "rehearsal is not available in this version of pgwarden")
+
+    def _ctx(self) -> RunContext:
+        return RunContext(self.run_id, self.s.plan.package_hash if self.s.plan else "", str(self.kit.root),
+                          self.s.backup.sha256 if self.s.backup else None, self.ident.role)
+
+    def _execute(self) -> bool:
+        """Run the bundles; True when one failed (the rollback gate then runs)."""
+        assert self.s.plan is not None
+        plan, pkg = self.s.plan, self.pkg
+        ex = Executor(self.conn, pkg, self._ctx(), self.reporter)
+        try:
+            with self.runner.gate("execute") as g:
+                ledger.ensure(self.conn)
+                ledger.start_run(self.conn, run_id=self.run_id, command="apply", package=pkg.name,
+                                 package_hash=plan.package_hash, kit=str(self.kit.root), db_role=self.ident.role)
+                self.s.run_row = True
+                for bp in plan.to_run:
+                    b = pkg.bundle(bp.id)
+                    attempts, rid = ex.apply(b, bp.order, bp.sha256)
+                    if rid is None:
+                        last = attempts[-1]
+                        outcome = BundleOutcome.IN_DOUBT if not b.transaction else BundleOutcome.FAILED
+                        self.s.bundles[b.id] = BundleResult(bp.order, b.id, b.title, b.transaction, outcome,
+                                                            tuple(attempts))
+                        self.s.failure, self.s.failed_bundle = last.error, b.id
+                        break
+                    self.s.applied_here.append((b.id, rid))
+                    probes = tuple(ex.probes(b))
+                    bad = [p for p in probes if not p.ok]
+                    self.s.bundles[b.id] = BundleResult(bp.order, b.id, b.title, b.transaction,
+                                                        BundleOutcome.PROBE_FAILED if bad else BundleOutcome.APPLIED,
+                                                        tuple(attempts), probes, None, rid)
+                    if bad:
+                        self.s.failed_bundle = b.id
+                        self.s.reasons.append(f"bundle {b.id}: rollback-only probe {bad[0].name!r} expected "
+                                              f"{bad[0].expected}, got {bad[0].actual}")
+                        break
+                for bp in plan.to_run:
+                    self.s.bundles.setdefault(bp.id, BundleResult(bp.order, bp.id, bp.title, bp.atomic,
+                                                                  BundleOutcome.NOT_REACHED))
+                g.record(ExecuteGate(self._bundle_results(), self.s.failure))
+                if self.s.failure is not None:
+                    e = self.s.failure
+                    self.s.reasons.insert(0, f"bundle {self.s.failed_bundle} failed at {e.location}: {e.message} "
+                                             f"(SQLSTATE {e.sqlstate})")
+                    g.fail(self.s.reasons[0])
+                elif self.s.failed_bundle is not None:
+                    g.fail(self.s.reasons[-1])
+        except Exception:
+            # an environment problem (lost connection) or a FAIL: the state so far is kept for the report
+            if self.s.failed_bundle is None:
+                raise
+            return True
+        return False
+
+    def _rollback(self) -> None:
+        s, r = self.s, self.runner
+        done = [b for b, _ in s.applied_here]
+        if self.opts.on_failure == OnFailure.STOP:
+            r.skip("rollback", "--on-failure stop: the bundles this run applied are left in place: "
+                   + (", ".join(done) or "none"))
+            return
+        ex = Executor(self.conn, self.pkg, self._ctx(), self.reporter)
+        with r.gate("rollback") as g:
+            for bundle_id, rid in reversed(s.applied_here):
+                b = self.pkg.bundle(bundle_id)
+                res = s.bundles[bundle_id]
+                if b.rollback is None:
+                    s.manual_repair += (f"bundle {b.id} has no rollback (rollback = \"none\": {b.rollback_reason}); "
+                                        "restore the gate-5 backup",)
+                    break
+                err = ex.rollback(b, rid)
+                if err is not None:
+                    s.bundles[bundle_id] = replace(res, outcome=BundleOutcome.ROLLBACK_FAILED, rollback_error=err)
+                    s.manual_repair += (f"rollback of bundle {b.id} failed at {err.location}: {err.message} "
+                                        f"(SQLSTATE {err.sqlstate})",)
+                    break
+                s.bundles[bundle_id] = replace(res, outcome=BundleOutcome.ROLLED_BACK)
+                s.rolled_back.append(bundle_id)
+            assert s.before is not None
+            now = self._fingerprint()
+            save(now, self.kit.path("probes/after-rollback.json"))
+            d = diff_fingerprints(s.before, now)
+            s.equals_before = d.identical
+            diff = tuple(d.lines())
+            if not d.identical:
+                s.manual_repair += diff
+            sidecars = tuple(x.path or x.name for x in s.sidecars)
+            g.record(RollbackGate(tuple(s.rolled_back), d.identical, diff[:200], sidecars))
+            if s.manual_repair:
+                s.reasons.append("manual repair required: " + s.manual_repair[0])
+                g.fail("manual repair required: production does not equal probe-before")
+
+    def _verify(self) -> None:
+        if self.verify_exp is None or self.verify_exp.empty:
+            self.runner.skip("verify", "the manifest has no [verify]")
+            return
+        with self.runner.gate("verify") as g:
+            self.s.verify = check_live(self.conn, self.verify_exp)
+            failed = [c for c in self.s.verify if not c.ok]
+            g.record(VerifyGate(self.s.verify))
+            if failed:
+                self.s.reasons.append(f"[verify] {failed[0].kind} {failed[0].name}: expected {failed[0].expected}, "
+                                      f"got {failed[0].actual}")
+                g.fail(f"{len(failed)} [verify] expectation(s) failed")
+
+    def _probe_after(self, failed: bool) -> None:
+        with self.runner.gate("probe-after") as g:
+            after = self._fingerprint()
+            save(after, self.kit.path("probes/after.json"))
+            assert self.s.before is not None
+            lines = tuple(diff_fingerprints(self.s.before, after).lines())
+            self.kit.write_text("probes/diff.txt", "\n".join(lines) + "\n" if lines else "IDENTICAL\n")
+            self.s.changes = () if failed else lines
+            g.record(ProbeGate(len(after.entries), lines[:200]))
+
+    def _fingerprint(self) -> Fingerprint:
+        """The target's fingerprint, without pgwarden's own ledger (which this run may create)."""
+        return take_fingerprint(self.conn).without_schema(ledger.SCHEMA)
+
+    # -- the end ------------------------------------------------------------------------------------
+    def _bundle_results(self) -> tuple[BundleResult, ...]:
+        assert self.s.plan is not None
+        return tuple(self.s.bundles.get(b.id) or BundleResult(b.order, b.id, b.title, b.atomic,
+                                                              BundleOutcome.NOT_REACHED)
+                     for b in self.s.plan.bundles)
+
+    def finish(self, verdict: Verdict, error: BaseException | None) -> tuple[str, object]:
+        from pgwarden.apply.report import summary_md
+
+        s = self.s
+        if s.run_row and not self.conn.closed and not self.conn.broken:
+            with contextlib.suppress(psycopg.Error):
+                if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    self.conn.rollback()
+                ledger.finish_run(self.conn, self.run_id, verdict.value, s.backup.sha256 if s.backup else None)
+        plan = s.plan
+        self.result = ApplyResult(
+            kit=str(self.kit.root), verdict=verdict, package=self.pkg.name,
+            package_hash=plan.package_hash if plan else "", run_id=self.run_id, dry_run=self.opts.dry_run,
+            nothing_to_do=bool(plan and plan.nothing_to_do), plan=plan.bundles if plan else (),
+            bundles=self._bundle_results() if plan else (), reasons=tuple(s.reasons), failure=s.failure,
+            failed_bundle=s.failed_bundle, on_failure=self.opts.on_failure.value, rolled_back=tuple(s.rolled_back),
+            equals_probe_before=s.equals_before, manual_repair=s.manual_repair, backup=s.backup,
+            sidecars=s.sidecars, verify=tuple(s.verify), changes=s.changes,
+            seconds=round(time.monotonic() - self.t0, 3),
+            gate_seconds={g.name: g.seconds for g in self.runner.records})
+        return summary_md(self.result, self.runner.records, self.pkg, self.findings, error), self.result
+

@@ -1,0 +1,125 @@
+"""Change commands: apply, status, resolve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from pgwarden.cli.base import dsn_option, json_option, main, passed, run
+from pgwarden.cli.reporter import reporter
+
+if TYPE_CHECKING:
+    from pgwarden.apply.resolve import ResolveResult
+    from pgwarden.apply.results import ApplyResult
+    from pgwarden.apply.status import StatusResult
+
+
+@main.command("apply")
+@click.argument("package", type=click.Path(path_type=Path))
+@dsn_option
+@click.option("--out", type=click.Path(file_okay=False), default=None, envvar="PGWARDEN_OUT", show_envvar=True,
+              help="Evidence kit directory (default ./pgwarden-runs/<UTC>-apply/).")
+@click.option("--dry-run", is_flag=True, envvar="PGWARDEN_DRY_RUN", show_envvar=True,
+              help="Run gates 1-4 (identity, integrity, ledger, preflight), change nothing, print the plan.")
+@click.option("--rehearse", type=click.Choice(("schema", "data")), default="schema", show_default=True,
+              envvar="PGWARDEN_REHEARSE", show_envvar=True, help="Rehearse on a schema-only clone, or on the backup.")
+@click.option("--no-rehearse", is_flag=True, envvar="PGWARDEN_NO_REHEARSE", show_envvar=True,
+              help="Skip the rehearsal (recorded as a waiver).")
+@click.option("--on-failure", type=click.Choice(("rollback", "stop")), default="rollback", show_default=True,
+              envvar="PGWARDEN_ON_FAILURE", show_envvar=True,
+              help="After a failed bundle: roll back this run's bundles in reverse, or stop and leave them.")
+@click.option("--no-backup", is_flag=True, envvar="PGWARDEN_NO_BACKUP", show_envvar=True,
+              help="Take no backup (needs --i-have-a-backup; recorded as a waiver).")
+@click.option("--i-have-a-backup", "backup_sha256", metavar="SHA256", default=None,
+              envvar="PGWARDEN_I_HAVE_A_BACKUP", show_envvar=True,
+              help="The sha256 of the backup you just took (with --no-backup), recorded in the kit and ledger.")
+@json_option
+def apply_cmd(package: Path, dsn: str | None, out: str | None, dry_run: bool, rehearse: str, no_rehearse: bool,
+              on_failure: str, no_backup: bool, backup_sha256: str | None, as_json: bool) -> None:
+    """Apply PACKAGE to the target through every gate: guarded, backed up, bundle by bundle, provable.
+
+    Each bundle is one transaction with its ledger row. At the first failure the bundles this run applied
+    are rolled back in reverse by their approved rollback files, and the target must then equal its probe
+    from before the run. A killed run leaves every bundle applied entirely or not at all; run apply again
+    to continue.
+    """
+    from pgwarden.apply.apply import OnFailure, Options, apply
+
+    opts = Options(dsn=dsn, out=Path(out) if out else None, dry_run=dry_run, on_failure=OnFailure(on_failure),
+                   no_backup=no_backup, backup_sha256=backup_sha256, rehearse="none" if no_rehearse else rehearse)
+    run(lambda: apply(package, opts, reporter()), as_json=as_json, render=render_apply, exit_code=passed)
+
+
+def render_apply(r: ApplyResult) -> str:
+    head = f"apply {r.package}: {r.verdict}" + (" (dry run: nothing changed)" if r.dry_run else "") + \
+        (" (nothing to do)" if r.nothing_to_do else "")
+    lines = [head]
+    if r.dry_run or r.nothing_to_do:
+        for b in r.plan:
+            what = "to run" if b.to_run else f"{b.state}"
+            kinds = ", ".join(f"{n} {k}" for k, n in b.kinds.items())
+            lines.append(f"  TXN-{b.order} {b.id}: {what}: {b.statements} statement(s) ({kinds})"
+                         + ("" if b.atomic else " [non-atomic]"))
+        if r.sidecars:
+            lines.append(f"  sidecars: {len(r.sidecars)}")
+    else:
+        for res in r.bundles:
+            lines.append(f"  TXN-{res.order} {res.id}: {res.outcome}")
+    if r.failure is not None:
+        lines += [f"  bundle {r.failed_bundle} failed at {r.failure.location}:",
+                  *(f"    {x}" for x in r.failure.lines())]
+    if r.rolled_back or r.equals_probe_before is not None:
+        lines.append(f"  rolled back: {', '.join(r.rolled_back) or 'nothing'}; production equals probe-before: "
+                     f"{'YES' if r.equals_probe_before else 'NO'}")
+    if r.manual_repair:
+        lines += ["  MANUAL REPAIR REQUIRED:", *(f"    {x}" for x in r.manual_repair[:20])]
+    lines += [f"  {x}" for x in r.reasons if r.failure is None]
+    lines.append(f"kit {r.kit}")
+    return "\n".join(lines)
+
+
+@main.command("status")
+@dsn_option
+@json_option
+def status_cmd(dsn: str | None, as_json: bool) -> None:
+    """Show what the ledger records: per package, its bundles in order, and the last run. Read-only."""
+    from pgwarden.apply.status import status
+
+    def render(r: StatusResult) -> str:
+        lines = [r.message]
+        for p in r.packages:
+            lines.append(f"package {p.package}:")
+            for b in p.bundles:
+                lines.append(f"  TXN-{b.order} {b.bundle}: {b.state} at {b.at} by {b.db_role} ({b.os_user}), "
+                             f"run {b.run_id}" + (f" — {b.note}" if b.note else ""))
+            if p.last_run is not None:
+                lines.append(f"  last run {p.last_run.run_id}: {p.last_run.verdict}, kit {p.last_run.kit}")
+        return "\n".join(lines)
+
+    run(lambda: status(dsn), as_json=as_json, render=render)
+
+
+@main.command("resolve")
+@click.argument("package")
+@click.argument("bundle")
+@click.option("--applied", "finding", flag_value="applied", help="The bundle's statement did take effect.")
+@click.option("--absent", "finding", flag_value="absent", help="It did not: apply will run the bundle again.")
+@dsn_option
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Evidence kit directory (default ./pgwarden-runs/<UTC>-resolve/).")
+@json_option
+def resolve_cmd(package: str, bundle: str, finding: str | None, dsn: str | None, out: str | None,
+                as_json: bool) -> None:
+    """Record the truth about an in_doubt BUNDLE of PACKAGE (a package directory or its name)."""
+    from pgwarden.apply.resolve import resolve
+
+    if finding is None:
+        raise click.UsageError("give --applied or --absent")
+
+    def render(r: ResolveResult) -> str:
+        return f"bundle {r.bundle} of {r.package} recorded as {r.state} by {r.resolved_by}\nkit {r.kit}"
+
+    run(lambda: resolve(package, bundle, applied=finding == "applied", dsn=dsn,
+                        out=Path(out) if out else None, reporter=reporter()), as_json=as_json, render=render)
