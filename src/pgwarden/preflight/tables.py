@@ -92,11 +92,13 @@ def create_table_as(stmt: Any, ctx: Ctx) -> Prediction:
     if existing is not None and stmt.if_not_exists:
         return ok(target=f"{what} {ns}.{name}", note="exists: skipped (IF NOT EXISTS)")
     columns, pred = lookup.describe_query(stmt.query, ctx, what)
-    if pred is not None:
-        return pred
     ctx.require_create(ns)
     if existing is not None:
         raise _exists_refusal(existing, ctx, what)
+    if pred is not None:  # its columns cannot be known here; the relation exists all the same
+        put_with_row_type(ctx, Relation(ns, name, "m" if matview else "r", None, origin=ctx.origin,
+                                        owner=ctx.state.user()))
+        return pred
     if columns is not None and into.colNames:
         names = [c.sval for c in into.colNames]
         columns = tuple(replace(c, name=names[i]) if i < len(names) else c for i, c in enumerate(columns))
