@@ -120,6 +120,9 @@ def target_state(dsn: str) -> Fingerprint:
     return fingerprint_dsn(dsn, rows="exact").without_schema("pgwarden")
 
 
-def assert_same(before: Fingerprint, dsn: str) -> None:
+def unchanged(before: Fingerprint, dsn: str) -> bool:
+    """Whether the target still equals ``before`` (the difference is printed when it does not)."""
     d = diff_fingerprints(before, target_state(dsn))
-    assert d.identical, "target changed:\n" + "\n".join(d.lines())
+    if not d.identical:
+        print("target changed:\n" + "\n".join(d.lines()))
+    return d.identical

@@ -17,11 +17,11 @@ from pgwarden.package.lock import lock
 from tests._apply_helpers import (
     B,
     Holder,
-    assert_same,
     exists,
     ledger_states,
     start_apply,
     target_state,
+    unchanged,
     wait_for,
     waiting_on,
     write_package,
@@ -32,7 +32,7 @@ from tests.conftest import envelope, result_of, run_cli
 SEED = resources.files("pgwarden.demo").joinpath("packages", "seed000")
 
 
-def _apply(pkg: Path, dsn: str, out: Path, *more: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+def _apply(pkg: Path, dsn: str, out: Path, *more: str, env: dict[str, str] | None = None):
     return run_cli("apply", str(pkg), "--dsn", dsn, "--out", str(out), "--no-rehearse", "--json", *more, env=env)
 
 
@@ -75,7 +75,7 @@ def test_seed_000_as_authored_is_refused_at_preflight(seed_db: str, tmp_path: Pa
     gates = _gates(tmp_path / "k")
     assert gates["preflight"] == "FAIL" and gates["backup"] == "SKIPPED" and gates["execute"] == "SKIPPED"
     assert all(b["outcome"] == "not reached" for b in res["bundles"])
-    assert assert_same(before, seed_db) is None and ledger_states(seed_db) == {}  # nothing executed, no ledger
+    assert unchanged(before, seed_db) and ledger_states(seed_db) == {}  # nothing executed, no ledger
     assert verify_kit(tmp_path / "k").ok
 
 
@@ -89,7 +89,7 @@ def test_seed_000_data_dependent_failure_rolls_back_a_to_d(seed_db: str, tmp_pat
     f = res["failure"]
     assert f["sqlstate"] == "23505" and f["file"] == "E.sql" and f["line"] == 13 and "duplicated" in f["detail"]
     assert ledger_states(seed_db, "m3a-lifecycle") == dict.fromkeys("ABCD", "rolled_back")
-    assert assert_same(before, seed_db) is None
+    assert unchanged(before, seed_db)
     summary = (tmp_path / "k" / "SUMMARY.md").read_text()
     for needle in ("TXN-5: Bundle E", "Production equals probe-before: **YES**", "Key (state)=(draft) is duplicated",
                    "SHA256", "Compression", "What was not included",
@@ -133,7 +133,7 @@ def test_dry_run_changes_nothing_and_prints_the_plan(fresh_db: str, tmp_path: Pa
     gates = _gates(tmp_path / "k")
     assert [gates[g] for g in ("identity", "integrity", "ledger", "preflight")] == ["PASS"] * 4
     assert gates["backup"] == "SKIPPED" and gates["execute"] == "SKIPPED"
-    assert assert_same(before, fresh_db) is None and ledger_states(fresh_db) == {}
+    assert unchanged(before, fresh_db) and ledger_states(fresh_db) == {}
     text = run_cli("apply", str(pkg), "--dsn", fresh_db, "--dry-run", "--no-rehearse", "--out", str(tmp_path / "k2"))
     assert "TXN-1 A: to run: 1 statement(s) (1 CREATE TABLE)" in text.stdout
 
@@ -181,7 +181,7 @@ def test_a_different_hash_of_an_applied_package_is_refused(fresh_db: str, tmp_pa
     assert r.returncode == 2, r.stderr
     err = envelope(r)["error"]
     assert "recorded in the ledger with a different hash" in err["message"] and "bundle A: applied" in err["details"][0]
-    assert assert_same(before, fresh_db) is None
+    assert unchanged(before, fresh_db)
 
 
 def test_lock_timeout_retries_the_whole_bundle(fresh_db: str, tmp_path: Path) -> None:
@@ -216,7 +216,7 @@ def test_rollback_only_probe_that_expects_an_error_and_gets_rows_fails_the_run(f
     res = result_of(r)
     (a,) = res["bundles"]
     assert a["outcome"] == "rolled back" and a["probes"][0]["actual"] == "1 row(s)" and not a["probes"][0]["ok"]
-    assert res["equals_probe_before"] is True and assert_same(before, fresh_db) is None
+    assert res["equals_probe_before"] is True and unchanged(before, fresh_db)
 
 
 def test_non_transactional_bundle_applies_through_in_doubt(fresh_db: str, tmp_path: Path) -> None:
@@ -246,7 +246,7 @@ def test_bad_packages_touch_nothing(fresh_db: str, tmp_path: Path) -> None:
     r = _apply(pkg, fresh_db, tmp_path / "k3")
     assert r.returncode == 1 and 'column "nope" of relation "a" does not exist' in result_of(r)["reasons"][0]
     assert _gates(tmp_path / "k3")["execute"] == "SKIPPED"
-    assert assert_same(before, fresh_db) is None and ledger_states(fresh_db) == {}
+    assert unchanged(before, fresh_db) and ledger_states(fresh_db) == {}
 
 
 def test_a_do_body_syntax_error_found_only_at_execution(fresh_db: str, tmp_path: Path) -> None:
@@ -258,7 +258,7 @@ def test_a_do_body_syntax_error_found_only_at_execution(fresh_db: str, tmp_path:
     assert r.returncode == 1, r.stderr
     res = result_of(r)
     assert res["failure"]["sqlstate"] == "42601" and res["failure"]["file"] == "B.sql" and res["failure"]["context"]
-    assert res["rolled_back"] == ["A"] and res["equals_probe_before"] is True and assert_same(before, fresh_db) is None
+    assert res["rolled_back"] == ["A"] and res["equals_probe_before"] is True and unchanged(before, fresh_db)
 
 
 def test_a_rollback_that_fails_at_run_time_is_manual_repair(fresh_db: str, tmp_path: Path) -> None:
