@@ -202,8 +202,8 @@ class Executor:
                             f"(SQLSTATE {error.sqlstate}); its effect is in doubt until resolved")
             return None, error
         finally:
-            if not _lost(conn):
-                self._reset_session(previous)
+            if not _lost(conn) and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+                self._reset_session(previous)  # not after an interrupt: the statement is still being cancelled
         with conn.transaction(), conn.cursor() as cur:
             ledger.mark(cur, rid, BundleState.APPLIED)
         return rid, None

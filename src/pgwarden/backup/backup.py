@@ -152,6 +152,9 @@ def _run(runner: GateRunner, dsn: str | None, ident: ServerIdentity, bins: pgbin
          jobs: int | None, compress: str | None, t0: float) -> BackupResult:
     kit, reporter = runner.kit, runner.reporter
     conninfo, env, secrets = client_conninfo(dsn, "pgwarden backup")
+    if ident.server_major >= 14:  # a pg_dump killed while it waits on a lock must not leave its backend waiting
+        env["PGOPTIONS"] = " ".join(x for x in (os.environ.get("PGOPTIONS", ""),
+                                                "-c client_connection_check_interval=2s") if x)
     stem = f"{_safe(ident.database)}_{_stamp()}"
     rel = f"dump/{stem}.dump" if fmt == "custom" else f"dump/{stem}"
     dest = kit.path(rel)
