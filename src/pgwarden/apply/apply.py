@@ -438,6 +438,7 @@ class _Run:
             equals_probe_before=s.equals_before, manual_repair=s.manual_repair, backup=s.backup,
             sidecars=s.sidecars, verify=tuple(s.verify), changes=s.changes,
             seconds=round(time.monotonic() - self.t0, 3),
-            gate_seconds={g.name: g.seconds for g in self.runner.records})
+            gate_seconds={g.name: g.seconds for g in self.runner.records},
+            gate_status={g.name: g.status.value for g in self.runner.records})
         return summary_md(self.result, self.runner.records, self.pkg, self.findings, error), self.result
 

@@ -59,3 +59,4 @@ class ApplyResult:
     changes: tuple[str, ...] = ()               # probe-before -> probe-after, on success
     seconds: float = 0.0
     gate_seconds: dict[str, float] = field(default_factory=dict)
+    gate_status: dict[str, str] = field(default_factory=dict)

@@ -1,86 +1,105 @@
-"""Demo part 2, seed 000: the ``CREATE OR REPLACE FUNCTION`` that drops a DEFAULT, caught before bundle A runs.
+"""Demo story, seed 000 (M3a execution), told as it happened, with ``pgwarden apply``.
 
 An embedded "production" holds the live ``fn_iu_apply_edit_draft(..., p_review_note text DEFAULT NULL::text)``.
-The seed's package (bundles A–E in locked order) passes the offline integrity check, as it did for the
-operator; ``check --dsn`` then predicts PostgreSQL's refusal of bundle E with its exact message and HINT,
-with nothing executed. The package with the default kept passes. Production is probed before and after.
+
+- (a) The package as authored: apply refuses it at preflight, before bundle A: bundle E's header drops the
+  live DEFAULT, which PostgreSQL would refuse. Nothing is changed; there is not even a ledger.
+- (b) A bundle E whose failure preflight cannot foresee (a UNIQUE index over duplicate rows): apply runs
+  A–D, E fails, A–D are rolled back in reverse by their approved rollback files, and production equals
+  its probe from before the run.
+- (c) The fixed package applies; ``status`` shows A–E applied.
 """
 
 from __future__ import annotations
 
-import shutil
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
-from pgwarden.demo.parts import DemoPart, demo_binaries
-from pgwarden.evidence.gates import Verdict
-from pgwarden.instances.instance import ThrowawayInstance
-from pgwarden.package.check import check
-from pgwarden.package.check_result import CheckResult
+from pgwarden.apply.apply import Options, apply
+from pgwarden.apply.ledger import BundleState
+from pgwarden.apply.status import status
+from pgwarden.demo.parts import DemoPart
+from pgwarden.evidence.gates import GateStatus, Verdict
 from pgwarden.package.lock import lock
-from pgwarden.pg.conn import connection
 from pgwarden.probe.fingerprint import diff_fingerprints
 from pgwarden.probe.probe import fingerprint_dsn
 from pgwarden.progress import Reporter
 
-RULE = "preflight.replace.defaults_removed"
+PACKAGE = resources.files("pgwarden.demo").joinpath("packages", "seed000")
 _E_FIXED_HEADER = ("CREATE OR REPLACE FUNCTION public.fn_iu_apply_edit_draft(p_draft_id uuid, p_actor text, "
                    "p_review_note text DEFAULT NULL::text)")
+_UNIQUE = ("\n-- A data-dependent failure: every production row has state 'draft'. Preflight cannot see rows.\n"
+           "CREATE UNIQUE INDEX information_unit_state_key ON public.information_unit (state);\n")
+
+
+def production_sql() -> str:
+    return PACKAGE.joinpath("production.sql").read_text(encoding="utf-8")
 
 
 def _copy_package(dest: Path) -> Path:
-    """The shipped seed-000 package, without the production setup file, locked."""
-    src = resources.files("pgwarden.demo").joinpath("packages", "seed000")
+    """The shipped seed-000 package, without the production setup file."""
     dest.mkdir(parents=True)
-    for item in src.iterdir():
+    for item in PACKAGE.iterdir():
         if item.name.endswith((".sql", ".toml")) and item.name != "production.sql":
             (dest / item.name).write_bytes(item.read_bytes())
     return dest
 
 
-def _fix_bundle_e(pkg: Path) -> None:
+def _fix_bundle_e(pkg: Path, *, data_dependent: bool = False) -> None:
     e = pkg / "E.sql"
     lines = e.read_text(encoding="utf-8").splitlines(keepends=True)
     header = next(i for i, line in enumerate(lines) if line.startswith("CREATE OR REPLACE FUNCTION"))
     lines[header] = _E_FIXED_HEADER + "\n"
     lines[0] = "-- Fixed: the header keeps the live `DEFAULT NULL::text`.\n"
-    e.write_text("".join(lines), encoding="utf-8")
+    e.write_text("".join(lines) + (_UNIQUE if data_dependent else ""), encoding="utf-8")
+    if data_dependent:
+        rb = pkg / "E.rollback.sql"
+        rb.write_text(rb.read_text(encoding="utf-8") + "\nDROP INDEX IF EXISTS public.information_unit_state_key;\n",
+                      encoding="utf-8")
 
 
-def _caught(result: CheckResult) -> str:
-    hits = [f for f in result.findings if f.bundle == "E" and f.rule == RULE and f.is_error]
-    return f"{hits[0].message} (HINT: {hits[0].hint})" if hits else ""
+def _package(directory: Path, name: str, *, fixed: bool = False, data_dependent: bool = False) -> Path:
+    pkg = _copy_package(directory / name)
+    if fixed or data_dependent:
+        _fix_bundle_e(pkg, data_dependent=data_dependent)
+    lock(pkg)
+    return pkg
 
 
-def seed000(directory: Path, *, step: str, reporter: Reporter) -> DemoPart:
-    """Seed 000: bundle E's dropped DEFAULT is refused at preflight, read-only, before anything runs."""
-    bins = demo_binaries()
+def seed000(directory: Path, *, step: str, reporter: Reporter, production: str) -> DemoPart:
+    """Seed 000 with apply: refused at preflight; a data-dependent failure rolled back; the fix applied."""
     directory.mkdir(parents=True, exist_ok=True)
-    reporter.step(f"demo {step}: seed 000 on PostgreSQL {bins.version} ({bins.source})")
-    setup = resources.files("pgwarden.demo").joinpath("packages", "seed000", "production.sql").read_text()
-    with ThrowawayInstance(bins) as production:
-        with connection(production.dsn()) as conn:
-            conn.execute("CREATE DATABASE directus")
-        prod_dsn = production.dsn("directus")
-        with connection(prod_dsn) as conn:
-            conn.execute(setup)
-        before = fingerprint_dsn(prod_dsn, rows="exact")
-        authored = _copy_package(directory / "package-as-authored")
-        lock(authored)
-        first = check(authored, dsn=prod_dsn, out=directory / "check-as-authored", reporter=reporter)
-        fixed = directory / "package-fixed"
-        shutil.copytree(authored, fixed)
-        _fix_bundle_e(fixed)
-        lock(fixed)
-        second = check(fixed, dsn=prod_dsn, out=directory / "check-fixed", reporter=reporter)
-        untouched = diff_fingerprints(before, fingerprint_dsn(prod_dsn, rows="exact")).identical
-    caught = _caught(first)
-    ok = first.verdict == Verdict.FAIL and bool(caught) and second.verdict == Verdict.PASS and untouched
+    reporter.step(f"demo {step}: seed 000, M3a execution, with pgwarden apply")
+    before = fingerprint_dsn(production, rows="exact")
+    opts = Options(dsn=production, rehearse="none")
+    reporter.step("  (a) the package as authored")
+    a = apply(_package(directory, "a-package-as-authored"), replace(opts, out=directory / "a-apply"), reporter)
+    untouched_a = diff_fingerprints(before, fingerprint_dsn(production, rows="exact")).identical
+    reporter.step("  (b) bundle E fails on production's data")
+    b = apply(_package(directory, "b-package-data-dependent", data_dependent=True),
+              replace(opts, out=directory / "b-apply"), reporter)
+    reporter.step("  (c) the fixed package")
+    c = apply(_package(directory, "c-package-fixed", fixed=True),
+              replace(opts, out=directory / "c-apply"), reporter)
+    st = status(production)
+    applied = next((p.applied for p in st.packages if p.package == "m3a-lifecycle"), ())
+    a_ok = a.verdict == Verdict.FAIL and a.gate_status.get("preflight") == GateStatus.FAIL and untouched_a \
+        and all(x.outcome == "not reached" for x in a.bundles)
+    b_ok = b.verdict == Verdict.FAIL and b.failed_bundle == "E" and b.rolled_back == ("D", "C", "B", "A") \
+        and b.equals_probe_before is True
+    c_ok = c.verdict == Verdict.PASS and applied == ("A", "B", "C", "D", "E")
+    pre = next((f for f in (a.reasons or ())), "")
     facts = {
-        "as authored": f"{first.verdict}: bundle E refused before bundle A ran: {caught or 'NOT CAUGHT'}",
-        "fixed (default kept)": second.verdict,
-        "production_untouched": "YES" if untouched else "NO",
+        "(a) as authored": f"{a.verdict} at preflight, before bundle A: {pre or 'NOT CAUGHT'}; "
+                           f"production untouched: {'YES' if untouched_a else 'NO'}",
+        "(b) data-dependent E": f"{b.verdict}: bundle {b.failed_bundle} failed"
+                                + (f" ({b.failure.message}, SQLSTATE {b.failure.sqlstate})" if b.failure else "")
+                                + f"; rolled back {', '.join(b.rolled_back)}; production equals probe-before: "
+                                + ("YES" if b.equals_probe_before else "NO"),
+        "(c) fixed": f"{c.verdict}; status: {', '.join(applied)} {BundleState.APPLIED}",
     }
-    kits = tuple(k for k in (first.kit, second.kit) if k)
-    return DemoPart("seed-000", "preflight catches the dropped DEFAULT", Verdict.PASS if ok else Verdict.FAIL,
-                    first.kit, kits, facts)
+    ok = a_ok and b_ok and c_ok
+    kits = (a.kit, b.kit, c.kit)
+    return DemoPart("seed-000", "apply: refused at preflight, a failure rolled back, the fix applied",
+                    Verdict.PASS if ok else Verdict.FAIL, c.kit, kits, facts)

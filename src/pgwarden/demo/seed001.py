@@ -1,7 +1,8 @@
 """Demo story, seed 001: a fresh pinned backup, verified two ways in an isolated instance, production untouched.
 
-An embedded "production" shaped like the seed's is backed up; the backup is verified against the
-seed's expectations with production probed before and after and a protected server kept apart.
+It follows seed 000 on the same embedded "production", changed by that story's apply: the post-change
+backup is verified against the seed's expectations and M3a's new objects, with production probed before
+and after, and a protected server kept apart.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from pgwarden.backup.verify import verify_backup
 from pgwarden.demo.parts import DemoPart, demo_binaries
 from pgwarden.evidence.gates import Verdict
 from pgwarden.instances.instance import ThrowawayInstance
-from pgwarden.pg.conn import connection
 from pgwarden.probe.fingerprint import diff_fingerprints
 from pgwarden.probe.probe import fingerprint_dsn
 from pgwarden.progress import Reporter
@@ -22,14 +22,15 @@ from pgwarden.progress import Reporter
 SEED001_EXPECTATIONS = """\
 # Seed 001 §4 and §7: the phase-alpha objects, and the rows and values production holds.
 schemas = ["public", "sandbox_tac", "cutter_governance"]
-tables = ["cutter_governance.canonical_address_alias", "public.tac_logical_unit", "sandbox_tac.logical_unit"]
+tables = ["cutter_governance.canonical_address_alias", "public.tac_logical_unit", "sandbox_tac.logical_unit",
+          "public.iu_lifecycle_vocab", "public.iu_lifecycle_log"]  # the last two: seed 000's M3a, applied
 columns = [
   "public.tac_logical_unit.authority",
   "public.tac_logical_unit.canonical_address_format_version",
   "sandbox_tac.logical_unit.authority",
   "sandbox_tac.logical_unit.canonical_address_format_version",
 ]
-functions = ["cutter_governance.fn_alias_guard()"]
+functions = ["cutter_governance.fn_alias_guard()", "public.fn_iu_enact(uuid, text, boolean)"]
 triggers = ["cutter_governance.canonical_address_alias.trg_alias_guard"]
 indexes = ["cutter_governance.canonical_address_alias_alias_key"]
 sequences = ["public.tac_logical_unit_id_seq"]
@@ -70,20 +71,19 @@ equals = "2026-05-16 02:27:27.789235+00"
 """
 
 
-def seed001(directory: Path, *, step: str, reporter: Reporter) -> DemoPart:
+def production_sql() -> str:
+    return shipped_sql.load("pgwarden.demo", "seed001.sql")
+
+
+def seed001(directory: Path, *, step: str, reporter: Reporter, production: str) -> DemoPart:
     """Seed 001: fresh pinned backup, verified two ways in an isolated instance, production untouched."""
     bins = demo_binaries()
     directory.mkdir(parents=True, exist_ok=True)
     expect = directory / "expectations.toml"
     expect.write_text(SEED001_EXPECTATIONS, encoding="utf-8")
-    reporter.step(f"demo {step}: seed 001 on PostgreSQL {bins.version} ({bins.source})")
-    with ThrowawayInstance(bins) as production, ThrowawayInstance(bins) as dry_run_env:
-        with connection(production.dsn()) as conn:
-            conn.execute("CREATE DATABASE directus")
-        with connection(production.dsn("directus")) as conn:
-            conn.execute(shipped_sql.load("pgwarden.demo", "seed001.sql"))
-        prod_dsn = production.dsn("directus")
-        reporter.step(f"  production (embedded, throwaway): {production.root}")
+    reporter.step(f"demo {step}: seed 001, post-change backup verification, on PostgreSQL {bins.version}")
+    prod_dsn = production
+    with ThrowawayInstance(bins) as dry_run_env:
         before = fingerprint_dsn(prod_dsn, rows="exact")
         b = backup(prod_dsn, out=directory / "backup", reporter=reporter)
         v = verify_backup(Path(b.dump_path), expect=expect, dsn=prod_dsn, protect=[dry_run_env.dsn()],
