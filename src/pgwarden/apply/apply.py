@@ -437,6 +437,7 @@ class _Run:
             failed_bundle=s.failed_bundle, on_failure=self.opts.on_failure.value, rolled_back=tuple(s.rolled_back),
             equals_probe_before=s.equals_before, manual_repair=s.manual_repair, backup=s.backup,
             sidecars=s.sidecars, verify=tuple(s.verify), changes=s.changes,
+            replaces=tuple(f"{t.kind} {t.schema}.{t.name}" for t in s.preflight.targets) if s.preflight else (),
             seconds=round(time.monotonic() - self.t0, 3),
             gate_seconds={g.name: g.seconds for g in self.runner.records},
             gate_status={g.name: g.status.value for g in self.runner.records})

@@ -55,6 +55,7 @@ class ApplyResult:
     manual_repair: tuple[str, ...] = ()         # the fingerprint difference left, when it is not
     backup: BackupEvidence | None = None
     sidecars: tuple[Sidecar, ...] = ()
+    replaces: tuple[str, ...] = ()              # live objects the bundles to run replace, alter or drop
     verify: tuple[ExpectationResult, ...] = ()
     changes: tuple[str, ...] = ()               # probe-before -> probe-after, on success
     seconds: float = 0.0

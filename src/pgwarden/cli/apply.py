@@ -62,8 +62,8 @@ def render_apply(r: ApplyResult) -> str:
             kinds = ", ".join(f"{n} {k}" for k, n in b.kinds.items())
             lines.append(f"  TXN-{b.order} {b.id}: {what}: {b.statements} statement(s) ({kinds})"
                          + ("" if b.atomic else " [non-atomic]"))
-        if r.sidecars:
-            lines.append(f"  sidecars: {len(r.sidecars)}")
+        if r.replaces:
+            lines.append(f"  sidecars to capture (objects replaced, altered or dropped): {', '.join(r.replaces)}")
     else:
         for res in r.bundles:
             lines.append(f"  TXN-{res.order} {res.id}: {res.outcome}")
