@@ -56,6 +56,8 @@ from pgwarden.probe.fingerprint import Fingerprint, diff_fingerprints, save
 from pgwarden.probe.probe import take_fingerprint
 from pgwarden.progress import SILENT, Reporter
 from pgwarden.redact import redact_dsn
+from pgwarden.rehearse.clone import CloneKind, make_clone
+from pgwarden.rehearse.rehearse import rehearse_on_clone
 
 GATES = ("identity", "integrity", "ledger", "preflight", "backup", "rehearsal", "sidecars", "probe-before",
          "execute", "rollback", "verify", "probe-after")
@@ -127,6 +129,14 @@ class RollbackGate:
 
 
 @dataclass(frozen=True)
+class RehearsalGate:
+    clone: object
+    rehearsed: tuple[str, ...]
+    findings: tuple[object, ...]
+    steps: tuple[object, ...]
+
+
+@dataclass(frozen=True)
 class ProbeGate:
     entries: int
     changes: tuple[str, ...] = ()
@@ -139,6 +149,8 @@ def _check_inputs(opts: Options) -> None:
     if opts.no_backup and not opts.backup_sha256:
         raise BadInput("--no-backup needs --i-have-a-backup SHA256: the sha256 of the backup you just took, which the "
                        "kit records")
+    if opts.rehearse == "data" and opts.no_backup:
+        raise BadInput("--rehearse data rehearses on a restore of the gate-5 backup; it cannot go with --no-backup")
     if opts.backup_sha256 is not None:
         if not opts.no_backup:
             raise BadInput("--i-have-a-backup is only for --no-backup")
@@ -195,6 +207,7 @@ class _State:
     changes: tuple[str, ...] = ()
     reasons: list[str] = field(default_factory=list)
     run_row: bool = False
+    rehearsal: Any = None
 
 
 class _Run:
@@ -249,8 +262,13 @@ class _Run:
                                       f"(SQLSTATE {f.sqlstate})")
                 g.fail(f"{len(errors)} refusal(s) predicted, first bundle {f.bundle} {f.location}: {f.message}")
         if self.opts.dry_run:
-            for name in GATES[4:]:
-                r.skip(name, "--dry-run: nothing runs past preflight")
+            r.skip("backup", "--dry-run: no backup")
+            if self.opts.rehearse == "data":
+                r.skip("rehearsal", "--dry-run: --rehearse data needs the gate-5 backup")
+            else:
+                self._rehearsal()
+            for name in GATES[6:]:
+                r.skip(name, "--dry-run: nothing runs past the rehearsal")
             return
         self._backup()
         self._rehearsal()
@@ -288,10 +306,27 @@ class _Run:
             g.record(self.s.backup)
 
     def _rehearsal(self) -> None:
+        """Gate 6: every bundle still to run, and its rollback, proven on a throwaway clone first."""
+
         if self.opts.rehearse == "none":
             self.runner.waive("rehearsal", "--no-rehearse: bundles and rollbacks were not proven on a clone")
-        else:
-            self.runner.skip("rehearsal", "rehearsal is not available in this version of pgwarden")
+            return
+        assert self.s.plan is not None
+        data = self.opts.rehearse == "data"
+        dump = Path(self.s.backup.dump) if data and self.s.backup and self.s.backup.dump else None
+        todo = [self.pkg.bundle(b.id) for b in self.s.plan.to_run]
+        with self.runner.gate("rehearsal") as g:
+            with make_clone(CloneKind.BACKUP if data else CloneKind.SCHEMA, dsn=self.opts.dsn, ident=self.ident,
+                            dump=dump, logs=self.kit.path("logs/_").parent, reporter=self.reporter) as clone:
+                outcome = rehearse_on_clone(clone, self.pkg, todo, self.verify_exp, self.reporter)
+            self.s.rehearsal = outcome
+            g.record(RehearsalGate(clone.info, tuple(outcome.rehearsed), tuple(outcome.findings),
+                                   tuple(outcome.steps)))
+            if outcome.findings:
+                f = outcome.findings[0]
+                self.s.reasons.append(f"rehearsal: bundle {f.bundle}, {f.step}: {f.message}")
+                g.fail(f"{len(outcome.findings)} rehearsal finding(s), first: bundle {f.bundle}, {f.step}: "
+                       f"{f.message}")
 
     def _ctx(self) -> RunContext:
         return RunContext(self.run_id, self.s.plan.package_hash if self.s.plan else "", str(self.kit.root),

@@ -17,7 +17,7 @@ def _early_exit(signum: int, _frame: object) -> None:  # until main() installs t
 for _sig in (_signal.SIGTERM, _signal.SIGHUP, _signal.SIGINT):
     _signal.signal(_sig, _early_exit)
 
-from pgwarden.cli import apply, backup, demo, evidence, instances, package, pg, probe  # noqa: E402, F401
+from pgwarden.cli import apply, backup, demo, evidence, instances, package, pg, probe, rehearse  # noqa: E402, F401
 from pgwarden.cli.base import main  # noqa: E402
 
 __all__ = ["main"]

@@ -131,15 +131,40 @@ def take_fingerprint(conn: psycopg.Connection[Any], *, rows: str = "none",
             cur.execute(shipped_sql.load("pgwarden.probe", "session.sql"))
             server = read_identity(conn).as_dict()
             taken_at = utcnow()
-            found: list[tuple[str, str, str]] = []
-            for q in KIND_QUERIES:
-                cur.execute(shipped_sql.load("pgwarden.probe", f"{q}.sql"))
-                found += cur.fetchall()
+            found = _entries(cur)
             counts = _rows(cur, rows)
             values = {name: _run_query(cur, name, text) for name, text in named.items()}
     except psycopg.OperationalError as exc:  # connection lost, statement/lock timeout, cancelled
         msg = " ".join(str(exc).split()) or type(exc).__name__
         raise EnvironmentProblem(f"the probe was cut short by the server: {msg}") from None
+    return _fingerprint(taken_at, server, rows, found, counts, values)
+
+
+def _entries(cur: psycopg.Cursor[Any]) -> list[tuple[str, str, str]]:
+    found: list[tuple[str, str, str]] = []
+    for q in KIND_QUERIES:
+        cur.execute(shipped_sql.load("pgwarden.probe", f"{q}.sql"))
+        found += cur.fetchall()
+    return found
+
+
+def fingerprint_here(cur: psycopg.Cursor[Any], server: dict[str, Any] | None = None) -> Fingerprint:
+    """The fingerprint of what the current transaction sees, its own uncommitted changes included (for a
+    rehearsal, which rolls its changes back). The probe's settings apply inside a savepoint, then revert."""
+    cur.execute("SAVEPOINT pgwarden_fingerprint")
+    try:
+        for line in shipped_sql.load("pgwarden.probe", "session.sql").splitlines():
+            if line.startswith("SET LOCAL"):
+                cur.execute(line)
+        found = _entries(cur)
+    finally:
+        cur.execute("ROLLBACK TO SAVEPOINT pgwarden_fingerprint")
+        cur.execute("RELEASE SAVEPOINT pgwarden_fingerprint")
+    return _fingerprint(utcnow(), server or {}, "none", found, {}, {})
+
+
+def _fingerprint(taken_at: str, server: dict[str, Any], rows: str, found: list[tuple[str, str, str]],
+                 counts: dict[str, int], values: dict[str, str | None]) -> Fingerprint:
     found.sort()
     entries: list[ProbeEntry] = []
     prev, n = ("", ""), 1

@@ -6,3 +6,5 @@ BEGIN
     INSERT INTO public.iu_lifecycle_log (iu_id, state, note) VALUES (p_iu, 'enacted', p_actor);
 END
 $$;
+-- SECURITY DEFINER: not callable by PUBLIC until bundle D opens the gateway.
+REVOKE EXECUTE ON FUNCTION public.fn_iu_enact(uuid, text, boolean) FROM PUBLIC;

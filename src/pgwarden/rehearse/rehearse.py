@@ -1,0 +1,148 @@
+"""``pgwarden rehearse PACKAGE``: every bundle and every rollback proven on a throwaway clone of the target.
+
+Read-only on the target. Gates: ``identity`` (the ``[target]`` guard), ``integrity`` (the package's pins;
+the policy lint is recorded beside the rehearsal's findings, and does not stop it: the clone is
+throwaway), ``ledger`` (the per-database lock, and which bundles the target has applied already: they are
+the starting state, not rehearsed again), ``clone`` (schema only, ``--data``, or ``--from-backup``),
+``rehearsal`` (the algorithm of :mod:`pgwarden.rehearse.rounds`: every broken bundle is reported, not
+only the first) and ``teardown``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from pgwarden.apply import ledger
+from pgwarden.apply.plan import make_plan
+from pgwarden.errors import BadInput
+from pgwarden.evidence.gates import GateRunner, Verdict
+from pgwarden.evidence.kit import EvidenceKit, check_out_dir
+from pgwarden.expect.expectations import Expectations, parse_expectations
+from pgwarden.findings import Finding
+from pgwarden.package.check import parse_package
+from pgwarden.package.lint.places import probe_places
+from pgwarden.package.lint.run import lint_package
+from pgwarden.package.lock import verify_integrity
+from pgwarden.package.manifest import Bundle, Package, load_package
+from pgwarden.pg.conn import connection, session_limits
+from pgwarden.pg.guard import ServerIdentity, check_guard
+from pgwarden.pg.identity import read_identity
+from pgwarden.progress import SILENT, Reporter
+from pgwarden.redact import redact_dsn
+from pgwarden.rehearse.clone import Clone, CloneKind, make_clone
+from pgwarden.rehearse.results import RehearseResult
+from pgwarden.rehearse.rounds import Outcome, Rehearsal, RehearsalFinding, StepResult
+
+GATES = ("identity", "integrity", "ledger", "clone", "rehearsal", "teardown")
+
+
+@dataclass(frozen=True)
+class RehearsalGate:
+    rehearsed: tuple[str, ...]
+    findings: tuple[RehearsalFinding, ...]
+    steps: tuple[StepResult, ...]
+    fingerprints: int
+
+
+@contextlib.contextmanager
+def _reader(clone: Clone) -> Iterator[psycopg.Connection[Any]]:
+    """[verify] is user SQL: on the clone it runs as a role that reads every table and is not a superuser."""
+    role = f"pgwarden_reader_{secrets.token_hex(4)}"
+    with connection(clone.dsn) as admin:
+        admin.execute(psycopg.sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER BYPASSRLS IN ROLE pg_read_all_data")
+                      .format(psycopg.sql.Identifier(role)))
+    with connection(clone.reader_dsn(role)) as conn:
+        yield conn
+
+
+def rehearse_on_clone(clone: Clone, pkg: Package, bundles: list[Bundle], verify: Expectations | None,
+                      reporter: Reporter = SILENT) -> Outcome:
+    """The algorithm on ``clone`` for ``bundles`` (apply's gate 6 calls this too)."""
+    factory: Callable[[], Any] = lambda: _reader(clone)  # noqa: E731
+    with connection(clone.dsn, application_name="pgwarden rehearsal") as conn:
+        return Rehearsal(conn, pkg, reporter).run(bundles, verify, factory)
+
+
+def rehearse(package_dir: Path, *, dsn: str | None, data: bool = False, from_backup: Path | None = None,
+             out: Path | None = None, reporter: Reporter = SILENT) -> RehearseResult:
+    check_out_dir(out)
+    if data and from_backup is not None:
+        raise BadInput("--data and --from-backup contradict each other; give one")
+    kind = CloneKind.BACKUP if from_backup is not None else CloneKind.DATA if data else CloneKind.SCHEMA
+    pkg = load_package(package_dir)
+    pins = verify_integrity(pkg)
+    parsed = parse_package(pkg, pins)
+    lint = tuple(lint_package(pkg, parsed.sources, parsed.probes, probe_places(pkg)))
+    verify_exp = parse_expectations(pkg.verify, f"{pkg.manifest_path} [verify]") if pkg.verify else None
+    t_all = time.monotonic()
+    with connection(dsn, application_name="pgwarden rehearse") as conn:
+        ident = read_identity(conn)
+        kit = EvidenceKit.create(out, "rehearse", {
+            "package": str(pkg.root), "dsn": redact_dsn(dsn), "clone": kind.value,
+            "from_backup": str(from_backup) if from_backup else None})
+        kit.environment.update(server=ident.as_dict(), session_limits=session_limits().__dict__)
+        runner = GateRunner(kit, GATES, reporter)
+        st: dict[str, Any] = {"applied": (), "outcome": None, "clone": None}
+
+        def body() -> None:
+            _body(runner, conn, ident, pkg, pins, parsed.sources, lint, verify_exp, kind, dsn, from_backup, st,
+                  kit, reporter)
+
+        def finish(verdict: Verdict, error: BaseException | None) -> tuple[str, object]:
+            from pgwarden.rehearse.report import summary_md
+
+            o: Outcome | None = st["outcome"]
+            result = RehearseResult(
+                str(kit.root), verdict, pkg.name, st["clone"], tuple(st["applied"]), tuple(o.rehearsed) if o else (),
+                tuple(o.steps) if o else (), tuple(o.findings) if o else (), lint, o.fingerprints if o else 0,
+                round(time.monotonic() - t_all, 3), {g.name: g.seconds for g in runner.records})
+            st["result"] = result
+            return summary_md(result, runner.records, pkg, error), result
+
+        runner.run(body, finish)
+    return st["result"]  # type: ignore[no-any-return]
+
+
+def _body(runner: GateRunner, conn: psycopg.Connection[Any], ident: ServerIdentity, pkg: Package, pins: Any,
+          sources: Any, lint: tuple[Finding, ...], verify_exp: Expectations | None, kind: CloneKind,
+          dsn: str | None, from_backup: Path | None, st: dict[str, Any], kit: EvidenceKit, reporter: Reporter) -> None:
+    with runner.gate("identity") as g:
+        g.record(ident)
+        check_guard(ident, pkg.target)
+    with runner.gate("integrity", stop=False) as g:
+        errors = [f for f in lint if f.is_error]
+        g.record({"lint_errors": len(errors), "lint_warnings": len(lint) - len(errors)})
+        if errors:
+            g.fail(f"{len(errors)} policy error(s) (apply would refuse the package); the rehearsal runs anyway")
+    with runner.gate("ledger") as g:
+        ledger.take_lock(conn, f"rehearse {pkg.name}")
+        plan = make_plan(pkg, pins, sources, ledger.attempts(conn, pkg.name))
+        st["applied"] = tuple(b.id for b in plan.bundles if not b.to_run)
+        g.record({"already_applied": st["applied"], "to_rehearse": [b.id for b in plan.to_run]})
+    todo = [pkg.bundle(b.id) for b in plan.to_run]
+    with contextlib.ExitStack() as stack:
+        try:
+            with runner.gate("clone") as g:
+                clone = stack.enter_context(make_clone(kind, dsn=dsn, ident=ident, dump=from_backup,
+                                                       logs=kit.path("logs/_").parent, reporter=reporter))
+                st["clone"] = clone.info
+                g.record(clone.info)
+            with runner.gate("rehearsal") as g:
+                outcome = rehearse_on_clone(clone, pkg, todo, verify_exp, reporter)
+                st["outcome"] = outcome
+                g.record(RehearsalGate(tuple(outcome.rehearsed), tuple(outcome.findings), tuple(outcome.steps),
+                                       outcome.fingerprints))
+                if outcome.findings:
+                    g.fail(f"{len(outcome.findings)} finding(s), first: {outcome.findings[0].message}")
+        finally:
+            with runner.gate("teardown") as g:
+                stack.close()
+                g.record({"removed": st["clone"].instance.path if st["clone"] else None})

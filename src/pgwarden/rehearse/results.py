@@ -1,0 +1,26 @@
+"""What ``pgwarden rehearse`` found, as small typed values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pgwarden.evidence.gates import Verdict
+from pgwarden.findings import Finding
+from pgwarden.rehearse.clone import CloneInfo
+from pgwarden.rehearse.rounds import RehearsalFinding, StepResult
+
+
+@dataclass(frozen=True)
+class RehearseResult:
+    kit: str
+    verdict: Verdict
+    package: str
+    clone: CloneInfo | None
+    already_applied: tuple[str, ...]
+    rehearsed: tuple[str, ...]
+    steps: tuple[StepResult, ...]
+    findings: tuple[RehearsalFinding, ...]
+    lint: tuple[Finding, ...]
+    fingerprints: int = 0
+    seconds: float = 0.0
+    step_seconds: dict[str, float] = field(default_factory=dict)

@@ -1,0 +1,374 @@
+"""The rehearsal's algorithm, on a throwaway clone, in 3N bundle runs (the design's "Rehearsal").
+
+With F(k) the fingerprint after bundles 1..k: take F(0); for each bundle k, apply it and take F(k), run
+its rollback-only probes, roll it back and require F(k-1), apply it again and require F(k); check
+``[verify]``; then roll every bundle back in reverse and require F(0). Each rollback is shown to restore
+exactly the state before its bundle, so every failure point of a real run has a proven way back.
+
+Each round trip runs in one transaction with savepoints: whatever the rollback or the re-apply did, the
+round trip returns to exactly F(k) (``ROLLBACK TO SAVEPOINT``) before the next bundle, so that one broken
+rollback never hides the next. A bundle that fails to apply is reported and left out, as a real run would
+have stopped there; the bundles after it are still rehearsed, from the state before it. A non-atomic
+bundle (``transaction = false``) runs outside a transaction; if its round trip breaks, the state is no
+longer known and the rehearsal stops there, saying so.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import psycopg
+
+from pgwarden.apply.execute import ServerError, server_error
+from pgwarden.apply.ledger import SCHEMA as LEDGER_SCHEMA
+from pgwarden.expect.expectations import ExpectationResult, Expectations, check_live
+from pgwarden.package.manifest import Bundle, Package, ProbeSpec
+from pgwarden.parsing.source import Statement, parse_sql, parse_sql_file
+from pgwarden.probe.fingerprint import Fingerprint, FingerprintDiff, diff_fingerprints
+from pgwarden.probe.probe import fingerprint_here, take_fingerprint
+from pgwarden.progress import SILENT, Reporter
+
+
+class Step(StrEnum):
+    APPLY = "apply"
+    PROBE = "probe"
+    ROLLBACK = "rollback"
+    REAPPLY = "re-apply"
+    VERIFY = "verify"
+    FULL_REVERSE = "full reverse"
+
+
+class StepStatus(StrEnum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    SKIPPED = "SKIPPED"
+
+
+@dataclass(frozen=True)
+class StepResult:
+    bundle: str | None
+    step: Step
+    status: StepStatus
+    seconds: float
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RehearsalFinding:
+    """A broken bundle: which one, at which step, and exactly how."""
+
+    bundle: str | None
+    step: Step
+    message: str                          # one sentence: "B.rollback.sql leaves trigger … behind"
+    difference: tuple[str, ...] = ()      # the fingerprint difference, one line per object
+    error: ServerError | None = None
+    matches_bundle: str | None = None     # a rollback that undoes another bundle's objects: which one
+
+
+@dataclass
+class Outcome:
+    steps: list[StepResult] = field(default_factory=list)
+    findings: list[RehearsalFinding] = field(default_factory=list)
+    verify: tuple[ExpectationResult, ...] = ()
+    rehearsed: list[str] = field(default_factory=list)
+    adds: dict[str, set[str]] = field(default_factory=dict)    # objects each bundle adds (names)
+    fingerprints: int = 0
+    seconds: float = 0.0
+
+
+def _without_ledger(fp: Fingerprint) -> Fingerprint:
+    return fp.without_schema(LEDGER_SCHEMA)
+
+
+class Rehearsal:
+    """Runs the algorithm for ``bundles`` (the ones the target has not applied) on ``conn``, the clone."""
+
+    def __init__(self, conn: psycopg.Connection[Any], pkg: Package, reporter: Reporter = SILENT) -> None:
+        self.conn, self.pkg, self.reporter = conn, pkg, reporter
+        self.out = Outcome()
+
+    # -- helpers ------------------------------------------------------------------------------------
+    def _fp(self, cur: psycopg.Cursor[Any] | None = None) -> Fingerprint:
+        self.out.fingerprints += 1
+        if cur is None:
+            return _without_ledger(take_fingerprint(self.conn))
+        return _without_ledger(fingerprint_here(cur))
+
+    def _run(self, cur: psycopg.Cursor[Any], stmts: Sequence[Statement], file: str) -> ServerError | None:
+        for st in stmts:
+            try:
+                cur.execute(st.text)
+            except psycopg.Error as exc:
+                if self.conn.broken or self.conn.closed:
+                    raise
+                return server_error(exc, st, file)
+        return None
+
+    def _settings(self, cur: psycopg.Cursor[Any], local: bool = True) -> None:
+        for name, value in self.pkg.settings.items():
+            cur.execute("SELECT set_config(%s, %s, %s)", (name, value, local))
+
+    def _step(self, bundle: str | None, step: Step, t0: float, ok: bool | None, note: str = "") -> None:
+        status = StepStatus.SKIPPED if ok is None else StepStatus.PASS if ok else StepStatus.FAIL
+        self.out.steps.append(StepResult(bundle, step, status, round(time.monotonic() - t0, 3), note))
+
+    def _find(self, bundle: str | None, step: Step, message: str, diff: FingerprintDiff | None = None,
+              error: ServerError | None = None) -> None:
+        self.out.findings.append(RehearsalFinding(bundle, step, message, tuple(diff.lines()) if diff else (), error))
+
+    # -- the algorithm ------------------------------------------------------------------------------
+    def run(self, bundles: Sequence[Bundle], verify: Expectations | None,
+            verify_conn: Callable[[], Any] | None = None) -> Outcome:
+        t_all = time.monotonic()
+        state = self._fp()  # F(0)
+        f0 = state
+        applied: list[Bundle] = []
+        for b in bundles:
+            self.reporter.step(f"rehearsing bundle {b.id} ({b.title})")
+            if b.transaction:
+                after = self._round_trip(b, state)
+            else:
+                maybe = self._round_trip_non_atomic(b, state)
+                if maybe is None:
+                    rest = [x.id for x in bundles[bundles.index(b) + 1:]]
+                    if rest:
+                        self._find(None, Step.APPLY, f"the rehearsal stopped after non-atomic bundle {b.id}, whose "
+                                   f"round trip broke: {', '.join(rest)} not rehearsed")
+                    break
+                after = maybe
+            if after is not state:
+                self.out.adds[b.id] = {f"{e.kind} {e.name}" for e in diff_fingerprints(state, after).added}
+                state = after
+                applied.append(b)
+                self.out.rehearsed.append(b.id)
+        self._verify(verify, verify_conn)
+        self._full_reverse(applied, f0)
+        self._name_shifted_rollbacks()
+        self.out.seconds = round(time.monotonic() - t_all, 3)
+        return self.out
+
+    def _round_trip(self, b: Bundle, before: Fingerprint) -> Fingerprint:
+        """Apply, probes, rollback, re-apply of one atomic bundle; returns F(k) (``before`` if it failed)."""
+        conn = self.conn
+        apply_stmts = parse_sql_file(b.apply, b.apply_rel)
+        rollback_stmts = parse_sql_file(b.rollback, b.rollback_rel) if b.rollback and b.rollback_rel else None
+        with conn.transaction(), conn.cursor() as cur:
+            self._settings(cur)
+            cur.execute("SAVEPOINT pgwarden_before")
+            t0 = time.monotonic()
+            err = self._run(cur, apply_stmts, b.apply_rel)
+            if err is not None:
+                cur.execute("ROLLBACK TO SAVEPOINT pgwarden_before")
+                self._step(b.id, Step.APPLY, t0, False, err.message)
+                self._find(b.id, Step.APPLY, f"{b.apply_rel} fails at {err.location}: {_said(err)}", error=err)
+                for step in (Step.PROBE, Step.ROLLBACK, Step.REAPPLY):
+                    self._step(b.id, step, time.monotonic(), None, "not reached: the bundle does not apply")
+                return before
+            fk = self._fp(cur)
+            self._step(b.id, Step.APPLY, t0, True)
+            self._probes(cur, b)
+            cur.execute("SAVEPOINT pgwarden_applied")
+            if rollback_stmts is None:
+                self._step(b.id, Step.ROLLBACK, time.monotonic(), None, f"forward-only: {b.rollback_reason}")
+                self._step(b.id, Step.REAPPLY, time.monotonic(), None, "forward-only")
+                self._find(b.id, Step.ROLLBACK, f"bundle {b.id} is forward-only (rollback = \"none\"): its failure "
+                           "point has no proven way back but the backup")
+                return fk
+            t0 = time.monotonic()
+            err = self._run(cur, rollback_stmts, str(b.rollback_rel))
+            if err is not None:
+                self._step(b.id, Step.ROLLBACK, t0, False, err.message)
+                self._find(b.id, Step.ROLLBACK, f"{b.rollback_rel} fails at {err.location}: {_said(err)}",
+                           error=err)
+                self._step(b.id, Step.REAPPLY, time.monotonic(), None, "not reached: the rollback fails")
+                cur.execute("ROLLBACK TO SAVEPOINT pgwarden_applied")
+                return fk
+            back = self._fp(cur)
+            d = diff_fingerprints(before, back)
+            self._step(b.id, Step.ROLLBACK, t0, d.identical)
+            if not d.identical:
+                self._find(b.id, Step.ROLLBACK, _explain(str(b.rollback_rel), b.id, d), d)
+            t0 = time.monotonic()
+            err = self._run(cur, apply_stmts, b.apply_rel)
+            if err is not None:
+                self._step(b.id, Step.REAPPLY, t0, False, err.message)
+                self._find(b.id, Step.REAPPLY, f"{b.apply_rel} is not re-runnable after its rollback: {_said(err)} "
+                           f"(at {err.location})", error=err)
+            else:
+                again = self._fp(cur)
+                d2 = diff_fingerprints(fk, again)
+                self._step(b.id, Step.REAPPLY, t0, d2.identical)
+                if not d2.identical:
+                    self._find(b.id, Step.REAPPLY, f"{b.apply_rel} applied again after its rollback does not give "
+                               f"the same state", d2)
+            cur.execute("ROLLBACK TO SAVEPOINT pgwarden_applied")  # exactly F(k), whatever happened above
+        return fk
+
+    def _round_trip_non_atomic(self, b: Bundle, before: Fingerprint) -> Fingerprint | None:
+        """The same for a ``transaction = false`` bundle; None when its round trip broke the known state."""
+        stmts = parse_sql_file(b.apply, b.apply_rel)
+        with self.conn.cursor() as cur:
+            self._settings(cur, local=False)
+            t0 = time.monotonic()
+            err = self._run(cur, stmts, b.apply_rel)
+            if err is not None:
+                self._step(b.id, Step.APPLY, t0, False, err.message)
+                self._find(b.id, Step.APPLY, f"{b.apply_rel} fails at {err.location}: {err.message}", error=err)
+                return None
+            fk = self._fp()
+            self._step(b.id, Step.APPLY, t0, True)
+            self._probes_outside(b)
+            if b.rollback is None or b.rollback_rel is None:
+                self._step(b.id, Step.ROLLBACK, time.monotonic(), None, "forward-only")
+                return fk
+            t0 = time.monotonic()
+            err = self._run(cur, parse_sql_file(b.rollback, b.rollback_rel), b.rollback_rel)
+            back_nc = self._fp() if err is None else None
+            d = diff_fingerprints(before, back_nc) if back_nc is not None else None
+            self._step(b.id, Step.ROLLBACK, t0, err is None and d is not None and d.identical,
+                       err.message if err else "")
+            if err is not None or (d is not None and not d.identical):
+                self._find(b.id, Step.ROLLBACK, f"{b.rollback_rel} fails at {err.location}: {err.message}" if err
+                           else _explain(b.rollback_rel, b.id, d), d, err)  # type: ignore[arg-type]
+                return None
+            t0 = time.monotonic()
+            err = self._run(cur, stmts, b.apply_rel)
+            again = self._fp() if err is None else None
+            d2 = diff_fingerprints(fk, again) if again is not None else None
+            self._step(b.id, Step.REAPPLY, t0, err is None and d2 is not None and d2.identical,
+                       err.message if err else "")
+            if err is not None or (d2 is not None and not d2.identical):
+                self._find(b.id, Step.REAPPLY, f"{b.apply_rel} is not re-runnable after its rollback"
+                           + (f": {err.message}" if err else ""), d2, err)
+                return None
+            return fk
+
+    def _probes(self, cur: psycopg.Cursor[Any], b: Bundle) -> None:
+        for p in self.pkg.probes:
+            if p.after != b.id:
+                continue
+            t0 = time.monotonic()
+            cur.execute("SAVEPOINT pgwarden_probe")
+            ok, actual = self._probe(cur, p)
+            cur.execute("ROLLBACK TO SAVEPOINT pgwarden_probe")
+            self._probe_result(b, p, t0, ok, actual)
+
+    def _probes_outside(self, b: Bundle) -> None:
+        for p in self.pkg.probes:
+            if p.after == b.id:
+                t0 = time.monotonic()
+                with self.conn.transaction(force_rollback=True), self.conn.cursor() as cur:
+                    ok, actual = self._probe(cur, p)
+                self._probe_result(b, p, t0, ok, actual)
+
+    def _probe(self, cur: psycopg.Cursor[Any], p: ProbeSpec) -> tuple[bool, str]:
+        (st,) = parse_sql(p.sql, f"probe {p.name!r}")
+        try:
+            cur.execute("SAVEPOINT pgwarden_probe_inner")
+            cur.execute(st.text)
+            rows = cur.rowcount
+            cur.execute("RELEASE SAVEPOINT pgwarden_probe_inner")
+        except psycopg.Error as exc:
+            cur.execute("ROLLBACK TO SAVEPOINT pgwarden_probe_inner")
+            state = exc.diag.sqlstate
+            return p.expect_error is not None and state == p.expect_error, f"error {state}: {exc.diag.message_primary}"
+        return p.expect_error is None and (p.expect_rows is None or rows == p.expect_rows), f"{rows} row(s)"
+
+    def _probe_result(self, b: Bundle, p: ProbeSpec, t0: float, ok: bool, actual: str) -> None:
+        expected = f"error {p.expect_error}" if p.expect_error else \
+            f"{p.expect_rows} row(s)" if p.expect_rows is not None else "success"
+        self._step(b.id, Step.PROBE, t0, ok, f"{p.name}: expected {expected}, got {actual}")
+        if not ok:
+            self._find(b.id, Step.PROBE, f"rollback-only probe {p.name!r} after {b.id} expects {expected}, "
+                       f"gets {actual}")
+
+    def _verify(self, verify: Expectations | None, verify_conn: Callable[[], Any] | None) -> None:
+        t0 = time.monotonic()
+        if verify is None or verify.empty:
+            self._step(None, Step.VERIFY, t0, None, "no [verify]")
+            return
+        if verify_conn is not None:
+            with verify_conn() as vconn:
+                self.out.verify = check_live(vconn, verify)
+        else:
+            self.out.verify = check_live(self.conn, verify)
+        failed = [c for c in self.out.verify if not c.ok]
+        self._step(None, Step.VERIFY, t0, not failed,
+                   f"{len(failed)} of {len(self.out.verify)} failed" if failed else "")
+        for c in failed:
+            self._find(None, Step.VERIFY, f"[verify] {c.kind} {c.name}: expected {c.expected}, got {c.actual}"
+                       + (f" ({c.error})" if c.error else ""))
+
+    def _full_reverse(self, applied: list[Bundle], f0: Fingerprint) -> None:
+        t0 = time.monotonic()
+        if not applied:
+            self._step(None, Step.FULL_REVERSE, t0, None, "nothing was applied")
+            return
+        for b in reversed(applied):
+            if b.rollback is None or b.rollback_rel is None:
+                self._step(None, Step.FULL_REVERSE, t0, None, f"stops at forward-only bundle {b.id}")
+                return
+            stmts = parse_sql_file(b.rollback, b.rollback_rel)
+            if b.transaction:
+                with self.conn.transaction(), self.conn.cursor() as cur:
+                    self._settings(cur)
+                    cur.execute("SAVEPOINT pgwarden_reverse")
+                    err = self._run(cur, stmts, b.rollback_rel)
+                    if err is not None:
+                        cur.execute("ROLLBACK TO SAVEPOINT pgwarden_reverse")
+            else:
+                with self.conn.cursor() as cur:
+                    err = self._run(cur, stmts, b.rollback_rel)
+            if err is not None:
+                self._step(None, Step.FULL_REVERSE, t0, False, f"{b.rollback_rel}: {err.message}")
+                self._find(b.id, Step.FULL_REVERSE, f"rolling everything back in reverse, {b.rollback_rel} fails at "
+                           f"{err.location}: {_said(err)}", error=err)
+                return
+        d = diff_fingerprints(f0, self._fp())
+        self._step(None, Step.FULL_REVERSE, t0, d.identical, "F(0) restored" if d.identical else "")
+        if not d.identical:
+            self._find(None, Step.FULL_REVERSE, "rolling every bundle back in reverse does not return to F(0)", d)
+
+    def _name_shifted_rollbacks(self) -> None:
+        """A rollback that fails on, or removes, another bundle's objects: say which bundle it matches."""
+        names = {b: {n.split(" ", 1)[1] for n in adds} for b, adds in self.out.adds.items()}
+        out = []
+        for f in self.out.findings:
+            if f.step != Step.ROLLBACK or f.bundle is None:
+                out.append(f)
+                continue
+            mentioned = set(re.findall(r'"([^"]+)"', f.error.message)) if f.error else set()
+            mentioned |= {line.split(" ", 2)[2] for line in f.difference if line.startswith("- ")}
+            match = next((b for b, objs in names.items() if b != f.bundle and any(
+                m == o or o.endswith("." + m) or o.startswith(m + "(") or ("." + m + "(") in o
+                for m in mentioned for o in objs)), None)
+            if match:
+                f = RehearsalFinding(f.bundle, f.step, f.message + f"; it looks like the rollback of bundle {match}, "
+                                     f"whose objects it names", f.difference, f.error, match)
+            out.append(f)
+        self.out.findings = out
+
+
+def _said(err: ServerError) -> str:
+    """What the server said, in one line: the message, its DETAIL (which names the object) and SQLSTATE."""
+    return err.message + (f" ({err.detail})" if err.detail else "") + f" (SQLSTATE {err.sqlstate})"
+
+
+def _explain(rollback_rel: str, bundle: str, d: FingerprintDiff) -> str:
+    """"B.rollback.sql leaves function public.f(int) behind", "drops …", "does not restore …"."""
+    parts = []
+    if d.added:
+        parts.append("leaves " + ", ".join(f"{e.kind} {e.name}" for e in d.added[:5]) + " behind"
+                     + (f" (and {len(d.added) - 5} more)" if len(d.added) > 5 else ""))
+    if d.removed:
+        parts.append("drops " + ", ".join(f"{e.kind} {e.name}" for e in d.removed[:5])
+                     + f", which existed before bundle {bundle}" + (f" (and {len(d.removed) - 5} more)"
+                                                                    if len(d.removed) > 5 else ""))
+    if d.changed:
+        parts.append("does not restore " + ", ".join(f"{a.kind} {a.name}" for a, _ in d.changed[:5]))
+    return f"{rollback_rel} " + "; ".join(parts or ["does not restore the state before its bundle"])
