@@ -359,16 +359,23 @@ def _said(err: ServerError) -> str:
     return err.message + (f" ({err.detail})" if err.detail else "") + f" (SQLSTATE {err.sqlstate})"
 
 
+def _top(entries: Sequence[Any]) -> list[Any]:
+    """The objects themselves, not the columns and constraints of a table that is listed too."""
+    tables = {e.name for e in entries if e.kind in ("table", "view", "matview")}
+    return [e for e in entries if not any(e.name.startswith(t + ".") for t in tables)]
+
+
 def _explain(rollback_rel: str, bundle: str, d: FingerprintDiff) -> str:
     """"B.rollback.sql leaves function public.f(int) behind", "drops …", "does not restore …"."""
     parts = []
-    if d.added:
-        parts.append("leaves " + ", ".join(f"{e.kind} {e.name}" for e in d.added[:5]) + " behind"
-                     + (f" (and {len(d.added) - 5} more)" if len(d.added) > 5 else ""))
-    if d.removed:
-        parts.append("drops " + ", ".join(f"{e.kind} {e.name}" for e in d.removed[:5])
-                     + f", which existed before bundle {bundle}" + (f" (and {len(d.removed) - 5} more)"
-                                                                    if len(d.removed) > 5 else ""))
+    added, removed = _top(d.added), _top(d.removed)
+    if added:
+        parts.append("leaves " + ", ".join(f"{e.kind} {e.name}" for e in added[:5]) + " behind"
+                     + (f" (and {len(added) - 5} more)" if len(added) > 5 else ""))
+    if removed:
+        parts.append("drops " + ", ".join(f"{e.kind} {e.name}" for e in removed[:5])
+                     + f", which existed before bundle {bundle}" + (f" (and {len(removed) - 5} more)"
+                                                                    if len(removed) > 5 else ""))
     if d.changed:
         parts.append("does not restore " + ", ".join(f"{a.kind} {a.name}" for a, _ in d.changed[:5]))
     return f"{rollback_rel} " + "; ".join(parts or ["does not restore the state before its bundle"])
