@@ -18,7 +18,7 @@ from tests._apply_helpers import B, Holder, ledger_states, target_state, unchang
 from tests.conftest import result_of, run_cli
 
 
-def _rehearse(pkg: Path, dsn: str, out: Path, *more: str):  # type: ignore[no-untyped-def]
+def _rehearse(pkg: Path, dsn: str, out: Path, *more: str):
     return run_cli("rehearse", str(pkg), "--dsn", dsn, "--out", str(out), "--json", *more)
 
 
