@@ -1,5 +1,6 @@
 """``pgwarden demo``: both seed stories end to end on embedded PostgreSQL, in the order they happened: seed 000's
-change with apply (refused at preflight, a failure rolled back, the fix applied), then seed 001's post-change
+change with apply (refused at preflight, a failure rolled back, a broken rollback caught at rehearsal, the fix
+applied), then seed 001's post-change
 backup verification on the changed database. Exit 0, kits left behind and valid."""
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ def test_demo(cli, tmp_path: Path) -> None:
     assert "production untouched: YES" in facts["(a) as authored"]
     assert "bundle E failed" in facts["(b) data-dependent E"] and "SQLSTATE 23505" in facts["(b) data-dependent E"]
     assert "rolled back D, C, B, A; production equals probe-before: YES" in facts["(b) data-dependent E"]
-    assert facts["(c) fixed"] == "PASS; status: A, B, C, D, E applied"
+    forgot = facts["(c) B.rollback.sql forgets the trigger"]
+    assert forgot.startswith("FAIL at rehearsal, before production was touched")
+    assert "trigger trg_iu_lifecycle_log_immutable" in forgot and "production untouched: YES" in forgot
+    assert facts["(d) fixed"] == "PASS, rehearsed first; status: A, B, C, D, E applied"
     b_summary = (out / "1-seed000-apply" / "b-apply" / "SUMMARY.md").read_text()
     assert "Production equals probe-before: **YES**" in b_summary and "TXN-5: Bundle E" in b_summary
     assert s001["name"] == "seed-001" and s001["verdict"] == "PASS"
