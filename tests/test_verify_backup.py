@@ -54,8 +54,10 @@ def test_backup_then_verify(pg_server, fresh_db: str, cli, tmp_path: Path,
     assert methods[("table", "gov.alias")] == {"schema dump", "introspection"}
     assert methods[("count", "public.unit where authority = 'draft'")] == {"query"}
     summary = (vk / "SUMMARY.md").read_text()
-    for section in ("## 1. Backup", "## 2. Object presence", "## 3. Restore test", "## 4. Restore errors",
-                    "## 5. Production integrity", "## 6. Backup verification status",
+    for section in ("## 1. Backup", "## 2. Restore fidelity", "IDENTICAL: the restore is the database that was "
+                    "dumped", "## 3. Object presence", "## 4. Restore test", "## 5. Restore errors",
+                    "## 6. What a single-database dump leaves out", "## 7. Production integrity",
+                    "## 8. Backup verification status",
                     "production untouched: YES", "backup_verification_status = PASS"):
         assert section in summary, section
     assert verify_kit(vk).ok

@@ -5,6 +5,7 @@ These do not depend on the server version, so they run once, against the newest 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -92,7 +93,9 @@ def test_byte_flipped_compressed_dump_fails(prod: Prod, cli, tmp_path: Path) -> 
 @pytest.mark.parametrize("compress", ["gz", "z0"])
 def test_pinned_dump_damaged_is_a_hash_mismatch(prod: Prod, cli, tmp_path: Path, damage: str,
                                                 compress: str) -> None:
-    """Damaged inside its backup kit, compressed or -Z0: the pin catches it: exit 2, nothing restored."""
+    """Damaged inside its backup kit, compressed or -Z0: the pin catches it. That is what verify-backup exists
+    to find out, so it is a verdict: FAIL, exit 1, a JSON envelope, and a kit whose SUMMARY says why and does
+    not pretend that no expectations or no --dsn were given."""
     kit = tmp_path / "kit"
     shutil.copytree(prod.kit, kit)
     dump = kit / "dump" / prod.dump.name
@@ -106,18 +109,26 @@ def test_pinned_dump_damaged_is_a_hash_mismatch(prod: Prod, cli, tmp_path: Path,
     src = dump.with_suffix(".orig")
     dump.rename(src)
     (truncated_copy if damage == "truncate" else flipped_copy)(src, dump)
-    r = _verify(cli, prod, dump, tmp_path / "v")
-    assert r.returncode == 2, r.stderr
-    assert "hash mismatch" in r.stderr and "nothing was restored" in r.stderr, r.stderr
+    exp = tmp_path / "exp.toml"
+    exp.write_text(EXPECT_TOML)
+    r = _verify(cli, prod, dump, tmp_path / "v", "--expect", str(exp), "--json")
+    assert r.returncode == 1, r.stderr
+    env = json.loads(r.stdout)
+    assert env["status"] == "FAIL" and env["exit_code"] == 1 and env["kit"] == str(tmp_path / "v"), env
+    assert any("hash mismatch" in x and "nothing was restored" in x for x in env["result"]["reasons"]), env
     assert gate(tmp_path / "v", "pin")["status"] == "FAIL"
+    gates = {g["name"]: g["status"] for g in run_json(tmp_path / "v")["gates"]}
     assert run_json(tmp_path / "v")["status"] == "FAIL"
-    assert {g["name"]: g["status"] for g in run_json(tmp_path / "v")["gates"]}["instance"] == "SKIPPED"  # not reached
+    assert gates["instance"] == "SKIPPED" and gates["probe-after"] == "PASS", gates  # not reached; still probed
+    summary = (tmp_path / "v" / "SUMMARY.md").read_text()
+    assert "No object expectations were given" not in summary and "no --dsn was given" not in summary, summary
+    assert "hash mismatch" in summary and "Next step" in summary, summary
 
 
 def test_sha256_option_mismatch(prod: Prod, cli, tmp_path: Path) -> None:
     r = _verify(cli, prod, prod.gz, tmp_path / "v", "--sha256", "0" * 64)
-    assert r.returncode == 2
-    assert f"but --sha256 pins {'0' * 64}" in r.stderr
+    assert r.returncode == 1, r.stderr
+    assert f"but --sha256 pins {'0' * 64}" in r.stdout, r.stdout
     r = _verify(cli, prod, prod.gz, tmp_path / "v2", "--sha256", "xyz")
     assert r.returncode == 2 and "expected 64 hexadecimal digits" in r.stderr
     assert not (tmp_path / "v2").exists()

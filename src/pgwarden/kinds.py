@@ -47,9 +47,11 @@ class ObjectKind(StrEnum):
         return _PLURAL.get(self, self.value + "s")
 
 
-_PLURAL = {ObjectKind.INDEX: "indexes", ObjectKind.STATISTICS: "statistics", ObjectKind.MATVIEW: "matviews"}
+_PLURAL = {ObjectKind.INDEX: "indexes", ObjectKind.STATISTICS: "statistics", ObjectKind.MATVIEW: "matviews",
+           ObjectKind.POLICY: "policies"}
 
 # The object kinds an expectations file (and a package's [verify]) may list, by their plural key.
 EXPECTATION_KINDS: dict[str, ObjectKind] = {k.plural: k for k in (
     ObjectKind.SCHEMA, ObjectKind.TABLE, ObjectKind.COLUMN, ObjectKind.VIEW, ObjectKind.FUNCTION,
-    ObjectKind.TRIGGER, ObjectKind.INDEX, ObjectKind.SEQUENCE, ObjectKind.TYPE, ObjectKind.EXTENSION)}
+    ObjectKind.TRIGGER, ObjectKind.INDEX, ObjectKind.SEQUENCE, ObjectKind.TYPE, ObjectKind.EXTENSION,
+    ObjectKind.CONSTRAINT, ObjectKind.POLICY)}

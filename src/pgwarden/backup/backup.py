@@ -1,9 +1,12 @@
 """``pgwarden backup``: a fresh, SHA-256-pinned dump with its TOC header and a schema-only dump.
 
 The dump is hashed while it is written (see :mod:`pgwarden.dumpstream`). pg_dump is the server's major
-or newer, preferring the exact major. The kit records the dump's path, size, sha256, format,
-compression, every ``pg_restore -l`` header field, the TOC entry count, the binaries used, and a
-schema-only dump taken from the archive itself (same snapshot; production is read once).
+or newer, preferring the exact major. pg_dump runs in a snapshot that pgwarden exports and holds, and in
+that same snapshot, concurrently, pgwarden records the database's fingerprint, row counts and
+database-level facts (:mod:`pgwarden.backup.source_record`), which ``verify-backup`` compares the restore
+with. The kit records the dump's path, size, sha256, format, compression, every ``pg_restore -l`` header
+field, the TOC entry count, the binaries used, that source record, and a schema-only dump taken from the
+archive itself (same snapshot; production is read once).
 """
 
 from __future__ import annotations
@@ -19,14 +22,22 @@ from typing import Any
 from pgwarden import proc
 from pgwarden.backup.dumpstream import HashedFile, manifest_digest, run_directory_dump, stream_dump
 from pgwarden.backup.schema_dump import extract_schema
-from pgwarden.backup.toc import format_line, list_archive, read_header
+from pgwarden.backup.source_record import (
+    FACTS_REL,
+    FINGERPRINT_REL,
+    SnapshotRecorder,
+    SourceRecord,
+    choose_rows,
+    exported_snapshot,
+)
+from pgwarden.backup.toc import compression_meaning, format_line, list_archive, read_header
 from pgwarden.errors import BadInput
 from pgwarden.evidence.gates import GateRunner, Verdict
-from pgwarden.evidence.kit import EvidenceKit, check_out_dir
+from pgwarden.evidence.kit import EvidenceKit, check_out_dir, utcnow
 from pgwarden.evidence.markdown import md_table
 from pgwarden.evidence.sums import sha256_file
 from pgwarden.pg import binaries as pgbin
-from pgwarden.pg.conn import client_conninfo, session_limits
+from pgwarden.pg.conn import client_conninfo, connection, session_limits
 from pgwarden.pg.guard import ServerIdentity
 from pgwarden.pg.identity import identity_of
 from pgwarden.progress import SILENT, Reporter
@@ -56,6 +67,14 @@ class BackupResult:
     binaries: str
     seconds: float
     format_line: str = ""      # "PostgreSQL custom (pg_dump -Fc, Compression: gzip)", as seed 001 writes Format
+    taken_at: str = ""         # UTC, when the snapshot was exported: the instant the dump describes
+    snapshot: str = ""         # the exported snapshot pg_dump and the source record both used
+    source_record: str = ""    # kit-relative path of the fingerprint taken in that snapshot
+    rows_mode: str = ""        # exact | estimate | none, and why
+    rows_why: str = ""
+    rows_total: int | None = None
+    tables_counted: int = 0
+    record_seconds: float = 0.0
 
 
 MAX_JOBS = 256
@@ -97,6 +116,18 @@ class DumpGate:
 
 
 @dataclass(frozen=True)
+class SourceRecordGate:
+    snapshot: str
+    fingerprint: str
+    facts: str
+    entries: int
+    rows_mode: str
+    rows_why: str
+    tables_counted: int
+    seconds: float
+
+
+@dataclass(frozen=True)
 class TocGate:
     toc_entries: int
     header: dict[str, str]
@@ -111,16 +142,18 @@ class SchemaDumpGate:
     source: str
 
 
-GATES = ("dump", "toc", "schema-dump")
+GATES = ("dump", "source-record", "toc", "schema-dump")
 
 
 def backup(dsn: str | None, *, out: Path | None = None, fmt: str = "custom", jobs: int | None = None,
-           compress: str | None = None, reporter: Reporter = SILENT) -> BackupResult:
-    """Take the backup; raise (and remove partial files) on any failure."""
+           compress: str | None = None, rows: str | None = None, reporter: Reporter = SILENT) -> BackupResult:
+    """Take the backup; raise (and remove partial files) on any failure. ``rows`` is exact, estimate or
+    none; by default exact up to :data:`~pgwarden.backup.source_record.EXACT_ROWS_UP_TO`."""
     if fmt not in FORMATS:
         raise BadInput(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
     check_jobs(jobs)
     check_out_dir(out)
+    choose_rows(rows, 0)  # an unknown --rows is bad input before anything runs
     if jobs is not None and jobs > 1 and fmt != "directory":
         raise BadInput("--jobs N needs --format directory (pg_dump writes a custom archive with one process)")
     ident = identity_of(dsn)
@@ -128,7 +161,8 @@ def backup(dsn: str | None, *, out: Path | None = None, fmt: str = "custom", job
     if compress is not None:
         _check_compress(bins, fmt, compress)
     kit = EvidenceKit.create(out, "backup", {"dsn": redact_dsn(dsn), "out": str(out) if out else None,
-                                             "format": fmt, "jobs": jobs, "compress": compress})
+                                             "format": fmt, "jobs": jobs, "compress": compress,
+                                             "rows": rows})
     kit.environment.update({"server": ident.as_dict(), "binaries": bins.describe(),
                             "session_limits": asdict(session_limits()),
                             "pg_dump": str(bins.path("pg_dump")), "pg_restore": str(bins.path("pg_restore"))})
@@ -144,12 +178,35 @@ def backup(dsn: str | None, *, out: Path | None = None, fmt: str = "custom", job
         r = done[0]
         return render_summary(r, header_line=r.format_line), r
 
-    runner.run(lambda: done.append(_run(runner, dsn, ident, bins, fmt, jobs, compress, t0)), finish)
+    runner.run(lambda: done.append(_run(runner, dsn, ident, bins, fmt, jobs, compress, rows, t0)), finish)
     return done[0]
 
 
 def _run(runner: GateRunner, dsn: str | None, ident: ServerIdentity, bins: pgbin.PgBinaries, fmt: str,
-         jobs: int | None, compress: str | None, t0: float) -> BackupResult:
+         jobs: int | None, compress: str | None, rows: str | None, t0: float) -> BackupResult:
+    with connection(dsn, application_name="pgwarden backup") as sconn, \
+            connection(dsn, application_name="pgwarden backup (source record)") as rconn, \
+            exported_snapshot(sconn) as snapshot:
+        taken_at = utcnow()
+        recorder = SnapshotRecorder(rconn, snapshot, rows).start()
+        try:
+            rel, dest, files, sha, size = _dump(runner, dsn, ident, bins, fmt, jobs, compress, snapshot)
+        except BaseException:
+            recorder.cancel()
+            raise
+        with runner.gate("source-record") as g:
+            runner.reporter.step("source record: fingerprint and row counts in the dump's snapshot")
+            record = recorder.result()
+            record.save(runner.kit)
+            g.record(SourceRecordGate(snapshot, FINGERPRINT_REL, FACTS_REL, len(record.fingerprint.entries),
+                                      record.rows.mode, record.rows.why, len(record.fingerprint.rows),
+                                      record.seconds))
+    return _finish(runner, ident, bins, fmt, rel, dest, files, sha, size, record, taken_at, t0)
+
+
+def _dump(runner: GateRunner, dsn: str | None, ident: ServerIdentity, bins: pgbin.PgBinaries, fmt: str,
+          jobs: int | None, compress: str | None, snapshot: str
+          ) -> tuple[str, Path, tuple[HashedFile, ...], str, int]:
     kit, reporter = runner.kit, runner.reporter
     conninfo, env, secrets = client_conninfo(dsn, "pgwarden backup")
     if ident.server_major >= 14:  # a pg_dump killed while it waits on a lock must not leave its backend waiting
@@ -158,7 +215,7 @@ def _run(runner: GateRunner, dsn: str | None, ident: ServerIdentity, bins: pgbin
     stem = f"{_safe(ident.database)}_{_stamp()}"
     rel = f"dump/{stem}.dump" if fmt == "custom" else f"dump/{stem}"
     dest = kit.path(rel)
-    argv: list[str | Path] = [bins.path("pg_dump"), "--no-password", "--no-sync",
+    argv: list[str | Path] = [bins.path("pg_dump"), "--no-password", "--no-sync", f"--snapshot={snapshot}",
                               f"--lock-wait-timeout={session_limits().lock_timeout}",
                               "-F", "c" if fmt == "custom" else "d", "-d", conninfo]
     if compress is not None:
@@ -183,6 +240,14 @@ def _run(runner: GateRunner, dsn: str | None, ident: ServerIdentity, bins: pgbin
                       if fmt == "custom" else "after pg_dump exited (directory format has no single stream)")
             kit.known_hashes[frel] = f.sha256  # sealing the kit will not read the dump again
         g.record(DumpGate(rel, fmt, bins.describe(), sha, size, len(files)))
+    return rel, dest, files, sha, size
+
+
+def _finish(runner: GateRunner, ident: ServerIdentity, bins: pgbin.PgBinaries, fmt: str, rel: str, dest: Path,
+            files: tuple[HashedFile, ...], sha: str, size: int, record: SourceRecord, taken_at: str,
+            t0: float) -> BackupResult:
+    kit = runner.kit
+    stem = Path(rel).name.removesuffix(".dump")
     with runner.gate("toc") as g:
         header = read_header(dest)
         listing, raw = list_archive(bins, dest, log_path=kit.path("logs/pg_restore.log"))
@@ -201,21 +266,33 @@ def _run(runner: GateRunner, dsn: str | None, ident: ServerIdentity, bins: pgbin
         toc_entries=listing.toc_entries, header=listing.header, schema_path=str(spath.resolve()),
         schema_sha256=schema_sha, schema_bytes=spath.stat().st_size, restrict_lines_stripped=stripped,
         server=ident.as_dict(), binaries=bins.describe(), seconds=round(time.monotonic() - t0, 3),
-        format_line=format_line(header, listing))
+        format_line=format_line(header, listing), taken_at=taken_at, snapshot=record.snapshot,
+        source_record=FINGERPRINT_REL, rows_mode=record.rows.mode, rows_why=record.rows.why,
+        rows_total=sum(record.fingerprint.rows.values()) if record.rows.mode != "none" else None,
+        tables_counted=len(record.fingerprint.rows), record_seconds=record.seconds)
 
 
 def render_summary(r: BackupResult, *, header_line: str) -> str:
     role = f"{r.server['role']}" + (" (superuser)" if r.server.get("superuser") else "")
+    kit = Path(r.kit).resolve()
+    rows_text = {"exact": f"exact: {r.tables_counted} tables, {r.rows_total:,} rows" if r.rows_total is not None
+                 else "exact", "estimate": f"estimated for {r.tables_counted} tables (recorded, not compared)",
+                 "none": "not recorded"}.get(r.rows_mode, r.rows_mode)
     rows = [
         ("Backup path", r.dump_path), ("SHA256", r.sha256 + (" (digest of the per-file listing)"
                                                              if r.format == "directory" else "")),
-        ("Size", f"{r.bytes:,} bytes"), ("Format", header_line), ("Backup role", role),
+        ("Size", f"{r.bytes:,} bytes"), ("Format", header_line),
+        ("Compression", compression_meaning(r.compression)), ("Backup role", role),
+        ("Taken at", f"{r.taken_at} (UTC): the instant of the exported snapshot {r.snapshot}, which pg_dump "
+                     "and the source record both read"),
         ("TOC entries", r.toc_entries),
-        ("Schema-only dump", f"{Path(r.schema_path).name} sha256 {r.schema_sha256} "
+        ("Source record", f"{kit / r.source_record}: fingerprint of every object, owner, grant, policy and "
+                          f"constraint in the same snapshot; rows {rows_text} ({r.rows_why})"),
+        ("Schema-only dump", f"{r.schema_path} sha256 {r.schema_sha256} "
                              f"({r.restrict_lines_stripped} \\restrict lines stripped)"),
         ("Source", f"database {r.server['database']} on PostgreSQL {r.server['server_version']}, "
                    f"system_identifier {r.server['system_identifier']}"),
-        ("Binaries", r.binaries), ("Duration", f"{r.seconds:.1f} s"),
+        ("Binaries", r.binaries), ("Duration", f"{r.seconds:.1f} s"), ("Kit", str(kit)),
     ]
     parts = [f"# pgwarden backup: {r.status}\n", "## Fresh backup\n", md_table(("Field", "Value"), rows),
              "## pg_restore -l header\n", md_table(("Field", "Value"), list(r.header.items()))]
@@ -225,6 +302,6 @@ def render_summary(r: BackupResult, *, header_line: str) -> str:
                   md_table(("File", "Bytes", "SHA256"), [(f.rel, f"{f.bytes:,}", f.sha256) for f in shown])]
         if len(r.files) > len(shown):
             parts.append(f"\n… and {len(r.files) - len(shown)} more; every file is in SHA256SUMS.\n")
-    parts += ["\n## Next\n", f"`pgwarden verify-backup {r.dump_path} --expect EXPECTATIONS.toml --dsn PROD`\n"]
+    parts += ["\n## Next\n", f"`pgwarden verify-backup {r.dump_path} --dsn PROD` restores it into a throwaway "
+              "instance and compares the restore with the source record; `--expect FILE` adds named checks.\n"]
     return "\n".join(parts)
-

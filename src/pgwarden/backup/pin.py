@@ -34,7 +34,8 @@ def _kit_of(dump: Path) -> tuple[Path, str] | None:
     return None
 
 
-def _sums(root: Path) -> dict[str, str]:
+def kit_sums(root: Path) -> dict[str, str]:
+    """The pins of a kit's SHA256SUMS, by kit-relative path."""
     entries, _bad = parse_sums((root / SUMS).read_bytes())  # a malformed line pins nothing
     return {e.path: e.sha256 for e in entries}
 
@@ -55,7 +56,7 @@ def check_pin(dump: Path, sha256: str | None) -> PinCheck:
     if found:
         root, rel = found
         kit_root = str(root)
-        sums = _sums(root)
+        sums = kit_sums(root)
         if is_dir:
             pinned = {k[len(rel) + 1:]: v for k, v in sums.items() if k.startswith(rel + "/")}
             if pinned:

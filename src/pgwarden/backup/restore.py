@@ -22,7 +22,8 @@ from psycopg import sql
 
 from pgwarden import proc, shipped_sql
 from pgwarden.backup.restore_errors import ClassifiedError, classify_all, parse_messages, reported_error_count
-from pgwarden.backup.toc import ArchiveHeader
+from pgwarden.backup.schema_dump import ParsedSchema, roles_in_schema
+from pgwarden.backup.toc import ArchiveHeader, TocListing
 from pgwarden.errors import EnvironmentProblem
 from pgwarden.pg import binaries as pgbin
 from pgwarden.pg.binaries import SERVER_TOOLS, PgBinaries
@@ -141,6 +142,11 @@ def create_roles(conn: psycopg.Connection[Any], names: Iterable[str],
             if production is not None else "attributes unknown (no --dsn)"
         out.append(RoleStandIn(name, True, tuple(attrs), src))
     return tuple(out)
+
+
+def archive_roles(listing: TocListing, schema: ParsedSchema) -> set[str]:
+    """Every role an archive needs: owners in its table of contents, and every role its schema SQL names."""
+    return roles_in_schema(schema) | {e.owner for e in listing.entries if e.owner and e.owner != "-"}
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,13 @@ _SERVER_RULES: tuple[tuple[str, str, str], ...] = (
     (FATAL, r'relation "([^"]+)" does not exist', "missing relation {0}: its definition or data did not restore"),
     (FATAL, r"could not create unique index|duplicate key value",
      "a unique index cannot be built: the restored data violates it"),
+    (DEGRADED, r'insert or update on table "([^"]+)" violates foreign key constraint "([^"]+)"',
+     "foreign key constraint {1} on table {0} was not restored: rows restored into {0} violate it (they "
+     "were inserted in production with the constraint bypassed, e.g. triggers disabled)"),
+    (DEGRADED, r'check constraint "([^"]+)" of relation "([^"]+)" is violated by some row',
+     "check constraint {0} on table {1} was not restored: restored rows violate it"),
+    (DEGRADED, r'column "([^"]+)" of relation "([^"]+)" contains null values',
+     "NOT NULL on column {0} of table {1} was not restored: restored rows hold NULLs there"),
     (DEGRADED, r'role "([^"]+)" does not exist',
      "role {0} is missing, so an owner, grant or policy that names it was not restored"),
     (DEGRADED, r'extension "([^"]+)" is not available|could not open extension control file',

@@ -111,6 +111,8 @@ def objects_in_schema(parsed: ParsedSchema) -> FoundObjects:
             cat.add(ObjectKind.TABLE, *key)
             columns[key] = [str(e.colname) for e in (s.tableElts or ()) if isinstance(e, ast.ColumnDef)]
             parents[key] = [_rel(p) for p in (s.inhRelations or ())]
+            for c in _table_constraints(s):
+                cat.add(ObjectKind.CONSTRAINT, *key, c)
         elif isinstance(s, ast.ViewStmt):
             cat.add(ObjectKind.VIEW, *_rel(s.view))
         elif isinstance(s, ast.CreateTableAsStmt) and s.objtype == pge.ObjectType.OBJECT_MATVIEW:
@@ -134,13 +136,18 @@ def objects_in_schema(parsed: ParsedSchema) -> FoundObjects:
             cat.add(ObjectKind.TYPE, *_qual(s.domainname))
         elif isinstance(s, ast.DefineStmt) and s.kind == pge.ObjectType.OBJECT_TYPE:
             cat.add(ObjectKind.TYPE, *_qual(s.defnames))
+        elif isinstance(s, ast.DefineStmt) and s.kind == pge.ObjectType.OBJECT_AGGREGATE:
+            schema, name = _qual(s.defnames)
+            cat.add(ObjectKind.FUNCTION, *function_key(schema, name, _aggregate_args(s)))
+        elif isinstance(s, ast.CreatePolicyStmt):
+            cat.add(ObjectKind.POLICY, *_rel(s.table), str(s.policy_name))
         elif isinstance(s, ast.CreateExtensionStmt):
             cat.add(ObjectKind.EXTENSION, str(s.extname))
     for key in columns:
         for col in _all_columns(key, columns, parents, set()):
             cat.add(ObjectKind.COLUMN, *key, col)
     for kind in (ObjectKind.TABLE, ObjectKind.VIEW, ObjectKind.FUNCTION, ObjectKind.TRIGGER, ObjectKind.INDEX,
-                 ObjectKind.SEQUENCE, ObjectKind.TYPE):
+                 ObjectKind.SEQUENCE, ObjectKind.TYPE, ObjectKind.CONSTRAINT, ObjectKind.POLICY):
         for k in cat.objects[kind]:
             cat.add(ObjectKind.SCHEMA, k[0])
     return cat
@@ -158,10 +165,31 @@ def _all_columns(key: tuple[str, str], columns: dict[tuple[str, str], list[str]]
     return out
 
 
+def _table_constraints(s: Any) -> list[str]:
+    """The named constraints a CREATE TABLE declares, at table level or on a column."""
+    out = [str(e.conname) for e in (s.tableElts or ()) if isinstance(e, ast.Constraint) and e.conname]
+    for e in s.tableElts or ():
+        if isinstance(e, ast.ColumnDef):
+            out += [str(c.conname) for c in (e.constraints or ()) if isinstance(c, ast.Constraint) and c.conname]
+    return out
+
+
+def _aggregate_args(s: Any) -> list[ast.TypeName]:
+    """An aggregate's identity arguments: ``(text)``, ``(*)`` (none), or direct plus ordered ones."""
+    if s.oldstyle:
+        base = next((d.arg for d in (s.definition or ()) if d.defname == "basetype"), None)
+        return [base] if isinstance(base, ast.TypeName) else []
+    params = (s.args or (None,))[0] or ()
+    return [p.argType for p in params if isinstance(p, ast.FunctionParameter) and p.argType is not None]
+
+
 def _alter_table(cat: FoundObjects, s: Any) -> None:
-    schema = _rel(s.relation)[0]
+    table = _rel(s.relation)
+    schema = table[0]
     for cmd in s.cmds or ():
         d = getattr(cmd, "def_", None)
+        if cmd.subtype == pge.AlterTableType.AT_AddConstraint and isinstance(d, ast.Constraint) and d.conname:
+            cat.add(ObjectKind.CONSTRAINT, *table, d.conname)
         if cmd.subtype == pge.AlterTableType.AT_AddConstraint and isinstance(d, ast.Constraint) \
                 and d.contype in (pge.ConstrType.CONSTR_PRIMARY, pge.ConstrType.CONSTR_UNIQUE,
                                   pge.ConstrType.CONSTR_EXCLUSION) and d.conname:

@@ -149,13 +149,16 @@ class TocEntry:
     oid: int
     desc: str        # e.g. "TABLE", "TABLE DATA", "ACL"
     schema: str      # "-" for none
-    rest: str        # tag and owner, as printed ("t directus")
+    rest: str        # tag and owner, as printed ("t directus"); an owner-less entry ends in a space
 
     @property
     def owner(self) -> str:
-        """The last word of the line: pg_restore prints the owner there (empty for some kinds)."""
-        parts = self.rest.rsplit(" ", 1)
-        return parts[1] if len(parts) == 2 else ""
+        """The owner: the last word of the line. pg_restore prints an empty owner for the entries that have
+        none (``COMMENT - EXTENSION btree_gin ``, ``CAST - CAST (public.color AS json) ``), so the line
+        then ends with a space and the tag's last word is not an owner."""
+        if self.rest.endswith(" ") or " " not in self.rest:
+            return ""
+        return self.rest.rsplit(" ", 1)[1]
 
 
 @dataclass(frozen=True)
@@ -189,7 +192,7 @@ def parse_listing(text: str) -> TocListing:
             continue
         rest = m.group(4)
         desc = next((d for d in _MULTIWORD_DESCS if rest.startswith(d + " ")), rest.split(" ", 1)[0])
-        after = rest[len(desc):].strip()
+        after = rest[len(desc):].lstrip(" ")  # keep the trailing space of an owner-less entry
         schema, _, tail = after.partition(" ")
         entries.append(TocEntry(int(m.group(1)), int(m.group(2)), int(m.group(3)), desc, schema, tail))
     return TocListing(header, tuple(entries))
@@ -217,3 +220,16 @@ def format_line(header: ArchiveHeader, listing: TocListing) -> str:
     flag = {"custom": "-Fc", "directory": "-Fd", "tar": "-Ft"}.get(fmt, "")
     return f"PostgreSQL {fmt} (pg_dump {flag}, Compression: {listing.header.get('Compression', '?')})"
 
+
+
+def compression_meaning(value: str) -> str:
+    """What the ``Compression`` header field means: an integer on pg_dump 15 and older (``-1`` is zlib's
+    default level, 6; ``0`` is none; 1 to 9 a gzip level), an algorithm name (with level) on 16 and newer."""
+    v = value.strip()
+    if v in ("-1", "gzip"):
+        return "gzip at its default level (6)" + (": pg_dump 15 and older print -1 for it" if v == "-1" else "")
+    if v in ("0", "none"):
+        return "none: the table data is stored uncompressed, so only a pin can catch a flipped byte in it"
+    if v.isdigit():
+        return f"gzip at level {v}"
+    return f"{v} (pg_dump 16 and newer name the algorithm)"

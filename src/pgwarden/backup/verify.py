@@ -4,11 +4,13 @@ Inputs are validated before anything runs (:mod:`pgwarden.backup.verify_inputs`:
 kit). Then the gates, in order:
 
 - ``probe-before`` (with ``--dsn``): production's fingerprint;
-- ``pin``: the dump's SHA-256 against its pins (a mismatch is a FAIL gate, then exit 2: nothing restored);
+- ``pin``: the dump's SHA-256 against its pins (a mismatch is a FAIL, exit 1: nothing is restored);
 - ``archive``: header and table of contents; ``schema-dump``: the schema SQL, parsed;
 - ``instance`` and ``identity-distinct``: a throwaway instance that is not production nor a protected server;
 - ``full-read``: every byte of the archive decompressed (it ran in the background since ``archive``);
 - ``roles``: NOLOGIN stand-ins for the archive's roles; ``restore``: pg_restore, every error classified;
+- ``fidelity``: the restored database against the source record that ``backup`` took in the dump's own
+  snapshot (:mod:`pgwarden.backup.fidelity`): every object, owner, grant, policy, constraint and row count;
 - ``expectations``: completeness, then the expectations in the schema dump and in the restored database;
 - ``teardown``; ``probe-after`` (with ``--dsn``); ``protected``: every protected server still up.
 
@@ -17,6 +19,8 @@ The verdict comes from that evidence, never from pg_restore's exit code.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import secrets
 import time
 from collections.abc import Sequence
@@ -27,13 +31,15 @@ from typing import Any
 import psycopg
 
 from pgwarden.backup.dumpstream import tree_size
-from pgwarden.backup.pin import PinCheck, check_pin
+from pgwarden.backup.fidelity import Fidelity, LeftOut, Options, compare, left_out
+from pgwarden.backup.pin import PinCheck, check_pin, kit_sums
 from pgwarden.backup.restore import (
     BinaryChoice,
     FullRead,
     ReadCheck,
     RestoreRun,
     RoleStandIn,
+    archive_roles,
     choose_binaries,
     create_roles,
     role_attributes,
@@ -41,7 +47,8 @@ from pgwarden.backup.restore import (
     start_full_read,
 )
 from pgwarden.backup.restore_errors import BENIGN
-from pgwarden.backup.schema_dump import ParsedSchema, extract_schema, objects_in_schema, parse_schema, roles_in_schema
+from pgwarden.backup.schema_dump import ParsedSchema, extract_schema, objects_in_schema, parse_schema
+from pgwarden.backup.source_record import FACTS_REL, FINGERPRINT_REL, SourceRecord, load_record, read_facts
 from pgwarden.backup.toc import ArchiveHeader, TocListing, list_archive, read_header
 from pgwarden.backup.verify_inputs import Inputs, ServerCheck, server_key, validate
 from pgwarden.backup.verify_report import render_summary
@@ -49,6 +56,7 @@ from pgwarden.backup.verify_result import Completeness, Production, VerifyResult
 from pgwarden.errors import BadInput, EnvironmentProblem, GateFailed
 from pgwarden.evidence.gates import GateRunner, GateStatus, StopRun, Verdict
 from pgwarden.evidence.kit import EvidenceKit, check_out_dir
+from pgwarden.evidence.sums import sha256_file
 from pgwarden.expect.expectations import (
     ExpectationResult,
     Expectations,
@@ -61,7 +69,7 @@ from pgwarden.expect.objects import KINDS, FoundObjects, objects_in_database
 from pgwarden.instances.instance import InstanceInfo, ThrowawayInstance
 from pgwarden.pg.conn import connection, session_limits
 from pgwarden.probe.fingerprint import Fingerprint, diff_fingerprints, save
-from pgwarden.probe.probe import fingerprint_dsn
+from pgwarden.probe.probe import fingerprint_dsn, take_fingerprint
 from pgwarden.progress import SILENT, Reporter
 from pgwarden.redact import redact_dsn
 
@@ -128,21 +136,24 @@ class ProtectedGate:
 def plan(inp: Inputs) -> tuple[str, ...]:
     """The gates of this verification, in order."""
     return (*(("probe-before",) if inp.dsn else ()), "pin", "archive", "schema-dump", "instance",
-            "identity-distinct", "full-read", "roles", "restore", "expectations", "teardown",
+            "identity-distinct", "full-read", "roles", "restore", "fidelity", "expectations", "teardown",
             *(("probe-after",) if inp.dsn else ()), *(("protected",) if inp.protected else ()))
 
 
 def verify_backup(dump: Path, *, expect: Path | None = None, dsn: str | None = None,
                   protect: Sequence[str] = (), out: Path | None = None, sha256: str | None = None,
                   jobs: int | None = None, no_owner: bool = False, no_privileges: bool = False,
-                  probe_rows: str = "exact", reporter: Reporter = SILENT) -> VerifyResult:
-    """Run the whole verification and return its evidence; the verdict is in ``.verdict``."""
+                  probe_rows: str = "exact", source: Path | None = None,
+                  reporter: Reporter = SILENT) -> VerifyResult:
+    """Run the whole verification and return its evidence; the verdict is in ``.verdict``. ``source`` is a
+    source record (``probes/source.json`` of a backup kit) for a dump that is not inside its kit."""
     check_out_dir(out)
-    inp = validate(Path(dump), expect, dsn, protect, sha256, jobs, no_owner, no_privileges, probe_rows)
+    inp = validate(Path(dump), expect, dsn, protect, sha256, jobs, no_owner, no_privileges, probe_rows, source)
     kit = EvidenceKit.create(out, "verify-backup", {
         "dump": str(dump), "expect": str(expect) if expect else None, "dsn": redact_dsn(dsn),
         "protect": [redact_dsn(p) for p in protect], "sha256": sha256, "jobs": inp.jobs,
-        "no_owner": no_owner, "no_privileges": no_privileges, "probe_rows": probe_rows})
+        "no_owner": no_owner, "no_privileges": no_privileges, "probe_rows": probe_rows,
+        "source": str(source) if source else None})
     kit.environment["session_limits"] = asdict(session_limits())
     if inp.exp_text is not None:
         kit.write_text("expectations.toml", inp.exp_text)
@@ -180,6 +191,11 @@ class _Run:
         self.prod_notes: tuple[str, ...] = ()
         self.result: VerifyResult | None = None
         self.reader: str | None = None
+        self.record: SourceRecord | None = inp.source
+        self.record_path: Path | None = inp.source_path
+        self.record_problem: str | None = None
+        self.fidelity: Fidelity | None = None
+        self.left_out: tuple[LeftOut, ...] = ()
 
     def build(self, verdict: Verdict) -> VerifyResult:
         c = self.choice
@@ -190,7 +206,12 @@ class _Run:
             restore_binaries=c.restore.describe() if c else None, instance=self.instance, database=self.database,
             roles=self.roles, restore=self.restore, completeness=self.completeness, checks=tuple(self.checks),
             teardown=self.teardown, production=self.production, protected=self.protected,
-            schema_sql=self.schema_sql, seconds=round(time.monotonic() - self.t0, 3))
+            schema_sql=self.schema_sql, seconds=round(time.monotonic() - self.t0, 3),
+            expectations_given=self.inp.exp is not None, dsn_given=self.inp.dsn is not None,
+            source_record=str(self.record_path) if self.record_path else None, fidelity=self.fidelity,
+            left_out=self.left_out or left_out(self.record.facts if self.record else None, None,
+                                               [x.name for x in self.roles if x.created]),
+            failed_gates=tuple(g.name for g in self.runner.failures), **_taken(self.record, self.header))
 
     def finish(self, verdict: Verdict, error: BaseException | None) -> tuple[str, object]:
         self.result = self.build(verdict)
@@ -204,8 +225,9 @@ class _Run:
     def body(self) -> None:
         if self.inp.dsn is not None:
             self._probe_before()
-        self._pin()
         try:
+            self._pin()
+            self._find_record()
             self._archive_and_restore()
         except StopRun:
             pass  # recorded; production and the protected servers are still checked below
@@ -234,9 +256,66 @@ class _Run:
                 g.skip("no pin: the dump is not in a backup kit and no --sha256 was given; only the full read "
                        "can catch corruption, and in an uncompressed archive it cannot")
             if pin.status == GateStatus.FAIL:
-                self.reasons.append("hash mismatch: " + pin.problems[0])
-                raise BadInput(f"{self.inp.dump}: hash mismatch: {pin.problems[0]}; nothing was restored",
-                               details=list(pin.problems[1:]))
+                # What verify-backup exists to find out is a verdict, not bad input: FAIL, exit 1.
+                self.reasons.append("hash mismatch: " + "; ".join(pin.problems[:3])
+                                    + "; the dump's bytes are not the bytes that were pinned, so nothing was "
+                                      "restored")
+                g.fail("hash mismatch: " + pin.problems[0])
+
+    def _find_record(self) -> None:
+        """The source record: ``--source``, or ``probes/source.json`` of the backup kit the dump sits in, whose
+        SHA256SUMS must still pin it."""
+        if self.record is not None or self.pin.kit is None:
+            return
+        root = Path(self.pin.kit)
+        path = root / FINGERPRINT_REL
+        if not path.is_file():
+            return
+        self.record_path = path
+        pinned = kit_sums(root)
+        for rel in (FINGERPRINT_REL, FACTS_REL):
+            if not (root / rel).is_file() or pinned.get(rel) != sha256_file(root / rel):
+                self.record_problem = (f"{root / rel}: not as its backup kit's SHA256SUMS pins it; the source record "
+                                       "cannot be trusted")
+                return
+        try:
+            self.record = load_record(path)
+        except BadInput as exc:
+            self.record_problem = exc.message
+
+    def _fidelity(self, dsn: str, choice: BinaryChoice) -> None:
+        created = [x.name for x in self.roles if x.created]
+        with self.runner.gate("fidelity", stop=False) as g:  # the expectations still say what else is missing
+            if self.record_problem is not None:
+                self.reasons.append(self.record_problem)
+                g.fail(self.record_problem)
+                return
+            record = self.record
+            if record is None:
+                g.skip("no source record: the dump is not in a pgwarden backup kit with probes/source.json and no "
+                       "--source was given, so the restore is compared with the schema dump only")
+                return
+            self.reporter.step("fingerprinting the restore to compare it with the source record")
+            rows = "exact" if record.fingerprint.rows_mode == "exact" else "none"
+            with connection(dsn, application_name="pgwarden verify-backup") as iconn:
+                restored = take_fingerprint(iconn, rows=rows)
+                facts = read_facts(iconn)
+            save(restored, self.kit.path("probes/restored.json"))
+            opt = Options(self.inp.no_owner, self.inp.no_privileges,
+                          int(record.fingerprint.server.get("server_major") or 0), choice.server.major)
+            fid = compare(record, restored, facts, opt, source=str(self.record_path), roles_created=created)
+            self.fidelity, self.left_out = fid, fid.left_out
+            self.kit.write_text("probes/fidelity.txt", "\n".join(
+                f"{'expected' if d.expected else 'UNEXPECTED'}: {d.line} ({d.why})" for d in fid.differences)
+                + "\n" if fid.differences else "IDENTICAL\n")
+            g.record(fid)
+            bad = fid.unexpected
+            for d in bad[:20]:
+                self.reasons.append(f"restore differs from the source record: {d.line}")
+            if len(bad) > 20:
+                self.reasons.append(f"… and {len(bad) - 20} more differences (probes/fidelity.txt)")
+            if bad:
+                g.fail(f"{len(bad)} difference(s) between the source record and the restore")
 
     def _archive_and_restore(self) -> None:
         header, listing, choice = self._archive()
@@ -270,7 +349,7 @@ class _Run:
             self.kit.write_text("schema/archive_schema.sql", text)
             self.schema_sql = "schema/archive_schema.sql"
             parsed = parse_schema(text)
-            roles = roles_in_schema(parsed) | {e.owner for e in listing.entries if e.owner and e.owner != "-"}
+            roles = archive_roles(listing, parsed)
             g.record(SchemaGate(stripped, len(parsed.statements), parsed.unparsed, tuple(sorted(roles))))
         return parsed, roles
 
@@ -326,6 +405,7 @@ class _Run:
                     self.reasons.append(f"restore error ({e.cls}): {e.reason}")
                 if bad:
                     g.fail(f"{len(bad)} restore error(s) that are not benign")
+            self._fidelity(inst.dsn(dbname), choice)
             with runner.gate("expectations") as g, connection(inst.dsn(dbname)) as iconn:
                 self._completeness(dump_objects, objects_in_database(iconn))
                 if inp.exp is not None:
@@ -422,6 +502,23 @@ class _Run:
                     g.fail("a protected server is not up at the end")
                 if any(o.distinct_from_instance is False for o in out):
                     g.fail("a protected server has the throwaway instance's system_identifier")
+
+
+def _taken(record: SourceRecord | None, header: dict[str, str]) -> dict[str, Any]:
+    """When the backup was taken (the snapshot's instant, else the archive's creation time) and its age now."""
+    when: dt.datetime | None = None
+    if record is not None and record.fingerprint.taken_at:
+        with contextlib.suppress(ValueError):
+            when = dt.datetime.fromisoformat(record.fingerprint.taken_at.replace("Z", "+00:00"))
+    created = header.get("Archive created at", "")
+    if when is None and created:
+        with contextlib.suppress(ValueError):
+            when = dt.datetime.strptime(created.removesuffix(" UTC"), "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC) \
+                if created.endswith(" UTC") else None
+    if when is None:
+        return {"backup_taken_at": created or None, "backup_age_seconds": None}
+    age = (dt.datetime.now(dt.UTC) - when).total_seconds()
+    return {"backup_taken_at": when.strftime("%Y-%m-%d %H:%M:%S UTC"), "backup_age_seconds": round(age, 1)}
 
 
 def _size(path: Path) -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pgwarden import shipped_sql, userfiles
 from pgwarden.backup.backup import check_jobs
+from pgwarden.backup.source_record import SourceRecord, load_record
 from pgwarden.backup.toc import read_header
 from pgwarden.errors import BadInput, GateFailed
 from pgwarden.expect.expectations import Expectations, load_expectations
@@ -48,6 +49,8 @@ class Inputs:
     no_owner: bool
     no_privileges: bool
     rows: str
+    source: SourceRecord | None = None      # --source: a source record given explicitly
+    source_path: Path | None = None
 
 
 def server_key(dsn: str, label: str) -> tuple[ServerCheck, tuple[str, str]]:
@@ -61,7 +64,8 @@ def server_key(dsn: str, label: str) -> tuple[ServerCheck, tuple[str, str]]:
 
 
 def validate(dump: Path, expect: Path | None, dsn: str | None, protect: Sequence[str], sha256: str | None,
-             jobs: int | None, no_owner: bool, no_privileges: bool, rows: str) -> Inputs:
+             jobs: int | None, no_owner: bool, no_privileges: bool, rows: str,
+             source: Path | None = None) -> Inputs:
     """Every input, checked in the order a user would fix them; raises :class:`BadInput`."""
     if not userfiles.exists(dump):
         raise BadInput(f"{dump}: no such file or directory")
@@ -76,6 +80,12 @@ def validate(dump: Path, expect: Path | None, dsn: str | None, protect: Sequence
     check_jobs(jobs)
     if rows not in ROWS_MODES:
         raise BadInput(f"--probe-rows {rows!r}: expected exact, estimate or none")
+    record = None
+    if source is not None:
+        try:
+            record = load_record(Path(source))
+        except BadInput as exc:
+            raise BadInput(f"--source {exc.message}", details=exc.details) from None
     exp = load_expectations(expect) if expect else None
     exp_text = expect.read_text(encoding="utf-8") if expect else None
     prod = prod_key = None
@@ -93,4 +103,4 @@ def validate(dump: Path, expect: Path | None, dsn: str | None, protect: Sequence
         checks.append(sc)
     auto_jobs = max(1, min(8, os.cpu_count() or 1))
     return Inputs(dump, exp, exp_text, dsn, prod, tuple(checks), tuple(protect), sha256, jobs or auto_jobs,
-                  no_owner, no_privileges, rows)
+                  no_owner, no_privileges, rows, record, Path(source).resolve() if source else None)

@@ -1,26 +1,62 @@
-"""SUMMARY.md of ``verify-backup``, with the sections of seed 001: backup, object presence by both
-methods, restore test, restore errors with class and reason, production integrity, verdict."""
+"""SUMMARY.md of ``verify-backup``, with the sections of seed 001 and more: backup (when, how old, how
+guarded), restore fidelity against the source record, object presence by both methods, restore test,
+restore errors with class and reason, what a single-database dump leaves out, production integrity, and
+the verdict with the next step on FAIL."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from pgwarden.backup.restore_errors import BENIGN
+from pgwarden.backup.toc import compression_meaning
 from pgwarden.backup.verify_result import VerifyResult
 from pgwarden.evidence.markdown import md_table, yes_no
 from pgwarden.expect.expectations import Method
 
 _MARK = {True: "✅ present", False: "❌ missing", None: "—"}
+
+
+def _uncompressed(r: VerifyResult) -> bool:
+    value = r.header.get("Compression", r.archive.compression if r.archive else "")
+    return value.strip() in ("0", "none")
+
+
+def _age(seconds: float) -> str:
+    if seconds < 0:
+        return "in the future (check the clocks)"
+    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.1f} {unit}"
+    return f"{seconds:.0f} seconds"
+
+
+def _pin_text(r: VerifyResult) -> str:
+    pin = r.pin
+    if pin.status == "PASS":
+        return "PASS: matches " + "; ".join(pin.sources)
+    if pin.status == "FAIL":
+        return "FAIL: " + "; ".join(pin.problems)
+    if pin.status == "SKIPPED":
+        if r.archive is not None and _uncompressed(r):
+            return ("SKIPPED: no pin (not in a backup kit, no --sha256). The archive is uncompressed, so NOTHING "
+                    "guarded its bytes: a changed byte inside the table data restores silently as changed data")
+        return ("SKIPPED: no pin (not in a backup kit, no --sha256). The full read decompresses every data block, "
+                "which catches damage inside compressed data; nothing guarded the uncompressed table of contents")
+    return pin.status.value
+
+
 def _backup(r: VerifyResult) -> list[str]:
     pin = r.pin
-    pin_text = {"PASS": "PASS: matches " + "; ".join(pin.sources),
-                "SKIPPED": "SKIPPED: not in a backup kit and no --sha256 (only the full read guards it)",
-                "FAIL": "FAIL: " + "; ".join(pin.problems)}.get(pin.status, pin.status.value)
+    pin_text = _pin_text(r)
     rows: list[tuple[str, object]] = [("Dump", r.dump), ("Size", f"{r.dump_bytes:,} bytes"),
+                                      ("Taken at", r.backup_taken_at or "unknown"),
+                                      ("Age at verification", _age(r.backup_age_seconds)
+                                       if r.backup_age_seconds is not None else "unknown"),
                                       ("SHA256", pin.actual or "—"), ("Pin", pin_text)]
     if r.archive is not None:
         fmt = r.header.get("Format", r.archive.format).lower()
-        rows += [("Format", f"PostgreSQL {fmt} (Compression: {r.header.get('Compression', r.archive.compression)})"),
+        comp = r.header.get('Compression', r.archive.compression)
+        rows += [("Format", f"PostgreSQL {fmt} (Compression: {comp})"), ("Compression", compression_meaning(comp)),
                  ("Archive version", r.archive.archive_version),
                  ("Dumped from database version", r.archive.server_version),
                  ("Dumped by pg_dump version", r.archive.pg_dump_version),
@@ -31,8 +67,10 @@ def _backup(r: VerifyResult) -> list[str]:
                      "FAIL: " + (fr.errors[0].reason + f" ({fr.errors[0].message})" if fr.errors
                                  else f"exit code {fr.returncode}")))
     if r.schema_sql:
-        rows.append(("Schema-only dump", f"{r.schema_sql} (pg_restore --schema-only of the archive, "
+        rows.append(("Schema-only dump", f"{Path(r.kit) / r.schema_sql} (pg_restore --schema-only of the archive, "
                                          "\\restrict lines stripped)"))
+    rows.append(("Source record", r.source_record or "none: the dump is not in a pgwarden backup kit and no --source "
+                                                     "was given"))
     return ["## 1. Backup\n", md_table(("Field", "Value"), rows)]
 
 
@@ -41,19 +79,24 @@ def _presence(r: VerifyResult) -> list[str]:
     for c in r.checks:
         if c.method in (Method.SCHEMA_DUMP, Method.INTROSPECTION):
             objs.setdefault((c.kind, c.name), {})[c.method] = c.ok
-    out = ["## 2. Object presence (two independent methods)\n"]
+    out = ["## 3. Object presence (two independent methods)\n"]
     if objs:
         rows = [(f"`{name}`", kind, _MARK[m.get(Method.SCHEMA_DUMP)], _MARK[m.get(Method.INTROSPECTION)])
                 for (kind, name), m in objs.items()]
         out.append(md_table(("Object", "Kind", "In schema dump", "In restored DB"), rows))
         missing = sum(1 for m in objs.values() if not all(m.values()) or len(m) < 2)
         out.append(f"\nobject_presence_missing = {missing}.\n")
+    elif r.expectations_given:
+        out.append("Not checked: the verification stopped before the restored database could be examined "
+                   "(see §8).\n")
     else:
-        out.append("No object expectations were given (--expect).\n")
+        out.append("No object expectations were given (--expect); the source record (§2) and the completeness "
+                   "check below stand in for them.\n")
     comp = r.completeness
     if comp is not None:
-        out.append(f"\nCompleteness: all {comp.in_dump} objects that the schema dump creates exist in the restored "
-                   "database.\n" if not comp.missing else
+        out.append(f"\nCompleteness: all {comp.in_dump} objects (schemas, tables, columns, constraints, indexes, "
+                   "views, functions, triggers, policies, sequences, types, extensions) that the schema dump creates "
+                   "exist in the restored database.\n" if not comp.missing else
                    f"\nCompleteness: {len(comp.missing)} of {comp.in_dump} objects of the schema dump are missing "
                    "after the restore: " + ", ".join(f"`{m}`" for m in comp.missing[:30]) + "\n")
     rowchecks = [c for c in r.checks if c.method == Method.QUERY]
@@ -66,7 +109,7 @@ def _presence(r: VerifyResult) -> list[str]:
 
 
 def _restore(r: VerifyResult) -> list[str]:
-    out = ["## 3. Restore test\n"]
+    out = ["## 4. Restore test\n"]
     if r.instance is None:
         return [*out, "Performed: NO (the verification stopped before a restore target was started).\n"]
     inst = r.instance
@@ -91,7 +134,7 @@ def _restore(r: VerifyResult) -> list[str]:
     ]
     if run is not None:
         n = sum(e.occurrences for e in run.errors)
-        rows += [("pg_restore exit code", f"{run.returncode} (not trusted: graded by evidence, see §4)"),
+        rows += [("pg_restore exit code", f"{run.returncode} (not trusted: graded by evidence, see §5)"),
                  ("pg_restore error lines", f"{n} (pg_restore itself reported "
                                             f"{run.reported_errors if run.reported_errors is not None else 0})"),
                  ("Restore time", f"{run.seconds:.1f} s")]
@@ -103,7 +146,7 @@ def _restore(r: VerifyResult) -> list[str]:
 
 
 def _errors(r: VerifyResult) -> list[str]:
-    out = ["## 4. Restore errors, classified\n"]
+    out = ["## 5. Restore errors, classified\n"]
     errs = list(r.restore_errors) + (list(r.full_read.errors) if r.full_read else [])
     if not errs:
         return [*out, "None: pg_restore reported no errors.\n"]
@@ -114,10 +157,11 @@ def _errors(r: VerifyResult) -> list[str]:
 
 
 def _production(r: VerifyResult) -> list[str]:
-    out = ["## 5. Production integrity\n"]
+    out = ["## 7. Production integrity\n"]
     p = r.production
     if p is None:
-        return [*out, "Not checked: no --dsn was given.\n"]
+        return [*out, "Not checked: the verification stopped before production could be probed twice.\n"
+                if r.dsn_given else "Not checked: no --dsn was given.\n"]
     out.append(f"- Read-only probe taken before and after all backup/restore activity: `{p.before}`, "
                f"`{p.after}`.\n- diff(before, after) = {'IDENTICAL' if p.untouched else 'DIFFERENT'} "
                f"(production untouched: {yes_no(p.untouched)}).\n")
@@ -127,14 +171,76 @@ def _production(r: VerifyResult) -> list[str]:
     return out
 
 
+def _fidelity(r: VerifyResult) -> list[str]:
+    out = ["## 2. Restore fidelity (the restore against the source record)\n"]
+    f = r.fidelity
+    if f is None:
+        why = ("no source record: the dump is not in a pgwarden backup kit with probes/source.json and no --source "
+               "was given" if r.source_record is None else "the verification stopped before the comparison")
+        return [*out, f"Not compared: {why}. Completeness below is checked against the schema dump only.\n"]
+    rows = (f"{f.rows_compared} exact row counts" if f.rows_compared else
+            f"row counts not compared (the source recorded them as {f.rows_mode})")
+    out.append(f"Source record `{f.source}`, taken in snapshot {f.snapshot} at {f.taken_at}: {f.source_entries} "
+               f"objects (every object, owner, grant, policy and constraint) and {rows}, against "
+               f"{f.restored_entries} objects in the restore.\n")
+    if not f.differences:
+        out.append("\nIDENTICAL: the restore is the database that was dumped.\n")
+        return out
+    if f.unexpected:
+        out += [f"\n**{len(f.unexpected)} difference(s) that a restore must not have** (each fails the "
+                "verification):\n", md_table(("Difference", "Meaning"), [(f"`{d.line}`", d.why)
+                                                                      for d in f.unexpected[:200]])]
+    if f.expected:
+        out += [f"\n{len(f.expected)} difference(s) caused by design, shown and not failed:\n",
+                md_table(("Difference", "Why"), [(f"`{d.line}`", d.why) for d in f.expected[:200]])]
+    return out
+
+
+def _left_out(r: VerifyResult) -> list[str]:
+    out = ["## 6. What a single-database dump leaves out\n"]
+    if not r.left_out:
+        return [*out, "Not determined: the verification stopped early.\n"]
+    return [*out, md_table(("What", "Here"), [(x.what, x.detail) for x in r.left_out])]
+
+
+_NEXT = {
+    "pin": "Do not use this dump: its bytes changed after they were pinned. Take a fresh backup (`pgwarden "
+           "backup`), verify it, and find out what changed the file (storage, copy or transfer).",
+    "archive": "The archive is damaged or was written by a newer pg_dump than any here: take a fresh backup, or "
+               "install the PostgreSQL tools it needs, and verify again.",
+    "full-read": "The archive cannot be read to its end: it is truncated or corrupt. Take a fresh backup; if this "
+                 "is a copy, compare its SHA-256 with the original's.",
+    "restore": "Read §5: each degraded or fatal error names the object that did not restore. A role or extension "
+               "missing here is fixed on this machine; an error in the data means the backup cannot be trusted.",
+    "fidelity": "Read §2: each difference names what the restore lost or changed. Take a fresh backup and verify "
+                "it; if the same difference comes back, the dump cannot reproduce the database.",
+    "expectations": "Read §3: an expectation failed. Check whether the database or the expectation changed.",
+    "probe-after": "Production changed during the verification (pgwarden only reads it): §7 names what changed; "
+                   "find out who changed it.",
+    "protected": "A protected server is down or shares the instance's identity: check it now.",
+    "teardown": "The throwaway instance was not removed: run `pgwarden gc`.",
+}
+
+
+def _next(r: VerifyResult) -> list[str]:
+    if r.verdict == "PASS":
+        return []
+    steps = [_NEXT[g] for g in dict.fromkeys(r.failed_gates) if g in _NEXT] or [
+        "Read the reasons above and the gates in run.json; the first FAIL is where to start."]
+    return ["\n### Next step\n", *(f"- {x}" for x in steps)]
+
+
 def render_summary(r: VerifyResult) -> str:
-    parts = [f"# pgwarden verify-backup: {r.verdict}\n", f"Dump: `{r.dump}`  \nKit: `{Path(r.kit).name}`  "
+    parts = [f"# pgwarden verify-backup: {r.verdict}\n", f"Dump: `{r.dump}`  \nKit: `{Path(r.kit).resolve()}`  "
              f"\nDuration: {r.seconds:.1f} s\n"]
-    for section in (_backup, _presence, _restore, _errors, _production):
+    for section in (_backup, _fidelity, _presence, _restore, _errors, _left_out, _production):
         parts += section(r)
         parts.append("")
-    parts.append("## 6. Backup verification status\n")
+    parts.append("## 8. Backup verification status\n")
     parts.append(f"backup_verification_status = {r.verdict}\n")
-    parts += [f"- {reason}" for reason in r.reasons] or ["- Pinned, read in full, restored into an isolated "
-                                                         "port-less instance, every expectation held."]
+    good = ("- Pinned, read in full, restored into an isolated port-less instance"
+            + (", identical to the source record" if r.fidelity is not None else "")
+            + (", every expectation held." if r.expectations_given else "."))
+    parts += [f"- {reason}" for reason in r.reasons] or [good]
+    parts += _next(r)
     return "\n".join(parts) + "\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pgwarden.backup.fidelity import Fidelity, LeftOut
 from pgwarden.backup.pin import PinCheck
 from pgwarden.backup.restore import ReadCheck, RestoreRun, RoleStandIn
 from pgwarden.backup.restore_errors import ClassifiedError
@@ -58,6 +59,14 @@ class VerifyResult:
     protected: tuple[ServerCheck, ...] = ()
     schema_sql: str | None = None
     seconds: float = 0.0
+    expectations_given: bool = False
+    dsn_given: bool = False
+    source_record: str | None = None         # the source record compared with (absolute path), if any
+    fidelity: Fidelity | None = None
+    left_out: tuple[LeftOut, ...] = ()       # what a single-database dump leaves out
+    backup_taken_at: str | None = None       # UTC: the snapshot's instant, or the archive's creation time
+    backup_age_seconds: float | None = None  # at verification
+    failed_gates: tuple[str, ...] = ()
 
     @property
     def restore_errors(self) -> tuple[ClassifiedError, ...]:

@@ -22,9 +22,12 @@ if TYPE_CHECKING:
               help="custom (pg_dump -Fc) or directory (pg_dump -Fd, for --jobs).")
 @click.option("--jobs", type=int, default=None, help="Parallel pg_dump workers (directory format only).")
 @click.option("--compress", default=None, help="Passed to pg_dump -Z (e.g. 0, 9, zstd:3 on 16+).")
+@click.option("--rows", type=click.Choice(("exact", "estimate", "none")), default=None,
+              help="Row counts in the source record, taken in the dump's snapshot (default: exact up to a 10 GiB "
+                   "database, estimate above).")
 @json_option
 def backup_cmd(dsn: str | None, out: str | None, fmt: str, jobs: int | None, compress: str | None,
-               as_json: bool) -> None:
+               rows: str | None, as_json: bool) -> None:
     """Take a fresh, SHA-256-pinned backup with its TOC header and a schema-only dump."""
     from pgwarden.backup.backup import backup
 
@@ -32,7 +35,7 @@ def backup_cmd(dsn: str | None, out: str | None, fmt: str, jobs: int | None, com
         return (f"backup {r.status}: {r.dump_path}\nsha256 {r.sha256}  ({r.bytes:,} bytes, {r.toc_entries} TOC "
                 f"entries)\nkit {r.kit}")
 
-    run(lambda: backup(dsn, out=Path(out) if out else None, fmt=fmt, jobs=jobs, compress=compress,
+    run(lambda: backup(dsn, out=Path(out) if out else None, fmt=fmt, jobs=jobs, compress=compress, rows=rows,
                        reporter=reporter()), as_json=as_json, render=render)
 
 
@@ -48,11 +51,15 @@ def backup_cmd(dsn: str | None, out: str | None, fmt: str, jobs: int | None, com
 @click.option("--no-privileges", is_flag=True, help="pg_restore --no-privileges.")
 @click.option("--probe-rows", type=click.Choice(("exact", "estimate", "none")), default="exact",
               show_default=True, help="Row counts in the production probes (with --dsn).")
+@click.option("--source", type=click.Path(path_type=Path), default=None,
+              help="The source record to compare the restore with (default: probes/source.json of the dump's "
+                   "backup kit).")
 @json_option
 def verify_backup_cmd(dump: Path, expect: Path | None, dsn: str | None, protect: tuple[str, ...],
                       out: str | None, sha256: str | None, jobs: int | None, no_owner: bool,
-                      no_privileges: bool, probe_rows: str, as_json: bool) -> None:
-    """Restore DUMP into a throwaway instance, check expectations two ways, tear it down.
+                      no_privileges: bool, probe_rows: str, source: Path | None, as_json: bool) -> None:
+    """Restore DUMP into a throwaway instance, compare it with the backup's source record, check
+    expectations two ways, tear it down.
 
     Without --dsn, production is not probed (the PG* environment is not used as "production").
     """
@@ -68,5 +75,5 @@ def verify_backup_cmd(dump: Path, expect: Path | None, dsn: str | None, protect:
 
     run(lambda: verify_backup(dump, expect=expect, dsn=dsn, protect=protect, out=Path(out) if out else None,
                               sha256=sha256, jobs=jobs, no_owner=no_owner, no_privileges=no_privileges,
-                              probe_rows=probe_rows, reporter=reporter()),
+                              probe_rows=probe_rows, source=source, reporter=reporter()),
         as_json=as_json, render=render, exit_code=passed)

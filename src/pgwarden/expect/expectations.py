@@ -57,6 +57,8 @@ class Expectations:
     sequences: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
     extensions: tuple[str, ...] = ()
+    constraints: tuple[str, ...] = ()
+    policies: tuple[str, ...] = ()
     counts: tuple[CountExpectation, ...] = ()
     values: tuple[ValueExpectation, ...] = ()
 

@@ -24,7 +24,7 @@ Key = tuple[str, ...]
 # Number of name parts each kind takes; a missing schema means "public".
 _PARTS = {ObjectKind.SCHEMA: 1, ObjectKind.EXTENSION: 1, ObjectKind.TABLE: 2, ObjectKind.VIEW: 2,
           ObjectKind.INDEX: 2, ObjectKind.SEQUENCE: 2, ObjectKind.TYPE: 2, ObjectKind.COLUMN: 3,
-          ObjectKind.TRIGGER: 3}
+          ObjectKind.TRIGGER: 3, ObjectKind.CONSTRAINT: 3, ObjectKind.POLICY: 3}
 
 
 def type_key(tn: ast.TypeName) -> str:
@@ -57,6 +57,25 @@ def parse_signature(text: str, where: str) -> Key:
     return function_key(schema, parts[-1], args)
 
 
+def _extension_name(text: str, where: str) -> str:
+    """An extension's name is not a dotted identifier: ``uuid-ossp`` is as valid as ``"uuid-ossp"`` or
+    ``btree_gin``. A plain identifier folds to lower case as in SQL; a quoted one is unquoted; anything else
+    is taken as written."""
+    name = text.strip()
+    if not name or name != text:
+        raise BadInput(f"{where}: {text!r}: expected an extension name, without surrounding spaces")
+    if len(name) >= 2 and name[0] == name[-1] == '"':
+        inner = name[1:-1]
+        if inner and '"' not in inner.replace('""', ""):
+            return inner.replace('""', '"')
+        raise BadInput(f"{where}: {text!r}: a badly quoted extension name")
+    try:
+        parts = split_dotted(name)
+    except ValueError:
+        return name
+    return parts[0] if len(parts) == 1 else name
+
+
 def split_dotted(text: str) -> tuple[str, ...]:
     """``"My Schema".T`` -> ("My Schema", "t"): one dotted object name, read by PostgreSQL's grammar
     (unquoted parts fold to lower case, quoted ones are kept). ValueError if ``text`` holds anything
@@ -80,6 +99,8 @@ def parse_name(kind: ObjectKind, text: str, where: str) -> Key:
     """Split a dotted, possibly quoted name (``"My Schema".t`` works; case folds as in SQL)."""
     if kind == ObjectKind.FUNCTION:
         return parse_signature(text, where)
+    if kind == ObjectKind.EXTENSION:
+        return (_extension_name(text, where),)
     want = _PARTS[kind]
     try:
         parts = split_dotted(text)

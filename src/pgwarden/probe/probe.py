@@ -116,9 +116,13 @@ def _rows(cur: psycopg.Cursor[Any], mode: str) -> dict[str, int]:
 
 # -- the fingerprint ---------------------------------------------------------------------------------
 def take_fingerprint(conn: psycopg.Connection[Any], *, rows: str = "none",
-                     queries: Mapping[str, str] | None = None) -> Fingerprint:
+                     queries: Mapping[str, str] | None = None, snapshot: str | None = None) -> Fingerprint:
     """Fingerprint the database of ``conn`` in ONE read-only REPEATABLE READ transaction that is
-    always rolled back. ``conn`` must not be inside a transaction."""
+    always rolled back. ``conn`` must not be inside a transaction.
+
+    With ``snapshot`` (an id from ``pg_export_snapshot()``) the transaction sees exactly that snapshot, as a
+    ``pg_dump --snapshot`` does, and reads with ``row_security = off`` as pg_dump does: a table whose rows
+    this role could only partly see makes the count fail rather than come out short."""
     if rows not in ROWS_MODES:
         raise BadInput(f"--rows {rows!r}: expected one of {', '.join(ROWS_MODES)}")
     named = {str(k): check_query(str(k), v) for k, v in (queries or {}).items()}
@@ -129,6 +133,9 @@ def take_fingerprint(conn: psycopg.Connection[Any], *, rows: str = "none",
     try:
         with conn.transaction(force_rollback=True), conn.cursor() as cur:
             cur.execute(shipped_sql.load("pgwarden.probe", "session.sql"))
+            if snapshot is not None:
+                cur.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+                cur.execute("SET LOCAL row_security = off")
             server = read_identity(conn).as_dict()
             taken_at = utcnow()
             found = _entries(cur)

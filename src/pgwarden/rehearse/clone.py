@@ -21,9 +21,9 @@ import psycopg
 
 from pgwarden.backup.dumpstream import stream_dump
 from pgwarden.backup.pin import check_pin
-from pgwarden.backup.restore import choose_binaries, create_roles, role_attributes, run_restore
+from pgwarden.backup.restore import archive_roles, choose_binaries, create_roles, role_attributes, run_restore
 from pgwarden.backup.restore_errors import BENIGN, ClassifiedError
-from pgwarden.backup.schema_dump import extract_schema, parse_schema, roles_in_schema
+from pgwarden.backup.schema_dump import extract_schema, parse_schema
 from pgwarden.backup.toc import list_archive, read_header
 from pgwarden.errors import BadInput, GateFailed
 from pgwarden.evidence.gates import GateStatus
@@ -105,7 +105,7 @@ def make_clone(kind: CloneKind, *, dsn: str | None, ident: ServerIdentity, dump:
         choice = choose_binaries(header, archive)
         listing, _raw = list_archive(choice.restore, archive, log_path=logs / "clone-toc.log")
         text, _n = extract_schema(choice.restore, archive, log_path=logs / "clone-schema.log")
-        roles = roles_in_schema(parse_schema(text)) | {e.owner for e in listing.entries if e.owner and e.owner != "-"}
+        roles = archive_roles(listing, parse_schema(text))
         attrs = None
         if dsn is not None and roles:
             with connection(dsn, application_name="pgwarden rehearse") as pconn:

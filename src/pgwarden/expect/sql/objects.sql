@@ -1,6 +1,7 @@
 -- Every user object by expectation kind: (kind, a, b, c) name parts. Read-only.
 -- tables = ordinary, partitioned and foreign tables; views = views and materialized views;
--- functions carry their regprocedure text (c) so that argument types can be parsed with pglast.
+-- functions (with procedures and aggregates) carry their regprocedure text (c) so that argument types can
+-- be parsed with pglast; constraints and policies are named schema.table.name.
 WITH ns AS (
     SELECT oid, nspname
     FROM pg_catalog.pg_namespace
@@ -28,7 +29,7 @@ UNION ALL
 SELECT 'functions', ns.nspname::text, p.proname::text, p.oid::pg_catalog.regprocedure::text
 FROM pg_catalog.pg_proc p
 JOIN ns ON ns.oid = p.pronamespace
-WHERE p.prokind IN ('f', 'p')
+WHERE p.prokind IN ('f', 'p', 'a', 'w')
 UNION ALL
 SELECT 'triggers', ns.nspname::text, c.relname::text, t.tgname::text
 FROM pg_catalog.pg_trigger t
@@ -46,3 +47,13 @@ WHERE t.typtype IN ('b', 'c', 'd', 'e', 'r')
 UNION ALL
 SELECT 'extensions', x.extname::text, NULL, NULL
 FROM pg_catalog.pg_extension x
+UNION ALL
+SELECT 'constraints', ns.nspname::text, c.relname::text, k.conname::text
+FROM pg_catalog.pg_constraint k
+JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
+JOIN ns ON ns.oid = c.relnamespace
+UNION ALL
+SELECT 'policies', ns.nspname::text, c.relname::text, pol.polname::text
+FROM pg_catalog.pg_policy pol
+JOIN pg_catalog.pg_class c ON c.oid = pol.polrelid
+JOIN ns ON ns.oid = c.relnamespace
