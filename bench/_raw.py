@@ -9,7 +9,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +28,9 @@ class RawCluster:
 
 
 @contextmanager
-def raw_cluster(bins: pgbin.PgBinaries) -> Iterator[RawCluster]:
-    """initdb + start with the default configuration; stopped and removed on exit."""
+def raw_cluster(bins: pgbin.PgBinaries, settings: Mapping[str, str] | None = None) -> Iterator[RawCluster]:
+    """initdb + start with the default configuration, or with ``settings`` (e.g. the throwaway tuning, for
+    an equally tuned baseline); stopped and removed on exit."""
     who = run_as()
     sbins = server_binaries(bins, who)
     root = Path(tempfile.mkdtemp(dir=runtime_root()))
@@ -43,8 +44,9 @@ def raw_cluster(bins: pgbin.PgBinaries) -> Iterator[RawCluster]:
     t0 = time.monotonic()
     try:
         proc.run([sbins.path("initdb"), "-D", data, "-U", "postgres", "-A", "trust"], timeout=600, **as_server)
+        extra = "".join(f" -c {k}='{v}'" for k, v in (settings or {}).items() if k != "listen_addresses")
         proc.run([sbins.path("pg_ctl"), "-D", data, "-w", "-l", root / "log", "-o",
-                  f"-c listen_addresses='' -k {sock}", "start"], **as_server)
+                  f"-c listen_addresses='' -k {sock}{extra}", "start"], **as_server)
         yield RawCluster(f"host={sock} port=5432 user=postgres dbname=postgres", time.monotonic() - t0)
     finally:
         proc.run([sbins.path("pg_ctl"), "-D", data, "-m", "immediate", "stop"], check=False, **as_server)

@@ -59,9 +59,10 @@ def test_backup_of_a_database_named_like_markup(pg_server: Server, tmp_path: Pat
 
 
 def test_reporter_prints_markup_as_text(tmp_path: Path) -> None:
+    from rich.console import Console
     reporter = TerminalReporter()
-    reporter.console.file = (tmp_path / "out.txt").open("w")
-    reporter.console._force_terminal = True
+    out = (tmp_path / "out.txt").open("w")
+    reporter.console = Console(file=out, force_terminal=True, highlight=False, markup=False, emoji=False)
     reporter.step("[target] keys: [bold]x[/] and :smile:")
-    reporter.console.file.close()
+    out.close()
     assert "[target] keys: [bold]x[/] and :smile:" in (tmp_path / "out.txt").read_text()

@@ -21,7 +21,7 @@ from typing import Any
 
 from pgwarden import proc
 from pgwarden.backup.dumpstream import HashedFile, manifest_digest, run_directory_dump, stream_dump
-from pgwarden.backup.schema_dump import extract_schema
+from pgwarden.backup.schema_text import extract_schema
 from pgwarden.backup.source_record import (
     FACTS_REL,
     FINGERPRINT_REL,

@@ -47,7 +47,8 @@ from pgwarden.backup.restore import (
     start_full_read,
 )
 from pgwarden.backup.restore_errors import BENIGN
-from pgwarden.backup.schema_dump import ParsedSchema, extract_schema, objects_in_schema, parse_schema
+from pgwarden.backup.schema_dump import ParsedSchema, objects_in_schema, parse_schema
+from pgwarden.backup.schema_text import extract_schema
 from pgwarden.backup.source_record import FACTS_REL, FINGERPRINT_REL, SourceRecord, load_record, read_facts
 from pgwarden.backup.toc import ArchiveHeader, TocListing, list_archive, read_header
 from pgwarden.backup.verify_inputs import Inputs, ServerCheck, server_key, validate

@@ -1,7 +1,8 @@
 """The CLI's reporter: progress on stderr, rich on a terminal, plain lines otherwise. Never markup.
 
 User data (a database named ``sales[/]eu``, a ``[target]`` key) is printed as text: rich's markup and
-emoji are off, so nothing the user wrote can change or crash the output.
+emoji are off, so nothing the user wrote can change or crash the output. rich is imported only when stderr
+is a terminal: a script or CI run does not pay for it.
 """
 
 from __future__ import annotations
@@ -9,23 +10,27 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from pgwarden.progress import Reporter
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 class TerminalReporter(Reporter):
     def __init__(self, quiet: bool = False) -> None:
-        self.console = Console(stderr=True, highlight=False, markup=False, emoji=False)
         self.quiet = quiet
+        self.console: Console | None = None
+        if sys.stderr.isatty():
+            from rich.console import Console
+            self.console = Console(stderr=True, highlight=False, markup=False, emoji=False)
 
     def step(self, message: str) -> None:
         if self.quiet:
             return
-        if self.console.is_terminal:
+        if self.console is not None:
+            from rich.text import Text
             self.console.print(Text(message))
         else:
             print(message, file=sys.stderr, flush=True)
@@ -40,7 +45,8 @@ class TerminalReporter(Reporter):
         if self.quiet:
             yield lambda _n: None
             return
-        if self.console.is_terminal:
+        if self.console is not None:
+            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
             with Progress(TextColumn("{task.description}", markup=False), BarColumn(), DownloadColumn(),
                           TransferSpeedColumn(), console=self.console, transient=True) as bar:
                 task = bar.add_task(label, total=total)

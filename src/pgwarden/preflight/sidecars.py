@@ -20,7 +20,7 @@ from typing import Any
 import psycopg
 
 from pgwarden import proc, shipped_sql
-from pgwarden.backup.schema_dump import strip_restrict  # random keys: without them a sidecar is reproducible
+from pgwarden.backup.schema_text import strip_restrict  # random keys: without them a sidecar is reproducible
 from pgwarden.evidence.kit import EvidenceKit
 from pgwarden.evidence.markdown import md_table
 from pgwarden.pg import binaries as pgbin

@@ -25,10 +25,8 @@ from pgwarden.errors import BadInput, EnvironmentProblem
 from pgwarden.evidence.gates import GateRunner
 from pgwarden.evidence.kit import EvidenceKit, check_out_dir, utcnow
 from pgwarden.evidence.markdown import md_table
-from pgwarden.parsing.readonly import check_select
 from pgwarden.pg.conn import connection, session_limits
 from pgwarden.pg.identity import read_identity
-from pgwarden.pg.user_sql import check_calls
 from pgwarden.probe.fingerprint import (
     ROWS_MODES,
     Fingerprint,
@@ -53,6 +51,7 @@ COUNT_BATCH = 500  # tables per UNION ALL query for --rows exact
 def check_query(name: str, text: str) -> str:
     """A named query must be exactly one SELECT that only reads (see :mod:`pgwarden.selectsql`); it
     runs in the probe's read-only transaction, which one statement cannot end."""
+    from pgwarden.parsing.readonly import check_select  # pglast loads slowly; only named queries need it
     check_select(text, f"named query {name!r}")
     return text
 
@@ -129,6 +128,7 @@ def take_fingerprint(conn: psycopg.Connection[Any], *, rows: str = "none",
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         raise BadInput("take_fingerprint needs a connection that is not inside a transaction")
     if named:
+        from pgwarden.pg.user_sql import check_calls  # pglast again: only for named queries
         check_calls(conn, named)  # STABLE or IMMUTABLE only, resolved on this server; else exit 2
     try:
         with conn.transaction(force_rollback=True), conn.cursor() as cur:

@@ -23,7 +23,8 @@ from pgwarden.backup.dumpstream import stream_dump
 from pgwarden.backup.pin import check_pin
 from pgwarden.backup.restore import archive_roles, choose_binaries, create_roles, role_attributes, run_restore
 from pgwarden.backup.restore_errors import BENIGN, ClassifiedError
-from pgwarden.backup.schema_dump import extract_schema, parse_schema
+from pgwarden.backup.schema_dump import parse_schema
+from pgwarden.backup.schema_text import extract_schema
 from pgwarden.backup.toc import list_archive, read_header
 from pgwarden.errors import BadInput, GateFailed
 from pgwarden.evidence.gates import GateStatus
