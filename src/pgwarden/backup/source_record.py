@@ -13,6 +13,8 @@ and estimated above, because an exact count reads every table once more.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 import threading
 import time
@@ -27,8 +29,10 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from pgwarden import shipped_sql
+from pgwarden.backup.pin import kit_sums
 from pgwarden.errors import BadInput, EnvironmentProblem, GateFailed
 from pgwarden.evidence.kit import EvidenceKit
+from pgwarden.evidence.sums import sha256_file
 from pgwarden.probe.fingerprint import ROWS_MODES, Fingerprint, dumps, load
 from pgwarden.probe.probe import take_fingerprint
 
@@ -190,3 +194,38 @@ class SnapshotRecorder:
             raise exc
         assert self.record is not None
         return self.record
+
+
+def record_in_kit(root: Path) -> tuple[SourceRecord | None, Path | None, str | None]:
+    """(record, its path, why it cannot be trusted) for the backup kit at ``root``: its ``probes/source.json``
+    and ``probes/source-database.json``, which the kit's SHA256SUMS must still pin. A kit without them
+    (taken by an older pgwarden) has no record."""
+    path = root / FINGERPRINT_REL
+    if not path.is_file():
+        return None, None, None
+    pinned = kit_sums(root)
+    for rel in (FINGERPRINT_REL, FACTS_REL):
+        if not (root / rel).is_file() or pinned.get(rel) != sha256_file(root / rel):
+            return None, path, f"{root / rel}: not as its backup kit's SHA256SUMS pins it; the source record cannot " \
+                               "be trusted"
+    try:
+        return load_record(path), path, None
+    except BadInput as exc:
+        return None, path, exc.message
+
+
+def backup_time(record: SourceRecord | None, header: dict[str, str]) -> dict[str, Any]:
+    """When the backup was taken (the snapshot's instant, else the archive's creation time) and its age now."""
+    when: dt.datetime | None = None
+    if record is not None and record.fingerprint.taken_at:
+        with contextlib.suppress(ValueError):
+            when = dt.datetime.fromisoformat(record.fingerprint.taken_at.replace("Z", "+00:00"))
+    created = header.get("Archive created at", "")
+    if when is None and created:
+        with contextlib.suppress(ValueError):
+            when = dt.datetime.strptime(created.removesuffix(" UTC"), "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC) \
+                if created.endswith(" UTC") else None
+    if when is None:
+        return {"backup_taken_at": created or None, "backup_age_seconds": None}
+    age = (dt.datetime.now(dt.UTC) - when).total_seconds()
+    return {"backup_taken_at": when.strftime("%Y-%m-%d %H:%M:%S UTC"), "backup_age_seconds": round(age, 1)}

@@ -19,8 +19,6 @@ The verdict comes from that evidence, never from pg_restore's exit code.
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
 import secrets
 import time
 from collections.abc import Sequence
@@ -32,7 +30,7 @@ import psycopg
 
 from pgwarden.backup.dumpstream import tree_size
 from pgwarden.backup.fidelity import Fidelity, LeftOut, Options, compare, left_out
-from pgwarden.backup.pin import PinCheck, check_pin, kit_sums
+from pgwarden.backup.pin import PinCheck, check_pin
 from pgwarden.backup.restore import (
     BinaryChoice,
     FullRead,
@@ -49,15 +47,14 @@ from pgwarden.backup.restore import (
 from pgwarden.backup.restore_errors import BENIGN
 from pgwarden.backup.schema_dump import ParsedSchema, objects_in_schema, parse_schema
 from pgwarden.backup.schema_text import extract_schema
-from pgwarden.backup.source_record import FACTS_REL, FINGERPRINT_REL, SourceRecord, load_record, read_facts
+from pgwarden.backup.source_record import SourceRecord, backup_time, read_facts, record_in_kit
 from pgwarden.backup.toc import ArchiveHeader, TocListing, list_archive, read_header
 from pgwarden.backup.verify_inputs import Inputs, ServerCheck, server_key, validate
 from pgwarden.backup.verify_report import render_summary
 from pgwarden.backup.verify_result import Completeness, Production, VerifyResult
-from pgwarden.errors import BadInput, EnvironmentProblem, GateFailed
+from pgwarden.errors import EnvironmentProblem, GateFailed
 from pgwarden.evidence.gates import GateRunner, GateStatus, StopRun, Verdict
 from pgwarden.evidence.kit import EvidenceKit, check_out_dir
-from pgwarden.evidence.sums import sha256_file
 from pgwarden.expect.expectations import (
     ExpectationResult,
     Expectations,
@@ -212,7 +209,7 @@ class _Run:
             source_record=str(self.record_path) if self.record_path else None, fidelity=self.fidelity,
             left_out=self.left_out or left_out(self.record.facts if self.record else None, None,
                                                [x.name for x in self.roles if x.created]),
-            failed_gates=tuple(g.name for g in self.runner.failures), **_taken(self.record, self.header))
+            failed_gates=tuple(g.name for g in self.runner.failures), **backup_time(self.record, self.header))
 
     def finish(self, verdict: Verdict, error: BaseException | None) -> tuple[str, object]:
         self.result = self.build(verdict)
@@ -264,25 +261,9 @@ class _Run:
                 g.fail("hash mismatch: " + pin.problems[0])
 
     def _find_record(self) -> None:
-        """The source record: ``--source``, or ``probes/source.json`` of the backup kit the dump sits in, whose
-        SHA256SUMS must still pin it."""
-        if self.record is not None or self.pin.kit is None:
-            return
-        root = Path(self.pin.kit)
-        path = root / FINGERPRINT_REL
-        if not path.is_file():
-            return
-        self.record_path = path
-        pinned = kit_sums(root)
-        for rel in (FINGERPRINT_REL, FACTS_REL):
-            if not (root / rel).is_file() or pinned.get(rel) != sha256_file(root / rel):
-                self.record_problem = (f"{root / rel}: not as its backup kit's SHA256SUMS pins it; the source record "
-                                       "cannot be trusted")
-                return
-        try:
-            self.record = load_record(path)
-        except BadInput as exc:
-            self.record_problem = exc.message
+        """The source record: ``--source``, or the one in the backup kit the dump sits in."""
+        if self.record is None and self.pin.kit is not None:
+            self.record, self.record_path, self.record_problem = record_in_kit(Path(self.pin.kit))
 
     def _fidelity(self, dsn: str, choice: BinaryChoice) -> None:
         created = [x.name for x in self.roles if x.created]
@@ -503,23 +484,6 @@ class _Run:
                     g.fail("a protected server is not up at the end")
                 if any(o.distinct_from_instance is False for o in out):
                     g.fail("a protected server has the throwaway instance's system_identifier")
-
-
-def _taken(record: SourceRecord | None, header: dict[str, str]) -> dict[str, Any]:
-    """When the backup was taken (the snapshot's instant, else the archive's creation time) and its age now."""
-    when: dt.datetime | None = None
-    if record is not None and record.fingerprint.taken_at:
-        with contextlib.suppress(ValueError):
-            when = dt.datetime.fromisoformat(record.fingerprint.taken_at.replace("Z", "+00:00"))
-    created = header.get("Archive created at", "")
-    if when is None and created:
-        with contextlib.suppress(ValueError):
-            when = dt.datetime.strptime(created.removesuffix(" UTC"), "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC) \
-                if created.endswith(" UTC") else None
-    if when is None:
-        return {"backup_taken_at": created or None, "backup_age_seconds": None}
-    age = (dt.datetime.now(dt.UTC) - when).total_seconds()
-    return {"backup_taken_at": when.strftime("%Y-%m-%d %H:%M:%S UTC"), "backup_age_seconds": round(age, 1)}
 
 
 def _size(path: Path) -> int:
