@@ -37,6 +37,13 @@ def _body(stmt: Any) -> str | None:
     return None
 
 
+def _as_items(stmt: Any) -> int:
+    for d in stmt.options or ():
+        if isinstance(d, ast.DefElem) and d.defname == "as" and d.arg:
+            return len(d.arg) if isinstance(d.arg, tuple) else 1
+    return 0
+
+
 def check_language(stmt: Any, ctx: Ctx) -> None:
     """``language "x" does not exist`` (42704), before parameter types are resolved."""
     lang = language(stmt)
@@ -67,6 +74,9 @@ def check_body_syntax(stmt: Any, ctx: Ctx) -> None:
     lang, body = (language(stmt) or "").lower(), _body(stmt)
     if body is None:
         return
+    if lang in ("sql", "plpgsql") and _as_items(stmt) > 1:
+        raise Refusal("preflight.create.invalid", "42P13", f'only one AS item needed for language "{lang}"',
+                      fix="give the body as one string: AS $$ ... $$")
     try:
         if lang == "sql":
             parse_sql(body)

@@ -17,13 +17,18 @@ class Ctx:
     resolver: Resolver
     origin: str = "statement"        # "bundle A (A.sql:12)": recorded on objects the statement defines
     source: str | None = None        # the statement's own text, when known (saves re-printing its AST)
+    pending: list[tuple[Any, ...]] | None = None   # dependency checks deferred to the end of one DROP
+    in_transaction_block: bool = False   # the statement runs inside a transaction block (a bundle does)
 
     @property
     def major(self) -> int:
         return self.state.live.major
 
-    def creation_schema(self, schema: str | None) -> str:
-        """The namespace a CREATE puts an object in; raises as the server does when there is none."""
+    def creation_schema(self, schema: str | None, *, temp: bool = False) -> str:
+        """The namespace a CREATE puts an object in; raises as the server does when there is none.
+        ``temp``: CREATE TEMP …, which goes into the session's temporary schema."""
+        if temp or schema == "pg_temp":
+            return self.state.temp_name()
         if schema is not None:
             if self.state.schema(schema) is None:
                 raise Refusal("preflight.missing", "3F000", f'schema "{schema}" does not exist',

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -11,15 +12,36 @@ from pglast import ast
 
 from pgwarden.parsing.source import SqlSyntaxError, parse_sql
 from pgwarden.pg.conn import read_only
-from pgwarden.preflight import existence, live, references, roles, routines, tables, triggers, views
+from pgwarden.preflight import (
+    coverage,
+    dml,
+    drops,
+    existence,
+    grammar,
+    live,
+    references,
+    roles,
+    routines,
+    sequences,
+    table_rules,
+    tables,
+    triggers,
+    views,
+)
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.model import CatalogState
 from pgwarden.preflight.names import strings
 from pgwarden.preflight.prediction import Prediction, Refusal, ok
 from pgwarden.preflight.resolve import Resolver
 
-# Errors the grammar itself raises with a SQLSTATE other than 42601 (syntax_error).
-_GRAMMAR_CODES = {"CREATE OR REPLACE CONSTRAINT TRIGGER is not supported": "0A000"}
+# Errors the grammar itself raises with a SQLSTATE other than 42601 (syntax_error), by message.
+_GRAMMAR_CODES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), c) for p, c in (
+    (r"^CREATE OR REPLACE CONSTRAINT TRIGGER is not supported$", "0A000"),
+    (r"^CREATE SCHEMA IF NOT EXISTS cannot include schema elements$", "0A000"),
+    (r"^a column list with SET (NULL|DEFAULT) is only supported for ON DELETE actions$", "0A000"),
+    (r"^column number must be in range from 1 to \d+$", "22023"),
+    (r'^unrecognized partitioning strategy ".*"$', "22023"),
+))
 
 
 def _k(value: Any) -> str:
@@ -50,8 +72,16 @@ _EXISTENCE_RULES = ("preflight.missing", "preflight.exists", "preflight.column_m
 
 def check(node: Any, ctx: Ctx) -> Prediction:
     """Predict one statement and apply its effect to ``ctx.state``. Never raises Refusal."""
+    newer = grammar.newer_syntax(node, ctx.major)
+    if newer is not None:
+        _mark_opaque(node, ctx)
+        return ok(unjudged=newer)
     try:
         p = _dispatch(node, ctx)
+        if p.ok and p.modeled:
+            gap = coverage.unjudged(node, ctx)
+            if gap is not None:
+                p = replace(p, unjudged=gap)
     except Refusal as r:
         p = r.prediction
         if not p.sqlstate:  # could not be evaluated: no prediction
@@ -72,23 +102,47 @@ def _mark_opaque(node: Any, ctx: Ctx) -> None:
         ctx.state.opaque = f"DROP ... CASCADE in {ctx.origin}"
 
 
+_NO_TRANSACTION = {"IndexStmt": "CREATE INDEX CONCURRENTLY", "DropStmt": "DROP INDEX CONCURRENTLY",
+                   "ReindexStmt": "REINDEX CONCURRENTLY"}
+
+
+def _outside_transaction(node: Any, ctx: Ctx) -> None:
+    """Statements the server refuses inside a transaction block (a bundle is one): 25001."""
+    kind = type(node).__name__
+    what = None
+    if kind in _NO_TRANSACTION and getattr(node, "concurrent", False):
+        what = _NO_TRANSACTION[kind]
+    elif kind in ("CreatedbStmt", "DropdbStmt", "CreateTableSpaceStmt", "DropTableSpaceStmt", "AlterSystemStmt"):
+        what = {"CreatedbStmt": "CREATE DATABASE", "DropdbStmt": "DROP DATABASE", "AlterSystemStmt": "ALTER SYSTEM",
+                "CreateTableSpaceStmt": "CREATE TABLESPACE", "DropTableSpaceStmt": "DROP TABLESPACE"}[kind]
+    elif kind == "VacuumStmt" and node.is_vacuumcmd:
+        what = "VACUUM"
+    if what is not None and ctx.in_transaction_block:
+        raise Refusal("preflight.transaction_block", "25001", f"{what} cannot run inside a transaction block",
+                      fix="run this statement in a bundle of its own marked non-transactional, or outside pgwarden")
+
+
 def _dispatch(node: Any, ctx: Ctx) -> Prediction:
+    _outside_transaction(node, ctx)
     kind = type(node).__name__
     if kind == "DefineStmt":
         obj = _k(node.kind)
         if obj == "OBJECT_AGGREGATE":
             return routines.define_aggregate(node, ctx)
-        if obj == "OBJECT_TYPE" and node.definition:
-            return existence.create_type(strings(node.defnames), ctx, "type")
+        if obj == "OBJECT_TYPE":  # a base type (completing a shell) or, without a definition, a shell type
+            return existence.create_type(strings(node.defnames), ctx, "type", shell=not node.definition,
+                                         base=bool(node.definition))
         return ok(modeled=False)
     if kind == "CreateSeqStmt":
-        schema, name = node.sequence.schemaname or None, node.sequence.relname
-        ns = ctx.creation_schema(schema)
-        ctx.require_create(ns)
-        return existence.create_relation_named(None, name, "S", bool(node.if_not_exists), ctx, ns=ns)
+        return sequences.create_sequence(node, ctx)
     if kind == "CompositeTypeStmt":
         tv = node.typevar
-        return existence.create_type((tv.schemaname, tv.relname) if tv.schemaname else (tv.relname,), ctx, "type")
+        cols = [(c, ctx.resolver.type_of(c.typeName)) for c in node.coldeflist or ()
+                if isinstance(c, ast.ColumnDef) and c.typeName is not None]  # types resolve first
+        p = existence.create_type((tv.schemaname, tv.relname) if tv.schemaname else (tv.relname,), ctx, "type")
+        for col, t in cols:
+            table_rules.check_column(col, t, ctx)
+        return p
     if kind in ("CreateEnumStmt", "CreateRangeStmt"):
         return existence.create_type(strings(node.typeName), ctx, "type")
     if kind == "CreateDomainStmt":
@@ -158,11 +212,16 @@ _HANDLERS: dict[str, Callable[[Any, Ctx], Prediction]] = {
     "VariableSetStmt": _set,
     "AlterSeqStmt": references.alter_sequence,
     "CommentStmt": references.comment,
+    "DropUserMappingStmt": drops.drop_user_mapping,
+    "UpdateStmt": dml.update,
+    "InsertStmt": dml.insert,
+    "AlterDomainStmt": drops.alter_domain,
 }
 
 
 def syntax_prediction(message: str) -> Prediction:
-    return Prediction(False, _GRAMMAR_CODES.get(message, "42601"), message, rule="preflight.syntax",
+    code = next((c for p, c in _GRAMMAR_CODES if p.match(message)), "42601")
+    return Prediction(False, code, message, rule="preflight.syntax",
                       fix="fix the statement: PostgreSQL's parser rejects it")
 
 
@@ -182,12 +241,13 @@ def predict(conn: psycopg.Connection[Any], sql: str, *, state: CatalogState | No
     except SqlSyntaxError as exc:
         return (syntax_prediction(exc.pg_message).with_index(0, "syntax error"),)
     nodes = [s.node for s in stmts]
+    in_block = conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
     with read_only(conn) as cur:
         if state is None:
             state = load_state(cur, [s.text for s in stmts])
         else:
             live.extend(cur, state.live, live.names_in_sql(s.text for s in stmts))
-        ctx = Ctx(state, Resolver(cur, state))
+        ctx = Ctx(state, Resolver(cur, state), in_transaction_block=in_block)
         return simulate(ctx, nodes)
 
 

@@ -8,11 +8,13 @@ from typing import Any
 
 from pglast import ast
 
-from pgwarden.preflight import lookup, references, triggers
+from pgwarden.preflight import dependencies, lookup, references, triggers
 from pgwarden.preflight.context import Ctx
+from pgwarden.preflight.drops import generic_drop
 from pgwarden.preflight.model import Relation, Routine, SchemaInfo, TypeInfo
 from pgwarden.preflight.names import name_list, qualified, split_qualified, strings
 from pgwarden.preflight.prediction import Prediction, Refusal, ok
+from pgwarden.preflight.routines import routine_attributes
 
 # DROP <kind>: (wanted relkinds, nonexistent sqlstate, nonexistent noun, "is not a" noun, drop hint)
 _DROP_REL = {
@@ -39,47 +41,78 @@ def _kind(value: Any) -> str:
 def drop(stmt: Any, ctx: Ctx) -> Prediction:
     kind = _kind(stmt.removeType)
     missing_ok = bool(stmt.missing_ok)
+    if stmt.concurrent and len(stmt.objects or ()) > 1:
+        raise Refusal("preflight.syntax", "0A000", "DROP INDEX CONCURRENTLY does not support dropping multiple objects",
+                      fix="drop one index per statement")
+    cascade = _kind(stmt.behavior) == "DROP_CASCADE"
+    if kind not in _DROP_REL and kind not in _DROP_ROUTINE and kind not in _MODELED_DROPS:
+        return generic_drop(stmt, kind, ctx, cascade)
     targets: list[str] = []
-    for obj in stmt.objects or ():
-        if kind in _DROP_REL:
-            targets.append(_drop_relation(strings(obj), kind, missing_ok, ctx))
-        elif kind in _DROP_ROUTINE:
-            targets.append(_drop_routine(obj, _DROP_ROUTINE[kind], missing_ok, ctx))
-        elif kind == "OBJECT_TRIGGER":
-            triggers.drop_trigger(strings(obj), missing_ok, ctx)
-        elif kind == "OBJECT_SCHEMA":
-            name = str(obj.sval) if isinstance(obj, ast.String) else strings(obj)[-1]
-            if ctx.state.schema(name) is None:
-                if not missing_ok:
-                    raise Refusal("preflight.missing", "3F000", f'schema "{name}" does not exist',
-                                  fix="use DROP SCHEMA IF EXISTS, or check the name")
-                continue
-            ctx.state.schemas[name] = None
-        elif kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
-            tn = obj if isinstance(obj, ast.TypeName) else None
-            if tn is None:
-                return ok(modeled=False)
-            try:
-                t = ctx.resolver.type_of(tn)
-            except Refusal:
-                if missing_ok:
-                    continue
-                raise
-            ctx.state.drop_type(t)
-        elif kind == "OBJECT_EXTENSION":
-            name = str(obj.sval) if isinstance(obj, ast.String) else strings(obj)[-1]
-            if not ctx.state.extension_exists(name):
-                if not missing_ok:
-                    raise Refusal("preflight.missing", "42704", f'extension "{name}" does not exist',
-                                  fix="use DROP EXTENSION IF EXISTS, or check the name")
-                continue
-            ctx.state.extensions[name] = False
-        else:
-            return ok(modeled=False)
+    ctx.pending = []
+    try:
+        for obj in stmt.objects or ():
+            _drop_one(stmt, kind, obj, missing_ok, cascade, ctx, targets)
+        pending, ctx.pending = ctx.pending, None
+        dependencies.run_pending(ctx, pending)
+    except _Unmodeled as u:
+        return u.prediction
+    finally:
+        ctx.pending = None
     return ok(target=", ".join(t for t in targets if t) or None)
 
 
-def _drop_relation(parts: tuple[str, ...], kind: str, missing_ok: bool, ctx: Ctx) -> str:
+_MODELED_DROPS = ("OBJECT_TRIGGER", "OBJECT_SCHEMA", "OBJECT_TYPE", "OBJECT_DOMAIN", "OBJECT_EXTENSION")
+
+
+class _Unmodeled(Exception):
+    def __init__(self, prediction: Prediction) -> None:
+        self.prediction = prediction
+
+
+def _drop_one(stmt: Any, kind: str, obj: Any, missing_ok: bool, cascade: bool, ctx: Ctx, targets: list[str]) -> None:
+    if kind in _DROP_REL:
+        targets.append(_drop_relation(strings(obj), kind, missing_ok, ctx, cascade))
+    elif kind in _DROP_ROUTINE:
+        targets.append(_drop_routine(obj, _DROP_ROUTINE[kind], missing_ok, ctx, cascade))
+    elif kind == "OBJECT_TRIGGER":
+        triggers.drop_trigger(strings(obj), missing_ok, ctx, cascade)
+    elif kind == "OBJECT_SCHEMA":
+        name = str(obj.sval) if isinstance(obj, ast.String) else strings(obj)[-1]
+        info = ctx.state.schema(name)
+        if info is None:
+            if not missing_ok:
+                raise Refusal("preflight.missing", "3F000", f'schema "{name}" does not exist',
+                              fix="use DROP SCHEMA IF EXISTS, or check the name")
+            return
+        if name not in ctx.state.schemas:
+            dependencies.check_drop(ctx, "pg_namespace", info.oid, cascade=cascade)
+        ctx.state.schemas[name] = None
+    elif kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+        tn = obj if isinstance(obj, ast.TypeName) else None
+        if tn is None:
+            raise _Unmodeled(ok(modeled=False))
+        try:
+            t = ctx.resolver.type_of(tn)
+        except Refusal:
+            if missing_ok:
+                return
+            raise
+        if isinstance(t.ref, int):
+            dependencies.check_drop(ctx, "pg_type", t.ref, cascade=cascade)
+        ctx.state.drop_type(t)
+    elif kind == "OBJECT_EXTENSION":
+        name = str(obj.sval) if isinstance(obj, ast.String) else strings(obj)[-1]
+        if not ctx.state.extension_exists(name):
+            if not missing_ok:
+                raise Refusal("preflight.missing", "42704", f'extension "{name}" does not exist',
+                              fix="use DROP EXTENSION IF EXISTS, or check the name")
+            return
+        ctx.state.extensions[name] = False
+    else:
+        raise AssertionError(kind)
+
+
+def _drop_relation(parts: tuple[str, ...], kind: str, missing_ok: bool, ctx: Ctx, cascade: bool = False) -> str:
     relkinds, code, noun, nota = _DROP_REL[kind]
     schema, name = split_qualified(parts)
     if schema is not None and ctx.state.schema(schema) is None:
@@ -98,6 +131,8 @@ def _drop_relation(parts: tuple[str, ...], kind: str, missing_ok: bool, ctx: Ctx
                       facts={"object": f"{rel.schema}.{rel.name}", "relkind": rel.relkind})
     ctx.state.act_on(rel)
     lookup.require_owner(rel, ctx)
+    if rel.origin == "live":
+        dependencies.check_drop(ctx, "pg_class", rel.oid, cascade=cascade)
     ctx.state.drop_relation(rel)
     if rel.relkind in ("r", "p", "m", "f"):
         for other in _indexes_of(rel, ctx):
@@ -115,7 +150,7 @@ def _indexes_of(rel: Relation, ctx: Ctx) -> list[Relation]:
     return out
 
 
-def _drop_routine(owa: Any, mode: str, missing_ok: bool, ctx: Ctx) -> str:
+def _drop_routine(owa: Any, mode: str, missing_ok: bool, ctx: Ctx, cascade: bool = False) -> str:
     r = lookup.routine(owa, mode, ctx, missing_ok)
     if r is None:
         return ""
@@ -127,6 +162,8 @@ def _drop_routine(owa: Any, mode: str, missing_ok: bool, ctx: Ctx) -> str:
     if not ctx.owns(r):
         raise Refusal("preflight.permission", "42501", f"must be owner of {mode if mode != 'routine' else 'function'} "
                       f"{r.name}", fix=f"apply as {r.owner or 'the owner'}")
+    if r.origin == "live":
+        dependencies.check_drop(ctx, "pg_proc", r.oid, cascade=cascade)
     ctx.state.drop_routine(r)
     return f"{mode} {r.signature}"
 
@@ -144,6 +181,7 @@ def alter_function(stmt: Any, ctx: Ctx) -> Prediction:
         word = "procedure" if r.kind == "p" else "function"
         raise Refusal("preflight.permission", "42501", f"must be owner of {word} {r.name}",
                       fix=f"apply as {r.owner or 'the owner'}")
+    routine_attributes(stmt.actions, r.kind == "p", ctx)
     ctx.state.put_routine(r)
     return ok(target=r.signature)
 
@@ -170,6 +208,9 @@ def create_schema(stmt: Any, ctx: Ctx) -> Prediction:
     name = stmt.schemaname or (stmt.authrole.rolename if stmt.authrole is not None else None)
     if name is None:
         return ok(modeled=False)
+    if not ctx.state.live.can_create_schema and ctx.state.user() == ctx.state.live.current_user:
+        raise Refusal("preflight.permission", "42501", f"permission denied for database {ctx.state.live.database}",
+                      fix=f"GRANT CREATE ON DATABASE {ctx.state.live.database} to the applying role")
     if ctx.state.schema(name) is not None:
         if stmt.if_not_exists:
             return ok(note="exists: skipped (IF NOT EXISTS)")
@@ -180,16 +221,22 @@ def create_schema(stmt: Any, ctx: Ctx) -> Prediction:
     return ok(target=f"schema {name}")
 
 
-def create_type(parts: tuple[str, ...], ctx: Ctx, kind_word: str) -> Prediction:
-    """CREATE TYPE / DOMAIN: 'type "x" already exists' (a table's row type counts)."""
+def create_type(parts: tuple[str, ...], ctx: Ctx, kind_word: str, *, shell: bool = False,
+                base: bool = False) -> Prediction:
+    """CREATE TYPE / DOMAIN: 'type "x" already exists' (a table's row type counts). A base type's
+    definition may complete a shell type of the same name (``CREATE TYPE x;`` earlier)."""
     schema, name = split_qualified(parts)
     ns = ctx.creation_schema(schema)
     ctx.require_create(ns)
-    if ctx.state.type_in(ns, name) is not None:
+    existing = ctx.state.type_in(ns, name)
+    if existing is not None and base and existing.shell:
+        ctx.state.put_type(replace(existing, shell=False))
+        return ok(target=f"{kind_word} {ns}.{name}", note="completes the shell type")
+    if existing is not None:
         raise Refusal("preflight.exists", "42710", f'type "{name}" already exists',
                       fix=f"drop this statement, or choose another name: a type {ns}.{name} exists")
     display = qualified(ns, name, ctx.state.effective_path())
-    ctx.state.put_type(TypeInfo(f"new:{ns}.{name}", ns, name, display, False, f"new:{ns}._{name}"))
+    ctx.state.put_type(TypeInfo(f"new:{ns}.{name}", ns, name, display, False, f"new:{ns}._{name}", shell=shell))
     ctx.state.put_type(TypeInfo(f"new:{ns}._{name}", ns, f"_{name}", display + "[]", elem_ref=f"new:{ns}.{name}"))
     return ok(target=f"{kind_word} {ns}.{name}")
 
@@ -200,6 +247,10 @@ def create_extension(stmt: Any, ctx: Ctx) -> Prediction:
             return ok(note="exists: skipped (IF NOT EXISTS)")
         raise Refusal("preflight.exists", "42710", f'extension "{stmt.extname}" already exists',
                       fix="use CREATE EXTENSION IF NOT EXISTS")
+    if not ctx.ask("extension_available", {"name": stmt.extname}).get("available", True):
+        raise Refusal("preflight.extension.unavailable", "0A000", f'extension "{stmt.extname}" is not available',
+                      fix=f"install the {stmt.extname} extension's package on the database server first "
+                          "(pg_available_extensions does not list it)")
     ctx.state.extensions[stmt.extname] = True
     ctx.state.touched.add(stmt.extname)
     return ok(target=f"extension {stmt.extname}", exact=False, note="objects the extension creates are not known")
@@ -322,6 +373,8 @@ def set_schema(stmt: Any, ctx: Ctx) -> Prediction:
         lookup.require_owner(rel, ctx)
         if ctx.state.schema(new) is None:
             raise Refusal("preflight.missing", "3F000", f'schema "{new}" does not exist')
+        if new == rel.schema:  # the server does nothing
+            return ok(target=f"{rel.schema}.{rel.name}", note="already in that schema")
         if ctx.state.relation(new, rel.name) is not None:
             raise Refusal("preflight.exists", "42P07", f'relation "{rel.name}" already exists in schema "{new}"',
                           fix=f"choose another schema or name: {new}.{rel.name} exists")

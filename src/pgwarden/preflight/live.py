@@ -80,7 +80,8 @@ def load(cur: psycopg.Cursor[Any], names: set[str]) -> LiveCatalog:
     assert s is not None
     live = LiveCatalog(server_version_num=s["server_version_num"], current_user=s["current_user"],
                        session_user=s["session_user"],
-                       database=s["database"], search_path=s["search_path"])
+                       database=s["database"], search_path=s["search_path"], temp_schema=s["temp_schema"],
+                       superuser=bool(s["superuser"]), can_create_schema=bool(s["can_create_schema"]))
     cur.execute(shipped_sql.load("pgwarden.preflight", "schemas.sql"))
     for row in cur.fetchall():
         live.schemas[row["name"]] = SchemaInfo(row["name"], bool(row["can_create"]), row["oid"])
@@ -128,7 +129,7 @@ def add_types(cur: psycopg.Cursor[Any], live: LiveCatalog, names: list[str], oid
                 {"names": names, "oids": want_oids, "catalog": catalog})
     for row in cur.fetchall():
         t = TypeInfo(row["oid"], row["schema"], row["name"], row["display"], bool(row["collatable"]),
-                     row["array_oid"], row["relkind"], row["elem_oid"])
+                     row["array_oid"], row["relkind"], row["elem_oid"], bool(row["shell"]), bool(row["pseudo"]))
         live.types_by_oid[row["oid"]] = t
         live.types_by_name[(t.schema, t.name)] = t
 
@@ -167,4 +168,6 @@ def _relation(row: dict[str, Any]) -> Relation:
     if row["view_md5"]:
         facts["definition_md5"] = row["view_md5"]
     return Relation(row["schema"], row["name"], row["relkind"], columns, bool(row["owned"]), row["owner"],
-                    row["oid"], "live", row["index_table"], facts, frozenset(row["constraints"] or ()))
+                    row["oid"], "live", row["index_table"], facts, frozenset(row["constraints"] or ()),
+                    frozenset(row["traits"] or ()),
+                    tuple((k[0] == "P", tuple(k[2:].split(","))) for k in row["keys"] or ()))

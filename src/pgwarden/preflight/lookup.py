@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pglast import ast
+
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.live import collect_names
 from pgwarden.preflight.model import Column, Relation, Routine, TypeRef
@@ -30,6 +32,8 @@ def routine(owa: Any, mode: str, ctx: Ctx, missing_ok: bool = False) -> Routine 
     """LookupFuncWithArgs() for ``mode`` in function, procedure, aggregate, routine."""
     parts = strings(owa.objname)
     schema, name = split_qualified(parts)
+    if missing_ok and schema is not None and ctx.state.schema(schema) is None:
+        return None  # IF EXISTS: a missing schema, like a missing routine, is only a notice
     ctx.schema_of(schema)
     schemas = [schema] if schema else ctx.state.effective_path()
     if owa.args_unspecified:
@@ -51,7 +55,12 @@ def routine(owa: Any, mode: str, ctx: Ctx, missing_ok: bool = False) -> Routine 
                           hint=f"Specify the argument list to select the {word} unambiguously.",
                           fix="give the argument list: " + ", ".join(r.signature for r in found))
         return found[0]
-    types = [ctx.resolver.type_of(t) for t in owa.objargs or ()]
+    try:
+        types = [ctx.resolver.type_of(t) for t in owa.objargs or ()]
+    except Refusal:
+        if missing_ok:  # IF EXISTS with an argument type (or its schema) that does not exist: a notice
+            return None
+        raise
     key = tuple(t.ref for t in types)
     sig = func_signature(parts, [ctx.resolver.display(t.ref) for t in types])
     hit = None
@@ -59,6 +68,8 @@ def routine(owa: Any, mode: str, ctx: Ctx, missing_ok: bool = False) -> Routine 
         hit = ctx.state.routine(s, name, key)
         if hit is not None:
             break
+    if mode in ("procedure", "routine"):
+        hit = _by_all_arguments(schemas, name, owa, ctx, hit)
     if hit is None:
         if missing_ok:
             return None
@@ -76,8 +87,44 @@ def routine(owa: Any, mode: str, ctx: Ctx, missing_ok: bool = False) -> Routine 
     return hit
 
 
+def _by_all_arguments(schemas: list[str], name: str, owa: Any, ctx: Ctx, hit: Routine | None) -> Routine | None:
+    """A procedure's OUT arguments are part of its signature (PostgreSQL 14 and later): ``DROP PROCEDURE
+    p(int, int, int)`` finds ``p(OUT int, int, int)`` when exactly one procedure has those argument types."""
+    fparams = [a for a in owa.objfuncargs or () if isinstance(a, ast.FunctionParameter)]
+    modes = {getattr(a.mode, "value", a.mode) for a in fparams}
+    if modes - {"d"}:  # modes written out: OUT arguments say which match is meant
+        if "o" not in modes:
+            return hit
+        try:
+            marked = tuple((getattr(a.mode, "value", a.mode) == "o", ctx.resolver.type_of(a.argType).ref)
+                           for a in fparams)
+        except Refusal:
+            return None
+        found = [r for s in schemas for r in ctx.state.routines_named(s, name)
+                 if r.kind == "p" and tuple((p.mode == "o", p.type) for p in r.params if p.mode != "t") == marked]
+        return found[0] if len(found) == 1 else None
+    args = [a.argType for a in fparams] or list(owa.objargs or ())
+    try:
+        key = tuple(ctx.resolver.type_of(t).ref for t in args)
+    except Refusal:
+        return hit
+    found = [r for s in schemas for r in ctx.state.routines_named(s, name)
+             if r.kind == "p" and tuple(p.type for p in r.params if p.mode != "t") == key]
+    if hit is not None and not any(r is hit for r in found):  # matched by its input types, and another by all
+        found = [hit, *found]
+    if len(found) > 1:
+        raise Refusal("preflight.ambiguous", "42725",
+                      f'procedure name "{name_list(strings(owa.objname))}" is not unique',
+                      hint="Specify the argument list to select the procedure unambiguously.",
+                      fix="give the argument modes (IN/OUT) too: " + ", ".join(r.signature for r in found))
+    return found[0] if found else hit
+
+
 def relation(rv_schema: str | None, relname: str, ctx: Ctx, missing_ok: bool = False) -> Relation | None:
-    """RangeVarGetRelid(): 'relation "x" does not exist' (qualified as written)."""
+    """RangeVarGetRelid(): 'relation "x" does not exist' (qualified as written). With ``missing_ok`` a
+    missing schema is no error either (IF EXISTS: the server only notices)."""
+    if missing_ok and rv_schema is not None and ctx.state.schema(rv_schema) is None:
+        return None
     ctx.schema_of(rv_schema)
     rel = ctx.state.find_relation(rv_schema, relname)
     if rel is None and not missing_ok:

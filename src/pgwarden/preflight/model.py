@@ -41,6 +41,8 @@ class TypeInfo:
     array_ref: TypeRef | None = None   # the type's array type (pg_type.typarray)
     relkind: str | None = None          # set for a relation's row type
     elem_ref: TypeRef | None = None    # for an array type: its element type
+    shell: bool = False                 # CREATE TYPE name; without a definition yet
+    pseudo: bool = False                # a pseudo-type (unknown, record, internal, any…)
 
     @property
     def polymorphic(self) -> bool:
@@ -126,6 +128,8 @@ class Relation:
     table: str | None = None          # for an index: its table's name
     facts: Mapping[str, Any] = field(default_factory=dict)
     constraints: frozenset[str] | None = None   # constraint names; None: not known
+    traits: frozenset[str] = frozenset()        # partition, typed, child, parent, identity_or_generated, system
+    keys: tuple[tuple[bool, tuple[str, ...]], ...] | None = None   # unique keys (primary?, columns); None: unknown
 
     def column(self, name: str) -> Column | None:
         for c in self.columns or ():
@@ -163,6 +167,9 @@ class LiveCatalog:
     session_user: str = ""
     database: str = ""
     search_path: str = '"$user", public'
+    temp_schema: str | None = None      # this session's pg_temp_N, once it has one
+    superuser: bool = False             # the current role (before any SET ROLE in the package)
+    can_create_schema: bool = True      # CREATE on the database
     schemas: dict[str, SchemaInfo] = field(default_factory=dict)
     routines: dict[tuple[str, str], list[Routine]] = field(default_factory=dict)
     relations: dict[tuple[str, str], Relation] = field(default_factory=dict)
@@ -243,7 +250,7 @@ class CatalogState:
             return list(cached)
         out: list[str] = []
         for item in split_search_path(setting):
-            name = self.user() if item == "$user" else item
+            name = self.user() if item == "$user" else self.temp_name() if item == "pg_temp" else item
             if self.schema(name) is not None and name not in out:
                 out.append(name)
         self._paths[key] = out
@@ -258,15 +265,31 @@ class CatalogState:
         path = self.explicit_path()
         return path if "pg_catalog" in path else ["pg_catalog", *path]
 
+    def relation_path(self) -> list[str]:
+        """The path relations and types are looked up along: the session's temporary schema first, unless
+        the setting places it (functions and operators are never looked up there implicitly)."""
+        path = self.effective_path()
+        temp = self.temp_name()
+        return path if temp in path else [temp, *path]
+
+    def temp_name(self) -> str:
+        """The session's temporary schema: pg_temp_N, or "pg_temp" before its first temporary object."""
+        return self.live.temp_schema or "pg_temp"
+
     def creation_schema(self) -> str | None:
-        path = self.explicit_path()
+        path = [s for s in self.explicit_path() if s != self.temp_name()]  # pg_temp only when asked for
         return path[0] if path else None
 
     # -- schemas, extensions ----------------------------------------------------------------------
     def schema(self, name: str) -> SchemaInfo | None:
+        if name == "pg_temp":
+            name = self.temp_name()
         if name in self.schemas:
             return self.schemas[name]
-        return self.live.schemas.get(name)
+        found = self.live.schemas.get(name)
+        if found is None and name == self.temp_name():  # made on demand by the first temporary object
+            return SchemaInfo(name, True, None)
+        return found
 
     def extension_exists(self, name: str) -> bool:
         if name in self.extensions:
@@ -325,8 +348,8 @@ class CatalogState:
     def find_relation(self, schema: str | None, name: str) -> Relation | None:
         """A relation as an unqualified or qualified name finds it (search path order)."""
         if schema is not None:
-            return self.relation(schema, name)
-        for s in self.effective_path():
+            return self.relation(self.temp_name() if schema == "pg_temp" else schema, name)
+        for s in self.relation_path():
             rel = self.relation(s, name)
             if rel is not None:
                 return rel

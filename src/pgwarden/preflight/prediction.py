@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 
@@ -23,10 +23,15 @@ class Prediction:
     exact: bool = True                # False: part of the check could not be evaluated
     note: str | None = None           # why a check was skipped or is uncertain
     modeled: bool = True              # False: preflight has no rule for this statement kind
+    unjudged: str | None = None       # what of an OK statement preflight did not judge ("rehearsal covers it")
+
+    @property
+    def predicted(self) -> bool:
+        """A refusal, or an OK that preflight judged in full; else "not predicted: rehearsal covers it"."""
+        return not self.ok or (self.modeled and self.exact and self.unjudged is None)
 
     def with_index(self, index: int, kind: str) -> Prediction:
-        return Prediction(self.ok, self.sqlstate, self.message, self.detail, self.hint, self.rule, index,
-                          kind, self.target, self.fix, self.facts, self.exact, self.note, self.modeled)
+        return replace(self, index=index, kind=kind)
 
 
 class Refusal(Exception):
@@ -44,5 +49,5 @@ OK = Prediction(True)
 
 
 def ok(*, target: str | None = None, note: str | None = None, exact: bool = True,
-       modeled: bool = True) -> Prediction:
-    return Prediction(True, target=target, note=note, exact=exact, modeled=modeled)
+       modeled: bool = True, unjudged: str | None = None) -> Prediction:
+    return Prediction(True, target=target, note=note, exact=exact, modeled=modeled, unjudged=unjudged)

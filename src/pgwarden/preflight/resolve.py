@@ -81,7 +81,7 @@ class Resolver:
         """
         key = None
         if not tn.pct_type:
-            key = (self.state.epoch, tuple(self.state.effective_path()), strings(tn.names), bool(tn.arrayBounds))
+            key = (self.state.epoch, tuple(self.state.relation_path()), strings(tn.names), bool(tn.arrayBounds))
             hit = self._types.get(key)
             if hit is not None:
                 return hit
@@ -117,8 +117,8 @@ class Resolver:
         if schema is not None:
             if self.state.schema(schema) is None:
                 raise Refusal("preflight.missing", "3F000", f'schema "{schema}" does not exist')
-            return self.state.type_in(schema, name)
-        for s in self.state.effective_path():
+            return self.state.type_in(self.state.temp_name() if schema == "pg_temp" else schema, name)
+        for s in self.state.relation_path():
             t = self.state.type_in(s, name)
             if t is not None:
                 return t
@@ -173,7 +173,7 @@ class Resolver:
         if info.elem_ref is not None:
             elem = self.type_info(info.elem_ref)
             return self.format_type(elem) + "[]" if elem is not None else info.display
-        for s in self.state.effective_path():
+        for s in self.state.relation_path():
             found = self.state.type_in(s, info.name)
             if found is not None:
                 if found.ref == info.ref:

@@ -35,7 +35,8 @@ def set_role(node: Any, ctx: Ctx) -> Prediction:
             role = state.live.session_user
         elif role != state.live.session_user:
             priv = "SUPERUSER" if is_auth else ("SET" if ctx.major >= 16 else "MEMBER")
-            row = ctx.ask("role_set", {"role": role, "priv": priv})
+            auth = ctx.resolver.cur.connection.info.user  # the role that logged in
+            row = ctx.ask("role_set", {"role": role, "priv": priv, "auth": auth})
             if not row.get("role_exists"):
                 raise Refusal("preflight.missing", "22023" if not is_auth else "42704",
                               f'role "{role}" does not exist', fix="create the role first, or fix its name")

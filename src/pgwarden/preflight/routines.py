@@ -105,10 +105,28 @@ def routine_signature(ctx: Ctx, r: Routine) -> str:
     return _signature(ctx, r.schema, r.name, r.input_types)
 
 
+_NOT_FOR_PROCEDURES = ("strict", "volatility", "leakproof", "cost", "rows", "support", "parallel", "window")
+
+
+def routine_attributes(options: Any, procedure: bool, ctx: Ctx) -> None:
+    """Attributes a procedure cannot have (42P13), and LEAKPROOF, which only a superuser may set (42501)."""
+    names = {d.defname: d.arg for d in options or () if isinstance(d, ast.DefElem) and d.defname}
+    if procedure and any(n in names for n in _NOT_FOR_PROCEDURES):
+        raise Refusal("preflight.create.invalid", "42P13", "invalid attribute in procedure definition",
+                      fix="procedures take SECURITY and SET only: drop "
+                          + ", ".join(n.upper() for n in names if n in _NOT_FOR_PROCEDURES))
+    leak = names.get("leakproof")
+    if leak is not None and bool(getattr(leak, "boolval", True)) and not ctx.state.live.superuser \
+            and ctx.state.user() == ctx.state.live.current_user:
+        raise Refusal("preflight.permission", "42501", "only superuser can define a leakproof function",
+                      fix="drop LEAKPROOF, or have a superuser create the function")
+
+
 def create_function(stmt: Any, ctx: Ctx) -> Prediction:
     schema, name = split_qualified(strings(stmt.funcname))
     ns = ctx.creation_schema(schema)
     ctx.require_create(ns)
+    routine_attributes(stmt.options, bool(stmt.is_procedure), ctx)
     bodies.check_language(stmt, ctx)
     is_proc = bool(stmt.is_procedure)
     params = _params(stmt.parameters, ctx, is_proc)
@@ -170,6 +188,8 @@ def define_aggregate(stmt: Any, ctx: Ctx) -> Prediction:
     if isinstance(stype_node, ast.TypeName):
         stype = ctx.resolver.type_of(stype_node).ref
         rettype = stype
+        _support_exists(defs.get("sfunc"), (stype, *(p.type for p in params)), ctx)
+        _support_exists(defs.get("combinefunc"), (stype, stype), ctx)
         final = defs.get("finalfunc")
         if final is not None:
             rettype = _final_rettype(final, stype, params, ndirect, aggkind, "finalfunc_extra" in defs, ctx)
@@ -197,6 +217,27 @@ def define_aggregate(stmt: Any, ctx: Ctx) -> Prediction:
         new = replace(new, owner=old.owner)
     ctx.state.put_routine(new)
     return ok(target=target, exact=exact)
+
+
+def _support_exists(node: Any, args: tuple[TypeRef, ...], ctx: Ctx) -> None:
+    """A support function named nowhere with those argument types (42883, the server's argument list). The
+    server's own function resolution is asked, by describing a call of it with typed NULLs; any other answer
+    (a coercion, a polymorphic or internal type) is left to the rehearsal."""
+    if node is None:
+        return
+    names = strings(node.names) if isinstance(node, ast.TypeName) else strings(node)
+    if not names:
+        return
+    displays = [ctx.resolver.display(a) for a in args]
+    if any(d.startswith("any") or d == "internal" for d in displays):
+        return  # polymorphic or internal: resolution depends on the aggregate's actual types
+    call = ".".join(quote_ident(n) for n in names) + "(" + ", ".join(f"NULL::{d}" for d in displays) + ")"
+    err = ctx.resolver.describe(f"SELECT {call}").error
+    if err is not None and err.sqlstate == "42883" and err.message.startswith("function "):
+        raise Refusal("preflight.aggregate.support_missing", "42883",
+                      f"function {'.'.join(names)}({', '.join(displays)}) does not exist",
+                      fix=f"create {'.'.join(names)}({', '.join(displays)}) first, or fix the support function's name "
+                          "or the aggregate's types")
 
 
 def _final_rettype(final: Any, stype: TypeRef, params: tuple[Param, ...], ndirect: int, aggkind: str,

@@ -76,11 +76,13 @@ def _simulate(package: Package, parsed: list[_Parsed], cur: psycopg.Cursor[Any])
     for p in parsed:
         b = p.bundle
         state.local_search_path = state.local_role = None
+        ctx.in_transaction_block = b.transaction  # a bundle is one transaction unless marked otherwise
         findings += _run(ctx, p.apply, b.id, b.apply_rel, "apply")
         if p.rollback and b.rollback_rel:
             twin = state.fork()
             twin.local_search_path = twin.local_role = None
-            findings += _run(Ctx(twin, Resolver(cur, twin)), p.rollback, b.id, b.rollback_rel, "rollback")
+            findings += _run(Ctx(twin, Resolver(cur, twin), in_transaction_block=b.transaction), p.rollback, b.id,
+                             b.rollback_rel, "rollback")
     return findings, state
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pglast import ast
 
-from pgwarden.preflight import lookup
+from pgwarden.preflight import dependencies, lookup, table_rules
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.model import Column, Relation, TypeInfo
 from pgwarden.preflight.names import qualified, quote_ident
@@ -50,18 +50,28 @@ def put_with_row_type(ctx: Ctx, rel: Relation) -> None:
 
 def create_table(stmt: Any, ctx: Ctx) -> Prediction:
     schema, name = lookup.rv(stmt.relation)
-    ns = ctx.creation_schema(schema)
+    ns = ctx.creation_schema(schema, temp=stmt.relation.relpersistence == "t")
     ctx.require_create(ns)
     existing = ctx.state.relation(ns, name)
     if existing is not None and stmt.if_not_exists:
         return ok(target=f"table {ns}.{name}", note="exists: skipped (IF NOT EXISTS)")
+    if ns == "pg_catalog":
+        raise Refusal("preflight.permission", "42501", f'permission denied to create "pg_catalog.{name}"',
+                      detail="System catalog modifications are currently disallowed.",
+                      fix="create the table in a schema of your own")
+    table_rules.typed_table(stmt, ctx)
     cols: list[Column] | None = []
+    fks: list[Any] = []
     for elt in stmt.tableElts or ():
+        if isinstance(elt, ast.Constraint):
+            fks.append(elt)
         if isinstance(elt, ast.ColumnDef):
+            fks += list(elt.constraints or ())
             if elt.typeName is None:
                 cols = None
                 continue
             t = column_type(elt.typeName, ctx)
+            table_rules.check_column(elt, t, ctx)
             if cols is not None:
                 cols.append(Column(elt.colname or "", t.ref, -1, None, t.display))
         elif isinstance(elt, ast.TableLikeClause):
@@ -76,6 +86,9 @@ def create_table(stmt: Any, ctx: Ctx) -> Prediction:
                       hint="A relation has an associated type of the same name, so you must use a name that "
                            "doesn't conflict with any existing type.",
                       fix=f"choose another table name: a type {ns}.{name} exists")
+    for con in fks:  # after the table itself: the server adds its foreign keys last
+        table_rules.check_foreign_key(con, ctx, creating=name,
+                                      local=[c.name for c in cols] if cols is not None else None)
     kind = "p" if stmt.partspec is not None else "r"
     put_with_row_type(ctx, Relation(ns, name, kind, tuple(cols) if cols is not None else None,
                                     origin=ctx.origin, owner=ctx.state.user()))
@@ -87,7 +100,7 @@ def create_table_as(stmt: Any, ctx: Ctx) -> Prediction:
     schema, name = lookup.rv(into.rel)
     matview = str(getattr(stmt.objtype, "name", stmt.objtype)).endswith("MATVIEW")
     what = "materialized view" if matview else "table"
-    ns = ctx.creation_schema(schema)
+    ns = ctx.creation_schema(schema, temp=into.rel.relpersistence == "t")
     existing = ctx.state.relation(ns, name)
     if existing is not None and stmt.if_not_exists:
         return ok(target=f"{what} {ns}.{name}", note="exists: skipped (IF NOT EXISTS)")
@@ -99,6 +112,9 @@ def create_table_as(stmt: Any, ctx: Ctx) -> Prediction:
         put_with_row_type(ctx, Relation(ns, name, "m" if matview else "r", None, origin=ctx.origin,
                                         owner=ctx.state.user()))
         return pred
+    if columns is not None and into.colNames and len(into.colNames) > len(columns):
+        raise Refusal("preflight.query", "42601", "too many column names were specified",
+                      fix=f"the query returns {len(columns)} column(s): name at most that many")
     if columns is not None and into.colNames:
         names = [c.sval for c in into.colNames]
         columns = tuple(replace(c, name=names[i]) if i < len(names) else c for i, c in enumerate(columns))
@@ -112,6 +128,9 @@ _COLUMN_CMDS = {"AT_AlterColumnType", "AT_ColumnDefault", "AT_SetNotNull", "AT_D
                 "AT_AddIdentity", "AT_SetIdentity", "AT_DropExpression", "AT_SetExpression"}
 
 
+_SYSTEM_COLUMNS = table_rules.SYSTEM_COLUMNS
+
+
 def alter_table(stmt: Any, ctx: Ctx) -> Prediction:
     schema, name = lookup.rv(stmt.relation)
     rel = lookup.relation(schema, name, ctx, missing_ok=bool(stmt.missing_ok))
@@ -123,12 +142,19 @@ def alter_table(stmt: Any, ctx: Ctx) -> Prediction:
     cols = list(rel.columns) if rel.columns is not None else None
     exact = cols is not None
     cons = set(rel.constraints) if rel.constraints is not None else None
+    live = rel.origin == "live" and rel.oid is not None
     for cmd in stmt.cmds or ():
         if not isinstance(cmd, ast.AlterTableCmd):
             continue
         sub = getattr(cmd.subtype, "name", str(cmd.subtype))
+        cascade = getattr(cmd.behavior, "name", "") == "DROP_CASCADE"
         if sub in ("AT_AddConstraint", "AT_DropConstraint"):
             _constraint(sub, cmd, rel, cons, target)
+            if sub == "AT_AddConstraint":
+                table_rules.check_foreign_key(cmd.def_, ctx, local=[c.name for c in cols] if cols is not None else None,
+                                              altering=(rel.schema, rel.name))
+            if sub == "AT_DropConstraint" and live and cmd.name in (rel.constraints or ()):
+                dependencies.check_drop(ctx, "pg_class", rel.oid, conname=cmd.name, cascade=cascade)
         elif sub == "AT_AddColumn" and isinstance(cmd.def_, ast.ColumnDef):
             colname = cmd.def_.colname or ""
             if cols is not None and any(c.name == colname for c in cols):
@@ -140,10 +166,20 @@ def alter_table(stmt: Any, ctx: Ctx) -> Prediction:
                                   f"{quote_ident(colname)} already exists",
                               facts={"object": f"{rel.schema}.{rel.name}", "columns": _cols_text(cols)},
                               target=target)
+            if colname in _SYSTEM_COLUMNS:
+                raise Refusal("preflight.system_column", "42701",
+                              f'column name "{colname}" conflicts with a system column name',
+                              fix="choose another column name", target=target)
             t = column_type(cmd.def_.typeName, ctx)
+            table_rules.check_column(cmd.def_, t, ctx)
+            for con in cmd.def_.constraints or ():
+                table_rules.check_foreign_key(con, ctx, altering=(rel.schema, rel.name))
             if cols is not None:
                 cols.append(Column(colname, t.ref, -1, None, t.display))
         elif sub == "AT_DropColumn" or sub in _COLUMN_CMDS:
+            if sub == "AT_DropColumn" and cmd.name in _SYSTEM_COLUMNS:
+                raise Refusal("preflight.system_column", "0A000", f'cannot drop system column "{cmd.name}"',
+                              fix="system columns cannot be dropped", target=target)
             if cols is None or cmd.name is None:
                 continue
             colname = cmd.name
@@ -159,9 +195,13 @@ def alter_table(stmt: Any, ctx: Ctx) -> Prediction:
                               facts={"object": f"{rel.schema}.{rel.name}", "columns": _cols_text(cols)},
                               target=target)
             if sub == "AT_DropColumn":
+                if live and rel.column(colname) is not None:
+                    dependencies.check_drop(ctx, "pg_class", rel.oid, attname=colname, cascade=cascade)
                 cols.remove(hit)
             elif sub == "AT_AlterColumnType" and isinstance(cmd.def_, ast.ColumnDef) and cmd.def_.typeName:
                 t = ctx.resolver.type_of(cmd.def_.typeName)
+                if live and rel.column(colname) is not None:
+                    dependencies.check_column_type(ctx, rel.oid, colname)
                 cols[cols.index(hit)] = Column(colname, t.ref, -1, None, t.display)
     ctx.state.put_relation(replace(rel, columns=tuple(cols) if cols is not None else None,
                                    constraints=frozenset(cons) if cons is not None else None))
@@ -186,9 +226,12 @@ def _constraint(sub: str, cmd: Any, rel: Relation, cons: set[str] | None, target
     name = getattr(con, "conname", None)
     if not isinstance(con, ast.Constraint) or not name:
         return
-    if name in cons and getattr(con.contype, "name", "") in ("CONSTR_CHECK", "CONSTR_FOREIGN"):
+    contype = getattr(con.contype, "name", "")
+    if name in cons and contype in ("CONSTR_CHECK", "CONSTR_FOREIGN"):
+        # An inherited CHECK of the same name and expression is merged, not refused: not certain.
         raise Refusal("preflight.exists", "42710", f'constraint "{name}" for relation "{rel.name}" already exists',
-                      fix=f"choose another constraint name, or drop {name} first", target=target)
+                      fix=f"choose another constraint name, or drop {name} first", target=target,
+                      exact=contype != "CONSTR_CHECK")
     cons.add(name)
 
 

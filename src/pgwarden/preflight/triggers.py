@@ -10,17 +10,54 @@ from __future__ import annotations
 
 from typing import Any
 
-from pgwarden.preflight import lookup
+from pgwarden.preflight import dependencies, lookup
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.model import TRIGGER_OID, Trigger
 from pgwarden.preflight.names import name_list, split_qualified, strings
 from pgwarden.preflight.prediction import Prediction, Refusal, ok
+
+_BEFORE, _INSTEAD, _TRUNCATE = 2, 64, 32
+
+
+def _check_shape(stmt: Any, name: str, relkind: str) -> None:
+    """CreateTriggerFiringOn()'s first checks: the relation's kind against the timing, then the shape of an
+    INSTEAD OF or TRUNCATE trigger (42809, 0A000), before the function is looked up."""
+    instead = stmt.timing == _INSTEAD
+    truncate = bool(stmt.events & _TRUNCATE)
+    if relkind in ("r", "p") and instead:
+        raise Refusal("preflight.trigger.kind", "42809", f'"{name}" is a table',
+                      detail="Tables cannot have INSTEAD OF triggers.",
+                      fix="INSTEAD OF triggers are for views: use BEFORE or AFTER on a table")
+    if relkind == "v" and not instead and stmt.row:
+        raise Refusal("preflight.trigger.kind", "42809", f'"{name}" is a view',
+                      detail="Views cannot have row-level BEFORE or AFTER triggers.",
+                      fix="use INSTEAD OF … FOR EACH ROW on a view, or a statement-level trigger")
+    if relkind == "v" and truncate:
+        raise Refusal("preflight.trigger.kind", "42809", f'"{name}" is a view',
+                      detail="Views cannot have TRUNCATE triggers.", fix="drop the TRUNCATE event")
+    if relkind == "f" and instead:
+        raise Refusal("preflight.trigger.kind", "42809", f'"{name}" is a foreign table',
+                      detail="Foreign tables cannot have INSTEAD OF triggers.", fix="use BEFORE or AFTER")
+    if truncate and stmt.row:
+        raise Refusal("preflight.trigger.shape", "0A000", "TRUNCATE FOR EACH ROW triggers are not supported",
+                      fix="make the TRUNCATE trigger FOR EACH STATEMENT")
+    if instead:
+        if not stmt.row:
+            raise Refusal("preflight.trigger.shape", "0A000", "INSTEAD OF triggers must be FOR EACH ROW",
+                          fix="add FOR EACH ROW")
+        if stmt.whenClause is not None:
+            raise Refusal("preflight.trigger.shape", "0A000", "INSTEAD OF triggers cannot have WHEN conditions",
+                          fix="drop the WHEN clause and test inside the function")
+        if stmt.columns:
+            raise Refusal("preflight.trigger.shape", "0A000", "INSTEAD OF triggers cannot have column lists",
+                          fix="drop the column list")
 
 
 def create_trigger(stmt: Any, ctx: Ctx) -> Prediction:
     schema, table = lookup.rv(stmt.relation)
     rel = lookup.relation(schema, table, ctx)
     assert rel is not None
+    _check_shape(stmt, rel.name, rel.relkind)
     fparts = strings(stmt.funcname)
     fschema, fname = split_qualified(fparts)
     ctx.schema_of(fschema)
@@ -60,7 +97,7 @@ def create_trigger(stmt: Any, ctx: Ctx) -> Prediction:
     return ok(target=target)
 
 
-def drop_trigger(parts: tuple[str, ...], missing_ok: bool, ctx: Ctx) -> Prediction:
+def drop_trigger(parts: tuple[str, ...], missing_ok: bool, ctx: Ctx, cascade: bool = False) -> Prediction:
     """DROP TRIGGER name ON table: the table, then the trigger."""
     *relparts, trig = parts
     schema, table = split_qualified(tuple(relparts))
@@ -75,5 +112,7 @@ def drop_trigger(parts: tuple[str, ...], missing_ok: bool, ctx: Ctx) -> Predicti
                       fix="use DROP TRIGGER IF EXISTS, or check the trigger and table names")
     ctx.state.act_on(old)
     lookup.require_owner(rel, ctx, "relation")
+    if old.origin == "live":
+        dependencies.check_drop(ctx, "pg_trigger", old.oid, cascade=cascade)
     ctx.state.drop_trigger(old)
     return ok(target=f"trigger {trig} on {rel.schema}.{rel.name}")

@@ -34,7 +34,7 @@ def create_view(stmt: Any, ctx: Ctx) -> Prediction:
         if len(names) > len(columns):
             raise Refusal("preflight.query", "42601", "CREATE VIEW specifies more column names than columns")
         columns = tuple(replace(c, name=names[i]) if i < len(names) else c for i, c in enumerate(columns))
-    ns = ctx.creation_schema(schema)
+    ns = ctx.creation_schema(schema, temp=stmt.view.relpersistence == "t")
     ctx.require_create(ns)
     target = f"view {ns}.{name}"
     old = ctx.state.relation(ns, name)

@@ -10,7 +10,25 @@ SELECT c.oid::bigint AS oid,
        it.relname::text AS index_table,
        CASE WHEN c.relkind IN ('v', 'm') THEN md5(pg_catalog.pg_get_viewdef(c.oid)) END AS view_md5,
        cols.list AS columns,
-       ARRAY(SELECT k.conname::text FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid) AS constraints
+       ARRAY(SELECT k.conname::text FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid) AS constraints,
+       array_remove(ARRAY[CASE WHEN c.relispartition THEN 'partition' END,
+                          CASE WHEN c.reloftype <> 0 THEN 'typed' END,
+                          CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = c.oid)
+                               THEN 'child' END,
+                          CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhparent = c.oid)
+                               THEN 'parent' END,
+                          CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid
+                                            AND a.attnum > 0 AND (a.attidentity <> '' OR a.attgenerated <> ''))
+                               THEN 'identity_or_generated' END,
+                          CASE WHEN n.nspname = 'pg_catalog' THEN 'system' END], NULL)::text[] AS traits,
+       -- unique keys a foreign key may reference: (primary?, column names), as transformFkeyCheckAttrs sees them
+       ARRAY(SELECT (CASE WHEN i2.indisprimary THEN 'P' ELSE 'U' END) || ':' ||
+                    array_to_string(ARRAY(SELECT a.attname::text FROM unnest(i2.indkey::int2[]) WITH ORDINALITY k(n, o)
+                                          JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.n
+                                          ORDER BY k.o), ',')
+             FROM pg_catalog.pg_index i2
+             WHERE i2.indrelid = c.oid AND i2.indisunique AND i2.indimmediate AND i2.indpred IS NULL
+               AND i2.indexprs IS NULL) AS keys
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid

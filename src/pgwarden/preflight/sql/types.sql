@@ -20,7 +20,9 @@ SELECT t.oid::bigint AS oid,
        t.typcollation <> 0 AS collatable,
        nullif(t.typarray, 0)::bigint AS array_oid,
        c.relkind::text AS relkind,
-       CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem::bigint END AS elem_oid
+       CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem::bigint END AS elem_oid,
+       NOT t.typisdefined AS shell,
+       t.typtype = 'p' AS pseudo
 FROM withArrays w
 JOIN pg_catalog.pg_type t ON t.oid = w.oid
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace

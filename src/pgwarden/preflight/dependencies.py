@@ -1,0 +1,88 @@
+"""Dependencies: what a DROP without CASCADE, a DROP COLUMN or DROP CONSTRAINT, or an ALTER COLUMN TYPE
+would trip over (2BP01, 0A000), read from the live ``pg_depend`` the way the server walks it.
+
+A rollback file that drops a parent table before its children fails exactly this way. Objects that the
+package itself dropped earlier no longer block; when it is unclear whether they did (a DO block, a
+CASCADE, a routine dropped by name), the refusal is reported as likely, not certain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pgwarden import shipped_sql
+from pgwarden.preflight.context import Ctx
+from pgwarden.preflight.prediction import Refusal
+
+HINT = "Use DROP ... CASCADE to drop the dependent objects too."
+
+
+def _rows(ctx: Ctx, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    cur = ctx.resolver.cur
+    cur.execute(shipped_sql.load("pgwarden.preflight", f"{name}.sql"), params)
+    return [dict(r) for r in cur.fetchall()]
+
+
+def _gone(row: dict[str, Any], ctx: Ctx) -> bool | None:
+    """True: the package already dropped (or replaced) what the blocker belongs to; None: cannot tell."""
+    state = ctx.state
+    if row.get("rel_schema"):
+        for key in ((row["rel_schema"], row["rel_name"]), (row.get("root_schema"), row.get("root_name"))):
+            if key[0] and key in state.relations:  # the relation, or the partitioned table it is a partition of
+                rel = state.relations[key]
+                if rel is None or rel.origin != "live":
+                    return True
+        return False
+    if row.get("proc_schema"):
+        over = state.routines.get((row["proc_schema"], row["proc_name"]), {})
+        return None if any(r is None for r in over.values()) else False
+    return False
+
+
+def check_drop(ctx: Ctx, classid: str, objid: int | None, *, attname: str | None = None,
+               conname: str | None = None, cascade: bool = False) -> None:
+    """Refuse (2BP01) as the server will when other objects depend on the object being dropped."""
+    if cascade or objid is None:
+        return
+    if ctx.pending is not None:  # DROP a, b: checked once every object of the statement is gone
+        ctx.pending.append((classid, objid, attname, conname))
+        return
+    if attname is None and conname is None:
+        owner = _rows(ctx, "internal_owner", {"classid": classid, "objid": objid})
+        if owner:
+            o = owner[0]
+            raise Refusal("preflight.dependents", "2BP01",
+                          f"cannot drop {o['target']} because {o['owner']} requires it",
+                          hint=f"You can drop {o['owner']} instead.", exact=ctx.state.opaque is None,
+                          fix=f"drop {o['owner']} instead: {o['target']} belongs to it")
+    rows = _rows(ctx, "dependents", {"classid": classid, "objid": objid, "attname": attname, "conname": conname})
+    blockers = [r for r in rows if r["dependent"] is not None]
+    verdicts = [(r, _gone(r, ctx)) for r in blockers]
+    left = [r for r, gone in verdicts if gone is not True]
+    if not left:
+        return
+    unsure = ctx.state.opaque is not None or any(gone is None for _r, gone in verdicts)
+    target = rows[0]["target"]
+    lines = [f"{r['dependent']} depends on {r['referenced']}" for r in left]
+    raise Refusal("preflight.dependents", "2BP01", f"cannot drop {target} because other objects depend on it",
+                  detail="\n".join(lines), hint=HINT, exact=not unsure,
+                  fix="drop the dependent objects first (in this package, before this statement), or use CASCADE "
+                      "if they are meant to go too: " + "; ".join(lines[:5]),
+                  facts={"object": target, "dependents": [r["dependent"] for r in left][:20]})
+
+
+def run_pending(ctx: Ctx, pending: list[tuple[Any, ...]]) -> None:
+    for classid, objid, attname, conname in pending:
+        check_drop(ctx, classid, objid, attname=attname, conname=conname)
+
+
+def check_column_type(ctx: Ctx, objid: int | None, column: str) -> None:
+    """ALTER COLUMN TYPE of a column that a view or rule uses: 0A000."""
+    if objid is None:
+        return
+    rows = [r for r in _rows(ctx, "column_rules", {"objid": objid, "attname": column}) if _gone(r, ctx) is not True]
+    if rows:
+        raise Refusal("preflight.dependents", "0A000", "cannot alter type of a column used by a view or rule",
+                      detail=f'{rows[0]["dependent"]} depends on column "{column}"', exact=ctx.state.opaque is None,
+                      fix="drop the view (and recreate it after the change) in this package",
+                      facts={"object": column, "dependents": [r["dependent"] for r in rows][:20]})
