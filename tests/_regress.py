@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +126,7 @@ def uses_psql_variables(text: str) -> bool:
         tokens = scan(text)
     except ParseError:
         return ":" in text
-    for a, b in zip(tokens, tokens[1:], strict=False):
+    for a, b in pairwise(tokens):
         if a.name == "ASCII_58" and b.start == a.end + 1 and b.name in ("IDENT", "SCONST", "UNRESERVED_KEYWORD",
                                                                         "COL_NAME_KEYWORD", "RESERVED_KEYWORD",
                                                                         "TYPE_FUNC_NAME_KEYWORD"):

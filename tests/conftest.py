@@ -133,3 +133,34 @@ def tiny_fs(tmp_path: Path) -> Iterator[Path]:
         yield mnt
     finally:
         subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+# -- the regression harness's tally (tests/test_regress_harness.py) ------------------------------------
+def pytest_configure(config: pytest.Config) -> None:
+    """One directory for the harness's per-file tallies, shared with the xdist workers (they inherit it)."""
+    if not os.environ.get("PGWARDEN_REGRESS_TALLY") and not hasattr(config, "workerinput"):
+        import tempfile
+        os.environ["PGWARDEN_REGRESS_TALLY"] = tempfile.mkdtemp(prefix="pgwarden-regress-tally-")
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """The one-line tally per server: agree, miss, false alarm, wrong code, and what was not predicted."""
+    out = os.environ.get("PGWARDEN_REGRESS_TALLY")
+    if hasattr(config, "workerinput") or not out or not Path(out).is_dir():
+        return
+    by_major: dict[int, dict[str, int]] = {}
+    files: dict[int, int] = {}
+    for f in sorted(Path(out).glob("*.json")):
+        data = json.loads(f.read_text())
+        counts = by_major.setdefault(int(data["major"]), {})
+        files[int(data["major"])] = files.get(int(data["major"]), 0) + 1
+        for k, v in data["counts"].items():
+            counts[k] = counts.get(k, 0) + int(v)
+        counts["not scored"] = counts.get("not scored", 0) + int(data["unscored"])
+    for major, c in sorted(by_major.items()):
+        scored = sum(v for k, v in c.items() if k != "not scored")
+        terminalreporter.write_line(
+            f"regression-suite harness, PostgreSQL {major} ({files[major]} files): {scored} scored: agree "
+            f"{c.get('agree', 0)}, miss {c.get('miss', 0)}, false alarm {c.get('false alarm', 0)}, wrong code "
+            f"{c.get('wrong code', 0)}; not predicted {c.get('not predicted', 0)}, warned {c.get('warned', 0)}, "
+            f"data {c.get('data', 0)}; {c.get('not scored', 0)} not scored")

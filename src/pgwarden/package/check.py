@@ -15,7 +15,7 @@ import tempfile
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pgwarden.errors import BadInput
 from pgwarden.evidence.gates import GateRunner, Verdict
@@ -39,6 +39,9 @@ from pgwarden.package.manifest import MANIFEST, SUM, Package, ProbeSpec, load_pa
 from pgwarden.parsing.source import SqlSource, SqlSyntaxError, decode_sql, parse_source
 from pgwarden.parsing.statement_kinds import statement_kinds
 from pgwarden.progress import SILENT, Reporter
+
+if TYPE_CHECKING:
+    from pgwarden.preflight.run import NotPredicted
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,9 @@ class PreflightGate:
     rollback_statements: int
     errors: int
     findings: tuple[Finding, ...]
+    refused: int = 0              # statements, apply and rollback: a refusal predicted
+    predicted: int = 0            # … success predicted, every part judged
+    not_predicted: tuple[NotPredicted, ...] = ()   # … not judged in full: the rehearsal covers them
 
 
 OFFLINE_GATES = ("integrity", "policy")
@@ -244,7 +250,8 @@ def _live(pkg: Package, result: CheckResult, dsn: str, out: Path | None, write_k
                 merged = sorted([*result.findings, *pre], key=lambda f: (f.bundle or "", f.file, f.line, f.col))
                 state["result"] = _result(pkg, merged, result.files, result.bundles, result.probes, live=True,
                                           server=ident.as_dict(), preflight_summary=report.summary_md or "")
-                g.record(PreflightGate(report.statements, report.rollback_statements, errs, pre))
+                g.record(PreflightGate(report.statements, report.rollback_statements, errs, pre, report.refused,
+                                       report.predicted, report.not_predicted))
                 if errs:
                     g.fail(f"{errs} refusal(s) predicted")
 

@@ -54,7 +54,8 @@ def _cell(v: Any) -> str:
 
 
 def summary_md(findings: Sequence[Finding], *, statements: int, rollback_statements: int, bundles: int,
-               server: str, sidecars_md: str = "") -> str:
+               server: str, sidecars_md: str = "",
+               counts: tuple[int, int, Sequence[tuple[str, str, str, str]]] | None = None) -> str:
     errors = [f for f in findings if f.is_error]
     warnings = [f for f in findings if not f.is_error]
     verdict = "FAIL" if errors else "PASS"
@@ -63,6 +64,17 @@ def summary_md(findings: Sequence[Finding], *, statements: int, rollback_stateme
              f"statement(s) against the live catalog ({server}), in a read-only transaction that was rolled back. "
              f"Nothing was executed.", "",
              f"**Preflight {verdict}**: {len(errors)} refusal(s) predicted, {len(warnings)} warning(s).", ""]
+    if counts is not None:
+        refused, predicted, unjudged = counts
+        lines += [f"Statements (apply and rollback): {refused} refused, {predicted} predicted to succeed, "
+                  f"{len(unjudged)} not predicted: preflight cannot judge every part of them, so the rehearsal "
+                  "(pgwarden rehearse, and apply's rehearsal gate) covers them.", ""]
+        if unjudged:
+            shown = list(unjudged)[:30]
+            lines += [md_table(["bundle", "where", "statement", "not predicted because"], shown)]
+            if len(unjudged) > len(shown):
+                lines.append(f"… and {len(unjudged) - len(shown)} more (run.json lists them all).")
+            lines.append("")
     if findings:
         lines += [md_table(["bundle", "where", "rule", "SQLSTATE", "PostgreSQL would say"],
                            [(f.bundle or "", f.location, f.rule, f.sqlstate or "", f.message) for f in findings])]

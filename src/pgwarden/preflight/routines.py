@@ -188,7 +188,8 @@ def define_aggregate(stmt: Any, ctx: Ctx) -> Prediction:
     if isinstance(stype_node, ast.TypeName):
         stype = ctx.resolver.type_of(stype_node).ref
         rettype = stype
-        _support_exists(defs.get("sfunc"), (stype, *(p.type for p in params)), ctx)
+        aggregated = params if aggkind == "n" else params[ndirect:]  # ordered-set: not the direct arguments
+        _support_exists(defs.get("sfunc"), (stype, *(p.type for p in aggregated)), ctx)
         _support_exists(defs.get("combinefunc"), (stype, stype), ctx)
         final = defs.get("finalfunc")
         if final is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -21,6 +21,7 @@ from pgwarden.pg.conn import read_only
 from pgwarden.preflight import engine, report
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.model import CatalogState, Relation, Routine, Trigger
+from pgwarden.preflight.prediction import Prediction
 from pgwarden.preflight.resolve import Resolver
 from pgwarden.preflight.sidecars import Sidecar, SidecarTarget, capture_sidecars, sidecars_md
 
@@ -34,6 +35,32 @@ _REL_KIND = {"r": "table", "p": "table", "v": "view", "m": "materialized view", 
 
 
 @dataclass(frozen=True)
+class NotPredicted:
+    bundle: str
+    where: str            # "A.sql:12"
+    statement: str        # its first line
+    why: str
+
+
+@dataclass
+class Counts:
+    """Per statement: refused, predicted to succeed, or not predicted ("rehearsal covers it")."""
+
+    refused: int = 0
+    predicted: int = 0
+    not_predicted: list[NotPredicted] = field(default_factory=list)
+
+    def add(self, p: Prediction, bundle: str, where: str, statement: str) -> None:
+        if not p.ok:
+            self.refused += 1
+        elif p.predicted:
+            self.predicted += 1
+        else:
+            why = p.unjudged or p.note or f"no rule for {p.kind}"
+            self.not_predicted.append(NotPredicted(bundle, where, statement, why))
+
+
+@dataclass(frozen=True)
 class PreflightReport:
     findings: tuple[Finding, ...]
     sidecars: tuple[Sidecar, ...]
@@ -42,6 +69,9 @@ class PreflightReport:
     rollback_statements: int = 0
     seconds: float = 0.0
     targets: tuple[SidecarTarget, ...] = ()   # live objects the package replaces, alters or drops
+    refused: int = 0                          # statements: a refusal predicted
+    predicted: int = 0                        # statements: success predicted, every part judged
+    not_predicted: tuple[NotPredicted, ...] = ()   # statements preflight cannot judge in full
 
 
 @dataclass(frozen=True)
@@ -64,7 +94,8 @@ def _parse(package: Package, sources: Mapping[str, Any] | None = None,
             if only is None or b.id in only]
 
 
-def _simulate(package: Package, parsed: list[_Parsed], cur: psycopg.Cursor[Any]) -> tuple[list[Finding], CatalogState]:
+def _simulate(package: Package, parsed: list[_Parsed], cur: psycopg.Cursor[Any],
+              counts: Counts | None = None) -> tuple[list[Finding], CatalogState]:
     state = engine.load_state(cur, [s.text for p in parsed for s in (*p.apply, *p.rollback)])
     path = (package.settings or {}).get("search_path")
     if path:
@@ -77,21 +108,24 @@ def _simulate(package: Package, parsed: list[_Parsed], cur: psycopg.Cursor[Any])
         b = p.bundle
         state.local_search_path = state.local_role = None
         ctx.in_transaction_block = b.transaction  # a bundle is one transaction unless marked otherwise
-        findings += _run(ctx, p.apply, b.id, b.apply_rel, "apply")
+        findings += _run(ctx, p.apply, b.id, b.apply_rel, "apply", counts)
         if p.rollback and b.rollback_rel:
             twin = state.fork()
             twin.local_search_path = twin.local_role = None
             findings += _run(Ctx(twin, Resolver(cur, twin), in_transaction_block=b.transaction), p.rollback, b.id,
-                             b.rollback_rel, "rollback")
+                             b.rollback_rel, "rollback", counts)
     return findings, state
 
 
-def _run(ctx: Ctx, stmts: Sequence[Statement], bundle: str, rel: str, phase: str) -> list[Finding]:
+def _run(ctx: Ctx, stmts: Sequence[Statement], bundle: str, rel: str, phase: str,
+         counts: Counts | None = None) -> list[Finding]:
     out = []
     for s in stmts:
         ctx.origin = f"bundle {bundle} ({rel}:{s.line})"
         ctx.source = s.text
         p = engine.check(s.node, ctx).with_index(s.index, engine.statement_kind(s.node))
+        if counts is not None:
+            counts.add(p, bundle, f"{rel}:{s.line}", s.first_line)
         f = report.finding(p, bundle=bundle, file=rel, line=s.line, col=s.col, statement=s.first_line, phase=phase)
         if f is not None:
             out.append(f)
@@ -135,8 +169,9 @@ def run_preflight(package: Package, conn: psycopg.Connection[Any], kit: Evidence
     """
     t0 = time.monotonic()
     parsed = _parse(package, sources, only)
+    counts = Counts()
     with read_only(conn) as cur:
-        findings, state = _simulate(package, parsed, cur)
+        findings, state = _simulate(package, parsed, cur, counts)
         targets = _targets(state)
         server = f"database {state.live.database}, PostgreSQL {state.live.server_version_num // 10000}, " \
                  f"role {state.live.current_user}"
@@ -144,9 +179,12 @@ def run_preflight(package: Package, conn: psycopg.Connection[Any], kit: Evidence
     n_apply = sum(len(p.apply) for p in parsed)
     n_rollback = sum(len(p.rollback) for p in parsed)
     md = report.summary_md(findings, statements=n_apply, rollback_statements=n_rollback, bundles=len(parsed),
-                           server=server, sidecars_md=sidecars_md(sidecars) if kit is not None and capture else "")
+                           server=server, sidecars_md=sidecars_md(sidecars) if kit is not None and capture else "",
+                           counts=(counts.refused, counts.predicted,
+                                   [(n.bundle, n.where, n.statement, n.why) for n in counts.not_predicted]))
     if kit is not None:
         kit.event("preflight", statements=n_apply, rollback_statements=n_rollback,
-                  errors=sum(f.is_error for f in findings), sidecars=len(sidecars))
+                  errors=sum(f.is_error for f in findings), sidecars=len(sidecars), refused=counts.refused,
+                  predicted=counts.predicted, not_predicted=len(counts.not_predicted))
     return PreflightReport(tuple(findings), sidecars, md, n_apply, n_rollback, round(time.monotonic() - t0, 3),
-                           targets)
+                           targets, counts.refused, counts.predicted, tuple(counts.not_predicted))
