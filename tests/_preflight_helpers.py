@@ -4,7 +4,8 @@ A case file (tests/preflight_corpus/*.sql) starts with a setup section, run once
 committed, then cases, each introduced by ``-- case: <name>``. Optional directives follow it:
 ``-- role: <role>`` (the case runs under SET LOCAL ROLE), ``-- expect: <SQLSTATE or ok>`` (what the
 server is expected to do, so that a typo in the setup cannot turn a refusal case into two agreeing
-successes), ``-- expect-pgNN: ...`` for a major-specific expectation. Every case runs inside a
+successes), ``-- expect-pgNN: ...`` for a major-specific expectation, ``-- compare: message`` to compare SQLSTATE and
+message only (when the server's DETAIL names a path on its machine). Every case runs inside a
 transaction that is rolled back: preflight predicts first, then each statement is executed in order
 until the first error.
 """
@@ -23,7 +24,7 @@ from pgwarden.preflight.engine import predict
 from pgwarden.preflight.prediction import Prediction
 
 CORPUS = Path(__file__).parent / "preflight_corpus"
-_DIRECTIVE = re.compile(r"^--\s*(role|expect(?:-pg\d+)?):\s*(.+?)\s*$")
+_DIRECTIVE = re.compile(r"^--\s*(role|compare|expect(?:-pg\d+)?):\s*(.+?)\s*$")
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Case:
     line: int
     sql: str
     role: str | None = None
+    compare: str = "all"      # "message": compare SQLSTATE and message only (a DETAIL names server paths)
     expect: dict[str, str] = field(default_factory=dict)   # "" (any major) or "15"/"18" -> SQLSTATE|ok
 
     @property
@@ -76,6 +78,8 @@ def parse_file(path: Path) -> CorpusFile:
             key, value = m.groups()
             if key == "role":
                 current.role = value
+            elif key == "compare":
+                current.compare = value
             else:
                 current.expect[key.removeprefix("expect").removeprefix("-pg")] = value
             continue

@@ -66,3 +66,49 @@ def test_unreachable_server_is_environment_problem(tmp_path: Path, cli) -> None:
     assert r.returncode == 3, r.stderr
     assert "cannot connect" in r.stderr
     assert not (tmp_path / "kit").exists()
+
+
+def test_kit_counts_refused_predicted_and_not_predicted(tmp_path: Path, pg_server, cli) -> None:
+    """Every statement is refused, predicted to succeed, or said to be not predicted (rehearsal covers it):
+    never a silent OK. Here a CREATE TABLE with only judged parts, one with a CHECK expression preflight
+    does not judge, and a DROP of a missing table."""
+    from pgwarden.package.init import init
+    pkg = tmp_path / "counts"
+    init(str(pkg))
+    (pkg / "A.sql").write_text("CREATE TABLE counted_plain (id int, note text);\n"
+                               "CREATE TABLE counted_check (id int CHECK (id > 0));\n"
+                               "DROP VIEW no_such_view_here;\n")
+    (pkg / "A.rollback.sql").write_text("DROP TABLE counted_check;\nDROP TABLE counted_plain;\n")
+    manifest = pkg / "pgwarden.toml"
+    text = manifest.read_text().replace('forbid = ["DROP TABLE", "TRUNCATE", "DROP SCHEMA"]', "forbid = []")
+    start = text.index("[[probe]]")
+    manifest.write_text(text[:start])
+    lock(pkg)
+    kit = tmp_path / "kit"
+    r = cli("check", str(pkg), "--dsn", pg_server.dsn("postgres"), "--out", str(kit))
+    assert r.returncode == 1, r.stderr + r.stdout
+    run = json.loads((kit / "run.json").read_text())
+    gate = next(g for g in run["gates"] if g["name"] == "preflight")["details"]
+    assert gate["refused"] == 1, gate
+    assert any("CHECK expressions" in n["why"] for n in gate["not_predicted"]), gate
+    assert gate["predicted"] >= 1, gate
+    summary = (kit / "SUMMARY.md").read_text()
+    assert "1 refused" in summary and "not predicted" in summary and "CHECK expressions" in summary
+
+
+def test_syntax_newer_than_the_target_is_not_predicted(pg_server) -> None:
+    """pglast parses with PostgreSQL 18's grammar: on an older server such a statement is not predicted."""
+    import psycopg
+
+    from pgwarden.preflight.engine import predict
+    with psycopg.connect(pg_server.dsn()) as conn:
+        conn.autocommit = True
+        conn.execute("CREATE TABLE IF NOT EXISTS newer_syntax_t (a int)")
+        try:
+            p = predict(conn, "ALTER TABLE newer_syntax_t ALTER a SET STORAGE DEFAULT")[0]
+            if pg_server.major < 16:
+                assert p.ok and not p.predicted and "new in PostgreSQL 16" in (p.unjudged or ""), p
+            else:
+                assert p.ok and p.unjudged is None or "new in" not in (p.unjudged or ""), p
+        finally:
+            conn.execute("DROP TABLE newer_syntax_t")

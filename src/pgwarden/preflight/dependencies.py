@@ -39,6 +39,47 @@ def _gone(row: dict[str, Any], ctx: Ctx) -> bool | None:
     return False
 
 
+def _walk(rows: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """The server's report, breadth-first from the target: each object a CASCADE would drop through a normal
+    dependency, once, as "<object> depends on <what it was reached from>". An object owned internally by
+    another (a view's _RETURN rule) is reported as its owner, and the walk goes on from that owner."""
+    target = rows[0]
+    key = (target["classid"], target["objid"])
+    desc = {key: target["description"]}
+    by_ref: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    for r in rows[1:]:
+        by_ref.setdefault((r["refclassid"], r["refobjid"]), []).append(r)
+    silent = {key}  # what goes with the target itself: its auto, internal and partition dependents
+    stack = [key]
+    while stack:
+        for r in by_ref.get(stack.pop(), []):
+            k = (r["classid"], r["objid"])
+            if r["deptype"] != "n" and k not in silent:
+                silent.add(k)
+                stack.append(k)
+    seen = {key}
+    queue = [key]
+    out: list[tuple[str, dict[str, Any]]] = []
+    while queue:
+        node = queue.pop(0)
+        for r in by_ref.get(node, []):
+            if node == key and target["objsubid"] and r["refobjsubid"] != target["objsubid"]:
+                continue
+            own = (r["owner_classid"], r["owner_objid"]) if r["owner_objid"] is not None else None
+            shown = own or (r["classid"], r["objid"])
+            desc.setdefault((r["classid"], r["objid"]), r["description"])
+            if own:
+                desc.setdefault(own, r["owner_description"])
+            fresh = [k for k in ((r["classid"], r["objid"]), *([own] if own else [])) if k not in seen]
+            if not fresh:
+                continue
+            seen.update(fresh)
+            queue.extend(fresh)
+            if r["deptype"] == "n" and shown not in silent and (r["classid"], r["objid"]) not in silent:
+                out.append((f"{desc[shown]} depends on {desc[node]}", r))
+    return out
+
+
 def check_drop(ctx: Ctx, classid: str, objid: int | None, *, attname: str | None = None,
                conname: str | None = None, cascade: bool = False) -> None:
     """Refuse (2BP01) as the server will when other objects depend on the object being dropped."""
@@ -56,19 +97,19 @@ def check_drop(ctx: Ctx, classid: str, objid: int | None, *, attname: str | None
                           hint=f"You can drop {o['owner']} instead.", exact=ctx.state.opaque is None,
                           fix=f"drop {o['owner']} instead: {o['target']} belongs to it")
     rows = _rows(ctx, "dependents", {"classid": classid, "objid": objid, "attname": attname, "conname": conname})
-    blockers = [r for r in rows if r["dependent"] is not None]
-    verdicts = [(r, _gone(r, ctx)) for r in blockers]
-    left = [r for r, gone in verdicts if gone is not True]
+    if not rows or rows[0]["edge"] != 0:
+        return
+    verdicts = [(line, _gone(r, ctx)) for line, r in _walk(rows)]
+    left = [line for line, gone in verdicts if gone is not True]
     if not left:
         return
-    unsure = ctx.state.opaque is not None or any(gone is None for _r, gone in verdicts)
-    target = rows[0]["target"]
-    lines = [f"{r['dependent']} depends on {r['referenced']}" for r in left]
+    unsure = ctx.state.opaque is not None or any(gone is None for _l, gone in verdicts) or len(left) < len(verdicts)
+    target = rows[0]["description"]
     raise Refusal("preflight.dependents", "2BP01", f"cannot drop {target} because other objects depend on it",
-                  detail="\n".join(lines), hint=HINT, exact=not unsure,
+                  detail="\n".join(left), hint=HINT, exact=not unsure,
                   fix="drop the dependent objects first (in this package, before this statement), or use CASCADE "
-                      "if they are meant to go too: " + "; ".join(lines[:5]),
-                  facts={"object": target, "dependents": [r["dependent"] for r in left][:20]})
+                      "if they are meant to go too: " + "; ".join(left[:5]),
+                  facts={"object": target, "dependents": left[:20]})
 
 
 def run_pending(ctx: Ctx, pending: list[tuple[Any, ...]]) -> None:

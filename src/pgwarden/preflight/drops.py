@@ -99,8 +99,11 @@ def generic_drop(stmt: Any, kind: str, ctx: Ctx, cascade: bool) -> Prediction:
 
 
 def drop_user_mapping(stmt: Any, ctx: Ctx) -> Prediction:
-    role = getattr(stmt.user, "rolename", None) or str(getattr(stmt.user, "roletype", ""))
-    if not getattr(stmt.user, "rolename", None):
+    kind = str(getattr(getattr(stmt.user, "roletype", None), "name", ""))
+    role = {"ROLESPEC_CURRENT_USER": ctx.state.user(), "ROLESPEC_CURRENT_ROLE": ctx.state.user(),
+            "ROLESPEC_SESSION_USER": ctx.state.live.session_user, "ROLESPEC_PUBLIC": "public"}.get(
+        kind, getattr(stmt.user, "rolename", None))
+    if not role:
         return ok(modeled=False)
     try:
         address(ctx, "user mapping", [str(role)], [str(stmt.servername)])
@@ -117,9 +120,13 @@ def alter_domain(stmt: Any, ctx: Ctx) -> Prediction:
         return ok(modeled=False)
     try:
         catalog, objid, _sub = address(ctx, "domain constraint", list(strings(stmt.typeName)), [str(stmt.name)])
-    except Refusal:
+    except Refusal as r:
         if stmt.missing_ok:
             return ok()
+        if (r.prediction.message or "").startswith("constraint "):  # ALTER DOMAIN words it its own way
+            raise Refusal("preflight.missing", "42704", f'constraint "{stmt.name}" of domain '
+                          f'"{strings(stmt.typeName)[-1]}" does not exist',
+                          fix="use DROP CONSTRAINT IF EXISTS, or check the name") from None
         raise
     dependencies.check_drop(ctx, catalog, objid, cascade=str(getattr(stmt.behavior, "name", "")) == "DROP_CASCADE")
     return ok()
