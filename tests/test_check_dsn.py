@@ -109,6 +109,6 @@ def test_syntax_newer_than_the_target_is_not_predicted(pg_server) -> None:
             if pg_server.major < 16:
                 assert p.ok and not p.predicted and "new in PostgreSQL 16" in (p.unjudged or ""), p
             else:
-                assert p.ok and p.unjudged is None or "new in" not in (p.unjudged or ""), p
+                assert (p.ok and p.unjudged is None) or "new in" not in (p.unjudged or ""), p
         finally:
             conn.execute("DROP TABLE newer_syntax_t")
