@@ -50,6 +50,8 @@ from pgwarden.pg.conn import connection, session_limits
 from pgwarden.pg.guard import ServerIdentity, check_guard
 from pgwarden.pg.identity import read_identity
 from pgwarden.pg.user_sql import check_calls
+from pgwarden.preflight.data.execute import DataCheckResult
+from pgwarden.preflight.locks.grade import LockReport
 from pgwarden.preflight.run import PreflightReport, run_preflight
 from pgwarden.preflight.sidecars import Sidecar, capture_sidecars
 from pgwarden.probe.fingerprint import Fingerprint, diff_fingerprints, save
@@ -112,6 +114,9 @@ class PreflightGate:
     statements: int
     errors: int
     findings: tuple[Finding, ...]
+    locks: LockReport | None = None         # the lock each statement takes, with the relation's size
+    data_checks: bool = False               # [policy] data_checks: the rows that would break a statement
+    data: tuple[DataCheckResult, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -255,11 +260,12 @@ class _Run:
             report = run_preflight(pkg, self.conn, self.kit, sources=self.sources, only=set(todo), capture=False)
             self.s.preflight = report
             errors = [f for f in report.findings if f.is_error]
-            g.record(PreflightGate(todo, report.statements, len(errors), report.findings))
+            g.record(PreflightGate(todo, report.statements, len(errors), report.findings, report.locks,
+                                   report.data_checks, report.data))
             if errors:
                 f = errors[0]
-                self.s.reasons.append(f"preflight: bundle {f.bundle}, {f.location}: {f.message} "
-                                      f"(SQLSTATE {f.sqlstate})")
+                self.s.reasons.append(f"preflight: bundle {f.bundle}, {f.location}: {f.message}"
+                                      + (f" (SQLSTATE {f.sqlstate})" if f.sqlstate else f" ({f.rule})"))
                 g.fail(f"{len(errors)} refusal(s) predicted, first bundle {f.bundle} {f.location}: {f.message}")
         if self.opts.dry_run:
             r.skip("backup", "--dry-run: no backup")

@@ -25,18 +25,26 @@ if TYPE_CHECKING:  # the commands import their libraries when they run: start-up
 @dsn_option
 @out_option
 @click.option("--no-kit", is_flag=True, help="Write no evidence kit (for pre-commit hooks).")
+@click.option("--data-checks", is_flag=True, default=None,
+              help="With --dsn: count, read-only, the rows that would break each statement (SET NOT NULL, ADD CHECK, "
+                   "unique keys, foreign keys, type changes); default: [policy] data_checks.")
 @json_option
-def check_cmd(package: Path, dsn: str | None, out: str | None, no_kit: bool, as_json: bool) -> None:
+def check_cmd(package: Path, dsn: str | None, out: str | None, no_kit: bool, data_checks: bool | None,
+              as_json: bool) -> None:
     """Check PACKAGE: pinned hashes, the manifest, and every statement against the policy.
 
     Without --dsn nothing connects. With --dsn the identity guard and the live preflight run too,
-    in read-only transactions.
+    in read-only transactions: catalog refusals, the lock each statement takes and on which relation,
+    with its live size, and with --data-checks the rows that would break a statement.
     """
     from pgwarden.package.check import check
 
     if no_kit and out is not None:
         raise click.UsageError("--out and --no-kit contradict each other; give one")
-    run(lambda: check(package, dsn=dsn, out=Path(out) if out else None, write_kit=not no_kit, reporter=reporter()),
+    if data_checks and dsn is None:
+        raise click.UsageError("--data-checks needs --dsn: the rows are counted on the target")
+    run(lambda: check(package, dsn=dsn, out=Path(out) if out else None, write_kit=not no_kit, reporter=reporter(),
+                      data_checks=data_checks),
         as_json=as_json, render=render_check, exit_code=passed)
 
 

@@ -41,6 +41,8 @@ from pgwarden.parsing.statement_kinds import statement_kinds
 from pgwarden.progress import SILENT, Reporter
 
 if TYPE_CHECKING:
+    from pgwarden.preflight.data.execute import DataCheckResult
+    from pgwarden.preflight.locks.grade import LockReport
     from pgwarden.preflight.run import NotPredicted
 
 
@@ -164,6 +166,9 @@ class PreflightGate:
     refused: int = 0              # statements, apply and rollback: a refusal predicted
     predicted: int = 0            # … success predicted, every part judged
     not_predicted: tuple[NotPredicted, ...] = ()   # … not judged in full: the rehearsal covers them
+    locks: LockReport | None = None   # the lock each statement takes, on which relation, with its size
+    data_checks: bool = False         # the rows that would break a statement were counted
+    data: tuple[DataCheckResult, ...] = ()
 
 
 OFFLINE_GATES = ("integrity", "policy")
@@ -171,7 +176,7 @@ LIVE_GATES = ("identity", "integrity", "policy", "preflight")
 
 
 def check(package_dir: Path, *, dsn: str | None = None, out: Path | None = None, write_kit: bool = True,
-          reporter: Reporter = SILENT) -> CheckResult:
+          reporter: Reporter = SILENT, data_checks: bool | None = None) -> CheckResult:
     """Check a package; see the module docstring. Raises BadInput (exit 2) before writing anything."""
     check_out_dir(out)
     pkg = load_package(package_dir)
@@ -191,7 +196,7 @@ def check(package_dir: Path, *, dsn: str | None = None, out: Path | None = None,
         verdict = runner.run(lambda: _offline_gates(runner, result),
                              lambda v, err: _finish(kit, pkg, replace(result, verdict=v, kit=str(kit.root)), err))
         return replace(result, verdict=verdict, kit=str(kit.root))
-    return _live(pkg, result, dsn, out, write_kit, parsed, reporter)
+    return _live(pkg, result, dsn, out, write_kit, parsed, reporter, data_checks)
 
 
 def _result(pkg: Package, findings: list[Finding], files: tuple[CheckedFile, ...],
@@ -223,7 +228,7 @@ def _finish(kit: EvidenceKit, pkg: Package, result: CheckResult, error: BaseExce
 
 
 def _live(pkg: Package, result: CheckResult, dsn: str, out: Path | None, write_kit: bool, parsed: Parsed,
-          reporter: Reporter) -> CheckResult:
+          reporter: Reporter, data_checks: bool | None = None) -> CheckResult:
     from pgwarden.pg.conn import connection, session_limits
     from pgwarden.pg.guard import check_guard
     from pgwarden.pg.identity import read_identity
@@ -244,14 +249,15 @@ def _live(pkg: Package, result: CheckResult, dsn: str, out: Path | None, write_k
             _offline_gates(runner, result)
             with runner.gate("preflight") as g:
                 reporter.step(f"preflight against {ident.database} on PostgreSQL {ident.server_version}")
-                report = run_preflight(pkg, c, kit, sources=parsed.sources)  # parsed once
+                report = run_preflight(pkg, c, kit, sources=parsed.sources, data_checks=data_checks)  # parsed once
                 pre = tuple(report.findings)
                 errs = sum(f.is_error for f in pre)
                 merged = sorted([*result.findings, *pre], key=lambda f: (f.bundle or "", f.file, f.line, f.col))
                 state["result"] = _result(pkg, merged, result.files, result.bundles, result.probes, live=True,
                                           server=ident.as_dict(), preflight_summary=report.summary_md or "")
                 g.record(PreflightGate(report.statements, report.rollback_statements, errs, pre, report.refused,
-                                       report.predicted, report.not_predicted))
+                                       report.predicted, report.not_predicted, report.locks, report.data_checks,
+                                       report.data))
                 if errs:
                     g.fail(f"{errs} refusal(s) predicted")
 

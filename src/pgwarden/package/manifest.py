@@ -27,7 +27,9 @@ _TOP_KEYS = ("package", "target", "settings", "policy", "apply", "bundle", "prob
 _APPLY_KEYS = ("lock_retries",)
 MAX_LOCK_RETRIES = 20
 _PACKAGE_KEYS = ("name", "description")
-_POLICY_KEYS = ("forbid", "forbid_calls", "protected_tables")
+_POLICY_KEYS = ("forbid", "forbid_calls", "protected_tables", "data_checks", "data_check_timeout", "max_locked_bytes")
+DEFAULT_MAX_LOCKED_BYTES = 100 * 1024 * 1024
+DEFAULT_DATA_CHECK_TIMEOUT_S = 10.0
 _BUNDLE_KEYS = ("id", "title", "apply", "rollback", "reason", "transaction")
 _PROBE_KEYS = ("name", "after", "sql", "expect_error", "expect_rows")
 _TARGET_TYPES: dict[str, tuple[type, ...]] = {
@@ -69,6 +71,9 @@ class Policy:
     forbid: tuple[str, ...] = ()
     forbid_calls: tuple[str, ...] = ()
     protected_tables: tuple[str, ...] = ()
+    data_checks: bool = False                 # preflight counts the rows that would break a statement
+    data_check_timeout: float = DEFAULT_DATA_CHECK_TIMEOUT_S   # seconds per data check query
+    max_locked_bytes: int = DEFAULT_MAX_LOCKED_BYTES  # a rewrite or scan under ACCESS EXCLUSIVE above it: error
 
 
 @dataclass(frozen=True)
@@ -211,7 +216,40 @@ def _policy(p: _Problems, raw: Any) -> Policy:
             tables.append(t)
         except ValueError as exc:
             p.add(f"policy.protected_tables[{i}]", f"{t!r} is not a table name ({exc}); expected schema.table")
-    return Policy(tuple(forbid), tuple(calls), tuple(tables))
+    data_checks = raw.get("data_checks", False)
+    if not isinstance(data_checks, bool):
+        p.add("policy.data_checks", "expected true or false")
+        data_checks = False
+    timeout = raw.get("data_check_timeout", DEFAULT_DATA_CHECK_TIMEOUT_S)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 3600:
+        p.add("policy.data_check_timeout", "expected a number of seconds from 0 to 3600, e.g. 10")
+        timeout = DEFAULT_DATA_CHECK_TIMEOUT_S
+    limit = _byte_size(p, raw.get("max_locked_bytes", DEFAULT_MAX_LOCKED_BYTES))
+    return Policy(tuple(forbid), tuple(calls), tuple(tables), data_checks, float(timeout), limit)
+
+
+_BYTE_UNITS = {"B": 1, "KB": 1024, "MB": 1024 ** 2, "GB": 1024 ** 3, "TB": 1024 ** 4}
+
+
+def _byte_size(p: _Problems, v: Any) -> int:
+    """``max_locked_bytes``: an integer of bytes or a size such as "100 MB" (1024-based, as PostgreSQL's units)."""
+    bad = "expected a size such as 104857600 or \"100 MB\" (B, kB, MB, GB, TB)"
+    if isinstance(v, int) and not isinstance(v, bool) and v >= 0:
+        return v
+    if isinstance(v, str):
+        text = v.strip().upper().replace(" ", "")
+        for unit in sorted(_BYTE_UNITS, key=len, reverse=True):
+            number = text.removesuffix(unit)
+            if number != text:
+                try:
+                    value = float(number)
+                except ValueError:
+                    break
+                if value >= 0:
+                    return int(value * _BYTE_UNITS[unit])
+                break
+    p.add("policy.max_locked_bytes", bad)
+    return DEFAULT_MAX_LOCKED_BYTES
 
 
 def _apply(p: _Problems, raw: Any) -> ApplySettings:

@@ -74,40 +74,57 @@ def check_calls(conn: psycopg.Connection[Any], queries: Mapping[str, str]) -> di
     those are the dangerous ones."""
     out: dict[str, Calls] = {}
     for name, text in queries.items():
-        todo: list[tuple[Any, str | None]] = [(check_select(text, f"named query {name!r}"), None)]
-        seen: dict[int, str] = {}
-        functions: set[str] = set()
         with read_only(conn) as cur:
-            while todo:
-                stmt, via = todo.pop()
-                funcs, ops, types, rels = _names(stmt)
-                cur.execute(shipped_sql.load("pgwarden.pg", "volatile_calls.sql"), {
-                    "fschemas": [s for s, _ in funcs], "fnames": [f for _, f in funcs],
-                    "oschemas": [s for s, _ in ops], "onames": [o for _, o in ops], "types": types})
-                rows = cur.fetchall()
-                volatile = [r for r in rows if r["volatility"] == "v"]
-                if volatile:
-                    v = volatile[0]
-                    how = (f" through {via}" if via else "") + \
-                          (f" (a support function of aggregate {v['aggregate']})" if v["aggregate"] else "")
-                    raise BadInput(f"named query {name!r} can call {v['function']}{how}, which is VOLATILE: user "
-                                   "SQL on a live server may call only STABLE or IMMUTABLE functions; nothing was "
-                                   "run", details=[f"also VOLATILE: {r['function']}" for r in volatile[1:6]])
-                functions.update(r["function"] for r in rows)
-                if not rels:
-                    continue
-                cur.execute(shipped_sql.load("pgwarden.pg", "relation_sources.sql"),
-                            {"schemas": [s for s, _ in rels], "names": [r for _, r in rels]})
-                for row in cur.fetchall():
-                    if row["oid"] in seen:
-                        continue
-                    seen[row["oid"]] = row["name"]
-                    if len(seen) > _MAX_SOURCES:
-                        raise BadInput(f"named query {name!r} reads more than {_MAX_SOURCES} views and tables; "
-                                       "too many to check")
-                    sources = ([row["view_sql"]] if row["view_sql"] else []) + \
-                        [f"SELECT ({e})" for e in row["policy_sql"] or ()]
-                    for sql_text in sources:
-                        todo += [(raw.stmt, row["name"]) for raw in parse(sql_text)]
-        out[name] = Calls(text, tuple(sorted(functions)), tuple(sorted(seen.values())))
+            out[name] = calls_of(cur, name, text)
     return out
+
+
+def volatile_in(cur: psycopg.Cursor[Any], node: Any) -> tuple[str, ...]:
+    """The VOLATILE functions an expression's names can resolve to on the server (every overload along the
+    search path, operators' functions and casts), as regprocedure prints them."""
+    funcs, ops, types, _rels = _names(node)
+    if not (funcs or ops or types):
+        return ()
+    cur.execute(shipped_sql.load("pgwarden.pg", "volatile_calls.sql"), {
+        "fschemas": [s for s, _ in funcs], "fnames": [f for _, f in funcs],
+        "oschemas": [s for s, _ in ops], "onames": [o for _, o in ops], "types": types})
+    return tuple(sorted({r["function"] for r in cur.fetchall() if r["volatility"] == "v"}))
+
+
+def calls_of(cur: psycopg.Cursor[Any], name: str, text: str) -> Calls:
+    """:func:`check_calls` for one query, on a cursor already inside a read-only transaction."""
+    todo: list[tuple[Any, str | None]] = [(check_select(text, f"named query {name!r}"), None)]
+    seen: dict[int, str] = {}
+    functions: set[str] = set()
+    while todo:
+        stmt, via = todo.pop()
+        funcs, ops, types, rels = _names(stmt)
+        cur.execute(shipped_sql.load("pgwarden.pg", "volatile_calls.sql"), {
+            "fschemas": [s for s, _ in funcs], "fnames": [f for _, f in funcs],
+            "oschemas": [s for s, _ in ops], "onames": [o for _, o in ops], "types": types})
+        rows = cur.fetchall()
+        volatile = [r for r in rows if r["volatility"] == "v"]
+        if volatile:
+            v = volatile[0]
+            how = (f" through {via}" if via else "") + \
+                  (f" (a support function of aggregate {v['aggregate']})" if v["aggregate"] else "")
+            raise BadInput(f"named query {name!r} can call {v['function']}{how}, which is VOLATILE: user "
+                           "SQL on a live server may call only STABLE or IMMUTABLE functions; nothing was "
+                           "run", details=[f"also VOLATILE: {r['function']}" for r in volatile[1:6]])
+        functions.update(r["function"] for r in rows)
+        if not rels:
+            continue
+        cur.execute(shipped_sql.load("pgwarden.pg", "relation_sources.sql"),
+                    {"schemas": [s for s, _ in rels], "names": [r for _, r in rels]})
+        for row in cur.fetchall():
+            if row["oid"] in seen:
+                continue
+            seen[row["oid"]] = row["name"]
+            if len(seen) > _MAX_SOURCES:
+                raise BadInput(f"named query {name!r} reads more than {_MAX_SOURCES} views and tables; "
+                               "too many to check")
+            sources = ([row["view_sql"]] if row["view_sql"] else []) + \
+                [f"SELECT ({e})" for e in row["policy_sql"] or ()]
+            for sql_text in sources:
+                todo += [(raw.stmt, row["name"]) for raw in parse(sql_text)]
+    return Calls(text, tuple(sorted(functions)), tuple(sorted(seen.values())))

@@ -170,4 +170,12 @@ def _relation(row: dict[str, Any]) -> Relation:
     return Relation(row["schema"], row["name"], row["relkind"], columns, bool(row["owned"]), row["owner"],
                     row["oid"], "live", row["index_table"], facts, frozenset(row["constraints"] or ()),
                     frozenset(row["traits"] or ()),
-                    tuple((k[0] == "P", tuple(k[2:].split(","))) for k in row["keys"] or ()))
+                    tuple((k[0] == "P", tuple(k[2:].split(","))) for k in row["keys"] or ()),
+                    frozenset(_unquote(n) for n in row["not_null"] or () if n))
+
+
+def _unquote(ident: str) -> str:
+    """A column name as pg_get_constraintdef prints it ("Mixed""Case" or plain) -> the name."""
+    if ident.startswith('"') and ident.endswith('"'):
+        return ident[1:-1].replace('""', '"')
+    return ident

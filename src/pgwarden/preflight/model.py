@@ -130,6 +130,7 @@ class Relation:
     constraints: frozenset[str] | None = None   # constraint names; None: not known
     traits: frozenset[str] = frozenset()        # partition, typed, child, parent, identity_or_generated, system
     keys: tuple[tuple[bool, tuple[str, ...]], ...] | None = None   # unique keys (primary?, columns); None: unknown
+    not_null: frozenset[str] = frozenset()      # columns proven free of NULLs (NOT NULL, or a valid CHECK)
 
     def column(self, name: str) -> Column | None:
         for c in self.columns or ():

@@ -55,7 +55,8 @@ def _cell(v: Any) -> str:
 
 def summary_md(findings: Sequence[Finding], *, statements: int, rollback_statements: int, bundles: int,
                server: str, sidecars_md: str = "",
-               counts: tuple[int, int, Sequence[tuple[str, str, str, str]]] | None = None) -> str:
+               counts: tuple[int, int, Sequence[tuple[str, str, str, str]]] | None = None,
+               extra_md: str = "") -> str:
     errors = [f for f in findings if f.is_error]
     warnings = [f for f in findings if not f.is_error]
     verdict = "FAIL" if errors else "PASS"
@@ -81,6 +82,11 @@ def summary_md(findings: Sequence[Finding], *, statements: int, rollback_stateme
     for f in [*errors, *(w for w in warnings if w.sqlstate)]:
         phase = f.facts.get("phase")
         title = f"Bundle {f.bundle}{' ' + str(phase) if phase else ''}, {f.location}: `{f.statement}`"
+        if f.sqlstate is None:   # a lock-impact error: pgwarden's own judgement, not a server refusal
+            lines += [f"### {title}", "", f"**{f.rule}**: {f.message}", ""]
+            if f.fix:
+                lines += [f"**Safer:** {f.fix}", ""]
+            continue
         lines += [f"### {title}", "", "```", f"{'ERROR' if f.is_error else 'ERROR (likely)'}:  {f.message}"]
         if f.facts.get("detail"):
             lines.append(f"DETAIL:  {f.facts['detail']}")
@@ -94,6 +100,8 @@ def summary_md(findings: Sequence[Finding], *, statements: int, rollback_stateme
             lines += [f"**Fix:** {f.fix}", ""]
         if f.facts.get("note"):
             lines += [f"_Note: {f.facts['note']}_", ""]
+    if extra_md:
+        lines += [extra_md.rstrip(), ""]
     if sidecars_md:
         lines += [sidecars_md.rstrip(), ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -28,7 +28,17 @@ SELECT c.oid::bigint AS oid,
                                           ORDER BY k.o), ',')
              FROM pg_catalog.pg_index i2
              WHERE i2.indrelid = c.oid AND i2.indisunique AND i2.indimmediate AND i2.indpred IS NULL
-               AND i2.indexprs IS NULL) AS keys
+               AND i2.indexprs IS NULL) AS keys,
+       -- columns that cannot hold NULL: a valid NOT NULL, or a valid CHECK (col IS NOT NULL), which lets
+       -- SET NOT NULL skip its scan (tablecmds.c NotNullImpliedByRelConstraints)
+       ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a
+             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attnotnull
+               AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'n'
+                               AND NOT k.convalidated AND a.attnum = ANY (k.conkey))
+             UNION
+             SELECT substring(pg_catalog.pg_get_constraintdef(k.oid) FROM '^CHECK \(\((.+) IS NOT NULL\)\)$')
+             FROM pg_catalog.pg_constraint k
+             WHERE k.conrelid = c.oid AND k.contype = 'c' AND k.convalidated) AS not_null
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid

@@ -1,0 +1,318 @@
+"""Which statements depend on existing rows, and the one read-only query that counts the rows that break each.
+
+Judged against the state *before* the statement: the relation and columns must be live (a relation the
+package creates is empty, unless an earlier statement wrote to it). The server's error for each case,
+which a refused check reports, is the one the statement would raise:
+
+| statement | SQLSTATE | the server's message |
+|---|---|---|
+| SET NOT NULL, PRIMARY KEY over NULLs, ADD COLUMN NOT NULL | 23502 | column "c" of relation "t" contains null values |
+| ADD CHECK | 23514 | check constraint "n" of relation "t" is violated by some row |
+| ADD UNIQUE / PRIMARY KEY, CREATE UNIQUE INDEX | 23505 | could not create unique index "n" |
+| ADD FOREIGN KEY | 23503 | insert or update on table "t" violates foreign key constraint "n" |
+| ALTER COLUMN TYPE | the cast's own (22P02, 22003, 22001, …) | the server's own, from converting every row |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from pglast import ast
+from psycopg import sql
+
+from pgwarden import shipped_sql
+from pgwarden.parsing.walk import iter_nodes
+from pgwarden.preflight.context import Ctx
+from pgwarden.preflight.data.writes import Writes
+from pgwarden.preflight.model import Relation
+from pgwarden.preflight.names import deparse, rangevar_parts, strings
+
+_SERIAL = frozenset({"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"})
+_TEXT_TYPES = (25, 1043)          # text, varchar: their values go through the new type's input function
+_LENGTH_TYPES = {1043: "character varying", 1042: "character"}
+
+
+class CheckKind(StrEnum):
+    NOT_NULL = "not_null"          # SET NOT NULL, and the NOT NULL a PRIMARY KEY implies
+    CHECK = "check"
+    UNIQUE = "unique"
+    FOREIGN_KEY = "foreign_key"
+    CAST = "cast"                  # ALTER COLUMN TYPE [USING]
+    ADD_NOT_NULL = "add_not_null"  # ADD COLUMN ... NOT NULL without a default
+
+
+@dataclass(frozen=True)
+class DataCheck:
+    kind: CheckKind
+    relation: str                  # schema.name
+    what: str                      # "SET NOT NULL on email"
+    sqlstate: str
+    server_message: str            # what the server says when rows break the statement ("" for a cast: its own)
+    query: sql.Composed | None = None     # counts offending rows: columns n, key (and copies for UNIQUE)
+    convert: sql.Composed | None = None   # CAST: converts every row; an error is the server's refusal
+    key_columns: tuple[str, ...] = ()     # what ``key`` shows: "(id)=(5)"
+    not_judged: str | None = None  # decided without a query: why it cannot be judged
+    empty: bool = False            # decided without a query: the relation is new and nothing wrote to it
+
+
+def _k(v: Any) -> str:
+    return str(getattr(v, "name", v))
+
+
+def _q(name: str) -> sql.SQL:
+    return sql.SQL(shipped_sql.load("pgwarden.preflight.data", f"{name}.sql"))
+
+
+def _key(rel: Relation) -> tuple[sql.Composable, tuple[str, ...]]:
+    """The row's primary key (or first unique key, or ctid) as text: "(5)" or "(5, a)"."""
+    keys = sorted(rel.keys or (), key=lambda k: not k[0])
+    cols = keys[0][1] if keys else ()
+    if not cols:
+        return sql.SQL("ctid::text"), ("ctid",)
+    return _keytext(cols), cols
+
+
+def _keytext(cols: Sequence[str], prefix: str = "") -> sql.Composable:
+    parts = [sql.SQL("{}::text").format(sql.Identifier(prefix, c) if prefix else sql.Identifier(c)) for c in cols]
+    return sql.SQL("'(' || concat_ws(', ', {}) || ')'").format(sql.SQL(", ").join(parts))
+
+
+def _columns_of(node: Any) -> set[str]:
+    return {strings(n.fields)[-1] for n in iter_nodes(node) if isinstance(n, ast.ColumnRef)
+            and n.fields and isinstance(n.fields[-1], ast.String)}
+
+
+def _default_name(table: str, cols: Sequence[str], label: str) -> str:
+    """ChooseConstraintName()/ChooseIndexName(): table_col1_col2_label, cut to 63 bytes."""
+    name = "_".join([table, *cols, label])
+    return name[:63]
+
+
+class Planner:
+    """Plans the data checks of one package's statements, in order."""
+
+    def __init__(self, major: int) -> None:
+        self.major = major
+        self.writes = Writes()
+
+    def plan(self, node: Any, ctx: Ctx) -> list[DataCheck]:
+        kind = type(node).__name__
+        if kind == "AlterTableStmt" and _k(node.objtype) == "OBJECT_TABLE":
+            rel = self._rel(node.relation, ctx)
+            if rel is None or rel.relkind not in ("r", "p"):
+                return []
+            out: list[DataCheck] = []
+            for cmd in node.cmds or ():
+                out += self._alter(cmd, rel, ctx)
+            return out
+        if kind == "IndexStmt" and node.unique:
+            rel = self._rel(node.relation, ctx)
+            if rel is None or rel.relkind not in ("r", "p"):
+                return []
+            name = str(node.idxname) if node.idxname else _default_name(
+                rel.name, [str(e.name) if e.name else "expr" for e in node.indexParams], "idx")
+            return [self._unique(rel, node.indexParams, node.whereClause,
+                                 bool(getattr(node, "nulls_not_distinct", False)), name, "CREATE UNIQUE INDEX")]
+        return []
+
+    def note(self, node: Any, ctx: Ctx, who: str) -> None:
+        self.writes.note(node, ctx, who)
+
+    @staticmethod
+    def _rel(rv: Any, ctx: Ctx) -> Relation | None:
+        schema, name = rangevar_parts(rv)
+        return ctx.state.find_relation(schema, name)
+
+    def _gate(self, kind: CheckKind, rel: Relation, what: str, sqlstate: str, message: str,
+              cols: set[str], others: Sequence[Relation] = ()) -> DataCheck | None:
+        """Decided without a query, or None when the query must run."""
+        name = f"{rel.schema}.{rel.name}"
+        who = self.writes.depends([(r.schema, r.name) for r in (rel, *others)], cols)
+        if who is not None:
+            return DataCheck(kind, name, what, sqlstate, message,
+                             not_judged=f"depends on {who}, which changes the rows first; a data rehearsal "
+                                        "(apply --rehearse data) judges it")
+        if rel.oid is None:
+            return DataCheck(kind, name, what, sqlstate, message, empty=True)
+        missing = sorted(c for c in cols if rel.column(c) is None)
+        if missing:
+            return DataCheck(kind, name, what, sqlstate, message,
+                             not_judged=f"column {missing[0]} is added by the package, so the live rows cannot show it")
+        return None
+
+    def _alter(self, cmd: Any, rel: Relation, ctx: Ctx) -> list[DataCheck]:
+        sub = _k(cmd.subtype)
+        if sub == "AT_SetNotNull":
+            return [self._not_null(rel, str(cmd.name), "SET NOT NULL")]
+        if sub == "AT_AddConstraint":
+            con = cmd.def_
+            ctype = _k(con.contype)
+            if con.skip_validation:
+                return []
+            if ctype == "CONSTR_CHECK":
+                return [self._check(rel, con)]
+            if ctype == "CONSTR_FOREIGN":
+                return [self._foreign_key(rel, con, ctx)]
+            if ctype in ("CONSTR_PRIMARY", "CONSTR_UNIQUE") and not con.indexname:
+                cols = strings(con.keys)
+                label = "pkey" if ctype == "CONSTR_PRIMARY" else "key"
+                name = str(con.conname) if con.conname else (
+                    f"{rel.name}_pkey"[:63] if label == "pkey" else _default_name(rel.name, cols, "key"))
+                word = "ADD PRIMARY KEY" if label == "pkey" else "ADD UNIQUE"
+                params = [ast.IndexElem(name=c) for c in cols]
+                out = [self._unique(rel, params, None, bool(getattr(con, "nulls_not_distinct", False)), name, word)]
+                if label == "pkey":
+                    out += [self._not_null(rel, c, "ADD PRIMARY KEY") for c in cols if c not in rel.not_null]
+                return out
+            return []
+        if sub == "AT_AlterColumnType":
+            return self._cast(cmd, rel, ctx)
+        if sub == "AT_AddColumn":
+            return self._add_not_null(cmd.def_, rel)
+        return []
+
+    def _not_null(self, rel: Relation, col: str, word: str) -> DataCheck:
+        msg = f'column "{col}" of relation "{rel.name}" contains null values'
+        what = f"{word} on {col}"
+        decided = self._gate(CheckKind.NOT_NULL, rel, what, "23502", msg, {col})
+        if decided is not None:
+            return decided
+        key, cols = _key(rel)
+        q = _q("not_null").format(key=key, table=sql.Identifier(rel.schema, rel.name), column=sql.Identifier(col))
+        return DataCheck(CheckKind.NOT_NULL, f"{rel.schema}.{rel.name}", what, "23502", msg, q, key_columns=cols)
+
+    def _check(self, rel: Relation, con: Any) -> DataCheck:
+        expr = con.raw_expr
+        cols = _columns_of(expr)
+        name = str(con.conname) if con.conname else \
+            _default_name(rel.name, sorted(cols) if len(cols) == 1 else [], "check")
+        msg = f'check constraint "{name}" of relation "{rel.name}" is violated by some row'
+        what = f"ADD CHECK ({deparse(expr)})"
+        decided = self._gate(CheckKind.CHECK, rel, what, "23514", msg, cols)
+        if decided is not None:
+            return decided
+        key, kcols = _key(rel)
+        q = _q("check").format(key=key, table=sql.Identifier(rel.schema, rel.name), expr=sql.SQL(deparse(expr)))
+        return DataCheck(CheckKind.CHECK, f"{rel.schema}.{rel.name}", what, "23514", msg, q, key_columns=kcols)
+
+    def _unique(self, rel: Relation, params: Sequence[Any], where: Any, nulls_not_distinct: bool, name: str,
+                word: str) -> DataCheck:
+        exprs: list[sql.Composable] = []
+        labels: list[str] = []
+        cols: set[str] = set()
+        for p in params:
+            if p.name:
+                exprs.append(sql.Identifier(str(p.name)))
+                labels.append(str(p.name))
+                cols.add(str(p.name))
+            else:
+                text = deparse(p.expr)
+                exprs.append(sql.SQL("({})").format(sql.SQL(text)))
+                labels.append(text)
+                cols |= _columns_of(p.expr)
+        if where is not None:
+            cols |= _columns_of(where)
+        msg = f'could not create unique index "{name}"'
+        what = f"{word} ({', '.join(labels)})"
+        decided = self._gate(CheckKind.UNIQUE, rel, what, "23505", msg, cols)
+        if decided is not None:
+            return decided
+        nulls = sql.SQL("true") if nulls_not_distinct else sql.SQL(" AND ").join(
+            sql.SQL("({}) IS NOT NULL").format(e) for e in exprs)
+        keytext = sql.SQL("'(' || concat_ws(', ', {}) || ')'").format(
+            sql.SQL(", ").join(sql.SQL("({})::text").format(e) for e in exprs))
+        q = _q("unique").format(keytext=keytext, table=sql.Identifier(rel.schema, rel.name), nulls=nulls,
+                                pred=sql.SQL(deparse(where)) if where is not None else sql.SQL("true"),
+                                cols=sql.SQL(", ").join(exprs))
+        return DataCheck(CheckKind.UNIQUE, f"{rel.schema}.{rel.name}", what, "23505", msg, q,
+                         key_columns=tuple(labels))
+
+    def _foreign_key(self, rel: Relation, con: Any, ctx: Ctx) -> DataCheck:
+        fk = list(strings(con.fk_attrs))
+        parent = self._rel(con.pktable, ctx)
+        pschema, pname = rangevar_parts(con.pktable)
+        ptable = parent.name if parent is not None else pname
+        name = str(con.conname) if con.conname else _default_name(rel.name, fk, "fkey")
+        msg = f'insert or update on table "{rel.name}" violates foreign key constraint "{name}"'
+        what = f"ADD FOREIGN KEY ({', '.join(fk)}) REFERENCES {ptable}"
+        if parent is None:
+            return DataCheck(CheckKind.FOREIGN_KEY, f"{rel.schema}.{rel.name}", what, "23503", msg,
+                             not_judged=f"the referenced table {pschema + '.' if pschema else ''}{pname} is not known")
+        pk = list(strings(con.pk_attrs))
+        if not pk:
+            primary = [k for k in parent.keys or () if k[0]]
+            pk = list(primary[0][1]) if primary else []
+        decided = self._gate(CheckKind.FOREIGN_KEY, rel, what, "23503", msg, set(fk), [parent])
+        if decided is not None:
+            return decided
+        if not pk or len(pk) != len(fk) or (parent.oid is not None and any(parent.column(c) is None for c in pk)):
+            return DataCheck(CheckKind.FOREIGN_KEY, f"{rel.schema}.{rel.name}", what, "23503", msg,
+                             not_judged="the referenced columns are not known")
+        c_cols = [sql.Identifier("c", c) for c in fk]
+        all_set = sql.SQL(" AND ").join(sql.SQL("{} IS NOT NULL").format(c) for c in c_cols)
+        if parent.oid is None:   # a new, empty parent: every complete key is an orphan
+            q = _q("orphans_all").format(keytext=_keytext(fk, "c"), child=sql.Identifier(rel.schema, rel.name),
+                                         all_set=all_set)
+        else:
+            join = sql.SQL(" AND ").join(sql.SQL("{} = {}").format(sql.Identifier("p", p), c)
+                                         for p, c in zip(pk, c_cols, strict=True))
+            full = str(con.fk_matchtype) == "f"
+            partly = sql.SQL("num_nulls({}) BETWEEN 1 AND {}").format(sql.SQL(", ").join(c_cols),
+                                                                       sql.Literal(len(fk) - 1))
+            q = _q("foreign_key").format(keytext=_keytext(fk, "c"), child=sql.Identifier(rel.schema, rel.name),
+                                         all_set=all_set, parent=sql.Identifier(parent.schema, parent.name),
+                                         join=join, full=sql.SQL("true" if full else "false"),
+                                         partly_null=partly if len(fk) > 1 else sql.SQL("false"))
+        return DataCheck(CheckKind.FOREIGN_KEY, f"{rel.schema}.{rel.name}", what, "23503", msg, q,
+                         key_columns=tuple(fk))
+
+    def _cast(self, cmd: Any, rel: Relation, ctx: Ctx) -> list[DataCheck]:
+        col = str(cmd.name)
+        tn = cmd.def_.typeName if cmd.def_ is not None else None
+        if tn is None:
+            return []
+        using = cmd.def_.raw_default
+        type_text = deparse(tn)
+        if (isinstance(using, ast.TypeCast) and isinstance(using.arg, ast.ColumnRef)
+                and deparse(using.arg) == col and deparse(using.typeName) == type_text):
+            using = None   # USING col::newtype is the conversion the server does without USING
+        what = f"ALTER COLUMN {col} TYPE {type_text}" + (f" USING {deparse(using)}" if using is not None else "")
+        cols = _columns_of(using) if using is not None else {col}
+        decided = self._gate(CheckKind.CAST, rel, what, "", "", cols)
+        if decided is not None:
+            return [decided]
+        expr = sql.SQL(deparse(using)) if using is not None else sql.Identifier(col)
+        table = sql.Identifier(rel.schema, rel.name)
+        convert = _q("cast_all").format(expr=expr, type=sql.SQL(type_text), table=table)
+        key, kcols = _key(rel)
+        d = ctx.resolver.describe(f"SELECT NULL::{type_text}")
+        new_type, new_mod = (d.columns[0].type, d.columns[0].typmod) if d.error is None and d.columns else (None, -1)
+        query = None
+        live = rel.column(col)
+        if new_type in _LENGTH_TYPES and new_mod > 4:   # assignment to varchar(n)/char(n) refuses longer values
+            query = _q("too_long").format(key=key, table=table, expr=expr, length=sql.Literal(new_mod - 4))
+        elif (using is None and live is not None and live.type in _TEXT_TYPES and new_type is not None
+              and self.major >= 16):
+            query = _q("cast_rows").format(key=key, table=table, column=sql.Identifier(col),
+                                           type=sql.Literal(type_text))
+        return [DataCheck(CheckKind.CAST, f"{rel.schema}.{rel.name}", what, "", "", query, convert, kcols)]
+
+    def _add_not_null(self, col: Any, rel: Relation) -> list[DataCheck]:
+        kinds = {_k(c.contype) for c in col.constraints or ()}
+        typename = str(col.typeName.names[-1].sval) if col.typeName is not None and col.typeName.names else ""
+        if "CONSTR_NOTNULL" not in kinds and "CONSTR_PRIMARY" not in kinds:
+            return []
+        if kinds & {"CONSTR_DEFAULT", "CONSTR_IDENTITY", "CONSTR_GENERATED"} or typename in _SERIAL:
+            return []
+        name = str(col.colname)
+        msg = f'column "{name}" of relation "{rel.name}" contains null values'
+        what = f"ADD COLUMN {name} NOT NULL without a default"
+        decided = self._gate(CheckKind.ADD_NOT_NULL, rel, what, "23502", msg, set())
+        if decided is not None:
+            return [decided]
+        key, kcols = _key(rel)
+        q = _q("nonempty").format(key=key, table=sql.Identifier(rel.schema, rel.name))
+        return [DataCheck(CheckKind.ADD_NOT_NULL, f"{rel.schema}.{rel.name}", what, "23502", msg, q, key_columns=kcols)]
