@@ -1,6 +1,9 @@
 """Preflight speed: a 2,000-statement package against a catalog of 10,000 functions (PostgreSQL 18).
 
-Target (design): ``check --dsn`` of a 2,000-statement package against 10,000 functions <= 2 s.
+Target (design): ``check --dsn`` of a 2,000-statement package against 10,000 functions <= 2 s; with
+``--data-checks`` (issue 14) <= 2 x that. Each bundle also carries four statements that depend on existing
+rows (SET NOT NULL, ADD CHECK, a unique index, a foreign key) over 100,000-row tables, so 40 data checks
+run, and every statement's lock impact is worked out.
 Prints the median of 3 runs of: preflight on already-parsed files (what ``check`` hands over), the
 same with sidecar capture into a kit, preflight parsing the files itself, and the whole
 ``pgwarden check PKG`` command without and with ``--dsn`` (fresh Python processes: imports, parse,
@@ -35,7 +38,10 @@ RUNS = 3
 
 SCHEMA = """
 CREATE SCHEMA app;
-CREATE TABLE app.account (id bigint PRIMARY KEY, owner text NOT NULL, balance numeric(12,2));
+CREATE TABLE app.account (id bigint PRIMARY KEY, owner text, balance numeric(12,2));
+INSERT INTO app.account SELECT g, 'owner' || g, g FROM generate_series(1, 100000) g;
+CREATE TABLE app.entry (id bigint PRIMARY KEY, account_id bigint, amount numeric(12,2));
+INSERT INTO app.entry SELECT g, g, 1 FROM generate_series(1, 100000) g;
 """
 BUILD = """
 DO $$
@@ -72,6 +78,11 @@ def package_sql(n_functions: int, n_statements: int, bundles: int) -> list[str]:
                 lines.append(f"CREATE OR REPLACE FUNCTION app.fn_{i}(p_id bigint, p_actor text, "
                              "p_note text DEFAULT NULL::text) RETURNS integer LANGUAGE plpgsql "
                              f"AS $b$ BEGIN RETURN {k}; END $b$;")
+        lines[-4:] = [  # statements whose success depends on the rows: the data checks
+            "ALTER TABLE app.account ALTER COLUMN owner SET NOT NULL;",
+            f"ALTER TABLE app.account ADD CONSTRAINT account_balance_{b} CHECK (balance > -1000000);",
+            f"CREATE UNIQUE INDEX account_owner_{b} ON app.account (owner, id);",
+            f"ALTER TABLE app.entry ADD CONSTRAINT entry_account_{b} FOREIGN KEY (account_id) REFERENCES app.account;"]
         if b == 0:
             lines.append("ALTER TABLE app.account ADD COLUMN gateway text;")
         out.append("\n".join(lines) + "\n")
@@ -147,6 +158,8 @@ def main() -> None:
         offline, offline_runs, _ = command()
         cli, cli_runs, code = command("--dsn", dsn)
         assert code == 1, "one refusal per bundle, by design"
+        data, data_runs, code = command("--dsn", dsn, "--data-checks")
+        assert code == 1
         errors = sum(f.severity == "error" for f in report.findings)
         print(f"catalog: {count[0] if count else '?'} routines in pg_proc ({n_functions} app functions), "
               f"built in {build:.1f} s; package: {statements} statements in 10 bundles")
@@ -156,12 +169,15 @@ def main() -> None:
                                 ("  + sidecars into a kit", with_kit, kit_runs),
                                 ("run_preflight parsing the files itself", parsing, parse_runs),
                                 ("pgwarden check (offline, whole command)", offline, offline_runs),
-                                ("pgwarden check --dsn (whole command)", cli, cli_runs)):
+                                ("pgwarden check --dsn (whole command)", cli, cli_runs),
+                                ("pgwarden check --dsn --data-checks", data, data_runs)):
             print(f"{name:44} {med:9.3f}  {', '.join(f'{x:.3f}' for x in runs)}")
         print(f"preflight + sidecars / target ({TARGET_S:.0f} s): {with_kit / TARGET_S:.2f}  "
               f"({'PASS' if with_kit <= TARGET_S else 'FAIL'})")
         print(f"check --dsn / target ({TARGET_S:.0f} s): {cli / TARGET_S:.2f}  "
               f"({'PASS' if cli <= TARGET_S else 'FAIL'}); of which offline check {offline:.3f} s")
+        print(f"check --dsn --data-checks / check --dsn (target <= 2): {data / cli:.2f}  "
+              f"({'PASS' if data <= 2 * cli else 'FAIL'}; 40 data checks over 100,000-row tables)")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ from typing import Any
 class Severity(StrEnum):
     ERROR = "error"        # fails the check
     WARNING = "warning"    # reported only
+    NOTE = "note"          # worth knowing, never a problem
+    WAIVED = "waived"      # an error or warning a [[waiver]] of the package accepts, with its reason
 
 
 @dataclass(frozen=True)

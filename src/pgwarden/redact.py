@@ -10,6 +10,13 @@ _URI_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:/@\s]*):([^/\s]*)@")
 _KV_PASSWORD = re.compile(r"((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
 
 REDACTED = "********"
+_REGISTERED: set[str] = set()   # values marked secret while the process runs ([vars] with secret = true)
+
+
+def register_secret(value: str) -> None:
+    """Redact ``value`` from everything :func:`redact_text` sees from now on (short values are too common)."""
+    if len(value) >= 4:
+        _REGISTERED.add(value)
 
 
 def dsn_secrets(dsn: str | None) -> tuple[str, ...]:
@@ -64,7 +71,7 @@ def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:
     """Mask passwords in URIs and key=value strings, plus any literal secret given."""
     text = _URI_PASSWORD.sub(lambda m: f"{m.group(1)}:{REDACTED}@", text)
     text = _KV_PASSWORD.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
-    for secret in secrets:
+    for secret in (*secrets, *sorted(_REGISTERED, key=len, reverse=True)):
         if secret:
             text = text.replace(secret, REDACTED)
     return text

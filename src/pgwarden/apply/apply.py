@@ -139,6 +139,7 @@ class RehearsalGate:
     rehearsed: tuple[str, ...]
     findings: tuple[object, ...]
     steps: tuple[object, ...]
+    unproven: tuple[str, ...] = ()   # forward-only bundles: applied on the clone, no rollback to prove
 
 
 @dataclass(frozen=True)
@@ -327,7 +328,7 @@ class _Run:
                 outcome = rehearse_on_clone(clone, self.pkg, todo, self.verify_exp, self.reporter)
             self.s.rehearsal = outcome
             g.record(RehearsalGate(clone.info, tuple(outcome.rehearsed), tuple(outcome.findings),
-                                   tuple(outcome.steps)))
+                                   tuple(outcome.steps), tuple(outcome.unproven)))
             if outcome.findings:
                 f = outcome.findings[0]
                 self.s.reasons.append(f"rehearsal: bundle {f.bundle}, {f.step}: {f.message}")
@@ -401,8 +402,8 @@ class _Run:
                 b = self.pkg.bundle(bundle_id)
                 res = s.bundles[bundle_id]
                 if b.rollback is None:
-                    s.manual_repair += (f"bundle {b.id} has no rollback (rollback = \"none\": {b.rollback_reason}); "
-                                        "restore the gate-5 backup",)
+                    s.manual_repair += (f"no rollback: restore the gate-5 backup (bundle {b.id} is forward-only, "
+                                        f"rollback = \"none\": {b.rollback_reason})",)
                     break
                 err = ex.rollback(b, rid)
                 if err is not None:

@@ -23,7 +23,8 @@ from pgwarden.apply.ledger import BundleState
 from pgwarden.errors import EnvironmentProblem
 from pgwarden.evidence.kit import utcnow
 from pgwarden.package.manifest import Bundle, Package, ProbeSpec
-from pgwarden.parsing.source import Statement, parse_sql, parse_sql_file
+from pgwarden.package.verify_scripts import probes_after
+from pgwarden.parsing.source import Statement, parse_sql
 from pgwarden.progress import SILENT, Reporter
 
 LOCK_NOT_AVAILABLE = "55P03"
@@ -133,7 +134,7 @@ class Executor:
     # -- bundles ------------------------------------------------------------------------------------
     def apply(self, b: Bundle, order: int, bundle_sha256: str) -> tuple[list[Attempt], int | None]:
         """Apply one bundle (retrying lock timeouts). Returns its attempts and its ledger row id (None: failed)."""
-        stmts = parse_sql_file(b.apply, b.apply_rel)
+        stmts = parse_sql(self.pkg.sql_text(b.apply_rel), b.apply_rel)
         attempts: list[Attempt] = []
         retries = self.pkg.apply.lock_retries if b.transaction else 0
         for n in range(1, retries + 2):
@@ -236,7 +237,7 @@ class Executor:
 
     # -- rollback-only probes -----------------------------------------------------------------------
     def probes(self, b: Bundle) -> list[ProbeOutcome]:
-        return [self._probe(p) for p in self.pkg.probes if p.after == b.id]
+        return [self._probe(p) for p in probes_after(self.pkg, b)]
 
     def _probe(self, p: ProbeSpec) -> ProbeOutcome:
         expected = f"error {p.expect_error}" if p.expect_error else \
@@ -262,7 +263,7 @@ class Executor:
     def rollback(self, b: Bundle, rid: int) -> ServerError | None:
         """Run ``b``'s approved rollback file and mark its ledger row rolled_back, in one transaction."""
         assert b.rollback is not None and b.rollback_rel is not None
-        stmts = parse_sql_file(b.rollback, b.rollback_rel)
+        stmts = parse_sql(self.pkg.sql_text(b.rollback_rel), b.rollback_rel)
         self.reporter.step(f"rolling back bundle {b.id} with {b.rollback_rel}")
         current: Statement | None = None
         try:

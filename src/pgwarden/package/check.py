@@ -21,7 +21,7 @@ from pgwarden.errors import BadInput
 from pgwarden.evidence.gates import GateRunner, Verdict
 from pgwarden.evidence.kit import EvidenceKit, check_out_dir
 from pgwarden.evidence.sums import SumEntry
-from pgwarden.findings import Finding
+from pgwarden.findings import Finding, Severity
 from pgwarden.jsonable import to_jsonable
 from pgwarden.package.check_report import summary_md
 from pgwarden.package.check_result import (
@@ -36,7 +36,7 @@ from pgwarden.package.lint.places import probe_places
 from pgwarden.package.lint.run import lint_package
 from pgwarden.package.lock import verify_integrity
 from pgwarden.package.manifest import MANIFEST, SUM, Package, ProbeSpec, load_package
-from pgwarden.parsing.source import SqlSource, SqlSyntaxError, decode_sql, parse_source
+from pgwarden.parsing.source import SqlSource, SqlSyntaxError, parse_source
 from pgwarden.parsing.statement_kinds import statement_kinds
 from pgwarden.progress import SILENT, Reporter
 
@@ -62,14 +62,14 @@ def parse_package(pkg: Package, pins: tuple[SumEntry, ...] | None = None) -> Par
     sources: dict[str, SqlSource] = {}
     pin = {e.path: e.sha256 for e in pins or ()}
     for b in pkg.bundles:
-        for rel, path in ((b.apply_rel, b.apply), (b.rollback_rel, b.rollback)):
+        for rel, path in ((b.apply_rel, b.apply), (b.rollback_rel, b.rollback), (b.verify_rel, b.verify)):
             if rel is None or path is None:
                 continue
             try:
                 data = path.read_bytes()
                 if rel in pin and hashlib.sha256(data).hexdigest() != pin[rel]:
                     raise BadInput(f"{rel}: changed while it was being checked; run check again")
-                sources[rel] = parse_source(decode_sql(data, rel), rel)
+                sources[rel] = parse_source(pkg.sql_of(data, rel), rel)
             except OSError as exc:
                 errors.append(f"{rel}: cannot read: {exc.strerror}")
             except BadInput as exc:
@@ -119,6 +119,8 @@ def _reports(pkg: Package, parsed: Parsed, pins: tuple[SumEntry, ...],
         roles[b.apply_rel] = (FileRole.APPLY, b.id)
         if b.rollback_rel:
             roles[b.rollback_rel] = (FileRole.ROLLBACK, b.id)
+        if b.verify_rel:
+            roles[b.verify_rel] = (FileRole.VERIFY, b.id)
     files = []
     for rel in pkg.named_files():
         data = (pkg.root / rel).read_bytes()
@@ -134,7 +136,7 @@ def _reports(pkg: Package, parsed: Parsed, pins: tuple[SumEntry, ...],
             i, b.id, b.title, b.transaction, b.irreversible, b.rollback_reason, b.apply_rel, b.rollback_rel,
             len(parsed.sources[b.apply_rel].statements), _kinds(parsed.sources[b.apply_rel]),
             len(rsrc.statements) if rsrc else 0, _kinds(rsrc),
-            sum(f.is_error for f in mine), sum(not f.is_error for f in mine)))
+            sum(f.is_error for f in mine), sum(f.severity is Severity.WARNING for f in mine)))
     return tuple(files), tuple(bundles)
 
 
@@ -204,7 +206,8 @@ def _result(pkg: Package, findings: list[Finding], files: tuple[CheckedFile, ...
             server: dict[str, Any] | None = None, preflight_summary: str | None = None) -> CheckResult:
     errors = sum(f.is_error for f in findings)
     return CheckResult(pkg.name, pkg.description, str(pkg.root), Verdict.FAIL if errors else Verdict.PASS, errors,
-                       len(findings) - errors, tuple(findings), files, bundles, probes, pkg.policy,
+                       sum(f.severity is Severity.WARNING for f in findings), tuple(findings), files, bundles,
+                       probes, pkg.policy,
                        str(pkg.root / SUM), live, server, None, preflight_summary)
 
 

@@ -15,6 +15,7 @@ class FileRole(StrEnum):
     MANIFEST = "manifest"
     APPLY = "apply"
     ROLLBACK = "rollback"
+    VERIFY = "verify"      # a Sqitch-style verify script, run after its bundle and rolled back
 
 
 class LineEndings(StrEnum):

@@ -8,7 +8,8 @@ what was expected. Nothing in a package is trusted before this passes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ from pgwarden import userfiles
 from pgwarden.errors import BadInput
 from pgwarden.expect.expectations import parse_expectations
 from pgwarden.package.lint.patterns import parse_call_pattern, parse_table_name
+from pgwarden.package.vars import Var, parse_vars, substitute
+from pgwarden.parsing.source import decode_sql, read_sql_text
 from pgwarden.parsing.statement_kinds import KNOWN_KINDS, normalize_kind
 from pgwarden.parsing.walk import parse_search_path
 from pgwarden.pg.guard import GUARD_KEYS
@@ -23,14 +26,15 @@ from pgwarden.pg.guard import GUARD_KEYS
 MANIFEST = "pgwarden.toml"
 SUM = "pgwarden.sum"
 
-_TOP_KEYS = ("package", "target", "settings", "policy", "apply", "bundle", "probe", "verify")
+_TOP_KEYS = ("package", "target", "settings", "policy", "apply", "bundle", "probe", "verify", "vars", "waiver")
 _APPLY_KEYS = ("lock_retries",)
 MAX_LOCK_RETRIES = 20
 _PACKAGE_KEYS = ("name", "description")
 _POLICY_KEYS = ("forbid", "forbid_calls", "protected_tables", "data_checks", "data_check_timeout", "max_locked_bytes")
 DEFAULT_MAX_LOCKED_BYTES = 100 * 1024 * 1024
 DEFAULT_DATA_CHECK_TIMEOUT_S = 10.0
-_BUNDLE_KEYS = ("id", "title", "apply", "rollback", "reason", "transaction")
+_BUNDLE_KEYS = ("id", "title", "apply", "rollback", "reason", "transaction", "verify", "origin")
+_WAIVER_KEYS = ("bundle", "rule", "reason")
 _PROBE_KEYS = ("name", "after", "sql", "expect_error", "expect_rows")
 _TARGET_TYPES: dict[str, tuple[type, ...]] = {
     "database": (str,), "server_major": (int,), "role": (str,), "superuser": (bool,),
@@ -51,10 +55,22 @@ class Bundle:
     transaction: bool
     apply_rel: str
     rollback_rel: str | None
+    verify: Path | None = None        # a SQL file that must run without error after the bundle (rolled back)
+    verify_rel: str | None = None
+    origin: str | None = None         # where an imported bundle came from, e.g. "flyway:1.2" (ledger adoption)
 
     @property
     def irreversible(self) -> bool:
         return self.rollback is None
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """``[[waiver]]``: findings of ``rule`` in ``bundle`` are shown as WAIVED with ``reason``, not as errors."""
+
+    bundle: str
+    rule: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -96,6 +112,16 @@ class Package:
     probes: tuple[ProbeSpec, ...]
     verify: dict[str, Any]
     apply: ApplySettings = ApplySettings()
+    vars: Mapping[str, Var] = field(default_factory=dict)
+    waivers: tuple[Waiver, ...] = ()
+
+    def sql_text(self, rel: str) -> str:
+        """A bundle, rollback or verify file as it runs: read, decoded, its [vars] substituted."""
+        return substitute(read_sql_text(self.root / rel, rel), self.vars, rel)
+
+    def sql_of(self, data: bytes, rel: str) -> str:
+        """The same for bytes already read (and pinned) by the caller."""
+        return substitute(decode_sql(data, rel), self.vars, rel)
 
     def bundle(self, bundle_id: str) -> Bundle:
         for b in self.bundles:
@@ -110,6 +136,8 @@ class Package:
             out.append(b.apply_rel)
             if b.rollback_rel:
                 out.append(b.rollback_rel)
+            if b.verify_rel:
+                out.append(b.verify_rel)
         return tuple(out)
 
 
@@ -353,7 +381,10 @@ def _bundles(p: _Problems, root: Path, raw: Any) -> tuple[Bundle, ...]:
             rollback = _rel_file(p, f"{key}.rollback", root, rb_rel)
             if reason is not None:
                 p.add(f"{key}.reason", "only allowed with rollback = \"none\"")
-        for fk, rel in (("apply", apply_rel), ("rollback", rb_rel)):
+        verify_rel = _str(p, key, b, "verify", required=False)
+        verify = _rel_file(p, f"{key}.verify", root, verify_rel) if verify_rel else None
+        origin = _str(p, key, b, "origin", required=False)
+        for fk, rel in (("apply", apply_rel), ("rollback", rb_rel), ("verify", verify_rel)):
             if not rel:
                 continue
             norm = Path(rel).as_posix()
@@ -363,7 +394,8 @@ def _bundles(p: _Problems, root: Path, raw: Any) -> tuple[Bundle, ...]:
                 seen_files[norm] = f"{key}.{fk}"
         if bid is not None and title is not None and apply is not None and apply_rel is not None:
             out.append(Bundle(bid, title, apply, rollback, reason if rb_rel is None else None, transaction,
-                              Path(apply_rel).as_posix(), Path(rb_rel).as_posix() if rb_rel else None))
+                              Path(apply_rel).as_posix(), Path(rb_rel).as_posix() if rb_rel else None,
+                              verify, Path(verify_rel).as_posix() if verify_rel else None, origin))
     if Path(MANIFEST).as_posix() in seen_files:
         p.add(seen_files[MANIFEST], f"{MANIFEST} cannot be a SQL file of a bundle")
     return tuple(out)
@@ -450,7 +482,30 @@ def load_package(path: Path) -> Package:
     probes = _probes(p, data.get("probe"), raw_ids)
     verify = _verify(p, data.get("verify"), manifest)
     apply_settings = _apply(p, data.get("apply"))
+    variables = parse_vars(data.get("vars"), root, p.add)
+    waivers = _waivers(p, data.get("waiver"), raw_ids)
     p.raise_if_any()
     assert name is not None
     return Package(root.absolute(), manifest.absolute(), name, description, target, settings, policy,
-                   bundles, probes, verify, apply_settings)
+                   bundles, probes, verify, apply_settings, variables, waivers)
+
+
+def _waivers(p: _Problems, raw: Any, bundle_ids: set[str]) -> tuple[Waiver, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(x, dict) for x in raw):
+        p.add("waiver", "expected [[waiver]] tables")
+        return ()
+    out = []
+    for i, w in enumerate(raw, 1):
+        key = f"waiver[{i}]"
+        _unknown(p, key, w, _WAIVER_KEYS)
+        bundle = _str(p, key, w, "bundle", required=True)
+        rule = _str(p, key, w, "rule", required=True)
+        reason = _str(p, key, w, "reason", required=True)
+        if bundle is not None and bundle not in bundle_ids:
+            p.add(f"{key}.bundle", f"{bundle!r} names no bundle; expected one of {', '.join(sorted(bundle_ids))}")
+            continue
+        if bundle and rule and reason:
+            out.append(Waiver(bundle, rule, reason))
+    return tuple(out)

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from pgwarden.findings import Finding
-from pgwarden.parsing.source import Statement, parse_source_file
+from pgwarden.package.waivers import waive
+from pgwarden.parsing.source import Statement, parse_source
 from pgwarden.pg.conn import read_only
 from pgwarden.preflight import engine, report
 from pgwarden.preflight.context import Ctx
@@ -111,7 +112,7 @@ def _parse(package: Package, sources: Mapping[str, Any] | None = None,
             return ()
         if sources is not None and rel in sources:
             return tuple(sources[rel].statements)
-        return parse_source_file(path, rel).statements  # psql meta-commands are lint's findings, not ours
+        return parse_source(package.sql_text(rel), rel).statements  # meta-commands are lint's findings
     return [_Parsed(b, stmts(b.apply, b.apply_rel), stmts(b.rollback, b.rollback_rel)) for b in package.bundles
             if only is None or b.id in only]
 
@@ -220,6 +221,7 @@ def run_preflight(package: Package, conn: psycopg.Connection[Any], kit: Evidence
         data = run_checks(cur, impact.planned, policy.data_check_timeout) if run_data else []
         findings += lock_findings
         findings += [f for f in (data_finding(r) for r in data) if f is not None]
+        findings = waive(package, findings, "preflight")
         findings.sort(key=lambda f: (f.bundle or "", f.file, f.line, f.col))
         server = f"database {state.live.database}, PostgreSQL {state.live.server_version_num // 10000}, " \
                  f"role {state.live.current_user}"

@@ -103,7 +103,8 @@ def rehearse(package_dir: Path, *, dsn: str | None, data: bool = False, from_bac
             result = RehearseResult(
                 str(kit.root), verdict, pkg.name, st["clone"], tuple(st["applied"]), tuple(o.rehearsed) if o else (),
                 tuple(o.steps) if o else (), tuple(o.findings) if o else (), lint, o.fingerprints if o else 0,
-                round(time.monotonic() - t_all, 3), {g.name: g.seconds for g in runner.records})
+                round(time.monotonic() - t_all, 3), {g.name: g.seconds for g in runner.records},
+                tuple(o.unproven) if o else ())
             st["result"] = result
             return summary_md(result, runner.records, pkg, error), result
 

@@ -59,6 +59,10 @@ def summary_md(r: RehearseResult, gates: Sequence[GateRecord], pkg: Package, err
         if s is not None:
             lines += [f"- {step}: {_MARK[s.status]} {s.note}".rstrip()]
     lines.append("")
+    if r.unproven:
+        lines += ["## Unproven", "", f"Forward-only (rollback = \"none\"): {', '.join(r.unproven)}. Each applies "
+                  "on the clone, but has no rollback to prove: if it fails in production, the way back is the "
+                  "backup taken at apply's gate 5.", ""]
     lines += ["## Findings", ""]
     if not r.findings:
         lines += ["None: every bundle applies, every rollback restores the state before its bundle, every bundle "

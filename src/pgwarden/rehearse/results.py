@@ -24,3 +24,4 @@ class RehearseResult:
     fingerprints: int = 0
     seconds: float = 0.0
     step_seconds: dict[str, float] = field(default_factory=dict)
+    unproven: tuple[str, ...] = ()      # forward-only bundles (rollback = "none"): applied, never undone

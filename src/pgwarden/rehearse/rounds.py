@@ -28,7 +28,8 @@ from pgwarden.apply.execute import ServerError, server_error
 from pgwarden.apply.ledger import SCHEMA as LEDGER_SCHEMA
 from pgwarden.expect.expectations import ExpectationResult, Expectations, check_live
 from pgwarden.package.manifest import Bundle, Package, ProbeSpec
-from pgwarden.parsing.source import Statement, parse_sql, parse_sql_file
+from pgwarden.package.verify_scripts import probes_after
+from pgwarden.parsing.source import Statement, parse_sql
 from pgwarden.probe.fingerprint import Fingerprint, FingerprintDiff, diff_fingerprints
 from pgwarden.probe.probe import fingerprint_here, take_fingerprint
 from pgwarden.progress import SILENT, Reporter
@@ -76,6 +77,7 @@ class Outcome:
     findings: list[RehearsalFinding] = field(default_factory=list)
     verify: tuple[ExpectationResult, ...] = ()
     rehearsed: list[str] = field(default_factory=list)
+    unproven: list[str] = field(default_factory=list)         # forward-only bundles: no way back but the backup
     adds: dict[str, set[str]] = field(default_factory=dict)    # objects each bundle adds (names)
     fingerprints: int = 0
     seconds: float = 0.0
@@ -155,8 +157,9 @@ class Rehearsal:
     def _round_trip(self, b: Bundle, before: Fingerprint) -> Fingerprint:
         """Apply, probes, rollback, re-apply of one atomic bundle; returns F(k) (``before`` if it failed)."""
         conn = self.conn
-        apply_stmts = parse_sql_file(b.apply, b.apply_rel)
-        rollback_stmts = parse_sql_file(b.rollback, b.rollback_rel) if b.rollback and b.rollback_rel else None
+        apply_stmts = parse_sql(self.pkg.sql_text(b.apply_rel), b.apply_rel)
+        rollback_stmts = parse_sql(self.pkg.sql_text(b.rollback_rel), b.rollback_rel) \
+            if b.rollback and b.rollback_rel else None
         with conn.transaction(), conn.cursor() as cur:
             self._settings(cur)
             cur.execute("SAVEPOINT pgwarden_before")
@@ -176,8 +179,7 @@ class Rehearsal:
             if rollback_stmts is None:
                 self._step(b.id, Step.ROLLBACK, time.monotonic(), None, f"forward-only: {b.rollback_reason}")
                 self._step(b.id, Step.REAPPLY, time.monotonic(), None, "forward-only")
-                self._find(b.id, Step.ROLLBACK, f"bundle {b.id} is forward-only (rollback = \"none\"): its failure "
-                           "point has no proven way back but the backup")
+                self.out.unproven.append(b.id)   # not a failure: there is nothing to prove, only the backup
                 return fk
             t0 = time.monotonic()
             err = self._run(cur, rollback_stmts, str(b.rollback_rel))
@@ -211,7 +213,7 @@ class Rehearsal:
 
     def _round_trip_non_atomic(self, b: Bundle, before: Fingerprint) -> Fingerprint | None:
         """The same for a ``transaction = false`` bundle; None when its round trip broke the known state."""
-        stmts = parse_sql_file(b.apply, b.apply_rel)
+        stmts = parse_sql(self.pkg.sql_text(b.apply_rel), b.apply_rel)
         with self.conn.cursor() as cur:
             self._settings(cur, local=False)
             t0 = time.monotonic()
@@ -225,9 +227,10 @@ class Rehearsal:
             self._probes_outside(b)
             if b.rollback is None or b.rollback_rel is None:
                 self._step(b.id, Step.ROLLBACK, time.monotonic(), None, "forward-only")
+                self.out.unproven.append(b.id)
                 return fk
             t0 = time.monotonic()
-            err = self._run(cur, parse_sql_file(b.rollback, b.rollback_rel), b.rollback_rel)
+            err = self._run(cur, parse_sql(self.pkg.sql_text(b.rollback_rel), b.rollback_rel), b.rollback_rel)
             back_nc = self._fp() if err is None else None
             d = diff_fingerprints(before, back_nc) if back_nc is not None else None
             self._step(b.id, Step.ROLLBACK, t0, err is None and d is not None and d.identical,
@@ -249,9 +252,7 @@ class Rehearsal:
             return fk
 
     def _probes(self, cur: psycopg.Cursor[Any], b: Bundle) -> None:
-        for p in self.pkg.probes:
-            if p.after != b.id:
-                continue
+        for p in probes_after(self.pkg, b):
             t0 = time.monotonic()
             cur.execute("SAVEPOINT pgwarden_probe")
             ok, actual = self._probe(cur, p)
@@ -259,12 +260,11 @@ class Rehearsal:
             self._probe_result(b, p, t0, ok, actual)
 
     def _probes_outside(self, b: Bundle) -> None:
-        for p in self.pkg.probes:
-            if p.after == b.id:
-                t0 = time.monotonic()
-                with self.conn.transaction(force_rollback=True), self.conn.cursor() as cur:
-                    ok, actual = self._probe(cur, p)
-                self._probe_result(b, p, t0, ok, actual)
+        for p in probes_after(self.pkg, b):
+            t0 = time.monotonic()
+            with self.conn.transaction(force_rollback=True), self.conn.cursor() as cur:
+                ok, actual = self._probe(cur, p)
+            self._probe_result(b, p, t0, ok, actual)
 
     def _probe(self, cur: psycopg.Cursor[Any], p: ProbeSpec) -> tuple[bool, str]:
         (st,) = parse_sql(p.sql, f"probe {p.name!r}")
@@ -313,7 +313,7 @@ class Rehearsal:
             if b.rollback is None or b.rollback_rel is None:
                 self._step(None, Step.FULL_REVERSE, t0, None, f"stops at forward-only bundle {b.id}")
                 return
-            stmts = parse_sql_file(b.rollback, b.rollback_rel)
+            stmts = parse_sql(self.pkg.sql_text(b.rollback_rel), b.rollback_rel)
             if b.transaction:
                 with self.conn.transaction(), self.conn.cursor() as cur:
                     self._settings(cur)

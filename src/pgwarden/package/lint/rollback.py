@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pglast import ast
+from pglast.enums import ObjectType
 
 from pgwarden.findings import Severity
 from pgwarden.kinds import ObjectKind
@@ -148,6 +149,8 @@ def _collect(ctx: Ctx, t: Touched, n: Any, path: tuple[str, ...]) -> None:
     elif isinstance(n, ast.CreateStatsStmt) and n.defnames:
         schema, name = split_name(strings(n.defnames))
         _add(t, K.STATISTICS, _q(schema, name, path, role), ine)
+    elif isinstance(n, ast.RenameStmt) and n.newname:
+        _renamed(t, n, path, role)
     elif isinstance(n, ast.AlterTableStmt) and isinstance(n.relation, ast.RangeVar):
         table = _table_of(n.relation, path, role)
         for cmd in n.cmds or ():
@@ -158,6 +161,26 @@ def _collect(ctx: Ctx, t: Touched, n: Any, path: tuple[str, ...]) -> None:
                 _add(t, K.CONSTRAINT, f"{table}.{cmd.def_.conname}")
                 if getattr(cmd.def_.contype, "name", "") in ("CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_EXCLUSION"):
                     _add(t, K.INDEX, _q(rangevar(n.relation)[0], cmd.def_.conname, path, role))
+
+
+_RENAMED_RELATION = {"OBJECT_TABLE": K.TABLE, "OBJECT_VIEW": K.VIEW, "OBJECT_MATVIEW": K.MATVIEW,
+                     "OBJECT_INDEX": K.INDEX, "OBJECT_SEQUENCE": K.SEQUENCE, "OBJECT_FOREIGN_TABLE": K.TABLE}
+
+
+def _renamed(t: Touched, n: Any, path: tuple[str, ...], role: str | None) -> None:
+    """A name the bundle gives by renaming (``ALTER TABLE t RENAME TO t_backup``) is the bundle's to drop."""
+    v = n.renameType
+    kind = ObjectType(v).name if isinstance(v, int) else str(getattr(v, "name", v))
+    if not isinstance(n.relation, ast.RangeVar):
+        return
+    fam = _RENAMED_RELATION.get(kind)
+    if fam is not None:
+        schema, _old = rangevar(n.relation)
+        _add(t, fam, _q(schema, n.newname, path, role))
+    elif kind == "OBJECT_COLUMN":
+        _add(t, K.COLUMN, f"{_table_of(n.relation, path, role)}.{n.newname}")
+    elif kind == "OBJECT_TABCONSTRAINT":
+        _add(t, K.CONSTRAINT, f"{_table_of(n.relation, path, role)}.{n.newname}")
 
 
 def _drop_targets(n: Any, path: tuple[str, ...], role: str | None) -> list[tuple[ObjectKind, str, str]]:
@@ -189,8 +212,11 @@ def _drop_targets(n: Any, path: tuple[str, ...], role: str | None) -> list[tuple
     return out
 
 
-def check_rollback(ctx: Ctx, bundle: str, touched: Touched, units: list[Unit]) -> None:
-    """Flag each destructive rollback statement that targets something the bundle did not create."""
+def check_rollback(ctx: Ctx, bundle: str, touched: Touched, units: list[Unit],
+                   package_creates: set[tuple[ObjectKind, str]] | None = None) -> None:
+    """Flag each destructive rollback statement that targets something the bundle did not create.
+
+    ``DROP … IF EXISTS`` of a name no bundle of the package creates is cleanup of an old name: a note."""
     for u in units:
         if u.scope != "top":
             continue
@@ -204,6 +230,12 @@ def check_rollback(ctx: Ctx, bundle: str, touched: Touched, units: list[Unit]) -
             if (fam, key) not in touched.created:
                 parent = key.rsplit(".", 1)[0] if fam in (K.COLUMN, K.CONSTRAINT) else None
                 if parent and (K.TABLE, parent) in touched.created:
+                    continue
+                if (package_creates is not None and isinstance(u.node, ast.DropStmt) and u.node.missing_ok
+                        and (fam, key) not in package_creates):
+                    ctx.report("rollback.scope", u, u.at(), f"rollback {how} {shown} IF EXISTS, a name no bundle "
+                               "of the package creates: cleanup of an old name", severity=Severity.NOTE,
+                               facts={"object": shown})
                     continue
                 ctx.report("rollback.scope", u, u.at(), f"rollback {how} {shown}, which bundle {bundle} "
                            "does not create", facts={"object": shown},

@@ -14,6 +14,7 @@ from pgwarden.package.lint import calls, forbid, protected, psql, rollback, txn
 from pgwarden.package.lint.context import Ctx
 from pgwarden.package.lint.units import FileUnits, extract
 from pgwarden.package.manifest import MANIFEST, Package
+from pgwarden.package.waivers import waive
 from pgwarden.parsing.source import SqlSource
 from pgwarden.parsing.walk import DEFAULT_SEARCH_PATH, parse_search_path
 
@@ -56,11 +57,12 @@ def lint_package(pkg: Package, sources: Mapping[str, SqlSource], probes: Mapping
         fr = extract(sources[b.rollback_rel], bundle=b.id, role="rollback", search_path=path, names=names) \
             if b.rollback_rel else None
         extracted.append((b.id, fa, fr, rollback.touched_by(ctx, fa.units)))
+    creates = {c for *_rest, touched in extracted for c in touched.created}
     for b, (_bid, fa, fr, touched) in zip(pkg.bundles, extracted, strict=True):
         _file_rules(ctx, fa, sources[b.apply_rel], bundle=b.id, role="apply", transaction=b.transaction)
         if fr is not None and b.rollback_rel:
             _file_rules(ctx, fr, sources[b.rollback_rel], bundle=b.id, role="rollback", transaction=b.transaction)
-            rollback.check_rollback(ctx, b.id, touched, fr.units)
+            rollback.check_rollback(ctx, b.id, touched, fr.units, creates)
     for p in pkg.probes:
         src = probes[p.name]
         fu = extract(src, bundle=p.after, role="probe", search_path=path)
@@ -70,4 +72,5 @@ def lint_package(pkg: Package, sources: Mapping[str, SqlSource], probes: Mapping
         psql.check_probe(ctx, p.name, p.after, src, places.get(p.name))
     order = {rel: i for i, rel in enumerate(pkg.named_files())}
     order[MANIFEST] = len(order)
-    return sorted(ctx.findings, key=lambda f: (order.get(f.file, len(order)), f.line, f.col, f.rule))
+    findings = waive(pkg, ctx.findings, "lint")
+    return sorted(findings, key=lambda f: (order.get(f.file, len(order)), f.line, f.col, f.rule))

@@ -145,8 +145,8 @@ class Planner:
 
     def _alter(self, cmd: Any, rel: Relation, ctx: Ctx) -> list[DataCheck]:
         sub = _k(cmd.subtype)
-        if sub == "AT_SetNotNull":
-            return [self._not_null(rel, str(cmd.name), "SET NOT NULL")]
+        if sub == "AT_SetNotNull":   # a column already NOT NULL: a no-op with nothing to count
+            return [] if str(cmd.name) in rel.not_null else [self._not_null(rel, str(cmd.name), "SET NOT NULL")]
         if sub == "AT_AddConstraint":
             con = cmd.def_
             ctype = _k(con.contype)

@@ -1,0 +1,184 @@
+"""Preparing one migration file for a bundle, with PostgreSQL's own scanner and parser (never a regex):
+
+- a ``BEGIN;`` … ``COMMIT;`` (or, for a verify script, ``ROLLBACK;``) wrapper is cut out where the parser
+  puts those two statements, so ``END;`` inside a function body is never touched;
+- ``SELECT … \\gexec`` becomes a ``DO`` block that executes each value of each row, as psql does;
+- psql variables (``:name``, ``:'name'``, ``:"name"``) are found, for ``[vars]``;
+- statements that cannot run inside a transaction block (``CREATE INDEX CONCURRENTLY`` …) are found, so the
+  file can be split into bundles of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pglast import ast
+from pglast.parser import ParseError, scan
+
+from pgwarden.package.vars import GEXEC_QUOTE
+from pgwarden.parsing.source import parse_source
+from pgwarden.parsing.tree import parse
+
+_BEGIN = ("TRANS_STMT_BEGIN", "TRANS_STMT_START")
+_END = ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK")
+
+
+@dataclass(frozen=True)
+class Part:
+    text: str
+    transaction: bool
+
+
+@dataclass(frozen=True)
+class Prepared:
+    text: str                          # the file as the bundle runs it
+    statements: int
+    stripped: str | None = None        # "BEGIN … COMMIT" when a wrapper was cut out
+    gexec: int = 0                     # \gexec blocks turned into DO blocks
+    variables: frozenset[str] = frozenset()
+    no_transaction: tuple[str, ...] = ()   # first lines of statements that cannot run in a transaction block
+    parts: tuple[Part, ...] = ()       # more than one: the file must be split (see no_transaction)
+    others: tuple[str, ...] = ()       # psql meta-commands left as they are (not supported)
+
+
+def _kind(v: Any) -> str:
+    return str(getattr(v, "name", v))
+
+
+def needs_own_transaction(node: Any) -> bool:
+    """Statements PostgreSQL refuses inside a transaction block (25001)."""
+    kind = type(node).__name__
+    if kind in ("IndexStmt", "DropStmt") and getattr(node, "concurrent", False):
+        return True
+    if kind == "ReindexStmt":
+        return any(isinstance(d, ast.DefElem) and d.defname == "concurrently" for d in node.params or ())
+    if kind == "VacuumStmt":
+        return bool(node.is_vacuumcmd)
+    if kind == "AlterTableStmt":
+        return any(_kind(c.subtype) == "AT_DetachPartition" and getattr(c.def_, "concurrent", False)
+                   for c in node.cmds or ())
+    return kind in ("CreatedbStmt", "DropdbStmt", "AlterSystemStmt", "CreateTableSpaceStmt", "DropTableSpaceStmt")
+
+
+def _tokens(text: str) -> list[Any]:
+    try:
+        return list(scan(text))
+    except ParseError:
+        return []
+
+
+def _occurrences(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, name) of each psql variable (outside strings, comments, casts and array slices)."""
+    toks = _tokens(text)
+    out = []
+    depth = 0
+    for i, t in enumerate(toks):
+        piece = text[t.start:t.end + 1]
+        if piece.startswith(GEXEC_QUOTE) and piece.endswith(GEXEC_QUOTE) and len(piece) > 2 * len(GEXEC_QUOTE):
+            inner = t.start + len(GEXEC_QUOTE)
+            out += [(inner + a, inner + b, n) for a, b, n in _occurrences(piece[len(GEXEC_QUOTE):-len(GEXEC_QUOTE)])]
+            continue
+        depth += piece == "["
+        depth -= piece == "]" and depth > 0
+        if piece != ":" or depth or i + 1 >= len(toks) or toks[i + 1].start != t.end + 1:
+            continue
+        nxt = toks[i + 1]
+        word = text[nxt.start:nxt.end + 1]
+        if word[:1] in ("'", '"') and len(word) >= 2:
+            out.append((t.start, nxt.end + 1, word[1:-1]))
+        elif word.replace("_", "a").isalnum() and not word[0].isdigit():
+            out.append((t.start, nxt.end + 1, word))
+    return out
+
+
+def variables_in(text: str) -> frozenset[str]:
+    """psql variables the text uses."""
+    return frozenset(n for _a, _b, n in _occurrences(text))
+
+
+def _masked(text: str) -> str:
+    """``text`` with each variable replaced by a placeholder of the same length that parses in its place:
+    ``:'v'`` a string, ``:"v"`` an identifier, ``:v`` an identifier, so offsets stay the same."""
+    chars = list(text)
+    for a, b, _name in _occurrences(text):
+        quote = text[a + 1]
+        if quote in ("'", '"'):
+            chars[a:b] = [quote] + ["x"] * (b - a - 2) + [quote]
+        else:
+            chars[a:b] = ["x"] * (b - a)
+    return "".join(chars)
+
+
+def _gexec(text: str) -> tuple[str, int]:
+    """Each ``<query> \\gexec`` as a DO block that runs every non-NULL value of every row, in order."""
+    count = 0
+    while True:
+        toks = _tokens(text)
+        hit = next((t for t in toks if text[t.start:t.start + 6] == "\\gexec"), None)
+        if hit is None:
+            return text, count
+        ends = [t.end + 1 for t in toks if t.end < hit.start and text[t.start:t.end + 1] == ";"]
+        start = ends[-1] if ends else 0
+        query = text[start:hit.start].strip()
+        ncols = 1
+        try:
+            stmt = parse(query)[0].stmt
+            if isinstance(stmt, ast.SelectStmt) and stmt.targetList and not any(
+                    isinstance(rt, ast.ResTarget) and isinstance(rt.val, ast.ColumnRef)
+                    and isinstance((rt.val.fields or (None,))[-1], ast.A_Star) for rt in stmt.targetList):
+                ncols = len(stmt.targetList)
+        except Exception:
+            pass
+        cols = ", ".join(f"c{i}" for i in range(1, ncols + 1))
+        runs = "\n".join(f"    IF r.c{i} IS NOT NULL THEN EXECUTE r.c{i}; END IF;" for i in range(1, ncols + 1))
+        block = (f"\nDO {GEXEC_QUOTE}\nDECLARE r record;\nBEGIN\n  FOR r IN SELECT * FROM (\n{query}\n  ) AS "
+                 f"gexec({cols}) LOOP\n{runs}\n  END LOOP;\nEND\n{GEXEC_QUOTE};")
+        text = text[:start] + block + text[hit.start + 6:]
+        count += 1
+
+
+def _cut(text: str, loc: int, length: int) -> tuple[int, int]:
+    """The range of one statement and the semicolon after it."""
+    end = loc + length
+    toks = [t for t in _tokens(text[end:]) if text[end + t.start:end + t.end + 1] == ";"]
+    return loc, end + toks[0].end + 1 if toks else end
+
+
+def prepare(text: str, rel: str, *, wrapper_end: tuple[str, ...] = _END) -> Prepared:
+    """``text`` ready for a bundle; see the module docstring."""
+    text, gexec = _gexec(text)
+    src = parse_source(_masked(text), rel)   # offsets in the masked text are offsets in ``text``
+    stmts = list(src.statements)
+    stripped = None
+    if len(stmts) >= 2 and isinstance(stmts[0].node, ast.TransactionStmt) and \
+            isinstance(stmts[-1].node, ast.TransactionStmt) and _kind(stmts[0].node.kind) in _BEGIN and \
+            _kind(stmts[-1].node.kind) in wrapper_end and \
+            not any(isinstance(s.node, ast.TransactionStmt) for s in stmts[1:-1]):
+        first, last = stmts[0], stmts[-1]
+        a0, a1 = _cut(text, first.offset, len(first.text))
+        b0, b1 = _cut(text, last.offset, len(last.text))
+        stripped = f"{first.text.strip().upper()} … {last.text.strip().upper()}"
+        text = text[:a0] + text[a1:b0] + text[b1:]
+        stmts = list(parse_source(_masked(text), rel).statements)
+    no_txn = tuple(s.first_line for s in stmts if needs_own_transaction(s.node))
+    parts: list[Part] = []
+    if no_txn and len(stmts) > 1:
+        group: list[str] = []
+        for s in stmts:
+            if needs_own_transaction(s.node):
+                if group:
+                    parts.append(Part(";\n".join(group) + ";\n", True))
+                    group = []
+                parts.append(Part(text[s.offset:s.offset + len(s.text)] + ";\n", False))
+            else:
+                group.append(text[s.offset:s.offset + len(s.text)])
+        if group:
+            parts.append(Part(";\n".join(group) + ";\n", True))
+    return Prepared(text, len(stmts), stripped, gexec, variables_in(text), no_txn, tuple(parts),
+                    tuple(m.text for m in src.meta_commands))
+
+
+def statements_of(text: str, rel: str) -> list[str]:
+    """The statements of ``text``, each as written (variables included)."""
+    return [text[s.offset:s.offset + len(s.text)] for s in parse_source(_masked(text), rel).statements]

@@ -1,0 +1,167 @@
+"""Turning a read migration directory into a change package: bundles, [vars], waivers, IMPORT.md, the lock."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pgwarden.importing.model import Migration, Source, Tool
+from pgwarden.importing.sql import Prepared, prepare, statements_of
+from pgwarden.private import write_private
+
+_ID_BAD = re.compile(r"[^A-Za-z0-9_.-]+")
+_VERIFY_END = ("TRANS_STMT_ROLLBACK", "TRANS_STMT_COMMIT")
+
+
+@dataclass
+class BundleSpec:
+    id: str
+    title: str
+    apply: str
+    origin: str
+    from_file: str
+    rollback: str | None = None
+    reason: str | None = None
+    transaction: bool = True
+    verify: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Built:
+    bundles: list[BundleSpec] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)        # empty files, and why
+    split: list[str] = field(default_factory=list)
+    stripped: list[str] = field(default_factory=list)
+    gexec: list[str] = field(default_factory=list)
+    verify: list[str] = field(default_factory=list)
+    variables: dict[str, set[str]] = field(default_factory=dict)   # name -> files using it
+    others: list[str] = field(default_factory=list)         # meta-commands kept (not supported)
+
+
+def _toml(s: str) -> str:
+    return json.dumps(s, ensure_ascii=False)
+
+
+def bundle_id(source: Source, m: Migration, taken: set[str]) -> str:
+    if source.tool is Tool.SQITCH:
+        base = m.key
+    elif source.tool is Tool.FLYWAY:
+        kind, _, version = m.key.partition(":")
+        base = f"V{version}_{m.name}" if kind == "V" else f"R_{m.name}"
+    else:
+        base = f"{m.key}_{m.name}"
+    out = _ID_BAD.sub("_", base).strip("_.-") or "m"
+    if not out[0].isalnum():
+        out = "m" + out
+    out = out[:56]
+    final, n = out, 2
+    while final in taken:
+        final, n = f"{out}_{n}", n + 1
+    taken.add(final)
+    return final
+
+
+def _note(built: Built, p: Prepared, file: str) -> None:
+    if p.stripped:
+        built.stripped.append(f"{file}: {p.stripped}")
+    if p.gexec:
+        built.gexec.append(f"{file}: {p.gexec} \\gexec query(ies) became DO blocks")
+    for v in p.variables:
+        built.variables.setdefault(v, set()).add(file)
+    built.others += [f"{file}: {m}" for m in p.others]
+
+
+def build(source: Source) -> Built:
+    built = Built()
+    taken: set[str] = set()
+    forward_only = {Tool.FLYWAY: "imported from Flyway, which is forward-only: no U undo script",
+                    Tool.GOLANG_MIGRATE: "imported from golang-migrate: no down migration",
+                    Tool.POPX: "imported from popx: no down migration", Tool.SQITCH: "imported from Sqitch: no revert"}
+    for m in source.migrations:
+        up = prepare(m.up, m.up_file)
+        _note(built, up, m.up_file)
+        if up.statements == 0:
+            built.skipped.append(f"{m.up_file}: no SQL statement (the work, if any, lives in application code); "
+                                 "not a bundle")
+            continue
+        down = prepare(m.down, m.down_file or "down") if m.down is not None else None
+        if down is not None:
+            _note(built, down, m.down_file or "down")
+        reason = None
+        rollback_text = down.text if down is not None and down.statements else None
+        if down is None:
+            reason = forward_only[source.tool]
+        elif not down.statements:
+            reason = f"the down migration {m.down_file} is empty (its work, if any, lives in application code)"
+            built.skipped.append(f"{m.down_file}: no SQL statement; the bundle is forward-only")
+        verify = None
+        if m.verify is not None:
+            v = prepare(m.verify, m.verify_file or "verify", wrapper_end=_VERIFY_END)
+            _note(built, v, m.verify_file or "verify")
+            if v.statements:
+                verify = v.text
+                built.verify.append(f"{m.verify_file}")
+        bid = bundle_id(source, m, taken)
+        origin = f"{source.tool}:{m.key}"
+        title = m.name if len(m.name) <= 200 else m.name[:197] + "..."
+        parts: list[tuple[str, bool]] = [(p.text, p.transaction) for p in up.parts]
+        if not parts and m.autocommit and up.statements > 1:
+            parts = [(s + ";\n", True) for s in statements_of(up.text, m.up_file)]
+        if not parts:
+            spec = BundleSpec(bid, title, up.text, origin, m.up_file, rollback_text, reason, not up.no_transaction,
+                              verify)
+            if up.no_transaction:
+                spec.notes.append("cannot run in a transaction block: transaction = false")
+            built.bundles.append(spec)
+            continue
+        why = ".autocommit. (popx runs it outside a transaction)" if m.autocommit and not up.parts else \
+            f"{len(up.no_transaction)} statement(s) that cannot run in a transaction block"
+        built.split.append(f"{m.up_file}: {len(parts)} bundles ({why})")
+        taken.discard(bid)
+        for i, (text, txn) in enumerate(parts, 1):
+            pid = f"{bid[:52]}.{i}"
+            taken.add(pid)
+            last = i == len(parts)
+            spec = BundleSpec(pid, f"{title} (part {i} of {len(parts)})", text, origin, m.up_file,
+                              rollback_text if last else None,
+                              reason if last else f"part {i} of {len(parts)} of {m.up_file}: the whole migration's "
+                              "rollback is the last part's", txn, verify if last else None)
+            if last and rollback_text is None and reason is None:
+                spec.reason = forward_only[source.tool]
+            built.bundles.append(spec)
+    return built
+
+
+def write_package(built: Built, source: Source, out: Path, variables: dict[str, str],
+                  waivers: list[tuple[str, str, str]]) -> None:
+    """Write (or rewrite) the SQL files and pgwarden.toml of the package at ``out``."""
+    (out / "bundles").mkdir(parents=True, exist_ok=True, mode=0o700)
+    toml = ["# Written by pgwarden import; IMPORT.md lists every decision.", "[package]",
+            f"name = {_toml(_ID_BAD.sub('_', source.project) or 'imported')}",
+            f"description = {_toml(f'imported from {source.tool} ({len(built.bundles)} bundles)')}", ""]
+    if variables:
+        toml += ["[vars]", *(f"{name} = {_toml(value)}" for name, value in sorted(variables.items())), ""]
+    for b in built.bundles:
+        apply_rel = f"bundles/{b.id}.sql"
+        write_private(out / apply_rel, b.apply.encode("utf-8"))
+        toml += ["[[bundle]]", f"id = {_toml(b.id)}", f"title = {_toml(b.title)}", f"apply = {_toml(apply_rel)}"]
+        if b.rollback is not None:
+            rb_rel = f"bundles/{b.id}.rollback.sql"
+            write_private(out / rb_rel, b.rollback.encode("utf-8"))
+            toml.append(f"rollback = {_toml(rb_rel)}")
+        else:
+            toml += ['rollback = "none"', f"reason = {_toml(b.reason or 'forward-only')}"]
+        if not b.transaction:
+            toml.append("transaction = false")
+        if b.verify is not None:
+            (out / "verify").mkdir(exist_ok=True, mode=0o700)
+            v_rel = f"verify/{b.id}.sql"
+            write_private(out / v_rel, b.verify.encode("utf-8"))
+            toml.append(f"verify = {_toml(v_rel)}")
+        toml += [f"origin = {_toml(b.origin)}", ""]
+    for bundle, rule, reason in waivers:
+        toml += ["[[waiver]]", f"bundle = {_toml(bundle)}", f"rule = {_toml(rule)}", f"reason = {_toml(reason)}", ""]
+    write_private(out / "pgwarden.toml", "\n".join(toml).encode("utf-8"))

@@ -1,0 +1,175 @@
+"""``[vars]``: psql-style variables in bundle SQL (``:name``, ``:'name'``, ``:"name"``), as psql substitutes them.
+
+A value comes from the manifest (``name = "v"`` or ``name = { value = "v" }``), the environment (``{ env =
+"VAR" }``) or a file (``{ file = "path" }``, relative to the package; its trailing newline dropped), and may be
+``secret = true``: then it is redacted from every file, log and output, and the kit pins only its sha256.
+Variables are found with PostgreSQL's own scanner, so a ``:`` inside a string, a dollar-quoted body, a
+comment, a ``::`` cast or an array slice is never one. A variable the manifest does not define is bad input
+naming the file, line, column and variable (psql would send it to the server as a syntax error).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pglast.parser import ParseError, scan
+
+from pgwarden.errors import BadInput
+from pgwarden.parsing.source import LineIndex
+from pgwarden.redact import register_secret
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+GEXEC_QUOTE = "$pgwarden_gexec$"   # the DO block an imported psql \gexec became: its query is still psql's
+
+
+class VarSource(StrEnum):
+    MANIFEST = "manifest"
+    ENV = "env"
+    FILE = "file"
+
+
+@dataclass(frozen=True)
+class Var:
+    name: str
+    value: str = ""
+    source: VarSource = VarSource.MANIFEST
+    origin: str = ""          # the environment variable or file it came from
+    secret: bool = False
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.value.encode("utf-8")).hexdigest()
+
+    def pin(self) -> dict[str, Any]:
+        """What the kit records: never a secret's value."""
+        out: dict[str, Any] = {"source": str(self.source), "sha256": self.sha256, "secret": self.secret}
+        if self.origin:
+            out["from"] = self.origin
+        if not self.secret:
+            out["value"] = self.value
+        return out
+
+
+def parse_vars(raw: Any, root: Path, add: Any) -> dict[str, Var]:
+    """The ``[vars]`` table; each problem goes to ``add(key, text)`` (the manifest's problem list)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        add("vars", "expected a table of name = value")
+        return {}
+    out: dict[str, Var] = {}
+    for name, spec in raw.items():
+        key = f"vars.{name}"
+        if not _NAME.fullmatch(name):
+            add(key, "not a variable name: expected letters, digits and '_', not starting with a digit")
+            continue
+        if isinstance(spec, str):
+            out[name] = Var(name, spec)
+            continue
+        if not isinstance(spec, dict):
+            add(key, f"expected a string or a table with value, env or file, got {type(spec).__name__}")
+            continue
+        unknown = sorted(set(spec) - {"value", "env", "file", "secret"})
+        if unknown:
+            add(f"{key}.{unknown[0]}", "unknown key; expected value, env, file and secret")
+            continue
+        secret = spec.get("secret", False)
+        if not isinstance(secret, bool):
+            add(f"{key}.secret", "expected true or false")
+            continue
+        given = [k for k in ("value", "env", "file") if k in spec]
+        if len(given) != 1 or not isinstance(spec[given[0]], str):
+            add(key, "expected exactly one of value, env or file, as a string")
+            continue
+        kind, text = given[0], spec[given[0]]
+        if kind == "value":
+            var = Var(name, text, VarSource.MANIFEST, "", secret)
+        elif kind == "env":
+            if text not in os.environ:
+                add(f"{key}.env", f"environment variable {text} is not set")
+                continue
+            var = Var(name, os.environ[text], VarSource.ENV, text, secret)
+        else:
+            path = Path(text) if Path(text).is_absolute() else root / text
+            try:
+                value = path.read_text(encoding="utf-8").removesuffix("\n").removesuffix("\r")
+            except (OSError, UnicodeDecodeError) as exc:
+                add(f"{key}.file", f"cannot read {text}: {getattr(exc, 'strerror', None) or exc}")
+                continue
+            var = Var(name, value, VarSource.FILE, text, secret)
+        if var.secret:
+            register_secret(var.value)
+        out[name] = var
+    return out
+
+
+def _literal(value: str) -> str:
+    """PQescapeLiteral: quotes doubled; with a backslash, an E'' string with backslashes doubled."""
+    body = value.replace("'", "''")
+    if "\\" in value:
+        return "E'" + body.replace("\\", "\\\\") + "'"
+    return f"'{body}'"
+
+
+def _raw(value: str) -> str:
+    return value
+
+
+def _identifier(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def substitute(text: str, variables: Mapping[str, Var], rel: str) -> str:
+    """``text`` with every psql variable replaced; an undefined one is :class:`BadInput` naming it."""
+    if ":" not in text:
+        return text
+    try:
+        tokens = scan(text)
+    except ParseError:
+        return text   # unterminated quotes and the like: the parser reports them with their position
+    out: list[str] = []
+    pos = 0
+    depth = 0
+    for i, tok in enumerate(tokens):
+        piece = text[tok.start:tok.end + 1]
+        if piece.startswith(GEXEC_QUOTE) and piece.endswith(GEXEC_QUOTE) and len(piece) > 2 * len(GEXEC_QUOTE):
+            body = piece[len(GEXEC_QUOTE):-len(GEXEC_QUOTE)]   # an imported \gexec query: psql substituted it
+            out.append(text[pos:tok.start])
+            out.append(GEXEC_QUOTE + substitute(body, variables, rel) + GEXEC_QUOTE)
+            pos = tok.end + 1
+            continue
+        if piece == "[":
+            depth += 1
+        elif piece == "]":
+            depth = max(0, depth - 1)
+        if piece != ":" or depth or i + 1 >= len(tokens) or tokens[i + 1].start != tok.end + 1:
+            continue
+        nxt = tokens[i + 1]
+        word = text[nxt.start:nxt.end + 1]
+        if word.startswith("'") and word.endswith("'") and len(word) >= 2:
+            name, render = word[1:-1], _literal
+        elif word.startswith('"') and word.endswith('"') and len(word) >= 2:
+            name, render = word[1:-1], _identifier
+        elif _NAME.fullmatch(word):
+            name, render = word, _raw
+        else:
+            continue
+        var = variables.get(name)
+        if var is None:
+            line, col = LineIndex(text).at(tok.start)
+            raise BadInput(f"{rel}:{line}:{col}: psql variable :{word} is not defined: define {name} in [vars] of "
+                           "pgwarden.toml (a value, env or file); pgwarden substitutes variables as psql does")
+        out.append(text[pos:tok.start])
+        out.append(render(var.value))
+        pos = nxt.end + 1
+    if pos == 0:
+        return text
+    out.append(text[pos:])
+    return "".join(out)

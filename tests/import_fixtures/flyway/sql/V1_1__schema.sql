@@ -1,0 +1,3 @@
+-- schema
+CREATE SCHEMA ${schema};
+COMMENT ON SCHEMA ${schema} IS 'billing';

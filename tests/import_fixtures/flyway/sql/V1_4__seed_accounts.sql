@@ -1,0 +1,3 @@
+-- seed_accounts
+INSERT INTO app.accounts (name) VALUES ('acme'), ('globex');
+INSERT INTO app.users (account_id, login) SELECT id, 'admin-' || name FROM app.accounts;

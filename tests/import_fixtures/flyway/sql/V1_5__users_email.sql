@@ -1,0 +1,2 @@
+-- users_email
+ALTER TABLE app.users ADD COLUMN email text;

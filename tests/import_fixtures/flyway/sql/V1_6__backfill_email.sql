@@ -1,0 +1,2 @@
+-- backfill_email
+UPDATE app.users SET email = login || '@example.com' WHERE email IS NULL;

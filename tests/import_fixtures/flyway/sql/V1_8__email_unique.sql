@@ -1,0 +1,2 @@
+-- email_unique
+CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON app.users (email);

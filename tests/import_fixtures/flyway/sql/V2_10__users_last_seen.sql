@@ -1,0 +1,2 @@
+-- users_last_seen
+ALTER TABLE app.users ADD COLUMN last_seen timestamptz;

@@ -1,0 +1,2 @@
+-- audit
+CREATE TABLE app.audit (id bigint PRIMARY KEY, what text);

@@ -1,0 +1,3 @@
+-- invoice_number
+CREATE SEQUENCE app.invoice_number START 1000;
+ALTER TABLE app.invoices ADD COLUMN number bigint NOT NULL DEFAULT nextval('app.invoice_number');

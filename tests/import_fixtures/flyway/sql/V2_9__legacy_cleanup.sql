@@ -1,0 +1,2 @@
+-- legacy_cleanup
+DROP TABLE IF EXISTS app.legacy_sessions;

@@ -1,0 +1,2 @@
+DELETE FROM app.users;
+DELETE FROM app.accounts;

@@ -1,0 +1,3 @@
+BEGIN;
+UPDATE app.users SET email = login || '@example.com' WHERE email IS NULL;
+COMMIT;

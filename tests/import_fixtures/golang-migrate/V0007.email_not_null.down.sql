@@ -1,0 +1,1 @@
+ALTER TABLE app.users ALTER COLUMN email DROP NOT NULL;

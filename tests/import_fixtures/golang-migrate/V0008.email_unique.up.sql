@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON app.users (email);

@@ -1,0 +1,4 @@
+BEGIN;
+ALTER TABLE app.users DROP COLUMN role;
+DROP TYPE app.user_role;
+COMMIT;

@@ -1,0 +1,3 @@
+BEGIN;
+CREATE TABLE app.audit_v1 (id bigint PRIMARY KEY, what text);
+COMMIT;

@@ -1,0 +1,3 @@
+BEGIN;
+DROP TABLE app.audit_v1;
+COMMIT;

@@ -1,0 +1,1 @@
+ALTER TABLE app.invoices DROP CONSTRAINT invoices_amount_positive;

@@ -1,0 +1,4 @@
+BEGIN;
+ALTER TABLE app.invoices DROP COLUMN number;
+DROP SEQUENCE app.invoice_number;
+COMMIT;

@@ -1,0 +1,3 @@
+CREATE FUNCTION app.account_total(p_account bigint) RETURNS bigint LANGUAGE sql STABLE AS $$
+  SELECT coalesce(sum(amount_cents), 0)::bigint FROM app.invoices WHERE account_id = p_account;
+$$;

@@ -1,0 +1,2 @@
+INSERT INTO app.accounts (name) VALUES ('acme'), ('globex');
+INSERT INTO app.users (account_id, login) SELECT id, 'admin-' || name FROM app.accounts;

@@ -1,0 +1,1 @@
+UPDATE app.users SET email = login || '@example.com' WHERE email IS NULL;

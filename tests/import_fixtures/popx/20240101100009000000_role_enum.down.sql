@@ -1,0 +1,2 @@
+ALTER TABLE app.users DROP COLUMN role;
+DROP TYPE app.user_role;

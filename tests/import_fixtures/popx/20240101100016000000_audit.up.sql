@@ -1,0 +1,1 @@
+CREATE TABLE app.audit (id bigint PRIMARY KEY, what text);

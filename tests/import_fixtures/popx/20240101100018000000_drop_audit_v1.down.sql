@@ -1,0 +1,1 @@
+CREATE TABLE app.audit_v1 (id bigint PRIMARY KEY, what text);

@@ -1,0 +1,2 @@
+ALTER TABLE app.invoices DROP COLUMN number;
+DROP SEQUENCE app.invoice_number;

@@ -1,0 +1,2 @@
+ALTER TABLE app.users DROP COLUMN last_seen;
+ALTER TABLE app.users DROP COLUMN updated_at;

@@ -1,0 +1,9 @@
+-- Deploy billing:role_enum to pg
+-- requires: email_unique
+
+BEGIN;
+
+CREATE TYPE app.user_role AS ENUM ('member', 'admin');
+ALTER TABLE app.users ADD COLUMN role app.user_role NOT NULL DEFAULT 'member';
+
+COMMIT;

@@ -1,0 +1,9 @@
+-- Deploy billing:users_updated_at to pg
+-- requires: touch_fn
+
+BEGIN;
+
+ALTER TABLE app.users ADD COLUMN updated_at timestamptz;
+CREATE TRIGGER users_touch BEFORE UPDATE ON app.users FOR EACH ROW EXECUTE FUNCTION app.touch();
+
+COMMIT;

@@ -1,0 +1,7 @@
+-- Revert billing:accounts from pg
+
+BEGIN;
+
+DROP TABLE app.accounts;
+
+COMMIT;

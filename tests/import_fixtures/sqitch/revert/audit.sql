@@ -1,0 +1,7 @@
+-- Revert billing:audit from pg
+
+BEGIN;
+
+DROP TABLE app.audit;
+
+COMMIT;

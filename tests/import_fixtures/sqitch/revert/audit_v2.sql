@@ -1,0 +1,9 @@
+-- Revert billing:audit_v2 from pg
+
+BEGIN;
+
+DROP TABLE app.audit;
+ALTER TABLE app.audit_v1 RENAME TO audit;
+DROP TABLE IF EXISTS app.audit_tmp;
+
+COMMIT;

@@ -1,0 +1,3 @@
+-- Revert billing:backfill_email from pg
+
+-- nothing to revert

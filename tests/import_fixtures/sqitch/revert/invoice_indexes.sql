@@ -1,0 +1,4 @@
+-- Revert billing:invoice_indexes from pg
+
+DROP INDEX app.invoices_issued_idx;
+DROP INDEX app.invoices_account_idx;

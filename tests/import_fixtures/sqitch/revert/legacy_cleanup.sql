@@ -1,0 +1,3 @@
+-- Revert billing:legacy_cleanup from pg
+
+-- nothing to revert

@@ -1,0 +1,7 @@
+-- Revert billing:schema from pg
+
+BEGIN;
+
+DROP SCHEMA app;
+
+COMMIT;

@@ -1,0 +1,7 @@
+-- Revert billing:users from pg
+
+BEGIN;
+
+DROP TABLE app.users;
+
+COMMIT;

@@ -1,0 +1,8 @@
+-- Revert billing:users_last_seen from pg
+
+BEGIN;
+
+ALTER TABLE app.users DROP COLUMN last_seen;
+ALTER TABLE app.users DROP COLUMN updated_at;
+
+COMMIT;

@@ -1,0 +1,7 @@
+-- Verify billing:accounts on pg
+
+BEGIN;
+
+SELECT id, name, created_at FROM app.accounts WHERE false;
+
+ROLLBACK;

@@ -1,0 +1,120 @@
+"""Data checks, judged by the server: each check's count against the server executing the statement on the
+same rows, with a passing near miss for each, on PostgreSQL 15 and 18."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from pgwarden.preflight.data.execute import DataStatus
+from pgwarden.preflight.statement_impact import predict_data
+from tests.conftest import Server
+
+SETUP = """
+CREATE TABLE parent (id bigint PRIMARY KEY, a int, b int, UNIQUE (a, b));
+INSERT INTO parent SELECT g, g, g FROM generate_series(1, 20) g;
+CREATE TABLE t (id bigint PRIMARY KEY, v text, w text, k int, active boolean, pid bigint, a int, b int,
+                code text, short varchar(12), email text);
+INSERT INTO t SELECT g, 'v' || g, 'w' || g, g, true, g % 20 + 1, g % 20 + 1, g % 20 + 1, g::text, 's' || g,
+                     'u' || g || '@x' FROM generate_series(1, 500) g;
+CREATE TABLE empty_t (id int);
+"""
+
+# (id, rows to change first, statement, offending rows (0: the near miss, which must pass))
+CASES: list[tuple[str, str, str, int]] = [
+    ("set_not_null", "UPDATE t SET v = NULL WHERE id IN (3, 9)", "ALTER TABLE t ALTER COLUMN v SET NOT NULL", 2),
+    ("set_not_null_near", "UPDATE t SET w = NULL WHERE id IN (3, 9)", "ALTER TABLE t ALTER COLUMN v SET NOT NULL", 0),
+    ("check", "UPDATE t SET k = -k WHERE id <= 3", "ALTER TABLE t ADD CONSTRAINT t_k_check CHECK (k > 0)", 3),
+    ("check_default_name", "UPDATE t SET k = -k WHERE id <= 3", "ALTER TABLE t ADD CHECK (k > 0)", 3),
+    ("check_near", "UPDATE t SET k = NULL WHERE id <= 3", "ALTER TABLE t ADD CONSTRAINT t_k_check CHECK (k > 0)", 0),
+    ("unique_index", "UPDATE t SET v = 'dup' WHERE id IN (5, 6, 7)", "CREATE UNIQUE INDEX t_v_uq ON t (v)", 3),
+    ("unique_index_default_name", "UPDATE t SET v = 'dup' WHERE id IN (5, 6)", "CREATE UNIQUE INDEX ON t (v)", 2),
+    ("unique_index_near", "UPDATE t SET v = NULL WHERE id IN (5, 6, 7)", "CREATE UNIQUE INDEX t_v_uq ON t (v)", 0),
+    ("unique_partial", "UPDATE t SET v = 'dup', active = (id = 5) WHERE id IN (5, 6)",
+     "CREATE UNIQUE INDEX t_v_uq ON t (v) WHERE NOT active", 0),
+    ("unique_partial_hit", "UPDATE t SET v = 'dup', active = false WHERE id IN (5, 6)",
+     "CREATE UNIQUE INDEX t_v_uq ON t (v) WHERE NOT active", 2),
+    ("unique_expression", "UPDATE t SET email = upper(email) WHERE id = 8; UPDATE t SET email = 'u8@x' WHERE id = 9",
+     "CREATE UNIQUE INDEX t_email_uq ON t (lower(email))", 2),
+    ("add_unique", "UPDATE t SET w = 'same' WHERE id IN (1, 2)", "ALTER TABLE t ADD CONSTRAINT t_w_key UNIQUE (w)", 2),
+    ("add_unique_near", "UPDATE t SET w = NULL WHERE id IN (1, 2)", "ALTER TABLE t ADD CONSTRAINT t_w_key UNIQUE (w)",
+     0),
+    ("primary_key_nulls", "ALTER TABLE t DROP CONSTRAINT t_pkey, ALTER COLUMN id DROP NOT NULL; "
+     "UPDATE t SET id = NULL WHERE id = 4",
+     "ALTER TABLE t ADD PRIMARY KEY (id)", 1),
+    ("primary_key_near", "ALTER TABLE t DROP CONSTRAINT t_pkey", "ALTER TABLE t ADD PRIMARY KEY (id)", 0),
+    ("foreign_key", "UPDATE t SET pid = 900 + id WHERE id IN (1, 2)",
+     "ALTER TABLE t ADD CONSTRAINT t_pid_fk FOREIGN KEY (pid) REFERENCES parent (id)", 2),
+    ("foreign_key_default_name", "UPDATE t SET pid = 999 WHERE id = 1",
+     "ALTER TABLE t ADD FOREIGN KEY (pid) REFERENCES parent", 1),
+    ("foreign_key_near", "UPDATE t SET pid = NULL WHERE id IN (1, 2)",
+     "ALTER TABLE t ADD CONSTRAINT t_pid_fk FOREIGN KEY (pid) REFERENCES parent (id)", 0),
+    ("foreign_key_match_full", "UPDATE t SET b = NULL WHERE id = 1",
+     "ALTER TABLE t ADD CONSTRAINT t_ab_fk FOREIGN KEY (a, b) REFERENCES parent (a, b) MATCH FULL", 1),
+    ("foreign_key_match_simple_near", "UPDATE t SET b = NULL WHERE id = 1",
+     "ALTER TABLE t ADD CONSTRAINT t_ab_fk FOREIGN KEY (a, b) REFERENCES parent (a, b)", 0),
+    ("cast", "UPDATE t SET code = 'abc' WHERE id = 12", "ALTER TABLE t ALTER COLUMN code TYPE int USING code::int", 1),
+    ("cast_near", "UPDATE t SET code = ' 42 ' WHERE id = 12", "ALTER TABLE t ALTER COLUMN code TYPE int USING code::int",
+     0),
+    ("cast_using_expression", "UPDATE t SET code = '1.5.2' WHERE id = 3",
+     "ALTER TABLE t ALTER COLUMN code TYPE numeric USING replace(code, ',', '.')::numeric", -1),
+    ("too_long", "UPDATE t SET short = 'abcdefghij' WHERE id = 7", "ALTER TABLE t ALTER COLUMN short TYPE varchar(8)",
+     1),
+    ("too_long_near", "UPDATE t SET short = 'abcdefgh    ' WHERE id = 7",
+     "ALTER TABLE t ALTER COLUMN short TYPE varchar(8)", 0),
+    ("add_not_null_column", "", "ALTER TABLE t ADD COLUMN must text NOT NULL", 500),
+    ("add_not_null_column_near", "", "ALTER TABLE empty_t ADD COLUMN must text NOT NULL", 0),
+]
+
+
+@pytest.fixture(scope="module")
+def data_db(pg_server: Server) -> Iterator[str]:
+    name = f"datachecks_{pg_server.major}"
+    with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+    yield pg_server.dsn(name)
+    with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_data_check_agrees_with_the_server(data_db: str, case: tuple[str, str, str, int]) -> None:
+    name, change, statement, offending = case
+    schema = f"d_{name}"
+    with psycopg.connect(data_db, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
+        conn.execute(f"SET search_path = {schema}")
+        conn.execute(SETUP)
+        if change:
+            conn.execute(change)
+        conn.execute("ANALYZE")
+        results = predict_data(conn, statement)
+        major = conn.info.server_version // 10000
+        assert results, "the statement depends on existing rows: a data check must be planned"
+        refused = [r for r in results if r.status is DataStatus.REFUSED]
+        assert all(r.status is not DataStatus.NOT_JUDGED for r in results), results
+        server_error = None
+        try:
+            with conn.transaction(force_rollback=True):
+                conn.execute(statement)
+        except psycopg.Error as exc:
+            server_error = exc
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    if offending == 0:
+        assert not refused, f"false alarm: {refused}"
+        assert server_error is None, f"near miss: the server refused it: {server_error}"
+        return
+    assert server_error is not None, f"predicted {refused}, but the server accepted the statement"
+    assert refused, f"miss: the server refused it ({server_error.sqlstate} {server_error.diag.message_primary})"
+    r = refused[0]
+    assert r.sqlstate == server_error.sqlstate
+    if r.server_message:
+        assert r.server_message == server_error.diag.message_primary
+    if name.startswith("cast") and major < 16:   # no pg_input_is_valid(): the conversion fails, uncounted
+        assert r.rows is None and r.summary.startswith("at least one row cannot be converted")
+    elif offending > 0:
+        assert r.rows == offending, r.summary
+        assert r.keys, "the offending rows' keys are shown"
