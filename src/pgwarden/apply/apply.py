@@ -34,7 +34,9 @@ import psycopg
 
 from pgwarden.apply import ledger
 from pgwarden.apply.execute import BundleOutcome, Executor, RunContext, ServerError
-from pgwarden.apply.plan import Plan, make_plan
+from pgwarden.apply.baseline import Baseline, adopt, read_baseline
+from pgwarden.apply.ledger import BundleState, LedgerRow
+from pgwarden.apply.plan import Plan, make_plan, package_hash
 from pgwarden.apply.results import ApplyResult, BackupEvidence, BundleResult
 from pgwarden.errors import BadInput
 from pgwarden.evidence.gates import GateRunner, Verdict
@@ -79,6 +81,7 @@ class Options:
     no_backup: bool = False
     backup_sha256: str | None = None     # --i-have-a-backup
     rehearse: str = "schema"             # schema | data | none
+    baseline_from: str | None = None     # sqitch | flyway | golang-migrate | popx: adopt that tool's history
 
 
 # -- typed gate details -----------------------------------------------------------------------------
@@ -106,6 +109,8 @@ class LedgerGate:
     bundles: dict[str, str]
     to_run: tuple[str, ...]
     nothing_to_do: bool
+    baseline: Baseline | None = None     # --baseline-from: what the other tool's history shows applied
+    adopted: tuple[str, ...] = ()        # bundles this run recorded as applied (adopted), once
 
 
 @dataclass(frozen=True)
@@ -181,6 +186,8 @@ def apply(package_dir: Path, opts: Options, reporter: Reporter = SILENT) -> Appl
             "package": str(pkg.root), "dsn": redact_dsn(opts.dsn), "dry_run": opts.dry_run,
             "on_failure": opts.on_failure.value, "no_backup": opts.no_backup, "i_have_a_backup": opts.backup_sha256,
             "rehearse": opts.rehearse, "run_id": run_id})
+        if pkg.vars:   # the [vars] values this run substituted: pinned by sha256, secrets never written
+            kit.write_json("package/vars.json", {n: v.pin() for n, v in sorted(pkg.vars.items())})
         kit.environment.update(server=ident.as_dict(), session_limits=session_limits().__dict__)
         run = _Run(conn, kit, pkg, pins, parsed.sources, findings, verify_exp, ident, opts, run_id, reporter)
         run.runner.run(run.body, run.finish)
@@ -228,6 +235,29 @@ class _Run:
         self.t0 = time.monotonic()
         self.result: ApplyResult | None = None
 
+    def _baseline(self, rows: list[LedgerRow]) -> tuple[Baseline, tuple[str, ...], list[LedgerRow]]:
+        """--baseline-from: the bundles the other tool applied, recorded once as applied (adopted); with
+        --dry-run nothing is written and the plan only counts them as applied."""
+        assert self.opts.baseline_from is not None
+        pkg = self.pkg
+        base = read_baseline(self.conn, self.opts.baseline_from, pkg)
+        already = {r.bundle for r in rows}
+        pins = {e.path: e.sha256 for e in self.pins}
+        digest = package_hash(pkg)
+        if self.opts.dry_run:
+            fake = [LedgerRow(0, pkg.name, digest, b.id, i, pins[b.apply_rel], BundleState.APPLIED, ledger.now(), None,
+                              self.ident.role, ledger.os_user(), "", self.run_id, None, None, "dry run: would adopt",
+                              None, None, base.tool) for i, b in enumerate(pkg.bundles, 1)
+                    if b.id in base.applied and b.id not in already]
+            return base, tuple(r.bundle for r in fake), [*rows, *fake]
+        ledger.ensure(self.conn)
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            adopted = adopt(cur, base, pkg, package_hash=digest, pins=pins, already=sorted(already),
+                            run_id=self.run_id, kit=str(self.kit.root), db_role=self.ident.role,
+                            started_at=ledger.now())
+        self.kit.event("baseline", tool=base.tool, table=base.table, adopted=list(adopted))
+        return base, adopted, ledger.attempts(self.conn, pkg.name)
+
     # -- the gates ----------------------------------------------------------------------------------
     def body(self) -> None:
         r, pkg = self.runner, self.pkg
@@ -245,12 +275,17 @@ class _Run:
             ledger.take_lock(self.conn, f"apply {pkg.name}")
             version = ledger.installed_version(self.conn)
             ledger.check_version(version)
-            plan = make_plan(pkg, self.pins, self.sources, ledger.attempts(self.conn, pkg.name))
+            rows = ledger.attempts(self.conn, pkg.name)
+            base: Baseline | None = None
+            adopted: tuple[str, ...] = ()
+            if self.opts.baseline_from:
+                base, adopted, rows = self._baseline(rows)
+            plan = make_plan(pkg, self.pins, self.sources, rows)
             self.s.plan = plan
             self.s.bundles = {b.id: BundleResult(b.order, b.id, b.title, b.atomic, BundleOutcome.ALREADY_APPLIED)
                               for b in plan.bundles if not b.to_run}
             g.record(LedgerGate(version, {b.id: str(b.state or "not attempted") for b in plan.bundles},
-                                tuple(b.id for b in plan.to_run), plan.nothing_to_do))
+                                tuple(b.id for b in plan.to_run), plan.nothing_to_do, base, adopted))
         if plan.nothing_to_do:
             self.reporter.step(f"nothing to do: every bundle of {pkg.name} is applied (same hash)")
             for name in GATES[3:]:

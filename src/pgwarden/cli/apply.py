@@ -35,9 +35,15 @@ if TYPE_CHECKING:
 @click.option("--i-have-a-backup", "backup_sha256", metavar="SHA256", default=None,
               envvar="PGWARDEN_I_HAVE_A_BACKUP", show_envvar=True,
               help="The sha256 of the backup you just took (with --no-backup), recorded in the kit and ledger.")
+@click.option("--baseline-from", "baseline_from", type=click.Choice(("sqitch", "flyway", "golang-migrate", "popx")),
+              default=None, envvar="PGWARDEN_BASELINE_FROM", show_envvar=True,
+              help="Adopt that tool's history on the target: the bundles it applied (by their origin, from pgwarden "
+                   "import) are recorded once as applied; only the pending ones run. A dirty or failed entry is "
+                   "refused.")
 @json_option
 def apply_cmd(package: Path, dsn: str | None, out: str | None, dry_run: bool, rehearse: str, no_rehearse: bool,
-              on_failure: str, no_backup: bool, backup_sha256: str | None, as_json: bool) -> None:
+              on_failure: str, no_backup: bool, backup_sha256: str | None, baseline_from: str | None,
+              as_json: bool) -> None:
     """Apply PACKAGE to the target through every gate: guarded, backed up, bundle by bundle, provable.
 
     Each bundle is one transaction with its ledger row. At the first failure the bundles this run applied
@@ -48,7 +54,8 @@ def apply_cmd(package: Path, dsn: str | None, out: str | None, dry_run: bool, re
     from pgwarden.apply.apply import OnFailure, Options, apply
 
     opts = Options(dsn=dsn, out=Path(out) if out else None, dry_run=dry_run, on_failure=OnFailure(on_failure),
-                   no_backup=no_backup, backup_sha256=backup_sha256, rehearse="none" if no_rehearse else rehearse)
+                   no_backup=no_backup, backup_sha256=backup_sha256, rehearse="none" if no_rehearse else rehearse,
+                   baseline_from=baseline_from)
     run(lambda: apply(package, opts, reporter()), as_json=as_json, render=render_apply, exit_code=passed)
 
 

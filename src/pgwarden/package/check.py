@@ -226,6 +226,8 @@ def _finish(kit: EvidenceKit, pkg: Package, result: CheckResult, error: BaseExce
     """The kit's copies of the package's pins and manifest, its findings, and SUMMARY.md."""
     kit.write_text("package/" + SUM, (pkg.root / SUM).read_text(encoding="utf-8"))
     kit.write_text("package/" + MANIFEST, pkg.manifest_path.read_text(encoding="utf-8"))
+    if pkg.vars:   # the [vars] values substituted: pinned by sha256, secrets never written
+        kit.write_json("package/vars.json", {n: v.pin() for n, v in sorted(pkg.vars.items())})
     kit.write_json("findings.json", [to_jsonable(f) for f in result.findings])
     return summary_md(result, error=error), result
 

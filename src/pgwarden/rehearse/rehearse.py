@@ -89,6 +89,8 @@ def rehearse(package_dir: Path, *, dsn: str | None, data: bool = False, from_bac
             "package": str(pkg.root), "dsn": redact_dsn(dsn), "clone": kind.value,
             "from_backup": str(from_backup) if from_backup else None})
         kit.environment.update(server=ident.as_dict(), session_limits=session_limits().__dict__)
+        if pkg.vars:   # the [vars] values this run substituted: pinned by sha256, secrets never written
+            kit.write_json("package/vars.json", {n: v.pin() for n, v in sorted(pkg.vars.items())})
         runner = GateRunner(kit, GATES, reporter)
         st: dict[str, Any] = {"applied": (), "outcome": None, "clone": None}
 
