@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -22,7 +23,7 @@ ANALYZE app_user;
 
 
 @pytest.fixture(scope="module")
-def million(pg_server):  # type: ignore[no-untyped-def]
+def million(pg_server):
     name = f"million_{pg_server.major}"
     with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
@@ -38,8 +39,9 @@ def _summary(out: Path) -> str:
     return (out / "SUMMARY.md").read_text(encoding="utf-8")
 
 
-def _findings(out: Path) -> list[dict]:  # type: ignore[type-arg]
-    return json.loads((out / "findings.json").read_text(encoding="utf-8"))
+def _findings(out: Path) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    return found
 
 
 def test_unique_index_over_three_duplicates_and_not_null_over_two_nulls(million: str, tmp_path: Path) -> None:

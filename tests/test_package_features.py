@@ -26,7 +26,8 @@ def test_vars_substitute_as_psql_and_secrets_never_leave(fresh_db: str, tmp_path
                                                   "CREATE TABLE :\"schema\".t (id int, note text DEFAULT :'note');\n"
                                                   "CREATE ROLE app_login LOGIN PASSWORD :'password';\n"
                                                   "COMMENT ON TABLE :\"schema\".t IS ':not_a_var stays';\n",
-                                             "DROP ROLE app_login;\nDROP TABLE :\"schema\".t;\nDROP SCHEMA :\"schema\";\n")],
+                                             "DROP ROLE app_login;\nDROP TABLE :\"schema\".t;\n"
+                                             "DROP SCHEMA :\"schema\";\n")],
                         extra=f'[vars]\nschema = "billing"\nnote = "it\'s"\n'
                               f'password = {{ file = "{secret_file}", secret = true }}\n')
     out = tmp_path / "kit"
@@ -91,7 +92,8 @@ def test_verify_scripts_and_forward_only_bundles(fresh_db: str, tmp_path: Path) 
     (pkg / "verify").mkdir()
     (pkg / "verify" / "A.sql").write_text("SELECT id FROM t WHERE false;\nSELECT 1/(SELECT count(*) FROM "
                                           "pg_tables WHERE tablename = 't')::int;\n")
-    manifest = (pkg / "pgwarden.toml").read_text().replace('apply = "A.sql"', 'apply = "A.sql"\nverify = "verify/A.sql"')
+    manifest = (pkg / "pgwarden.toml").read_text().replace('apply = "A.sql"',
+                                                          'apply = "A.sql"\nverify = "verify/A.sql"')
     (pkg / "pgwarden.toml").write_text(manifest)
     assert run_cli("lock", str(pkg)).returncode == 0
     r = run_cli("rehearse", str(pkg), "--dsn", fresh_db, "--out", str(tmp_path / "reh"))
