@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-import io
+import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from pgwarden.cli.base import dsn_option, json_option, main, out_option, passed, run
+from pgwarden.cli.formats import FORMATS  # light: its heavy imports wait for a render
 from pgwarden.cli.reporter import reporter
 
 if TYPE_CHECKING:  # the commands import their libraries when they run: start-up stays light
-    from pgwarden.findings import Finding
+    from pgwarden.cli.formats import Format
+    from pgwarden.errors import PgwardenError
     from pgwarden.package.check_result import CheckResult
     from pgwarden.package.init import InitResult
-    from pgwarden.package.lock import LockResult
+    from pgwarden.package.lock import LockCheckResult, LockResult
 
 
 @main.command("check")
@@ -28,39 +31,78 @@ if TYPE_CHECKING:  # the commands import their libraries when they run: start-up
 @click.option("--data-checks", is_flag=True, default=None,
               help="With --dsn: count, read-only, the rows that would break each statement (SET NOT NULL, ADD CHECK, "
                    "unique keys, foreign keys, type changes); default: [policy] data_checks.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="How the findings are printed: text (tables; the default on a terminal), gcc (file:line:col "
+                   "lines; the default when piped), json (the findings), sarif (SARIF 2.1.0 for code scanning, "
+                   "paths relative to the repository root), github (workflow annotations; SUMMARY.md is appended "
+                   "to $GITHUB_STEP_SUMMARY). Paths are relative to the current directory. Not with --json (of the "
+                   "two, the one on the command line wins over the environment).")
 @json_option
 def check_cmd(package: Path, dsn: str | None, out: str | None, no_kit: bool, data_checks: bool | None,
-              as_json: bool) -> None:
+              fmt: str | None, as_json: bool) -> None:
     """Check PACKAGE: pinned hashes, the manifest, and every statement against the policy.
 
     Without --dsn nothing connects. With --dsn the identity guard and the live preflight run too,
     in read-only transactions: catalog refusals, the lock each statement takes and on which relation,
     with its live size, and with --data-checks the rows that would break a statement.
     """
+    from pgwarden.cli.formats import Format, default_format
+    from pgwarden.errors import PgwardenError
     from pgwarden.package.check import check
 
     if no_kit and out is not None:
         raise click.UsageError("--out and --no-kit contradict each other; give one")
     if data_checks and dsn is None:
         raise click.UsageError("--data-checks needs --dsn: the rows are counted on the target")
-    run(lambda: check(package, dsn=dsn, out=Path(out) if out else None, write_kit=not no_kit, reporter=reporter(),
-                      data_checks=data_checks),
-        as_json=as_json, render=render_check, exit_code=passed)
+    if fmt is not None and as_json:  # the command line wins over the environment (PGWARDEN_CHECK_FORMAT/_JSON)
+        ctx = click.get_current_context()
+        given = [n for n in ("fmt", "as_json") if ctx.get_parameter_source(n) == click.core.ParameterSource.COMMANDLINE]
+        if len(given) != 1:
+            raise click.UsageError("--json prints the command's envelope and --format the findings; give one "
+                                   "(--format json prints the findings as JSON)")
+        fmt, as_json = (fmt, False) if given == ["fmt"] else (None, True)
+    chosen = Format(fmt) if fmt else default_format(sys.stdout.isatty())
+    cwd = Path.cwd()
+
+    def body() -> CheckResult:
+        try:
+            return check(package, dsn=dsn, out=Path(out) if out else None, write_kit=not no_kit,
+                         reporter=reporter(), data_checks=data_checks)
+        except PgwardenError as err:
+            if not as_json:
+                _show_check_error(err, chosen, package, cwd)
+            raise
+
+    run(body, as_json=as_json, render=lambda r: render_check(r, chosen, cwd), exit_code=passed)
 
 
 @main.command("lock")
 @click.argument("package", type=click.Path(path_type=Path))
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing: exit 1 when pgwarden.sum is stale, naming each file that differs; 0 when current.")
 @json_option
-def lock_cmd(package: Path, as_json: bool) -> None:
-    """Write PACKAGE/pgwarden.sum (sha256sum -c compatible) over the manifest and every file it names."""
+def lock_cmd(package: Path, check_only: bool, as_json: bool) -> None:
+    """Write PACKAGE/pgwarden.sum (sha256sum -c compatible) over the manifest and every file it names.
+
+    With --check nothing is written: exit 1 names each file whose pin would change (for CI and pre-commit).
+    """
 
     def render_lock(r: LockResult) -> str:
         lines = [f"{e.sha256}  {e.path}" for e in r.entries]
         note = f"; changed since the previous lock: {', '.join(r.changed)}" if r.changed else ""
         return "\n".join([*lines, f"wrote {r.sum_file} ({len(r.entries)} files{note})"])
 
-    from pgwarden.package.lock import lock
+    def render_lock_check(r: LockCheckResult) -> str:
+        if r.current:
+            return f"{r.sum_file}: current ({len(r.entries)} files pinned)"
+        return "\n".join([f"{r.sum_file}: stale: {', '.join(dict.fromkeys(d.path for d in r.differ))}",
+                          *(f"  {d.path}: {d.why}" for d in r.differ),
+                          f"review the package, then run `pgwarden lock {package}`"])
 
+    from pgwarden.package.lock import check_lock, lock
+
+    if check_only:
+        run(lambda: check_lock(package), as_json=as_json, render=render_lock_check, exit_code=passed)
     run(lambda: lock(package), as_json=as_json, render=render_lock)
 
 
@@ -79,71 +121,58 @@ def init_cmd(name: str, as_json: bool) -> None:
     run(lambda: init(name), as_json=as_json, render=render_init)
 
 
-# -- how a check result reads on a terminal ---------------------------------------------------------
-def render_check(r: CheckResult) -> str:
-    """Rich tables on a TTY, grep-friendly ``file:line:col`` lines otherwise."""
-    from pgwarden.package.check_report import txn_line
+# -- how a check result reads: pgwarden.cli.formats, and what the CLI does beside printing ------
+def render_check(r: CheckResult, fmt: Format | None = None, cwd: Path | None = None) -> str:
+    """``r`` in ``fmt`` (default: text on a TTY, gcc when piped); ``github`` also feeds $GITHUB_STEP_SUMMARY."""
+    from pgwarden.cli.formats import Format, default_format, render, repository_root
 
-    if sys.stdout.isatty():
-        return _render_rich(r)
-    out = [f"pgwarden check: {r.package}: {r.verdict} ({r.errors} error(s), {r.warnings} warning(s))"]
-    out += [f"  {txn_line(b)}" for b in r.bundles]
-    for f in r.findings:
-        where = f" [bundle {f.bundle}]" if f.bundle else ""
-        out.append(f"{f.location}: {f.severity}: {f.rule}{where}: {f.message}")
-        if f.statement:
-            out.append(f"    {f.statement}")
-        out += _preflight_lines(f)
-    if r.kit:
-        out.append(f"evidence kit: {r.kit}")
-    return "\n".join(out)
+    fmt = fmt or default_format(sys.stdout.isatty())
+    cwd = cwd or Path.cwd()
+    if fmt is Format.GITHUB:
+        _append_step_summary(lambda: _kit_summary(r))
+    root = (repository_root(Path(r.root)) or cwd) if fmt is Format.SARIF else None
+    return render(r, fmt, cwd=cwd, source_root=root, width=shutil.get_terminal_size((120, 40)).columns,
+                  color=sys.stdout.isatty())
 
 
-def _preflight_lines(f: Finding) -> list[str]:
-    """What an operator needs to act on a predicted refusal: SQLSTATE, HINT, the live facts, the fix."""
-    out = []
-    if f.sqlstate:
-        out.append(f"    SQLSTATE {f.sqlstate}")
-    if f.hint:
-        out.append(f"    HINT: {f.hint}")
-    for key in ("identity_args", "full_args", "body_md5", "body_len", "prosecdef", "proconfig"):
-        if key in f.facts:
-            out.append(f"    live {key}: {f.facts[key]}")
-    if f.fix:
-        out.append(f"    fix: {f.fix}")
-    return out
+def _kit_summary(r: CheckResult) -> str:
+    """The kit's SUMMARY.md; with --no-kit, the same report made from the result."""
+    from pgwarden.package.check_report import summary_md
+
+    summary = Path(r.kit, "SUMMARY.md") if r.kit else None
+    if summary is not None and summary.is_file():
+        return summary.read_text(encoding="utf-8")
+    return summary_md(r)
 
 
-def _render_rich(r: CheckResult) -> str:
-    from rich.console import Console  # imported here: rich is only needed on a terminal
-    from rich.table import Table
-    from rich.text import Text  # cells are plain text: "[policy]" in a message is not markup
+def _append_step_summary(text: Callable[[], str]) -> None:
+    """Append to the file $GITHUB_STEP_SUMMARY names, when it is set; a failure to write is only a warning."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    try:
+        with open(target, "a", encoding="utf-8") as f:
+            f.write(text().rstrip("\n") + "\n\n")
+    except OSError as exc:
+        click.echo(f"pgwarden: warning: cannot append to $GITHUB_STEP_SUMMARY ({target}): {exc.strerror or exc}",
+                   err=True)
 
-    from pgwarden.package.check_report import kinds_text
 
-    buf = io.StringIO()
-    console = Console(file=buf, force_terminal=True, highlight=False, markup=False, emoji=False,
-                      width=shutil.get_terminal_size((120, 40)).columns)
-    order = Table(title=f"{r.package}: locked order", show_lines=False)
-    for col in ("TXN", "bundle", "title", "statements", "kinds", "notes"):
-        order.add_column(col)
-    for b in r.bundles:
-        notes = ", ".join(x for x in ("non-atomic" if not b.atomic else "",
-                                      "irreversible" if b.irreversible else "") if x)
-        order.add_row(*(Text(x) for x in (f"TXN-{b.order}", b.id, b.title, str(b.statements), kinds_text(b.kinds),
-                                           notes)))
-    console.print(order)
-    if r.findings:
-        table = Table(title="findings", show_lines=True)
-        for col in ("location", "rule", "bundle", "statement", "why"):
-            table.add_column(col, overflow="fold")
-        for f in r.findings:
-            style = "red" if f.is_error else "yellow"
-            why = "\n".join([f.message, *(line.strip() for line in _preflight_lines(f))])
-            table.add_row(Text(f.location), Text(f.rule, style=style), Text(f.bundle or ""), Text(f.statement),
-                          Text(why))
-        console.print(table)
-    line = Text(str(r.verdict), style=f"bold {'green' if r.verdict == 'PASS' else 'red'}")
-    line.append(f": {r.errors} error(s), {r.warnings} warning(s)" + (f"; evidence kit: {r.kit}" if r.kit else ""))
-    console.print(line)
-    return buf.getvalue().rstrip("\n")
+def _show_check_error(err: PgwardenError, fmt: Format, package: Path, cwd: Path) -> None:
+    """A check that could not run still speaks the format a CI step parses: SARIF with a failed invocation,
+    GitHub annotations on the files the error names. The other formats leave it to stderr (and --json)."""
+    from pgwarden.cli.formats import (
+        Format,
+        github_error,
+        github_error_summary,
+        render_sarif_error,
+        repository_root,
+    )
+
+    package_dir = package.absolute()
+    if fmt is Format.SARIF:
+        click.echo(render_sarif_error(err, package_dir=package_dir,
+                                      source_root=repository_root(package_dir) or cwd))
+    elif fmt is Format.GITHUB:
+        click.echo(github_error(err, package_dir=package_dir, cwd=cwd))
+        _append_step_summary(lambda: github_error_summary(err, package_dir))

@@ -4,7 +4,8 @@ The file is ``sha256sum -c`` compatible (``<hex>  <path>``, paths relative to th
 lists the manifest and every file it names, in manifest order. Bytes are pinned as they are: a
 CRLF-only change is drift too, but the report says so, so nobody hunts for an invisible edit.
 A ``.sql`` file in the package that the manifest does not name is refused by both ``lock`` and
-``check``: a reviewer may have read it believing it runs.
+``check``: a reviewer may have read it believing it runs. ``lock --check`` (:func:`check_lock`)
+says whether ``lock`` would change the pins, and which files it would change, without writing.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from pgwarden import userfiles
 from pgwarden.errors import BadInput, EnvironmentProblem
+from pgwarden.evidence.gates import Verdict
 from pgwarden.evidence.sums import SumEntry, parse_sums, sha256_file, write_sums
 from pgwarden.package.manifest import MANIFEST, SUM, Package, load_package
 
@@ -65,8 +67,8 @@ def line_ending_note(data: bytes, pinned: str) -> str | None:
     return None
 
 
-def lock(package_dir: Path) -> LockResult:
-    """Validate the manifest, then write ``pgwarden.sum`` over the manifest and every named file."""
+def _lockable(package_dir: Path) -> tuple[Package, Path]:
+    """The package and its ``pgwarden.sum`` path, once nothing stands in the way of locking it."""
     pkg = load_package(package_dir)
     stray = unnamed_sql_files(pkg)
     if stray:
@@ -75,6 +77,12 @@ def lock(package_dir: Path) -> LockResult:
     sum_path = pkg.root / SUM
     if sum_path.is_dir() or (sum_path.exists() and not sum_path.is_file()):
         raise BadInput(f"{sum_path}: exists and is not a regular file; remove it, then lock again")
+    return pkg, sum_path
+
+
+def lock(package_dir: Path) -> LockResult:
+    """Validate the manifest, then write ``pgwarden.sum`` over the manifest and every named file."""
+    pkg, sum_path = _lockable(package_dir)
     previous: dict[str, str] = {}
     replaced = sum_path.exists()
     if replaced:
@@ -89,6 +97,61 @@ def lock(package_dir: Path) -> LockResult:
         raise EnvironmentProblem(f"{sum_path}: cannot write: {exc.strerror or exc}") from None
     changed = tuple(e.path for e in entries if replaced and previous.get(e.path) != e.sha256)
     return LockResult(pkg.name, str(pkg.root), str(sum_path), entries, replaced, changed)
+
+
+@dataclass(frozen=True)
+class LockDrift:
+    path: str                      # relative to the package root
+    why: str
+
+
+@dataclass(frozen=True)
+class LockCheckResult:
+    """``pgwarden lock --check``: would ``lock`` change the pins? Nothing is written."""
+
+    package: str
+    root: str
+    sum_file: str
+    verdict: Verdict               # PASS: pgwarden.sum is current; FAIL: stale (exit 1)
+    entries: tuple[SumEntry, ...]  # what `pgwarden lock` would pin
+    differ: tuple[LockDrift, ...]  # every file whose pin would change, and why
+
+    @property
+    def current(self) -> bool:
+        return not self.differ
+
+
+def check_lock(package_dir: Path) -> LockCheckResult:
+    """Compare ``pgwarden.sum`` with what :func:`lock` would write, and name each file that differs.
+
+    Stale (verdict FAIL): a file changed, named but not pinned, pinned but no longer named, or no
+    ``pgwarden.sum`` at all, or one with malformed lines. What ``lock`` itself refuses (an invalid
+    manifest, an unnamed ``.sql`` file) is :class:`BadInput`, as it is for ``lock``.
+    """
+    pkg, sum_path = _lockable(package_dir)
+    named = pkg.named_files()
+    entries = tuple(SumEntry(rel, sha256_file(pkg.root / rel)) for rel in named)
+    differ: list[LockDrift] = []
+    if not sum_path.exists():
+        differ = [LockDrift(e.path, f"not pinned: {SUM} does not exist (the package was never locked)")
+                  for e in entries]
+    else:
+        pinned, bad = parse_sums(userfiles.read_bytes(sum_path, f"{SUM} file that `pgwarden lock` writes"))
+        differ += [LockDrift(SUM, f"line {b.line}: {b.why}") for b in bad]
+        pins = {e.path: e.sha256 for e in pinned}
+        for e in entries:
+            if e.path not in pins:
+                differ.append(LockDrift(e.path, f"named by {MANIFEST} but not pinned in {SUM}"))
+            elif pins[e.path] != e.sha256:
+                note = line_ending_note((pkg.root / e.path).read_bytes(), pins[e.path])
+                differ.append(LockDrift(e.path, f"changed since lock: sha256 now {e.sha256}, {SUM} pins "
+                                        f"{pins[e.path]}" + (f" — {note}" if note else "")))
+        for e in pinned:
+            if e.path not in named:
+                where = "and is missing" if not (pkg.root / e.path).exists() else "but still exists"
+                differ.append(LockDrift(e.path, f"pinned in {SUM} but no longer named by {MANIFEST} ({where})"))
+    return LockCheckResult(pkg.name, str(pkg.root), str(sum_path), Verdict.FAIL if differ else Verdict.PASS,
+                           entries, tuple(differ))
 
 
 def verify_integrity(pkg: Package) -> tuple[SumEntry, ...]:

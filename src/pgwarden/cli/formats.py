@@ -1,0 +1,548 @@
+"""How a check result reads where operators review changes: ``pgwarden check --format FORMAT``.
+
+| format | for | what it prints |
+|---|---|---|
+| ``text`` | a person at a terminal (the default on a TTY) | tables: the locked order, then the findings |
+| ``gcc`` | editors, ``grep``, pre-commit (the default when piped) | ``file:line:col: severity: rule: message`` |
+| ``json`` | scripts | the findings as one JSON object (``--json`` prints the command's envelope instead) |
+| ``sarif`` | code scanning (GitHub, GitLab, IDEs) | a SARIF 2.1.0 log, paths relative to the repository root |
+| ``github`` | GitHub Actions | ``::error file=…,line=…,col=…,title=…::…`` workflow commands |
+
+Every renderer is a pure function of the :class:`CheckResult` (and the directories it is told):
+the library never prints. Paths are relative to the current directory (``cwd``), not to the package,
+except in SARIF, whose URIs are relative to ``%SRCROOT%``, the repository root (see
+:func:`repository_root`). Every string a renderer emits has been through :func:`redact_text`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from pgwarden import __version__
+from pgwarden.jsonable import to_jsonable
+from pgwarden.redact import redact_text
+
+if TYPE_CHECKING:
+    from pgwarden.errors import PgwardenError
+    from pgwarden.findings import Finding
+    from pgwarden.package.check_result import CheckResult
+
+
+class Format(StrEnum):
+    TEXT = "text"
+    GCC = "gcc"
+    JSON = "json"
+    SARIF = "sarif"
+    GITHUB = "github"
+
+
+FORMATS: tuple[str, ...] = tuple(f.value for f in Format)
+JSON_FORMAT_VERSION = 1
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SRCROOT = "%SRCROOT%"
+
+
+def default_format(stdout_is_tty: bool) -> Format:
+    """``text`` for a person at a terminal, ``gcc`` for anything reading a pipe."""
+    return Format.TEXT if stdout_is_tty else Format.GCC
+
+
+def render(r: CheckResult, fmt: Format, *, cwd: Path, source_root: Path | None = None, width: int = 120,
+           color: bool = True) -> str:
+    """``r`` in ``fmt``; ``source_root`` (SARIF's ``%SRCROOT%``) defaults to ``cwd``."""
+    if fmt is Format.TEXT:
+        return render_text(r, cwd=cwd, width=width, color=color)
+    if fmt is Format.GCC:
+        return render_gcc(r, cwd=cwd)
+    if fmt is Format.JSON:
+        return render_json(r, cwd=cwd)
+    if fmt is Format.SARIF:
+        return render_sarif(r, source_root=source_root or cwd)
+    return render_github(r, cwd=cwd)
+
+
+# -- paths ------------------------------------------------------------------------------------------
+def relative_to(path: Path | str, base: Path) -> str:
+    """``path`` relative to ``base`` (``..`` where it must), with ``/`` separators."""
+    return Path(os.path.relpath(Path(path), base)).as_posix()
+
+
+def finding_path(r: CheckResult, f: Finding, cwd: Path) -> str:
+    """Where ``f`` is, relative to ``cwd`` (``f.file`` is relative to the package root)."""
+    return relative_to(Path(r.root) / f.file, cwd)
+
+
+def repository_root(start: Path) -> Path | None:
+    """The top of the git work tree that holds ``start`` (``git rev-parse --show-toplevel``), or None."""
+    where = start if start.is_dir() else start.parent
+    try:
+        out = subprocess.run(["git", "-C", str(where), "rev-parse", "--show-toplevel"], capture_output=True,
+                             text=True, timeout=30, check=False, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    top = out.stdout.strip()
+    return Path(top) if out.returncode == 0 and top else None
+
+
+# -- text and gcc -----------------------------------------------------------------------------------
+def preflight_lines(f: Finding) -> list[str]:
+    """What an operator needs to act on a predicted refusal: SQLSTATE, HINT, the live facts, the fix."""
+    out = []
+    if f.sqlstate:
+        out.append(f"    SQLSTATE {f.sqlstate}")
+    if f.hint:
+        out.append(f"    HINT: {f.hint}")
+    for key in ("identity_args", "full_args", "body_md5", "body_len", "prosecdef", "proconfig"):
+        if key in f.facts:
+            out.append(f"    live {key}: {f.facts[key]}")
+    if f.fix:
+        out.append(f"    fix: {f.fix}")
+    return out
+
+
+def _kit(r: CheckResult, cwd: Path) -> str | None:
+    """The kit directory relative to ``cwd`` when it lies under it (the default ./pgwarden-runs/…), else as is."""
+    if not r.kit:
+        return None
+    kit = Path(r.kit).absolute()
+    return kit.relative_to(cwd.absolute()).as_posix() if kit.is_relative_to(cwd.absolute()) else str(kit)
+
+
+def render_gcc(r: CheckResult, *, cwd: Path) -> str:
+    """One ``file:line:col: severity: rule: message`` line per finding, as compilers print them."""
+    from pgwarden.package.check_report import txn_line
+
+    out = [f"pgwarden check: {r.package}: {r.verdict} ({r.errors} error(s), {r.warnings} warning(s))"]
+    out += [f"  {txn_line(b)}" for b in r.bundles]
+    for f in r.findings:
+        where = f" [bundle {f.bundle}]" if f.bundle else ""
+        out.append(f"{finding_path(r, f, cwd)}:{f.line}:{f.col}: {f.severity}: {f.rule}{where}: {f.message}")
+        if f.statement:
+            out.append(f"    {f.statement}")
+        out += preflight_lines(f)
+    if r.kit:
+        out.append(f"evidence kit: {_kit(r, cwd)}")
+    return redact_text("\n".join(out))
+
+
+def render_text(r: CheckResult, *, cwd: Path, width: int = 120, color: bool = True) -> str:
+    """Tables for a person: the locked order, the findings, the verdict (ANSI colour when ``color``)."""
+    import io
+
+    from rich.console import Console  # imported here: rich is only needed for this format
+    from rich.table import Table
+    from rich.text import Text  # cells are plain text: "[policy]" in a message is not markup
+
+    from pgwarden.package.check_report import kinds_text
+
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=color, no_color=not color, color_system="auto" if color else None,
+                      highlight=False, markup=False, emoji=False, width=width)
+    order = Table(title=f"{r.package}: locked order", show_lines=False)
+    for col in ("TXN", "bundle", "title", "statements", "kinds", "notes"):
+        order.add_column(col)
+    for b in r.bundles:
+        notes = ", ".join(x for x in ("non-atomic" if not b.atomic else "",
+                                      "irreversible" if b.irreversible else "") if x)
+        order.add_row(*(Text(redact_text(x)) for x in (f"TXN-{b.order}", b.id, b.title, str(b.statements),
+                                                        kinds_text(b.kinds), notes)))
+    console.print(order)
+    if r.findings:
+        table = Table(title="findings", show_lines=True)
+        for col in ("location", "rule", "bundle", "statement", "why"):
+            table.add_column(col, overflow="fold")
+        for f in r.findings:
+            style = "red" if f.is_error else "yellow"
+            why = "\n".join([f.message, *(line.strip() for line in preflight_lines(f))])
+            table.add_row(Text(f"{finding_path(r, f, cwd)}:{f.line}:{f.col}"), Text(f.rule, style=style),
+                          Text(f.bundle or ""), Text(redact_text(f.statement)), Text(redact_text(why)))
+        console.print(table)
+    line = Text(str(r.verdict), style=f"bold {'green' if r.verdict == 'PASS' else 'red'}")
+    line.append(f": {r.errors} error(s), {r.warnings} warning(s)" + (f"; evidence kit: {_kit(r, cwd)}" if r.kit
+                                                                       else ""))
+    console.print(line)
+    return buf.getvalue().rstrip("\n")
+
+
+# -- json -------------------------------------------------------------------------------------------
+def _redacted(value: Any) -> Any:
+    """Every string inside ``value`` redacted, before it is serialized (never the JSON text itself)."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, Mapping):
+        return {str(k): _redacted(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(v) for v in value]
+    return value
+
+
+def findings_json(r: CheckResult, *, cwd: Path) -> dict[str, Any]:
+    """The findings as a JSON-ready object; ``file`` is relative to ``cwd``, ``package_file`` to the package."""
+    return dict(_redacted({
+        "format": "pgwarden-check-findings", "format_version": JSON_FORMAT_VERSION,
+        "package": r.package, "package_dir": relative_to(r.root, cwd), "verdict": str(r.verdict),
+        "errors": r.errors, "warnings": r.warnings, "live": r.live, "kit": _kit(r, cwd),
+        "findings": [{"rule": f.rule, "severity": str(f.severity), "file": finding_path(r, f, cwd), "line": f.line,
+                      "col": f.col, "bundle": f.bundle, "statement": f.statement, "message": f.message,
+                      "sqlstate": f.sqlstate, "hint": f.hint, "fix": f.fix, "facts": to_jsonable(dict(f.facts)),
+                      "package_file": f.file} for f in r.findings]}))
+
+
+def render_json(r: CheckResult, *, cwd: Path) -> str:
+    return json.dumps(findings_json(r, cwd=cwd), indent=2, sort_keys=True, default=str)
+
+
+# -- rule help (SARIF's reportingDescriptor) --------------------------------------------------------
+@dataclass(frozen=True)
+class RuleHelp:
+    short: str        # one line: what fired
+    help: str         # what it means and what to do
+
+
+_MANIFEST_HINT = "Every error names its file, line and column; `pgwarden check` lists them all."
+RULES: dict[str, RuleHelp] = {
+    "policy.forbid": RuleHelp(
+        "A statement kind that [policy] forbid refuses",
+        "`[policy] forbid` in pgwarden.toml lists statement kinds (DROP TABLE, TRUNCATE, DROP SCHEMA, …) that no "
+        "bundle may contain, also inside a DO block or a WITH query. Remove the statement, or make the destructive "
+        "step a package of its own whose policy allows it. Rollback files are held to rollback.scope instead."),
+    "policy.forbid_calls": RuleHelp(
+        "A call that [policy] forbid_calls refuses",
+        "`[policy] forbid_calls` lists functions (with `*` matching any argument) that no bundle may call: "
+        "statements, DO blocks and function bodies are searched. Only rollback-only probes may call them."),
+    "policy.protected_table": RuleHelp(
+        "A write to a table that [policy] protected_tables protects",
+        "INSERT, UPDATE, DELETE, MERGE, TRUNCATE and COPY FROM on a protected table are refused everywhere but in "
+        "rollback-only probes, whose transaction is always rolled back."),
+    "txn.control": RuleHelp(
+        "Transaction control inside a bundle",
+        "Each bundle is one transaction that pgwarden opens and commits together with its ledger row. BEGIN, "
+        "COMMIT, ROLLBACK or SAVEPOINT in a bundle would break that atomicity: remove it."),
+    "txn.non_transactional": RuleHelp(
+        "A statement that cannot run inside a transaction block",
+        "CREATE INDEX CONCURRENTLY, VACUUM, ALTER SYSTEM, CREATE DATABASE and the like cannot run in a "
+        "transaction. Put the statement alone in a bundle that declares `transaction = false`; the report marks "
+        "that bundle non-atomic."),
+    "txn.single_statement": RuleHelp(
+        "A transaction = false bundle with more than one statement",
+        "A bundle that runs outside a transaction must hold exactly one statement, so that a failure leaves it "
+        "either applied or absent. Split it into one bundle per statement."),
+    "txn.unneeded": RuleHelp(
+        "transaction = false on a bundle that can run in a transaction",
+        "Nothing in the bundle needs to run outside a transaction. Drop `transaction = false` so the bundle and "
+        "its ledger row commit together."),
+    "meta_command": RuleHelp(
+        "A psql meta-command",
+        "pgwarden runs SQL through the server's protocol, not psql scripts: `\\set`, `\\i`, `\\connect` and the "
+        "like are not SQL. Replace it with SQL, or with `[settings]` in pgwarden.toml."),
+    "lint.body_unparsed": RuleHelp(
+        "A function or DO body that could not be searched",
+        "The body's language is not one pgwarden parses, or it did not parse: the policy could not look inside "
+        "it. Review it by hand; the rehearsal runs it."),
+    "lint.dynamic_sql": RuleHelp(
+        "Dynamic SQL (EXECUTE) that the policy cannot see into",
+        "A statement built at run time is invisible to the policy lint. Prefer static SQL; otherwise review the "
+        "strings it can build."),
+    "psql.copy_stdio": RuleHelp(
+        "COPY FROM STDIN or TO STDOUT",
+        "Only psql can stream data to or from COPY's standard input and output. Load the data with INSERT, or from "
+        "a file the server can read."),
+    "probe.single_statement": RuleHelp(
+        "A rollback-only probe that is not one statement",
+        "A `[[probe]]` runs exactly one statement after its bundle, in a transaction that is always rolled back."),
+    "probe.json": RuleHelp("A probe whose result cannot be recorded", "The probe's result must be JSON-serializable."),
+    "rollback.scope": RuleHelp(
+        "A rollback that drops or reverts what its bundle did not create",
+        "A rollback may drop or revert only what its own bundle creates or changes (undoing its CREATE TABLE with "
+        "DROP TABLE is allowed even where `[policy] forbid` refuses DROP TABLE). Anything else it drops is lost."),
+    "rollback.cascade": RuleHelp(
+        "DROP … CASCADE in a rollback",
+        "CASCADE also drops every object that depends on the one named, including objects the bundle did not "
+        "create. Drop the dependants the bundle created by name instead."),
+    "rollback.empty": RuleHelp(
+        "A rollback file with no SQL statement",
+        "A bundle's rollback must undo it. If the bundle cannot be undone, say `rollback = \"none\"` with a "
+        "reason in pgwarden.toml."),
+    "bundle.empty": RuleHelp("A bundle file with no SQL statement", "Remove the bundle or give it its statements."),
+    "preflight.lock.rewrite": RuleHelp(
+        "A table rewrite under a heavy lock, above [policy] max_locked_bytes",
+        "The statement rewrites a relation larger than `[policy] max_locked_bytes` while it holds the lock shown; "
+        "queries on it wait until the bundle commits. Use the safer form the finding names, or split the change."),
+    "preflight.lock.scan": RuleHelp(
+        "A full scan under a heavy lock, above [policy] max_locked_bytes",
+        "The statement reads every row of a relation larger than `[policy] max_locked_bytes` while it holds the "
+        "lock shown. Use the safer form the finding names (CONCURRENTLY, NOT VALID + VALIDATE CONSTRAINT)."),
+    "preflight.lock_timeout": RuleHelp(
+        "ACCESS EXCLUSIVE on a non-empty table with no lock_timeout",
+        "While the statement waits for its lock, every query on the table queues behind it. Set `[settings] "
+        "lock_timeout` (apply retries a bundle that times out waiting, see `[apply] lock_retries`)."),
+    "preflight.data.not_null": RuleHelp(
+        "Rows that are NULL where the statement requires NOT NULL",
+        "Counted read-only on the target: SET NOT NULL or ADD PRIMARY KEY would fail with SQLSTATE 23502. "
+        "Backfill or delete those rows first."),
+    "preflight.data.add_not_null": RuleHelp(
+        "ADD COLUMN … NOT NULL without a default on a table that has rows",
+        "Every existing row would be NULL in the new column (SQLSTATE 23502). Give the column a default, or add it "
+        "nullable, backfill, then SET NOT NULL."),
+    "preflight.data.check": RuleHelp(
+        "Rows for which a new CHECK constraint is false",
+        "Counted read-only on the target: ADD CONSTRAINT … CHECK would fail with SQLSTATE 23514. Fix the rows, or "
+        "add the constraint NOT VALID and VALIDATE it after."),
+    "preflight.data.unique": RuleHelp(
+        "Rows that share a key a new unique constraint or index requires to be unique",
+        "Counted read-only on the target: ADD UNIQUE, ADD PRIMARY KEY or CREATE UNIQUE INDEX would fail with "
+        "SQLSTATE 23505. Remove or merge the duplicates first."),
+    "preflight.data.foreign_key": RuleHelp(
+        "Child rows with no parent for a new foreign key",
+        "Counted read-only on the target: ADD FOREIGN KEY would fail with SQLSTATE 23503. Fix the orphans, or add "
+        "the key NOT VALID and VALIDATE it after."),
+    "preflight.data.cast": RuleHelp(
+        "Rows that ALTER COLUMN … TYPE cannot convert",
+        "Every row was converted read-only as the rewrite would: the server's own error is shown. Clean the values "
+        "or give a USING expression that converts them."),
+    "preflight.unverified": RuleHelp(
+        "A statement preflight could not judge in full",
+        "Some part of the statement (a CHECK expression, a partition bound, a function body, syntax newer than the "
+        "target) is beyond what preflight predicts. It is never reported as OK: the rehearsal covers it."),
+}
+_FAMILIES: tuple[tuple[str, RuleHelp], ...] = (
+    ("preflight.data.", RuleHelp("Rows on the target that would break the statement",
+                                 "Counted read-only on the live target, as the server would count them.")),
+    ("preflight.", RuleHelp(
+        "A refusal PostgreSQL would make, predicted against the live catalog",
+        "`pgwarden check --dsn` predicts, read-only, what the target server would refuse, with its SQLSTATE, "
+        "message and HINT, the live facts behind it and a fix.")),
+    ("policy.", RuleHelp("A statement that the package's [policy] refuses",
+                         "The `[policy]` table of pgwarden.toml refuses it.")),
+    ("txn.", RuleHelp("A statement at odds with the bundle's transaction",
+                      "Each bundle is one transaction unless it declares `transaction = false`.")),
+    ("rollback.", RuleHelp("A rollback that does not undo exactly its bundle",
+                           "A rollback may drop or revert only what its own bundle creates or changes.")),
+    ("pgwarden.", RuleHelp("pgwarden could not check the package",
+                           "Nothing was checked past this point; the message says what to fix. " + _MANIFEST_HINT)),
+)
+_GENERIC = RuleHelp("A pgwarden check finding", "See the message; `pgwarden check --help` lists what is checked.")
+
+
+def rule_help(rule: str) -> RuleHelp:
+    """What ``rule`` means and what to do, for SARIF's rule metadata (a family's text for an unlisted rule)."""
+    if rule in RULES:
+        return RULES[rule]
+    return next((h for prefix, h in _FAMILIES if rule.startswith(prefix)), _GENERIC)
+
+
+# -- sarif ------------------------------------------------------------------------------------------
+def _uri(path: Path, source_root: Path) -> dict[str, Any]:
+    """An artifactLocation: relative to %SRCROOT% when ``path`` is under it, else an absolute file URI."""
+    full = path.resolve()
+    try:
+        rel = full.relative_to(source_root)
+    except ValueError:
+        return {"uri": full.as_uri()}
+    return {"uri": quote(rel.as_posix()), "uriBaseId": SRCROOT}
+
+
+def _rule_name(rule: str) -> str:
+    return "".join(part.capitalize() for part in re.split(r"[._\-]+", rule) if part) or "Finding"
+
+
+def _descriptor(rule: str, level: str) -> dict[str, Any]:
+    h = rule_help(rule)
+    family = rule.split(".", 1)[0]
+    return {"id": rule, "name": _rule_name(rule), "shortDescription": {"text": h.short},
+            "fullDescription": {"text": h.help},
+            "help": {"text": f"{h.short}.\n\n{h.help}", "markdown": f"**{h.short}** (`{rule}`)\n\n{h.help}"},
+            "defaultConfiguration": {"level": level},
+            "properties": {"tags": list(dict.fromkeys(("pgwarden", "postgresql", family))), "precision": "very-high",
+                           "problem.severity": "error" if level == "error" else "warning"}}
+
+
+def _message(f: Finding) -> str:
+    parts = [f.message or f.rule]
+    if f.sqlstate:
+        parts.append(f"SQLSTATE {f.sqlstate}")
+    if f.hint:
+        parts.append(f"HINT: {f.hint}")
+    if f.fix:
+        parts.append(f"Fix: {f.fix}")
+    return "\n".join(parts)
+
+
+def _fingerprint(r: CheckResult, f: Finding) -> str:
+    key = "\0".join((r.package, f.rule, f.file, f.bundle or "", f.statement, f.message))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _region(line: int, col: int, snippet: str | None = None) -> dict[str, Any] | None:
+    if line < 1:
+        return None
+    region: dict[str, Any] = {"startLine": line}
+    if col >= 1:
+        region["startColumn"] = col
+    if snippet:
+        region["snippet"] = {"text": snippet}
+    return region
+
+
+def _run_base(source_root: Path, package: str | None) -> dict[str, Any]:
+    return {"tool": {"driver": {"name": "pgwarden", "version": __version__, "semanticVersion": __version__,
+                                "rules": []}},
+            "originalUriBaseIds": {SRCROOT: {"uri": source_root.resolve().as_uri().rstrip("/") + "/",
+                                             "description": {"text": "the root of the repository checked"}}},
+            "automationDetails": {"id": f"pgwarden-check/{package}/" if package else "pgwarden-check/"},
+            "columnKind": "unicodeCodePoints"}
+
+
+def sarif_log(r: CheckResult, *, source_root: Path) -> dict[str, Any]:
+    """The SARIF 2.1.0 log of a check: one run, one rule per rule id found, one result per finding."""
+    root = source_root.resolve()
+    run = _run_base(root, r.package)
+    levels: dict[str, str] = {}
+    for f in r.findings:
+        if f.is_error or f.rule not in levels:
+            levels[f.rule] = "error" if f.is_error else "warning"
+    rule_ids = sorted(levels)
+    run["tool"]["driver"]["rules"] = [_descriptor(rule, levels[rule]) for rule in rule_ids]
+    pkg = Path(r.root)
+    artifacts = [{"location": _uri(pkg / cf.path, root), "length": cf.bytes, "hashes": {"sha-256": cf.sha256},
+                  "roles": ["analysisTarget"], "sourceLanguage": "sql" if cf.path.endswith(".sql") else "toml",
+                  "properties": {"role": str(cf.role), "bundle": cf.bundle}} for cf in r.files]
+    index = {cf.path: i for i, cf in enumerate(r.files)}
+    results = []
+    for f in r.findings:
+        location: dict[str, Any] = dict(_uri(pkg / f.file, root))
+        if f.file in index:
+            location["index"] = index[f.file]
+        physical: dict[str, Any] = {"artifactLocation": location}
+        region = _region(f.line, f.col, f.statement)
+        if region:
+            physical["region"] = region
+        props = {k: v for k, v in (("bundle", f.bundle), ("sqlstate", f.sqlstate), ("hint", f.hint),
+                                   ("fix", f.fix), ("statement", f.statement)) if v}
+        if f.facts:
+            props["facts"] = to_jsonable(dict(f.facts))
+        results.append({"ruleId": f.rule, "ruleIndex": rule_ids.index(f.rule),
+                        "level": "error" if f.is_error else "warning", "message": {"text": _message(f)},
+                        "locations": [{"physicalLocation": physical}],
+                        "partialFingerprints": {"pgwardenFinding/v1": _fingerprint(r, f)},
+                        "properties": props})
+    run.update(artifacts=artifacts, results=results,
+               invocations=[{"executionSuccessful": True, "exitCode": 0 if str(r.verdict) == "PASS" else 1,
+                             "properties": {"verdict": str(r.verdict), "live": r.live, "kit": r.kit}}],
+               properties={"package": r.package, "verdict": str(r.verdict), "errors": r.errors,
+                           "warnings": r.warnings})
+    return dict(_redacted({"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}))
+
+
+def render_sarif(r: CheckResult, *, source_root: Path) -> str:
+    return json.dumps(sarif_log(r, source_root=source_root), indent=2, default=str)
+
+
+# -- errors (exit 2, 3): what SARIF and GitHub still show ---------------------------------------------
+_ERROR_PLACE = re.compile(r"^(?P<file>[^\s:]+\.(?:sql|toml|sum))(?::(?P<line>\d+):(?P<col>\d+))?: ")
+
+
+@dataclass(frozen=True)
+class ErrorPlace:
+    file: Path               # absolute
+    line: int
+    col: int
+    text: str
+
+
+def error_places(err: PgwardenError, package_dir: Path) -> list[ErrorPlace]:
+    """Each line of ``err`` that starts ``file[:line:col]: `` (package-relative or absolute), located."""
+    out = []
+    for text in (err.message, *err.details):
+        m = _ERROR_PLACE.match(text)
+        if m:
+            file = Path(m["file"])
+            out.append(ErrorPlace(file if file.is_absolute() else (package_dir / file).absolute(),
+                                  int(m["line"] or 0), int(m["col"] or 0), text))
+    return out
+
+
+def sarif_error_log(err: PgwardenError, *, package_dir: Path, source_root: Path) -> dict[str, Any]:
+    """A SARIF log for a check that could not run (bad input, environment): a failed invocation, and a
+    ``pgwarden.<category>`` result on every file the error names, so code scanning shows it on the diff."""
+    root = source_root.resolve()
+    run = _run_base(root, None)
+    rule = f"pgwarden.{err.category}"
+    run["tool"]["driver"]["rules"] = [_descriptor(rule, "error")]
+    results = []
+    for p in error_places(err, package_dir):
+        physical: dict[str, Any] = {"artifactLocation": _uri(p.file, root)}
+        region = _region(p.line, p.col)
+        if region:
+            physical["region"] = region
+        results.append({"ruleId": rule, "ruleIndex": 0, "level": "error", "message": {"text": p.text},
+                        "locations": [{"physicalLocation": physical}]})
+    text = "\n".join((err.message, *err.details))
+    run.update(results=results, invocations=[{
+        "executionSuccessful": False, "exitCode": int(err.exit_code),
+        "toolExecutionNotifications": [{"level": "error", "message": {"text": text}, "descriptor": {"id": rule}}]}])
+    return dict(_redacted({"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}))
+
+
+def render_sarif_error(err: PgwardenError, *, package_dir: Path, source_root: Path) -> str:
+    return json.dumps(sarif_error_log(err, package_dir=package_dir, source_root=source_root), indent=2, default=str)
+
+
+# -- github -----------------------------------------------------------------------------------------
+def escape_data(s: str) -> str:
+    """A workflow command's message, escaped as GitHub's toolkit does (``%``, CR, LF)."""
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(s: str) -> str:
+    """A workflow command's property value: ``%``, CR, LF, and also ``:`` and ``,``."""
+    return escape_data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+def workflow_command(kind: str, message: str, **props: str | int | None) -> str:
+    """``::kind key=value,…::message`` with everything escaped; properties that are None are left out."""
+    given = ",".join(f"{k}={escape_property(str(v))}" for k, v in props.items() if v is not None)
+    return f"::{kind}{' ' + given if given else ''}::{escape_data(message)}"
+
+
+def render_github(r: CheckResult, *, cwd: Path) -> str:
+    """One ``::error`` or ``::warning`` annotation per finding, then the verdict as a plain log line."""
+    out = []
+    for f in r.findings:
+        title = f"pgwarden {f.rule}" + (f" (bundle {f.bundle})" if f.bundle else "")
+        body = "\n".join([redact_text(_message(f)), *([f"Statement: {redact_text(f.statement)}"]
+                                                       if f.statement else [])])
+        out.append(workflow_command("error" if f.is_error else "warning", body, file=finding_path(r, f, cwd),
+                                    line=f.line if f.line >= 1 else None, col=f.col if f.col >= 1 else None,
+                                    title=title))
+    out.append(f"pgwarden check: {r.package}: {r.verdict} ({r.errors} error(s), {r.warnings} warning(s))"
+               + (f"; evidence kit: {_kit(r, cwd)}" if r.kit else ""))
+    return "\n".join(out)
+
+
+def github_error(err: PgwardenError, *, package_dir: Path, cwd: Path) -> str:
+    """Annotations for a check that could not run: one per file the error names, else one for the run."""
+    title = f"pgwarden check: {err.category}"
+    places = error_places(err, package_dir)
+    if not places:
+        return workflow_command("error", redact_text("\n".join((err.message, *err.details))), title=title)
+    return "\n".join(workflow_command("error", redact_text(p.text), file=relative_to(p.file, cwd),
+                                      line=p.line or None, col=p.col or None, title=title) for p in places)
+
+
+def github_error_summary(err: PgwardenError, package_dir: Path) -> str:
+    """What ``$GITHUB_STEP_SUMMARY`` gets when the check could not run (there is no SUMMARY.md)."""
+    lines = [f"# pgwarden check: {package_dir}", "", f"**{err.category}** (exit {int(err.exit_code)}): "
+             f"{err.message}", ""] + [f"- {d}" for d in err.details]
+    return redact_text("\n".join(lines).rstrip() + "\n")
