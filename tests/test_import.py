@@ -12,7 +12,6 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pgwarden.pg import binaries as pgbin
 from pgwarden.probe.fingerprint import diff_fingerprints
 from pgwarden.probe.probe import fingerprint_dsn
 from tests._apply_helpers import apply_argv

@@ -33,8 +33,8 @@ from typing import Any
 import psycopg
 
 from pgwarden.apply import ledger
-from pgwarden.apply.execute import BundleOutcome, Executor, RunContext, ServerError
 from pgwarden.apply.baseline import Baseline, adopt, read_baseline
+from pgwarden.apply.execute import BundleOutcome, Executor, RunContext, ServerError
 from pgwarden.apply.ledger import BundleState, LedgerRow
 from pgwarden.apply.plan import Plan, make_plan, package_hash
 from pgwarden.apply.results import ApplyResult, BackupEvidence, BundleResult
