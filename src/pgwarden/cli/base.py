@@ -27,14 +27,25 @@ ENVELOPE_VERSION = 1
 BUG = 70  # EX_SOFTWARE: anything that is not a PgwardenError
 _STATUS = {0: "PASS", 1: "FAIL", 2: "BAD_INPUT", 3: "ENVIRONMENT", 130: "INTERRUPTED", BUG: "BUG"}
 
-EXIT_CODES = """\b
+EPILOG = """\b
 Exit codes (every command):
   0    PASS
   1    FAIL: a gate failed; the evidence kit says which and why
   2    bad input (usage, manifest, SQL syntax, drift from pgwarden.sum): nothing was touched
   3    environment (cannot connect, binaries missing, disk full): nothing is lost
   130  interrupted: throwaway instances removed, the target left consistent
-  70   a bug: the traceback is printed"""
+  70   a bug: the traceback is printed
+
+\b
+Environment: every option can also be set as PGWARDEN_<COMMAND>_<OPTION>
+(e.g. PGWARDEN_CHECK_NO_KIT=1, PGWARDEN_BACKUP_FORMAT=directory); each
+command's --help names its variables. A repeatable option takes one value
+per line. The command line wins over the environment.
+Name targets with a pg_service.conf service: --dsn service=prod.
+
+\b
+Shell completion (bash; zsh and fish likewise with zsh_source, fish_source):
+  eval "$(_PGWARDEN_COMPLETE=bash_source pgwarden)\""""
 
 
 def _warn_about_bin_path() -> None:
@@ -56,6 +67,11 @@ def install_signal_handlers() -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)  # KeyboardInterrupt, as Python does
 
 
+ENV_PREFIX = "PGWARDEN"
+VERBOSITY = "pgwarden.verbosity"  # ctx.meta key of the root context: -1 quiet, 0 normal, 1 verbose
+_TRUE = {"1", "true", "t", "yes", "y", "on"}  # what click reads as a set flag
+
+
 class _Group(click.Group):
     """The root group: a usage error is exit 2 with one line, and with ``--json`` an envelope too."""
 
@@ -68,11 +84,11 @@ class _Group(click.Group):
         try:
             rv = super().main(argv, prog_name or "pgwarden", complete_var, standalone_mode=False, **extra)
         except PgwardenError as err:  # raised outside a command's run(): e.g. SIGTERM during a lazy import
-            _fail(err, "--json" in argv)
+            _fail(err, self._json_requested(argv))
         except KeyboardInterrupt:
-            _fail(Interrupted("interrupted by SIGINT"), "--json" in argv)
+            _fail(Interrupted("interrupted by SIGINT"), self._json_requested(argv))
         except click.ClickException as exc:
-            if "--json" in argv:
+            if self._json_requested(argv):
                 command = next((a for a in argv if not a.startswith("-")), "pgwarden")
                 body = {"schema_version": ENVELOPE_VERSION, "command": command, "status": _STATUS[2],
                         "exit_code": exc.exit_code, "kit": None,
@@ -85,13 +101,95 @@ class _Group(click.Group):
             sys.exit(int(ExitCode.INTERRUPTED))
         sys.exit(rv if isinstance(rv, int) else 0)
 
+    def _json_requested(self, argv: list[str]) -> bool:
+        """``--json`` on the command line, or its PGWARDEN_<COMMAND>_JSON variable (before click parsed it)."""
+        if "--json" in argv:
+            return True
+        cmd: click.Command = self
+        path: list[str] = []
+        for word in argv:
+            if word.startswith("-"):
+                continue
+            if not isinstance(cmd, click.Group) or word not in cmd.commands:
+                break
+            cmd = cmd.commands[word]
+            path.append(word)
+        name = "_".join((ENV_PREFIX, *path, "JSON")).upper().replace("-", "_")
+        return bool(path) and os.environ.get(name, "").strip().lower() in _TRUE
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["--help"], "max_content_width": 110},
-             epilog=EXIT_CODES)
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["--help"], "max_content_width": 110,
+                                           "auto_envvar_prefix": ENV_PREFIX},
+             epilog=EPILOG)
 @click.version_option(__version__, "-V", "--version", prog_name="pgwarden")
-def main() -> None:
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr (results, errors and warnings still show).")
+@click.option("-v", "--verbose", is_flag=True,
+              help="More progress: every gate with its status and seconds, each line with the time since start.")
+@click.pass_context
+def main(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     """pgwarden: make production PostgreSQL changes provable."""
     install_signal_handlers()
+    if quiet and verbose:
+        sources = {n: ctx.get_parameter_source(n) for n in ("quiet", "verbose")}
+        given = [n for n, src in sources.items() if src == click.core.ParameterSource.COMMANDLINE]
+        if len(given) != 1:  # both on the command line, or both from the environment
+            raise click.UsageError("-q/--quiet and -v/--verbose contradict each other; give one")
+        quiet, verbose = given == ["quiet"], given == ["verbose"]  # the command line wins over the environment
+    ctx.meta[VERBOSITY] = -1 if quiet else 1 if verbose else 0
+
+
+def verbosity() -> int:
+    """-1 with -q, 1 with -v, 0 otherwise (and outside a command line)."""
+    ctx = click.get_current_context(silent=True)
+    return int(ctx.find_root().meta.get(VERBOSITY, 0)) if ctx is not None else 0
+
+
+# -- every option from the environment ----------------------------------------------------------------
+class _Lines(click.types.StringParamType):
+    """A repeatable text option read from the environment: one value per line (a key=value DSN or a
+    NAME=SQL query has spaces, so click's split on whitespace would cut it apart)."""
+
+    def split_envvar_value(self, rv: str) -> list[str]:
+        return [line for line in (rv or "").splitlines() if line.strip()]
+
+
+def envvar_name(path: tuple[str, ...], option: click.Option) -> str:
+    """``PGWARDEN_<COMMAND>_<OPTION>`` from the command path and the option's long name, as --help shows it:
+    ``check --no-kit`` -> PGWARDEN_CHECK_NO_KIT, ``backup --format`` -> PGWARDEN_BACKUP_FORMAT."""
+    long = [o for o in option.opts if o.startswith("--")]
+    word = long[0][2:] if long else (option.name or "")
+    return "_".join((ENV_PREFIX, *path, word)).upper().replace("-", "_")
+
+
+def apply_conventions(group: click.Group, path: tuple[str, ...] = ()) -> None:
+    """Give every option of every command its environment variable, shown in --help.
+
+    The variable is named after the option's long name (click's automatic names come from the Python
+    parameter, ``as_json`` for ``--json``). An option that already reads a shared variable (``--dsn`` reads
+    PGWARDEN_DSN) keeps it, after its own. ``-V``/``--version`` and ``--help`` read none: a
+    ``PGWARDEN_VERSION`` set for some other purpose must not turn every run into a version print.
+    """
+    commands: list[tuple[tuple[str, ...], click.Command]] = [(path, group)]
+    commands += [((*path, name), cmd) for name, cmd in group.commands.items() if not isinstance(cmd, click.Group)]
+    for cmd_path, cmd in commands:
+        help_option = cmd.get_help_option(click.Context(cmd, help_option_names=["--help"]))
+        if help_option is not None:
+            help_option.allow_from_autoenv = False
+        for param in cmd.params:
+            if not isinstance(param, click.Option):
+                continue
+            param.allow_from_autoenv = False
+            if "--version" in param.opts:
+                continue
+            own = envvar_name(cmd_path, param)
+            shared = [param.envvar] if isinstance(param.envvar, str) else list(param.envvar or ())
+            param.envvar = [own, *(e for e in shared if e != own)]
+            param.show_envvar = True
+            if param.multiple and isinstance(param.type, click.types.StringParamType):
+                param.type = _Lines()
+    for name, cmd in group.commands.items():
+        if isinstance(cmd, click.Group):
+            apply_conventions(cmd, (*path, name))
 
 
 def json_option(f: Callable[..., Any]) -> Callable[..., Any]:

@@ -1,5 +1,8 @@
 """The CLI's reporter: progress on stderr, rich on a terminal, plain lines otherwise. Never markup.
 
+``pgwarden -q`` prints no progress at all (results, errors and warnings are not progress); ``pgwarden -v``
+prints every gate with its status and seconds, and starts each line with the seconds since the command began.
+
 User data (a database named ``sales[/]eu``, a ``[target]`` key) is printed as text: rich's markup and
 emoji are off, so nothing the user wrote can change or crash the output. rich is imported only when stderr
 is a terminal: a script or CI run does not pay for it.
@@ -8,6 +11,7 @@ is a terminal: a script or CI run does not pay for it.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -19,16 +23,20 @@ if TYPE_CHECKING:
 
 
 class TerminalReporter(Reporter):
-    def __init__(self, quiet: bool = False) -> None:
+    def __init__(self, quiet: bool = False, verbose: bool = False) -> None:
         self.quiet = quiet
+        self.verbose = verbose and not quiet
+        self.t0 = time.monotonic()
         self.console: Console | None = None
-        if sys.stderr.isatty():
+        if sys.stderr.isatty() and not quiet:  # quiet prints nothing: rich is not even imported
             from rich.console import Console
             self.console = Console(stderr=True, highlight=False, markup=False, emoji=False)
 
     def step(self, message: str) -> None:
         if self.quiet:
             return
+        if self.verbose:
+            message = f"[{time.monotonic() - self.t0:7.2f}s] {message}"
         if self.console is not None:
             from rich.text import Text
             self.console.print(Text(message))
@@ -36,9 +44,10 @@ class TerminalReporter(Reporter):
             print(message, file=sys.stderr, flush=True)
 
     def gate(self, name: str, status: str, seconds: float, reason: str | None) -> None:
-        if status in ("PASS", "SKIPPED"):
+        if status in ("PASS", "SKIPPED") and not self.verbose:
             return
-        self.step(f"gate {name}: {status}" + (f": {reason}" if reason else ""))
+        timing = f" ({seconds:.2f} s)" if self.verbose else ""
+        self.step(f"gate {name}: {status}{timing}" + (f": {reason}" if reason else ""))
 
     @contextmanager
     def transfer(self, label: str, total: int | None) -> Iterator[Callable[[int], None]]:
@@ -65,4 +74,8 @@ class TerminalReporter(Reporter):
 
 
 def reporter() -> TerminalReporter:
-    return TerminalReporter()
+    """The reporter for the running command, at the verbosity of ``pgwarden -q`` / ``-v``."""
+    from pgwarden.cli.base import verbosity
+
+    level = verbosity()
+    return TerminalReporter(quiet=level < 0, verbose=level > 0)

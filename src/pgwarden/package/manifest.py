@@ -273,7 +273,7 @@ def _byte_size(p: _Problems, v: Any) -> int:
                     value = float(number)
                 except ValueError:
                     break
-                if value >= 0:
+                if 0 <= value < 2 ** 62 / _BYTE_UNITS[unit]:   # finite and representable ("inf MB" is not)
                     return int(value * _BYTE_UNITS[unit])
                 break
     p.add("policy.max_locked_bytes", bad)
