@@ -1,4 +1,4 @@
-"""``pgwarden evidence verify``."""
+"""``pgwarden evidence verify``, ``pgwarden evidence sign`` and ``pgwarden report``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import click
 from pgwarden.cli.base import json_option, main, run
 
 if TYPE_CHECKING:
+    from pgwarden.evidence.report import ReportResult
     from pgwarden.evidence.verify import KitVerification
 
 
@@ -49,3 +50,33 @@ def evidence_sign_cmd(kit_dir: Path, key: Path, as_json: bool) -> None:
     from pgwarden.evidence.sign import sign_kit
 
     run(lambda: sign_kit(kit_dir, key), as_json=as_json, render=lambda r: f"signed {r.kit}: {r.signature}")
+
+
+@main.command("report")
+@click.argument("kit_dir", metavar="KIT", type=click.Path(path_type=Path))
+@click.option("--html", "html_file", metavar="FILE", type=click.Path(path_type=Path), default=None,
+              help="Where to write the page (default ./<KIT name>.report.html; never inside the kit).")
+@click.option("--key", type=click.Path(path_type=Path), default=None, envvar="PGWARDEN_KIT_PUBLIC_KEY",
+              show_envvar=True, help="SSH public key: the evidence check also requires a valid SHA256SUMS.sig.")
+@json_option
+def report_cmd(kit_dir: Path, html_file: Path | None, key: Path | None, as_json: bool) -> None:
+    """Render a kit as one self-contained HTML page, with its evidence check.
+
+    The page shows the verdict, the gate timeline, the bundles, the failing statement with the server's
+    error, the fingerprint differences, the backup's pin and TOC header, and the result of `pgwarden
+    evidence verify` with how to re-run it. It loads nothing and runs no script. Every kit already
+    carries one (KIT/report.html, sealed with it, without the check's result). Exit 1 when the kit
+    fails its evidence check (the page is written and says so), whatever the kit's own verdict.
+    """
+    from pgwarden.evidence.report import report_kit
+
+    def render(r: ReportResult) -> str:
+        v = r.evidence
+        check = (f"kit OK: {v.files_checked} files, {v.events} chained events; signature: {v.signature}" if v.ok else
+                 f"kit FAILED verification ({len(v.problems)} problem(s)):\n"
+                 + "\n".join(f"  {p.file}: {p.problem}" for p in v.problems[:20]))
+        check = "".join(c if c.isprintable() or c == "\n" else "?" for c in check)  # file names come from the kit
+        return f"report: {r.html} (pgwarden {r.command}: {r.kit_status})\nevidence check: {check}"
+
+    run(lambda: report_kit(kit_dir, html_file, key), as_json=as_json, render=render,
+        exit_code=lambda r: 0 if r.evidence_ok else 1)

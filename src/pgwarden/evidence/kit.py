@@ -1,6 +1,7 @@
 """The evidence kit: a directory anyone can re-check later (and no one else can read: 0700, files 0600).
 
-``run.json`` (the machine record), ``SUMMARY.md`` (the human report), ``events.jsonl`` (a hash chain:
+``run.json`` (the machine record), ``SUMMARY.md`` (the human report), ``report.html`` (the same as one
+self-contained page, :mod:`pgwarden.evidence.html_report`), ``events.jsonl`` (a hash chain:
 each line carries the sha256 of the line before it) and ``SHA256SUMS`` (``sha256sum -c`` compatible,
 covering every other file). Before ``SHA256SUMS`` is written, a final *seal* event records each file's
 hash inside the chain, so that ``evidence verify`` can tell an edited file from an edited SHA256SUMS.
@@ -19,6 +20,7 @@ from typing import Any
 
 from pgwarden import __version__, userfiles
 from pgwarden.errors import BadInput
+from pgwarden.evidence.html_report import write_sealed_report
 from pgwarden.evidence.sums import SumEntry, sha256_file, write_sums
 from pgwarden.private import make_private, make_private_dirs, write_private
 from pgwarden.redact import redact_text
@@ -125,6 +127,7 @@ class EvidenceKit:
         write_private(self.root / "run.json",
                       (redact_text(json.dumps(run, indent=2, sort_keys=True, default=str)) + "\n").encode("utf-8"))
         write_private(self.root / "SUMMARY.md", redact_text(summary_md).encode("utf-8"))
+        write_sealed_report(self.root)  # report.html, from the two files above: sealed with the rest
         make_private(self.root)  # files a child wrote (a dump, logs) too, whatever the umask was
         hashes = {rel: self.known_hashes.get(rel) or sha256_file(self.root / rel)
                   for rel in kit_files(self.root) if rel != EVENTS}

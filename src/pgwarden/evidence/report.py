@@ -1,0 +1,85 @@
+"""``pgwarden report KIT [--html FILE]``: a kit as one self-contained HTML page, with its evidence check.
+
+Every kit already carries ``report.html``, written and sealed with it; that copy cannot show the check
+of the kit it belongs to. This command re-checks the kit (what ``pgwarden evidence verify`` does) and
+writes a page that shows the result, *outside* the kit: a file added to a sealed kit would make its
+check fail. Default FILE: ``./<kit directory name>.report.html``. Never changes the kit.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pgwarden import userfiles
+from pgwarden.errors import BadInput
+from pgwarden.evidence.html_report import EvidenceCheck, load_kit, render
+from pgwarden.evidence.kit import SUMS
+from pgwarden.evidence.sums import sha256_file
+from pgwarden.evidence.verify import KitVerification, verify_kit
+from pgwarden.private import write_private
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    kit: str
+    html: str                    # the page written
+    bytes: int
+    command: str                 # what the kit records: its command and verdict
+    kit_status: str
+    evidence: KitVerification    # the evidence check the page shows
+
+    @property
+    def evidence_ok(self) -> bool:
+        return self.evidence.ok
+
+
+def default_target(kit: Path) -> Path:
+    name = Path(os.path.abspath(kit)).name or "kit"
+    return Path.cwd() / f"{name}.report.html"
+
+
+def _check_target(kit: Path, target: Path) -> None:
+    """Refuse, before reading anything big, a FILE that cannot be written or lies inside the kit."""
+    if userfiles.exists(target, "--html") and target.is_dir():
+        raise BadInput(f"--html {target}: is a directory; name the HTML file to write")
+    parent = target.parent
+    if not parent.is_dir():
+        raise BadInput(f"--html {target}: directory {parent} does not exist")
+    if Path(os.path.realpath(target)).is_relative_to(os.path.realpath(kit)):
+        raise BadInput(f"--html {target}: inside the kit {kit}; a file added to a sealed kit makes its evidence "
+                       "check fail (the kit's own sealed copy is report.html); choose a path outside the kit")
+
+
+def report_kit(kit: Path, html: Path | None = None, key: Path | None = None) -> ReportResult:
+    """Check ``kit`` as ``evidence verify`` does (with ``key``, its signature too), render it with that
+    result, and write the page to ``html`` (default :func:`default_target`). A kit that fails its check
+    still gets its page, which says so first; the result carries the check."""
+    kit = Path(kit)
+    content = load_kit(kit)
+    target = Path(html) if html is not None else default_target(kit)
+    _check_target(kit, target)
+    v = verify_kit(kit, key)
+    sums = kit / SUMS
+    check = EvidenceCheck(v.ok, v.files_checked, v.events, tuple((p.file, p.problem) for p in v.problems),
+                          v.signature, sha256_file(sums) if sums.is_file() else None)
+    data = render(content, check, kit_path=os.path.abspath(kit)).encode("utf-8", "replace")
+    tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
+    try:
+        write_private(tmp, data)
+        os.replace(tmp, target)
+    except PermissionError as exc:
+        tmp.unlink(missing_ok=True)
+        raise BadInput(f"--html {target}: cannot write: {exc.strerror}") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    run = content.run
+    return ReportResult(str(kit), str(target), len(data), _word(run.get("command")), _word(run.get("status")), v)
+
+
+def _word(value: object) -> str:
+    """A kit's command or status for a terminal: a kit is untrusted, so no escape sequence gets through."""
+    text = "".join(c if c.isprintable() else "?" for c in str(value or "?"))
+    return text[:60]
