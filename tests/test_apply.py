@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
+import subprocess
 import time
 from importlib import resources
 from pathlib import Path
@@ -192,12 +192,15 @@ def test_lock_timeout_retries_the_whole_bundle(fresh_db: str, tmp_path: Path) ->
     pkg = write_package(tmp_path / "p", [bundle], settings={"lock_timeout": "300ms"})
     holder = psycopg.connect(fresh_db)
     holder.execute("LOCK TABLE public.busy IN ACCESS SHARE MODE")
-    threading.Timer(2.0, holder.rollback).start()  # released during the retries (waits 1 s, 2 s, 4 s)
-    try:
-        r = _apply(pkg, fresh_db, tmp_path / "k")
+    proc = start_apply(pkg, fresh_db, tmp_path / "k", "--json")
+    try:   # held from the server side until the bundle is seen waiting on it; released during the retry wait
+        wait_for(lambda: waiting_on(fresh_db, "ALTER TABLE public.busy"), 300, "the bundle waiting on the lock")
+        time.sleep(0.5)   # past its 300 ms lock_timeout: the first attempt has failed, the retry waits 1 s
     finally:
-        time.sleep(2.5)
+        holder.rollback()
         holder.close()
+    out, err = proc.communicate(timeout=600)
+    r = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
     assert r.returncode == 0, r.stderr
     (a,) = result_of(r)["bundles"]
     outcomes = [x["outcome"] for x in a["attempts"]]
