@@ -7,6 +7,7 @@ Set ``PGWARDEN_TEST_MAJORS=18`` (comma-separated) to narrow the matrix.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -73,6 +74,19 @@ def fresh_db(pg_server: Server) -> Iterator[str]:
     yield pg_server.dsn(name)
     with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def named_db(server: Server, name: str) -> Iterator[str]:
+    """A database ``name`` on ``server``, created empty (dropped first if a killed run left it), then dropped."""
+    with psycopg.connect(server.dsn(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+    try:
+        yield server.dsn(name)
+    finally:
+        with psycopg.connect(server.dsn(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 600,

@@ -10,7 +10,7 @@ import pytest
 
 from pgwarden.preflight.data.execute import DataStatus
 from pgwarden.preflight.statement_impact import predict_data
-from tests.conftest import Server
+from tests.conftest import Server, named_db
 
 SETUP = """
 CREATE TABLE parent (id bigint PRIMARY KEY, a int, b int, UNIQUE (a, b));
@@ -71,13 +71,8 @@ CASES: list[tuple[str, str, str, int]] = [
 
 @pytest.fixture(scope="module")
 def data_db(pg_server: Server) -> Iterator[str]:
-    name = f"datachecks_{pg_server.major}"
-    with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
-    yield pg_server.dsn(name)
-    with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with named_db(pg_server, f"datachecks_{pg_server.major}") as dsn:
+        yield dsn
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from tests._apply_helpers import B, apply_argv, exists, write_package
-from tests.conftest import run_cli
+from tests.conftest import named_db, run_cli
 
 MILLION = """
 CREATE TABLE app_user (id bigint PRIMARY KEY, email text NOT NULL, age int);
@@ -24,15 +24,10 @@ ANALYZE app_user;
 
 @pytest.fixture(scope="module")
 def million(pg_server):
-    name = f"million_{pg_server.major}"
-    with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
-    with psycopg.connect(pg_server.dsn(name), autocommit=True) as conn:
-        conn.execute(MILLION)
-    yield pg_server.dsn(name)
-    with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with named_db(pg_server, f"million_{pg_server.major}") as dsn:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(MILLION)
+        yield dsn
 
 
 def _summary(out: Path) -> str:

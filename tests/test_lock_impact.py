@@ -15,7 +15,7 @@ import pytest
 
 from pgwarden.preflight.locks.modes import LockMode, Work
 from pgwarden.preflight.statement_impact import predict_locks
-from tests.conftest import Server
+from tests.conftest import Server, named_db
 
 BASE = """
 CREATE DOMAIN posint AS int CHECK (VALUE > 0);
@@ -112,13 +112,8 @@ _schemas = itertools.count()
 
 @pytest.fixture(scope="module")
 def lock_db(pg_server: Server) -> Iterator[str]:
-    name = f"locks_{pg_server.major}"
-    with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
-    yield pg_server.dsn(name)
-    with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with named_db(pg_server, f"locks_{pg_server.major}") as dsn:
+        yield dsn
 
 
 def _held(observer: psycopg.Connection, pid: int, schema: str) -> dict[str, LockMode]:

@@ -105,34 +105,23 @@ def _one(cur: psycopg.Cursor[Any], p: Planned, timeout_s: float) -> DataCheckRes
     except BadInput as exc:
         return _result(p, DataStatus.NOT_JUDGED, f"not judged: {exc.message.split(': user SQL')[0]}")
     converted_error: tuple[str, str] | None = None
-    if c.convert is not None:
-        status, payload = _run(cur, c.convert, timeout_s)
-        if status == "timeout":
-            return _result(p, DataStatus.NOT_JUDGED, f"not judged: timed out after {timeout_s:g} s",
-                           seconds=round(time.monotonic() - t0, 3))
-        if status == "error":
-            assert isinstance(payload, tuple)
-            if not payload[0].startswith("22") and not payload[0].startswith("23"):
-                return _result(p, DataStatus.NOT_JUDGED, f"not judged: the check failed: {payload[1]}",
-                               seconds=round(time.monotonic() - t0, 3))
-            converted_error = payload
-    n, groups = 0, 0
-    keys: tuple[str, ...] = ()
-    if c.query is not None:
-        status, payload = _run(cur, c.query, timeout_s)
-        if status == "timeout":
-            return _result(p, DataStatus.NOT_JUDGED, f"not judged: timed out after {timeout_s:g} s",
-                           seconds=round(time.monotonic() - t0, 3))
-        if status == "error":
-            assert isinstance(payload, tuple)
-            if converted_error is None:
-                return _result(p, DataStatus.NOT_JUDGED, f"not judged: the check failed: {payload[1]}",
-                               seconds=round(time.monotonic() - t0, 3))
-        else:
-            assert isinstance(payload, list)
-            n = int(payload[0]["n"]) if payload else 0
-            groups = len(payload)
-            keys = tuple(_key(c, r) for r in payload)
+    rows: list[dict[str, Any]] = []
+    try:
+        if c.convert is not None:
+            answer = _ask(cur, c.convert, timeout_s, data_errors_ok=True)
+            converted_error = answer if isinstance(answer, tuple) else None
+        if c.query is not None:
+            try:
+                answer = _ask(cur, c.query, timeout_s, data_errors_ok=False)
+                rows = answer if isinstance(answer, list) else []
+            except _NotJudged:
+                if converted_error is None:   # the conversion already failed: that is the verdict
+                    raise
+    except _NotJudged as exc:
+        return _result(p, DataStatus.NOT_JUDGED, f"not judged: {exc}", seconds=round(time.monotonic() - t0, 3))
+    n = int(rows[0]["n"]) if rows else 0
+    groups = len(rows)
+    keys = tuple(_key(c, r) for r in rows)
     seconds = round(time.monotonic() - t0, 3)
     if converted_error is not None:
         counted = _count_text(c.kind, n) if n else "at least one row cannot be converted"
@@ -156,6 +145,25 @@ def _key(c: DataCheck, row: dict[str, Any]) -> str:
     if "copies" in row:
         text += f" ×{row['copies']}"
     return text
+
+
+class _NotJudged(Exception):
+    """A check that cannot decide: timed out, or its query failed for another reason than the data."""
+
+
+def _ask(cur: psycopg.Cursor[Any], query: Any, timeout_s: float, *,
+         data_errors_ok: bool) -> list[dict[str, Any]] | tuple[str, str]:
+    """The rows, or with ``data_errors_ok`` a data error (class 22/23) as (sqlstate, message)."""
+    status, payload = _run(cur, query, timeout_s)
+    if status == "timeout":
+        raise _NotJudged(f"timed out after {timeout_s:g} s")
+    if status == "error":
+        assert isinstance(payload, tuple)
+        if data_errors_ok and payload[0][:2] in ("22", "23"):
+            return payload
+        raise _NotJudged(f"the check failed: {payload[1]}")
+    assert isinstance(payload, list)
+    return payload
 
 
 def _run(cur: psycopg.Cursor[Any], query: Any, timeout_s: float) -> tuple[str, object]:
