@@ -18,6 +18,8 @@ import pytest
 from tests._regress import Score, regress_dir, regress_files, replay, setup_database
 from tests.conftest import Server
 
+pytestmark = pytest.mark.harness   # a long differential harness: its own CI step (pytest -n 2 -m harness)
+
 FILES = regress_files()
 
 # Misses allowed per file (both majors): refusals preflight judged and got wrong. Lower them, never raise.
