@@ -267,3 +267,22 @@ def test_every_format_is_offered_and_every_lint_rule_has_its_own_help() -> None:
     for rule in sorted(fired):
         assert rule_help(rule) is not generic and rule_help(rule).help, rule
     assert rule_help("preflight.replace.defaults_removed").short.startswith("A refusal PostgreSQL would make")
+
+
+def test_a_waived_finding_is_a_suppressed_note_in_sarif_and_a_notice_on_github(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    shutil.copytree(CASES_DIR / "forbid_fail", work / "pkg", ignore=shutil.ignore_patterns("expected.toml"))
+    manifest = work / "pkg" / "pgwarden.toml"
+    bundle = next(line.split('"')[1] for line in manifest.read_text().splitlines() if line.startswith("id = "))
+    manifest.write_text(manifest.read_text() + f'\n[[waiver]]\nbundle = "{bundle}"\nrule = "policy"\n'
+                        'reason = "historical, applied everywhere"\n')
+    lock(work / "pkg")
+    r = run_cli("check", "pkg", "--no-kit", "--format", "sarif", cwd=work, env=_env(tmp_path))
+    log = json.loads(r.stdout)
+    validate_sarif(log)
+    waived = [x for x in log["runs"][0]["results"] if x.get("suppressions")]
+    assert waived and all(x["level"] == "note" for x in waived)
+    assert waived[0]["suppressions"][0]["justification"] == "historical, applied everywhere"
+    r = run_cli("check", "pkg", "--no-kit", "--format", "github", cwd=work, env=_env(tmp_path))
+    kinds = {a["kind"] for a in _annotations(r.stdout) if "WAIVED" in a["message"]}
+    assert kinds == {"notice"}, r.stdout

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from pgwarden import __version__
+from pgwarden.findings import Severity
 from pgwarden.jsonable import to_jsonable
 from pgwarden.redact import redact_text
 
@@ -357,6 +358,13 @@ def _rule_name(rule: str) -> str:
     return "".join(part.capitalize() for part in re.split(r"[._\-]+", rule) if part) or "Finding"
 
 
+def _level(f: Finding) -> str:
+    """SARIF's level: notes and waived findings are "note", so code scanning does not count them as problems."""
+    if f.is_error:
+        return "error"
+    return "note" if f.severity in (Severity.NOTE, Severity.WAIVED) else "warning"
+
+
 def _descriptor(rule: str, level: str) -> dict[str, Any]:
     h = rule_help(rule)
     family = rule.split(".", 1)[0]
@@ -432,11 +440,14 @@ def sarif_log(r: CheckResult, *, source_root: Path) -> dict[str, Any]:
                                    ("fix", f.fix), ("statement", f.statement)) if v}
         if f.facts:
             props["facts"] = to_jsonable(dict(f.facts))
-        results.append({"ruleId": f.rule, "ruleIndex": rule_ids.index(f.rule),
-                        "level": "error" if f.is_error else "warning", "message": {"text": _message(f)},
-                        "locations": [{"physicalLocation": physical}],
-                        "partialFingerprints": {"pgwardenFinding/v1": _fingerprint(r, f)},
-                        "properties": props})
+        result: dict[str, Any] = {"ruleId": f.rule, "ruleIndex": rule_ids.index(f.rule), "level": _level(f),
+                                  "message": {"text": _message(f)}, "locations": [{"physicalLocation": physical}],
+                                  "partialFingerprints": {"pgwardenFinding/v1": _fingerprint(r, f)},
+                                  "properties": props}
+        if f.severity is Severity.WAIVED:   # a [[waiver]] of the package: suppressed in source, with its reason
+            result["suppressions"] = [{"kind": "inSource", "status": "accepted",
+                                       "justification": str(f.facts.get("waived", ""))}]
+        results.append(result)
     run.update(artifacts=artifacts, results=results,
                invocations=[{"executionSuccessful": True, "exitCode": 0 if str(r.verdict) == "PASS" else 1,
                              "properties": {"verdict": str(r.verdict), "live": r.live, "kit": r.kit}}],
@@ -523,7 +534,8 @@ def render_github(r: CheckResult, *, cwd: Path) -> str:
         title = f"pgwarden {f.rule}" + (f" (bundle {f.bundle})" if f.bundle else "")
         body = "\n".join([redact_text(_message(f)), *([f"Statement: {redact_text(f.statement)}"]
                                                        if f.statement else [])])
-        out.append(workflow_command("error" if f.is_error else "warning", body, file=finding_path(r, f, cwd),
+        kind = "error" if f.is_error else "notice" if f.severity in (Severity.NOTE, Severity.WAIVED) else "warning"
+        out.append(workflow_command(kind, body, file=finding_path(r, f, cwd),
                                     line=f.line if f.line >= 1 else None, col=f.col if f.col >= 1 else None,
                                     title=title))
     out.append(f"pgwarden check: {r.package}: {r.verdict} ({r.errors} error(s), {r.warnings} warning(s))"
