@@ -64,6 +64,16 @@ CASES: list[tuple[str, str, str, int]] = [
      1),
     ("too_long_near", "UPDATE t SET short = 'abcdefgh    ' WHERE id = 7",
      "ALTER TABLE t ALTER COLUMN short TYPE varchar(8)", 0),
+    ("validate_check",
+     "UPDATE t SET k = -k WHERE id <= 2; ALTER TABLE t ADD CONSTRAINT t_k_pos CHECK (k > 0) NOT VALID",
+     "ALTER TABLE t VALIDATE CONSTRAINT t_k_pos", 2),
+    ("validate_check_near", "ALTER TABLE t ADD CONSTRAINT t_k_pos CHECK (k > 0) NOT VALID",
+     "ALTER TABLE t VALIDATE CONSTRAINT t_k_pos", 0),
+    ("validate_foreign_key", "UPDATE t SET pid = 777 WHERE id = 5; "
+     "ALTER TABLE t ADD CONSTRAINT t_pid_fk FOREIGN KEY (pid) REFERENCES parent (id) NOT VALID",
+     "ALTER TABLE t VALIDATE CONSTRAINT t_pid_fk", 1),
+    ("validate_after_add_in_the_package", "UPDATE t SET k = 0 WHERE id = 9",
+     "ALTER TABLE t ADD CONSTRAINT t_k_pos CHECK (k > 0) NOT VALID;\nALTER TABLE t VALIDATE CONSTRAINT t_k_pos", 1),
     ("add_not_null_column", "", "ALTER TABLE t ADD COLUMN must text NOT NULL", 500),
     ("add_not_null_column_near", "", "ALTER TABLE empty_t ADD COLUMN must text NOT NULL", 0),
 ]

@@ -24,11 +24,13 @@ from pglast import ast
 from psycopg import sql
 
 from pgwarden import shipped_sql
+from pgwarden.parsing.source import parse_sql
 from pgwarden.parsing.walk import iter_nodes
+from pgwarden.preflight import live
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.data.writes import Writes
 from pgwarden.preflight.model import Relation
-from pgwarden.preflight.names import deparse, rangevar_parts, strings
+from pgwarden.preflight.names import deparse, quote_ident, rangevar_parts, strings
 
 _SERIAL = frozenset({"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"})
 _TEXT_TYPES = (25, 1043)          # text, varchar: their values go through the new type's input function
@@ -97,6 +99,7 @@ class Planner:
     def __init__(self, major: int) -> None:
         self.major = major
         self.writes = Writes()
+        self.not_valid: dict[tuple[str, str, str], Any] = {}   # constraints the package adds NOT VALID
 
     def plan(self, node: Any, ctx: Ctx) -> list[DataCheck]:
         kind = type(node).__name__
@@ -147,10 +150,14 @@ class Planner:
         sub = _k(cmd.subtype)
         if sub == "AT_SetNotNull":   # a column already NOT NULL: a no-op with nothing to count
             return [] if str(cmd.name) in rel.not_null else [self._not_null(rel, str(cmd.name), "SET NOT NULL")]
+        if sub == "AT_ValidateConstraint":
+            return self._validate(rel, str(cmd.name), ctx)
         if sub == "AT_AddConstraint":
             con = cmd.def_
             ctype = _k(con.contype)
             if con.skip_validation:
+                if con.conname:
+                    self.not_valid[(rel.schema, rel.name, str(con.conname))] = con
                 return []
             if ctype == "CONSTR_CHECK":
                 return [self._check(rel, con)]
@@ -174,6 +181,28 @@ class Planner:
             return self._add_not_null(cmd.def_, rel)
         return []
 
+    def _validate(self, rel: Relation, name: str, ctx: Ctx) -> list[DataCheck]:
+        """VALIDATE CONSTRAINT checks the rows against a NOT VALID check or foreign key: the package's own
+        definition, or the live one (pg_get_constraintdef, parsed back into the same AST)."""
+        con = self.not_valid.get((rel.schema, rel.name, name))
+        if con is None and rel.oid is not None:
+            cur = ctx.resolver.cur
+            cur.execute(shipped_sql.load("pgwarden.preflight.data", "constraint_def.sql"),
+                        {"oid": rel.oid, "name": name})
+            row = cur.fetchone()
+            if row is None or row["contype"] not in ("c", "f"):
+                return []
+            stmt = parse_sql(f"ALTER TABLE t ADD CONSTRAINT {quote_ident(name)} {row['def']}", "<constraint>")[0]
+            con = stmt.node.cmds[0].def_
+        if con is None:
+            return []
+        kind = _k(con.contype)
+        if kind == "CONSTR_CHECK":
+            return [self._check(rel, con, word="VALIDATE")]
+        if kind == "CONSTR_FOREIGN":
+            return [self._foreign_key(rel, con, ctx, word="VALIDATE")]
+        return []
+
     def _not_null(self, rel: Relation, col: str, word: str) -> DataCheck:
         msg = f'column "{col}" of relation "{rel.name}" contains null values'
         what = f"{word} on {col}"
@@ -184,13 +213,14 @@ class Planner:
         q = _q("not_null").format(key=key, table=sql.Identifier(rel.schema, rel.name), column=sql.Identifier(col))
         return DataCheck(CheckKind.NOT_NULL, f"{rel.schema}.{rel.name}", what, "23502", msg, q, key_columns=cols)
 
-    def _check(self, rel: Relation, con: Any) -> DataCheck:
+    def _check(self, rel: Relation, con: Any, word: str = "ADD") -> DataCheck:
         expr = con.raw_expr
         cols = _columns_of(expr)
         name = str(con.conname) if con.conname else \
             _default_name(rel.name, sorted(cols) if len(cols) == 1 else [], "check")
         msg = f'check constraint "{name}" of relation "{rel.name}" is violated by some row'
-        what = f"ADD CHECK ({deparse(expr)})"
+        what = f"ADD CHECK ({deparse(expr)})" if word == "ADD" else \
+            f"VALIDATE CONSTRAINT {name} CHECK ({deparse(expr)})"
         decided = self._gate(CheckKind.CHECK, rel, what, "23514", msg, cols)
         if decided is not None:
             return decided
@@ -230,14 +260,18 @@ class Planner:
         return DataCheck(CheckKind.UNIQUE, f"{rel.schema}.{rel.name}", what, "23505", msg, q,
                          key_columns=tuple(labels))
 
-    def _foreign_key(self, rel: Relation, con: Any, ctx: Ctx) -> DataCheck:
+    def _foreign_key(self, rel: Relation, con: Any, ctx: Ctx, word: str = "ADD") -> DataCheck:
         fk = list(strings(con.fk_attrs))
         parent = self._rel(con.pktable, ctx)
         pschema, pname = rangevar_parts(con.pktable)
+        if parent is None:   # a table the statement does not name (VALIDATE CONSTRAINT): read it now
+            live.extend(ctx.resolver.cur, ctx.state.live, {pname})
+            parent = self._rel(con.pktable, ctx)
         ptable = parent.name if parent is not None else pname
         name = str(con.conname) if con.conname else _default_name(rel.name, fk, "fkey")
         msg = f'insert or update on table "{rel.name}" violates foreign key constraint "{name}"'
-        what = f"ADD FOREIGN KEY ({', '.join(fk)}) REFERENCES {ptable}"
+        what = f"ADD FOREIGN KEY ({', '.join(fk)}) REFERENCES {ptable}" if word == "ADD" else \
+            f"VALIDATE CONSTRAINT {name} FOREIGN KEY ({', '.join(fk)}) REFERENCES {ptable}"
         if parent is None:
             return DataCheck(CheckKind.FOREIGN_KEY, f"{rel.schema}.{rel.name}", what, "23503", msg,
                              not_judged=f"the referenced table {pschema + '.' if pschema else ''}{pname} is not known")
