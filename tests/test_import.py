@@ -182,3 +182,17 @@ def test_a_dirty_or_failed_history_is_refused(pg_server: Server, tmp_path: Path,
     with psycopg.connect(db) as conn:   # nothing touched: no ledger, no bundle
         assert conn.execute("SELECT to_regclass('pgwarden.bundle_attempt'), to_regclass('app.accounts')").fetchone() \
             == (None, None)
+
+
+def test_rollback_ending_deploys_keep_their_rollback_and_gexec_runs_every_column(fresh_db: str) -> None:
+    from pgwarden.importing.sql import prepare
+
+    p = prepare("BEGIN;\nCREATE TABLE a (id int);\nROLLBACK;\n", "up.sql")
+    assert p.stripped is None and "ROLLBACK" in p.text   # it discards its work: not a wrapper to cut
+    v = prepare("BEGIN;\nSELECT 1;\nROLLBACK;\n", "verify.sql", wrapper_end=("TRANS_STMT_ROLLBACK",))
+    assert v.stripped == "BEGIN … ROLLBACK"
+    g = prepare("SELECT * FROM (VALUES ('CREATE TABLE g1 ()', NULL, 'CREATE TABLE g2 ()')) v \\gexec\n", "g.sql")
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute(g.text)
+        assert conn.execute("SELECT to_regclass('g1') IS NOT NULL AND to_regclass('g2') IS NOT NULL").fetchone() \
+            == (True,)

@@ -29,6 +29,7 @@ CREATE MATERIALIZED VIEW mv AS SELECT id, name FROM parent;
 CREATE TABLE part (id int, at date) PARTITION BY RANGE (at);
 CREATE TABLE part_2025 PARTITION OF part FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
 CREATE TABLE loose (id int, at date);
+CREATE TABLE kid (id int, pid bigint, CONSTRAINT kid_fk FOREIGN KEY (pid) REFERENCES parent (id));
 CREATE FUNCTION trg() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
 CREATE TRIGGER t_trg BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION trg();
 """
@@ -105,6 +106,9 @@ CASES: list[tuple[str, str, dict[str, LockMode], set[str]]] = [
     ("detach_partition", "ALTER TABLE part DETACH PARTITION part_2025", {"part": AE, "part_2025": AE}, set()),
     ("create_statistics", "CREATE STATISTICS t_stats ON k, n FROM t", {"t": SUE}, set()),
     ("owner_to", "ALTER TABLE loose OWNER TO CURRENT_USER", {"loose": AE}, set()),
+    ("drop_table_with_a_foreign_key", "DROP TABLE kid", {"kid": AE, "parent": AE}, set()),
+    ("drop_foreign_key", "ALTER TABLE kid DROP CONSTRAINT kid_fk", {"kid": AE, "parent": AE}, set()),
+    ("drop_foreign_key_column", "ALTER TABLE kid DROP COLUMN pid", {"kid": AE, "parent": AE}, set()),
 ]
 
 _schemas = itertools.count()
@@ -164,7 +168,7 @@ def test_predicted_lock_and_rewrite_match_the_server(lock_db: str, pg_server: Se
     for rel, impact in predicted.items():
         assert held.get(rel) is impact.mode, f"{rel}: server holds {held.get(rel)}, predicted {impact.mode}"
     # no relation of the case got a lock that blocks writes without the rules predicting it
-    tables = {"t", "parent", "loose", "part", "part_2025", "mv"}
+    tables = {"t", "parent", "loose", "part", "part_2025", "mv", "kid"}
     unpredicted = {r: m for r, m in held.items() if r in tables and r not in predicted and m.blocks_writes}
     assert not unpredicted, f"locks the rules do not predict: {unpredicted}"
     for rel in predicted:

@@ -118,6 +118,9 @@ def _import_md(out: Path, source: Source, built: Built, values: dict[str, str], 
                        [f"{b} {r}: {why}" for b, r, why in waivers], "none"),
              *_section("psql meta-commands left as they are (not supported: edit by hand)", built.others, "none")]
     if source.tool is Tool.SQITCH:
-        deps = [f"{m.key} requires {', '.join(m.requires)}" for m in source.migrations if m.requires]
-        lines += _section("Sqitch dependencies (satisfied by the plan order)", deps, "none")
+        def dep(d: str) -> str:   # sqitch-plan(5): "!name" is a conflict, "project:name" another project's change
+            return f"conflicts with {d[1:]}" if d.startswith("!") else \
+                f"{d} (another project: not checked here)" if ":" in d else d
+        deps = [f"{m.key} requires {', '.join(dep(d) for d in m.requires)}" for m in source.migrations if m.requires]
+        lines += _section("Sqitch dependencies (those of this project are satisfied by the plan order)", deps, "none")
     write_private(out / "IMPORT.md", "\n".join(lines).encode("utf-8"))

@@ -18,10 +18,9 @@ from pglast.parser import ParseError, scan
 
 from pgwarden.package.vars import GEXEC_QUOTE
 from pgwarden.parsing.source import parse_source
-from pgwarden.parsing.tree import parse
 
 _BEGIN = ("TRANS_STMT_BEGIN", "TRANS_STMT_START")
-_END = ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK")
+_END = ("TRANS_STMT_COMMIT",)   # a deploy ending in ROLLBACK discards its work: that is not a wrapper to cut
 
 
 @dataclass(frozen=True)
@@ -82,7 +81,7 @@ def _occurrences(text: str) -> list[tuple[int, int, str]]:
         depth += piece == "["
         depth -= piece == "]" and depth > 0
         if piece != ":" or depth or i + 1 >= len(toks) or toks[i + 1].start != t.end + 1:
-            continue
+            continue   # inside [...] a :name is an array slice unless a value is given (psql leaves it)
         nxt = toks[i + 1]
         word = text[nxt.start:nxt.end + 1]
         if word[:1] in ("'", '"') and len(word) >= 2:
@@ -111,7 +110,8 @@ def _masked(text: str) -> str:
 
 
 def _gexec(text: str) -> tuple[str, int]:
-    """Each ``<query> \\gexec`` as a DO block that runs every non-NULL value of every row, in order."""
+    """Each ``<query> \\gexec`` as a DO block that runs every non-NULL value of every row, column by column, in
+    order, as psql does (``row_to_json`` keeps the columns in order; ``json_each_text`` reads them back)."""
     count = 0
     while True:
         toks = _tokens(text)
@@ -121,19 +121,10 @@ def _gexec(text: str) -> tuple[str, int]:
         ends = [t.end + 1 for t in toks if t.end < hit.start and text[t.start:t.end + 1] == ";"]
         start = ends[-1] if ends else 0
         query = text[start:hit.start].strip()
-        ncols = 1
-        try:
-            stmt = parse(query)[0].stmt
-            if isinstance(stmt, ast.SelectStmt) and stmt.targetList and not any(
-                    isinstance(rt, ast.ResTarget) and isinstance(rt.val, ast.ColumnRef)
-                    and isinstance((rt.val.fields or (None,))[-1], ast.A_Star) for rt in stmt.targetList):
-                ncols = len(stmt.targetList)
-        except Exception:
-            pass
-        cols = ", ".join(f"c{i}" for i in range(1, ncols + 1))
-        runs = "\n".join(f"    IF r.c{i} IS NOT NULL THEN EXECUTE r.c{i}; END IF;" for i in range(1, ncols + 1))
-        block = (f"\nDO {GEXEC_QUOTE}\nDECLARE r record;\nBEGIN\n  FOR r IN SELECT * FROM (\n{query}\n  ) AS "
-                 f"gexec({cols}) LOOP\n{runs}\n  END LOOP;\nEND\n{GEXEC_QUOTE};")
+        block = (f"\nDO {GEXEC_QUOTE}\nDECLARE r record; q text;\nBEGIN\n"
+                 "  FOR r IN SELECT row_to_json(gexec) AS j FROM (\n"
+                 f"{query}\n  ) AS gexec LOOP\n    FOR q IN SELECT value FROM json_each_text(r.j) LOOP\n"
+                 f"      IF q IS NOT NULL THEN EXECUTE q; END IF;\n    END LOOP;\n  END LOOP;\nEND\n{GEXEC_QUOTE};")
         text = text[:start] + block + text[hit.start + 6:]
         count += 1
 

@@ -149,7 +149,7 @@ def substitute(text: str, variables: Mapping[str, Var], rel: str) -> str:
             depth += 1
         elif piece == "]":
             depth = max(0, depth - 1)
-        if piece != ":" or depth or i + 1 >= len(tokens) or tokens[i + 1].start != tok.end + 1:
+        if piece != ":" or i + 1 >= len(tokens) or tokens[i + 1].start != tok.end + 1:
             continue
         nxt = tokens[i + 1]
         word = text[nxt.start:nxt.end + 1]
@@ -162,6 +162,8 @@ def substitute(text: str, variables: Mapping[str, Var], rel: str) -> str:
         else:
             continue
         var = variables.get(name)
+        if var is None and depth:   # an array slice a[1:n]: psql leaves an undefined :n as it is, and so do we
+            continue
         if var is None:
             line, col = LineIndex(text).at(tok.start)
             raise BadInput(f"{rel}:{line}:{col}: psql variable :{word} is not defined: define {name} in [vars] of "

@@ -112,6 +112,12 @@ def calls_of(cur: psycopg.Cursor[Any], name: str, text: str) -> Calls:
                            "SQL on a live server may call only STABLE or IMMUTABLE functions; nothing was "
                            "run", details=[f"also VOLATILE: {r['function']}" for r in volatile[1:6]])
         functions.update(r["function"] for r in rows)
+        if types:   # a cast to a domain runs its CHECK constraints, and theirs are calls too
+            cur.execute(shipped_sql.load("pgwarden.pg", "domain_checks.sql"), {"types": types})
+            for row in cur.fetchall():
+                if -row["oid"] not in seen:
+                    seen[-row["oid"]] = row["domain"]
+                    todo += [(raw.stmt, f"domain {row['domain']}") for raw in parse(f"SELECT ({row['expr']})")]
         if not rels:
             continue
         cur.execute(shipped_sql.load("pgwarden.pg", "relation_sources.sql"),
@@ -127,4 +133,4 @@ def calls_of(cur: psycopg.Cursor[Any], name: str, text: str) -> Calls:
                 [f"SELECT ({e})" for e in row["policy_sql"] or ()]
             for sql_text in sources:
                 todo += [(raw.stmt, row["name"]) for raw in parse(sql_text)]
-    return Calls(text, tuple(sorted(functions)), tuple(sorted(seen.values())))
+    return Calls(text, tuple(sorted(functions)), tuple(sorted(v for k, v in seen.items() if k >= 0)))

@@ -8,6 +8,7 @@ pg_catalog's types are always loaded (the grammar turns ``integer`` into ``pg_ca
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -171,7 +172,9 @@ def _relation(row: dict[str, Any]) -> Relation:
                     row["oid"], "live", row["index_table"], facts, frozenset(row["constraints"] or ()),
                     frozenset(row["traits"] or ()),
                     tuple((k[0] == "P", tuple(k[2:].split(","))) for k in row["keys"] or ()),
-                    frozenset(_unquote(n) for n in row["not_null"] or () if n))
+                    frozenset(_unquote(n) for n in row["not_null"] or () if n),
+                    tuple((f["name"], tuple(f["columns"]), f["schema"], f["table"])
+                          for f in (json.loads(x) for x in row["foreign_keys"] or ())))
 
 
 def _unquote(ident: str) -> str:

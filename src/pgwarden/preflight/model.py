@@ -131,6 +131,7 @@ class Relation:
     traits: frozenset[str] = frozenset()        # partition, typed, child, parent, identity_or_generated, system
     keys: tuple[tuple[bool, tuple[str, ...]], ...] | None = None   # unique keys (primary?, columns); None: unknown
     not_null: frozenset[str] = frozenset()      # columns proven free of NULLs (NOT NULL, or a valid CHECK)
+    foreign_keys: tuple[tuple[str, tuple[str, ...], str, str], ...] = ()   # (name, columns, ref schema, ref table)
 
     def column(self, name: str) -> Column | None:
         for c in self.columns or ():

@@ -35,6 +35,8 @@ from pgwarden.preflight.names import deparse, quote_ident, rangevar_parts, strin
 _SERIAL = frozenset({"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"})
 _TEXT_TYPES = (25, 1043)          # text, varchar: their values go through the new type's input function
 _LENGTH_TYPES = {1043: "character varying", 1042: "character"}
+# Types whose explicit cast to a typmod refuses what assignment refuses (numeric overflow, time precision).
+_SAME_CAST_TYPMODS = frozenset({1700, 1114, 1184, 1083, 1266, 1186})
 
 
 class CheckKind(StrEnum):
@@ -100,9 +102,11 @@ class Planner:
         self.major = major
         self.writes = Writes()
         self.not_valid: dict[tuple[str, str, str], Any] = {}   # constraints the package adds NOT VALID
+        self._only = False                                      # the statement names ONLY its table
 
     def plan(self, node: Any, ctx: Ctx) -> list[DataCheck]:
         kind = type(node).__name__
+        self._only = kind in ("AlterTableStmt", "IndexStmt") and node.relation is not None and not node.relation.inh
         if kind == "AlterTableStmt" and _k(node.objtype) == "OBJECT_TABLE":
             rel = self._rel(node.relation, ctx)
             if rel is None or rel.relkind not in ("r", "p"):
@@ -110,11 +114,17 @@ class Planner:
             out: list[DataCheck] = []
             for cmd in node.cmds or ():
                 out += self._alter(cmd, rel, ctx)
+                sub = _k(cmd.subtype)   # a later subcommand meets the values this one changes: not judged
+                col = str(cmd.name) if sub == "AT_AlterColumnType" else \
+                    str(cmd.def_.colname) if sub == "AT_AddColumn" and cmd.def_ is not None else None
+                if col is not None:
+                    self.writes.by_column.setdefault((rel.schema, rel.name, col),
+                                                     f"{ctx.origin} (an earlier subcommand of the same ALTER TABLE)")
             return out
         if kind == "IndexStmt" and node.unique:
             rel = self._rel(node.relation, ctx)
-            if rel is None or rel.relkind not in ("r", "p"):
-                return []
+            if rel is None or rel.relkind not in ("r", "p") or (rel.relkind == "p" and self._only):
+                return []   # CREATE INDEX ON ONLY a partitioned table: an invalid index, no rows are read
             name = str(node.idxname) if node.idxname else _default_name(
                 rel.name, [str(e.name) if e.name else "expr" for e in node.indexParams], "idx")
             return [self._unique(rel, node.indexParams, node.whereClause,
@@ -123,6 +133,15 @@ class Planner:
 
     def note(self, node: Any, ctx: Ctx, who: str) -> None:
         self.writes.note(node, ctx, who)
+
+    def _from(self, rel: Relation, *, own: bool = False) -> sql.Composable:
+        """The relation to read: ``ONLY`` a plain table's own rows when the statement says ONLY, or when what it
+        checks covers only that table (an index, a foreign key, a NO INHERIT check); a partitioned table always
+        with its partitions."""
+        t = sql.Identifier(rel.schema, rel.name)
+        if rel.relkind == "r" and (own or self._only):
+            return sql.SQL("ONLY {}").format(t)
+        return t
 
     @staticmethod
     def _rel(rv: Any, ctx: Ctx) -> Relation | None:
@@ -177,8 +196,9 @@ class Planner:
             return []
         if sub == "AT_AlterColumnType":
             return self._cast(cmd, rel, ctx)
-        if sub == "AT_AddColumn":
-            return self._add_not_null(cmd.def_, rel)
+        if sub == "AT_AddColumn":   # ADD COLUMN IF NOT EXISTS of a column that exists does nothing
+            exists = cmd.missing_ok and cmd.def_ is not None and rel.column(str(cmd.def_.colname)) is not None
+            return [] if exists else self._add_not_null(cmd.def_, rel)
         return []
 
     def _validate(self, rel: Relation, name: str, ctx: Ctx) -> list[DataCheck]:
@@ -210,12 +230,15 @@ class Planner:
         if decided is not None:
             return decided
         key, cols = _key(rel)
-        q = _q("not_null").format(key=key, table=sql.Identifier(rel.schema, rel.name), column=sql.Identifier(col))
+        q = _q("not_null").format(key=key, table=self._from(rel), column=sql.Identifier(col))
         return DataCheck(CheckKind.NOT_NULL, f"{rel.schema}.{rel.name}", what, "23502", msg, q, key_columns=cols)
 
     def _check(self, rel: Relation, con: Any, word: str = "ADD") -> DataCheck:
         expr = con.raw_expr
         cols = _columns_of(expr)
+        if any(isinstance(n, ast.SubLink) for n in iter_nodes(expr)):
+            return DataCheck(CheckKind.CHECK, f"{rel.schema}.{rel.name}", f"ADD CHECK ({deparse(expr)})", "23514", "",
+                             not_judged="the expression has a subquery, which PostgreSQL refuses in a CHECK constraint")
         name = str(con.conname) if con.conname else \
             _default_name(rel.name, sorted(cols) if len(cols) == 1 else [], "check")
         msg = f'check constraint "{name}" of relation "{rel.name}" is violated by some row'
@@ -225,7 +248,8 @@ class Planner:
         if decided is not None:
             return decided
         key, kcols = _key(rel)
-        q = _q("check").format(key=key, table=sql.Identifier(rel.schema, rel.name), expr=sql.SQL(deparse(expr)))
+        q = _q("check").format(key=key, table=self._from(rel, own=bool(getattr(con, "is_no_inherit", False))),
+                               expr=sql.SQL(deparse(expr)))
         return DataCheck(CheckKind.CHECK, f"{rel.schema}.{rel.name}", what, "23514", msg, q, key_columns=kcols)
 
     def _unique(self, rel: Relation, params: Sequence[Any], where: Any, nulls_not_distinct: bool, name: str,
@@ -251,10 +275,10 @@ class Planner:
         if decided is not None:
             return decided
         nulls = sql.SQL("true") if nulls_not_distinct else sql.SQL(" AND ").join(
-            sql.SQL("({}) IS NOT NULL").format(e) for e in exprs)
+            sql.SQL("pg_catalog.num_nulls({}) = 0").format(e) for e in exprs)   # a composite with NULL fields counts
         keytext = sql.SQL("'(' || concat_ws(', ', {}) || ')'").format(
             sql.SQL(", ").join(sql.SQL("({})::text").format(e) for e in exprs))
-        q = _q("unique").format(keytext=keytext, table=sql.Identifier(rel.schema, rel.name), nulls=nulls,
+        q = _q("unique").format(keytext=keytext, table=self._from(rel, own=True), nulls=nulls,
                                 pred=sql.SQL(deparse(where)) if where is not None else sql.SQL("true"),
                                 cols=sql.SQL(", ").join(exprs))
         return DataCheck(CheckKind.UNIQUE, f"{rel.schema}.{rel.name}", what, "23505", msg, q,
@@ -288,7 +312,7 @@ class Planner:
         c_cols = [sql.Identifier("c", c) for c in fk]
         all_set = sql.SQL(" AND ").join(sql.SQL("{} IS NOT NULL").format(c) for c in c_cols)
         if parent.oid is None:   # a new, empty parent: every complete key is an orphan
-            q = _q("orphans_all").format(keytext=_keytext(fk, "c"), child=sql.Identifier(rel.schema, rel.name),
+            q = _q("orphans_all").format(keytext=_keytext(fk, "c"), child=self._from(rel, own=True),
                                          all_set=all_set)
         else:
             join = sql.SQL(" AND ").join(sql.SQL("{} = {}").format(sql.Identifier("p", p), c)
@@ -296,8 +320,8 @@ class Planner:
             full = str(con.fk_matchtype) == "f"
             partly = sql.SQL("num_nulls({}) BETWEEN 1 AND {}").format(sql.SQL(", ").join(c_cols),
                                                                        sql.Literal(len(fk) - 1))
-            q = _q("foreign_key").format(keytext=_keytext(fk, "c"), child=sql.Identifier(rel.schema, rel.name),
-                                         all_set=all_set, parent=sql.Identifier(parent.schema, parent.name),
+            q = _q("foreign_key").format(keytext=_keytext(fk, "c"), child=self._from(rel, own=True),
+                                         all_set=all_set, parent=self._from(parent, own=True),
                                          join=join, full=sql.SQL("true" if full else "false"),
                                          partly_null=partly if len(fk) > 1 else sql.SQL("false"))
         return DataCheck(CheckKind.FOREIGN_KEY, f"{rel.schema}.{rel.name}", what, "23503", msg, q,
@@ -309,6 +333,7 @@ class Planner:
         if tn is None:
             return []
         using = cmd.def_.raw_default
+        by_assignment = using is None   # without USING the server converts by assignment, not by an explicit cast
         type_text = deparse(tn)
         if (isinstance(using, ast.TypeCast) and isinstance(using.arg, ast.ColumnRef)
                 and deparse(using.arg) == col and deparse(using.typeName) == type_text):
@@ -326,6 +351,21 @@ class Planner:
         new_type, new_mod = (d.columns[0].type, d.columns[0].typmod) if d.error is None and d.columns else (None, -1)
         query = None
         live = rel.column(col)
+        name = f"{rel.schema}.{rel.name}"
+        if new_type is None or live is None or not isinstance(live.type, int):
+            return [DataCheck(CheckKind.CAST, name, what, "", "", not_judged="the new type is not live")]
+        if new_mod != -1 and new_type not in _LENGTH_TYPES and new_type not in _SAME_CAST_TYPMODS:
+            return [DataCheck(CheckKind.CAST, name, what, "", "", not_judged=f"an explicit cast to {type_text} "
+                              "truncates where the rewrite's assignment refuses, so converting cannot tell")]
+        if by_assignment:
+            cur = ctx.resolver.cur
+            cur.execute(shipped_sql.load("pgwarden.preflight.data", "assignment_cast.sql"),
+                        {"source": live.type, "target": new_type})
+            row = cur.fetchone()
+            if not (row and row["ok"]):
+                return [DataCheck(CheckKind.CAST, name, what, "", "", not_judged="without USING the server converts "
+                                  f"by assignment, and nothing converts {live.display or 'it'} to {type_text} by "
+                                  "assignment (it would refuse with 42804)")]
         if new_type in _LENGTH_TYPES and new_mod > 4:   # assignment to varchar(n)/char(n) refuses longer values
             query = _q("too_long").format(key=key, table=table, expr=expr, length=sql.Literal(new_mod - 4))
         elif (using is None and live is not None and live.type in _TEXT_TYPES and new_type is not None

@@ -66,7 +66,8 @@ def _k(v: Any) -> str:
 
 def subcommand_locks(stmt: Any, rel: Relation, ctx: Ctx,
                      other: Callable[[Any, LockMode, str, str], LockImpact | None],
-                     proven: frozenset[str] = frozenset()) -> list[LockImpact]:
+                     proven: frozenset[str] = frozenset(),
+                     dropped_keys: Callable[..., list[LockImpact]] = lambda *_a, **_k: []) -> list[LockImpact]:
     """One impact per subcommand on ``rel`` (merged by the caller), plus the other relations some lock
     (the referenced table of a foreign key, the partition of ATTACH/DETACH). ``other(rangevar, mode, what,
     source)`` resolves such a relation."""
@@ -117,6 +118,10 @@ def subcommand_locks(stmt: Any, rel: Relation, ctx: Ctx,
             add(AE, Work.REWRITE, new_storage=True)
         else:  # every other subcommand: ACCESS EXCLUSIVE, catalog only (AlterTableGetLockLevel's default)
             add(AE)
+            if sub == "AT_DropConstraint" and cmd.name:
+                out += dropped_keys(ctx, rel, "DROP CONSTRAINT", constraint=str(cmd.name))
+            elif sub == "AT_DropColumn" and cmd.name:
+                out += dropped_keys(ctx, rel, "DROP COLUMN", columns=frozenset({str(cmd.name)}))
     return out
 
 

@@ -73,6 +73,27 @@ def _table_of(ctx: Ctx, index: Relation) -> Relation | None:
     return ctx.state.relation(index.schema, index.table)
 
 
+def referenced(ctx: Ctx, rel: Relation, what: str, *, constraint: str | None = None,
+               columns: frozenset[str] | None = None) -> list[LockImpact]:
+    """ACCESS EXCLUSIVE on the tables ``rel``'s foreign keys reference, when the statement drops those keys
+    (all of them, the one named ``constraint``, or those over ``columns``): their triggers go too
+    (tablecmds.c RemoveConstraintById, trigger.c RemoveTriggerById)."""
+    out = []
+    for name, cols, schema, table in rel.foreign_keys:
+        if constraint is not None and name != constraint:
+            continue
+        if columns is not None and not columns & set(cols):
+            continue
+        parent = ctx.state.relation(schema, table)
+        if parent is None:
+            live.extend(ctx.resolver.cur, ctx.state.live, {table})
+            parent = ctx.state.relation(schema, table)
+        if parent is not None and (parent.schema, parent.name) != (rel.schema, rel.name):
+            out.append(_impact(parent, AE, f"{what} (the table its foreign key {name} references)",
+                               source="tablecmds.c RemoveConstraintById(): the referenced table's RI triggers go"))
+    return out
+
+
 def _relation(ctx: Ctx, rv: Any) -> Relation | None:
     schema, name = rangevar_parts(rv)
     return ctx.state.find_relation(schema, name)
@@ -107,7 +128,7 @@ def _locks(node: Any, ctx: Ctx, tracker: LockTracker) -> list[LockImpact]:
                            else LockMode.SHARE_UPDATE_EXCLUSIVE, "ALTER INDEX", source=SRC_ALTER)]
             return out
         out = alter_table.subcommand_locks(node, rel, ctx, other,
-                                           frozenset(tracker.proven.get((rel.schema, rel.name), ())))
+                                           frozenset(tracker.proven.get((rel.schema, rel.name), ())), referenced)
         tracker.note(node, rel)
         return out
     if kind == "IndexStmt":
@@ -223,7 +244,9 @@ def _drop(node: Any, ctx: Ctx) -> list[LockImpact]:
             parts = strings(item)
             rel = ctx.state.find_relation(parts[-2] if len(parts) > 1 else None, parts[-1]) if parts else None
             if rel is not None:
-                out.append(_impact(rel, AE, f"DROP {obj.removeprefix('OBJECT_').replace('_', ' ')}"))
+                word = f"DROP {obj.removeprefix('OBJECT_').replace('_', ' ')}"
+                out.append(_impact(rel, AE, word))
+                out += referenced(ctx, rel, word)
     elif obj == "OBJECT_INDEX":
         for item in node.objects or ():
             parts = strings(item)
@@ -277,7 +300,8 @@ def _reindex(node: Any, ctx: Ctx) -> list[LockImpact]:
         if table is not None:
             out.append(_impact(table, LockMode.SHARE, "REINDEX INDEX (its table)", Work.SCAN, source=src))
         return out
-    return [_impact(rel, LockMode.SHARE, "REINDEX TABLE", Work.SCAN, source=src,
+    return [_impact(rel, LockMode.SHARE, "REINDEX TABLE (and ACCESS EXCLUSIVE on each of its indexes: reads that use "
+                    "them wait)", Work.SCAN, source=src,
                     safer="REINDEX TABLE CONCURRENTLY, in a bundle marked transaction = false")]
 
 

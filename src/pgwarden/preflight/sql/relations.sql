@@ -38,7 +38,17 @@ SELECT c.oid::bigint AS oid,
              UNION
              SELECT substring(pg_catalog.pg_get_constraintdef(k.oid) FROM '^CHECK \(\((.+) IS NOT NULL\)\)$')
              FROM pg_catalog.pg_constraint k
-             WHERE k.conrelid = c.oid AND k.contype = 'c' AND k.convalidated) AS not_null
+             WHERE k.conrelid = c.oid AND k.contype = 'c' AND k.convalidated) AS not_null,
+       -- foreign keys of the table: dropping one (or its column, or the table) takes ACCESS EXCLUSIVE on the
+       -- referenced table too, to drop its triggers (tablecmds.c RemoveConstraintById / RemoveTriggerById)
+       ARRAY(SELECT json_build_object('name', k.conname, 'schema', pn.nspname, 'table', pc.relname,
+                                      'columns', ARRAY(SELECT a.attname FROM unnest(k.conkey) u(n)
+                                                       JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
+                                                        AND a.attnum = u.n))::text
+             FROM pg_catalog.pg_constraint k
+             JOIN pg_catalog.pg_class pc ON pc.oid = k.confrelid
+             JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
+             WHERE k.conrelid = c.oid AND k.contype = 'f') AS foreign_keys
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid

@@ -1,2 +1,3 @@
 -- SET NOT NULL (and PRIMARY KEY): rows whose column is NULL. count(*) OVER () counts them all before LIMIT.
-SELECT count(*) OVER () AS n, {key} AS key FROM {table} WHERE {column} IS NULL LIMIT 5
+-- num_nulls(): a composite value with NULL fields is not NULL (IS NULL would say it is).
+SELECT count(*) OVER () AS n, {key} AS key FROM {table} WHERE pg_catalog.num_nulls({column}) = 1 LIMIT 5
