@@ -49,6 +49,8 @@ CASES: list[tuple[str, str, dict[str, LockMode], set[str]]] = [
     ("add_column_bigserial", "ALTER TABLE t ADD COLUMN c bigserial", {"t": AE}, {"t"}),
     ("add_column_domain", "ALTER TABLE t ADD COLUMN c posint", {"t": AE}, {"t"}),
     ("add_column_stored", "ALTER TABLE t ADD COLUMN c bigint GENERATED ALWAYS AS (id * 2) STORED", {"t": AE}, {"t"}),
+    ("add_column_virtual_pg18", "ALTER TABLE t ADD COLUMN c bigint GENERATED ALWAYS AS (id * 2) VIRTUAL", {"t": AE},
+     set()),
     ("type_varchar_wider", "ALTER TABLE t ALTER COLUMN vc TYPE varchar(20)", {"t": AE}, set()),
     ("type_varchar_narrower", "ALTER TABLE t ALTER COLUMN vc TYPE varchar(8)", {"t": AE}, {"t"}),
     ("type_varchar_to_text", "ALTER TABLE t ALTER COLUMN vc TYPE text", {"t": AE}, set()),
@@ -145,6 +147,8 @@ def _filenodes(conn: psycopg.Connection, schema: str, names: list[str]) -> dict[
 def test_predicted_lock_and_rewrite_match_the_server(lock_db: str, pg_server: Server,
                                                      case: tuple[str, str, dict[str, LockMode], set[str]]) -> None:
     name, statement, expected, rewrites = case
+    if name.endswith("_pg18") and pg_server.major < 18:
+        pytest.skip("syntax new in PostgreSQL 18")
     schema = f"c_{name}"
     with psycopg.connect(lock_db, autocommit=True) as observer:
         observer.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")

@@ -139,8 +139,8 @@ def _add_column(col: Any, rel: Relation, ctx: Ctx, base: LockImpact,
             default = c.raw_expr
         elif kind == "CONSTR_IDENTITY":
             why = "an identity column (its default is nextval(), VOLATILE)"
-        elif kind == "CONSTR_GENERATED":
-            why = "a stored generated column (every row is computed)"
+        elif kind == "CONSTR_GENERATED" and str(getattr(c, "generated_kind", "s")) != "v":
+            why = "a stored generated column (every row is computed)"   # VIRTUAL (PostgreSQL 18) stores nothing
         elif kind in ("CONSTR_CHECK", "CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_NOTNULL", "CONSTR_EXCLUSION"):
             scan = True
         elif kind == "CONSTR_FOREIGN":
