@@ -48,6 +48,7 @@ from pgwarden.package.lint.places import probe_places
 from pgwarden.package.lint.run import lint_package
 from pgwarden.package.lock import verify_integrity
 from pgwarden.package.manifest import Package, load_package
+from pgwarden.package.vars import pins as vars_pins
 from pgwarden.pg.conn import connection, session_limits
 from pgwarden.pg.guard import ServerIdentity, check_guard
 from pgwarden.pg.identity import read_identity
@@ -187,7 +188,7 @@ def apply(package_dir: Path, opts: Options, reporter: Reporter = SILENT) -> Appl
             "on_failure": opts.on_failure.value, "no_backup": opts.no_backup, "i_have_a_backup": opts.backup_sha256,
             "rehearse": opts.rehearse, "run_id": run_id})
         if pkg.vars:   # the [vars] values this run substituted: pinned by sha256, secrets never written
-            kit.write_json("package/vars.json", {n: v.pin() for n, v in sorted(pkg.vars.items())})
+            kit.write_json("package/vars.json", vars_pins(pkg.vars))
         kit.environment.update(server=ident.as_dict(), session_limits=session_limits().__dict__)
         run = _Run(conn, kit, pkg, pins, parsed.sources, findings, verify_exp, ident, opts, run_id, reporter)
         run.runner.run(run.body, run.finish)

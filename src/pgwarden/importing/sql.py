@@ -16,7 +16,8 @@ from typing import Any
 from pglast import ast
 from pglast.parser import ParseError, scan
 
-from pgwarden.package.vars import GEXEC_QUOTE
+from pgwarden.package.lint.txn import non_transactional
+from pgwarden.package.vars import GEXEC_QUOTE, occurrences
 from pgwarden.parsing.source import parse_source
 
 _BEGIN = ("TRANS_STMT_BEGIN", "TRANS_STMT_START")
@@ -46,18 +47,8 @@ def _kind(v: Any) -> str:
 
 
 def needs_own_transaction(node: Any) -> bool:
-    """Statements PostgreSQL refuses inside a transaction block (25001)."""
-    kind = type(node).__name__
-    if kind in ("IndexStmt", "DropStmt") and getattr(node, "concurrent", False):
-        return True
-    if kind == "ReindexStmt":
-        return any(isinstance(d, ast.DefElem) and d.defname == "concurrently" for d in node.params or ())
-    if kind == "VacuumStmt":
-        return bool(node.is_vacuumcmd)
-    if kind == "AlterTableStmt":
-        return any(_kind(c.subtype) == "AT_DetachPartition" and getattr(c.def_, "concurrent", False)
-                   for c in node.cmds or ())
-    return kind in ("CreatedbStmt", "DropdbStmt", "AlterSystemStmt", "CreateTableSpaceStmt", "DropTableSpaceStmt")
+    """Statements PostgreSQL refuses inside a transaction block (25001): the lint's own rule."""
+    return non_transactional(node, None) is not None
 
 
 def _tokens(text: str) -> list[Any]:
@@ -67,42 +58,22 @@ def _tokens(text: str) -> list[Any]:
         return []
 
 
-def _occurrences(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, name) of each psql variable (outside strings, comments, casts and array slices)."""
-    toks = _tokens(text)
-    out = []
-    depth = 0
-    for i, t in enumerate(toks):
-        piece = text[t.start:t.end + 1]
-        if piece.startswith(GEXEC_QUOTE) and piece.endswith(GEXEC_QUOTE) and len(piece) > 2 * len(GEXEC_QUOTE):
-            inner = t.start + len(GEXEC_QUOTE)
-            out += [(inner + a, inner + b, n) for a, b, n in _occurrences(piece[len(GEXEC_QUOTE):-len(GEXEC_QUOTE)])]
-            continue
-        depth += piece == "["
-        depth -= piece == "]" and depth > 0
-        if piece != ":" or depth or i + 1 >= len(toks) or toks[i + 1].start != t.end + 1:
-            continue   # inside [...] a :name is an array slice unless a value is given (psql leaves it)
-        nxt = toks[i + 1]
-        word = text[nxt.start:nxt.end + 1]
-        if word[:1] in ("'", '"') and len(word) >= 2:
-            out.append((t.start, nxt.end + 1, word[1:-1]))
-        elif word.replace("_", "a").isalnum() and not word[0].isdigit():
-            out.append((t.start, nxt.end + 1, word))
-    return out
+def _occurrences(text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, name, quote) of each psql variable outside [...] (inside, an array slice unless given)."""
+    return [(o.start, o.end, o.name, o.quote) for o in occurrences(text) if not o.bracketed]
 
 
 def variables_in(text: str) -> frozenset[str]:
     """psql variables the text uses."""
-    return frozenset(n for _a, _b, n in _occurrences(text))
+    return frozenset(n for _a, _b, n, _q in _occurrences(text))
 
 
 def _masked(text: str) -> str:
     """``text`` with each variable replaced by a placeholder of the same length that parses in its place:
     ``:'v'`` a string, ``:"v"`` an identifier, ``:v`` an identifier, so offsets stay the same."""
     chars = list(text)
-    for a, b, _name in _occurrences(text):
-        quote = text[a + 1]
-        if quote in ("'", '"'):
+    for a, b, _name, quote in _occurrences(text):
+        if quote:
             chars[a:b] = [quote] + ["x"] * (b - a - 2) + [quote]
         else:
             chars[a:b] = ["x"] * (b - a)

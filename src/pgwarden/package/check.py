@@ -36,6 +36,7 @@ from pgwarden.package.lint.places import probe_places
 from pgwarden.package.lint.run import lint_package
 from pgwarden.package.lock import verify_integrity
 from pgwarden.package.manifest import MANIFEST, SUM, Package, ProbeSpec, load_package
+from pgwarden.package.vars import pins as vars_pins
 from pgwarden.parsing.source import SqlSource, SqlSyntaxError, parse_source
 from pgwarden.parsing.statement_kinds import statement_kinds
 from pgwarden.progress import SILENT, Reporter
@@ -227,7 +228,7 @@ def _finish(kit: EvidenceKit, pkg: Package, result: CheckResult, error: BaseExce
     kit.write_text("package/" + SUM, (pkg.root / SUM).read_text(encoding="utf-8"))
     kit.write_text("package/" + MANIFEST, pkg.manifest_path.read_text(encoding="utf-8"))
     if pkg.vars:   # the [vars] values substituted: pinned by sha256, secrets never written
-        kit.write_json("package/vars.json", {n: v.pin() for n, v in sorted(pkg.vars.items())})
+        kit.write_json("package/vars.json", vars_pins(pkg.vars))
     kit.write_json("findings.json", [to_jsonable(f) for f in result.findings])
     return summary_md(result, error=error), result
 

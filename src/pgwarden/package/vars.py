@@ -14,7 +14,7 @@ import hashlib
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,11 @@ class Var:
         if not self.secret:
             out["value"] = self.value
         return out
+
+
+def pins(variables: Mapping[str, Var]) -> dict[str, dict[str, Any]]:
+    """``package/vars.json`` of a kit: each value substituted, by sha256 (a secret's value never)."""
+    return {n: v.pin() for n, v in sorted(variables.items())}
 
 
 def parse_vars(raw: Any, root: Path, add: Any) -> dict[str, Var]:
@@ -126,24 +131,34 @@ def _identifier(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
 
-def substitute(text: str, variables: Mapping[str, Var], rel: str) -> str:
-    """``text`` with every psql variable replaced; an undefined one is :class:`BadInput` naming it."""
+@dataclass(frozen=True)
+class Occurrence:
+    """One psql variable in a text: ``text[start:end]`` is ``:name``, ``:'name'`` or ``:"name"``."""
+
+    start: int
+    end: int
+    name: str
+    quote: str          # "", "'" (a literal) or '"' (an identifier)
+    bracketed: bool     # inside [...]: an array slice a[1:n] unless the variable has a value (psql leaves it)
+
+
+def occurrences(text: str) -> list[Occurrence]:
+    """Every psql variable in ``text``, found with PostgreSQL's scanner (never inside strings, comments, dollar
+    quotes or ``::`` casts), including those of an imported ``\\gexec`` query's DO block."""
     if ":" not in text:
-        return text
+        return []
     try:
         tokens = scan(text)
     except ParseError:
-        return text   # unterminated quotes and the like: the parser reports them with their position
-    out: list[str] = []
-    pos = 0
+        return []   # unterminated quotes and the like: the parser reports them with their position
+    out: list[Occurrence] = []
     depth = 0
     for i, tok in enumerate(tokens):
         piece = text[tok.start:tok.end + 1]
         if piece.startswith(GEXEC_QUOTE) and piece.endswith(GEXEC_QUOTE) and len(piece) > 2 * len(GEXEC_QUOTE):
-            body = piece[len(GEXEC_QUOTE):-len(GEXEC_QUOTE)]   # an imported \gexec query: psql substituted it
-            out.append(text[pos:tok.start])
-            out.append(GEXEC_QUOTE + substitute(body, variables, rel) + GEXEC_QUOTE)
-            pos = tok.end + 1
+            inner = tok.start + len(GEXEC_QUOTE)   # an imported \gexec query: psql substituted it
+            out += [replace(o, start=o.start + inner, end=o.end + inner)
+                    for o in occurrences(piece[len(GEXEC_QUOTE):-len(GEXEC_QUOTE)])]
             continue
         if piece == "[":
             depth += 1
@@ -153,25 +168,33 @@ def substitute(text: str, variables: Mapping[str, Var], rel: str) -> str:
             continue
         nxt = tokens[i + 1]
         word = text[nxt.start:nxt.end + 1]
-        if word.startswith("'") and word.endswith("'") and len(word) >= 2:
-            name, render = word[1:-1], _literal
-        elif word.startswith('"') and word.endswith('"') and len(word) >= 2:
-            name, render = word[1:-1], _identifier
+        if word[:1] in ("'", '"') and word.endswith(word[0]) and len(word) >= 2:
+            out.append(Occurrence(tok.start, nxt.end + 1, word[1:-1], word[0], depth > 0))
         elif _NAME.fullmatch(word):
-            name, render = word, _raw
-        else:
-            continue
-        var = variables.get(name)
-        if var is None and depth:   # an array slice a[1:n]: psql leaves an undefined :n as it is, and so do we
+            out.append(Occurrence(tok.start, nxt.end + 1, word, "", depth > 0))
+    return out
+
+
+_RENDER = {"": _raw, "'": _literal, '"': _identifier}
+
+
+def substitute(text: str, variables: Mapping[str, Var], rel: str) -> str:
+    """``text`` with every psql variable replaced; an undefined one is :class:`BadInput` naming it."""
+    out: list[str] = []
+    pos = 0
+    for o in occurrences(text):
+        var = variables.get(o.name)
+        if var is None and o.bracketed:   # an array slice a[1:n]: psql leaves an undefined :n as it is, so do we
             continue
         if var is None:
-            line, col = LineIndex(text).at(tok.start)
-            raise BadInput(f"{rel}:{line}:{col}: psql variable :{word} is not defined: define {name} in [vars] of "
-                           "pgwarden.toml (a value, env or file); pgwarden substitutes variables as psql does")
-        out.append(text[pos:tok.start])
-        out.append(render(var.value))
-        pos = nxt.end + 1
-    if pos == 0:
+            line, col = LineIndex(text).at(o.start)
+            raise BadInput(f"{rel}:{line}:{col}: psql variable {text[o.start:o.end]} is not defined: define {o.name} "
+                           "in [vars] of pgwarden.toml (a value, env or file); pgwarden substitutes variables as "
+                           "psql does")
+        out.append(text[pos:o.start])
+        out.append(_RENDER[o.quote](var.value))
+        pos = o.end
+    if not out:
         return text
     out.append(text[pos:])
     return "".join(out)

@@ -95,6 +95,7 @@ def calls_of(cur: psycopg.Cursor[Any], name: str, text: str) -> Calls:
     """:func:`check_calls` for one query, on a cursor already inside a read-only transaction."""
     todo: list[tuple[Any, str | None]] = [(check_select(text, f"named query {name!r}"), None)]
     seen: dict[int, str] = {}
+    domains: set[int] = set()
     functions: set[str] = set()
     while todo:
         stmt, via = todo.pop()
@@ -115,8 +116,8 @@ def calls_of(cur: psycopg.Cursor[Any], name: str, text: str) -> Calls:
         if types:   # a cast to a domain runs its CHECK constraints, and theirs are calls too
             cur.execute(shipped_sql.load("pgwarden.pg", "domain_checks.sql"), {"types": types})
             for row in cur.fetchall():
-                if -row["oid"] not in seen:
-                    seen[-row["oid"]] = row["domain"]
+                if row["oid"] not in domains:
+                    domains.add(row["oid"])
                     todo += [(raw.stmt, f"domain {row['domain']}") for raw in parse(f"SELECT ({row['expr']})")]
         if not rels:
             continue
@@ -133,4 +134,4 @@ def calls_of(cur: psycopg.Cursor[Any], name: str, text: str) -> Calls:
                 [f"SELECT ({e})" for e in row["policy_sql"] or ()]
             for sql_text in sources:
                 todo += [(raw.stmt, row["name"]) for raw in parse(sql_text)]
-    return Calls(text, tuple(sorted(functions)), tuple(sorted(v for k, v in seen.items() if k >= 0)))
+    return Calls(text, tuple(sorted(functions)), tuple(sorted(seen.values())))

@@ -13,7 +13,8 @@ from pgwarden.preflight.model import Column, Relation, TypeInfo
 from pgwarden.preflight.names import qualified, quote_ident
 from pgwarden.preflight.prediction import Prediction, Refusal, ok
 
-_SERIAL = {"smallserial": "int2", "serial2": "int2", "serial": "int4", "serial4": "int4", "bigserial": "int8",
+# serial pseudo-types: an integer column whose default is nextval() of a sequence made with it
+SERIAL_TYPES = {"smallserial": "int2", "serial2": "int2", "serial": "int4", "serial4": "int4", "bigserial": "int8",
            "serial8": "int8"}
 
 
@@ -21,8 +22,8 @@ def column_type(tn: Any, ctx: Ctx) -> TypeInfo:
     """A column's type: serial pseudo-types are integers (plus a sequence), as transformColumnDefinition has it."""
     names = [n.sval for n in tn.names or () if isinstance(n, ast.String)]
     if not tn.pct_type and not tn.arrayBounds and (len(names) == 1 or names[:1] == ["pg_catalog"]) \
-            and names[-1] in _SERIAL:
-        tn = ast.TypeName(names=(ast.String(sval="pg_catalog"), ast.String(sval=_SERIAL[names[-1]])))
+            and names[-1] in SERIAL_TYPES:
+        tn = ast.TypeName(names=(ast.String(sval="pg_catalog"), ast.String(sval=SERIAL_TYPES[names[-1]])))
     return ctx.resolver.type_of(tn)
 
 

@@ -32,6 +32,7 @@ from pgwarden.package.lint.places import probe_places
 from pgwarden.package.lint.run import lint_package
 from pgwarden.package.lock import verify_integrity
 from pgwarden.package.manifest import Bundle, Package, load_package
+from pgwarden.package.vars import pins as vars_pins
 from pgwarden.pg.conn import connection, session_limits
 from pgwarden.pg.guard import ServerIdentity, check_guard
 from pgwarden.pg.identity import read_identity
@@ -90,7 +91,7 @@ def rehearse(package_dir: Path, *, dsn: str | None, data: bool = False, from_bac
             "from_backup": str(from_backup) if from_backup else None})
         kit.environment.update(server=ident.as_dict(), session_limits=session_limits().__dict__)
         if pkg.vars:   # the [vars] values this run substituted: pinned by sha256, secrets never written
-            kit.write_json("package/vars.json", {n: v.pin() for n, v in sorted(pkg.vars.items())})
+            kit.write_json("package/vars.json", vars_pins(pkg.vars))
         runner = GateRunner(kit, GATES, reporter)
         st: dict[str, Any] = {"applied": (), "outcome": None, "clone": None}
 

@@ -31,8 +31,8 @@ from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.data.writes import Writes
 from pgwarden.preflight.model import Relation
 from pgwarden.preflight.names import deparse, quote_ident, rangevar_parts, strings
+from pgwarden.preflight.tables import SERIAL_TYPES
 
-_SERIAL = frozenset({"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"})
 _TEXT_TYPES = (25, 1043)          # text, varchar: their values go through the new type's input function
 _LENGTH_TYPES = {1043: "character varying", 1042: "character"}
 # Types whose explicit cast to a typmod refuses what assignment refuses (numeric overflow, time precision).
@@ -379,7 +379,7 @@ class Planner:
         typename = str(col.typeName.names[-1].sval) if col.typeName is not None and col.typeName.names else ""
         if "CONSTR_NOTNULL" not in kinds and "CONSTR_PRIMARY" not in kinds:
             return []
-        if kinds & {"CONSTR_DEFAULT", "CONSTR_IDENTITY", "CONSTR_GENERATED"} or typename in _SERIAL:
+        if kinds & {"CONSTR_DEFAULT", "CONSTR_IDENTITY", "CONSTR_GENERATED"} or typename in SERIAL_TYPES:
             return []
         name = str(col.colname)
         msg = f'column "{name}" of relation "{rel.name}" contains null values'

@@ -28,6 +28,7 @@ from pgwarden.preflight.locks.impact import (
 from pgwarden.preflight.locks.modes import LockMode, Work
 from pgwarden.preflight.model import Relation
 from pgwarden.preflight.names import deparse
+from pgwarden.preflight.tables import SERIAL_TYPES
 
 AE, SRE, SUE = LockMode.ACCESS_EXCLUSIVE, LockMode.SHARE_ROW_EXCLUSIVE, LockMode.SHARE_UPDATE_EXCLUSIVE
 
@@ -50,7 +51,6 @@ _SUE_OPTIONS = frozenset({
     "autovacuum_multixact_freeze_table_age", "log_autovacuum_min_duration", "toast_tuple_target",
     "parallel_workers", "vacuum_index_cleanup", "vacuum_truncate", "vacuum_max_eager_freeze_failure_rate",
 })
-_SERIAL = frozenset({"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"})
 _WHAT = {"AT_AddColumn": "ADD COLUMN", "AT_DropColumn": "DROP COLUMN", "AT_AlterColumnType": "ALTER COLUMN TYPE",
          "AT_SetNotNull": "SET NOT NULL", "AT_DropNotNull": "DROP NOT NULL", "AT_ColumnDefault": "SET DEFAULT",
          "AT_AddConstraint": "ADD CONSTRAINT", "AT_DropConstraint": "DROP CONSTRAINT",
@@ -148,7 +148,7 @@ def _add_column(col: Any, rel: Relation, ctx: Ctx, base: LockImpact,
             ref = other(c.pktable, SRE, f"ADD COLUMN {name} REFERENCES (the referenced table)", SRC_FK)
             if ref is not None:
                 out.append(ref)
-    if typename in _SERIAL:
+    if typename in SERIAL_TYPES:
         why = f"a {typename} column (its default is nextval(), VOLATILE)"
     elif why is None and default is not None:
         volatile = volatile_in(ctx.resolver.cur, default)
