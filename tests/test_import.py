@@ -5,6 +5,7 @@ to the schema the original migrations give when psql runs them in the tool's ord
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -196,3 +197,21 @@ def test_rollback_ending_deploys_keep_their_rollback_and_gexec_runs_every_column
         conn.execute(g.text)
         assert conn.execute("SELECT to_regclass('g1') IS NOT NULL AND to_regclass('g2') IS NOT NULL").fetchone() \
             == (True,)
+
+
+def test_bad_input_to_import_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    r = run_cli("import", "flyway", str(tmp_path / "nowhere"), str(tmp_path / "out"))
+    assert r.returncode == 2 and "not a directory" in r.stderr and not (tmp_path / "out").exists()
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "keep.txt").write_text("mine")
+    r = run_cli("import", "flyway", str(FIXTURES / "flyway"), str(busy))
+    assert r.returncode == 2 and "not an empty directory" in r.stderr
+    assert [p.name for p in busy.iterdir()] == ["keep.txt"]
+    plain = tmp_path / "sq"
+    shutil.copytree(FIXTURES / "sqitch", plain)
+    (plain / "sqitch.conf").unlink()          # the variables' values live there
+    r = run_cli("import", "sqitch", str(plain), str(tmp_path / "out2"))
+    assert r.returncode == 2 and "--var" in r.stderr and ":schema" in r.stderr, r.stderr
+    assert not (tmp_path / "out2").exists()
+    assert run_cli("import", "sqitch", str(plain), str(tmp_path / "out3"), "--var", "oops").returncode == 2
