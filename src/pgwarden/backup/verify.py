@@ -65,6 +65,7 @@ from pgwarden.expect.expectations import (
 )
 from pgwarden.expect.objects import KINDS, FoundObjects, objects_in_database
 from pgwarden.instances.instance import InstanceInfo, ThrowawayInstance
+from pgwarden.pg import search_path
 from pgwarden.pg.conn import connection, session_limits
 from pgwarden.probe.fingerprint import Fingerprint, diff_fingerprints, save
 from pgwarden.probe.probe import fingerprint_dsn, take_fingerprint
@@ -422,7 +423,8 @@ class _Run:
             "IN ROLE pg_read_all_data").format(psycopg.sql.Identifier(reader)))
         self.reader = reader
         with connection(inst.dsn(dbname, user=reader)) as rconn:
-            return check_counts(rconn, exp) + check_values(rconn, exp)
+            path = search_path.target_default(rconn)   # as an application connecting to the restore would see it
+            return check_counts(rconn, exp, path) + check_values(rconn, exp, path)
 
     def _create_db(self, inst: ThrowawayInstance, header: ArchiveHeader) -> str:
         name = header.dbname if header.dbname not in ("", "template0", "template1") else "restored"

@@ -23,6 +23,7 @@ from pgwarden.expect.objects import KINDS, FoundObjects, objects_in_database
 from pgwarden.kinds import ObjectKind
 from pgwarden.parsing.names import parse_name
 from pgwarden.parsing.readonly import check_select
+from pgwarden.pg import search_path
 from pgwarden.pg.conn import read_only
 from pgwarden.userfiles import read_toml
 
@@ -71,6 +72,14 @@ class Expectations:
     @property
     def empty(self) -> bool:
         return not (any(True for _ in self.objects()) or self.counts or self.values)
+
+    def user_queries(self, prefix: str) -> dict[str, str]:
+        """The user SQL these expectations run (values, and counts with a filter), by name: what must call only
+        STABLE or IMMUTABLE functions on a live server."""
+        out = {f"{prefix} value {v.name}": v.sql for v in self.values}
+        out.update({f"{prefix} count {c.label}": f"SELECT pg_catalog.count(*) FROM {c.table} WHERE {c.where}"
+                    for c in self.counts if c.where})
+        return out
 
 
 class CheckKind(StrEnum):
@@ -196,15 +205,16 @@ def _server_error(exc: psycopg.Error) -> str:
     return f"{primary} (SQLSTATE {state})" if state else primary
 
 
-def check_counts(conn: psycopg.Connection[Any], exp: Expectations) -> list[ExpectationResult]:
+def check_counts(conn: psycopg.Connection[Any], exp: Expectations, path: str) -> list[ExpectationResult]:
     out = []
     for c in exp.counts:
         schema, table = parse_name(ObjectKind.TABLE, c.table, "count")
-        query = sql.SQL("SELECT count(*) AS n FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
+        query = sql.SQL("SELECT pg_catalog.count(*) AS n FROM {}.{}").format(sql.Identifier(schema),
+                                                                            sql.Identifier(table))
         if c.where:
             query = query + sql.SQL(" WHERE ") + sql.SQL(c.where)  # parsed by check_select; read-only txn
         try:
-            with read_only(conn) as cur:
+            with read_only(conn) as cur, search_path.user_scope(cur, path):
                 cur.execute(query)
                 row = cur.fetchone()
             n = int(row["n"]) if row else -1
@@ -215,11 +225,11 @@ def check_counts(conn: psycopg.Connection[Any], exp: Expectations) -> list[Expec
     return out
 
 
-def check_values(conn: psycopg.Connection[Any], exp: Expectations) -> list[ExpectationResult]:
+def check_values(conn: psycopg.Connection[Any], exp: Expectations, path: str) -> list[ExpectationResult]:
     out = []
     for v in exp.values:
         try:
-            with read_only(conn) as cur:
+            with read_only(conn) as cur, search_path.user_scope(cur, path):
                 cur.execute("SET LOCAL TimeZone = 'UTC'")
                 cur.execute("SET LOCAL DateStyle = 'ISO, MDY'")
                 cur.execute(v.sql)
@@ -241,8 +251,11 @@ def check_values(conn: psycopg.Connection[Any], exp: Expectations) -> list[Expec
     return out
 
 
-def check_live(conn: psycopg.Connection[Any], exp: Expectations) -> tuple[ExpectationResult, ...]:
-    """Objects by introspection, then counts and values; every query in a read-only transaction."""
+def check_live(conn: psycopg.Connection[Any], exp: Expectations,
+               path: str | None = None) -> tuple[ExpectationResult, ...]:
+    """Objects by introspection, then counts and values; every query in a read-only transaction. The user's
+    SQL runs under ``path`` (a package's search_path; by default the one the target gives this role)."""
     objects = check_objects(objects_in_database(conn), exp, Method.INTROSPECTION) if any(True for _ in exp.objects()) \
         else ()
-    return (*objects, *check_counts(conn, exp), *check_values(conn, exp))
+    where = search_path.target_default(conn) if path is None else path
+    return (*objects, *check_counts(conn, exp, where), *check_values(conn, exp, where))

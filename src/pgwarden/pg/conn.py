@@ -5,7 +5,8 @@ Every session pgwarden opens carries a ``statement_timeout``, a ``lock_timeout``
 ``PGWARDEN_LOCK_TIMEOUT`` override them), and on PostgreSQL 14 and newer a
 ``client_connection_check_interval``, so that a backend whose pgwarden was killed notices within
 seconds, even while it waits on a lock. An interrupted session's query is cancelled on the server
-before the connection closes.
+before the connection closes. Before its first query, every session's ``search_path`` is pinned to
+``pg_catalog, pg_temp`` (:mod:`pgwarden.pg.search_path`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from pgwarden.errors import BadInput, EnvironmentProblem
+from pgwarden.pg import search_path
 from pgwarden.redact import dsn_secrets, redact_dsn, redact_text
 
 DEFAULT_STATEMENT_TIMEOUT = "5min"
@@ -69,6 +71,7 @@ def connect(dsn: str | None, *, autocommit: bool = True, application_name: str =
         raise EnvironmentProblem(f"cannot connect to {redact_dsn(dsn) or '(PG* environment)'}: {msg}") \
             from None
     try:
+        search_path.pin(conn)   # before the first query that resolves a name
         _apply_limits(conn, limits or session_limits())
     except BaseException:
         conn.close()
@@ -81,7 +84,8 @@ def _apply_limits(conn: psycopg.Connection[Any], limits: SessionLimits) -> None:
                 "idle_in_transaction_session_timeout": limits.idle_in_transaction_session_timeout}
     if conn.info.server_version >= 140000:
         settings["client_connection_check_interval"] = limits.client_connection_check_interval
-    query = "SELECT " + ", ".join("set_config(%s, %s, false)" for _ in settings)
+    query = "SELECT " + ", ".join("pg_catalog.set_config(%s::pg_catalog.text, %s::pg_catalog.text, false)"
+                                  for _ in settings)
     try:
         conn.execute(query, [x for kv in settings.items() for x in kv])
         if not conn.autocommit:

@@ -24,7 +24,9 @@ from pgwarden.errors import BadInput
 from pgwarden.parsing.readonly import check_select
 from pgwarden.parsing.tree import parse
 from pgwarden.parsing.walk import iter_nodes
+from pgwarden.pg import search_path
 from pgwarden.pg.conn import read_only
+from pgwarden.pg.planned_code import planned_code
 
 _VOLATILITY = {"i": "IMMUTABLE", "s": "STABLE", "v": "VOLATILE"}
 
@@ -65,43 +67,49 @@ def _names(stmt: Any) -> tuple[list[tuple[str | None, str]], list[tuple[str | No
 _MAX_SOURCES = 500   # views and policies followed per query (a view of a view of ...)
 
 
-def check_calls(conn: psycopg.Connection[Any], queries: Mapping[str, str]) -> dict[str, Calls]:
+def check_calls(conn: psycopg.Connection[Any], queries: Mapping[str, str], path: str) -> dict[str, Calls]:
     """Resolve every call of every named query on the server behind ``conn`` (read-only); a VOLATILE one
     is :class:`BadInput` naming the query, the function and the view or policy it hides in, if any.
 
     Views and policies are followed through their definitions as the server prints them
     (``pg_get_viewdef``, ``pg_get_expr``): ``pg_depend`` records no dependency on built-in functions, and
-    those are the dangerous ones."""
+    those are the dangerous ones. ``path`` is the search_path the queries will run under."""
     out: dict[str, Calls] = {}
     for name, text in queries.items():
         with read_only(conn) as cur:
-            out[name] = calls_of(cur, name, text)
+            out[name] = calls_of(cur, name, text, search_path.schemas_of(cur, path))
     return out
 
 
-def volatile_in(cur: psycopg.Cursor[Any], node: Any) -> tuple[str, ...]:
-    """The VOLATILE functions an expression's names can resolve to on the server (every overload along the
-    search path, operators' functions and casts), as regprocedure prints them."""
+def volatile_in(cur: psycopg.Cursor[Any], node: Any, schemas: list[str]) -> tuple[str, ...]:
+    """The VOLATILE functions an expression's names can resolve to on the server (every overload in
+    ``schemas``, the expanded search_path it runs under; operators' functions and casts), as regprocedure
+    prints them."""
     funcs, ops, types, _rels = _names(node)
     if not (funcs or ops or types):
         return ()
     cur.execute(shipped_sql.load("pgwarden.pg", "volatile_calls.sql"), {
-        "fschemas": [s for s, _ in funcs], "fnames": [f for _, f in funcs],
+        "path": schemas, "fschemas": [s for s, _ in funcs], "fnames": [f for _, f in funcs],
         "oschemas": [s for s, _ in ops], "onames": [o for _, o in ops], "types": types})
     return tuple(sorted({r["function"] for r in cur.fetchall() if r["volatility"] == "v"}))
 
 
-def calls_of(cur: psycopg.Cursor[Any], name: str, text: str) -> Calls:
-    """:func:`check_calls` for one query, on a cursor already inside a read-only transaction."""
+def calls_of(cur: psycopg.Cursor[Any], name: str, text: str, schemas: list[str]) -> Calls:
+    """:func:`check_calls` for one query, on a cursor already inside a read-only transaction; ``schemas`` is the
+    expanded search_path the query runs under. What the server prints back (a view's query, a policy, a domain's
+    CHECK) was printed under pgwarden's pinned path, so its unqualified names are ``pg_catalog``'s."""
     todo: list[tuple[Any, str | None]] = [(check_select(text, f"named query {name!r}"), None)]
+    search_path.repin_local(cur)   # what the server prints back is printed under the pin
     seen: dict[int, str] = {}
     domains: set[int] = set()
     functions: set[str] = set()
+    printed = ["pg_catalog"]
     while todo:
         stmt, via = todo.pop()
+        path = schemas if via is None else printed
         funcs, ops, types, rels = _names(stmt)
         cur.execute(shipped_sql.load("pgwarden.pg", "volatile_calls.sql"), {
-            "fschemas": [s for s, _ in funcs], "fnames": [f for _, f in funcs],
+            "path": path, "fschemas": [s for s, _ in funcs], "fnames": [f for _, f in funcs],
             "oschemas": [s for s, _ in ops], "onames": [o for _, o in ops], "types": types})
         rows = cur.fetchall()
         volatile = [r for r in rows if r["volatility"] == "v"]
@@ -122,8 +130,10 @@ def calls_of(cur: psycopg.Cursor[Any], name: str, text: str) -> Calls:
         if not rels:
             continue
         cur.execute(shipped_sql.load("pgwarden.pg", "relation_sources.sql"),
-                    {"schemas": [s for s, _ in rels], "names": [r for _, r in rels]})
-        for row in cur.fetchall():
+                    {"path": path, "schemas": [s for s, _ in rels], "names": [r for _, r in rels]})
+        found = [row for row in cur.fetchall() if row["oid"] not in seen]
+        refuse_planned_code(cur, [row["oid"] for row in found], f"named query {name!r}")
+        for row in found:
             if row["oid"] in seen:
                 continue
             seen[row["oid"]] = row["name"]
@@ -135,3 +145,15 @@ def calls_of(cur: psycopg.Cursor[Any], name: str, text: str) -> Calls:
             for sql_text in sources:
                 todo += [(raw.stmt, row["name"]) for raw in parse(sql_text)]
     return Calls(text, tuple(sorted(functions)), tuple(sorted(seen.values())))
+
+
+def refuse_planned_code(cur: psycopg.Cursor[Any], relids: list[int], who: str) -> None:
+    """:class:`BadInput` when a query of ``relids`` would run, while it is planned, code another role owns."""
+    found = planned_code(cur, relids)
+    if found:
+        c = found[0]
+        raise BadInput(f"{who} reads {c.relation}, whose {c.what} calls {c.function}, owned by {c.owner}: "
+                       "planning the query would run that code with pgwarden's privileges; nothing was run",
+                       details=[f"also {x.relation}: {x.what} calls {x.function} ({x.owner})" for x in found[1:6]]
+                       + ["pgwarden runs no code but its own role's and a superuser's: drop this query, or run "
+                          f"pgwarden as {c.owner}"])

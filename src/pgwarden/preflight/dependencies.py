@@ -17,10 +17,27 @@ from pgwarden.preflight.prediction import Refusal
 HINT = "Use DROP ... CASCADE to drop the dependent objects too."
 
 
+# Each query's descriptions, and the (classid, objid, objsubid) columns of what they describe (None: 0).
+_DESCRIBED: dict[str, dict[str, tuple[str, str, str | None]]] = {
+    "dependents": {"description": ("classid", "objid", "objsubid"),
+                   "owner_description": ("owner_classid", "owner_objid", None)},
+    "internal_owner": {"target": ("t_classid", "t_objid", "t_objsubid"),
+                       "owner": ("o_classid", "o_objid", "o_objsubid")},
+    "column_rules": {"dependent": ("d_classid", "d_objid", "d_objsubid")},
+}
+
+
 def _rows(ctx: Ctx, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """The catalog query's rows (under pgwarden's pinned path), each object described as the server will name it
+    in its message: under the statement's search_path (:meth:`Resolver.describe_objects`)."""
     cur = ctx.resolver.cur
     cur.execute(shipped_sql.load("pgwarden.preflight", f"{name}.sql"), params)
-    return [dict(r) for r in cur.fetchall()]
+    rows = [dict(r) for r in cur.fetchall()]
+    wanted = [(r, col, (r[c], r[o], r[s] if s else 0)) for r in rows for col, (c, o, s) in _DESCRIBED[name].items()
+              if r.get(o) is not None]
+    for (r, col, _ids), text in zip(wanted, ctx.resolver.describe_objects([w[2] for w in wanted]), strict=True):
+        r[col] = text
+    return rows
 
 
 def _gone(row: dict[str, Any], ctx: Ctx) -> bool | None:

@@ -57,21 +57,20 @@ def _address_args(kind: str, obj: Any) -> tuple[list[str], list[str]] | None:
 def address(ctx: Ctx, typ: str, names: list[str], args: list[str]) -> tuple[str, int, int]:
     """(catalog, objid, objsubid) as the server resolves the name; raises the server's own refusal."""
     cur = ctx.resolver.cur
-    cur.execute(f"SAVEPOINT {_SAVEPOINT}")
     try:
-        cur.execute("SELECT classid::regclass::text AS catalog, objid::bigint AS objid, objsubid "
-                    "FROM pg_catalog.pg_get_object_address(%s, %s, %s)", (typ, names, args))
-        row = cur.fetchone()
+        with ctx.resolver.user_path(_SAVEPOINT):   # unqualified names resolve as the package's path says
+            cur.execute("SELECT (SELECT c.relname::pg_catalog.text FROM pg_catalog.pg_class c "
+                        "WHERE c.oid OPERATOR(pg_catalog.=) a.classid) AS catalog, a.objid::bigint AS objid, "
+                        "a.objsubid FROM pg_catalog.pg_get_object_address(%s::pg_catalog.text, "
+                        "%s::pg_catalog.text[], %s::pg_catalog.text[]) a", (typ, names, args))
+            row = cur.fetchone()
     except psycopg.errors.QueryCanceled:
         raise
     except psycopg.Error as exc:
-        cur.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
         d = exc.diag
         raise Refusal("preflight.missing", d.sqlstate or "42704", d.message_primary or str(exc),
                       detail=d.message_detail, hint=d.message_hint,
                       fix="use IF EXISTS, or check the name: no such object exists at this point") from None
-    finally:
-        cur.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
     assert row is not None
     return str(row["catalog"]), int(row["objid"]), int(row["objsubid"])
 

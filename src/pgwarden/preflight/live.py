@@ -17,6 +17,7 @@ from pglast import ast
 from pglast.parser import ParseError, scan
 
 from pgwarden import shipped_sql
+from pgwarden.pg import search_path
 from pgwarden.preflight.model import (
     Column,
     LiveCatalog,
@@ -81,7 +82,8 @@ def load(cur: psycopg.Cursor[Any], names: set[str]) -> LiveCatalog:
     assert s is not None
     live = LiveCatalog(server_version_num=s["server_version_num"], current_user=s["current_user"],
                        session_user=s["session_user"],
-                       database=s["database"], search_path=s["search_path"], temp_schema=s["temp_schema"],
+                       database=s["database"], search_path=search_path.target_default(cur.connection),
+                       temp_schema=s["temp_schema"],
                        superuser=bool(s["superuser"]), can_create_schema=bool(s["can_create_schema"]))
     cur.execute(shipped_sql.load("pgwarden.preflight", "schemas.sql"))
     for row in cur.fetchall():

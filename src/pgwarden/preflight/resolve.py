@@ -9,13 +9,16 @@ transaction: parse analysis runs on the server, nothing is executed.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from pglast import ast
 from psycopg import pq
+from psycopg import sql as sql_mod
 
 from pgwarden import shipped_sql
 from pgwarden.preflight import live as live_mod
@@ -63,7 +66,6 @@ class Resolver:
         self._facts: dict[int, dict[str, Any]] = {}
         self._types: dict[Any, TypeInfo] = {}
         self.role_cache: dict[Any, dict[str, Any]] = {}   # privilege answers after SET ROLE (roles.py)
-        self._server_path: str | None = None              # the search_path last given to the server
 
     def routine_facts(self, oid: int) -> dict[str, Any]:
         """A live routine's facts as seed 000 probed them, read once and only when a finding needs them."""
@@ -187,28 +189,44 @@ class Resolver:
         conn = self.cur.connection
         pg = conn.pgconn
         enc = conn.info.encoding
-        path = self.state.local_search_path
-        path = self.state.search_path_setting if path is None else path
-        if path != self._server_path:  # names in the query resolve along the package's path at this point
-            self.cur.execute("SELECT pg_catalog.set_config('search_path', %s, true)", (path,))
-            self._server_path = path
-        self.cur.execute(f"SAVEPOINT {_SAVEPOINT}")
-        try:
+        with self.user_path(_SAVEPOINT):
             res = pg.prepare(b"", sql.encode(enc))
             if res.status != pq.ExecStatus.COMMAND_OK:
-                err = _server_error(res, enc)
-                self.cur.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
-                return Described((), err)
+                return Described((), _server_error(res, enc))
             d = pg.describe_prepared(b"")
             if d.status != pq.ExecStatus.COMMAND_OK:
-                err = _server_error(d, enc)
-                self.cur.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
-                return Described((), err)
+                return Described((), _server_error(d, enc))
             cols = tuple(Column((d.fname(i) or b"").decode(enc), int(d.ftype(i)), int(d.fmod(i)))
                          for i in range(d.nfields))
-        finally:
-            self.cur.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
         return Described(cols)
+
+    def describe_objects(self, objects: list[tuple[int, int, int]]) -> list[str]:
+        """``pg_describe_object()`` of each (classid, objid, objsubid), as the server prints it in a message about
+        a statement: its names qualified unless the statement's search_path shows them."""
+        if not objects:
+            return []
+        with self.user_path(_SAVEPOINT):
+            self.cur.execute("SELECT pg_catalog.pg_describe_object(x.c, x.o, x.s) AS d "
+                             "FROM ROWS FROM (pg_catalog.unnest(%s::pg_catalog.oid[]), "
+                             "pg_catalog.unnest(%s::pg_catalog.oid[]), pg_catalog.unnest(%s::pg_catalog.int4[])) "
+                             "WITH ORDINALITY AS x(c, o, s, i) ORDER BY x.i",
+                             ([c for c, _o, _s in objects], [o for _c, o, _s in objects],
+                              [s for _c, _o, s in objects]))
+            return [str(r["d"]) for r in self.cur.fetchall()]
+
+    @contextlib.contextmanager
+    def user_path(self, savepoint: str) -> Iterator[None]:
+        """Run the block where names resolve as the package's do at this point (its search_path), inside a
+        savepoint that is rolled back after it, so that pgwarden's own next statement runs under its pin again.
+        The block's own words must be schema-qualified."""
+        path = self.state.local_search_path
+        path = self.state.search_path_setting if path is None else path
+        self.cur.execute(sql_mod.SQL("SAVEPOINT {}; SELECT pg_catalog.set_config('search_path', {}, true)").format(
+            sql_mod.Identifier(savepoint), sql_mod.Literal(path)))
+        try:
+            yield
+        finally:
+            self.cur.execute(f"ROLLBACK TO SAVEPOINT {savepoint}; RELEASE SAVEPOINT {savepoint}")
 
     def expr_type(self, node: Any) -> TypeRef | None:
         """exprType() of an expression as a DEFAULT would store it (untyped literals stay unknown)."""

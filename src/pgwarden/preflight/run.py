@@ -121,8 +121,7 @@ def _simulate(package: Package, parsed: list[_Parsed], cur: psycopg.Cursor[Any],
               counts: Counts | None = None, impact: _Impact | None = None) -> tuple[list[Finding], CatalogState]:
     state = engine.load_state(cur, [s.text for p in parsed for s in (*p.apply, *p.rollback)])
     path = (package.settings or {}).get("search_path")
-    if path:
-        cur.execute("SELECT set_config('search_path', %s, true)", (str(path),))
+    if path:   # the server is told only around each statement it describes (Resolver.describe)
         state.search_path_setting = str(path)
         state.live.search_path = str(path)
     ctx = Ctx(state, Resolver(cur, state))
@@ -153,7 +152,8 @@ def _run(ctx: Ctx, stmts: Sequence[Statement], bundle: str, rel: str, phase: str
             if locked:
                 impact.statements.append(StatementLocks(bundle, rel, s.line, s.col, s.first_line, tuple(locked),
                                                         timeout_set))
-            impact.planned += [Planned(bundle, rel, s.line, s.col, s.first_line, c)
+            path = tuple(ctx.state.effective_path())
+            impact.planned += [Planned(bundle, rel, s.line, s.col, s.first_line, c, path)
                                for c in impact.planner.plan(s.node, ctx)]
         p = engine.check(s.node, ctx).with_index(s.index, engine.statement_kind(s.node))
         if impact is not None:

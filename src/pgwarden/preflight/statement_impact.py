@@ -42,7 +42,8 @@ def predict_data(conn: psycopg.Connection[Any], sql: str,
         ctx = Ctx(state, Resolver(cur, state))
         planner = Planner(int(conn.info.server_version) // 10000)
         for s in stmts:
-            planned += [Planned("-", "<sql>", s.line, s.col, s.first_line, c) for c in planner.plan(s.node, ctx)]
+            path = tuple(ctx.state.effective_path())
+            planned += [Planned("-", "<sql>", s.line, s.col, s.first_line, c, path) for c in planner.plan(s.node, ctx)]
             engine.check(s.node, ctx)
             planner.note(s.node, ctx, f"<sql>:{s.line}")
         return tuple(run_checks(cur, planned, timeout_s))

@@ -1,19 +1,20 @@
 -- What the names a user query uses can call, resolved on the live server, with each one's volatility.
--- Read-only. %(fschemas)s/%(fnames)s: functions called (schema NULL: along the search path, as the server
--- would look); %(oschemas)s/%(onames)s: operators (their functions); %(types)s: type names cast to (the
+-- Read-only. %(path)s: the schemas the query's search_path searches, in order (the session's own path is
+-- pgwarden's pin, not the user's). %(fschemas)s/%(fnames)s: functions called (schema NULL: any schema of the
+-- path, every overload, as the server would consider them); %(oschemas)s/%(onames)s: operators (their functions); %(types)s: type names cast to (the
 -- cast functions). An aggregate also runs its support functions, which are listed with it.
 WITH called(proc) AS (
     SELECT p.oid
     FROM pg_proc p
     JOIN pg_namespace n ON n.oid = p.pronamespace
     JOIN unnest(%(fschemas)s::text[], %(fnames)s::text[]) AS w(schema, name) ON p.proname = w.name
-    WHERE n.nspname = w.schema OR (w.schema IS NULL AND n.nspname = ANY (current_schemas(true)))
+    WHERE n.nspname = w.schema OR (w.schema IS NULL AND n.nspname = ANY (%(path)s::text[]))
     UNION
     SELECT o.oprcode::oid
     FROM pg_operator o
     JOIN pg_namespace n ON n.oid = o.oprnamespace
     JOIN unnest(%(oschemas)s::text[], %(onames)s::text[]) AS w(schema, name) ON o.oprname = w.name
-    WHERE o.oprcode <> 0 AND (n.nspname = w.schema OR (w.schema IS NULL AND n.nspname = ANY (current_schemas(true))))
+    WHERE o.oprcode <> 0 AND (n.nspname = w.schema OR (w.schema IS NULL AND n.nspname = ANY (%(path)s::text[])))
     UNION
     SELECT c.castfunc
     FROM pg_cast c

@@ -20,6 +20,7 @@ from pgwarden.errors import BadInput
 from pgwarden.findings import Finding, Severity
 from pgwarden.pg.user_sql import calls_of
 from pgwarden.preflight.data.plan import CheckKind, DataCheck
+from pgwarden.preflight.names import quote_ident
 
 DEFAULT_TIMEOUT_S = 10.0
 _SAVEPOINT = "pgwarden_data_check"
@@ -58,6 +59,12 @@ class Planned:
     col: int
     statement: str
     check: DataCheck
+    path: tuple[str, ...] = ("pg_catalog",)   # the schemas the statement's names resolve along, in order
+
+    @property
+    def search_path(self) -> str:
+        """``path`` as a search_path setting: the user's expressions in the check resolve as in the statement."""
+        return ", ".join(quote_ident(s) for s in self.path)
 
 
 def _count_text(kind: CheckKind, n: int, groups: int = 0) -> str:
@@ -101,18 +108,18 @@ def _one(cur: psycopg.Cursor[Any], p: Planned, timeout_s: float) -> DataCheckRes
     texts = [q.as_string(conn) for q in (c.convert, c.query) if q is not None]
     try:
         for i, text in enumerate(texts):
-            calls_of(cur, f"data check {i + 1} of {p.file}:{p.line}", text)
+            calls_of(cur, f"data check {i + 1} of {p.file}:{p.line}", text, list(p.path))
     except BadInput as exc:
         return _result(p, DataStatus.NOT_JUDGED, f"not judged: {exc.message.split(': user SQL')[0]}")
     converted_error: tuple[str, str] | None = None
     rows: list[dict[str, Any]] = []
     try:
         if c.convert is not None:
-            answer = _ask(cur, c.convert, timeout_s, data_errors_ok=True)
+            answer = _ask(cur, c.convert, p.search_path, timeout_s, data_errors_ok=True)
             converted_error = answer if isinstance(answer, tuple) else None
         if c.query is not None:
             try:
-                answer = _ask(cur, c.query, timeout_s, data_errors_ok=False)
+                answer = _ask(cur, c.query, p.search_path, timeout_s, data_errors_ok=False)
                 rows = answer if isinstance(answer, list) else []
             except _NotJudged:
                 if converted_error is None:   # the conversion already failed: that is the verdict
@@ -151,10 +158,10 @@ class _NotJudged(Exception):
     """A check that cannot decide: timed out, or its query failed for another reason than the data."""
 
 
-def _ask(cur: psycopg.Cursor[Any], query: Any, timeout_s: float, *,
+def _ask(cur: psycopg.Cursor[Any], query: Any, path: str, timeout_s: float, *,
          data_errors_ok: bool) -> list[dict[str, Any]] | tuple[str, str]:
     """The rows, or with ``data_errors_ok`` a data error (class 22/23) as (sqlstate, message)."""
-    status, payload = _run(cur, query, timeout_s)
+    status, payload = _run(cur, query, path, timeout_s)
     if status == "timeout":
         raise _NotJudged(f"timed out after {timeout_s:g} s")
     if status == "error":
@@ -166,13 +173,15 @@ def _ask(cur: psycopg.Cursor[Any], query: Any, timeout_s: float, *,
     return payload
 
 
-def _run(cur: psycopg.Cursor[Any], query: Any, timeout_s: float) -> tuple[str, object]:
+def _run(cur: psycopg.Cursor[Any], query: Any, path: str, timeout_s: float) -> tuple[str, object]:
     """("rows", rows) | ("timeout", None) | ("error", (sqlstate, message)); the savepoint is always undone,
-    and the settings with it."""
+    and the settings with it (the statement's search_path too: the query's own words are schema-qualified)."""
     cur.execute(f"SAVEPOINT {_SAVEPOINT}")
     try:
-        cur.execute("SELECT pg_catalog.set_config('statement_timeout', %s, true), "
-                    "pg_catalog.set_config('row_security', 'off', true)", (f"{max(1, int(timeout_s * 1000))}ms",))
+        cur.execute("SELECT pg_catalog.set_config('statement_timeout', %s::pg_catalog.text, true), "
+                    "pg_catalog.set_config('row_security', 'off', true), "
+                    "pg_catalog.set_config('search_path', %s::pg_catalog.text, true)",
+                    (f"{max(1, int(timeout_s * 1000))}ms", path))
         cur.execute(query)
         result: tuple[str, object] = ("rows", cur.fetchall())
     except errors.QueryCanceled:

@@ -75,13 +75,14 @@ def _key(rel: Relation) -> tuple[sql.Composable, tuple[str, ...]]:
     keys = sorted(rel.keys or (), key=lambda k: not k[0])
     cols = keys[0][1] if keys else ()
     if not cols:
-        return sql.SQL("ctid::text"), ("ctid",)
+        return sql.SQL("ctid::pg_catalog.text"), ("ctid",)
     return _keytext(cols), cols
 
 
 def _keytext(cols: Sequence[str], prefix: str = "") -> sql.Composable:
-    parts = [sql.SQL("{}::text").format(sql.Identifier(prefix, c) if prefix else sql.Identifier(c)) for c in cols]
-    return sql.SQL("'(' || concat_ws(', ', {}) || ')'").format(sql.SQL(", ").join(parts))
+    parts = [sql.SQL("{}::pg_catalog.text").format(sql.Identifier(prefix, c) if prefix else sql.Identifier(c))
+             for c in cols]
+    return sql.SQL("pg_catalog.concat('(', pg_catalog.concat_ws(', ', {}), ')')").format(sql.SQL(", ").join(parts))
 
 
 def _columns_of(node: Any) -> set[str]:
@@ -275,9 +276,10 @@ class Planner:
         if decided is not None:
             return decided
         nulls = sql.SQL("true") if nulls_not_distinct else sql.SQL(" AND ").join(
-            sql.SQL("pg_catalog.num_nulls({}) = 0").format(e) for e in exprs)   # a composite with NULL fields counts
-        keytext = sql.SQL("'(' || concat_ws(', ', {}) || ')'").format(
-            sql.SQL(", ").join(sql.SQL("({})::text").format(e) for e in exprs))
+            # a composite with NULL fields counts
+            sql.SQL("pg_catalog.num_nulls({}) OPERATOR(pg_catalog.=) 0").format(e) for e in exprs)
+        keytext = sql.SQL("pg_catalog.concat('(', pg_catalog.concat_ws(', ', {}), ')')").format(
+            sql.SQL(", ").join(sql.SQL("({})::pg_catalog.text").format(e) for e in exprs))
         q = _q("unique").format(keytext=keytext, table=self._from(rel, own=True), nulls=nulls,
                                 pred=sql.SQL(deparse(where)) if where is not None else sql.SQL("true"),
                                 cols=sql.SQL(", ").join(exprs))
@@ -315,11 +317,11 @@ class Planner:
             q = _q("orphans_all").format(keytext=_keytext(fk, "c"), child=self._from(rel, own=True),
                                          all_set=all_set)
         else:
-            join = sql.SQL(" AND ").join(sql.SQL("{} = {}").format(sql.Identifier("p", p), c)
+            join = sql.SQL(" AND ").join(sql.SQL("{} OPERATOR(pg_catalog.=) {}").format(sql.Identifier("p", p), c)
                                          for p, c in zip(pk, c_cols, strict=True))
             full = str(con.fk_matchtype) == "f"
-            partly = sql.SQL("num_nulls({}) BETWEEN 1 AND {}").format(sql.SQL(", ").join(c_cols),
-                                                                       sql.Literal(len(fk) - 1))
+            partly = sql.SQL("pg_catalog.num_nulls({0}) OPERATOR(pg_catalog.>=) 1 AND pg_catalog.num_nulls({0}) "
+                             "OPERATOR(pg_catalog.<=) {1}").format(sql.SQL(", ").join(c_cols), sql.Literal(len(fk) - 1))
             q = _q("foreign_key").format(keytext=_keytext(fk, "c"), child=self._from(rel, own=True),
                                          all_set=all_set, parent=self._from(parent, own=True),
                                          join=join, full=sql.SQL("true" if full else "false"),

@@ -151,7 +151,7 @@ def _add_column(col: Any, rel: Relation, ctx: Ctx, base: LockImpact,
     if typename in SERIAL_TYPES:
         why = f"a {typename} column (its default is nextval(), VOLATILE)"
     elif why is None and default is not None:
-        volatile = volatile_in(ctx.resolver.cur, default)
+        volatile = volatile_in(ctx.resolver.cur, default, ctx.state.effective_path())
         if volatile:
             why = f"a VOLATILE default ({volatile[0]})"
     if why is None and col.typeName is not None:

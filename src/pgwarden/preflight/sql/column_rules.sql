@@ -1,5 +1,6 @@
--- ALTER COLUMN TYPE: the views and rules that use the column (the server refuses to change its type).
-SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid) AS dependent,
+-- ALTER COLUMN TYPE: the views and rules that use the column (the server refuses to change its type); the
+-- caller describes each under the statement's search_path.
+SELECT d.classid::bigint AS d_classid, d.objid::bigint AS d_objid, d.objsubid AS d_objsubid,
        rn.nspname::text AS rel_schema, r.relname::text AS rel_name
 FROM pg_catalog.pg_depend d
 JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid

@@ -1,7 +1,8 @@
 -- What stops DROP ... RESTRICT (or ALTER TABLE ... DROP COLUMN / CONSTRAINT) of one object: the objects
 -- that a CASCADE would drop with it. The target is (classid, objid), a column of it (attname) or a
 -- constraint of it (conname). Every pg_depend edge reachable from the target is returned once, in
--- pg_depend order, with the descriptions the server prints and, for an object owned internally by another
+-- pg_depend order, with the descriptions the server prints (the caller describes them again under the
+-- statement's search_path, as the server names them) and, for an object owned internally by another
 -- (a view's _RETURN rule), that owner; the relation each object belongs to lets preflight ignore what the
 -- package has already dropped. The walk itself (breadth-first, each object reported once) is done in
 -- preflight/dependencies.py, the way the server's findDependentObjects reports. Read-only.

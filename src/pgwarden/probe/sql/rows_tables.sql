@@ -1,6 +1,7 @@
 -- Tables and populated materialized views to count exactly (count(*) each): the ones this role may
 -- read. Foreign tables are left out (a count would query the remote server).
-SELECT format('%I.%I', n.nspname, c.relname) AS name, n.nspname, c.relname
+-- (probe.py counts a table whose planning would run another role's code with COPY instead: pg/planned_code.py)
+SELECT format('%I.%I', n.nspname, c.relname) AS name, n.nspname, c.relname, c.oid::bigint, c.relkind::text
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'm')

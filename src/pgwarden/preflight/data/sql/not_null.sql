@@ -1,3 +1,3 @@
 -- SET NOT NULL (and PRIMARY KEY): rows whose column is NULL. count(*) OVER () counts them all before LIMIT.
 -- num_nulls(): a composite value with NULL fields is not NULL (IS NULL would say it is).
-SELECT count(*) OVER () AS n, {key} AS key FROM {table} WHERE pg_catalog.num_nulls({column}) = 1 LIMIT 5
+SELECT pg_catalog.count(*) OVER () AS n, {key} AS key FROM {table} WHERE pg_catalog.num_nulls({column}) OPERATOR(pg_catalog.=) 1 LIMIT 5
