@@ -11,7 +11,6 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pgwarden.apply import ledger
 from tests._apply_helpers import (
     B,
     Holder,
@@ -59,15 +58,7 @@ def _hold(dsn: str, point: str) -> tuple[Holder | psycopg.Connection, str]:
         conn = psycopg.connect(dsn)
         conn.execute("LOCK TABLE public.go IN SHARE MODE")  # CREATE INDEX CONCURRENTLY waits behind it
         return conn, "CREATE INDEX CONCURRENTLY"
-    if point == "after-ledger-row":
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            ledger.ensure(conn)
-            conn.execute("""CREATE FUNCTION public.hold_ledger() RETURNS trigger LANGUAGE plpgsql AS $f$
-                BEGIN IF NEW.bundle = 'B' THEN PERFORM pg_advisory_xact_lock(9003); END IF; RETURN NEW; END $f$;
-                CREATE TRIGGER hold AFTER INSERT ON pgwarden.bundle_attempt
-                FOR EACH ROW EXECUTE FUNCTION public.hold_ledger()""")
-        return Holder(dsn, 9003), "INSERT INTO pgwarden.bundle_attempt"
-    key = {"in-bundle": 9002, "after-commit": 9004, "rollback": 9005}[point]
+    key = {"in-bundle": 9002, "at-ledger-row": 9002, "after-commit": 9004, "rollback": 9005}[point]
     return Holder(dsn, key), f"pg_advisory_xact_lock({key})"
 
 
@@ -75,7 +66,7 @@ def _hold(dsn: str, point: str) -> tuple[Holder | psycopg.Connection, str]:
 EXPECTED = {
     "backup": {},
     "in-bundle": {"A": "applied"},
-    "after-ledger-row": {"A": "applied"},
+    "at-ledger-row": {"A": "applied"},      # B's statements ran, its ledger row waits: both absent
     "after-commit": {"A": "applied", "B": "applied"},
     "rollback": {"A": "applied", "B": "applied"},   # B's rollback transaction died with the process
     "non-atomic": {"A": "applied", "N": "in_doubt"},
@@ -92,9 +83,18 @@ def test_killed_apply_leaves_bundles_and_ledger_consistent(fresh_db: str, tmp_pa
     holder, needle = _hold(fresh_db, point)
     env = {"PGWARDEN_LOCK_TIMEOUT": "60s"}
     child = start_apply(pkg, fresh_db, tmp_path / "k1", env=env)
+    table_lock: psycopg.Connection | None = None
     try:
         wait_for(lambda: waiting_on(fresh_db, needle) or child.poll() is not None, what=f"apply held at {point}")
         assert child.poll() is None, child.stderr.read() if child.stderr else ""
+        if point == "at-ledger-row":   # B's statements are done: let it reach its ledger row, and hold it there
+            table_lock = psycopg.connect(fresh_db)
+            table_lock.execute("LOCK TABLE pgwarden.bundle_attempt IN SHARE MODE")
+            assert isinstance(holder, Holder)
+            holder.release()
+            wait_for(lambda: waiting_on(fresh_db, "INSERT INTO pgwarden.bundle_attempt") or child.poll() is not None,
+                     what="apply held at B's ledger row")
+            assert child.poll() is None, child.stderr.read() if child.stderr else ""
         child.send_signal(sig)
         code = child.wait(timeout=60)
     finally:
@@ -104,6 +104,8 @@ def test_killed_apply_leaves_bundles_and_ledger_consistent(fresh_db: str, tmp_pa
             holder.release()
         else:
             holder.close()
+        if table_lock is not None:
+            table_lock.close()
     assert code == (-signal.SIGKILL if sig == signal.SIGKILL else 130), child.stderr.read() if child.stderr else ""
     if sig == signal.SIGTERM:
         assert json.loads((tmp_path / "k1" / "run.json").read_text())["status"] == "INTERRUPTED"

@@ -50,8 +50,10 @@ class Plan:
 
 
 def package_hash(pkg: Package) -> str:
-    """The sha256 of the package's ``pgwarden.sum``: one hash that pins every file."""
-    return hashlib.sha256((pkg.root / SUM).read_bytes()).hexdigest()
+    """The sha256 of the package's ``pgwarden.sum`` (as read with the package): one hash that pins every file."""
+    if pkg.sum_data is None:
+        raise BadInput(f"{pkg.root / SUM}: not found: the package is not locked")
+    return hashlib.sha256(pkg.sum_data).hexdigest()
 
 
 def make_plan(pkg: Package, pins: tuple[SumEntry, ...], sources: dict[str, SqlSource],
@@ -64,10 +66,23 @@ def make_plan(pkg: Package, pins: tuple[SumEntry, ...], sources: dict[str, SqlSo
                  f"apply file sha256 {now[b.id].bundle_sha256[:12]}… (now {pin[b.apply_rel][:12]}…)"
                  for b in pkg.bundles if b.id in now and now[b.id].state in (BundleState.APPLIED, BundleState.IN_DOUBT)
                  and now[b.id].package_hash != digest]
+    differing += [f"bundle {b.id}: {now[b.id].state} with apply file sha256 {now[b.id].bundle_sha256[:12]}… under "
+                  f"this package hash, but this package's file has {pin[b.apply_rel][:12]}…" for b in pkg.bundles
+                  if b.id in now and now[b.id].state in (BundleState.APPLIED, BundleState.IN_DOUBT)
+                  and now[b.id].package_hash == digest and now[b.id].bundle_sha256 != pin[b.apply_rel]]
     if differing:
         raise BadInput(f"package {pkg.name} is recorded in the ledger with a different hash; refusing to apply this "
                        "version over it", details=[*differing, "a new version of an applied package needs a new "
                                                    "package name, or the old bundles rolled back first"])
+    ids = {b.id for b in pkg.bundles}
+    foreign = [r for r in now.values() if r.bundle not in ids and r.state in (BundleState.APPLIED,
+                                                                               BundleState.IN_DOUBT)]
+    if foreign:
+        raise BadInput(f"package name {pkg.name!r} is recorded in the ledger with bundle(s) this package does not "
+                       f"have: {', '.join(r.bundle for r in foreign)}; a different package reuses the name",
+                       details=[f"bundle {r.bundle}: {r.state} by run {r.run_id} (package hash "
+                                f"{r.package_hash[:12]}…)" for r in foreign[:10]]
+                       + ["give this package a name of its own in [package] name"])
     doubt = [b.id for b in pkg.bundles if b.id in now and now[b.id].state == BundleState.IN_DOUBT]
     if doubt:
         raise GateFailed(f"bundle(s) {', '.join(doubt)} of {pkg.name} are in_doubt: a non-atomic bundle was cut short "
