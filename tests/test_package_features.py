@@ -3,6 +3,8 @@ that follows renames and lets DROP … IF EXISTS of old names pass as a note."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import subprocess
 from pathlib import Path
@@ -40,7 +42,11 @@ def test_vars_substitute_as_psql_and_secrets_never_leave(fresh_db: str, tmp_path
         conn.execute("DROP ROLE app_login")
     pins = json.loads((out / "package" / "vars.json").read_text())
     assert pins["schema"]["value"] == "billing" and "value" not in pins["password"]
-    assert pins["password"]["secret"] is True and len(pins["password"]["sha256"]) == 64
+    assert pins["password"]["secret"] is True and "sha256" not in pins["password"]
+    salted = pins["password"]   # a salted hash only: an HMAC keyed by the kit's random salt, which verifies
+    assert salted["salted_sha256"] == hmac.new(bytes.fromhex(salted["salt"]), b"s3cr3t-Passw0rd",
+                                               hashlib.sha256).hexdigest()
+    assert salted["salted_sha256"] != hashlib.sha256(b"s3cr3t-Passw0rd").hexdigest()
     leaked = [p for p in out.rglob("*") if p.is_file() and b"s3cr3t-Passw0rd" in p.read_bytes()]
     assert not leaked and "s3cr3t-Passw0rd" not in r.stdout + r.stderr
 

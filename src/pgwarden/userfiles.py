@@ -44,7 +44,11 @@ def read_bytes(path: Path, what: str, *, missing_hint: str = "") -> bytes:
 def read_toml(path: Path, what: str = "TOML file", *, missing_hint: str = "") -> dict[str, Any]:
     """Parse the TOML file at ``path``; ``what`` names it in messages ("expectations file", …)."""
     path = Path(path)
-    raw = read_bytes(path, what, missing_hint=missing_hint)
+    return parse_toml(read_bytes(path, what, missing_hint=missing_hint), path, what)
+
+
+def parse_toml(raw: bytes, path: Path, what: str = "TOML file") -> dict[str, Any]:
+    """Parse TOML bytes already read from ``path`` (named in messages, with ``what``)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -10,7 +10,6 @@ Gates, in order: identity (with ``--dsn``), integrity, policy, preflight (with `
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
@@ -53,26 +52,18 @@ class Parsed:
     probes: dict[str, SqlSource]
 
 
-def parse_package(pkg: Package, pins: tuple[SumEntry, ...] | None = None) -> Parsed:
-    """Parse every bundle file and probe; all syntax errors at once, as one :class:`BadInput`.
-
-    With ``pins``, the bytes parsed are the bytes hashed: a file that changes between the integrity
-    check and the parse is refused too.
-    """
+def parse_package(pkg: Package, *, placeholders: bool = False) -> Parsed:
+    """Parse every bundle file and probe; all syntax errors at once, as one :class:`BadInput`. The bytes
+    parsed are the bytes the package was loaded (and its integrity checked) with. ``placeholders``: a secret
+    [vars] value that is not available here is parsed as a stand-in (an offline check)."""
     errors: list[str] = []
     sources: dict[str, SqlSource] = {}
-    pin = {e.path: e.sha256 for e in pins or ()}
     for b in pkg.bundles:
-        for rel, path in ((b.apply_rel, b.apply), (b.rollback_rel, b.rollback), (b.verify_rel, b.verify)):
-            if rel is None or path is None:
+        for rel in (b.apply_rel, b.rollback_rel, b.verify_rel):
+            if rel is None:
                 continue
             try:
-                data = path.read_bytes()
-                if rel in pin and hashlib.sha256(data).hexdigest() != pin[rel]:
-                    raise BadInput(f"{rel}: changed while it was being checked; run check again")
-                sources[rel] = parse_source(pkg.sql_of(data, rel), rel)
-            except OSError as exc:
-                errors.append(f"{rel}: cannot read: {exc.strerror}")
+                sources[rel] = parse_source(pkg.sql_text(rel, placeholders=placeholders), rel)
             except BadInput as exc:
                 errors.append(exc.message)
     places = probe_places(pkg)
@@ -124,7 +115,7 @@ def _reports(pkg: Package, parsed: Parsed, pins: tuple[SumEntry, ...],
             roles[b.verify_rel] = (FileRole.VERIFY, b.id)
     files = []
     for rel in pkg.named_files():
-        data = (pkg.root / rel).read_bytes()
+        data = pkg.data(rel)
         src = parsed.sources.get(rel)
         role, bundle = roles[rel]
         files.append(CheckedFile(rel, role, bundle, pin[rel], len(data),
@@ -184,7 +175,7 @@ def check(package_dir: Path, *, dsn: str | None = None, out: Path | None = None,
     check_out_dir(out)
     pkg = load_package(package_dir)
     pins = verify_integrity(pkg)
-    parsed = parse_package(pkg, pins)
+    parsed = parse_package(pkg, placeholders=dsn is None)   # offline, a secret not available here is a stand-in
     findings = lint_package(pkg, parsed.sources, parsed.probes, probe_places(pkg))
     files, bundles = _reports(pkg, parsed, pins, findings)
     probes = tuple(ProbeReport(p.name, p.after, _expect(p), parsed.probes[p.name].statements[0].first_line
@@ -225,8 +216,8 @@ def _offline_gates(runner: GateRunner, result: CheckResult) -> None:
 
 def _finish(kit: EvidenceKit, pkg: Package, result: CheckResult, error: BaseException | None) -> tuple[str, object]:
     """The kit's copies of the package's pins and manifest, its findings, and SUMMARY.md."""
-    kit.write_text("package/" + SUM, (pkg.root / SUM).read_text(encoding="utf-8"))
-    kit.write_text("package/" + MANIFEST, pkg.manifest_path.read_text(encoding="utf-8"))
+    kit.write_text("package/" + SUM, (pkg.sum_data or b"").decode("utf-8", "replace"))
+    kit.write_text("package/" + MANIFEST, pkg.manifest_text)
     if pkg.vars:   # the [vars] values substituted: pinned by sha256, secrets never written
         kit.write_json("package/vars.json", vars_pins(pkg.vars))
     kit.write_json("findings.json", [to_jsonable(f) for f in result.findings])

@@ -9,6 +9,7 @@ from pgwarden.evidence.markdown import md_table
 from pgwarden.findings import Finding
 from pgwarden.package.check_result import BundleReport, CheckResult
 from pgwarden.package.manifest import Policy
+from pgwarden.textsafe import block, one_line
 
 
 def kinds_text(kinds: dict[str, int]) -> str:
@@ -63,15 +64,16 @@ def exclusions(findings: Sequence[Finding], policy: Policy) -> list[str]:
 
 
 def summary_md(r: CheckResult, error: BaseException | None = None) -> str:
-    lines = [f"# pgwarden check: {r.package}", ""]
+    # Names, titles, reasons and messages are the package's or the server's text: one visible line each.
+    lines = [f"# pgwarden check: {one_line(r.package)}", ""]
     if r.description:
-        lines += [r.description, ""]
+        lines += [one_line(r.description), ""]
     lines += [f"Verdict: **{r.verdict}** — {r.errors} error(s), {r.warnings} warning(s).", "",
-              f"Package: `{r.root}`", ""]
+              f"Package: `{one_line(r.root)}`", ""]
     if error is not None:
         message = error.message if isinstance(error, PgwardenError) else f"stopped by {type(error).__name__}: {error}"
         details = error.details if isinstance(error, PgwardenError) else ()
-        lines += ["## Stopped", "", message, ""] + [f"- {d}" for d in details] + [""]
+        lines += ["## Stopped", "", one_line(message), ""] + [f"- {one_line(d)}" for d in details] + [""]
     failing = [b.id for b in r.bundles if b.errors]
     passing = [b.id for b in r.bundles if not b.errors]
     lines += ["## Command integrity", "", "Status", ""]
@@ -81,12 +83,12 @@ def summary_md(r: CheckResult, error: BaseException | None = None) -> str:
     else:
         status += f" Policy PASS for {', '.join(passing)} and locked order."
     lines += [status, "", "Locked execution order:", ""]
-    lines += [f"- {txn_line(b)}" for b in r.bundles] + [""]
+    lines += [f"- {one_line(txn_line(b))}" for b in r.bundles] + [""]
     irreversible = [b for b in r.bundles if b.irreversible]
     if irreversible:
         lines += ["Irreversible bundles (rollback = \"none\"):", ""]
-        lines += [f"- Bundle {b.id}: {b.rollback_reason}" for b in irreversible] + [""]
-    lines += ["What was not included:", ""] + [f"- {s}" for s in _exclusions(r)] + [""]
+        lines += [f"- Bundle {b.id}: {one_line(b.rollback_reason)}" for b in irreversible] + [""]
+    lines += ["What was not included:", ""] + [f"- {one_line(s)}" for s in _exclusions(r)] + [""]
     if r.probes:
         lines += [f"Rollback-only probes: {len(r.probes)}; each runs after its bundle and is always rolled back.",
                   ""]
@@ -116,4 +118,4 @@ def summary_md(r: CheckResult, error: BaseException | None = None) -> str:
             lines += [md_table(["server", "value"], sorted(r.server.items()))]
         if r.preflight_summary:
             lines += [r.preflight_summary.rstrip(), ""]
-    return "\n".join(lines).rstrip() + "\n"
+    return block("\n".join(lines).rstrip() + "\n")  # and nothing else raw: no control character, no bidi

@@ -19,7 +19,7 @@ from pathlib import Path
 from pgwarden import userfiles
 from pgwarden.errors import BadInput, EnvironmentProblem
 from pgwarden.evidence.gates import Verdict
-from pgwarden.evidence.sums import SumEntry, parse_sums, sha256_file, write_sums
+from pgwarden.evidence.sums import SumEntry, parse_sums, write_sums
 from pgwarden.package.manifest import MANIFEST, SUM, Package, load_package
 
 _SKIP_DIRS = {"pgwarden-runs", "__pycache__", "node_modules"}
@@ -37,7 +37,11 @@ class LockResult:
 
 def read_sum(path: Path) -> tuple[SumEntry, ...]:
     """Parse a ``pgwarden.sum``; a malformed line is :class:`BadInput` naming its line number."""
-    entries, bad = parse_sums(userfiles.read_bytes(path, f"{SUM} file that `pgwarden lock` writes"))
+    return _parse_sum(userfiles.read_bytes(path, f"{SUM} file that `pgwarden lock` writes"), path)
+
+
+def _parse_sum(data: bytes, path: Path) -> tuple[SumEntry, ...]:
+    entries, bad = parse_sums(data)
     if bad:
         raise BadInput(f"{path}:{bad[0].line}: {bad[0].why}", details=[f"{path}:{b.line}: {b.why}" for b in bad[1:]])
     return entries
@@ -84,13 +88,13 @@ def lock(package_dir: Path) -> LockResult:
     """Validate the manifest, then write ``pgwarden.sum`` over the manifest and every named file."""
     pkg, sum_path = _lockable(package_dir)
     previous: dict[str, str] = {}
-    replaced = sum_path.exists()
-    if replaced:
+    replaced = pkg.sum_data is not None
+    if pkg.sum_data is not None:
         try:
-            previous = {e.path: e.sha256 for e in read_sum(sum_path)}
+            previous = {e.path: e.sha256 for e in _parse_sum(pkg.sum_data, sum_path)}
         except BadInput:
             previous = {}
-    entries = tuple(SumEntry(rel, sha256_file(pkg.root / rel)) for rel in pkg.named_files())
+    entries = _entries(pkg)
     try:
         write_sums(sum_path, entries)
     except OSError as exc:
@@ -130,20 +134,20 @@ def check_lock(package_dir: Path) -> LockCheckResult:
     """
     pkg, sum_path = _lockable(package_dir)
     named = pkg.named_files()
-    entries = tuple(SumEntry(rel, sha256_file(pkg.root / rel)) for rel in named)
+    entries = _entries(pkg)
     differ: list[LockDrift] = []
-    if not sum_path.exists():
+    if pkg.sum_data is None:
         differ = [LockDrift(e.path, f"not pinned: {SUM} does not exist (the package was never locked)")
                   for e in entries]
     else:
-        pinned, bad = parse_sums(userfiles.read_bytes(sum_path, f"{SUM} file that `pgwarden lock` writes"))
+        pinned, bad = parse_sums(pkg.sum_data)
         differ += [LockDrift(SUM, f"line {b.line}: {b.why}") for b in bad]
         pins = {e.path: e.sha256 for e in pinned}
         for e in entries:
             if e.path not in pins:
                 differ.append(LockDrift(e.path, f"named by {MANIFEST} but not pinned in {SUM}"))
             elif pins[e.path] != e.sha256:
-                note = line_ending_note((pkg.root / e.path).read_bytes(), pins[e.path])
+                note = line_ending_note(pkg.data(e.path), pins[e.path])
                 differ.append(LockDrift(e.path, f"changed since lock: sha256 now {e.sha256}, {SUM} pins "
                                         f"{pins[e.path]}" + (f" — {note}" if note else "")))
         for e in pinned:
@@ -154,22 +158,29 @@ def check_lock(package_dir: Path) -> LockCheckResult:
                            entries, tuple(differ))
 
 
+def _entries(pkg: Package) -> tuple[SumEntry, ...]:
+    """The pins of the bytes the package was loaded with (each file read once)."""
+    return tuple(SumEntry(rel, hashlib.sha256(pkg.data(rel)).hexdigest()) for rel in pkg.named_files())
+
+
 def verify_integrity(pkg: Package) -> tuple[SumEntry, ...]:
-    """Recompute every pin; any drift, missing, unpinned or unnamed file is :class:`BadInput` (exit 2)."""
+    """Check every file's bytes, as the package was loaded with them, against ``pgwarden.sum`` (read with them);
+    any drift, missing, unpinned or unnamed file is :class:`BadInput` (exit 2). Nothing is read again."""
     sum_path = pkg.root / SUM
-    if not sum_path.exists():
+    if pkg.sum_data is None and sum_path.is_dir():
+        raise BadInput(f"{sum_path}: is a directory, expected the {SUM} file that `pgwarden lock` writes")
+    if pkg.sum_data is None:
         raise BadInput(f"{sum_path}: not found: the package is not locked; review it, then run "
                        f"`pgwarden lock {pkg.root}`")
-    pinned = read_sum(sum_path)
+    pinned = _parse_sum(pkg.sum_data, sum_path)
     pins = {e.path: e.sha256 for e in pinned}
     named = pkg.named_files()
     problems: list[tuple[str, str]] = []
     for rel in named:
-        path = pkg.root / rel
         if rel not in pins:
             problems.append((rel, f"{rel}: named by {MANIFEST} but not pinned in {SUM}"))
             continue
-        data = path.read_bytes()
+        data = pkg.data(rel)
         actual = hashlib.sha256(data).hexdigest()
         if actual != pins[rel]:
             note = line_ending_note(data, pins[rel])

@@ -3,6 +3,11 @@
 Every problem is collected and reported at once as :class:`BadInput` (exit 2): the message names the
 file, the key path (``bundle[2].rollback``: the second ``[[bundle]]`` table, counted from 1) and
 what was expected. Nothing in a package is trusted before this passes.
+
+Bytes are read once: the manifest, ``pgwarden.sum`` and every file the manifest names (bundle, rollback and
+verify files, and non-secret ``[vars]`` files) are read here, one time each, into :attr:`Package.files`. The
+integrity check hashes those bytes, and they are what every later step parses, shows and runs; nothing of
+the package is read from disk again, so a file swapped during a run changes nothing.
 """
 
 from __future__ import annotations
@@ -17,8 +22,8 @@ from pgwarden import userfiles
 from pgwarden.errors import BadInput
 from pgwarden.expect.expectations import parse_expectations
 from pgwarden.package.lint.patterns import parse_call_pattern, parse_table_name
-from pgwarden.package.vars import Var, parse_vars, substitute
-from pgwarden.parsing.source import decode_sql, read_sql_text
+from pgwarden.package.vars import Var, parse_vars, resolve_files, substitute
+from pgwarden.parsing.source import decode_sql
 from pgwarden.parsing.statement_kinds import KNOWN_KINDS, normalize_kind
 from pgwarden.parsing.walk import parse_search_path
 from pgwarden.pg.guard import GUARD_KEYS
@@ -114,14 +119,21 @@ class Package:
     apply: ApplySettings = ApplySettings()
     vars: Mapping[str, Var] = field(default_factory=dict)
     waivers: tuple[Waiver, ...] = ()
+    files: Mapping[str, bytes] = field(default_factory=dict)   # every named file, manifest included, read once
+    sum_data: bytes | None = None                              # pgwarden.sum as read with them (None: absent)
 
-    def sql_text(self, rel: str) -> str:
-        """A bundle, rollback or verify file as it runs: read, decoded, its [vars] substituted."""
-        return substitute(read_sql_text(self.root / rel, rel), self.vars, rel)
+    def data(self, rel: str) -> bytes:
+        """The bytes of a file the manifest names, as read once at load."""
+        return self.files[rel]
 
-    def sql_of(self, data: bytes, rel: str) -> str:
-        """The same for bytes already read (and pinned) by the caller."""
-        return substitute(decode_sql(data, rel), self.vars, rel)
+    @property
+    def manifest_text(self) -> str:
+        return self.files[MANIFEST].decode("utf-8")
+
+    def sql_text(self, rel: str, *, placeholders: bool = False) -> str:
+        """A bundle, rollback or verify file as it runs: decoded, its [vars] substituted (``placeholders``: a
+        secret that is not available here is checked with a stand-in, as an offline ``check`` does)."""
+        return substitute(decode_sql(self.files[rel], rel), self.vars, rel, placeholders=placeholders)
 
     def bundle(self, bundle_id: str) -> Bundle:
         for b in self.bundles:
@@ -130,15 +142,21 @@ class Package:
         raise KeyError(bundle_id)
 
     def named_files(self) -> tuple[str, ...]:
-        """The manifest and every file it names, in manifest order (what ``pgwarden.sum`` pins)."""
-        out = [MANIFEST]
-        for b in self.bundles:
-            out.append(b.apply_rel)
-            if b.rollback_rel:
-                out.append(b.rollback_rel)
-            if b.verify_rel:
-                out.append(b.verify_rel)
-        return tuple(out)
+        """The manifest and every file it names, in manifest order (what ``pgwarden.sum`` pins): bundle,
+        rollback and verify files, then the files of non-secret [vars]."""
+        return named_files(self.bundles, self.vars)
+
+
+def named_files(bundles: tuple[Bundle, ...], variables: Mapping[str, Var]) -> tuple[str, ...]:
+    out = [MANIFEST]
+    for b in bundles:
+        out.append(b.apply_rel)
+        if b.rollback_rel:
+            out.append(b.rollback_rel)
+        if b.verify_rel:
+            out.append(b.verify_rel)
+    out += [v.origin for v in variables.values() if v.pinned and v.origin not in out]
+    return tuple(out)
 
 
 class _Problems:
@@ -155,9 +173,12 @@ class _Problems:
             raise BadInput(self.items[0] + more, details=self.items[1:])
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """Parse the manifest; a syntax error names ``file:line:col`` (see :mod:`pgwarden.tomlfile`)."""
-    return userfiles.read_toml(path, MANIFEST, missing_hint=f"; a package is a directory with a {MANIFEST}")
+def _read_once(path: Path, rel: str, problems: _Problems) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        problems.add("", f"{rel}: cannot read: {exc.strerror or exc}")
+        return None
 
 
 def _unknown(p: _Problems, where: str, table: dict[str, Any], allowed: tuple[str, ...]) -> None:
@@ -461,7 +482,9 @@ def load_package(path: Path) -> Package:
     if not root.is_dir():
         raise BadInput(f"{root}: expected a package directory containing {MANIFEST}")
     manifest = root / MANIFEST
-    data = read_toml(manifest)
+    manifest_bytes = userfiles.read_bytes(manifest, MANIFEST,
+                                          missing_hint=f"; a package is a directory with a {MANIFEST}")
+    data = userfiles.parse_toml(manifest_bytes, manifest, MANIFEST)
     p = _Problems(str(manifest))
     _unknown(p, "", data, _TOP_KEYS)
     pkg = data.get("package")
@@ -482,12 +505,22 @@ def load_package(path: Path) -> Package:
     probes = _probes(p, data.get("probe"), raw_ids)
     verify = _verify(p, data.get("verify"), manifest)
     apply_settings = _apply(p, data.get("apply"))
-    variables = parse_vars(data.get("vars"), root, p.add)
+    variables = parse_vars(data.get("vars"), root, p.add, lambda key, rel: _rel_file(p, key, root, rel))
     waivers = _waivers(p, data.get("waiver"), raw_ids)
     p.raise_if_any()
     assert name is not None
+    files: dict[str, bytes] = {MANIFEST: manifest_bytes}
+    for rel in named_files(bundles, variables)[1:]:
+        got = _read_once(root / rel, rel, p)
+        if got is not None:
+            files[rel] = got
+    sum_path = root / SUM
+    sum_data = _read_once(sum_path, SUM, p) if sum_path.is_file() else None
+    p.raise_if_any()
+    variables = resolve_files(variables, files, p.add)
+    p.raise_if_any()
     return Package(root.absolute(), manifest.absolute(), name, description, target, settings, policy,
-                   bundles, probes, verify, apply_settings, variables, waivers)
+                   bundles, probes, verify, apply_settings, variables, waivers, files, sum_data)
 
 
 def _waivers(p: _Problems, raw: Any, bundle_ids: set[str]) -> tuple[Waiver, ...]:

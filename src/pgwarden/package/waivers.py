@@ -27,7 +27,7 @@ def _family(rule: str) -> str:
 def _line_of(pkg: Package, index: int) -> int:
     """The line of the ``index``-th (0-based) ``[[waiver]]`` header in the manifest (1 when not found)."""
     try:
-        lines = pkg.manifest_path.read_text(encoding="utf-8").splitlines()
+        lines = pkg.manifest_text.splitlines()
     except OSError:
         return 1
     heads = [i + 1 for i, line in enumerate(lines) if line.strip().replace(" ", "") == "[[waiver]]"]

@@ -92,7 +92,9 @@ def match(ctx: Ctx, pattern: CallPattern, call: Any, unit: Unit) -> str | None:
 
 
 def check_unit(ctx: Ctx, unit: Unit) -> None:
-    if not ctx.patterns or unit.role == "probe":
+    """Bundles, rollbacks, rollback-only probes and verify scripts alike: a probe may write (its transaction is
+    rolled back) but not call what the policy forbids, which a rollback does not undo."""
+    if not ctx.patterns:
         return
     for call in unit.index.get("FuncCall", ()):
         for pattern in ctx.patterns:

@@ -20,7 +20,7 @@ _SQL = re.compile(r"^(\s*sql\s*=\s*)(\"\"\"|'''|\"|')")
 def probe_places(pkg: Package) -> dict[str, Callable[[int], tuple[int, int]]]:
     """probe name -> (offset in its SQL -> manifest line, col)."""
     try:
-        lines = pkg.manifest_path.read_text(encoding="utf-8").split("\n")
+        lines = pkg.manifest_text.split("\n")
     except OSError:
         lines = []
     starts: list[tuple[int, int]] = []

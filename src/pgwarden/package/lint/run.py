@@ -63,13 +63,18 @@ def lint_package(pkg: Package, sources: Mapping[str, SqlSource], probes: Mapping
         if fr is not None and b.rollback_rel:
             _file_rules(ctx, fr, sources[b.rollback_rel], bundle=b.id, role="rollback", transaction=b.transaction)
             rollback.check_rollback(ctx, b.id, touched, fr.units, creates)
-    for p in pkg.probes:
+    for p in pkg.probes:   # rollback-only probes: they may write, but follow forbid_calls
         src = probes[p.name]
         fu = extract(src, bundle=p.after, role="probe", search_path=path)
         for u in fu.units:
             u.place = places.get(p.name)
             txn.check_unit(ctx, u, True)
+            calls.check_unit(ctx, u)
         psql.check_probe(ctx, p.name, p.after, src, places.get(p.name))
+    for b in pkg.bundles:  # verify scripts run as rollback-only probes do
+        if b.verify_rel:
+            for u in extract(sources[b.verify_rel], bundle=b.id, role="probe", search_path=path).units:
+                calls.check_unit(ctx, u)
     order = {rel: i for i, rel in enumerate(pkg.named_files())}
     order[MANIFEST] = len(order)
     findings = waive(pkg, ctx.findings, "lint")
