@@ -5,7 +5,8 @@
 - ``SELECT … \\gexec`` becomes a ``DO`` block that executes each value of each row, as psql does;
 - psql variables (``:name``, ``:'name'``, ``:"name"``) are found, for ``[vars]``;
 - statements that cannot run inside a transaction block (``CREATE INDEX CONCURRENTLY`` …) are found, so the
-  file can be split into bundles of their own.
+  file can be split into bundles of their own;
+- any other transaction control cuts the file where psql commits (:mod:`pgwarden.importing.transactions`).
 """
 
 from __future__ import annotations
@@ -16,39 +17,34 @@ from typing import Any
 from pglast import ast
 from pglast.parser import ParseError, scan
 
-from pgwarden.package.lint.txn import non_transactional
+from pgwarden.importing import transactions
+from pgwarden.importing.transactions import BEGIN as _BEGIN
+from pgwarden.importing.transactions import Part, needs_own_transaction
+from pgwarden.importing.transactions import kind as _kind
 from pgwarden.package.vars import GEXEC_QUOTE, occurrences
-from pgwarden.parsing.source import parse_source
+from pgwarden.parsing.source import Statement, parse_source
 
-_BEGIN = ("TRANS_STMT_BEGIN", "TRANS_STMT_START")
+__all__ = ["Part", "Prepared", "needs_own_transaction", "prepare", "statements_of", "variables_in"]
+
 _END = ("TRANS_STMT_COMMIT",)   # a deploy ending in ROLLBACK discards its work: that is not a wrapper to cut
 
 
 @dataclass(frozen=True)
-class Part:
-    text: str
-    transaction: bool
-
-
-@dataclass(frozen=True)
 class Prepared:
-    text: str                          # the file as the bundle runs it
-    statements: int
+    text: str                          # the file as the bundle runs it (cut files: see parts)
+    statements: int                    # statements to import (of a cut file: those psql keeps)
     stripped: str | None = None        # "BEGIN … COMMIT" when a wrapper was cut out
     gexec: int = 0                     # \gexec blocks turned into DO blocks
     variables: frozenset[str] = frozenset()
     no_transaction: tuple[str, ...] = ()   # first lines of statements that cannot run in a transaction block
-    parts: tuple[Part, ...] = ()       # more than one: the file must be split (see no_transaction)
+    parts: tuple[Part, ...] = ()       # the bundles, when the file must be split (or was cut at its transactions)
     others: tuple[str, ...] = ()       # psql meta-commands left as they are (not supported)
+    transactions: tuple[str, ...] = ()     # transaction control beyond a wrapper, and what became of it, by line
 
-
-def _kind(v: Any) -> str:
-    return str(getattr(v, "name", v))
-
-
-def needs_own_transaction(node: Any) -> bool:
-    """Statements PostgreSQL refuses inside a transaction block (25001): the lint's own rule."""
-    return non_transactional(node, None) is not None
+    @property
+    def cut(self) -> bool:
+        """The file held transaction control beyond a wrapper: ``parts`` (or, joined, ``text``) is what is kept."""
+        return bool(self.transactions)
 
 
 def _tokens(text: str) -> list[Any]:
@@ -80,15 +76,17 @@ def _masked(text: str) -> str:
     return "".join(chars)
 
 
-def _gexec(text: str) -> tuple[str, int]:
+def _gexec(text: str) -> tuple[str, int, list[tuple[int, int]]]:
     """Each ``<query> \\gexec`` as a DO block that runs every non-NULL value of every row, column by column, in
-    order, as psql does (``row_to_json`` keeps the columns in order; ``json_each_text`` reads them back)."""
+    order, as psql does (``row_to_json`` keeps the columns in order; ``json_each_text`` reads them back). Also
+    (end of each block, lines it added), so a statement's line in the file as written can be told."""
     count = 0
+    shifts: list[tuple[int, int]] = []
     while True:
         toks = _tokens(text)
         hit = next((t for t in toks if text[t.start:t.start + 6] == "\\gexec"), None)
         if hit is None:
-            return text, count
+            return text, count, shifts
         ends = [t.end + 1 for t in toks if t.end < hit.start and text[t.start:t.end + 1] == ";"]
         start = ends[-1] if ends else 0
         query = text[start:hit.start].strip()
@@ -96,6 +94,7 @@ def _gexec(text: str) -> tuple[str, int]:
                  "  FOR r IN SELECT row_to_json(gexec) AS j FROM (\n"
                  f"{query}\n  ) AS gexec LOOP\n    FOR q IN SELECT value FROM json_each_text(r.j) LOOP\n"
                  f"      IF q IS NOT NULL THEN EXECUTE q; END IF;\n    END LOOP;\n  END LOOP;\nEND\n{GEXEC_QUOTE};")
+        shifts.append((start + len(block), block.count("\n") - text[start:hit.start + 6].count("\n")))
         text = text[:start] + block + text[hit.start + 6:]
         count += 1
 
@@ -107,15 +106,19 @@ def _cut(text: str, loc: int, length: int) -> tuple[int, int]:
     return loc, end + toks[0].end + 1 if toks else end
 
 
-def prepare(text: str, rel: str, *, wrapper_end: tuple[str, ...] = _END) -> Prepared:
-    """``text`` ready for a bundle; see the module docstring."""
-    text, gexec = _gexec(text)
+def prepare(text: str, rel: str, *, wrapper_end: tuple[str, ...] = _END, join: bool = False,
+            each_statement: bool = False) -> Prepared:
+    """``text`` ready for a bundle; see the module docstring. A file with transaction control beyond a wrapper is
+    cut where psql commits: into ``parts`` (a deploy), or, with ``join`` (a rollback or verify script, which is
+    one transaction), into one ``text`` of the statements psql keeps. ``each_statement``: popx's
+    ``.autocommit.``, every statement outside a block is a bundle of its own."""
+    text, gexec, shifts = _gexec(text)
     src = parse_source(_masked(text), rel)   # offsets in the masked text are offsets in ``text``
     stmts = list(src.statements)
     stripped = None
     if len(stmts) >= 2 and isinstance(stmts[0].node, ast.TransactionStmt) and \
             isinstance(stmts[-1].node, ast.TransactionStmt) and _kind(stmts[0].node.kind) in _BEGIN and \
-            _kind(stmts[-1].node.kind) in wrapper_end and \
+            _kind(stmts[-1].node.kind) in wrapper_end and not stmts[-1].node.chain and \
             not any(isinstance(s.node, ast.TransactionStmt) for s in stmts[1:-1]):
         first, last = stmts[0], stmts[-1]
         a0, a1 = _cut(text, first.offset, len(first.text))
@@ -123,9 +126,23 @@ def prepare(text: str, rel: str, *, wrapper_end: tuple[str, ...] = _END) -> Prep
         stripped = f"{first.text.strip().upper()} … {last.text.strip().upper()}"
         text = text[:a0] + text[a1:b0] + text[b1:]
         stmts = list(parse_source(_masked(text), rel).statements)
+    others = tuple(m.text for m in src.meta_commands)
+    if transactions.has_control(stmts):
+        def line_of(s: Statement) -> int:   # the line in the file as written (before \gexec became DO blocks)
+            return s.line - sum(n for end, n in shifts if end <= s.offset)
+
+        c = transactions.cut(stmts, rel, line_of, keep_rolled_back="TRANS_STMT_ROLLBACK" in wrapper_end)
+        kept = [s for p in c.pieces for s in p.statements]
+        no_txn = tuple(s.first_line for s in kept if needs_own_transaction(s.node))
+        if join:
+            body = transactions.joined(text, c)
+            return Prepared(body, len(kept), None, gexec, variables_in(body), no_txn, (), others, c.notes)
+        bundles, carried = transactions.parts(text, c, line_of, each_statement=each_statement)
+        return Prepared(text, len(kept), None, gexec, frozenset(v for p in bundles for v in variables_in(p.text)),
+                        no_txn, bundles, others, c.notes + carried)
     no_txn = tuple(s.first_line for s in stmts if needs_own_transaction(s.node))
     parts: list[Part] = []
-    if no_txn and len(stmts) > 1:
+    if no_txn and len(stmts) > 1 and not join:
         group: list[str] = []
         for s in stmts:
             if needs_own_transaction(s.node):
@@ -137,8 +154,7 @@ def prepare(text: str, rel: str, *, wrapper_end: tuple[str, ...] = _END) -> Prep
                 group.append(text[s.offset:s.offset + len(s.text)])
         if group:
             parts.append(Part(";\n".join(group) + ";\n", True))
-    return Prepared(text, len(stmts), stripped, gexec, variables_in(text), no_txn, tuple(parts),
-                    tuple(m.text for m in src.meta_commands))
+    return Prepared(text, len(stmts), stripped, gexec, variables_in(text), no_txn, tuple(parts), others)
 
 
 def statements_of(text: str, rel: str) -> list[str]:
