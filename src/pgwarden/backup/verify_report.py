@@ -12,6 +12,7 @@ from pgwarden.backup.toc import compression_meaning
 from pgwarden.backup.verify_result import VerifyResult
 from pgwarden.evidence.markdown import md_table, yes_no
 from pgwarden.expect.expectations import Method
+from pgwarden.textsafe import block, one_line
 
 _MARK = {True: "✅ present", False: "❌ missing", None: "—"}
 
@@ -241,6 +242,6 @@ def render_summary(r: VerifyResult) -> str:
     good = ("- Pinned, read in full, restored into an isolated port-less instance"
             + (", identical to the source record" if r.fidelity is not None else "")
             + (", every expectation held." if r.expectations_given else "."))
-    parts += [f"- {reason}" for reason in r.reasons] or [good]
+    parts += [f"- {one_line(reason)}" for reason in r.reasons] or [good]
     parts += _next(r)
-    return "\n".join(parts) + "\n"
+    return block("\n".join(parts) + "\n")  # restored names and server messages: no control character, no bidi

@@ -9,6 +9,7 @@ import click
 
 from pgwarden.cli.base import dsn_option, json_option, main, out_option, passed, run
 from pgwarden.cli.reporter import reporter
+from pgwarden.textsafe import lines as text_lines
 
 if TYPE_CHECKING:
     from pgwarden.backup.backup import BackupResult
@@ -32,8 +33,8 @@ def backup_cmd(dsn: str | None, out: str | None, fmt: str, jobs: int | None, com
     from pgwarden.backup.backup import backup
 
     def render(r: BackupResult) -> str:
-        return (f"backup {r.status}: {r.dump_path}\nsha256 {r.sha256}  ({r.bytes:,} bytes, {r.toc_entries} TOC "
-                f"entries)\nkit {r.kit}")
+        return text_lines([f"backup {r.status}: {r.dump_path}",
+                           f"sha256 {r.sha256}  ({r.bytes:,} bytes, {r.toc_entries} TOC entries)", f"kit {r.kit}"])
 
     run(lambda: backup(dsn, out=Path(out) if out else None, fmt=fmt, jobs=jobs, compress=compress, rows=rows,
                        reporter=reporter()), as_json=as_json, render=render)
@@ -71,7 +72,7 @@ def verify_backup_cmd(dump: Path, expect: Path | None, dsn: str | None, protect:
             lines.append(f"production untouched: {'YES' if r.production.untouched else 'NO'}")
         lines += [f"  {reason}" for reason in r.reasons]
         lines.append(f"kit {r.kit}")
-        return "\n".join(lines)
+        return text_lines(lines)  # reasons carry server and restore messages: one visible line each
 
     run(lambda: verify_backup(dump, expect=expect, dsn=dsn, protect=protect, out=Path(out) if out else None,
                               sha256=sha256, jobs=jobs, no_owner=no_owner, no_privileges=no_privileges,

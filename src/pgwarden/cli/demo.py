@@ -9,6 +9,7 @@ import click
 
 from pgwarden.cli.base import json_option, main, passed, run
 from pgwarden.cli.reporter import reporter
+from pgwarden.textsafe import lines as text_lines
 
 if TYPE_CHECKING:
     from pgwarden.demo.demo import DemoResult
@@ -27,7 +28,7 @@ def demo_cmd(out: str | None, as_json: bool) -> None:
         for p in r.parts:
             lines += [f"  {p.name} ({p.story}): {p.verdict}", *(f"    kit {k}" for k in p.kits)]
         lines.append("re-check any kit with: pgwarden evidence verify KIT")
-        return "\n".join(lines)
+        return text_lines(lines)
 
     run(lambda: demo(Path(out) if out else None, reporter=reporter()), as_json=as_json, render=render,
         exit_code=passed)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pgwarden.cli.base import json_option, main, run
+from pgwarden.textsafe import lines, out_line
 
 if TYPE_CHECKING:
     from pgwarden.evidence.report import ReportResult
@@ -32,10 +33,11 @@ def evidence_verify_cmd(kit_dir: Path, key: Path | None, as_json: bool) -> None:
     """
     from pgwarden.evidence.verify import verify_kit
 
-    def render(r: KitVerification) -> str:
+    def render(r: KitVerification) -> str:  # file names and problems come from the kit: one line each
         if r.ok:
-            return f"kit OK: {r.files_checked} files, {r.events} chained events ({r.path}); signature: {r.signature}"
-        return "kit FAILED verification:\n" + "\n".join(f"  {p.file}: {p.problem}" for p in r.problems)
+            return out_line(f"kit OK: {r.files_checked} files, {r.events} chained events ({r.path}); "
+                            f"signature: {r.signature}")
+        return lines(["kit FAILED verification:", *(f"  {p.file}: {p.problem}" for p in r.problems)])
 
     run(lambda: verify_kit(kit_dir, key), as_json=as_json, render=render, exit_code=lambda r: 0 if r.ok else 1)
 
@@ -72,11 +74,11 @@ def report_cmd(kit_dir: Path, html_file: Path | None, key: Path | None, as_json:
 
     def render(r: ReportResult) -> str:
         v = r.evidence
-        check = (f"kit OK: {v.files_checked} files, {v.events} chained events; signature: {v.signature}" if v.ok else
-                 f"kit FAILED verification ({len(v.problems)} problem(s)):\n"
-                 + "\n".join(f"  {p.file}: {p.problem}" for p in v.problems[:20]))
-        check = "".join(c if c.isprintable() or c == "\n" else "?" for c in check)  # file names come from the kit
-        return f"report: {r.html} (pgwarden {r.command}: {r.kit_status})\nevidence check: {check}"
+        check = ([f"kit OK: {v.files_checked} files, {v.events} chained events; signature: {v.signature}"] if v.ok
+                 else [f"kit FAILED verification ({len(v.problems)} problem(s)):",
+                       *(f"  {p.file}: {p.problem}" for p in v.problems[:20])])
+        check[0] = f"evidence check: {check[0]}"
+        return lines([f"report: {r.html} (pgwarden {r.command}: {r.kit_status})", *check])  # kit text: one line each
 
     run(lambda: report_kit(kit_dir, html_file, key), as_json=as_json, render=render,
         exit_code=lambda r: 0 if r.evidence_ok else 1)

@@ -12,6 +12,15 @@ Every renderer is a pure function of the :class:`CheckResult` (and the directori
 the library never prints. Paths are relative to the current directory (``cwd``), not to the package,
 except in SARIF, whose URIs are relative to ``%SRCROOT%``, the repository root (see
 :func:`repository_root`). Every string a renderer emits has been through :func:`redact_text`.
+
+Names, titles, statements and server messages are someone else's text: in ``text``, ``gcc`` and ``github``
+each is kept on its line with its control characters and bidi overrides made visible
+(:func:`pgwarden.textsafe.one_line`: ``\\x1b``, ``\\u202e``, ``\\n``), so a package cannot repaint a
+terminal or forge a workflow command (``::stop-commands::``) on a line of its own; ``github`` then escapes
+``%``, CR and LF (and ``:`` and ``,`` in properties) as GitHub's toolkit does. SARIF's messages and snippets,
+which code-scanning pages show to people, are made visible the same way. ``json`` keeps every value exact:
+``json.dumps`` writes a control character or a bidi override as a ``\\u`` escape, so none reaches the output
+raw, and a script gets the exact text.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ from pgwarden import __version__
 from pgwarden.findings import Severity
 from pgwarden.jsonable import to_jsonable
 from pgwarden.redact import redact_text
+from pgwarden.textsafe import not_a_command, one_line, out_line
 
 if TYPE_CHECKING:
     from pgwarden.errors import PgwardenError
@@ -97,6 +107,11 @@ def repository_root(start: Path) -> Path | None:
 
 
 # -- text and gcc -----------------------------------------------------------------------------------
+def _t(x: object) -> str:
+    """One field of someone else's text, for one line of output: redacted, then made visible."""
+    return one_line(redact_text(str(x)))
+
+
 def preflight_lines(f: Finding) -> list[str]:
     """What an operator needs to act on a predicted refusal: SQLSTATE, HINT, the live facts, the fix."""
     out = []
@@ -134,7 +149,7 @@ def render_gcc(r: CheckResult, *, cwd: Path) -> str:
         out += preflight_lines(f)
     if r.kit:
         out.append(f"evidence kit: {_kit(r, cwd)}")
-    return redact_text("\n".join(out))
+    return "\n".join(out_line(redact_text(line)) for line in out)  # one line each: a newline in a field is shown
 
 
 def render_text(r: CheckResult, *, cwd: Path, width: int = 120, color: bool = True) -> str:
@@ -150,14 +165,14 @@ def render_text(r: CheckResult, *, cwd: Path, width: int = 120, color: bool = Tr
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=color, no_color=not color, color_system="auto" if color else None,
                       highlight=False, markup=False, emoji=False, width=width)
-    order = Table(title=f"{r.package}: locked order", show_lines=False)
+    order = Table(title=_t(f"{r.package}: locked order"), show_lines=False)
     for col in ("TXN", "bundle", "title", "statements", "kinds", "notes"):
         order.add_column(col)
     for b in r.bundles:
         notes = ", ".join(x for x in ("non-atomic" if not b.atomic else "",
                                       "irreversible" if b.irreversible else "") if x)
-        order.add_row(*(Text(redact_text(x)) for x in (f"TXN-{b.order}", b.id, b.title, str(b.statements),
-                                                        kinds_text(b.kinds), notes)))
+        order.add_row(*(Text(_t(x)) for x in (f"TXN-{b.order}", b.id, b.title, str(b.statements),
+                                              kinds_text(b.kinds), notes)))
     console.print(order)
     if r.findings:
         table = Table(title="findings", show_lines=True)
@@ -165,15 +180,15 @@ def render_text(r: CheckResult, *, cwd: Path, width: int = 120, color: bool = Tr
             table.add_column(col, overflow="fold")
         for f in r.findings:
             style = "red" if f.is_error else "yellow"
-            why = "\n".join([f.message, *(line.strip() for line in preflight_lines(f))])
-            table.add_row(Text(f"{finding_path(r, f, cwd)}:{f.line}:{f.col}"), Text(f.rule, style=style),
-                          Text(f.bundle or ""), Text(redact_text(f.statement)), Text(redact_text(why)))
+            why = "\n".join(_t(x) for x in [f.message, *(line.strip() for line in preflight_lines(f))])
+            table.add_row(Text(_t(f"{finding_path(r, f, cwd)}:{f.line}:{f.col}")), Text(_t(f.rule), style=style),
+                          Text(_t(f.bundle or "")), Text(_t(f.statement)), Text(why))
         console.print(table)
     line = Text(str(r.verdict), style=f"bold {'green' if r.verdict == 'PASS' else 'red'}")
-    line.append(f": {r.errors} error(s), {r.warnings} warning(s)" + (f"; evidence kit: {_kit(r, cwd)}" if r.kit
+    line.append(f": {r.errors} error(s), {r.warnings} warning(s)" + (f"; evidence kit: {_t(_kit(r, cwd))}" if r.kit
                                                                        else ""))
     console.print(line)
-    return buf.getvalue().rstrip("\n")
+    return "\n".join(not_a_command(x) for x in buf.getvalue().rstrip("\n").split("\n"))  # a wrapped title too
 
 
 # -- json -------------------------------------------------------------------------------------------
@@ -376,7 +391,8 @@ def _descriptor(rule: str, level: str) -> dict[str, Any]:
                            "problem.severity": "error" if level == "error" else "warning"}}
 
 
-def _message(f: Finding) -> str:
+def _message_lines(f: Finding) -> list[str]:
+    """What a reader is shown of ``f``: its message, SQLSTATE, HINT and fix, each made one visible line."""
     parts = [f.message or f.rule]
     if f.sqlstate:
         parts.append(f"SQLSTATE {f.sqlstate}")
@@ -384,7 +400,11 @@ def _message(f: Finding) -> str:
         parts.append(f"HINT: {f.hint}")
     if f.fix:
         parts.append(f"Fix: {f.fix}")
-    return "\n".join(parts)
+    return [_t(p) for p in parts]
+
+
+def _message(f: Finding) -> str:
+    return "\n".join(_message_lines(f))
 
 
 def _fingerprint(r: CheckResult, f: Finding) -> str:
@@ -433,7 +453,7 @@ def sarif_log(r: CheckResult, *, source_root: Path) -> dict[str, Any]:
         if f.file in index:
             location["index"] = index[f.file]
         physical: dict[str, Any] = {"artifactLocation": location}
-        region = _region(f.line, f.col, f.statement)
+        region = _region(f.line, f.col, _t(f.statement) if f.statement else None)
         if region:
             physical["region"] = region
         props = {k: v for k, v in (("bundle", f.bundle), ("sqlstate", f.sqlstate), ("hint", f.hint),
@@ -446,7 +466,7 @@ def sarif_log(r: CheckResult, *, source_root: Path) -> dict[str, Any]:
                                   "properties": props}
         if f.severity is Severity.WAIVED:   # a [[waiver]] of the package: suppressed in source, with its reason
             result["suppressions"] = [{"kind": "inSource", "status": "accepted",
-                                       "justification": str(f.facts.get("waived", ""))}]
+                                       "justification": _t(f.facts.get("waived", ""))}]
         results.append(result)
     run.update(artifacts=artifacts, results=results,
                invocations=[{"executionSuccessful": True, "exitCode": 0 if str(r.verdict) == "PASS" else 1,
@@ -497,9 +517,9 @@ def sarif_error_log(err: PgwardenError, *, package_dir: Path, source_root: Path)
         region = _region(p.line, p.col)
         if region:
             physical["region"] = region
-        results.append({"ruleId": rule, "ruleIndex": 0, "level": "error", "message": {"text": p.text},
+        results.append({"ruleId": rule, "ruleIndex": 0, "level": "error", "message": {"text": _t(p.text)},
                         "locations": [{"physicalLocation": physical}]})
-    text = "\n".join((err.message, *err.details))
+    text = "\n".join(_t(x) for x in (err.message, *err.details))
     run.update(results=results, invocations=[{
         "executionSuccessful": False, "exitCode": int(err.exit_code),
         "toolExecutionNotifications": [{"level": "error", "message": {"text": text}, "descriptor": {"id": rule}}]}])
@@ -522,8 +542,10 @@ def escape_property(s: str) -> str:
 
 
 def workflow_command(kind: str, message: str, **props: str | int | None) -> str:
-    """``::kind key=value,…::message`` with everything escaped; properties that are None are left out."""
-    given = ",".join(f"{k}={escape_property(str(v))}" for k, v in props.items() if v is not None)
+    """``::kind key=value,…::message`` with everything escaped; properties that are None are left out.
+
+    The message's own line breaks are the caller's (``%0A``); every property is one visible line."""
+    given = ",".join(f"{k}={escape_property(_t(v))}" for k, v in props.items() if v is not None)
     return f"::{kind}{' ' + given if given else ''}::{escape_data(message)}"
 
 
@@ -532,14 +554,14 @@ def render_github(r: CheckResult, *, cwd: Path) -> str:
     out = []
     for f in r.findings:
         title = f"pgwarden {f.rule}" + (f" (bundle {f.bundle})" if f.bundle else "")
-        body = "\n".join([redact_text(_message(f)), *([f"Statement: {redact_text(f.statement)}"]
-                                                       if f.statement else [])])
+        body = "\n".join([*_message_lines(f), *([_t(f"Statement: {f.statement}")] if f.statement else [])])
         kind = "error" if f.is_error else "notice" if f.severity in (Severity.NOTE, Severity.WAIVED) else "warning"
         out.append(workflow_command(kind, body, file=finding_path(r, f, cwd),
                                     line=f.line if f.line >= 1 else None, col=f.col if f.col >= 1 else None,
                                     title=title))
-    out.append(f"pgwarden check: {r.package}: {r.verdict} ({r.errors} error(s), {r.warnings} warning(s))"
-               + (f"; evidence kit: {_kit(r, cwd)}" if r.kit else ""))
+    kit = f"; evidence kit: {_kit(r, cwd)}" if r.kit else ""
+    out.append(out_line(redact_text(f"pgwarden check: {r.package}: {r.verdict} ({r.errors} error(s), "
+                                    f"{r.warnings} warning(s)){kit}")))
     return "\n".join(out)
 
 
@@ -548,13 +570,13 @@ def github_error(err: PgwardenError, *, package_dir: Path, cwd: Path) -> str:
     title = f"pgwarden check: {err.category}"
     places = error_places(err, package_dir)
     if not places:
-        return workflow_command("error", redact_text("\n".join((err.message, *err.details))), title=title)
-    return "\n".join(workflow_command("error", redact_text(p.text), file=relative_to(p.file, cwd),
+        return workflow_command("error", "\n".join(_t(x) for x in (err.message, *err.details)), title=title)
+    return "\n".join(workflow_command("error", _t(p.text), file=relative_to(p.file, cwd),
                                       line=p.line or None, col=p.col or None, title=title) for p in places)
 
 
 def github_error_summary(err: PgwardenError, package_dir: Path) -> str:
     """What ``$GITHUB_STEP_SUMMARY`` gets when the check could not run (there is no SUMMARY.md)."""
-    lines = [f"# pgwarden check: {package_dir}", "", f"**{err.category}** (exit {int(err.exit_code)}): "
-             f"{err.message}", ""] + [f"- {d}" for d in err.details]
-    return redact_text("\n".join(lines).rstrip() + "\n")
+    lines = [f"# pgwarden check: {_t(package_dir)}", "", f"**{err.category}** (exit {int(err.exit_code)}): "
+             f"{_t(err.message)}", ""] + [f"- {_t(d)}" for d in err.details]
+    return "\n".join(lines).rstrip() + "\n"

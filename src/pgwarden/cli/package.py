@@ -14,6 +14,7 @@ import click
 from pgwarden.cli.base import dsn_option, json_option, main, out_option, passed, run
 from pgwarden.cli.formats import FORMATS  # light: its heavy imports wait for a render
 from pgwarden.cli.reporter import reporter
+from pgwarden.textsafe import block, lines
 
 if TYPE_CHECKING:  # the commands import their libraries when they run: start-up stays light
     from pgwarden.cli.formats import Format
@@ -87,17 +88,17 @@ def lock_cmd(package: Path, check_only: bool, as_json: bool) -> None:
     With --check nothing is written: exit 1 names each file whose pin would change (for CI and pre-commit).
     """
 
-    def render_lock(r: LockResult) -> str:
-        lines = [f"{e.sha256}  {e.path}" for e in r.entries]
+    def render_lock(r: LockResult) -> str:  # file names come from the manifest: one visible line each
+        pins = [f"{e.sha256}  {e.path}" for e in r.entries]
         note = f"; changed since the previous lock: {', '.join(r.changed)}" if r.changed else ""
-        return "\n".join([*lines, f"wrote {r.sum_file} ({len(r.entries)} files{note})"])
+        return lines([*pins, f"wrote {r.sum_file} ({len(r.entries)} files{note})"])
 
     def render_lock_check(r: LockCheckResult) -> str:
         if r.current:
-            return f"{r.sum_file}: current ({len(r.entries)} files pinned)"
-        return "\n".join([f"{r.sum_file}: stale: {', '.join(dict.fromkeys(d.path for d in r.differ))}",
-                          *(f"  {d.path}: {d.why}" for d in r.differ),
-                          f"review the package, then run `pgwarden lock {package}`"])
+            return lines([f"{r.sum_file}: current ({len(r.entries)} files pinned)"])
+        return lines([f"{r.sum_file}: stale: {', '.join(dict.fromkeys(d.path for d in r.differ))}",
+                      *(f"  {d.path}: {d.why}" for d in r.differ),
+                      f"review the package, then run `pgwarden lock {package}`"])
 
     from pgwarden.package.lock import check_lock, lock
 
@@ -113,8 +114,8 @@ def init_cmd(name: str, as_json: bool) -> None:
     """Scaffold a change package NAME (a new directory) that passes `pgwarden check`."""
 
     def render_init(r: InitResult) -> str:
-        return f"created package {r.package} in {r.path}: {', '.join(r.files)}\nnext: edit, review, " \
-               f"`pgwarden lock {r.path}`, `pgwarden check {r.path}`"
+        return lines([f"created package {r.package} in {r.path}: {', '.join(r.files)}",
+                      f"next: edit, review, `pgwarden lock {r.path}`, `pgwarden check {r.path}`"])
 
     from pgwarden.package.init import init
 
@@ -141,8 +142,8 @@ def _kit_summary(r: CheckResult) -> str:
 
     summary = Path(r.kit, "SUMMARY.md") if r.kit else None
     if summary is not None and summary.is_file():
-        return summary.read_text(encoding="utf-8")
-    return summary_md(r)
+        return block(summary.read_text(encoding="utf-8"))
+    return block(summary_md(r))
 
 
 def _append_step_summary(text: Callable[[], str]) -> None:

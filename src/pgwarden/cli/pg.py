@@ -9,6 +9,7 @@ import click
 
 from pgwarden.cli.base import dsn_option, json_option, main, run
 from pgwarden.redact import redact_dsn
+from pgwarden.textsafe import lines as text_lines
 
 if TYPE_CHECKING:  # identity needs the database driver: imported when the command runs
     from pgwarden.pg.binaries import BinariesReport
@@ -30,7 +31,7 @@ def identity_cmd(dsn: str | None, target_file: Path | None, as_json: bool) -> No
         if r.target:
             lines.append("identity guard:    " + ("PASS" if r.ok else "FAIL"))
             lines += [f"  {m.field}: expected {m.expected}, actual {m.actual}" for m in r.mismatches]
-        return "\n".join(lines)
+        return text_lines(lines)  # server facts and [target] values: one visible line each
 
     run(lambda: identity(dsn, target_file), as_json=as_json, render=render, exit_code=lambda r: 0 if r.ok else 1)
 
@@ -46,6 +47,6 @@ def binaries_cmd(major: int | None, as_json: bool) -> None:
         lines = [f"{b.describe()}: {', '.join(sorted(b.tools))}" for b in r.found] or ["no binaries found"]
         if r.selected is not None:
             lines.append(f"selected for major {major}: {r.selected.describe()}")
-        return "\n".join(lines)
+        return text_lines(lines)
 
     run(lambda: binaries(major), as_json=as_json, render=render)

@@ -24,9 +24,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pgwarden.cli.base import redact_outputs
 from pgwarden.errors import ExitCode, PgwardenError
 from pgwarden.package.manifest import MANIFEST
 from pgwarden.redact import redact_text
+from pgwarden.textsafe import lines as text_lines
 
 _SKIP_DIRS = frozenset({"pgwarden-runs", ".git", "node_modules", "__pycache__"})
 
@@ -72,7 +74,8 @@ def _display(pkg: Path) -> str:
 
 
 def _error_text(err: PgwardenError) -> str:
-    return redact_text("\n".join([f"pgwarden: {err.category}: {err.message}", *(f"  {d}" for d in err.details)]))
+    return text_lines(redact_text(x) for x in [f"pgwarden: {err.category}: {err.message}",
+                                               *(f"  {d}" for d in err.details)])
 
 
 def check_one(pkg: Path, *, lock_check: bool = False, cwd: Path | None = None) -> HookRun:
@@ -90,7 +93,7 @@ def check_one(pkg: Path, *, lock_check: bool = False, cwd: Path | None = None) -
             lines = [f"{_display(pkg)}: pgwarden.sum is stale: {', '.join(dict.fromkeys(d.path for d in lr.differ))}",
                      *(f"  {_display(pkg / d.path)}: {d.why}" for d in lr.differ),
                      f"review the package, then run `pgwarden lock {_display(pkg)}`"]
-            return HookRun(pkg, int(ExitCode.FAIL), "\n".join(lines))
+            return HookRun(pkg, int(ExitCode.FAIL), text_lines(lines))
         from pgwarden.package.check import check
 
         result = check(pkg, dsn=None, write_kit=False)
@@ -114,6 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="only say whether each package's pgwarden.sum is current (pgwarden lock --check)")
     parser.add_argument("files", nargs="*", metavar="FILE", help="changed files, as pre-commit passes them")
     args = parser.parse_args(argv)
+    redact_outputs()
     try:
         code, runs = run_hook(args.files, lock_check=args.lock_check)
     except KeyboardInterrupt:

@@ -10,6 +10,7 @@ import click
 from pgwarden.cli.base import dsn_option, json_option, main, out_option, run
 from pgwarden.cli.reporter import reporter
 from pgwarden.probe.fingerprint import ROWS_MODES  # light: no database driver
+from pgwarden.textsafe import lines as text_lines
 
 if TYPE_CHECKING:  # the probe library (psycopg, pglast) is imported when a command runs
     from pgwarden.probe.fingerprint import FingerprintDiff
@@ -41,8 +42,8 @@ def probe_cmd(dsn: str | None, fingerprint: Path | None, rows: str, out: str | N
                      f"{r.server.get('database')}, taken {r.taken_at} in {r.seconds} s")
         if r.rows_total is not None:
             lines.append(f"rows ({r.rows_mode}): {r.rows_total}")
-        lines.append(md_table(["kind", "count"], sorted(r.counts.items())).rstrip())
-        return "\n".join(lines)
+        lines += md_table(["kind", "count"], sorted(r.counts.items())).rstrip().split("\n")
+        return text_lines(lines)  # database and object names: one visible line each
 
     run(lambda: probe(dsn, fingerprint=fingerprint, rows=rows, out=Path(out) if out else None,
                       write_kit=not no_kit, queries=parse_query_options(queries), reporter=reporter()),
@@ -59,7 +60,7 @@ def diff_cmd(a: Path, b: Path, as_json: bool) -> None:
 
     def render(d: FingerprintDiff) -> str:
         if d.identical:
-            return "\n".join(["identical", *(f"note: {n}" for n in d.notes)])
-        return "\n".join(d.lines())
+            return text_lines(["identical", *(f"note: {n}" for n in d.notes)])
+        return text_lines(d.lines())
 
     run(lambda: diff_files(a, b), as_json=as_json, render=render, exit_code=lambda d: 0 if d.identical else 1)

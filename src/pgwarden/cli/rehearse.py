@@ -9,6 +9,7 @@ import click
 
 from pgwarden.cli.base import dsn_option, json_option, main, passed, run
 from pgwarden.cli.reporter import reporter
+from pgwarden.textsafe import lines as text_lines
 
 if TYPE_CHECKING:
     from pgwarden.rehearse.results import RehearseResult
@@ -37,7 +38,7 @@ def rehearse_cmd(package: Path, dsn: str | None, data: bool, from_backup: Path |
         lines += [f"  {f.bundle or 'package'} {f.step}: {f.message}" for f in r.findings]
         lines += [f"  lint {f.location}: {f.severity}: {f.rule}: {f.message}" for f in r.lint]
         lines.append(f"kit {r.kit}")
-        return "\n".join(lines)
+        return text_lines(lines)  # names and server messages: one visible line each
 
     run(lambda: rehearse(package, dsn=dsn, data=data, from_backup=from_backup, out=Path(out) if out else None,
                          reporter=reporter()), as_json=as_json, render=render, exit_code=passed)

@@ -4,8 +4,10 @@
 prints every gate with its status and seconds, and starts each line with the seconds since the command began.
 
 User data (a database named ``sales[/]eu``, a ``[target]`` key) is printed as text: rich's markup and
-emoji are off, so nothing the user wrote can change or crash the output. rich is imported only when stderr
-is a terminal: a script or CI run does not pay for it.
+emoji are off, so nothing the user wrote can change or crash the output, and every message is one line,
+with its control characters and bidi overrides made visible (:func:`pgwarden.textsafe.out_line`): a
+package title or a server's message cannot repaint the terminal or start a line of its own in a CI log.
+rich is imported only when stderr is a terminal: a script or CI run does not pay for it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from pgwarden.progress import Reporter
+from pgwarden.textsafe import out_line
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -35,6 +38,7 @@ class TerminalReporter(Reporter):
     def step(self, message: str) -> None:
         if self.quiet:
             return
+        message = out_line(message)
         if self.verbose:
             message = f"[{time.monotonic() - self.t0:7.2f}s] {message}"
         if self.console is not None:
@@ -54,6 +58,7 @@ class TerminalReporter(Reporter):
         if self.quiet:
             yield lambda _n: None
             return
+        label = out_line(label)
         if self.console is not None:
             from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
             with Progress(TextColumn("{task.description}", markup=False), BarColumn(), DownloadColumn(),

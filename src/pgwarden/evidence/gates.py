@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from pgwarden.errors import BadInput, GateFailed, Interrupted, PgwardenError
+from pgwarden.errors import BadInput, GateFailed, Interrupted, PgwardenError, interrupted
 from pgwarden.evidence.kit import EvidenceKit, utcnow
 from pgwarden.jsonable import to_jsonable
 from pgwarden.progress import SILENT, Reporter
@@ -113,7 +113,7 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, PgwardenError):
         return "; ".join([exc.message, *exc.details[:3]])
     if isinstance(exc, KeyboardInterrupt):
-        return "interrupted (SIGINT)"
+        return interrupted(exc).message
     return f"{type(exc).__name__}: {exc}"
 
 

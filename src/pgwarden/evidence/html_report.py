@@ -7,8 +7,11 @@ error, the findings, the fingerprint differences as added / removed / changed li
 and TOC header, the evidence check and how to re-run it, and the kit's own SUMMARY.md.
 
 Everything on the page comes from the kit's files (``run.json``, ``SUMMARY.md``, ``findings.json``,
-``probes/*.txt``; ``events.jsonl`` when ``run.json`` is missing), and a kit is untrusted input: every
-string is redacted and HTML-escaped, every value is type-checked before use, and lists are capped.
+``probes/*.txt``; ``events.jsonl`` when ``run.json`` is missing), and a kit is untrusted input: every file
+is read through :mod:`pgwarden.evidence.kitfiles` (regular files only, never through a symlink, bounded in
+size and JSON nesting), every string is redacted, has its control characters and bidi overrides made
+visible (:func:`pgwarden.textsafe.block`) and is HTML-escaped, every value is type-checked before use, and
+lists are capped.
 
 :func:`write_sealed_report` is what :meth:`pgwarden.evidence.kit.EvidenceKit.finish` calls, after
 ``run.json`` and ``SUMMARY.md`` and before the seal, so ``report.html`` is sealed and pinned with the
@@ -33,15 +36,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pgwarden import __version__, userfiles
+from pgwarden import __version__, textsafe, userfiles
 from pgwarden.errors import BadInput
+from pgwarden.evidence import kitfiles
+from pgwarden.evidence.kitfiles import Missing, Refused
 from pgwarden.private import write_private
 from pgwarden.redact import redact_text
 
 REPORT = "report.html"
 _RUN, _SUMMARY, _EVENTS, _SUMS, _FINDINGS = "run.json", "SUMMARY.md", "events.jsonl", "SHA256SUMS", "findings.json"
-_MAX_JSON = 64 << 20      # run.json / events.jsonl larger than this are not read
-_MAX_TEXT = 4 << 20       # SUMMARY.md, probes/*.txt
+_MAX_TEXT = 4 << 20       # SUMMARY.md, probes/*.txt, SHA256SUMS shown; JSON: the bounds of kitfiles
 _MAX_ITEMS = 400          # rows of any one list on the page
 _MAX_GATES = 200
 
@@ -73,60 +77,73 @@ class KitContent:
 
 
 # -- reading a kit (untrusted) -----------------------------------------------------------------------
-def _read_text(path: Path, limit: int) -> str | None:
-    """A kit file as text, or None when it is missing, unreadable or larger than ``limit``."""
+def _read_text(root: Path, rel: str, limit: int) -> str | None:
+    """A kit file as text, or None when it is missing, not a regular file, unreadable or larger than ``limit``."""
     try:
-        if not path.is_file() or path.is_symlink() or path.stat().st_size > limit:
-            return None
-        return path.read_bytes().decode("utf-8", "replace")
-    except OSError:
+        return kitfiles.read_bytes(root, rel, limit).decode("utf-8", "replace")
+    except Refused:
         return None
 
 
 def load_kit(root: Path) -> KitContent:
-    """Read ``root`` as an evidence kit. Not a directory, or neither a run.json nor an events.jsonl that
-    says what ran: :class:`BadInput`. A damaged kit still loads; the page says what could not be read."""
+    """Read ``root`` as an evidence kit. Not a directory (a symlink to one included), or neither a run.json
+    nor an events.jsonl that says what ran: :class:`BadInput`. A damaged kit still loads; the page says what
+    could not be read."""
     root = Path(root)
+    kitfiles.refuse_symlinked_root(root)
     if not userfiles.exists(root, "KIT"):
         raise BadInput(f"{root}: no such directory; give an evidence kit directory (it holds run.json)")
     if not root.is_dir():
         raise BadInput(f"{root}: not a directory; give an evidence kit directory (it holds run.json)")
     notes: list[str] = []
     run: dict[str, Any] | None = None
-    text = _read_text(root / _RUN, _MAX_JSON)
-    if text is not None:
-        try:
-            data = json.loads(text)
-        except ValueError:
-            data = None
+    missing = False
+    try:
+        data = kitfiles.read_json(root, _RUN, kitfiles.MAX_RUN_JSON)
+    except Missing:
+        missing = True
+    except Refused as exc:
+        notes.append("run.json is not a pgwarden run record: this page is rebuilt from events.jsonl"
+                     if exc.why == "not valid JSON" else
+                     f"run.json cannot be read ({exc.why}): this page is rebuilt from events.jsonl")
+    else:
         if isinstance(data, dict) and ("gates" in data or "command" in data):
             run = data
         else:
             notes.append("run.json is not a pgwarden run record: this page is rebuilt from events.jsonl")
-    elif (root / _RUN).exists():
-        notes.append("run.json cannot be read: this page is rebuilt from events.jsonl")
     if run is None:
-        run = _from_events(root / _EVENTS)
+        run = _from_events(root)
         if run is None:
             raise BadInput(f"{root}: not an evidence kit (no run.json and no events.jsonl that records a run)")
-        if text is None and not (root / _RUN).exists():
+        if missing:
             notes.append("the kit has no run.json (the run did not finish writing its kit): "
                          "this page is rebuilt from events.jsonl")
-    return KitContent(root, run, _read_text(root / _SUMMARY, _MAX_TEXT), tuple(notes))
+    return KitContent(root, run, _read_text(root, _SUMMARY, _MAX_TEXT), tuple(notes))
 
 
-def _from_events(path: Path) -> dict[str, Any] | None:
+def _events(root: Path) -> list[Any] | None:
+    """The records of events.jsonl, as far as they can be read within its bounds (None: not at all)."""
+    out: list[Any] = []
+    try:
+        with kitfiles.open_file(root, _EVENTS, kitfiles.MAX_EVENTS) as f:
+            for line in kitfiles.lines(f):
+                with contextlib.suppress(Refused):
+                    out.append(kitfiles.loads(line))
+    except Missing:
+        return None
+    except Refused:
+        return out or None  # a line too long ends the reading; what came before still counts
+    return out
+
+
+def _from_events(root: Path) -> dict[str, Any] | None:
     """A run record rebuilt from the event chain: the start event, every gate event, the seal's status."""
-    text = _read_text(path, _MAX_JSON)
-    if text is None:
+    records = _events(root)
+    if records is None:
         return None
     run: dict[str, Any] = {"gates": [], "result": {}, "status": "UNFINISHED"}
     seen = False
-    for line in text.splitlines():
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            continue
+    for rec in records:
         if not isinstance(rec, dict):
             continue
         data = _d(rec.get("data"))
@@ -171,14 +188,10 @@ def _text(x: object) -> str:
     return str(x)
 
 
-_CONTROL = {c: "\ufffd" for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]}
-
-
 def _e(x: object) -> str:
-    """Any kit value as escaped HTML text: redacted, control characters and lone surrogates replaced."""
-    s = redact_text(_text(x)).translate(_CONTROL)
-    s = s.encode("utf-8", "replace").decode("utf-8")
-    return html.escape(s, quote=True)
+    """Any kit value as escaped HTML text: redacted; control characters, bidi overrides and lone surrogates
+    made visible (``\\x1b``, ``\\u202e``; line breaks kept); then HTML-escaped."""
+    return html.escape(textsafe.block(redact_text(_text(x))), quote=True)
 
 
 def _ts(x: object) -> float | None:
@@ -633,10 +646,8 @@ def _failure_section(result: Mapping[str, Any], gates: Sequence[Mapping[str, Any
 # -- findings (lint and preflight) -------------------------------------------------------------------
 def _findings_section(kit: KitContent, result: Mapping[str, Any], gates: Sequence[Mapping[str, Any]]) -> str:
     found: list[dict[str, Any]] = []
-    text = _read_text(kit.root / _FINDINGS, _MAX_JSON)
-    if text is not None:
-        with contextlib.suppress(ValueError):
-            found += [f for f in _l(json.loads(text)) if isinstance(f, dict)]
+    with contextlib.suppress(Refused):
+        found += [f for f in _l(kitfiles.read_json(kit.root, _FINDINGS, kitfiles.MAX_FINDINGS)) if isinstance(f, dict)]
     for g in gates:
         found += [f for f in _l(_d(g.get("details")).get("findings")) if isinstance(f, dict) and "rule" in f]
     seen: set[tuple[str, ...]] = set()
@@ -735,7 +746,7 @@ def _diffs(kit: KitContent, command: str, result: Mapping[str, Any], gates: Sequ
     if rollback.get("equals_probe_before") is False:
         out.append(_parse_diff([_text(x) for x in _l(rollback.get("difference"))],
                                "After the rollback: what still differs from probe-before", "rollback gate"))
-    diff_txt = _read_text(kit.root / "probes" / "diff.txt", _MAX_TEXT)
+    diff_txt = _read_text(kit.root, "probes/diff.txt", _MAX_TEXT)
     if diff_txt is not None:
         title = {"apply": "Target: probe-before → probe-after",
                  "verify-backup": "Production: before → after the verification"}.get(command,
@@ -834,7 +845,7 @@ def _backup_section(command: str, result: Mapping[str, Any], gates: Sequence[Map
 # -- the evidence check ------------------------------------------------------------------------------
 def _evidence_section(kit: KitContent, check: EvidenceCheck | None, path: str) -> str:
     q = shlex.quote(path)
-    signed = (kit.root / "SHA256SUMS.sig").is_file()
+    signed = kitfiles.is_regular(kit.root, "SHA256SUMS.sig")
     key = " --key SIGNER.pub" if signed else ""
     cmds = [("the check: every file, the event chain and its seal" + (", and the signature" if signed else ""),
              f"pgwarden evidence verify {q}{key}"),
@@ -865,7 +876,7 @@ def _evidence_section(kit: KitContent, check: EvidenceCheck | None, path: str) -
 
 def _kit_files(root: Path) -> str:
     """The files of the kit as SHA256SUMS lists them (or, before the seal, as they are on disk)."""
-    sums = _read_text(root / _SUMS, _MAX_TEXT)
+    sums = _read_text(root, _SUMS, _MAX_TEXT)
     rows: list[tuple[object, ...]] = []
     if sums is not None:
         for line in sums.splitlines():
@@ -874,14 +885,17 @@ def _kit_files(root: Path) -> str:
                 rows.append((_code(rel), _code(digest)))
         head: tuple[str, ...] = ("file", "sha256 (SHA256SUMS)")
     else:
-        for dirpath, _dirs, names in os.walk(root):
-            for n in sorted(names):
-                p = os.path.join(dirpath, n)
-                try:
-                    size = os.lstat(p).st_size
-                except OSError:
-                    continue
-                rows.append((_code(os.path.relpath(p, root)), f"{size:,} bytes"))
+        try:
+            walked = kitfiles.walk(root)
+        except Refused:
+            walked = kitfiles.KitWalk((), ())
+        for rel in walked.files:
+            try:
+                size = os.lstat(root / rel).st_size
+            except OSError:
+                continue
+            rows.append((_code(rel), f"{size:,} bytes"))
+        rows += [(_code(rel), why) for rel, why in walked.refused]
         rows.sort(key=str)
         head = ("file", "size")
     if not rows:
@@ -973,6 +987,8 @@ def write_sealed_report(root: Path) -> None:
     Never stops a kit from being sealed: a kit this renderer cannot make sense of gets a page that says
     so, and a write that fails (a full disk) leaves no partial file (the kit is sealed without one)."""
     root = Path(root)
+    if root.is_symlink():  # the writer's own kit, made through a symlinked --out: its reader refuses the link
+        root = Path(os.path.realpath(root))
     try:
         page = render(load_kit(root))
     except Exception as exc:  # the seal matters more than the page; the page says what went wrong

@@ -24,6 +24,7 @@ from pgwarden.evidence.html_report import write_sealed_report
 from pgwarden.evidence.sums import SumEntry, sha256_file, write_sums
 from pgwarden.private import make_private, make_private_dirs, write_private
 from pgwarden.redact import redact_text
+from pgwarden.textsafe import block
 
 SCHEMA_VERSION = 1
 GENESIS = "0" * 64
@@ -126,7 +127,8 @@ class EvidenceKit:
         }
         write_private(self.root / "run.json",
                       (redact_text(json.dumps(run, indent=2, sort_keys=True, default=str)) + "\n").encode("utf-8"))
-        write_private(self.root / "SUMMARY.md", redact_text(summary_md).encode("utf-8"))
+        # every command's SUMMARY.md: no control character or bidi override of someone else's text (textsafe)
+        write_private(self.root / "SUMMARY.md", block(redact_text(summary_md)).encode("utf-8"))
         write_sealed_report(self.root)  # report.html, from the two files above: sealed with the rest
         make_private(self.root)  # files a child wrote (a dump, logs) too, whatever the umask was
         hashes = {rel: self.known_hashes.get(rel) or sha256_file(self.root / rel)

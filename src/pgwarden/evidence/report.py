@@ -4,6 +4,10 @@ Every kit already carries ``report.html``, written and sealed with it; that copy
 of the kit it belongs to. This command re-checks the kit (what ``pgwarden evidence verify`` does) and
 writes a page that shows the result, *outside* the kit: a file added to a sealed kit would make its
 check fail. Default FILE: ``./<kit directory name>.report.html``. Never changes the kit.
+
+The kit is untrusted input: it is read as the verifier reads it (:mod:`pgwarden.evidence.kitfiles`), so a
+symlinked kit directory is refused, and a symlink, FIFO or device file in the kit is never opened (the check
+names it and FAILs, and the page is still written).
 """
 
 from __future__ import annotations
@@ -14,11 +18,13 @@ from pathlib import Path
 
 from pgwarden import userfiles
 from pgwarden.errors import BadInput
+from pgwarden.evidence import kitfiles
 from pgwarden.evidence.html_report import EvidenceCheck, load_kit, render
 from pgwarden.evidence.kit import SUMS
-from pgwarden.evidence.sums import sha256_file
+from pgwarden.evidence.kitfiles import Refused
 from pgwarden.evidence.verify import KitVerification, verify_kit
 from pgwarden.private import write_private
+from pgwarden.textsafe import one_line
 
 
 @dataclass(frozen=True)
@@ -61,9 +67,12 @@ def report_kit(kit: Path, html: Path | None = None, key: Path | None = None) -> 
     target = Path(html) if html is not None else default_target(kit)
     _check_target(kit, target)
     v = verify_kit(kit, key)
-    sums = kit / SUMS
+    try:
+        sums_sha256: str | None = kitfiles.sha256(kit, SUMS)
+    except Refused:
+        sums_sha256 = None
     check = EvidenceCheck(v.ok, v.files_checked, v.events, tuple((p.file, p.problem) for p in v.problems),
-                          v.signature, sha256_file(sums) if sums.is_file() else None)
+                          v.signature, sums_sha256)
     data = render(content, check, kit_path=os.path.abspath(kit)).encode("utf-8", "replace")
     tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
     try:
@@ -81,5 +90,4 @@ def report_kit(kit: Path, html: Path | None = None, key: Path | None = None) -> 
 
 def _word(value: object) -> str:
     """A kit's command or status for a terminal: a kit is untrusted, so no escape sequence gets through."""
-    text = "".join(c if c.isprintable() else "?" for c in str(value or "?"))
-    return text[:60]
+    return one_line(str(value or "?")[:60])

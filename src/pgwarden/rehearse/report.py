@@ -11,16 +11,18 @@ from pgwarden.evidence.markdown import md_table
 from pgwarden.package.manifest import Package
 from pgwarden.rehearse.results import RehearseResult
 from pgwarden.rehearse.rounds import Step, StepStatus
+from pgwarden.textsafe import block, one_line
 
 _MARK = {StepStatus.PASS: "✅", StepStatus.FAIL: "❌", StepStatus.SKIPPED: "—"}
 _ORDER = (Step.APPLY, Step.PROBE, Step.ROLLBACK, Step.REAPPLY)
 
 
 def summary_md(r: RehearseResult, gates: Sequence[GateRecord], pkg: Package, error: BaseException | None) -> str:
-    lines = [f"# pgwarden rehearse: {r.package}: {r.verdict}", ""]
+    # Names and server messages are someone else's text: one visible line each.
+    lines = [f"# pgwarden rehearse: {one_line(r.package)}: {r.verdict}", ""]
     if error is not None:
-        lines += ["Stopped: " + (error.message if isinstance(error, PgwardenError) else f"{type(error).__name__}: "
-                                 f"{error}"), ""]
+        lines += ["Stopped: " + one_line(error.message if isinstance(error, PgwardenError) else
+                                         f"{type(error).__name__}: {error}"), ""]
     n = len(r.findings)
     lines += [f"{len(r.rehearsed)} bundle(s) rehearsed on a throwaway clone, {n} finding(s); "
               f"{r.fingerprints} fingerprints, {r.seconds:.1f} s. The target was only read.", ""]
@@ -57,7 +59,7 @@ def summary_md(r: RehearseResult, gates: Sequence[GateRecord], pkg: Package, err
     for step in (Step.VERIFY, Step.FULL_REVERSE):
         s = by.get((None, step))
         if s is not None:
-            lines += [f"- {step}: {_MARK[s.status]} {s.note}".rstrip()]
+            lines += [one_line(f"- {step}: {_MARK[s.status]} {s.note}".rstrip())]
     lines.append("")
     if r.unproven:
         lines += ["## Unproven", "", f"Forward-only (rollback = \"none\"): {', '.join(r.unproven)}. Each applies "
@@ -68,13 +70,13 @@ def summary_md(r: RehearseResult, gates: Sequence[GateRecord], pkg: Package, err
         lines += ["None: every bundle applies, every rollback restores the state before its bundle, every bundle "
                   "applies again, and the full reverse chain returns to F(0).", ""]
     for i, f in enumerate(r.findings, 1):
-        lines += [f"{i}. **{f.bundle or 'package'}, {f.step}**: {f.message}"]
+        lines += [one_line(f"{i}. **{f.bundle or 'package'}, {f.step}**: {f.message}")]
         if f.error is not None:
-            lines += ["", "   ```", *(f"   {x}" for x in f.error.lines()), "   ```"]
+            lines += ["", "   ```", *(f"   {one_line(x)}" for x in f.error.lines()), "   ```"]
         if f.difference:
-            lines += ["", "   ```", *(f"   {x}" for x in f.difference[:50]), "   ```"]
+            lines += ["", "   ```", *(f"   {one_line(x)}" for x in f.difference[:50]), "   ```"]
         lines.append("")
     if r.lint:
         lines += ["## Lint findings (beside the rehearsal)", "", md_table(
             ("rule", "severity", "where", "why"), [(f.rule, f.severity, f.location, f.message) for f in r.lint])]
-    return "\n".join(lines).rstrip() + "\n"
+    return block("\n".join(lines).rstrip() + "\n")  # and nothing else raw: no control character, no bidi
