@@ -32,7 +32,8 @@ def test_every_kind_is_fingerprinted(app_db: str) -> None:
                                      "app.agg(text)", "app.evt()"}  # no citext members, no range constructors
     assert names(fp, "type") == {"app.mood", "app.posint", "app.pair", "app.floatrange"}
     assert names(fp, "extension") == {"citext", "plpgsql"}
-    assert {"table app.t", "column app.child.note", "schema app", "function app.f(integer, text)",
+    assert {"table app.t", "SELECT (note) ON app.child TO pw_probe_alice", "schema app",
+            "function app.f(integer, text)",
             "type app.mood", "default privileges for role pw_probe_alice in schema app on tables",
             "default privileges for role pw_probe_alice on functions"} == names(fp, "grant")
     by_name = {(e.kind, e.name): e for e in fp.entries}

@@ -20,7 +20,8 @@ from pgwarden.probe.fingerprint import Fingerprint, ProbeEntry, diff_fingerprint
 
 @dataclass(frozen=True)
 class Difference:
-    line: str          # "- constraint public.rental.rental_customer_id_fkey: missing after the restore"
+    line: str          # "- constraint public.rental.rental_customer_id_fkey: missing after the restore",
+    #                    "- grant SELECT (email) ON public.customer TO reporting: missing after the restore"
     kind: str          # the entry's kind, or "rows", or "large_objects"
     name: str
     expected: bool     # caused by design (with why), or a loss that fails the verification

@@ -18,6 +18,7 @@ import signal
 import stat
 import tempfile
 import time
+from enum import StrEnum
 from pathlib import Path
 
 from pgwarden.errors import EnvironmentProblem
@@ -25,6 +26,17 @@ from pgwarden.instances.sandbox import RunAs
 from pgwarden.pg.binaries import PgBinaries, _probe_dir
 
 OWNER_FILE = "owner.json"
+INSTANCE_PREFIX = "inst"   # ``inst-<random>``: a throwaway instance; its owner's pid is in OWNER_FILE
+
+
+class PrivateKind(StrEnum):
+    """Every kind of private directory a run makes in the runtime directory, named
+    ``<kind>-<owner pid>-<random>``. ``gc`` removes each kind once its owner is gone, so a kind missing
+    here is refused when the directory is made, rather than left behind unseen after a SIGKILL."""
+
+    DUMP = "dump"        # pg_dump's FIFO while a dump streams (backup/dumpstream.py)
+    TEMPLATE = "tpl"     # an initdb template being built (instances/instance.py)
+    CLONE = "clone"      # the rehearsal clone's dump of the target: production data with --data
 
 
 def _checked_dir(path: Path, what: str, mode: int) -> Path:
@@ -79,8 +91,18 @@ def cache_root() -> Path:
 
 def private_dir(prefix: str) -> Path:
     """A new mode-0700 directory in the runtime directory, named ``<prefix>-<pid>-<random>`` so that
-    ``gc`` can tell when its owner is gone."""
-    return Path(tempfile.mkdtemp(prefix=f"{prefix}-{os.getpid()}-", dir=runtime_root()))
+    ``gc`` can tell when its owner is gone. ``prefix`` must be a :class:`PrivateKind` (gc sweeps those)."""
+    kind = PrivateKind(prefix)  # an unknown kind is a bug: gc would never remove it
+    return Path(tempfile.mkdtemp(prefix=f"{kind.value}-{os.getpid()}-", dir=runtime_root()))
+
+
+def private_kind(name: str) -> PrivateKind | None:
+    """The kind of a ``<kind>-<pid>-<random>`` name in the runtime directory, or None."""
+    head, sep, _rest = name.partition("-")
+    try:
+        return PrivateKind(head) if sep else None
+    except ValueError:
+        return None
 
 
 def owner_pid(name: str) -> int | None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pgwarden import proc
 from pgwarden.errors import EnvironmentProblem
-from pgwarden.instances.runtime import pid_alive, runtime_root
+from pgwarden.instances.runtime import runtime_root
 
 KEEP = 1
 _lock = threading.Lock()
@@ -65,18 +65,3 @@ def refill(template: Path, key: str) -> None:
             return
         _refilling.add(key)
     threading.Thread(target=_copy_one, args=(template, key), name="pgwarden-spare", daemon=False).start()
-
-
-def gc_partials() -> list[str]:
-    """Remove partial copies left by processes that were killed while copying."""
-    removed = []
-    root = runtime_root() / "spares"
-    for partial in root.glob("*/.partial-*") if root.exists() else []:
-        try:
-            pid = int(partial.name.split("-")[1])
-        except (IndexError, ValueError):
-            pid = -1
-        if pid != os.getpid() and not pid_alive(pid):
-            shutil.rmtree(partial, ignore_errors=True)
-            removed.append(str(partial))
-    return removed

@@ -32,7 +32,8 @@ def sha256_text(text: str) -> str:
 @dataclass(frozen=True, slots=True)
 class ProbeEntry:
     kind: str        # schema|table|column|constraint|index|view|matview|sequence|function|trigger|...
-    name: str        # stable identity, e.g. "public.t.col", "public.f(integer, text)", "table public.t"
+    name: str        # stable identity, e.g. "public.t.col", "public.f(integer, text)", "table public.t" (a grant:
+    #                  the object's ACL), "SELECT (email) ON public.t TO reporting" (a grant: one column privilege)
     hash: str        # sha256 hex of ``definition``
     definition: str  # the canonical definition text that was hashed
 

@@ -27,6 +27,7 @@ from pgwarden.evidence.kit import EvidenceKit, check_out_dir, utcnow
 from pgwarden.evidence.markdown import md_table
 from pgwarden.pg.conn import connection, session_limits
 from pgwarden.pg.identity import read_identity
+from pgwarden.pg.planned_code import planned_code
 from pgwarden.probe.fingerprint import (
     ROWS_MODES,
     Fingerprint,
@@ -40,10 +41,10 @@ from pgwarden.progress import SILENT, Reporter
 from pgwarden.redact import redact_dsn
 
 # One catalog query per object kind (views.sql also yields matview; foreign.sql foreign_data_wrapper and
-# foreign_server).
+# foreign_server; grants.sql the ACL of each object, column_grants.sql each column privilege on its own).
 KIND_QUERIES = ("schemas", "extensions", "types", "tables", "columns", "constraints", "indexes", "views",
                 "sequences", "functions", "triggers", "event_triggers", "policies", "rules", "statistics",
-                "collations", "publications", "foreign", "grants")
+                "collations", "publications", "foreign", "grants", "column_grants")
 COUNT_BATCH = 500  # tables per UNION ALL query for --rows exact
 
 
@@ -99,18 +100,38 @@ def _rows(cur: psycopg.Cursor[Any], mode: str) -> dict[str, int]:
         cur.execute(shipped_sql.load("pgwarden.probe", "rows_estimate.sql"))
         return {name: int(n) for name, n in cur.fetchall()}
     cur.execute(shipped_sql.load("pgwarden.probe", "rows_tables.sql"))
-    tables: list[tuple[str, str, str]] = cur.fetchall()
+    found: list[tuple[str, str, str, int, str]] = cur.fetchall()
+    risky = {c.relid for c in planned_code(cur, [t[3] for t in found])}   # count(*) would run another's code
+    tables = [t for t in found if t[3] not in risky]
     out: dict[str, int] = {}
     for start in range(0, len(tables), COUNT_BATCH):
         batch = tables[start:start + COUNT_BATCH]
         query = sql.SQL(" UNION ALL ").join(
-            sql.SQL("SELECT {}::int, count(*) FROM {}.{}").format(sql.Literal(i), sql.Identifier(schema),
-                                                                     sql.Identifier(rel))
-            for i, (_name, schema, rel) in enumerate(batch))
+            sql.SQL("SELECT {}::int, pg_catalog.count(*) FROM {}.{}").format(sql.Literal(i), sql.Identifier(schema),
+                                                                                sql.Identifier(rel))
+            for i, (_name, schema, rel, _oid, _kind) in enumerate(batch))
         cur.execute(query)
         for i, n in cur.fetchall():
             out[batch[i][0]] = int(n)
+    for name, _schema, _rel, oid, kind in found:
+        if oid in risky and kind == "r":   # a materialized view cannot be copied without planning it: not counted
+            out[name] = _copied_rows(cur, oid)
     return out
+
+
+def _copied_rows(cur: psycopg.Cursor[Any], oid: int) -> int:
+    """The rows ``count(*)`` of the table would count (its own and its inheritance descendants'), read with
+    ``COPY … TO STDOUT``, which scans the heap and plans nothing: one CopyData message per row."""
+    cur.execute("WITH RECURSIVE d(oid) AS (SELECT %s::oid UNION SELECT i.inhrelid FROM pg_inherits i "
+                "JOIN d ON i.inhparent = d.oid) SELECT n.nspname::text, c.relname::text FROM d "
+                "JOIN pg_class c ON c.oid = d.oid JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind = 'r' ORDER BY 1, 2", (oid,))
+    n = 0
+    for schema, rel in cur.fetchall():
+        with cur.copy(sql.SQL("COPY {}.{} TO STDOUT").format(sql.Identifier(schema), sql.Identifier(rel))) as copy:
+            for _row in copy:
+                n += 1
+    return n
 
 
 # -- the fingerprint ---------------------------------------------------------------------------------
@@ -129,7 +150,8 @@ def take_fingerprint(conn: psycopg.Connection[Any], *, rows: str = "none",
         raise BadInput("take_fingerprint needs a connection that is not inside a transaction")
     if named:
         from pgwarden.pg.user_sql import check_calls  # pglast again: only for named queries
-        check_calls(conn, named)  # STABLE or IMMUTABLE only, resolved on this server; else exit 2
+        # STABLE or IMMUTABLE only, resolved on this server (the queries run under search_path = pg_catalog)
+        check_calls(conn, named, "pg_catalog")
     try:
         with conn.transaction(force_rollback=True), conn.cursor() as cur:
             cur.execute(shipped_sql.load("pgwarden.probe", "session.sql"))

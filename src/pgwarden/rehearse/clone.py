@@ -1,9 +1,11 @@
 """The rehearsal's throwaway clone of the target: schema only (the default), with data, or a pinned backup.
 
 The target is only read: ``pg_dump`` (``--schema-only`` unless data is wanted) of it into a private
-directory, the roles its archive names created NOLOGIN in a throwaway instance of the target's major
-(their attributes mirrored from the target), then ``pg_restore``, every error classified. A clone with a
-degraded or fatal restore error is not the target, and the rehearsal says so instead of rehearsing on it.
+directory of the runtime directory (``clone-<pid>-<random>``, mode 0700; with ``--data`` it holds a full
+dump of production, so ``pgwarden gc`` removes it once this process is gone, after a SIGKILL say), the
+roles its archive names created NOLOGIN in a throwaway instance of the target's major (their attributes
+mirrored from the target), then ``pg_restore``, every error classified. A clone with a degraded or fatal
+restore error is not the target, and the rehearsal says so instead of rehearsing on it.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from pgwarden.backup.toc import list_archive, read_header
 from pgwarden.errors import BadInput, GateFailed
 from pgwarden.evidence.gates import GateStatus
 from pgwarden.instances.instance import InstanceInfo, ThrowawayInstance
-from pgwarden.instances.runtime import private_dir
+from pgwarden.instances.runtime import PrivateKind, private_dir
 from pgwarden.pg import binaries as pgbin
 from pgwarden.pg.conn import client_conninfo, connection, session_limits
 from pgwarden.pg.guard import ServerIdentity
@@ -83,7 +85,7 @@ def make_clone(kind: CloneKind, *, dsn: str | None, ident: ServerIdentity, dump:
                reporter: Reporter = SILENT) -> Iterator[Clone]:
     """Yield a running clone; it is removed on the way out, whatever happened."""
     seconds: dict[str, float] = {}
-    work = private_dir("clone")
+    work = private_dir(PrivateKind.CLONE)  # removed below, or by gc when this process was killed
     try:
         t0 = time.monotonic()
         sha: str | None = None

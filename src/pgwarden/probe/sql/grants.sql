@@ -1,7 +1,8 @@
 -- Grants: one row per object whose ACL differs from what it would have had anyway (the built-in
 -- default for its owner, or for extension members the privileges the extension script set, from
 -- pg_init_privs). ACL items are sorted, so the order GRANTs ran in does not matter.
--- Named "<object type> <object>", e.g. "table public.t", "column public.t.c", "function public.f(integer)".
+-- Named "<object type> <object>", e.g. "table public.t", "function public.f(integer)". Column grants are
+-- column_grants.sql's: one entry per column, grantee and privilege.
 WITH acls AS (
   SELECT 'schema ' || quote_ident(n.nspname) AS name, n.nspacl AS acl,
          'pg_namespace'::regclass AS classid, n.oid AS objid, 0 AS objsubid,
@@ -17,13 +18,6 @@ WITH acls AS (
          acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner)
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relacl IS NOT NULL AND c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
-    AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
-    AND n.nspname NOT LIKE 'pg\_temp\_%' AND n.nspname NOT LIKE 'pg\_toast\_temp\_%'
-  UNION ALL
-  SELECT 'column ' || format('%I.%I.%I', n.nspname, c.relname, a.attname),
-         a.attacl, 'pg_class'::regclass, c.oid, a.attnum::int, acldefault('c', c.relowner)
-  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped
     AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
     AND n.nspname NOT LIKE 'pg\_temp\_%' AND n.nspname NOT LIKE 'pg\_toast\_temp\_%'
   UNION ALL
