@@ -7,6 +7,7 @@ the design assigns to it. Anything else that escapes a command is a bug and keep
 from __future__ import annotations
 
 import errno
+import signal
 from enum import IntEnum
 
 
@@ -64,6 +65,22 @@ class Interrupted(PgwardenError):
 
     exit_code = ExitCode.INTERRUPTED
     category = "interrupted"
+
+
+class Signalled(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where it lands the way Python raises SIGINT's KeyboardInterrupt: a
+    BaseException, so that no ``except Exception`` (ours, a library's, one around an import) can swallow it,
+    and so that psycopg cancels a running query on the server as it does for Ctrl-C. The CLI turns it into
+    :class:`Interrupted` (exit 130)."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(f"interrupted by {signal.Signals(signum).name}")
+
+
+def interrupted(exc: KeyboardInterrupt) -> Interrupted:
+    """The :class:`Interrupted` error a Ctrl-C or a termination signal becomes."""
+    return Interrupted(str(exc) if isinstance(exc, Signalled) else "interrupted by SIGINT")
 
 
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})

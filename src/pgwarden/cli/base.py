@@ -19,9 +19,10 @@ from typing import Any, NoReturn
 import click
 
 from pgwarden import __version__
-from pgwarden.errors import ExitCode, Interrupted, PgwardenError, disk_full
+from pgwarden.errors import ExitCode, Interrupted, PgwardenError, Signalled, disk_full, interrupted
 from pgwarden.jsonable import to_jsonable
 from pgwarden.redact import redact_text
+from pgwarden.textsafe import out_line
 
 ENVELOPE_VERSION = 1
 BUG = 70  # EX_SOFTWARE: anything that is not a PgwardenError
@@ -57,14 +58,40 @@ def _warn_about_bin_path() -> None:
 
 
 def _raise_interrupted(signum: int, _frame: FrameType | None) -> None:
-    raise Interrupted(f"interrupted by {signal.Signals(signum).name}")
+    raise Signalled(signum)
 
 
 def install_signal_handlers() -> None:
-    """SIGTERM and SIGHUP become :class:`Interrupted`, so ``with`` blocks tear throwaway instances down."""
+    """SIGTERM and SIGHUP raise :class:`Signalled` (a KeyboardInterrupt, like SIGINT's), so ``with`` blocks
+    tear throwaway instances down and nothing catching ``Exception`` can swallow them."""
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _raise_interrupted)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # KeyboardInterrupt, as Python does
+
+
+class _Redacting:
+    """stdout or stderr, with every secret ``[vars]`` value and password masked in what is written
+    (:func:`pgwarden.redact.redact_text`): a server's error message, a progress line or a rendered result that
+    quotes a secret prints it as ``********``, as the kit records it. Writes go through whole: click, print and
+    rich write a line (or a rendered block) at a time, and a secret is found within one write."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def write(self, text: str) -> int:
+        self._inner.write(redact_text(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:   # flush, isatty, fileno, encoding, buffer…: the stream's own
+        return getattr(self._inner, name)
+
+
+def redact_outputs() -> None:
+    """Every secret is masked on stdout and stderr from here on (idempotent)."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is not None and not isinstance(stream, _Redacting):
+            setattr(sys, name, _Redacting(stream))
 
 
 ENV_PREFIX = "PGWARDEN"
@@ -80,13 +107,14 @@ class _Group(click.Group):
         argv = list(sys.argv[1:] if args is None else args)
         os.umask(0o077)  # whatever a child writes (pg_dump's files) is private too
         install_signal_handlers()
+        redact_outputs()
         _warn_about_bin_path()
         try:
             rv = super().main(argv, prog_name or "pgwarden", complete_var, standalone_mode=False, **extra)
         except PgwardenError as err:  # raised outside a command's run(): e.g. SIGTERM during a lazy import
             _fail(err, self._json_requested(argv))
-        except KeyboardInterrupt:
-            _fail(Interrupted("interrupted by SIGINT"), self._json_requested(argv))
+        except KeyboardInterrupt as exc:
+            _fail(interrupted(exc), self._json_requested(argv))
         except click.ClickException as exc:
             if self._json_requested(argv):
                 command = next((a for a in argv if not a.startswith("-")), "pgwarden")
@@ -231,11 +259,11 @@ def _fail(err: PgwardenError, as_json: bool) -> NoReturn:
         click.echo(_envelope(code, kit=err.kit, error={
             "category": err.category, "message": redact_text(err.message),
             "details": [redact_text(d) for d in err.details]}))
-    click.echo(f"pgwarden: {err.category}: {redact_text(err.message)}", err=True)
+    click.echo(out_line(f"pgwarden: {err.category}: {redact_text(err.message)}"), err=True)
     for line in err.details:
-        click.echo(f"  {redact_text(line)}", err=True)
+        click.echo(out_line(f"  {redact_text(line)}"), err=True)
     if err.kit:
-        click.echo(f"  evidence kit: {err.kit}", err=True)
+        click.echo(out_line(f"  evidence kit: {err.kit}"), err=True)
     sys.exit(code)
 
 
@@ -259,8 +287,8 @@ def run(fn: Callable[[], Any], *, as_json: bool, render: Callable[[Any], str] | 
         result = fn()
     except PgwardenError as err:
         _fail(err, as_json)
-    except KeyboardInterrupt:
-        _fail(Interrupted("interrupted by SIGINT: throwaway instances removed"), as_json)
+    except KeyboardInterrupt as exc:
+        _fail(Interrupted(f"{interrupted(exc).message}: throwaway instances removed"), as_json)
     except click.exceptions.Exit:
         raise
     except OSError as exc:
