@@ -49,6 +49,7 @@ from pgwarden.package.lint.run import lint_package
 from pgwarden.package.lock import verify_integrity
 from pgwarden.package.manifest import Package, load_package
 from pgwarden.package.vars import pins as vars_pins
+from pgwarden.pg import search_path
 from pgwarden.pg.conn import connection, session_limits
 from pgwarden.pg.guard import ServerIdentity, check_guard
 from pgwarden.pg.identity import read_identity
@@ -83,6 +84,7 @@ class Options:
     backup_sha256: str | None = None     # --i-have-a-backup
     rehearse: str = "schema"             # schema | data | none
     baseline_from: str | None = None     # sqitch | flyway | golang-migrate | popx: adopt that tool's history
+    baseline_schema: str | None = None   # --baseline-schema: the schema of that tool's history table
 
 
 # -- typed gate details -----------------------------------------------------------------------------
@@ -175,14 +177,15 @@ def apply(package_dir: Path, opts: Options, reporter: Reporter = SILENT) -> Appl
     _check_inputs(opts)
     pkg = load_package(package_dir)
     pins = verify_integrity(pkg)
-    parsed = parse_package(pkg, pins)
+    parsed = parse_package(pkg)
     findings = lint_package(pkg, parsed.sources, parsed.probes, probe_places(pkg))
     verify_exp = parse_expectations(pkg.verify, f"{pkg.manifest_path} [verify]") if pkg.verify else None
     run_id = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{secrets.token_hex(3)}"
     with connection(opts.dsn, application_name=f"pgwarden apply {run_id}") as conn:
         ident = read_identity(conn)
-        if verify_exp is not None:
-            check_calls(conn, _verify_queries(verify_exp))  # STABLE/IMMUTABLE only: exit 2 before anything runs
+        if verify_exp is not None:   # STABLE/IMMUTABLE only: exit 2 before anything runs (and again at gate 11,
+            # when the objects the package creates, a view that could hide a VOLATILE call, exist)
+            check_calls(conn, verify_exp.user_queries("[verify]"), search_path.package_path(conn, pkg.settings))
         kit = EvidenceKit.create(opts.out, "apply", {
             "package": str(pkg.root), "dsn": redact_dsn(opts.dsn), "dry_run": opts.dry_run,
             "on_failure": opts.on_failure.value, "no_backup": opts.no_backup, "i_have_a_backup": opts.backup_sha256,
@@ -195,12 +198,6 @@ def apply(package_dir: Path, opts: Options, reporter: Reporter = SILENT) -> Appl
     assert run.result is not None
     return run.result
 
-
-def _verify_queries(exp: Expectations) -> dict[str, str]:
-    out = {f"[verify] value {v.name}": v.sql for v in exp.values}
-    out.update({f"[verify] count {c.label}": f"SELECT count(*) FROM {c.table} WHERE {c.where}"
-                for c in exp.counts if c.where})
-    return out
 
 
 @dataclass
@@ -241,7 +238,7 @@ class _Run:
         --dry-run nothing is written and the plan only counts them as applied."""
         assert self.opts.baseline_from is not None
         pkg = self.pkg
-        base = read_baseline(self.conn, self.opts.baseline_from, pkg)
+        base = read_baseline(self.conn, self.opts.baseline_from, pkg, self.opts.baseline_schema)
         already = {r.bundle for r in rows}
         pins = {e.path: e.sha256 for e in self.pins}
         digest = package_hash(pkg)
@@ -468,7 +465,14 @@ class _Run:
             self.runner.skip("verify", "the manifest has no [verify]")
             return
         with self.runner.gate("verify") as g:
-            self.s.verify = check_live(self.conn, self.verify_exp)
+            path = search_path.package_path(self.conn, self.pkg.settings)
+            try:   # the package's own objects exist now: a view it created could hide a VOLATILE call
+                check_calls(self.conn, self.verify_exp.user_queries("[verify]"), path)
+            except BadInput as exc:
+                self.s.reasons.append(f"[verify] not run: {exc.message}")
+                g.fail(f"[verify] not run: {exc.message}")
+                return
+            self.s.verify = check_live(self.conn, self.verify_exp, path)
             failed = [c for c in self.s.verify if not c.ok]
             g.record(VerifyGate(self.s.verify))
             if failed:

@@ -18,13 +18,14 @@ from typing import Any
 
 import psycopg
 
-from pgwarden.apply import ledger
+from pgwarden.apply import ledger, sequences
 from pgwarden.apply.ledger import BundleState
 from pgwarden.errors import EnvironmentProblem
 from pgwarden.evidence.kit import utcnow
 from pgwarden.package.manifest import Bundle, Package, ProbeSpec
 from pgwarden.package.verify_scripts import probes_after
 from pgwarden.parsing.source import Statement, parse_sql
+from pgwarden.pg import search_path
 from pgwarden.progress import SILENT, Reporter
 
 LOCK_NOT_AVAILABLE = "55P03"
@@ -92,6 +93,7 @@ class ProbeOutcome:
     expected: str
     actual: str
     ok: bool
+    advanced: tuple[str, ...] = ()     # sequences the probe advanced: not rolled back with its transaction
 
 
 @dataclass(frozen=True)
@@ -165,11 +167,12 @@ class Executor:
         current: Statement | None = None
         try:
             with conn.transaction(), conn.cursor() as cur:
-                self._set_local(cur)
+                search_path.enter_package(cur, self.pkg.settings)
                 for st in stmts:
                     current = st
                     cur.execute(st.text)
                 current = None
+                search_path.repin_session(cur)   # pgwarden's words again, whatever SET the bundle did
                 rid = ledger.insert(cur, package=self.pkg.name, package_hash=self.ctx.package_hash, bundle=b.id,
                                     order=order, bundle_sha256=bundle_sha256, state=BundleState.APPLIED,
                                     started_at=ledger.now(), run_id=self.ctx.run_id, kit=self.ctx.kit,
@@ -192,39 +195,43 @@ class Executor:
                                 backup_sha256=self.ctx.backup_sha256, db_role=self.ctx.db_role, finished=False)
         st = stmts[0]
         previous = self._set_session()
+        error: ServerError | None = None
         try:
             conn.execute(st.text)
         except psycopg.Error as exc:
             if _lost(conn):
                 raise self._connection_lost(b, exc) from None
             error = server_error(exc, st, b.apply_rel)
-            with conn.transaction(), conn.cursor() as cur:
-                ledger.mark(cur, rid, BundleState.IN_DOUBT, note=f"the statement failed: {error.message} "
-                            f"(SQLSTATE {error.sqlstate}); its effect is in doubt until resolved")
-            return None, error
         finally:
             if not _lost(conn) and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
                 self._reset_session(previous)  # not after an interrupt: the statement is still being cancelled
         with conn.transaction(), conn.cursor() as cur:
+            if error is not None:
+                ledger.mark(cur, rid, BundleState.IN_DOUBT, note=f"the statement failed: {error.message} "
+                            f"(SQLSTATE {error.sqlstate}); its effect is in doubt until resolved")
+                return None, error
             ledger.mark(cur, rid, BundleState.APPLIED)
         return rid, None
 
-    def _set_local(self, cur: psycopg.Cursor[Any]) -> None:
-        for name, value in self.pkg.settings.items():
-            cur.execute("SELECT set_config(%s, %s, true)", (name, value))
-
     def _set_session(self) -> dict[str, str]:
-        """A non-atomic statement runs outside a transaction: the settings apply to the session, then revert."""
+        """A non-atomic statement runs outside a transaction: the package's path and settings apply to the
+        session, then revert (the path to pgwarden's pin)."""
         previous: dict[str, str] = {}
-        for name, value in self.pkg.settings.items():
-            row = self.conn.execute("SELECT current_setting(%s, true)", (name,)).fetchone()
-            previous[name] = str(row[0]) if row and row[0] is not None else ""
-            self.conn.execute("SELECT set_config(%s, %s, false)", (name, value))
+        with self.conn.cursor() as cur:
+            for name in self.pkg.settings:
+                if name.lower() == "search_path":
+                    continue
+                row = cur.execute("SELECT pg_catalog.current_setting(%s::pg_catalog.text, true)", (name,)).fetchone()
+                previous[name] = str(row[0]) if row and row[0] is not None else ""
+            search_path.enter_package(cur, self.pkg.settings, local=False)
         return previous
 
     def _reset_session(self, previous: dict[str, str]) -> None:
-        for name, value in previous.items():
-            self.conn.execute("SELECT set_config(%s, %s, false)", (name, value))
+        with self.conn.cursor() as cur:
+            search_path.repin_session(cur)
+            for name, value in previous.items():
+                cur.execute("SELECT pg_catalog.set_config(%s::pg_catalog.text, %s::pg_catalog.text, false)",
+                            (name, value))
 
     def _connection_lost(self, b: Bundle, exc: psycopg.Error) -> EnvironmentProblem:
         msg = " ".join(str(exc).split())
@@ -243,21 +250,26 @@ class Executor:
         expected = f"error {p.expect_error}" if p.expect_error else \
             f"{p.expect_rows} row(s)" if p.expect_rows is not None else "succeeds"
         (st,) = parse_sql(p.sql, f"probe {p.name!r}")
-        try:
-            with self.conn.transaction(force_rollback=True), self.conn.cursor() as cur:
-                self._set_local(cur)
-                cur.execute(st.text)
-                rows = cur.rowcount
-        except psycopg.Error as exc:
-            if _lost(self.conn):
-                raise EnvironmentProblem(f"the connection to the target was lost during probe {p.name!r}") from None
-            state = exc.diag.sqlstate
-            actual = f"error {state}: {exc.diag.message_primary}"
-            return ProbeOutcome(p.name, p.after, expected, actual,
-                                p.expect_error is not None and state == p.expect_error)
-        actual = f"{rows} row(s)"
+        path = search_path.package_path(self.conn, self.pkg.settings)
+        error: psycopg.Error | None = None
+        rows = 0
+        with sequences.advanced_by(self.conn, st.node, path) as advanced:
+            try:
+                with self.conn.transaction(force_rollback=True), self.conn.cursor() as cur:
+                    search_path.enter_package(cur, self.pkg.settings)
+                    cur.execute(st.text)
+                    rows = cur.rowcount
+            except psycopg.Error as exc:
+                if _lost(self.conn):
+                    raise EnvironmentProblem(f"the connection to the target was lost during probe {p.name!r}") \
+                        from None
+                error = exc
+        if error is not None:
+            state = error.diag.sqlstate
+            return ProbeOutcome(p.name, p.after, expected, f"error {state}: {error.diag.message_primary}",
+                                p.expect_error is not None and state == p.expect_error, tuple(advanced))
         ok = p.expect_error is None and (p.expect_rows is None or rows == p.expect_rows)
-        return ProbeOutcome(p.name, p.after, expected, actual, ok)
+        return ProbeOutcome(p.name, p.after, expected, f"{rows} row(s)", ok, tuple(advanced))
 
     # -- rollback -----------------------------------------------------------------------------------
     def rollback(self, b: Bundle, rid: int) -> ServerError | None:
@@ -268,11 +280,12 @@ class Executor:
         current: Statement | None = None
         try:
             with self.conn.transaction(), self.conn.cursor() as cur:
-                self._set_local(cur)
+                search_path.enter_package(cur, self.pkg.settings)
                 for st in stmts:
                     current = st
                     cur.execute(st.text)
                 current = None
+                search_path.repin_session(cur)
                 ledger.mark(cur, rid, BundleState.ROLLED_BACK, note=f"rolled back by run {self.ctx.run_id}")
         except psycopg.Error as exc:
             if _lost(self.conn):

@@ -14,6 +14,7 @@ from pgwarden.findings import Finding
 from pgwarden.package.check_report import exclusions
 from pgwarden.package.manifest import Package
 from pgwarden.preflight.sidecars import sidecars_md
+from pgwarden.textsafe import block, one_line
 
 _MARK = {BundleOutcome.APPLIED: "✅ applied", BundleOutcome.ALREADY_APPLIED: "✅ applied by an earlier run",
          BundleOutcome.FAILED: "❌ failed", BundleOutcome.PROBE_FAILED: "❌ applied, probe failed",
@@ -53,18 +54,19 @@ def _status(r: ApplyResult, gates: Sequence[GateRecord]) -> str:
 
 
 def _error_block(e: ServerError) -> list[str]:
-    return ["```", *e.lines(), "```", ""]
+    return ["```", *(one_line(x) for x in e.lines()), "```", ""]  # the server's text: one visible line each
 
 
 def summary_md(r: ApplyResult, gates: Sequence[GateRecord], pkg: Package, findings: Sequence[Finding],
                error: BaseException | None) -> str:
-    lines = [f"# pgwarden apply: {r.package}: {r.verdict}", ""]
+    # Names, titles, reasons and server messages are someone else's text: one visible line each.
+    lines = [f"# pgwarden apply: {one_line(r.package)}: {r.verdict}", ""]
     if pkg.description:
-        lines += [pkg.description, ""]
-    lines += ["## Status", "", _status(r, gates), ""]
+        lines += [one_line(pkg.description), ""]
+    lines += ["## Status", "", one_line(_status(r, gates)), ""]
     if error is not None:
         msg = error.message if isinstance(error, PgwardenError) else f"{type(error).__name__}: {error}"
-        lines += ["Stopped: " + msg, ""]
+        lines += ["Stopped: " + one_line(msg), ""]
     lines += [f"Run `{r.run_id}`, package hash `{r.package_hash}`, {r.seconds:.1f} s.", "",
               "## Gates", "", md_table(("#", "gate", "status", "seconds", "why"),
                                        [(i, g.name, g.status, f"{g.seconds:.3f}", g.reason or "")
@@ -88,10 +90,10 @@ def summary_md(r: ApplyResult, gates: Sequence[GateRecord], pkg: Package, findin
         tags = [t for t in ("non-atomic: transaction = false" if not mb.transaction else "",
                             "irreversible" if mb.irreversible else "",
                             f"ledger: {states[mb.id]}" if states.get(mb.id) else "") if t]
-        lines.append(f"- TXN-{i}: Bundle {mb.id} — {mb.title}" + (f" [{'; '.join(tags)}]" if tags else ""))
+        lines.append(one_line(f"- TXN-{i}: Bundle {mb.id} — {mb.title}" + (f" [{'; '.join(tags)}]" if tags else "")))
     integrity = next((g for g in gates if g.name == "integrity"), None)
     if integrity is not None and integrity.status != GateStatus.SKIPPED:
-        lines += ["", "What was not included:", ""] + [f"- {x}" for x in exclusions(findings, pkg.policy)]
+        lines += ["", "What was not included:", ""] + [f"- {one_line(x)}" for x in exclusions(findings, pkg.policy)]
     lines.append("")
     if r.bundles:
         lines += ["## Execution", "", md_table(
@@ -101,15 +103,17 @@ def summary_md(r: ApplyResult, gates: Sequence[GateRecord], pkg: Package, findin
         for b in r.bundles:
             retried = [a for a in b.attempts if a.error is not None and a is not b.attempts[-1]]
             for a in retried:
-                lines += [f"Bundle {b.id}, attempt {a.number}: {a.outcome} ({a.error.message if a.error else ''}); "
-                          "retried whole.", ""]
+                lines += [one_line(f"Bundle {b.id}, attempt {a.number}: {a.outcome} "
+                                   f"({a.error.message if a.error else ''}); retried whole."), ""]
             for p in b.probes:
-                lines += [f"- Rollback-only probe `{p.name}` after {p.after}: expected {p.expected}, got {p.actual}: "
-                          f"{'PASS' if p.ok else 'FAIL'} (rolled back)"]
+                lines += [one_line(f"- Rollback-only probe `{p.name}` after {p.after}: expected {p.expected}, got "
+                                   f"{p.actual}: {'PASS' if p.ok else 'FAIL'} (rolled back"
+                                   + (f"; it advanced sequence {', '.join(p.advanced)}, which a rollback does "
+                                      "not undo" if p.advanced else "") + ")")]
             if b.probes:
                 lines.append("")
         if r.failure is not None:
-            lines += [f"### The failure: bundle {r.failed_bundle}, {r.failure.location}", "",
+            lines += [one_line(f"### The failure: bundle {r.failed_bundle}, {r.failure.location}"), "",
                       *_error_block(r.failure)]
     lines += ["## Rollback", ""]
     if r.failed_bundle is None:
@@ -125,7 +129,7 @@ def summary_md(r: ApplyResult, gates: Sequence[GateRecord], pkg: Package, findin
                 lines += [f"### Rollback of bundle {b.id} failed", "", *_error_block(b.rollback_error)]
         if r.manual_repair:
             lines += ["**Manual repair required.** What differs from probe-before, and where to start:", "", "```",
-                      *r.manual_repair[:200], "```", "",
+                      *(one_line(x) for x in r.manual_repair[:200]), "```", "",
                       "The sidecars above hold each replaced object's definition before the change; the backup "
                       "above holds everything.", ""]
     if r.verify:
@@ -133,7 +137,8 @@ def summary_md(r: ApplyResult, gates: Sequence[GateRecord], pkg: Package, findin
                                             [(f"{c.kind} `{c.name}`", c.expected, c.actual, "PASS" if c.ok else "FAIL")
                                              for c in r.verify])]
     if r.changes:
-        lines += ["## What changed (probe-before → probe-after)", "", "```", *r.changes[:300], "```", ""]
+        lines += ["## What changed (probe-before → probe-after)", "", "```", *(one_line(x) for x in r.changes[:300]),
+                  "```", ""]
     if r.reasons:
-        lines += ["## Why", ""] + [f"- {x}" for x in r.reasons] + [""]
-    return "\n".join(lines).rstrip() + "\n"
+        lines += ["## Why", ""] + [f"- {one_line(x)}" for x in r.reasons] + [""]
+    return block("\n".join(lines).rstrip() + "\n")  # and nothing else raw: no control character, no bidi

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from pgwarden import textsafe
 from pgwarden.cli.base import dsn_option, json_option, main, passed, run
 from pgwarden.cli.reporter import reporter
 
@@ -40,10 +41,13 @@ if TYPE_CHECKING:
               help="Adopt that tool's history on the target: the bundles it applied (by their origin, from pgwarden "
                    "import) are recorded once as applied; only the pending ones run. A dirty or failed entry is "
                    "refused.")
+@click.option("--baseline-schema", "baseline_schema", metavar="SCHEMA", default=None,
+              help="With --baseline-from: the schema that holds the tool's history table (Sqitch's registry, "
+                   "default sqitch; for the others, needed when the table exists in more than one schema).")
 @json_option
 def apply_cmd(package: Path, dsn: str | None, out: str | None, dry_run: bool, rehearse: str, no_rehearse: bool,
               on_failure: str, no_backup: bool, backup_sha256: str | None, baseline_from: str | None,
-              as_json: bool) -> None:
+              baseline_schema: str | None, as_json: bool) -> None:
     """Apply PACKAGE to the target through every gate: guarded, backed up, bundle by bundle, provable.
 
     Each bundle is one transaction with its ledger row. At the first failure the bundles this run applied
@@ -53,9 +57,11 @@ def apply_cmd(package: Path, dsn: str | None, out: str | None, dry_run: bool, re
     """
     from pgwarden.apply.apply import OnFailure, Options, apply
 
+    if baseline_schema is not None and baseline_from is None:
+        raise click.UsageError("--baseline-schema names where another tool's history is: give --baseline-from too")
     opts = Options(dsn=dsn, out=Path(out) if out else None, dry_run=dry_run, on_failure=OnFailure(on_failure),
                    no_backup=no_backup, backup_sha256=backup_sha256, rehearse="none" if no_rehearse else rehearse,
-                   baseline_from=baseline_from)
+                   baseline_from=baseline_from, baseline_schema=baseline_schema)
     run(lambda: apply(package, opts, reporter()), as_json=as_json, render=render_apply, exit_code=passed)
 
 
@@ -84,7 +90,7 @@ def render_apply(r: ApplyResult) -> str:
         lines += ["  MANUAL REPAIR REQUIRED:", *(f"    {x}" for x in r.manual_repair[:20])]
     lines += [f"  {x}" for x in r.reasons if r.failure is None]
     lines.append(f"kit {r.kit}")
-    return "\n".join(lines)
+    return textsafe.lines(lines)
 
 
 @main.command("status")
@@ -103,7 +109,7 @@ def status_cmd(dsn: str | None, as_json: bool) -> None:
                              f"run {b.run_id}" + (f" — {b.note}" if b.note else ""))
             if p.last_run is not None:
                 lines.append(f"  last run {p.last_run.run_id}: {p.last_run.verdict}, kit {p.last_run.kit}")
-        return "\n".join(lines)
+        return textsafe.lines(lines)
 
     run(lambda: status(dsn), as_json=as_json, render=render)
 
@@ -111,22 +117,26 @@ def status_cmd(dsn: str | None, as_json: bool) -> None:
 @main.command("resolve")
 @click.argument("package")
 @click.argument("bundle")
-@click.option("--applied", "finding", flag_value="applied", help="The bundle's statement did take effect.")
-@click.option("--absent", "finding", flag_value="absent", help="It did not: apply will run the bundle again.")
+@click.option("--applied", is_flag=True, help="The bundle's statement did take effect.")
+@click.option("--absent", is_flag=True, help="It did not: apply will run the bundle again.")
 @dsn_option
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Evidence kit directory (default ./pgwarden-runs/<UTC>-resolve/).")
 @json_option
-def resolve_cmd(package: str, bundle: str, finding: str | None, dsn: str | None, out: str | None,
+def resolve_cmd(package: str, bundle: str, applied: bool, absent: bool, dsn: str | None, out: str | None,
                 as_json: bool) -> None:
     """Record the truth about an in_doubt BUNDLE of PACKAGE (a package directory or its name)."""
     from pgwarden.apply.resolve import resolve
 
-    if finding is None:
+    if applied and absent:
+        raise click.UsageError("--applied and --absent contradict each other: give the one you found")
+    if not (applied or absent):
         raise click.UsageError("give --applied or --absent")
+    finding = "applied" if applied else "absent"
 
     def render(r: ResolveResult) -> str:
-        return f"bundle {r.bundle} of {r.package} recorded as {r.state} by {r.resolved_by}\nkit {r.kit}"
+        return textsafe.lines([f"bundle {r.bundle} of {r.package} recorded as {r.state} by {r.resolved_by}",
+                               f"kit {r.kit}"])
 
     run(lambda: resolve(package, bundle, applied=finding == "applied", dsn=dsn,
                         out=Path(out) if out else None, reporter=reporter()), as_json=as_json, render=render)

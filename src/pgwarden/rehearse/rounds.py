@@ -15,21 +15,26 @@ longer known and the rehearsal stops there, saying so.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 import psycopg
 
+from pgwarden.apply import sequences
 from pgwarden.apply.execute import ServerError, server_error
 from pgwarden.apply.ledger import SCHEMA as LEDGER_SCHEMA
+from pgwarden.errors import BadInput
 from pgwarden.expect.expectations import ExpectationResult, Expectations, check_live
 from pgwarden.package.manifest import Bundle, Package, ProbeSpec
 from pgwarden.package.verify_scripts import probes_after
 from pgwarden.parsing.source import Statement, parse_sql
+from pgwarden.pg import search_path
+from pgwarden.pg.user_sql import check_calls
 from pgwarden.probe.fingerprint import Fingerprint, FingerprintDiff, diff_fingerprints
 from pgwarden.probe.probe import fingerprint_here, take_fingerprint
 from pgwarden.progress import SILENT, Reporter
@@ -111,9 +116,21 @@ class Rehearsal:
                 return server_error(exc, st, file)
         return None
 
-    def _settings(self, cur: psycopg.Cursor[Any], local: bool = True) -> None:
-        for name, value in self.pkg.settings.items():
-            cur.execute("SELECT set_config(%s, %s, %s)", (name, value, local))
+    def _settings(self, cur: psycopg.Cursor[Any]) -> None:
+        search_path.enter_package(cur, self.pkg.settings)
+
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[psycopg.Cursor[Any]]:
+        """A non-atomic bundle's statements run outside a transaction, under the package's path and settings
+        for the session; pgwarden's pin comes back after them."""
+        with self.conn.cursor() as cur:
+            search_path.enter_package(cur, self.pkg.settings, local=False)
+            try:
+                yield cur
+            finally:
+                if not (self.conn.broken or self.conn.closed) and \
+                        self.conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+                    search_path.repin_session(cur)
 
     def _step(self, bundle: str | None, step: Step, t0: float, ok: bool | None, note: str = "") -> None:
         status = StepStatus.SKIPPED if ok is None else StepStatus.PASS if ok else StepStatus.FAIL
@@ -214,8 +231,7 @@ class Rehearsal:
     def _round_trip_non_atomic(self, b: Bundle, before: Fingerprint) -> Fingerprint | None:
         """The same for a ``transaction = false`` bundle; None when its round trip broke the known state."""
         stmts = parse_sql(self.pkg.sql_text(b.apply_rel), b.apply_rel)
-        with self.conn.cursor() as cur:
-            self._settings(cur, local=False)
+        with self._session() as cur:
             t0 = time.monotonic()
             err = self._run(cur, stmts, b.apply_rel)
             if err is not None:
@@ -252,19 +268,26 @@ class Rehearsal:
             return fk
 
     def _probes(self, cur: psycopg.Cursor[Any], b: Bundle) -> None:
+        path = search_path.package_path(self.conn, self.pkg.settings)
         for p in probes_after(self.pkg, b):
             t0 = time.monotonic()
-            cur.execute("SAVEPOINT pgwarden_probe")
-            ok, actual = self._probe(cur, p)
-            cur.execute("ROLLBACK TO SAVEPOINT pgwarden_probe")
-            self._probe_result(b, p, t0, ok, actual)
+            (st,) = parse_sql(p.sql, f"probe {p.name!r}")
+            with sequences.advanced_by(self.conn, st.node, path) as advanced:
+                cur.execute("SAVEPOINT pgwarden_probe")
+                ok, actual = self._probe(cur, p)
+                cur.execute("ROLLBACK TO SAVEPOINT pgwarden_probe")
+            self._probe_result(b, p, t0, ok, actual, advanced)
 
     def _probes_outside(self, b: Bundle) -> None:
+        path = search_path.package_path(self.conn, self.pkg.settings)
         for p in probes_after(self.pkg, b):
             t0 = time.monotonic()
-            with self.conn.transaction(force_rollback=True), self.conn.cursor() as cur:
+            (st,) = parse_sql(p.sql, f"probe {p.name!r}")
+            with sequences.advanced_by(self.conn, st.node, path) as advanced, \
+                    self.conn.transaction(force_rollback=True), self.conn.cursor() as cur:
+                self._settings(cur)
                 ok, actual = self._probe(cur, p)
-            self._probe_result(b, p, t0, ok, actual)
+            self._probe_result(b, p, t0, ok, actual, advanced)
 
     def _probe(self, cur: psycopg.Cursor[Any], p: ProbeSpec) -> tuple[bool, str]:
         (st,) = parse_sql(p.sql, f"probe {p.name!r}")
@@ -279,10 +302,12 @@ class Rehearsal:
             return p.expect_error is not None and state == p.expect_error, f"error {state}: {exc.diag.message_primary}"
         return p.expect_error is None and (p.expect_rows is None or rows == p.expect_rows), f"{rows} row(s)"
 
-    def _probe_result(self, b: Bundle, p: ProbeSpec, t0: float, ok: bool, actual: str) -> None:
+    def _probe_result(self, b: Bundle, p: ProbeSpec, t0: float, ok: bool, actual: str,
+                      advanced: list[str]) -> None:
         expected = f"error {p.expect_error}" if p.expect_error else \
             f"{p.expect_rows} row(s)" if p.expect_rows is not None else "success"
-        self._step(b.id, Step.PROBE, t0, ok, f"{p.name}: expected {expected}, got {actual}")
+        self._step(b.id, Step.PROBE, t0, ok, f"{p.name}: expected {expected}, got {actual}"
+                   + (f"; advanced sequence {', '.join(advanced)} (not rolled back)" if advanced else ""))
         if not ok:
             self._find(b.id, Step.PROBE, f"rollback-only probe {p.name!r} after {b.id} expects {expected}, "
                        f"gets {actual}")
@@ -292,11 +317,16 @@ class Rehearsal:
         if verify is None or verify.empty:
             self._step(None, Step.VERIFY, t0, None, "no [verify]")
             return
-        if verify_conn is not None:
-            with verify_conn() as vconn:
-                self.out.verify = check_live(vconn, verify)
-        else:
-            self.out.verify = check_live(self.conn, verify)
+        with contextlib.ExitStack() as stack:
+            conn = stack.enter_context(verify_conn()) if verify_conn is not None else self.conn
+            path = search_path.package_path(conn, self.pkg.settings)
+            try:   # the package's objects exist on the clone now: a view it made could hide a VOLATILE call
+                check_calls(conn, verify.user_queries("[verify]"), path)
+            except BadInput as exc:
+                self._step(None, Step.VERIFY, t0, False, "not run")
+                self._find(None, Step.VERIFY, f"[verify] not run: {exc.message}")
+                return
+            self.out.verify = check_live(conn, verify, path)
         failed = [c for c in self.out.verify if not c.ok]
         self._step(None, Step.VERIFY, t0, not failed,
                    f"{len(failed)} of {len(self.out.verify)} failed" if failed else "")
@@ -322,7 +352,7 @@ class Rehearsal:
                     if err is not None:
                         cur.execute("ROLLBACK TO SAVEPOINT pgwarden_reverse")
             else:
-                with self.conn.cursor() as cur:
+                with self._session() as cur:
                     err = self._run(cur, stmts, b.rollback_rel)
             if err is not None:
                 self._step(None, Step.FULL_REVERSE, t0, False, f"{b.rollback_rel}: {err.message}")
