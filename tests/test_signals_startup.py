@@ -1,6 +1,11 @@
 """SIGTERM or SIGINT at any moment of a run, its start-up and imports included, ends it with exit 130 (or the
 signal's own death before Python runs any of pgwarden), applies nothing and prints no traceback.
 
+SIGTERM is sent from the moment the process exists. SIGINT is sent from the moment pgwarden's first lines have
+put its handlers in place (the kernel's SigCgt mask of the process shows SIGTERM caught): before that, in the
+interpreter's own first milliseconds, Python itself turns SIGINT into a KeyboardInterrupt in whatever it is
+importing (runpy, site), which no program it runs can prevent.
+
 The run is held from the server side: its only bundle first waits on an advisory lock the test holds, so every
 signal lands before anything could be applied. The moments are spread from 0 to the time the run takes to reach
 that wait, measured first, so they fall in the interpreter's start, the imports (psycopg's among them), the
@@ -19,6 +24,16 @@ from tests._apply_helpers import B, Holder, ledger_states, start_apply, wait_for
 
 NO_BACKUP = ("--no-backup", "--i-have-a-backup", "0" * 64)
 KEY = 4242
+
+
+def _catches_sigterm(pid: int) -> bool:
+    """pgwarden's handlers are in place: the process catches SIGTERM (Python leaves it at the default)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    mask = next((int(line.split()[1], 16) for line in status.splitlines() if line.startswith("SigCgt:")), 0)
+    return bool(mask & (1 << (signal.SIGTERM - 1)))
 
 
 def test_a_signal_at_any_moment_applies_nothing(fresh_db: str, tmp_path: Path) -> None:
@@ -41,6 +56,8 @@ def test_a_signal_at_any_moment_applies_nothing(fresh_db: str, tmp_path: Path) -
         for n, delay in enumerate(moments):
             sig = signal.SIGINT if n % 4 == 3 else signal.SIGTERM
             p = start_apply(pkg, fresh_db, tmp_path / f"k{n}", *NO_BACKUP)
+            if sig == signal.SIGINT:
+                wait_for(lambda p=p: _catches_sigterm(p.pid) or p.poll() is not None, what="pgwarden's handlers")
             time.sleep(delay)
             p.send_signal(sig)
             _out, err = p.communicate(timeout=60)
