@@ -358,7 +358,8 @@ class _Run:
         with self.runner.gate("rehearsal") as g:
             with make_clone(CloneKind.BACKUP if data else CloneKind.SCHEMA, dsn=self.opts.dsn, ident=self.ident,
                             dump=dump, logs=self.kit.path("logs/_").parent, reporter=self.reporter) as clone:
-                outcome = rehearse_on_clone(clone, self.pkg, todo, self.verify_exp, self.reporter)
+                outcome = rehearse_on_clone(clone, self.pkg, todo, self.verify_exp,
+                                            search_path.package_path(self.conn, self.pkg.settings), self.reporter)
             self.s.rehearsal = outcome
             g.record(RehearsalGate(clone.info, tuple(outcome.rehearsed), tuple(outcome.findings),
                                    tuple(outcome.steps), tuple(outcome.unproven)))

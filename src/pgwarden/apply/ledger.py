@@ -164,6 +164,11 @@ def _ledger_errors(conn: psycopg.Connection[Any]) -> Iterator[None]:
                                  f"{exc.diag.message_primary or exc}",
                                  details=["connect as the role that made the ledger (see `pgwarden status` as that "
                                           "role), or as a superuser"]) from None
+    except psycopg.errors.ReadOnlySqlTransaction as exc:
+        raise EnvironmentProblem(f"the target refuses writes, so pgwarden cannot keep its ledger: "
+                                 f"{exc.diag.message_primary or exc}",
+                                 details=["a standby, or default_transaction_read_only = on for this database or "
+                                          "role: apply a package on the primary, with writes allowed"]) from None
     except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName, psycopg.errors.UndefinedColumn,
             psycopg.errors.UndefinedFunction) as exc:
         raise EnvironmentProblem(f"the pgwarden ledger changed while pgwarden was using it: "

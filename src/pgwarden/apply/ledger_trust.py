@@ -45,7 +45,7 @@ class LedgerObject:
 def ledger_objects(conn: psycopg.Connection[Any], schema: str) -> tuple[str, list[LedgerObject]]:
     """The role pgwarden runs as, and every object of the ledger schema with its owner."""
     with read_only(conn) as cur:
-        cur.execute("SELECT current_user::pg_catalog.text AS me")
+        cur.execute("SELECT session_user::pg_catalog.text AS me")   # the login role, whatever SET ROLE said
         row = cur.fetchone()
         cur.execute(shipped_sql.load("pgwarden.apply", "ledger_objects.sql"), {"schema": schema})
         return str(row["me"] if row else ""), [

@@ -136,6 +136,13 @@ def compare(record: SourceRecord, restored: Fingerprint, restored_facts: Databas
         out.append(Difference(f"~ rows {name}: {before} in the source, {after} after the restore", "rows", name, mv,
                               "a materialized view is refreshed at restore from the restored tables" if mv else
                               "rows were lost or added between the dump's snapshot and the restore"))
+    for item in record.facts.extension_tables:
+        table, _, ext = item.partition("\t")
+        out.append(Difference(f"- table {table}: a member of extension {ext} that is not one of its configuration "
+                              "tables: pg_dump leaves it and its rows out, and CREATE EXTENSION does not bring it "
+                              "back", "table", table, False,
+                              "a table added to an extension (ALTER EXTENSION … ADD TABLE) is in no single-database "
+                              "dump: this backup does not hold its rows"))
     if record.facts.large_objects != restored_facts.large_objects:
         out.append(Difference(f"~ large objects: {record.facts.large_objects} in the source, "
                               f"{restored_facts.large_objects} after the restore", "large_objects", "",

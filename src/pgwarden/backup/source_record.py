@@ -57,13 +57,14 @@ class DatabaseFacts:
     large_objects: int
     comment: str | None
     size_bytes: int
+    extension_tables: tuple[str, ...] = ()   # "schema.table<TAB>extension": members with data pg_dump leaves out
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> DatabaseFacts:
         return cls(str(row["database"]), str(row["owner"]), str(row["encoding"]), str(row["collate"]),
                    str(row["ctype"]), tuple(row["acl"] or ()), tuple(row["settings"] or ()),
                    tuple(row["tablespaces"] or ()), row["default_tablespace"], int(row["large_objects"]),
-                   row["comment"], int(row["size_bytes"]))
+                   row["comment"], int(row["size_bytes"]), tuple(row.get("extension_tables") or ()))
 
     @classmethod
     def from_json(cls, data: Any, where: str) -> DatabaseFacts:

@@ -6,7 +6,9 @@
   function that reaches the shell would hold that cluster's files.
 - **Isolation**, where the kernel allows it. With bubblewrap (``bwrap``): no network at all (a new,
   empty network namespace; the unix socket still works, it is a file), the host's filesystem
-  read-only except the instance's own directory, a private ``/tmp`` and ``/dev/shm``. Without
+  read-only except the instance's own directory, a private ``/tmp`` and ``/dev/shm``, and ``/run`` and ``/var/tmp``
+  empty (a network namespace does not stop ``connect()`` on a host's socket file, such as a production server's in
+  ``/run/postgresql``). Without
   bwrap, as root: ``unshare --net`` (no network; the filesystem is not made read-only). Otherwise
   none, and the kit and stderr say so.
 """
@@ -153,9 +155,16 @@ def _works(argv: tuple[str, ...]) -> bool:
         return False
 
 
+# Where a host keeps unix sockets (a production server's, D-Bus, a container engine's): a network namespace does not
+# stop connect() on a socket file, so these are empty in the sandbox ("/var/run" is often a link to "/run").
+_SOCKET_DIRS = tuple(d for d in ("/run", "/var/run", "/var/tmp")
+                     if os.path.isdir(d) and not os.path.islink(d))
+
+
 def _bwrap_base(bwrap: str, as_root: bool) -> list[str]:
+    hidden = [x for d in _SOCKET_DIRS for x in ("--tmpfs", d)]
     return [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm",
-            "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp", "--unshare-net", "--unshare-ipc",
+            "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp", *hidden, "--unshare-net", "--unshare-ipc",
             "--die-with-parent", *([] if as_root else ["--unshare-user"])]
 
 

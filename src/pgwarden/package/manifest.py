@@ -12,6 +12,7 @@ the package is read from disk again, so a file swapped during a run changes noth
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -228,6 +229,19 @@ def _rel_file(p: _Problems, key: str, root: Path, rel: str) -> Path | None:
     return full.absolute()
 
 
+def _posix(rel: str) -> str:
+    """A file name as the package pins it: relative, ``.`` and ``..`` folded away (``sub/../A.sql`` is ``A.sql``)."""
+    return Path(os.path.normpath(rel)).as_posix()
+
+
+def _same_file_key(root: Path, rel: str) -> str:
+    """What makes two names one file: its real path inside the package (links followed), else its folded name."""
+    try:
+        return str((root / rel).resolve())
+    except (OSError, RuntimeError, ValueError):   # ValueError: a NUL byte (refused by _rel_file, named there)
+        return rel
+
+
 def _list_of_str(p: _Problems, key: str, v: Any) -> list[str]:
     if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
         p.add(key, "expected a list of strings")
@@ -408,17 +422,18 @@ def _bundles(p: _Problems, root: Path, raw: Any) -> tuple[Bundle, ...]:
         for fk, rel in (("apply", apply_rel), ("rollback", rb_rel), ("verify", verify_rel)):
             if not rel:
                 continue
-            norm = Path(rel).as_posix()
+            norm = _same_file_key(root, rel)   # sub/../A.sql, or a link to A.sql, is A.sql: named (and read) once
             if norm in seen_files:
                 p.add(f"{key}.{fk}", f"{rel!r} is already named by {seen_files[norm]}; expected each file once")
             else:
                 seen_files[norm] = f"{key}.{fk}"
         if bid is not None and title is not None and apply is not None and apply_rel is not None:
             out.append(Bundle(bid, title, apply, rollback, reason if rb_rel is None else None, transaction,
-                              Path(apply_rel).as_posix(), Path(rb_rel).as_posix() if rb_rel else None,
-                              verify, Path(verify_rel).as_posix() if verify_rel else None, origin))
-    if Path(MANIFEST).as_posix() in seen_files:
-        p.add(seen_files[MANIFEST], f"{MANIFEST} cannot be a SQL file of a bundle")
+                              _posix(apply_rel), _posix(rb_rel) if rb_rel else None,
+                              verify, _posix(verify_rel) if verify_rel else None, origin))
+    manifest_key = _same_file_key(root, MANIFEST)
+    if manifest_key in seen_files:
+        p.add(seen_files[manifest_key], f"{MANIFEST} cannot be a SQL file of a bundle")
     return tuple(out)
 
 

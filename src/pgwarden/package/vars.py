@@ -157,7 +157,7 @@ def parse_vars(raw: Any, root: Path, add: Any, inside: Any) -> dict[str, Var]:
         else:
             if inside(f"{key}.file", text) is None:
                 continue
-            var = Var(name, "", VarSource.FILE, Path(text).as_posix(), secret)
+            var = Var(name, "", VarSource.FILE, Path(os.path.normpath(text)).as_posix(), secret)
         if var.secret and not var.unavailable:
             register_secret(var.value)
         out[name] = var

@@ -64,7 +64,7 @@ def connect(dsn: str | None, *, autocommit: bool = True, application_name: str =
         raise BadInput(f"invalid DSN {redact_dsn(dsn)!r}: {redact_text(str(exc).strip(), secrets)}") from None
     try:
         conn = psycopg.connect(dsn, autocommit=autocommit, application_name=application_name,
-                               connect_timeout=connect_timeout)
+                               connect_timeout=connect_timeout, client_encoding="UTF8")
     except psycopg.OperationalError as exc:
         text = " ".join(line.strip() for line in str(exc).strip().splitlines()) or "connection failed"
         msg = redact_text(text, secrets)
@@ -80,10 +80,17 @@ def connect(dsn: str | None, *, autocommit: bool = True, application_name: str =
 
 
 def _apply_limits(conn: psycopg.Connection[Any], limits: SessionLimits) -> None:
+    """The session's limits, and the settings a database's owner could otherwise choose for pgwarden's session
+    (``ALTER DATABASE … SET``): string literals as the parser reads them, no session ended for idling between
+    gates, no transaction cut short by a length a role chose. The client encoding is UTF8 from the start."""
     settings = {"statement_timeout": limits.statement_timeout, "lock_timeout": limits.lock_timeout,
-                "idle_in_transaction_session_timeout": limits.idle_in_transaction_session_timeout}
+                "idle_in_transaction_session_timeout": limits.idle_in_transaction_session_timeout,
+                "standard_conforming_strings": "on"}
     if conn.info.server_version >= 140000:
         settings["client_connection_check_interval"] = limits.client_connection_check_interval
+        settings["idle_session_timeout"] = "0"
+    if conn.info.server_version >= 170000:
+        settings["transaction_timeout"] = "0"
     query = "SELECT " + ", ".join("pg_catalog.set_config(%s::pg_catalog.text, %s::pg_catalog.text, false)"
                                   for _ in settings)
     try:

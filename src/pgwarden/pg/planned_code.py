@@ -42,3 +42,17 @@ def planned_code(cur: psycopg.Cursor[Any], relids: list[int]) -> list[PlannedCod
         c.execute(shipped_sql.load("pgwarden.pg", "planned_code.sql"), {"relids": relids})
         return [PlannedCode(int(r["relid"]), r["relation"], r["what"], r["function"], r["owner"])
                 for r in c.fetchall()]
+
+
+def _has_restrict(version: int) -> bool:
+    """``restrict_nonsystem_relation_kind``: PostgreSQL 17, and the August 2024 minors of 12 to 16."""
+    return version >= 170000 or any(low <= version < high for low, high in (
+        (160004, 170000), (150008, 160000), (140013, 150000), (130016, 140000), (120020, 130000)))
+
+
+def tables_only(cur: psycopg.Cursor[Any]) -> None:
+    """For the rest of the transaction, a view or foreign table named where a table was (one a role swapped in
+    since pgwarden looked) is an error, not a query whose plan runs that role's code (as pg_dump does, CVE-2024-7348).
+    A server without the setting gets no such guard."""
+    if _has_restrict(cur.connection.info.server_version):
+        cur.execute("SELECT pg_catalog.set_config('restrict_nonsystem_relation_kind', 'view, foreign-table', true)")

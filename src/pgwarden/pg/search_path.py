@@ -31,10 +31,12 @@ _defaults: weakref.WeakKeyDictionary[psycopg.Connection[Any], str] = weakref.Wea
 
 
 def pin(conn: psycopg.Connection[Any]) -> str:
-    """Capture the session's default path, then pin it; returns the default. No name is resolved."""
+    """Capture the session's default path, then pin it; returns the default. No name is resolved. The role is
+    the login role too: a database's owner may ``ALTER DATABASE … SET role``, which would make pgwarden's
+    session that owner's (and every trust check ask about the wrong role)."""
     row = conn.execute("SHOW search_path").fetchone()
     default = str(row[0]) if row and row[0] is not None else ""
-    conn.execute(f"SET search_path TO {PINNED}")
+    conn.execute(f"SET search_path TO {PINNED}; SET ROLE NONE")
     _defaults[conn] = default
     return default
 
@@ -75,8 +77,9 @@ def repin_local(cur: psycopg.Cursor[Any]) -> None:
 
 def repin_session(cur: psycopg.Cursor[Any]) -> None:
     """Inside a transaction that ran user SQL: the session's path is pinned again when it commits, whatever
-    ``SET search_path`` the user SQL did (a rollback reverts the user's SET and this together)."""
-    cur.execute(_SET, (PINNED, False))
+    ``SET search_path`` the user SQL did (a rollback reverts the user's SET and this together); and for the rest
+    of the transaction (pgwarden's ledger row) the login role is the current one, whatever ``SET ROLE`` it did."""
+    cur.execute(_SET + ", pg_catalog.set_config('role', 'none', true)", (PINNED, False))
 
 
 def enter_package(cur: psycopg.Cursor[Any], settings: Mapping[str, str], *, local: bool = True) -> None:

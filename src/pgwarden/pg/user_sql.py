@@ -112,6 +112,13 @@ def calls_of(cur: psycopg.Cursor[Any], name: str, text: str, schemas: list[str])
             "path": path, "fschemas": [s for s, _ in funcs], "fnames": [f for _, f in funcs],
             "oschemas": [s for s, _ in ops], "onames": [o for _, o in ops], "types": types})
         rows = cur.fetchall()
+        foreign = [r for r in rows if not r["trusted"]]
+        if foreign:   # declared STABLE or IMMUTABLE, another role's function may still call anything, as pgwarden
+            f = foreign[0]
+            how = f" through {via}" if via else ""
+            raise BadInput(f"named query {name!r} can call {f['function']}{how}, owned by {f['owner']}: pgwarden runs "
+                           "no code but a superuser's and its own role's on a live server; nothing was run",
+                           details=[f"also {r['function']} ({r['owner']})" for r in foreign[1:6]])
         volatile = [r for r in rows if r["volatility"] == "v"]
         if volatile:
             v = volatile[0]

@@ -27,7 +27,7 @@ from pgwarden.evidence.kit import EvidenceKit, check_out_dir, utcnow
 from pgwarden.evidence.markdown import md_table
 from pgwarden.pg.conn import connection, session_limits
 from pgwarden.pg.identity import read_identity
-from pgwarden.pg.planned_code import planned_code
+from pgwarden.pg.planned_code import tables_only
 from pgwarden.probe.fingerprint import (
     ROWS_MODES,
     Fingerprint,
@@ -100,37 +100,66 @@ def _rows(cur: psycopg.Cursor[Any], mode: str) -> dict[str, int]:
         cur.execute(shipped_sql.load("pgwarden.probe", "rows_estimate.sql"))
         return {name: int(n) for name, n in cur.fetchall()}
     cur.execute(shipped_sql.load("pgwarden.probe", "rows_tables.sql"))
-    found: list[tuple[str, str, str, int, str]] = cur.fetchall()
-    risky = {c.relid for c in planned_code(cur, [t[3] for t in found])}   # count(*) would run another's code
-    tables = [t for t in found if t[3] not in risky]
+    found: list[tuple[str, str, str, int, str, bool]] = cur.fetchall()
+    tables = [t for t in found if t[5]]   # trusted: count(*) plans nothing of another role's
     out: dict[str, int] = {}
+    cur.execute("SAVEPOINT pgwarden_count")
+    tables_only(cur)   # a table swapped for a view since it was listed: an error, never a plan of the view
     for start in range(0, len(tables), COUNT_BATCH):
         batch = tables[start:start + COUNT_BATCH]
         query = sql.SQL(" UNION ALL ").join(
             sql.SQL("SELECT {}::int, pg_catalog.count(*) FROM {}.{}").format(sql.Literal(i), sql.Identifier(schema),
                                                                                 sql.Identifier(rel))
-            for i, (_name, schema, rel, _oid, _kind) in enumerate(batch))
+            for i, (_name, schema, rel, _oid, _kind, _trusted) in enumerate(batch))
         cur.execute(query)
         for i, n in cur.fetchall():
             out[batch[i][0]] = int(n)
-    for name, _schema, _rel, oid, kind in found:
-        if oid in risky and kind == "r":   # a materialized view cannot be copied without planning it: not counted
-            out[name] = _copied_rows(cur, oid)
+    cur.execute("ROLLBACK TO SAVEPOINT pgwarden_count; RELEASE SAVEPOINT pgwarden_count")   # the setting with it
+    server_side = None
+    for name, _schema, _rel, oid, kind, trusted in found:
+        if not trusted and kind == "r":   # a materialized view cannot be copied without planning it: not counted
+            if server_side is None:
+                server_side = _may_write_server_files(cur)
+            out[name] = _copied_rows(cur, oid, name, server_side)
     return out
 
 
-def _copied_rows(cur: psycopg.Cursor[Any], oid: int) -> int:
+def _may_write_server_files(cur: psycopg.Cursor[Any]) -> bool:
+    cur.execute("SELECT pg_catalog.pg_has_role(session_user, 'pg_write_server_files', 'USAGE') "
+                "OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = session_user)")
+    row = cur.fetchone()
+    return bool(row and row[0])
+
+
+def _copied_rows(cur: psycopg.Cursor[Any], oid: int, name: str, server_side: bool) -> int:
     """The rows ``count(*)`` of the table would count (its own and its inheritance descendants'), read with
-    ``COPY … TO STDOUT``, which scans the heap and plans nothing: one CopyData message per row."""
+    ``COPY … TO``, which scans the heap and plans nothing: into ``/dev/null`` on the server, its command tag
+    giving the count, where this role may write server files; else to pgwarden, one CopyData message per row.
+    A table replaced meanwhile by a view (which COPY refuses) is an environment problem, not a count."""
     cur.execute("WITH RECURSIVE d(oid) AS (SELECT %s::oid UNION SELECT i.inhrelid FROM pg_inherits i "
                 "JOIN d ON i.inhparent = d.oid) SELECT n.nspname::text, c.relname::text FROM d "
                 "JOIN pg_class c ON c.oid = d.oid JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "WHERE c.relkind = 'r' ORDER BY 1, 2", (oid,))
+    parts = cur.fetchall()
     n = 0
-    for schema, rel in cur.fetchall():
-        with cur.copy(sql.SQL("COPY {}.{} TO STDOUT").format(sql.Identifier(schema), sql.Identifier(rel))) as copy:
-            for _row in copy:
-                n += 1
+    # row security off, in a savepoint: a policy that would apply makes COPY fail, never turns it into a query
+    cur.execute("SAVEPOINT pgwarden_copy_count; SET LOCAL row_security = off")
+    try:
+        for schema, rel in parts:
+            table = sql.Identifier(schema, rel)
+            if server_side:
+                cur.execute(sql.SQL("COPY {} TO '/dev/null'").format(table))
+                n += max(cur.rowcount, 0)
+                continue
+            with cur.copy(sql.SQL("COPY {} TO STDOUT").format(table)) as copy:
+                for _row in copy:
+                    n += 1
+    except (psycopg.errors.WrongObjectType, psycopg.errors.InsufficientPrivilege) as exc:
+        raise EnvironmentProblem(f"{name}: its rows cannot be counted without planning a query of a table another "
+                                 f"role owns: {exc.diag.message_primary}",
+                                 details=["count with a role that bypasses row security, or give --rows estimate"]) \
+            from None
+    cur.execute("ROLLBACK TO SAVEPOINT pgwarden_copy_count; RELEASE SAVEPOINT pgwarden_copy_count")
     return n
 
 

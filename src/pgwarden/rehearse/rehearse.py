@@ -14,7 +14,7 @@ import contextlib
 import secrets
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from pgwarden.package.lint.run import lint_package
 from pgwarden.package.lock import verify_integrity
 from pgwarden.package.manifest import Bundle, Package, load_package
 from pgwarden.package.vars import pins as vars_pins
+from pgwarden.pg import search_path
 from pgwarden.pg.conn import connection, session_limits
 from pgwarden.pg.guard import ServerIdentity, check_guard
 from pgwarden.pg.identity import read_identity
@@ -65,8 +66,12 @@ def _reader(clone: Clone) -> Iterator[psycopg.Connection[Any]]:
 
 
 def rehearse_on_clone(clone: Clone, pkg: Package, bundles: list[Bundle], verify: Expectations | None,
-                      reporter: Reporter = SILENT) -> Outcome:
-    """The algorithm on ``clone`` for ``bundles`` (apply's gate 6 calls this too)."""
+                      target_path: str, reporter: Reporter = SILENT) -> Outcome:
+    """The algorithm on ``clone`` for ``bundles`` (apply's gate 6 calls this too). ``target_path``: the
+    search_path the package's SQL runs under on the target (its [settings], else the target's default, which a
+    single-database dump does not carry to the clone): the clone runs it under the same."""
+    if not any(k.lower() == "search_path" for k in pkg.settings):
+        pkg = replace(pkg, settings={**pkg.settings, "search_path": target_path})
     factory: Callable[[], Any] = lambda: _reader(clone)  # noqa: E731
     with connection(clone.dsn, application_name="pgwarden rehearsal") as conn:
         return Rehearsal(conn, pkg, reporter).run(bundles, verify, factory)
@@ -140,7 +145,8 @@ def _body(runner: GateRunner, conn: psycopg.Connection[Any], ident: ServerIdenti
                 st["clone"] = clone.info
                 g.record(clone.info)
             with runner.gate("rehearsal") as g:
-                outcome = rehearse_on_clone(clone, pkg, todo, verify_exp, reporter)
+                outcome = rehearse_on_clone(clone, pkg, todo, verify_exp,
+                                            search_path.package_path(conn, pkg.settings), reporter)
                 st["outcome"] = outcome
                 g.record(RehearsalGate(tuple(outcome.rehearsed), tuple(outcome.findings), tuple(outcome.steps),
                                        outcome.fingerprints))

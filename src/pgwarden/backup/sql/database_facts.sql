@@ -20,6 +20,18 @@ SELECT d.datname::text                                          AS database,
                    AND EXISTS (SELECT 1 FROM pg_class c WHERE c.reltablespace = t.oid)), '{}') AS tablespaces,
        (SELECT t.spcname::text FROM pg_tablespace t WHERE t.oid = d.dattablespace) AS default_tablespace,
        (SELECT count(*) FROM pg_largeobject_metadata)           AS large_objects,
+       -- tables a role made members of an extension (ALTER EXTENSION … ADD TABLE) that are not among its
+       -- configuration tables: pg_dump leaves them and their rows out, and CREATE EXTENSION does not bring them back
+       coalesce((SELECT array_agg(format('%I.%I', n.nspname, c.relname) || E'\t' || e.extname
+                                  ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C")
+                 FROM pg_depend x
+                 JOIN pg_class c ON c.oid = x.objid
+                 JOIN pg_namespace n ON n.oid = c.relnamespace
+                 JOIN pg_extension e ON e.oid = x.refobjid
+                 WHERE x.classid = 'pg_class'::regclass AND x.refclassid = 'pg_extension'::regclass
+                   AND x.deptype = 'e' AND c.relkind IN ('r', 'p')
+                   AND NOT (c.oid = ANY (coalesce(e.extconfig, '{}'::oid[])))
+                   AND pg_relation_size(c.oid) > 0), '{}')       AS extension_tables,
        shobj_description(d.oid, 'pg_database')                  AS comment,
        pg_database_size(d.oid)                                  AS size_bytes
 FROM pg_database d

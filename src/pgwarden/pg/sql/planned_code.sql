@@ -43,5 +43,5 @@ SELECT DISTINCT code.root::bigint AS relid, code.root::regclass::text AS relatio
 FROM code
 JOIN pg_catalog.pg_proc p ON p.oid = code.fn
 JOIN pg_catalog.pg_roles a ON a.oid = p.proowner
-WHERE NOT a.rolsuper AND a.rolname <> current_user
+WHERE NOT a.rolsuper AND a.rolname <> session_user   -- the login role: a SET ROLE does not make another trusted
 ORDER BY 1, 3, 4

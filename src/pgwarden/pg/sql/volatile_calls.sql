@@ -2,7 +2,8 @@
 -- Read-only. %(path)s: the schemas the query's search_path searches, in order (the session's own path is
 -- pgwarden's pin, not the user's). %(fschemas)s/%(fnames)s: functions called (schema NULL: any schema of the
 -- path, every overload, as the server would consider them); %(oschemas)s/%(onames)s: operators (their functions); %(types)s: type names cast to (the
--- cast functions). An aggregate also runs its support functions, which are listed with it.
+-- cast functions). An aggregate also runs its support functions, which are listed with it. Each with its owner:
+-- a function neither a superuser nor the login role owns is another role's code, whatever volatility it declares.
 WITH called(proc) AS (
     SELECT p.oid
     FROM pg_proc p
@@ -32,7 +33,9 @@ support(proc, aggregate) AS (
     WHERE f.fn <> 0
 )
 SELECT s.proc::regprocedure::text AS function, s.aggregate::regprocedure::text AS aggregate,
-       p.provolatile AS volatility
+       p.provolatile AS volatility, o.rolname::text AS owner,
+       (o.rolsuper OR o.rolname = session_user) AS trusted   -- a superuser's, or the login role's own
 FROM support s
 JOIN pg_proc p ON p.oid = s.proc
+JOIN pg_roles o ON o.oid = p.proowner
 ORDER BY 1, 2

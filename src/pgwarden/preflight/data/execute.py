@@ -18,6 +18,7 @@ from psycopg import errors
 
 from pgwarden.errors import BadInput
 from pgwarden.findings import Finding, Severity
+from pgwarden.pg.planned_code import tables_only
 from pgwarden.pg.user_sql import calls_of
 from pgwarden.preflight.data.plan import CheckKind, DataCheck
 from pgwarden.preflight.names import quote_ident
@@ -182,6 +183,7 @@ def _run(cur: psycopg.Cursor[Any], query: Any, path: str, timeout_s: float) -> t
                     "pg_catalog.set_config('row_security', 'off', true), "
                     "pg_catalog.set_config('search_path', %s::pg_catalog.text, true)",
                     (f"{max(1, int(timeout_s * 1000))}ms", path))
+        tables_only(cur)   # it reads tables: one swapped for a view since it was checked is an error, not a plan
         cur.execute(query)
         result: tuple[str, object] = ("rows", cur.fetchall())
     except errors.QueryCanceled:

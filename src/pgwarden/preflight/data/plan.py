@@ -80,8 +80,8 @@ def _key(rel: Relation) -> tuple[sql.Composable, tuple[str, ...]]:
 
 
 def _keytext(cols: Sequence[str], prefix: str = "") -> sql.Composable:
-    parts = [sql.SQL("{}::pg_catalog.text").format(sql.Identifier(prefix, c) if prefix else sql.Identifier(c))
-             for c in cols]
+    # concat_ws prints each value with its type's output function: no cast, so no cast function a role wrote
+    parts = [sql.Identifier(prefix, c) if prefix else sql.Identifier(c) for c in cols]
     return sql.SQL("pg_catalog.concat('(', pg_catalog.concat_ws(', ', {}), ')')").format(sql.SQL(", ").join(parts))
 
 
@@ -279,7 +279,7 @@ class Planner:
             # a composite with NULL fields counts
             sql.SQL("pg_catalog.num_nulls({}) OPERATOR(pg_catalog.=) 0").format(e) for e in exprs)
         keytext = sql.SQL("pg_catalog.concat('(', pg_catalog.concat_ws(', ', {}), ')')").format(
-            sql.SQL(", ").join(sql.SQL("({})::pg_catalog.text").format(e) for e in exprs))
+            sql.SQL(", ").join(sql.SQL("({})").format(e) for e in exprs))
         q = _q("unique").format(keytext=keytext, table=self._from(rel, own=True), nulls=nulls,
                                 pred=sql.SQL(deparse(where)) if where is not None else sql.SQL("true"),
                                 cols=sql.SQL(", ").join(exprs))
