@@ -231,3 +231,20 @@ def test_a_restored_server_cannot_reach_a_hosts_unix_socket(pg_server: Server) -
             th.join(15)
             shutil.rmtree(d, ignore_errors=True)
     assert got == {}, got
+
+
+def test_a_table_added_to_an_extension_fails_verify_backup(owned: tuple[str, str, str, str], tmp_path: Path) -> None:
+    """ALTER EXTENSION … ADD TABLE: pg_dump leaves the table and its rows out, and CREATE EXTENSION does not bring
+    them back. The backup's verification used to pass; it names the table now."""
+    dsn, owner, _name, _role = owned
+    with psycopg.connect(owner, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION tcn")   # a trusted extension: the database's owner may create it
+        conn.execute("CREATE TABLE public.payments (id int); INSERT INTO public.payments SELECT generate_series(1, 50);"
+                     "ALTER EXTENSION tcn ADD TABLE public.payments")
+    b = run_cli("backup", "--dsn", dsn, "--out", str(tmp_path / "b"), "--json")
+    assert b.returncode == 0, b.stderr
+    v = run_cli("verify-backup", result_of(b)["dump_path"], "--out", str(tmp_path / "v"), "--json")
+    assert v.returncode == 1, v.stdout + v.stderr
+    lines = [d["line"] for d in result_of(v)["fidelity"]["differences"] if not d["expected"]]
+    assert any(x.startswith("- table public.payments: a member of extension tcn that is not one of its "
+                            "configuration tables") for x in lines), lines
