@@ -36,10 +36,12 @@ class LedgerObject:
 
     @property
     def label(self) -> str:
-        return f"{self.kind} pgwarden.{self.parent}.{self.name}" if self.parent and self.kind in (
-            "trigger", "rule", "policy") else \
-            f"{self.kind} {self.name} (of pgwarden.{self.parent})" if self.parent and self.kind == "child table" else \
-            f"{self.kind} pgwarden.{self.name}"
+        """How a refusal names it: a trigger, rule or policy by its table, a child table by its parent."""
+        if self.parent and self.kind in ("trigger", "rule", "policy"):
+            return f"{self.kind} pgwarden.{self.parent}.{self.name}"
+        if self.parent and self.kind == "child table":
+            return f"{self.kind} {self.name} (of pgwarden.{self.parent})"
+        return f"{self.kind} pgwarden.{self.name}"
 
 
 def ledger_objects(conn: psycopg.Connection[Any], schema: str) -> tuple[str, list[LedgerObject]]:

@@ -140,9 +140,7 @@ def calls_of(cur: psycopg.Cursor[Any], name: str, text: str, schemas: list[str])
                     {"path": path, "schemas": [s for s, _ in rels], "names": [r for _, r in rels]})
         found = [row for row in cur.fetchall() if row["oid"] not in seen]
         refuse_planned_code(cur, [row["oid"] for row in found], f"named query {name!r}")
-        for row in found:
-            if row["oid"] in seen:
-                continue
+        for row in found:   # one row per relation (relation_sources.sql is DISTINCT), none seen before
             seen[row["oid"]] = row["name"]
             if len(seen) > _MAX_SOURCES:
                 raise BadInput(f"named query {name!r} reads more than {_MAX_SOURCES} views and tables; "
