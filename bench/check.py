@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pgwarden.package.check import check
+from pgwarden.check.check import check
 from pgwarden.package.lock import lock
 
 POLICY = '''[policy]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import signal
+from dataclasses import dataclass
 from enum import IntEnum
 
 
@@ -17,6 +18,17 @@ class ExitCode(IntEnum):
     BAD_INPUT = 2
     ENVIRONMENT = 3
     INTERRUPTED = 130
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a bad input is: a file (as the user named it, or package-relative), and its line and column when
+    known (0: not known). ``text`` is the error line that names it."""
+
+    file: str
+    line: int = 0
+    col: int = 0
+    text: str = ""
 
 
 class PgwardenError(Exception):
@@ -29,10 +41,12 @@ class PgwardenError(Exception):
     exit_code: ExitCode = ExitCode.FAIL
     category: str = "fail"
 
-    def __init__(self, message: str, *, details: list[str] | tuple[str, ...] = ()) -> None:
+    def __init__(self, message: str, *, details: list[str] | tuple[str, ...] = (),
+                 places: list[Place] | tuple[Place, ...] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.details: tuple[str, ...] = tuple(details)
+        self.places: tuple[Place, ...] = tuple(places)   # the files (lines, columns) the error names, as fields
         self.kit: str | None = None   # the evidence kit that records this failure, once it is sealed
 
     def __str__(self) -> str:

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
+from pgwarden.rules import Rule, Severity
 
-class Severity(StrEnum):
-    ERROR = "error"        # fails the check
-    WARNING = "warning"    # reported only
-    NOTE = "note"          # worth knowing, never a problem
-    WAIVED = "waived"      # an error or warning a [[waiver]] of the package accepts, with its reason
+__all__ = ["Finding", "Severity"]   # Severity is defined in rules (each rule has a default one), shown here
 
 
 @dataclass(frozen=True)
 class Finding:
-    rule: str                 # rule id, e.g. "policy.forbid_calls" or "preflight.replace.defaults_removed"
+    rule: Rule                # e.g. Rule.POLICY_FORBID_CALLS; a StrEnum, serialised as its id "policy.forbid_calls"
     bundle: str | None        # bundle id, or None for package-level findings
     file: str                 # path relative to the package root
     line: int

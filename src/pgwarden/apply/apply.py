@@ -32,38 +32,39 @@ from typing import Any
 
 import psycopg
 
-from pgwarden.apply import ledger
-from pgwarden.apply.baseline import Baseline, adopt, read_baseline
-from pgwarden.apply.execute import BundleOutcome, Executor, RunContext, ServerError
-from pgwarden.apply.ledger import BundleState, LedgerRow
-from pgwarden.apply.plan import Plan, make_plan, package_hash
+from pgwarden.apply.execute import BundleOutcome, Executor, RunContext
 from pgwarden.apply.results import ApplyResult, BackupEvidence, BundleResult
+from pgwarden.changes import ObjectChange
 from pgwarden.errors import BadInput
+from pgwarden.evidence.blocks import Report
 from pgwarden.evidence.gates import GateRunner, Verdict
 from pgwarden.evidence.kit import EvidenceKit, check_out_dir
-from pgwarden.expect.expectations import ExpectationResult, Expectations, check_live, parse_expectations
-from pgwarden.findings import Finding
-from pgwarden.package.check import parse_package
-from pgwarden.package.lint.places import probe_places
-from pgwarden.package.lint.run import lint_package
-from pgwarden.package.lock import verify_integrity
-from pgwarden.package.manifest import Package, load_package
+from pgwarden.expect.expectations import check_verify
+from pgwarden.expect.model import ExpectationResult
+from pgwarden.ledger import ledger
+from pgwarden.ledger.baseline import Baseline, adopt, read_baseline
+from pgwarden.ledger.ledger import BundleState, LedgerRow
+from pgwarden.ledger.plan import Plan, ledger_gate, make_plan, package_hash
+from pgwarden.package.integrity import integrity_gate
+from pgwarden.package.prelude import Prepared, prepare
 from pgwarden.package.vars import pins as vars_pins
 from pgwarden.pg import search_path
 from pgwarden.pg.conn import connection, session_limits
-from pgwarden.pg.guard import ServerIdentity, check_guard
+from pgwarden.pg.guard import ServerIdentity, check_guard, identity_gate
 from pgwarden.pg.identity import read_identity
 from pgwarden.pg.user_sql import check_calls
-from pgwarden.preflight.data.execute import DataCheckResult
-from pgwarden.preflight.locks.grade import LockReport
+from pgwarden.preflight.gate import preflight_gate
 from pgwarden.preflight.run import PreflightReport, run_preflight
 from pgwarden.preflight.sidecars import Sidecar, capture_sidecars
 from pgwarden.probe.fingerprint import Fingerprint, diff_fingerprints, save
+from pgwarden.probe.gate import probe_gate
 from pgwarden.probe.probe import take_fingerprint
 from pgwarden.progress import SILENT, Reporter
 from pgwarden.redact import redact_dsn
 from pgwarden.rehearse.clone import CloneKind, make_clone
 from pgwarden.rehearse.rehearse import rehearse_on_clone
+from pgwarden.rehearse.results import rehearsal_gate
+from pgwarden.runner.statements import ServerError
 
 GATES = ("identity", "integrity", "ledger", "preflight", "backup", "rehearsal", "sidecars", "probe-before",
          "execute", "rollback", "verify", "probe-after")
@@ -89,14 +90,6 @@ class Options:
 
 # -- typed gate details -----------------------------------------------------------------------------
 @dataclass(frozen=True)
-class IntegrityGate:
-    files: int
-    policy_errors: int
-    policy_warnings: int
-    findings: tuple[Finding, ...]
-
-
-@dataclass(frozen=True)
 class SidecarsGate:
     sidecars: tuple[Sidecar, ...]
 
@@ -104,27 +97,6 @@ class SidecarsGate:
 @dataclass(frozen=True)
 class VerifyGate:
     checks: tuple[ExpectationResult, ...]
-
-
-@dataclass(frozen=True)
-class LedgerGate:
-    ledger_version: int | None
-    bundles: dict[str, str]
-    to_run: tuple[str, ...]
-    nothing_to_do: bool
-    baseline: Baseline | None = None     # --baseline-from: what the other tool's history shows applied
-    adopted: tuple[str, ...] = ()        # bundles this run recorded as applied (adopted), once
-
-
-@dataclass(frozen=True)
-class PreflightGate:
-    bundles: tuple[str, ...]
-    statements: int
-    errors: int
-    findings: tuple[Finding, ...]
-    locks: LockReport | None = None         # the lock each statement takes, with the relation's size
-    data_checks: bool = False               # [policy] data_checks: the rows that would break a statement
-    data: tuple[DataCheckResult, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,23 +109,8 @@ class ExecuteGate:
 class RollbackGate:
     rolled_back: tuple[str, ...]
     equals_probe_before: bool | None
-    difference: tuple[str, ...]
+    difference: tuple[ObjectChange, ...]    # what still differs from probe-before, structured
     sidecars: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class RehearsalGate:
-    clone: object
-    rehearsed: tuple[str, ...]
-    findings: tuple[object, ...]
-    steps: tuple[object, ...]
-    unproven: tuple[str, ...] = ()   # forward-only bundles: applied on the clone, no rollback to prove
-
-
-@dataclass(frozen=True)
-class ProbeGate:
-    entries: int
-    changes: tuple[str, ...] = ()
 
 
 def _check_inputs(opts: Options) -> None:
@@ -175,11 +132,8 @@ def _check_inputs(opts: Options) -> None:
 def apply(package_dir: Path, opts: Options, reporter: Reporter = SILENT) -> ApplyResult:
     """Run the whole gated change; see the module docstring. Bad input is exit 2 before anything is touched."""
     _check_inputs(opts)
-    pkg = load_package(package_dir)
-    pins = verify_integrity(pkg)
-    parsed = parse_package(pkg)
-    findings = lint_package(pkg, parsed.sources, parsed.probes, probe_places(pkg))
-    verify_exp = parse_expectations(pkg.verify, f"{pkg.manifest_path} [verify]") if pkg.verify else None
+    prep = prepare(package_dir)
+    pkg, verify_exp = prep.pkg, prep.pkg.verify
     run_id = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{secrets.token_hex(3)}"
     with connection(opts.dsn, application_name=f"pgwarden apply {run_id}") as conn:
         ident = read_identity(conn)
@@ -193,7 +147,7 @@ def apply(package_dir: Path, opts: Options, reporter: Reporter = SILENT) -> Appl
         if pkg.vars:   # the [vars] values this run substituted: pinned by sha256, secrets never written
             kit.write_json("package/vars.json", vars_pins(pkg.vars))
         kit.environment.update(server=ident.as_dict(), session_limits=session_limits().__dict__)
-        run = _Run(conn, kit, pkg, pins, parsed.sources, findings, verify_exp, ident, opts, run_id, reporter)
+        run = _Run(conn, kit, prep, ident, opts, run_id, reporter)
         run.runner.run(run.body, run.finish)
     assert run.result is not None
     return run.result
@@ -222,11 +176,11 @@ class _State:
 
 
 class _Run:
-    def __init__(self, conn: psycopg.Connection[Any], kit: EvidenceKit, pkg: Package, pins: Any, sources: Any,
-                 findings: list[Finding], verify_exp: Expectations | None, ident: ServerIdentity, opts: Options,
-                 run_id: str, reporter: Reporter) -> None:
-        self.conn, self.kit, self.pkg, self.pins, self.sources = conn, kit, pkg, pins, sources
-        self.findings, self.verify_exp, self.ident, self.opts, self.run_id = findings, verify_exp, ident, opts, run_id
+    def __init__(self, conn: psycopg.Connection[Any], kit: EvidenceKit, prep: Prepared, ident: ServerIdentity,
+                 opts: Options, run_id: str, reporter: Reporter) -> None:
+        self.conn, self.kit, self.pkg, self.pins, self.sources = conn, kit, prep.pkg, prep.pins, prep.sources
+        self.findings, self.verify_exp, self.ident, self.opts = list(prep.findings), prep.pkg.verify, ident, opts
+        self.run_id, self.prep = run_id, prep
         self.reporter = reporter
         self.runner = GateRunner(kit, GATES, reporter)
         self.s = _State()
@@ -260,12 +214,11 @@ class _Run:
     def body(self) -> None:
         r, pkg = self.runner, self.pkg
         with r.gate("identity") as g:
-            g.record(self.ident)
+            g.record(identity_gate(self.ident, pkg.target))
             check_guard(self.ident, pkg.target)
         with r.gate("integrity") as g:
             errors = [f for f in self.findings if f.is_error]
-            g.record(IntegrityGate(len(pkg.named_files()), len(errors), len(self.findings) - len(errors),
-                                   tuple(self.findings)))
+            g.record(integrity_gate(self.prep))
             if errors:
                 self.s.reasons.append(f"policy: {errors[0].location}: {errors[0].rule}: {errors[0].message}")
                 g.fail(f"{len(errors)} policy error(s), first {errors[0].location}: {errors[0].message}")
@@ -282,8 +235,7 @@ class _Run:
             self.s.plan = plan
             self.s.bundles = {b.id: BundleResult(b.order, b.id, b.title, b.atomic, BundleOutcome.ALREADY_APPLIED)
                               for b in plan.bundles if not b.to_run}
-            g.record(LedgerGate(version, {b.id: str(b.state or "not attempted") for b in plan.bundles},
-                                tuple(b.id for b in plan.to_run), plan.nothing_to_do, base, adopted))
+            g.record(ledger_gate(version, plan, base, adopted))
         if plan.nothing_to_do:
             self.reporter.step(f"nothing to do: every bundle of {pkg.name} is applied (same hash)")
             for name in GATES[3:]:
@@ -294,8 +246,7 @@ class _Run:
             report = run_preflight(pkg, self.conn, self.kit, sources=self.sources, only=set(todo), capture=False)
             self.s.preflight = report
             errors = [f for f in report.findings if f.is_error]
-            g.record(PreflightGate(todo, report.statements, len(errors), report.findings, report.locks,
-                                   report.data_checks, report.data))
+            g.record(preflight_gate(report, todo))
             if errors:
                 f = errors[0]
                 self.s.reasons.append(f"preflight: bundle {f.bundle}, {f.location}: {f.message}"
@@ -319,7 +270,7 @@ class _Run:
         with r.gate("probe-before") as g:
             self.s.before = self._fingerprint()
             save(self.s.before, self.kit.path("probes/before.json"))
-            g.record(ProbeGate(len(self.s.before.entries)))
+            g.record(probe_gate(self.s.before))
         failed = self._execute()
         if failed:
             self._rollback()
@@ -361,8 +312,7 @@ class _Run:
                 outcome = rehearse_on_clone(clone, self.pkg, todo, self.verify_exp,
                                             search_path.package_path(self.conn, self.pkg.settings), self.reporter)
             self.s.rehearsal = outcome
-            g.record(RehearsalGate(clone.info, tuple(outcome.rehearsed), tuple(outcome.findings),
-                                   tuple(outcome.steps), tuple(outcome.unproven)))
+            g.record(rehearsal_gate(outcome, clone.info))
             if outcome.findings:
                 f = outcome.findings[0]
                 self.s.reasons.append(f"rehearsal: bundle {f.bundle}, {f.step}: {f.message}")
@@ -452,11 +402,10 @@ class _Run:
             save(now, self.kit.path("probes/after-rollback.json"))
             d = diff_fingerprints(s.before, now)
             s.equals_before = d.identical
-            diff = tuple(d.lines())
             if not d.identical:
-                s.manual_repair += diff
+                s.manual_repair += tuple(d.lines())
             sidecars = tuple(x.path or x.name for x in s.sidecars)
-            g.record(RollbackGate(tuple(s.rolled_back), d.identical, diff[:200], sidecars))
+            g.record(RollbackGate(tuple(s.rolled_back), d.identical, d.changes()[:200], sidecars))
             if s.manual_repair:
                 s.reasons.append("manual repair required: " + s.manual_repair[0])
                 g.fail("manual repair required: production does not equal probe-before")
@@ -466,14 +415,13 @@ class _Run:
             self.runner.skip("verify", "the manifest has no [verify]")
             return
         with self.runner.gate("verify") as g:
-            path = search_path.package_path(self.conn, self.pkg.settings)
-            try:   # the package's own objects exist now: a view it created could hide a VOLATILE call
-                check_calls(self.conn, self.verify_exp.user_queries("[verify]"), path)
+            try:
+                self.s.verify = check_verify(self.conn, self.verify_exp,
+                                             search_path.package_path(self.conn, self.pkg.settings))
             except BadInput as exc:
                 self.s.reasons.append(f"[verify] not run: {exc.message}")
                 g.fail(f"[verify] not run: {exc.message}")
                 return
-            self.s.verify = check_live(self.conn, self.verify_exp, path)
             failed = [c for c in self.s.verify if not c.ok]
             g.record(VerifyGate(self.s.verify))
             if failed:
@@ -486,10 +434,11 @@ class _Run:
             after = self._fingerprint()
             save(after, self.kit.path("probes/after.json"))
             assert self.s.before is not None
-            lines = tuple(diff_fingerprints(self.s.before, after).lines())
+            d = diff_fingerprints(self.s.before, after)
+            lines = tuple(d.lines())
             self.kit.write_text("probes/diff.txt", "\n".join(lines) + "\n" if lines else "IDENTICAL\n")
             self.s.changes = () if failed else lines
-            g.record(ProbeGate(len(after.entries), lines[:200]))
+            g.record(probe_gate(after, compared_with="probe-before", diff=d))
 
     def _fingerprint(self) -> Fingerprint:
         """The target's fingerprint, without pgwarden's own ledger (which this run may create)."""
@@ -502,8 +451,8 @@ class _Run:
                                                               BundleOutcome.NOT_REACHED)
                      for b in self.s.plan.bundles)
 
-    def finish(self, verdict: Verdict, error: BaseException | None) -> tuple[str, object]:
-        from pgwarden.apply.report import summary_md
+    def finish(self, verdict: Verdict, error: BaseException | None) -> tuple[Report, object]:
+        from pgwarden.apply.report import apply_report
 
         s = self.s
         if s.run_row and not self.conn.closed and not self.conn.broken:
@@ -524,5 +473,5 @@ class _Run:
             seconds=round(time.monotonic() - self.t0, 3),
             gate_seconds={g.name: g.seconds for g in self.runner.records},
             gate_status={g.name: g.status.value for g in self.runner.records})
-        return summary_md(self.result, self.runner.records, self.pkg, self.findings, error), self.result
+        return apply_report(self.result, self.runner.records, self.pkg, self.findings, error), self.result
 

@@ -18,15 +18,18 @@ from typing import Any
 
 import psycopg
 
-from pgwarden.apply import ledger, sequences
-from pgwarden.apply.ledger import BundleState
 from pgwarden.errors import EnvironmentProblem
 from pgwarden.evidence.kit import utcnow
-from pgwarden.package.manifest import Bundle, Package, ProbeSpec
+from pgwarden.ledger import ledger
+from pgwarden.ledger.ledger import BundleState
+from pgwarden.package.manifest import Bundle, Package
 from pgwarden.package.verify_scripts import probes_after
-from pgwarden.parsing.source import Statement, parse_sql
+from pgwarden.parsing.source import Statement
 from pgwarden.pg import search_path
 from pgwarden.progress import SILENT, Reporter
+from pgwarden.runner import settings
+from pgwarden.runner.probes import ProbeOutcome, run_probe
+from pgwarden.runner.statements import ServerError, lost, run_statements, statements_of
 
 LOCK_NOT_AVAILABLE = "55P03"
 MAX_RETRY_WAIT = 30.0
@@ -51,49 +54,12 @@ class BundleOutcome(StrEnum):
 
 
 @dataclass(frozen=True)
-class ServerError:
-    """PostgreSQL's refusal, and exactly where it happened."""
-
-    sqlstate: str | None
-    message: str
-    detail: str | None
-    hint: str | None
-    context: str | None
-    file: str
-    line: int
-    col: int
-    statement: str
-
-    @property
-    def location(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}"
-
-    def lines(self) -> list[str]:
-        out = [f"ERROR:  {self.message}"]
-        out += [f"DETAIL:  {self.detail}"] if self.detail else []
-        out += [f"HINT:  {self.hint}"] if self.hint else []
-        out += [f"CONTEXT:  {self.context}"] if self.context else []
-        out += [f"SQLSTATE: {self.sqlstate}", f"at {self.location}: {self.statement}"]
-        return out
-
-
-@dataclass(frozen=True)
 class Attempt:
     number: int
     started: str
     seconds: float
     outcome: AttemptOutcome
     error: ServerError | None = None
-
-
-@dataclass(frozen=True)
-class ProbeOutcome:
-    name: str
-    after: str
-    expected: str
-    actual: str
-    ok: bool
-    advanced: tuple[str, ...] = ()     # sequences the probe advanced: not rolled back with its transaction
 
 
 @dataclass(frozen=True)
@@ -107,23 +73,12 @@ class RunContext:
     db_role: str
 
 
-def server_error(exc: psycopg.Error, st: Statement, file: str) -> ServerError:
-    """The server's error with the line and column inside ``file`` (from the error's position, if any)."""
-    diag = exc.diag
-    line, col = st.line, st.col
-    pos = diag.statement_position
-    if pos and pos.isdigit() and 0 < int(pos) <= len(st.text) + 1:
-        before = st.text[: int(pos) - 1]
-        nl = before.count("\n")
-        line = st.line + nl
-        col = (st.col + len(before)) if nl == 0 else len(before) - before.rfind("\n")
-    message = diag.message_primary or str(exc).strip().splitlines()[0]
-    return ServerError(diag.sqlstate, message, diag.message_detail, diag.message_hint, diag.context, file, line, col,
-                       st.first_line)
+class _Refused(Exception):
+    """A statement of the bundle was refused: raised out of the transaction block, which rolls it back."""
 
-
-def _lost(conn: psycopg.Connection[Any]) -> bool:
-    return conn.closed or conn.broken
+    def __init__(self, error: ServerError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 class Executor:
@@ -136,7 +91,7 @@ class Executor:
     # -- bundles ------------------------------------------------------------------------------------
     def apply(self, b: Bundle, order: int, bundle_sha256: str) -> tuple[list[Attempt], int | None]:
         """Apply one bundle (retrying lock timeouts). Returns its attempts and its ledger row id (None: failed)."""
-        stmts = parse_sql(self.pkg.sql_text(b.apply_rel), b.apply_rel)
+        stmts = statements_of(self.pkg, b.apply_rel)
         attempts: list[Attempt] = []
         retries = self.pkg.apply.lock_retries if b.transaction else 0
         for n in range(1, retries + 2):
@@ -164,26 +119,24 @@ class Executor:
     def _apply_atomic(self, b: Bundle, order: int, bundle_sha256: str,
                       stmts: Sequence[Statement]) -> tuple[int | None, ServerError | None]:
         conn = self.conn
-        current: Statement | None = None
         try:
             with conn.transaction(), conn.cursor() as cur:
-                search_path.enter_package(cur, self.pkg.settings)
-                for st in stmts:
-                    current = st
-                    cur.execute(st.text)
-                current = None
+                settings.enter(cur, self.pkg.settings)
+                error = run_statements(cur, stmts, b.apply_rel)
+                if error is not None:
+                    raise _Refused(error)
                 search_path.repin_session(cur)   # pgwarden's words again, whatever SET the bundle did
                 rid = ledger.insert(cur, package=self.pkg.name, package_hash=self.ctx.package_hash, bundle=b.id,
                                     order=order, bundle_sha256=bundle_sha256, state=BundleState.APPLIED,
                                     started_at=ledger.now(), run_id=self.ctx.run_id, kit=self.ctx.kit,
                                     backup_sha256=self.ctx.backup_sha256, db_role=self.ctx.db_role)
             return rid, None
+        except _Refused as refused:     # leaving the block rolled the transaction back
+            return None, refused.error
         except psycopg.Error as exc:
-            if _lost(conn):
+            if lost(conn):
                 raise self._connection_lost(b, exc) from None
-            if current is None:
-                raise  # pgwarden's own ledger statement failed: a bug, not the bundle's fault
-            return None, server_error(exc, current, b.apply_rel)
+            raise  # pgwarden's own ledger statement failed: a bug, not the bundle's fault
 
     def _apply_non_atomic(self, b: Bundle, order: int, bundle_sha256: str,
                           stmts: Sequence[Statement]) -> tuple[int | None, ServerError | None]:
@@ -193,18 +146,13 @@ class Executor:
                                 order=order, bundle_sha256=bundle_sha256, state=BundleState.IN_DOUBT,
                                 started_at=ledger.now(), run_id=self.ctx.run_id, kit=self.ctx.kit,
                                 backup_sha256=self.ctx.backup_sha256, db_role=self.ctx.db_role, finished=False)
-        st = stmts[0]
-        previous = self._set_session()
-        error: ServerError | None = None
         try:
-            conn.execute(st.text)
+            with settings.for_session(conn, self.pkg.settings) as cur:
+                error = run_statements(cur, stmts[:1], b.apply_rel)
         except psycopg.Error as exc:
-            if _lost(conn):
+            if lost(conn):
                 raise self._connection_lost(b, exc) from None
-            error = server_error(exc, st, b.apply_rel)
-        finally:
-            if not _lost(conn) and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
-                self._reset_session(previous)  # not after an interrupt: the statement is still being cancelled
+            raise
         with conn.transaction(), conn.cursor() as cur:
             if error is not None:
                 ledger.mark(cur, rid, BundleState.IN_DOUBT, note=f"the statement failed: {error.message} "
@@ -212,26 +160,6 @@ class Executor:
                 return None, error
             ledger.mark(cur, rid, BundleState.APPLIED)
         return rid, None
-
-    def _set_session(self) -> dict[str, str]:
-        """A non-atomic statement runs outside a transaction: the package's path and settings apply to the
-        session, then revert (the path to pgwarden's pin)."""
-        previous: dict[str, str] = {}
-        with self.conn.cursor() as cur:
-            for name in self.pkg.settings:
-                if name.lower() == "search_path":
-                    continue
-                row = cur.execute("SELECT pg_catalog.current_setting(%s::pg_catalog.text, true)", (name,)).fetchone()
-                previous[name] = str(row[0]) if row and row[0] is not None else ""
-            search_path.enter_package(cur, self.pkg.settings, local=False)
-        return previous
-
-    def _reset_session(self, previous: dict[str, str]) -> None:
-        with self.conn.cursor() as cur:
-            search_path.repin_session(cur)
-            for name, value in previous.items():
-                cur.execute("SELECT pg_catalog.set_config(%s::pg_catalog.text, %s::pg_catalog.text, false)",
-                            (name, value))
 
     def _connection_lost(self, b: Bundle, exc: psycopg.Error) -> EnvironmentProblem:
         msg = " ".join(str(exc).split())
@@ -244,53 +172,27 @@ class Executor:
 
     # -- rollback-only probes -----------------------------------------------------------------------
     def probes(self, b: Bundle) -> list[ProbeOutcome]:
-        return [self._probe(p) for p in probes_after(self.pkg, b)]
-
-    def _probe(self, p: ProbeSpec) -> ProbeOutcome:
-        expected = f"error {p.expect_error}" if p.expect_error else \
-            f"{p.expect_rows} row(s)" if p.expect_rows is not None else "succeeds"
-        (st,) = parse_sql(p.sql, f"probe {p.name!r}")
         path = search_path.package_path(self.conn, self.pkg.settings)
-        error: psycopg.Error | None = None
-        rows = 0
-        with sequences.advanced_by(self.conn, st.node, path) as advanced:
-            try:
-                with self.conn.transaction(force_rollback=True), self.conn.cursor() as cur:
-                    search_path.enter_package(cur, self.pkg.settings)
-                    cur.execute(st.text)
-                    rows = cur.rowcount
-            except psycopg.Error as exc:
-                if _lost(self.conn):
-                    raise EnvironmentProblem(f"the connection to the target was lost during probe {p.name!r}") \
-                        from None
-                error = exc
-        if error is not None:
-            state = error.diag.sqlstate
-            return ProbeOutcome(p.name, p.after, expected, f"error {state}: {error.diag.message_primary}",
-                                p.expect_error is not None and state == p.expect_error, tuple(advanced))
-        ok = p.expect_error is None and (p.expect_rows is None or rows == p.expect_rows)
-        return ProbeOutcome(p.name, p.after, expected, f"{rows} row(s)", ok, tuple(advanced))
+        return [run_probe(self.conn, self.pkg, p, path) for p in probes_after(self.pkg, b)]
 
     # -- rollback -----------------------------------------------------------------------------------
     def rollback(self, b: Bundle, rid: int) -> ServerError | None:
         """Run ``b``'s approved rollback file and mark its ledger row rolled_back, in one transaction."""
         assert b.rollback is not None and b.rollback_rel is not None
-        stmts = parse_sql(self.pkg.sql_text(b.rollback_rel), b.rollback_rel)
+        stmts = statements_of(self.pkg, b.rollback_rel)
         self.reporter.step(f"rolling back bundle {b.id} with {b.rollback_rel}")
-        current: Statement | None = None
         try:
             with self.conn.transaction(), self.conn.cursor() as cur:
-                search_path.enter_package(cur, self.pkg.settings)
-                for st in stmts:
-                    current = st
-                    cur.execute(st.text)
-                current = None
+                settings.enter(cur, self.pkg.settings)
+                error = run_statements(cur, stmts, b.rollback_rel)
+                if error is not None:
+                    raise _Refused(error)
                 search_path.repin_session(cur)
                 ledger.mark(cur, rid, BundleState.ROLLED_BACK, note=f"rolled back by run {self.ctx.run_id}")
+        except _Refused as refused:
+            return refused.error
         except psycopg.Error as exc:
-            if _lost(self.conn):
+            if lost(self.conn):
                 raise self._connection_lost(b, exc) from None
-            if current is None:
-                raise
-            return server_error(exc, current, b.rollback_rel)
+            raise
         return None

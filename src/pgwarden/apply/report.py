@@ -1,20 +1,22 @@
-"""SUMMARY.md of ``pgwarden apply``, laid out like seed 000's report: status, backup evidence, sidecars,
-command integrity with the locked order TXN-1…n and what was not included, execution, rollback."""
+"""The report of ``pgwarden apply``, laid out like seed 000's: status, gates, backup evidence, sidecars, command
+integrity with the locked order TXN-1…n and what was not included, execution and the failure, rollback, verify,
+and what changed (probe-before → probe-after, as the probe-after gate recorded it)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pgwarden.apply.execute import BundleOutcome, ServerError
+from pgwarden.apply.execute import BundleOutcome
 from pgwarden.apply.results import ApplyResult
-from pgwarden.errors import PgwardenError
-from pgwarden.evidence.gates import GateRecord, GateStatus, Verdict
-from pgwarden.evidence.markdown import md_table, yes_no
+from pgwarden.changes import ObjectChange
+from pgwarden.check.report import exclusions
+from pgwarden.evidence.blocks import Block, Bullets, Code, Diff, ErrorCard, Facts, Report, Section, Table, Text
+from pgwarden.evidence.gates import GateRecord, GateStatus, Verdict, gate_list, stopped
+from pgwarden.evidence.markdown import yes_no
 from pgwarden.findings import Finding
-from pgwarden.package.check_report import exclusions
 from pgwarden.package.manifest import Package
-from pgwarden.preflight.sidecars import sidecars_md
-from pgwarden.textsafe import block, one_line
+from pgwarden.preflight.sidecars import sidecars_section
+from pgwarden.probe.gate import ProbeGate
 
 _MARK = {BundleOutcome.APPLIED: "✅ applied", BundleOutcome.ALREADY_APPLIED: "✅ applied by an earlier run",
          BundleOutcome.FAILED: "❌ failed", BundleOutcome.PROBE_FAILED: "❌ applied, probe failed",
@@ -53,92 +55,116 @@ def _status(r: ApplyResult, gates: Sequence[GateRecord]) -> str:
     return " ".join(parts)
 
 
-def _error_block(e: ServerError) -> list[str]:
-    return ["```", *(one_line(x) for x in e.lines()), "```", ""]  # the server's text: one visible line each
+_ROW = {BundleOutcome.APPLIED: "PASS", BundleOutcome.ALREADY_APPLIED: "PASS", BundleOutcome.FAILED: "FAIL",
+        BundleOutcome.PROBE_FAILED: "FAIL", BundleOutcome.IN_DOUBT: "WAIVED", BundleOutcome.ROLLED_BACK: "ROLLED BACK",
+        BundleOutcome.ROLLBACK_FAILED: "FAIL", BundleOutcome.NOT_REACHED: "SKIPPED"}
 
 
-def summary_md(r: ApplyResult, gates: Sequence[GateRecord], pkg: Package, findings: Sequence[Finding],
-               error: BaseException | None) -> str:
-    # Names, titles, reasons and server messages are someone else's text: one visible line each.
-    lines = [f"# pgwarden apply: {one_line(r.package)}: {r.verdict}", ""]
-    if pkg.description:
-        lines += [one_line(pkg.description), ""]
-    lines += ["## Status", "", one_line(_status(r, gates)), ""]
-    if error is not None:
-        msg = error.message if isinstance(error, PgwardenError) else f"{type(error).__name__}: {error}"
-        lines += ["Stopped: " + one_line(msg), ""]
-    lines += [f"Run `{r.run_id}`, package hash `{r.package_hash}`, {r.seconds:.1f} s.", "",
-              "## Gates", "", md_table(("#", "gate", "status", "seconds", "why"),
-                                       [(i, g.name, g.status, f"{g.seconds:.3f}", g.reason or "")
-                                        for i, g in enumerate(gates, 1)])]
-    if r.backup is not None:
-        lines += ["## Backup evidence", ""]
-        if r.backup.waived:
-            lines += ["No backup was taken by this run (--no-backup). The operator's backup: sha256 "
-                      f"`{r.backup.sha256}`.", ""]
-        else:
-            rows = [("Backup path", r.backup.dump), ("SHA256", r.backup.sha256),
-                    ("Size", f"{r.backup.bytes:,} bytes" if r.backup.bytes is not None else "—"),
-                    ("TOC entries", r.backup.toc_entries), ("Backup kit", r.backup.kit)]
-            lines += [md_table(("Field", "Value"), rows), "pg_restore -l header:", "",
-                      md_table(("Field", "Value"), list(r.backup.header.items()))]
-    if r.sidecars:
-        lines += [sidecars_md(r.sidecars).rstrip(), ""]
-    lines += ["## Command integrity", "", "Locked execution order:", ""]
+def _backup(r: ApplyResult) -> list[Block]:
+    if r.backup is None:
+        return []
+    if r.backup.waived:
+        return [Section("Backup evidence", (Text(
+            f"No backup was taken by this run (--no-backup). The operator's backup: sha256 `{r.backup.sha256}`."),),
+            "backup")]
+    rows = [("Backup path", r.backup.dump), ("SHA256", r.backup.sha256),
+            ("Size", f"{r.backup.bytes:,} bytes" if r.backup.bytes is not None else "—"),
+            ("TOC entries", r.backup.toc_entries), ("Backup kit", r.backup.kit)]
+    return [Section("Backup evidence", (Facts.of("", rows), Facts.of("pg_restore -l header", r.backup.header.items())),
+                    "backup")]
+
+
+def _integrity(r: ApplyResult, gates: Sequence[GateRecord], pkg: Package, findings: Sequence[Finding]) -> Section:
     states = {bp.id: bp.state for bp in r.plan}
+    order = []
     for i, mb in enumerate(pkg.bundles, 1):
         tags = [t for t in ("non-atomic: transaction = false" if not mb.transaction else "",
                             "irreversible" if mb.irreversible else "",
                             f"ledger: {states[mb.id]}" if states.get(mb.id) else "") if t]
-        lines.append(one_line(f"- TXN-{i}: Bundle {mb.id} — {mb.title}" + (f" [{'; '.join(tags)}]" if tags else "")))
+        order.append(f"TXN-{i}: Bundle {mb.id} — {mb.title}" + (f" [{'; '.join(tags)}]" if tags else ""))
+    blocks: list[Block] = [Text("Locked execution order:"), Bullets(tuple(order))]
     integrity = next((g for g in gates if g.name == "integrity"), None)
     if integrity is not None and integrity.status != GateStatus.SKIPPED:
-        lines += ["", "What was not included:", ""] + [f"- {one_line(x)}" for x in exclusions(findings, pkg.policy)]
-    lines.append("")
-    if r.bundles:
-        lines += ["## Execution", "", md_table(
-            ("order", "bundle", "title", "outcome", "attempts", "seconds"),
-            [(f"TXN-{b.order}", b.id, b.title, _MARK[b.outcome], len(b.attempts),
-              f"{sum(a.seconds for a in b.attempts):.3f}") for b in r.bundles])]
-        for b in r.bundles:
-            retried = [a for a in b.attempts if a.error is not None and a is not b.attempts[-1]]
-            for a in retried:
-                lines += [one_line(f"Bundle {b.id}, attempt {a.number}: {a.outcome} "
-                                   f"({a.error.message if a.error else ''}); retried whole."), ""]
-            for p in b.probes:
-                lines += [one_line(f"- Rollback-only probe `{p.name}` after {p.after}: expected {p.expected}, got "
-                                   f"{p.actual}: {'PASS' if p.ok else 'FAIL'} (rolled back"
-                                   + (f"; it advanced sequence {', '.join(p.advanced)}, which a rollback does "
-                                      "not undo" if p.advanced else "") + ")")]
-            if b.probes:
-                lines.append("")
-        if r.failure is not None:
-            lines += [one_line(f"### The failure: bundle {r.failed_bundle}, {r.failure.location}"), "",
-                      *_error_block(r.failure)]
-    lines += ["## Rollback", ""]
+        blocks += [Text("What was not included:"), Bullets(tuple(exclusions(findings, pkg.policy)))]
+    return Section("Command integrity", tuple(blocks), "integrity")
+
+
+def _execution(r: ApplyResult) -> list[Block]:
+    if not r.bundles:
+        return []
+    blocks: list[Block] = [Table.of("", ("order", "bundle", "title", "outcome", "attempts", "seconds"),
+                                    [(f"TXN-{b.order}", b.id, b.title, _MARK[b.outcome], len(b.attempts),
+                                      f"{sum(a.seconds for a in b.attempts):.3f}") for b in r.bundles],
+                                    [_ROW[b.outcome] for b in r.bundles])]
+    for b in r.bundles:
+        retried = [a for a in b.attempts if a.error is not None and a is not b.attempts[-1]]
+        blocks += [Text(f"Bundle {b.id}, attempt {a.number}: {a.outcome} ({a.error.message if a.error else ''}); "
+                        "retried whole.") for a in retried]
+        if b.probes:
+            blocks.append(Bullets(tuple(
+                f"Rollback-only probe `{p.name}` after {p.after}: expected {p.expected}, got {p.actual}: "
+                f"{'PASS' if p.ok else 'FAIL'} (rolled back" + (f"; it advanced sequence {', '.join(p.advanced)}, "
+                                                                 "which a rollback does not undo" if p.advanced else "")
+                + ")" for p in b.probes)))
+    if r.failure is not None:
+        blocks.append(Section(f"The failure: bundle {r.failed_bundle}, {r.failure.location}",
+                              (ErrorCard.of("", r.failure),), "failure"))
+    return [Section("Execution", tuple(blocks), "bundles")]
+
+
+def _rollback(r: ApplyResult, gates: Sequence[GateRecord]) -> Section:
     if r.failed_bundle is None:
-        lines += ["Not needed: nothing failed." if not r.dry_run and not r.nothing_to_do else "Not needed.", ""]
-    elif r.on_failure == "stop":
-        lines += ["Skipped (--on-failure stop): the bundles applied by this run are left in place, and the ledger "
-                  "records them.", ""]
-    else:
-        lines += [f"Rolled back, in reverse order: {', '.join(r.rolled_back) or 'nothing'}.", "",
-                  f"Production equals probe-before: **{yes_no(r.equals_probe_before)}**", ""]
-        for b in r.bundles:
-            if b.rollback_error is not None:
-                lines += [f"### Rollback of bundle {b.id} failed", "", *_error_block(b.rollback_error)]
-        if r.manual_repair:
-            lines += ["**Manual repair required.** What differs from probe-before, and where to start:", "", "```",
-                      *(one_line(x) for x in r.manual_repair[:200]), "```", "",
-                      "The sidecars above hold each replaced object's definition before the change; the backup "
-                      "above holds everything.", ""]
+        return Section("Rollback", (Text("Not needed: nothing failed." if not r.dry_run and not r.nothing_to_do
+                                         else "Not needed."),), "rollback")
+    if r.on_failure == "stop":
+        return Section("Rollback", (Text("Skipped (--on-failure stop): the bundles applied by this run are left in "
+                                         "place, and the ledger records them."),), "rollback")
+    blocks: list[Block] = [Text(f"Rolled back, in reverse order: {', '.join(r.rolled_back) or 'nothing'}."),
+                           Text(f"Production equals probe-before: **{yes_no(r.equals_probe_before)}**")]
+    blocks += [Section(f"Rollback of bundle {b.id} failed", (ErrorCard.of("", b.rollback_error),))
+               for b in r.bundles if b.rollback_error is not None]
+    if r.manual_repair:
+        gate = next((g for g in reversed(gates) if g.name == "rollback"), None)
+        left = [c for c in getattr(gate.details if gate else None, "difference", ()) if isinstance(c, ObjectChange)]
+        said = {c.line for c in left}   # the difference, as its own lines: shown as the diff below
+        blocks.append(Text("**Manual repair required.** What differs from probe-before, and where to start:"))
+        if steps := [x for x in r.manual_repair if x not in said][:200]:
+            blocks.append(Code(tuple(steps)))
+        if left:
+            blocks.append(Diff("", "run.json, gate rollback", tuple(left)))
+        blocks.append(Text("The sidecars above hold each replaced object's definition before the change; the "
+                           "backup above holds everything."))
+    return Section("Rollback", tuple(blocks), "rollback")
+
+
+def _changes(gates: Sequence[GateRecord]) -> list[Block]:
+    """probe-before → probe-after, as the probe-after gate recorded it (every change in probes/diff.txt)."""
+    after = next((g for g in reversed(gates) if g.name == "probe-after"), None)
+    d = after.details if after is not None else None
+    if not isinstance(d, ProbeGate) or d.compared_with is None:
+        return []
+    return [Section("What changed (probe-before → probe-after)",
+                    (Diff("", "probes/diff.txt", d.changes, d.notes, d.changes_total),), "differences")]
+
+
+def apply_report(r: ApplyResult, gates: Sequence[GateRecord], pkg: Package, findings: Sequence[Finding],
+                 error: BaseException | None) -> Report:
+    status = _status(r, gates)
+    head: list[Block] = [Text(status)]
+    if error is not None:
+        head.append(Text("Stopped: " + stopped(error)))
+    head.append(Text(f"Run `{r.run_id}`, package hash `{r.package_hash}`, {r.seconds:.1f} s."))
+    blocks: list[Block] = [Text(pkg.description)] if pkg.description else []
+    blocks += [Section("Status", tuple(head), "status"), gate_list(gates), *_backup(r)]
+    if r.sidecars:
+        blocks.append(sidecars_section(r.sidecars))
+    blocks += [_integrity(r, gates, pkg, findings), *_execution(r), _rollback(r, gates)]
     if r.verify:
-        lines += ["## Verify", "", md_table(("check", "expected", "actual", "result"),
-                                            [(f"{c.kind} `{c.name}`", c.expected, c.actual, "PASS" if c.ok else "FAIL")
-                                             for c in r.verify])]
-    if r.changes:
-        lines += ["## What changed (probe-before → probe-after)", "", "```", *(one_line(x) for x in r.changes[:300]),
-                  "```", ""]
+        blocks.append(Table.of("Verify", ("check", "expected", "actual", "result"),
+                               [(f"{c.kind} `{c.name}`", c.expected, c.actual, "PASS" if c.ok else "FAIL")
+                                for c in r.verify], ["PASS" if c.ok else "FAIL" for c in r.verify]))
+    blocks += _changes(gates)
     if r.reasons:
-        lines += ["## Why", ""] + [f"- {one_line(x)}" for x in r.reasons] + [""]
-    return block("\n".join(lines).rstrip() + "\n")  # and nothing else raw: no control character, no bidi
+        blocks.append(Section("Why", (Bullets(r.reasons),), "why"))
+    return Report(f"pgwarden apply: {r.package}: {r.verdict}", r.package, r.verdict.value, tuple(blocks), status,
+                  r.reasons)

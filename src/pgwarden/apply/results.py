@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pgwarden.apply.execute import Attempt, BundleOutcome, ProbeOutcome, ServerError
-from pgwarden.apply.plan import BundlePlan
+from pgwarden.apply.execute import Attempt, BundleOutcome
 from pgwarden.evidence.gates import Verdict
-from pgwarden.expect.expectations import ExpectationResult
+from pgwarden.expect.model import ExpectationResult
+from pgwarden.ledger.plan import BundlePlan
 from pgwarden.preflight.sidecars import Sidecar
+from pgwarden.runner.probes import ProbeOutcome
+from pgwarden.runner.statements import ServerError
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,9 @@ from pgwarden.backup.source_record import (
 )
 from pgwarden.backup.toc import compression_meaning, format_line, list_archive, read_header
 from pgwarden.errors import BadInput
-from pgwarden.evidence.gates import GateRunner, Verdict
+from pgwarden.evidence.blocks import Block, Facts, Report, Section, Table, Text
+from pgwarden.evidence.gates import GateRunner, Verdict, gate_list
 from pgwarden.evidence.kit import EvidenceKit, check_out_dir, utcnow
-from pgwarden.evidence.markdown import md_table
 from pgwarden.evidence.sums import sha256_file
 from pgwarden.pg import binaries as pgbin
 from pgwarden.pg.conn import client_conninfo, connection, session_limits
@@ -170,13 +170,13 @@ def backup(dsn: str | None, *, out: Path | None = None, fmt: str = "custom", job
     done: list[BackupResult] = []
     t0 = time.monotonic()
 
-    def finish(verdict: Verdict, error: BaseException | None) -> tuple[str, object]:
+    def finish(verdict: Verdict, error: BaseException | None) -> tuple[Report, object]:
         if error is not None or not done:
             msg = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
-            return (f"# pgwarden backup: {verdict}\n\n{msg}\n\nNo dump was kept; partial files were removed.\n",
-                    {"error": msg})
-        r = done[0]
-        return render_summary(r, header_line=r.format_line), r
+            return (Report(f"pgwarden backup: {verdict}", f"database {ident.database}", verdict.value, (
+                Text(msg), Text("No dump was kept; partial files were removed."), gate_list(runner.records)), msg,
+                (msg,)), {"error": msg})
+        return backup_report(done[0]), done[0]
 
     runner.run(lambda: done.append(_run(runner, dsn, ident, bins, fmt, jobs, compress, rows, t0)), finish)
     return done[0]
@@ -272,7 +272,7 @@ def _finish(runner: GateRunner, ident: ServerIdentity, bins: pgbin.PgBinaries, f
         tables_counted=len(record.fingerprint.rows), record_seconds=record.seconds)
 
 
-def render_summary(r: BackupResult, *, header_line: str) -> str:
+def backup_report(r: BackupResult) -> Report:
     role = f"{r.server['role']}" + (" (superuser)" if r.server.get("superuser") else "")
     kit = Path(r.kit).resolve()
     rows_text = {"exact": f"exact: {r.tables_counted} tables, {r.rows_total:,} rows" if r.rows_total is not None
@@ -281,7 +281,7 @@ def render_summary(r: BackupResult, *, header_line: str) -> str:
     rows = [
         ("Backup path", r.dump_path), ("SHA256", r.sha256 + (" (digest of the per-file listing)"
                                                              if r.format == "directory" else "")),
-        ("Size", f"{r.bytes:,} bytes"), ("Format", header_line),
+        ("Size", f"{r.bytes:,} bytes"), ("Format", r.format_line),
         ("Compression", compression_meaning(r.compression)), ("Backup role", role),
         ("Taken at", f"{r.taken_at} (UTC): the instant of the exported snapshot {r.snapshot}, which pg_dump "
                      "and the source record both read"),
@@ -294,14 +294,16 @@ def render_summary(r: BackupResult, *, header_line: str) -> str:
                    f"system_identifier {r.server['system_identifier']}"),
         ("Binaries", r.binaries), ("Duration", f"{r.seconds:.1f} s"), ("Kit", str(kit)),
     ]
-    parts = [f"# pgwarden backup: {r.status}\n", "## Fresh backup\n", md_table(("Field", "Value"), rows),
-             "## pg_restore -l header\n", md_table(("Field", "Value"), list(r.header.items()))]
+    blocks: list[Block] = [Section("Fresh backup", (Facts.of("", rows),), "backup"),
+                           Facts.of("pg_restore -l header", r.header.items())]
     if r.format == "directory":
         shown = r.files[:50]
-        parts += ["## Files of the directory dump\n",
-                  md_table(("File", "Bytes", "SHA256"), [(f.rel, f"{f.bytes:,}", f.sha256) for f in shown])]
+        blocks.append(Table.of("Files of the directory dump", ("File", "Bytes", "SHA256"),
+                               [(f.rel, f"{f.bytes:,}", f.sha256) for f in shown]))
         if len(r.files) > len(shown):
-            parts.append(f"\n… and {len(r.files) - len(shown)} more; every file is in SHA256SUMS.\n")
-    parts += ["\n## Next\n", f"`pgwarden verify-backup {r.dump_path} --dsn PROD` restores it into a throwaway "
-              "instance and compares the restore with the source record; `--expect FILE` adds named checks.\n"]
-    return "\n".join(parts)
+            blocks.append(Text(f"… and {len(r.files) - len(shown)} more; every file is in SHA256SUMS."))
+    blocks.append(Section("Next", (Text(
+        f"`pgwarden verify-backup {r.dump_path} --dsn PROD` restores it into a throwaway instance and compares the "
+        "restore with the source record; `--expect FILE` adds named checks."),), "next"))
+    return Report(f"pgwarden backup: {r.status}", f"database {r.server['database']}", r.status.value, tuple(blocks),
+                  f"Backup of database {r.server['database']}: sha256 `{r.sha256}`, {r.bytes:,} bytes.")

@@ -50,38 +50,26 @@ from pgwarden.backup.schema_text import extract_schema
 from pgwarden.backup.source_record import SourceRecord, backup_time, read_facts, record_in_kit
 from pgwarden.backup.toc import ArchiveHeader, TocListing, list_archive, read_header
 from pgwarden.backup.verify_inputs import Inputs, ServerCheck, server_key, validate
-from pgwarden.backup.verify_report import render_summary
+from pgwarden.backup.verify_report import verify_report
 from pgwarden.backup.verify_result import Completeness, Production, VerifyResult
 from pgwarden.errors import EnvironmentProblem, GateFailed
+from pgwarden.evidence.blocks import Report
 from pgwarden.evidence.gates import GateRunner, GateStatus, StopRun, Verdict
 from pgwarden.evidence.kit import EvidenceKit, check_out_dir
-from pgwarden.expect.expectations import (
-    ExpectationResult,
-    Expectations,
-    Method,
-    check_counts,
-    check_objects,
-    check_values,
-)
+from pgwarden.expect.expectations import check_counts, check_objects, check_values
+from pgwarden.expect.model import ExpectationResult, Expectations, Method
 from pgwarden.expect.objects import KINDS, FoundObjects, objects_in_database
-from pgwarden.instances.instance import InstanceInfo, ThrowawayInstance
+from pgwarden.instances.instance import InstanceInfo, TeardownGate, ThrowawayInstance
 from pgwarden.pg import search_path
 from pgwarden.pg.conn import connection, session_limits
 from pgwarden.probe.fingerprint import Fingerprint, diff_fingerprints, save
+from pgwarden.probe.gate import probe_gate
 from pgwarden.probe.probe import fingerprint_dsn, take_fingerprint
 from pgwarden.progress import SILENT, Reporter
 from pgwarden.redact import redact_dsn
 
 
 # -- typed details of each gate ---------------------------------------------------------------------
-@dataclass(frozen=True)
-class ProbeGate:
-    entries: int
-    notes: tuple[str, ...] = ()
-    identical: bool | None = None
-    diff: tuple[str, ...] = ()
-
-
 @dataclass(frozen=True)
 class ArchiveGate:
     format: str
@@ -120,11 +108,6 @@ class ExpectationsGate:
     failed: tuple[ExpectationResult, ...]
     completeness: Completeness | None
     user_sql_role: str | None     # counts and values ran as this role: LOGIN, pg_read_all_data, not superuser
-
-
-@dataclass(frozen=True)
-class TeardownGate:
-    removed: str | None
 
 
 @dataclass(frozen=True)
@@ -212,13 +195,9 @@ class _Run:
                                                [x.name for x in self.roles if x.created]),
             failed_gates=tuple(g.name for g in self.runner.failures), **backup_time(self.record, self.header))
 
-    def finish(self, verdict: Verdict, error: BaseException | None) -> tuple[str, object]:
+    def finish(self, verdict: Verdict, error: BaseException | None) -> tuple[Report, object]:
         self.result = self.build(verdict)
-        summary = render_summary(self.result)
-        if error is not None:
-            msg = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
-            summary = f"Stopped: {msg}\n\n{summary}"
-        return summary, self.result
+        return verify_report(self.result, self.runner.records, error), self.result
 
     # -- the run ------------------------------------------------------------------------------------
     def body(self) -> None:
@@ -242,7 +221,7 @@ class _Run:
             self.reporter.step("probing production before the verification")
             self.before, notes = _fingerprint(self.inp.dsn, self.inp.rows)
             save(self.before, self.kit.path("probes/production-before.json"))
-            g.record(ProbeGate(len(self.before.entries), notes))
+            g.record(probe_gate(self.before, notes=tuple(notes)))
             self.prod_notes = notes
 
     def _pin(self) -> None:
@@ -456,7 +435,7 @@ class _Run:
             d = diff_fingerprints(self.before, after)
             lines = tuple(d.lines())
             self.kit.write_text("probes/diff.txt", "\n".join(lines) + "\n" if lines else "IDENTICAL\n")
-            g.record(ProbeGate(len(after.entries), notes, d.identical, lines[:200]))
+            g.record(probe_gate(after, compared_with="probe-before", diff=d, notes=tuple(notes)))
             self.production = Production(
                 inp.prod.dsn, inp.prod.system_identifier, d.identical, lines,
                 "probes/production-before.json", "probes/production-after.json", self.prod_notes + notes)

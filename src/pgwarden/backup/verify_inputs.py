@@ -18,7 +18,7 @@ from pgwarden.backup.backup import check_jobs
 from pgwarden.backup.source_record import SourceRecord, load_record
 from pgwarden.backup.toc import read_header
 from pgwarden.errors import BadInput, GateFailed
-from pgwarden.expect.expectations import Expectations, load_expectations
+from pgwarden.expect.model import Expectations, load_expectations
 from pgwarden.pg.conn import connection, read_only
 from pgwarden.redact import redact_dsn
 

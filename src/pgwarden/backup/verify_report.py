@@ -1,18 +1,22 @@
-"""SUMMARY.md of ``verify-backup``, with the sections of seed 001 and more: backup (when, how old, how
+"""The report of ``verify-backup``, with the sections of seed 001 and more: backup (when, how old, how
 guarded), restore fidelity against the source record, object presence by both methods, restore test,
 restore errors with class and reason, what a single-database dump leaves out, production integrity, and
 the verdict with the next step on FAIL."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from pgwarden.backup.restore_errors import BENIGN
 from pgwarden.backup.toc import compression_meaning
 from pgwarden.backup.verify_result import VerifyResult
-from pgwarden.evidence.markdown import md_table, yes_no
-from pgwarden.expect.expectations import Method
-from pgwarden.textsafe import block, one_line
+from pgwarden.evidence.blocks import Block, Bullets, Diff, Facts, Report, Section, Table, Text
+from pgwarden.evidence.gates import GateRecord, stopped
+from pgwarden.evidence.markdown import yes_no
+from pgwarden.expect.model import Method
+from pgwarden.probe.gate import ProbeGate
 
 _MARK = {True: "✅ present", False: "❌ missing", None: "—"}
 
@@ -46,7 +50,7 @@ def _pin_text(r: VerifyResult) -> str:
     return pin.status.value
 
 
-def _backup(r: VerifyResult) -> list[str]:
+def _backup(r: VerifyResult) -> Section:
     pin = r.pin
     pin_text = _pin_text(r)
     rows: list[tuple[str, object]] = [("Dump", r.dump), ("Size", f"{r.dump_bytes:,} bytes"),
@@ -72,47 +76,49 @@ def _backup(r: VerifyResult) -> list[str]:
                                          "\\restrict lines stripped)"))
     rows.append(("Source record", r.source_record or "none: the dump is not in a pgwarden backup kit and no --source "
                                                      "was given"))
-    return ["## 1. Backup\n", md_table(("Field", "Value"), rows)]
+    return Section("1. Backup", (Facts.of("", rows),), "backup")
 
 
-def _presence(r: VerifyResult) -> list[str]:
+def _presence(r: VerifyResult) -> Section:
     objs: dict[tuple[str, str], dict[Method, bool]] = {}
     for c in r.checks:
         if c.method in (Method.SCHEMA_DUMP, Method.INTROSPECTION):
             objs.setdefault((c.kind, c.name), {})[c.method] = c.ok
-    out = ["## 3. Object presence (two independent methods)\n"]
+    out: list[Block] = []
     if objs:
-        rows = [(f"`{name}`", kind, _MARK[m.get(Method.SCHEMA_DUMP)], _MARK[m.get(Method.INTROSPECTION)])
-                for (kind, name), m in objs.items()]
-        out.append(md_table(("Object", "Kind", "In schema dump", "In restored DB"), rows))
-        missing = sum(1 for m in objs.values() if not all(m.values()) or len(m) < 2)
-        out.append(f"\nobject_presence_missing = {missing}.\n")
+        ok = {key: len(m) == 2 and all(m.values()) for key, m in objs.items()}
+        out.append(Table.of("", ("Object", "Kind", "In schema dump", "In restored DB"),
+                            [(f"`{name}`", kind, _MARK[m.get(Method.SCHEMA_DUMP)], _MARK[m.get(Method.INTROSPECTION)])
+                             for (kind, name), m in objs.items()], ["PASS" if ok[k] else "FAIL" for k in objs]))
+        out.append(Text(f"object_presence_missing = {sum(1 for v in ok.values() if not v)}."))
     elif r.expectations_given:
-        out.append("Not checked: the verification stopped before the restored database could be examined "
-                   "(see §8).\n")
+        out.append(Text("Not checked: the verification stopped before the restored database could be examined "
+                        "(see §8)."))
     else:
-        out.append("No object expectations were given (--expect); the source record (§2) and the completeness "
-                   "check below stand in for them.\n")
+        out.append(Text("No object expectations were given (--expect); the source record (§2) and the completeness "
+                        "check below stand in for them."))
     comp = r.completeness
     if comp is not None:
-        out.append(f"\nCompleteness: all {comp.in_dump} objects (schemas, tables, columns, constraints, indexes, "
-                   "views, functions, triggers, policies, sequences, types, extensions) that the schema dump creates "
-                   "exist in the restored database.\n" if not comp.missing else
-                   f"\nCompleteness: {len(comp.missing)} of {comp.in_dump} objects of the schema dump are missing "
-                   "after the restore: " + ", ".join(f"`{m}`" for m in comp.missing[:30]) + "\n")
+        out.append(Text(f"Completeness: all {comp.in_dump} objects (schemas, tables, columns, constraints, indexes, "
+                        "views, functions, triggers, policies, sequences, types, extensions) that the schema dump "
+                        "creates exist in the restored database." if not comp.missing else
+                        f"Completeness: {len(comp.missing)} of {comp.in_dump} objects of the schema dump are missing "
+                        "after the restore: " + ", ".join(f"`{m}`" for m in comp.missing[:30])))
     rowchecks = [c for c in r.checks if c.method == Method.QUERY]
     if rowchecks:
-        out += ["\n### Row and value checks (restored database, read-only transactions)\n",
-                md_table(("Check", "Expected", "Actual", "Result"),
-                         [(f"{c.kind} `{c.name}`", c.expected, c.actual + (f": {c.error}" if c.error else ""),
-                           "PASS" if c.ok else "FAIL") for c in rowchecks])]
-    return out
+        out.append(Table.of("Row and value checks (restored database, read-only transactions)",
+                            ("Check", "Expected", "Actual", "Result"),
+                            [(f"{c.kind} `{c.name}`", c.expected, c.actual + (f": {c.error}" if c.error else ""),
+                              "PASS" if c.ok else "FAIL") for c in rowchecks],
+                            ["PASS" if c.ok else "FAIL" for c in rowchecks]))
+    return Section("3. Object presence (two independent methods)", tuple(out), "presence")
 
 
-def _restore(r: VerifyResult) -> list[str]:
-    out = ["## 4. Restore test\n"]
+def _restore(r: VerifyResult) -> Section:
+    title = "4. Restore test"
     if r.instance is None:
-        return [*out, "Performed: NO (the verification stopped before a restore target was started).\n"]
+        return Section(title, (Text("Performed: NO (the verification stopped before a restore target was "
+                                    "started)."),), "restore")
     inst = r.instance
     forbidden = ", ".join(f"{p.label} {p.system_identifier}" for p in r.protected)
     if r.production:
@@ -143,65 +149,72 @@ def _restore(r: VerifyResult) -> list[str]:
     for p in r.protected:
         rows.append((f"Protected: {p.label}", f"{p.dsn}: distinct {yes_no(p.distinct_from_instance)}, "
                                               f"up at the end {yes_no(p.up_at_end)}"))
-    return [*out, md_table(("Field", "Value"), rows)]
+    return Section(title, (Facts.of("", rows),), "restore")
 
 
-def _errors(r: VerifyResult) -> list[str]:
-    out = ["## 5. Restore errors, classified\n"]
+def _errors(r: VerifyResult) -> Section:
+    title = "5. Restore errors, classified"
     errs = list(r.restore_errors) + (list(r.full_read.errors) if r.full_read else [])
     if not errs:
-        return [*out, "None: pg_restore reported no errors.\n"]
+        return Section(title, (Text("None: pg_restore reported no errors."),), "errors")
     rows = [(e.cls, e.reason, e.message, (e.command or "").splitlines()[0][:120] if e.command else "",
              e.occurrences) for e in errs]
-    return [*out, md_table(("Class", "Reason", "Error", "Statement", "Times"), rows),
-            "\nbenign: listed and explained, does not fail the verification; degraded or fatal: FAIL.\n"]
+    return Section(title, (Table.of("", ("Class", "Reason", "Error", "Statement", "Times"), rows,
+                                    ["WAIVED" if e.cls == BENIGN else "FAIL" for e in errs]),
+                           Text("benign: listed and explained, does not fail the verification; degraded or fatal: "
+                                "FAIL.")), "errors")
 
 
-def _production(r: VerifyResult) -> list[str]:
-    out = ["## 7. Production integrity\n"]
+def _production(r: VerifyResult, gates: Sequence[GateRecord]) -> Section:
+    title = "7. Production integrity"
     p = r.production
     if p is None:
-        return [*out, "Not checked: the verification stopped before production could be probed twice.\n"
-                if r.dsn_given else "Not checked: no --dsn was given.\n"]
-    out.append(f"- Read-only probe taken before and after all backup/restore activity: `{p.before}`, "
-               f"`{p.after}`.\n- diff(before, after) = {'IDENTICAL' if p.untouched else 'DIFFERENT'} "
-               f"(production untouched: {yes_no(p.untouched)}).\n")
-    out += [f"- note: {n}\n" for n in p.notes]
-    if p.diff:
-        out += ["\n```\n", "\n".join(p.diff[:200]), "\n```\n"]
-    return out
+        return Section(title, (Text("Not checked: the verification stopped before production could be probed "
+                                    "twice." if r.dsn_given else "Not checked: no --dsn was given."),), "production")
+    out: list[Block] = [Bullets((
+        f"Read-only probe taken before and after all backup/restore activity: `{p.before}`, `{p.after}`.",
+        f"diff(before, after) = {'IDENTICAL' if p.untouched else 'DIFFERENT'} (production untouched: "
+        f"{yes_no(p.untouched)}).", *(f"note: {n}" for n in p.notes)))]
+    after = next((g for g in reversed(gates) if g.name == "probe-after"), None)
+    d = after.details if after is not None else None
+    if isinstance(d, ProbeGate) and d.identical is False:
+        out.append(Diff("", "probes/diff.txt", d.changes, (), d.changes_total))
+    return Section(title, tuple(out), "production")
 
 
-def _fidelity(r: VerifyResult) -> list[str]:
-    out = ["## 2. Restore fidelity (the restore against the source record)\n"]
+def _fidelity(r: VerifyResult) -> Section:
+    title = "2. Restore fidelity (the restore against the source record)"
     f = r.fidelity
     if f is None:
         why = ("no source record: the dump is not in a pgwarden backup kit with probes/source.json and no --source "
                "was given" if r.source_record is None else "the verification stopped before the comparison")
-        return [*out, f"Not compared: {why}. Completeness below is checked against the schema dump only.\n"]
+        return Section(title, (Text(f"Not compared: {why}. Completeness below is checked against the schema dump "
+                                    "only."),), "fidelity")
     rows = (f"{f.rows_compared} exact row counts" if f.rows_compared else
             f"row counts not compared (the source recorded them as {f.rows_mode})")
-    out.append(f"Source record `{f.source}`, taken in snapshot {f.snapshot} at {f.taken_at}: {f.source_entries} "
-               f"objects (every object, owner, grant, policy and constraint) and {rows}, against "
-               f"{f.restored_entries} objects in the restore.\n")
+    out: list[Block] = [Text(
+        f"Source record `{f.source}`, taken in snapshot {f.snapshot} at {f.taken_at}: {f.source_entries} objects "
+        f"(every object, owner, grant, policy and constraint) and {rows}, against {f.restored_entries} objects in the "
+        "restore.")]
     if not f.differences:
-        out.append("\nIDENTICAL: the restore is the database that was dumped.\n")
-        return out
+        out.append(Text("IDENTICAL: the restore is the database that was dumped."))
     if f.unexpected:
-        out += [f"\n**{len(f.unexpected)} difference(s) that a restore must not have** (each fails the "
-                "verification):\n", md_table(("Difference", "Meaning"), [(f"`{d.line}`", d.why)
-                                                                      for d in f.unexpected[:200]])]
+        out += [Text(f"**{len(f.unexpected)} difference(s) that a restore must not have** (each fails the "
+                     "verification):"),
+                Table.of("", ("Difference", "Meaning"), [(f"`{d.line}`", d.why) for d in f.unexpected[:200]],
+                         ["FAIL"] * min(len(f.unexpected), 200), max(len(f.unexpected) - 200, 0))]
     if f.expected:
-        out += [f"\n{len(f.expected)} difference(s) caused by design, shown and not failed:\n",
-                md_table(("Difference", "Why"), [(f"`{d.line}`", d.why) for d in f.expected[:200]])]
-    return out
+        out += [Text(f"{len(f.expected)} difference(s) caused by design, shown and not failed:"),
+                Table.of("", ("Difference", "Why"), [(f"`{d.line}`", d.why) for d in f.expected[:200]],
+                         ["WAIVED"] * min(len(f.expected), 200), max(len(f.expected) - 200, 0))]
+    return Section(title, tuple(out), "fidelity")
 
 
-def _left_out(r: VerifyResult) -> list[str]:
-    out = ["## 6. What a single-database dump leaves out\n"]
+def _left_out(r: VerifyResult) -> Section:
+    title = "6. What a single-database dump leaves out"
     if not r.left_out:
-        return [*out, "Not determined: the verification stopped early.\n"]
-    return [*out, md_table(("What", "Here"), [(x.what, x.detail) for x in r.left_out])]
+        return Section(title, (Text("Not determined: the verification stopped early."),), "left-out")
+    return Section(title, (Table.of("", ("What", "Here"), [(x.what, x.detail) for x in r.left_out]),), "left-out")
 
 
 _NEXT = {
@@ -223,25 +236,23 @@ _NEXT = {
 }
 
 
-def _next(r: VerifyResult) -> list[str]:
+def _next(r: VerifyResult) -> list[Block]:
     if r.verdict == "PASS":
         return []
     steps = [_NEXT[g] for g in dict.fromkeys(r.failed_gates) if g in _NEXT] or [
         "Read the reasons above and the gates in run.json; the first FAIL is where to start."]
-    return ["\n### Next step\n", *(f"- {x}" for x in steps)]
+    return [Section("Next step", (Bullets(tuple(steps)),), "next")]
 
 
-def render_summary(r: VerifyResult) -> str:
-    parts = [f"# pgwarden verify-backup: {r.verdict}\n", f"Dump: `{r.dump}`  \nKit: `{Path(r.kit).resolve()}`  "
-             f"\nDuration: {r.seconds:.1f} s\n"]
-    for section in (_backup, _fidelity, _presence, _restore, _errors, _left_out, _production):
-        parts += section(r)
-        parts.append("")
-    parts.append("## 8. Backup verification status\n")
-    parts.append(f"backup_verification_status = {r.verdict}\n")
-    good = ("- Pinned, read in full, restored into an isolated port-less instance"
+def verify_report(r: VerifyResult, gates: Sequence[GateRecord] = (), error: BaseException | None = None) -> Report:
+    blocks: list[Block] = [Text("Stopped: " + stopped(error))] if error is not None else []
+    blocks += [Text(f"Dump: `{r.dump}`"), Text(f"Kit: `{Path(r.kit).resolve()}`"),
+               Text(f"Duration: {r.seconds:.1f} s"),
+               _backup(r), _fidelity(r), _presence(r), _restore(r), _errors(r), _left_out(r), _production(r, gates)]
+    good = ("Pinned, read in full, restored into an isolated port-less instance"
             + (", identical to the source record" if r.fidelity is not None else "")
             + (", every expectation held." if r.expectations_given else "."))
-    parts += [f"- {one_line(reason)}" for reason in r.reasons] or [good]
-    parts += _next(r)
-    return block("\n".join(parts) + "\n")  # restored names and server messages: no control character, no bidi
+    blocks.append(Section("8. Backup verification status", (
+        Text(f"backup_verification_status = {r.verdict}"), Bullets(r.reasons or (good,)), *_next(r)), "status"))
+    return Report(f"pgwarden verify-backup: {r.verdict}", os.path.basename(r.dump), r.verdict.value, tuple(blocks),
+                  r.reasons[0] if r.reasons else good, r.reasons)

@@ -11,7 +11,7 @@ from pgwarden.backup.restore_errors import ClassifiedError
 from pgwarden.backup.toc import ArchiveHeader
 from pgwarden.backup.verify_inputs import ServerCheck
 from pgwarden.evidence.gates import Verdict
-from pgwarden.expect.expectations import ExpectationResult
+from pgwarden.expect.model import ExpectationResult
 from pgwarden.instances.instance import InstanceInfo
 
 

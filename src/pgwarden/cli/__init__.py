@@ -21,10 +21,12 @@ for _sig in (_signal.SIGTERM, _signal.SIGHUP, _signal.SIGINT):
 from pgwarden.cli import (  # noqa: E402, F401
     apply,
     backup,
+    check,
     demo,
     evidence,
     importing,
     instances,
+    ledger,
     package,
     pg,
     probe,

@@ -18,11 +18,11 @@ from typing import Any, NoReturn
 
 import click
 
-from pgwarden import __version__
 from pgwarden.errors import ExitCode, Interrupted, PgwardenError, Signalled, disk_full, interrupted
 from pgwarden.jsonable import to_jsonable
 from pgwarden.redact import redact_text
 from pgwarden.textsafe import out_line
+from pgwarden.version import __version__
 
 ENVELOPE_VERSION = 1
 BUG = 70  # EX_SOFTWARE: anything that is not a PgwardenError
@@ -258,7 +258,8 @@ def _fail(err: PgwardenError, as_json: bool) -> NoReturn:
     if as_json:
         click.echo(_envelope(code, kit=err.kit, error={
             "category": err.category, "message": redact_text(err.message),
-            "details": [redact_text(d) for d in err.details]}))
+            "details": [redact_text(d) for d in err.details],
+            "places": [{"file": redact_text(p.file), "line": p.line, "col": p.col} for p in err.places]}))
     click.echo(out_line(f"pgwarden: {err.category}: {redact_text(err.message)}"), err=True)
     for line in err.details:
         click.echo(out_line(f"  {redact_text(line)}"), err=True)

@@ -60,15 +60,18 @@ def evidence_sign_cmd(kit_dir: Path, key: Path, as_json: bool) -> None:
               help="Where to write the page (default ./<KIT name>.report.html; never inside the kit).")
 @click.option("--key", type=click.Path(path_type=Path), default=None, envvar="PGWARDEN_KIT_PUBLIC_KEY",
               show_envvar=True, help="SSH public key: the evidence check also requires a valid SHA256SUMS.sig.")
+@click.option("--format", "fmt", type=click.Choice(("html", "text")), default="html", show_default=True,
+              help="html: write the page; text: print the kit's report here instead (no page is written).")
 @json_option
-def report_cmd(kit_dir: Path, html_file: Path | None, key: Path | None, as_json: bool) -> None:
+def report_cmd(kit_dir: Path, html_file: Path | None, key: Path | None, fmt: str, as_json: bool) -> None:
     """Render a kit as one self-contained HTML page, with its evidence check.
 
-    The page shows the verdict, the gate timeline, the bundles, the failing statement with the server's
-    error, the fingerprint differences, the backup's pin and TOC header, and the result of `pgwarden
-    evidence verify` with how to re-run it. It loads nothing and runs no script. Every kit already
-    carries one (KIT/report.html, sealed with it, without the check's result). Exit 1 when the kit
-    fails its evidence check (the page is written and says so), whatever the kit's own verdict.
+    The page shows the verdict, the gate timeline, the command's report (for apply: the bundles, the
+    failing statement with the server's error, the fingerprint differences, the backup's pin and TOC
+    header), and the result of `pgwarden evidence verify` with how to re-run it. It loads nothing and runs
+    no script. Every kit already carries one (KIT/report.html, sealed with it, without the check's result).
+    --format text prints the same report here instead. Exit 1 when the kit fails its evidence check (the
+    page is written and says so), whatever the kit's own verdict.
     """
     from pgwarden.evidence.report import report_kit
 
@@ -78,7 +81,9 @@ def report_cmd(kit_dir: Path, html_file: Path | None, key: Path | None, as_json:
                  else [f"kit FAILED verification ({len(v.problems)} problem(s)):",
                        *(f"  {p.file}: {p.problem}" for p in v.problems[:20])])
         check[0] = f"evidence check: {check[0]}"
+        if r.html is None:  # --format text: the report, then the check
+            return lines([*r.text, "", *check])
         return lines([f"report: {r.html} (pgwarden {r.command}: {r.kit_status})", *check])  # kit text: one line each
 
-    run(lambda: report_kit(kit_dir, html_file, key), as_json=as_json, render=render,
+    run(lambda: report_kit(kit_dir, html_file, key, fmt), as_json=as_json, render=render,
         exit_code=lambda r: 0 if r.evidence_ok else 1)

@@ -37,16 +37,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from pgwarden import __version__
 from pgwarden.findings import Severity
 from pgwarden.jsonable import to_jsonable
 from pgwarden.redact import redact_text
+from pgwarden.rules import Rule, for_error
 from pgwarden.textsafe import not_a_command, one_line, out_line
+from pgwarden.version import __version__
 
 if TYPE_CHECKING:
+    from pgwarden.check.results import CheckResult
     from pgwarden.errors import PgwardenError
     from pgwarden.findings import Finding
-    from pgwarden.package.check_result import CheckResult
 
 
 class Format(StrEnum):
@@ -137,7 +138,7 @@ def _kit(r: CheckResult, cwd: Path) -> str | None:
 
 def render_gcc(r: CheckResult, *, cwd: Path) -> str:
     """One ``file:line:col: severity: rule: message`` line per finding, as compilers print them."""
-    from pgwarden.package.check_report import txn_line
+    from pgwarden.check.report import txn_line
 
     out = [f"pgwarden check: {r.package}: {r.verdict} ({r.errors} error(s), {r.warnings} warning(s))"]
     out += [f"  {txn_line(b)}" for b in r.bundles]
@@ -160,7 +161,7 @@ def render_text(r: CheckResult, *, cwd: Path, width: int = 120, color: bool = Tr
     from rich.table import Table
     from rich.text import Text  # cells are plain text: "[policy]" in a message is not markup
 
-    from pgwarden.package.check_report import kinds_text
+    from pgwarden.check.report import kinds_text
 
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=color, no_color=not color, color_system="auto" if color else None,
@@ -219,145 +220,6 @@ def render_json(r: CheckResult, *, cwd: Path) -> str:
     return json.dumps(findings_json(r, cwd=cwd), indent=2, sort_keys=True, default=str)
 
 
-# -- rule help (SARIF's reportingDescriptor) --------------------------------------------------------
-@dataclass(frozen=True)
-class RuleHelp:
-    short: str        # one line: what fired
-    help: str         # what it means and what to do
-
-
-_MANIFEST_HINT = "Every error names its file, line and column; `pgwarden check` lists them all."
-RULES: dict[str, RuleHelp] = {
-    "policy.forbid": RuleHelp(
-        "A statement kind that [policy] forbid refuses",
-        "`[policy] forbid` in pgwarden.toml lists statement kinds (DROP TABLE, TRUNCATE, DROP SCHEMA, …) that no "
-        "bundle may contain, also inside a DO block or a WITH query. Remove the statement, or make the destructive "
-        "step a package of its own whose policy allows it. Rollback files are held to rollback.scope instead."),
-    "policy.forbid_calls": RuleHelp(
-        "A call that [policy] forbid_calls refuses",
-        "`[policy] forbid_calls` lists functions (with `*` matching any argument) that no bundle may call: "
-        "statements, DO blocks and function bodies are searched. Only rollback-only probes may call them."),
-    "policy.protected_table": RuleHelp(
-        "A write to a table that [policy] protected_tables protects",
-        "INSERT, UPDATE, DELETE, MERGE, TRUNCATE and COPY FROM on a protected table are refused everywhere but in "
-        "rollback-only probes, whose transaction is always rolled back."),
-    "txn.control": RuleHelp(
-        "Transaction control inside a bundle",
-        "Each bundle is one transaction that pgwarden opens and commits together with its ledger row. BEGIN, "
-        "COMMIT, ROLLBACK or SAVEPOINT in a bundle would break that atomicity: remove it."),
-    "txn.non_transactional": RuleHelp(
-        "A statement that cannot run inside a transaction block",
-        "CREATE INDEX CONCURRENTLY, VACUUM, ALTER SYSTEM, CREATE DATABASE and the like cannot run in a "
-        "transaction. Put the statement alone in a bundle that declares `transaction = false`; the report marks "
-        "that bundle non-atomic."),
-    "txn.single_statement": RuleHelp(
-        "A transaction = false bundle with more than one statement",
-        "A bundle that runs outside a transaction must hold exactly one statement, so that a failure leaves it "
-        "either applied or absent. Split it into one bundle per statement."),
-    "txn.unneeded": RuleHelp(
-        "transaction = false on a bundle that can run in a transaction",
-        "Nothing in the bundle needs to run outside a transaction. Drop `transaction = false` so the bundle and "
-        "its ledger row commit together."),
-    "meta_command": RuleHelp(
-        "A psql meta-command",
-        "pgwarden runs SQL through the server's protocol, not psql scripts: `\\set`, `\\i`, `\\connect` and the "
-        "like are not SQL. Replace it with SQL, or with `[settings]` in pgwarden.toml."),
-    "lint.body_unparsed": RuleHelp(
-        "A function or DO body that could not be searched",
-        "The body's language is not one pgwarden parses, or it did not parse: the policy could not look inside "
-        "it. Review it by hand; the rehearsal runs it."),
-    "lint.dynamic_sql": RuleHelp(
-        "Dynamic SQL (EXECUTE) that the policy cannot see into",
-        "A statement built at run time is invisible to the policy lint. Prefer static SQL; otherwise review the "
-        "strings it can build."),
-    "psql.copy_stdio": RuleHelp(
-        "COPY FROM STDIN or TO STDOUT",
-        "Only psql can stream data to or from COPY's standard input and output. Load the data with INSERT, or from "
-        "a file the server can read."),
-    "probe.single_statement": RuleHelp(
-        "A rollback-only probe that is not one statement",
-        "A `[[probe]]` runs exactly one statement after its bundle, in a transaction that is always rolled back."),
-    "probe.json": RuleHelp("A probe whose result cannot be recorded", "The probe's result must be JSON-serializable."),
-    "rollback.scope": RuleHelp(
-        "A rollback that drops or reverts what its bundle did not create",
-        "A rollback may drop or revert only what its own bundle creates or changes (undoing its CREATE TABLE with "
-        "DROP TABLE is allowed even where `[policy] forbid` refuses DROP TABLE). Anything else it drops is lost."),
-    "rollback.cascade": RuleHelp(
-        "DROP … CASCADE in a rollback",
-        "CASCADE also drops every object that depends on the one named, including objects the bundle did not "
-        "create. Drop the dependants the bundle created by name instead."),
-    "rollback.empty": RuleHelp(
-        "A rollback file with no SQL statement",
-        "A bundle's rollback must undo it. If the bundle cannot be undone, say `rollback = \"none\"` with a "
-        "reason in pgwarden.toml."),
-    "bundle.empty": RuleHelp("A bundle file with no SQL statement", "Remove the bundle or give it its statements."),
-    "preflight.lock.rewrite": RuleHelp(
-        "A table rewrite under a heavy lock, above [policy] max_locked_bytes",
-        "The statement rewrites a relation larger than `[policy] max_locked_bytes` while it holds the lock shown; "
-        "queries on it wait until the bundle commits. Use the safer form the finding names, or split the change."),
-    "preflight.lock.scan": RuleHelp(
-        "A full scan under a heavy lock, above [policy] max_locked_bytes",
-        "The statement reads every row of a relation larger than `[policy] max_locked_bytes` while it holds the "
-        "lock shown. Use the safer form the finding names (CONCURRENTLY, NOT VALID + VALIDATE CONSTRAINT)."),
-    "preflight.lock_timeout": RuleHelp(
-        "ACCESS EXCLUSIVE on a non-empty table with no lock_timeout",
-        "While the statement waits for its lock, every query on the table queues behind it. Set `[settings] "
-        "lock_timeout` (apply retries a bundle that times out waiting, see `[apply] lock_retries`)."),
-    "preflight.data.not_null": RuleHelp(
-        "Rows that are NULL where the statement requires NOT NULL",
-        "Counted read-only on the target: SET NOT NULL or ADD PRIMARY KEY would fail with SQLSTATE 23502. "
-        "Backfill or delete those rows first."),
-    "preflight.data.add_not_null": RuleHelp(
-        "ADD COLUMN … NOT NULL without a default on a table that has rows",
-        "Every existing row would be NULL in the new column (SQLSTATE 23502). Give the column a default, or add it "
-        "nullable, backfill, then SET NOT NULL."),
-    "preflight.data.check": RuleHelp(
-        "Rows for which a new CHECK constraint is false",
-        "Counted read-only on the target: ADD CONSTRAINT … CHECK would fail with SQLSTATE 23514. Fix the rows, or "
-        "add the constraint NOT VALID and VALIDATE it after."),
-    "preflight.data.unique": RuleHelp(
-        "Rows that share a key a new unique constraint or index requires to be unique",
-        "Counted read-only on the target: ADD UNIQUE, ADD PRIMARY KEY or CREATE UNIQUE INDEX would fail with "
-        "SQLSTATE 23505. Remove or merge the duplicates first."),
-    "preflight.data.foreign_key": RuleHelp(
-        "Child rows with no parent for a new foreign key",
-        "Counted read-only on the target: ADD FOREIGN KEY would fail with SQLSTATE 23503. Fix the orphans, or add "
-        "the key NOT VALID and VALIDATE it after."),
-    "preflight.data.cast": RuleHelp(
-        "Rows that ALTER COLUMN … TYPE cannot convert",
-        "Every row was converted read-only as the rewrite would: the server's own error is shown. Clean the values "
-        "or give a USING expression that converts them."),
-    "preflight.unverified": RuleHelp(
-        "A statement preflight could not judge in full",
-        "Some part of the statement (a CHECK expression, a partition bound, a function body, syntax newer than the "
-        "target) is beyond what preflight predicts. It is never reported as OK: the rehearsal covers it."),
-}
-_FAMILIES: tuple[tuple[str, RuleHelp], ...] = (
-    ("preflight.data.", RuleHelp("Rows on the target that would break the statement",
-                                 "Counted read-only on the live target, as the server would count them.")),
-    ("preflight.", RuleHelp(
-        "A refusal PostgreSQL would make, predicted against the live catalog",
-        "`pgwarden check --dsn` predicts, read-only, what the target server would refuse, with its SQLSTATE, "
-        "message and HINT, the live facts behind it and a fix.")),
-    ("policy.", RuleHelp("A statement that the package's [policy] refuses",
-                         "The `[policy]` table of pgwarden.toml refuses it.")),
-    ("txn.", RuleHelp("A statement at odds with the bundle's transaction",
-                      "Each bundle is one transaction unless it declares `transaction = false`.")),
-    ("rollback.", RuleHelp("A rollback that does not undo exactly its bundle",
-                           "A rollback may drop or revert only what its own bundle creates or changes.")),
-    ("pgwarden.", RuleHelp("pgwarden could not check the package",
-                           "Nothing was checked past this point; the message says what to fix. " + _MANIFEST_HINT)),
-)
-_GENERIC = RuleHelp("A pgwarden check finding", "See the message; `pgwarden check --help` lists what is checked.")
-
-
-def rule_help(rule: str) -> RuleHelp:
-    """What ``rule`` means and what to do, for SARIF's rule metadata (a family's text for an unlisted rule)."""
-    if rule in RULES:
-        return RULES[rule]
-    return next((h for prefix, h in _FAMILIES if rule.startswith(prefix)), _GENERIC)
-
-
 # -- sarif ------------------------------------------------------------------------------------------
 def _uri(path: Path, source_root: Path) -> dict[str, Any]:
     """An artifactLocation: relative to %SRCROOT% when ``path`` is under it, else an absolute file URI."""
@@ -369,7 +231,8 @@ def _uri(path: Path, source_root: Path) -> dict[str, Any]:
     return {"uri": quote(rel.as_posix()), "uriBaseId": SRCROOT}
 
 
-def _rule_name(rule: str) -> str:
+def _rule_name(rule: Rule) -> str:
+    """SARIF's ``name``: the id in CamelCase (``policy.forbid_calls`` -> ``PolicyForbidCalls``)."""
     return "".join(part.capitalize() for part in re.split(r"[._\-]+", rule) if part) or "Finding"
 
 
@@ -380,12 +243,13 @@ def _level(f: Finding) -> str:
     return "note" if f.severity in (Severity.NOTE, Severity.WAIVED) else "warning"
 
 
-def _descriptor(rule: str, level: str) -> dict[str, Any]:
-    h = rule_help(rule)
-    family = rule.split(".", 1)[0]
-    return {"id": rule, "name": _rule_name(rule), "shortDescription": {"text": h.short},
-            "fullDescription": {"text": h.help},
-            "help": {"text": f"{h.short}.\n\n{h.help}", "markdown": f"**{h.short}** (`{rule}`)\n\n{h.help}"},
+def _descriptor(rule: Rule, level: str) -> dict[str, Any]:
+    """SARIF's reportingDescriptor of ``rule``, from the registry (:mod:`pgwarden.rules`)."""
+    family = rule.family.split(".", 1)[0]
+    return {"id": str(rule), "name": _rule_name(rule), "shortDescription": {"text": rule.short},
+            "fullDescription": {"text": rule.help},
+            "help": {"text": f"{rule.short}.\n\n{rule.help}",
+                     "markdown": f"**{rule.short}** (`{rule}`)\n\n{rule.help}"},
             "defaultConfiguration": {"level": level},
             "properties": {"tags": list(dict.fromkeys(("pgwarden", "postgresql", family))), "precision": "very-high",
                            "problem.severity": "error" if level == "error" else "warning"}}
@@ -436,7 +300,7 @@ def sarif_log(r: CheckResult, *, source_root: Path) -> dict[str, Any]:
     """The SARIF 2.1.0 log of a check: one run, one rule per rule id found, one result per finding."""
     root = source_root.resolve()
     run = _run_base(root, r.package)
-    levels: dict[str, str] = {}
+    levels: dict[Rule, str] = {}
     for f in r.findings:
         if f.is_error or f.rule not in levels:
             levels[f.rule] = "error" if f.is_error else "warning"
@@ -481,7 +345,6 @@ def render_sarif(r: CheckResult, *, source_root: Path) -> str:
 
 
 # -- errors (exit 2, 3): what SARIF and GitHub still show ---------------------------------------------
-_ERROR_PLACE = re.compile(r"^(?P<file>[^\s:]+\.(?:sql|toml|sum))(?::(?P<line>\d+):(?P<col>\d+))?: ")
 
 
 @dataclass(frozen=True)
@@ -493,14 +356,12 @@ class ErrorPlace:
 
 
 def error_places(err: PgwardenError, package_dir: Path) -> list[ErrorPlace]:
-    """Each line of ``err`` that starts ``file[:line:col]: `` (package-relative or absolute), located."""
+    """Each place the error names (its ``places``, set where the error was made), located."""
     out = []
-    for text in (err.message, *err.details):
-        m = _ERROR_PLACE.match(text)
-        if m:
-            file = Path(m["file"])
-            out.append(ErrorPlace(file if file.is_absolute() else (package_dir / file).absolute(),
-                                  int(m["line"] or 0), int(m["col"] or 0), text))
+    for p in err.places:
+        file = Path(p.file)
+        out.append(ErrorPlace(file if file.is_absolute() else (package_dir / file).absolute(), p.line, p.col,
+                              p.text or err.message))
     return out
 
 
@@ -509,7 +370,7 @@ def sarif_error_log(err: PgwardenError, *, package_dir: Path, source_root: Path)
     ``pgwarden.<category>`` result on every file the error names, so code scanning shows it on the diff."""
     root = source_root.resolve()
     run = _run_base(root, None)
-    rule = f"pgwarden.{err.category}"
+    rule = for_error(err.category)
     run["tool"]["driver"]["rules"] = [_descriptor(rule, "error")]
     results = []
     for p in error_places(err, package_dir):

@@ -94,7 +94,7 @@ def check_one(pkg: Path, *, lock_check: bool = False, cwd: Path | None = None) -
                      *(f"  {_display(pkg / d.path)}: {d.why}" for d in lr.differ),
                      f"review the package, then run `pgwarden lock {_display(pkg)}`"]
             return HookRun(pkg, int(ExitCode.FAIL), text_lines(lines))
-        from pgwarden.package.check import check
+        from pgwarden.check.check import check
 
         result = check(pkg, dsn=None, write_kit=False)
         return HookRun(pkg, 0 if str(result.verdict) == "PASS" else int(ExitCode.FAIL), render_gcc(result, cwd=where))

@@ -19,10 +19,10 @@ from importlib import resources
 from pathlib import Path
 
 from pgwarden.apply.apply import Options, apply
-from pgwarden.apply.ledger import BundleState
-from pgwarden.apply.status import status
 from pgwarden.demo.parts import DemoPart
 from pgwarden.evidence.gates import GateStatus, Verdict
+from pgwarden.ledger.ledger import BundleState
+from pgwarden.ledger.status import status
 from pgwarden.package.lock import lock
 from pgwarden.probe.fingerprint import diff_fingerprints
 from pgwarden.probe.probe import fingerprint_dsn

@@ -9,8 +9,9 @@ opened with ``stop=False``, which only gathers findings; clean-up gates that mus
 (teardown, rollback, probe-after) run from a ``finally``.
 
 :meth:`GateRunner.run` runs a command's body and seals the kit on every exit path, ``BaseException``
-included: a planned gate that was never reached is recorded as SKIPPED ("not reached"), then
-``run.json``, ``SUMMARY.md`` and ``SHA256SUMS`` are written.
+included: a planned gate that was never reached is recorded as SKIPPED ("not reached"), then the command's
+report (:class:`~pgwarden.evidence.blocks.Report`) and result are written with the gates (``run.json``,
+``report.json``, ``SUMMARY.md``, ``report.html``), and ``SHA256SUMS`` seals them.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from pgwarden.errors import BadInput, GateFailed, Interrupted, PgwardenError, interrupted
+from pgwarden.evidence.blocks import GateRow, Gates, Report, Text
 from pgwarden.evidence.kit import EvidenceKit, utcnow
 from pgwarden.jsonable import to_jsonable
 from pgwarden.progress import SILENT, Reporter
@@ -60,6 +62,20 @@ class GateRecord:
         return {"name": self.name, "status": self.status.value, "started": self.started,
                 "finished": self.finished, "seconds": self.seconds, "reason": self.reason,
                 "details": to_jsonable(self.details) if self.details is not None else {}}
+
+
+def gate_list(records: Sequence[GateRecord], title: str = "Gates") -> Gates:
+    """The gates as a report block: SUMMARY.md's table, the page's timeline."""
+    return Gates(title, tuple(GateRow(r.name, r.status.value, r.seconds, r.reason or "", r.started, r.finished)
+                              for r in records))
+
+
+def stopped(error: BaseException) -> str:
+    """What stopped a run, in one sentence for its report."""
+    return error.message if isinstance(error, PgwardenError) else f"{type(error).__name__}: {error}"
+
+
+Finish = Callable[[Verdict, BaseException | None], tuple[Report, object]]
 
 
 class StopRun(GateFailed):
@@ -179,9 +195,8 @@ class GateRunner:
         return tuple(r for r in self.records if r.status == GateStatus.FAIL)
 
     # -- the run ------------------------------------------------------------------------------------
-    def run(self, body: Callable[[], None],
-            finish: Callable[[Verdict, BaseException | None], tuple[str, object]]) -> Verdict:
-        """Run ``body`` (its gates), then seal the kit with ``finish(verdict, error)``'s (SUMMARY.md, result).
+    def run(self, body: Callable[[], None], finish: Finish) -> Verdict:
+        """Run ``body`` (its gates), then seal the kit with ``finish(verdict, error)``'s (report, result).
 
         A FAIL ends ``body`` early and the verdict is FAIL. Any other exception seals the kit with the
         status it implies (FAIL, ERROR or INTERRUPTED) and is re-raised, naming the kit.
@@ -199,8 +214,7 @@ class GateRunner:
         self._seal(verdict, finish, None)
         return verdict
 
-    def _seal(self, verdict: Verdict, finish: Callable[[Verdict, BaseException | None], tuple[str, object]],
-              error: BaseException | None) -> None:
+    def _seal(self, verdict: Verdict, finish: Finish, error: BaseException | None) -> None:
         stop = self.stopped_at
         done = {r.name for r in self.records}
         for name in self.plan:
@@ -209,13 +223,14 @@ class GateRunner:
                     f"not reached: {_reason(error)}" if error is not None else "not run"
                 self.skip(name, why)
         try:
-            summary, result = finish(verdict, error)
+            report, result = finish(verdict, error)
         except Exception as exc:  # the kit must be sealed even if the report cannot be written
-            summary = f"# pgwarden {self.kit.command}: {verdict.value}\n\nThe report could not be written: " \
-                      f"{type(exc).__name__}: {exc}\n"
+            report = Report(f"pgwarden {self.kit.command}: {verdict.value}", "", verdict.value,
+                            (Text(f"The report could not be written: {type(exc).__name__}: {exc}"),
+                             gate_list(self.records)))
             result = {"error": str(exc)}
             if error is None:
                 verdict, error = Verdict.ERROR, exc
-                self.kit.finish(verdict.value, summary, to_jsonable(result), [r.to_json() for r in self.records])
+                self.kit.finish(verdict.value, report, to_jsonable(result), [r.to_json() for r in self.records])
                 raise
-        self.kit.finish(verdict.value, summary, to_jsonable(result), [r.to_json() for r in self.records])
+        self.kit.finish(verdict.value, report, to_jsonable(result), [r.to_json() for r in self.records])

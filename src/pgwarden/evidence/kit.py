@@ -1,10 +1,11 @@
 """The evidence kit: a directory anyone can re-check later (and no one else can read: 0700, files 0600).
 
-``run.json`` (the machine record), ``SUMMARY.md`` (the human report), ``report.html`` (the same as one
-self-contained page, :mod:`pgwarden.evidence.html_report`), ``events.jsonl`` (a hash chain:
-each line carries the sha256 of the line before it) and ``SHA256SUMS`` (``sha256sum -c`` compatible,
-covering every other file). Before ``SHA256SUMS`` is written, a final *seal* event records each file's
-hash inside the chain, so that ``evidence verify`` can tell an edited file from an edited SHA256SUMS.
+``run.json`` (the machine record), ``report.json`` (what the command reports, as typed blocks:
+:mod:`pgwarden.evidence.blocks`), ``SUMMARY.md`` (those blocks in markdown, :mod:`pgwarden.evidence.render_md`),
+``report.html`` (the same as one self-contained page, :mod:`pgwarden.evidence.render_html`), ``events.jsonl``
+(a hash chain: each line carries the sha256 of the line before it) and ``SHA256SUMS`` (``sha256sum -c``
+compatible, covering every other file). Before ``SHA256SUMS`` is written, a final *seal* event records each
+file's hash inside the chain, so that ``evidence verify`` can tell an edited file from an edited SHA256SUMS.
 Gates are recorded by :mod:`pgwarden.evidence.gates`, which is the only caller of :meth:`EvidenceKit.finish`.
 """
 
@@ -18,15 +19,18 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pgwarden import __version__, userfiles
+from pgwarden import userfiles
 from pgwarden.errors import BadInput
-from pgwarden.evidence.html_report import write_sealed_report
+from pgwarden.evidence.blocks import Report
+from pgwarden.evidence.render_html import write_sealed_report
+from pgwarden.evidence.render_md import render_md
 from pgwarden.evidence.sums import SumEntry, sha256_file, write_sums
 from pgwarden.private import make_private, make_private_dirs, write_private
 from pgwarden.redact import redact_text
 from pgwarden.textsafe import block
+from pgwarden.version import __version__
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2   # run.json; 2: one details shape per shared gate
 GENESIS = "0" * 64
 SUMS = "SHA256SUMS"
 EVENTS = "events.jsonl"
@@ -111,8 +115,9 @@ class EvidenceKit:
         self._prev = hashlib.sha256(line.encode("utf-8")).hexdigest()
 
     # -- closing ------------------------------------------------------------------------------------
-    def finish(self, status: str, summary_md: str, result: Any, gates: Sequence[Mapping[str, Any]]) -> Path:
-        """Write run.json and SUMMARY.md, seal the chain, then SHA256SUMS. Returns the kit path."""
+    def finish(self, status: str, report: Report, result: Any, gates: Sequence[Mapping[str, Any]]) -> Path:
+        """Write run.json, report.json, SUMMARY.md and report.html, seal the chain, then SHA256SUMS. Returns the
+        kit path."""
         run = {
             "schema_version": SCHEMA_VERSION,
             "pgwarden_version": __version__,
@@ -127,9 +132,11 @@ class EvidenceKit:
         }
         write_private(self.root / "run.json",
                       (redact_text(json.dumps(run, indent=2, sort_keys=True, default=str)) + "\n").encode("utf-8"))
+        write_private(self.root / "report.json",
+                      (redact_text(json.dumps(report.to_json(), indent=1, sort_keys=True)) + "\n").encode("utf-8"))
         # every command's SUMMARY.md: no control character or bidi override of someone else's text (textsafe)
-        write_private(self.root / "SUMMARY.md", block(redact_text(summary_md)).encode("utf-8"))
-        write_sealed_report(self.root)  # report.html, from the two files above: sealed with the rest
+        write_private(self.root / "SUMMARY.md", block(redact_text(render_md(report))).encode("utf-8"))
+        write_sealed_report(self.root)  # report.html, from run.json and report.json: sealed with the rest
         make_private(self.root)  # files a child wrote (a dump, logs) too, whatever the umask was
         hashes = {rel: self.known_hashes.get(rel) or sha256_file(self.root / rel)
                   for rel in kit_files(self.root) if rel != EVENTS}

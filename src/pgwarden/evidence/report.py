@@ -1,9 +1,11 @@
-"""``pgwarden report KIT [--html FILE]``: a kit as one self-contained HTML page, with its evidence check.
+"""``pgwarden report KIT [--html FILE | --format text]``: a kit as one self-contained HTML page (or as text), with
+its evidence check.
 
 Every kit already carries ``report.html``, written and sealed with it; that copy cannot show the check
 of the kit it belongs to. This command re-checks the kit (what ``pgwarden evidence verify`` does) and
 writes a page that shows the result, *outside* the kit: a file added to a sealed kit would make its
-check fail. Default FILE: ``./<kit directory name>.report.html``. Never changes the kit.
+check fail. Default FILE: ``./<kit directory name>.report.html``. ``--format text`` writes no page: the report's
+blocks are rendered for a terminal (:mod:`pgwarden.evidence.render_text`). Never changes the kit.
 
 The kit is untrusted input: it is read as the verifier reads it (:mod:`pgwarden.evidence.kitfiles`), so a
 symlinked kit directory is refused, and a symlink, FIFO or device file in the kit is never opened (the check
@@ -19,9 +21,11 @@ from pathlib import Path
 from pgwarden import userfiles
 from pgwarden.errors import BadInput
 from pgwarden.evidence import kitfiles
-from pgwarden.evidence.html_report import EvidenceCheck, load_kit, render
-from pgwarden.evidence.kit import SUMS
+from pgwarden.evidence.blocks import Gates
 from pgwarden.evidence.kitfiles import Refused
+from pgwarden.evidence.kitread import SUMS, gate_rows, load_kit
+from pgwarden.evidence.render_html import EvidenceCheck, render
+from pgwarden.evidence.render_text import render_text
 from pgwarden.evidence.verify import KitVerification, verify_kit
 from pgwarden.private import write_private
 from pgwarden.textsafe import one_line
@@ -30,11 +34,12 @@ from pgwarden.textsafe import one_line
 @dataclass(frozen=True)
 class ReportResult:
     kit: str
-    html: str                    # the page written
+    html: str | None             # the page written (None: --format text)
     bytes: int
     command: str                 # what the kit records: its command and verdict
     kit_status: str
     evidence: KitVerification    # the evidence check the page shows
+    text: tuple[str, ...] = ()   # --format text: the report's lines
 
     @property
     def evidence_ok(self) -> bool:
@@ -58,12 +63,23 @@ def _check_target(kit: Path, target: Path) -> None:
                        "check fail (the kit's own sealed copy is report.html); choose a path outside the kit")
 
 
-def report_kit(kit: Path, html: Path | None = None, key: Path | None = None) -> ReportResult:
+def report_kit(kit: Path, html: Path | None = None, key: Path | None = None, fmt: str = "html") -> ReportResult:
     """Check ``kit`` as ``evidence verify`` does (with ``key``, its signature too), render it with that
     result, and write the page to ``html`` (default :func:`default_target`). A kit that fails its check
-    still gets its page, which says so first; the result carries the check."""
+    still gets its page, which says so first; the result carries the check. ``fmt`` "text": no page, the
+    report's lines in the result."""
     kit = Path(kit)
+    if fmt not in ("html", "text"):
+        raise BadInput(f"--format {fmt!r}: expected html or text")
+    if fmt == "text" and html is not None:
+        raise BadInput("--html FILE writes a page; --format text writes none: give one of them")
     content = load_kit(kit)
+    run = content.run
+    if fmt == "text":
+        v = verify_kit(kit, key)
+        lines = (*(f"note: {n}" for n in content.notes),
+                 *render_text(content.report, Gates("Gates", gate_rows(run))))
+        return ReportResult(str(kit), None, 0, _word(run.get("command")), _word(run.get("status")), v, lines)
     target = Path(html) if html is not None else default_target(kit)
     _check_target(kit, target)
     v = verify_kit(kit, key)
@@ -84,7 +100,6 @@ def report_kit(kit: Path, html: Path | None = None, key: Path | None = None) -> 
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    run = content.run
     return ReportResult(str(kit), str(target), len(data), _word(run.get("command")), _word(run.get("status")), v)
 
 

@@ -30,8 +30,9 @@ from pgwarden.package.lock import lock
 from pgwarden.private import write_private
 from pgwarden.progress import SILENT, Reporter
 from pgwarden.redact import redact_text
+from pgwarden.rules import Rule
 
-NEVER_WAIVED = frozenset({"txn.control"})   # the package would run differently from the migration: refuse
+NEVER_WAIVED = frozenset({Rule.TXN_CONTROL})   # the package would run differently from the migration: refuse
 
 
 @dataclass(frozen=True)
@@ -112,10 +113,10 @@ def _undo(out: Path, existed: bool) -> None:
 
 def _write(kind: Tool, source_dir: Path, out: Path, source: Source, built: Built, used: dict[str, str],
            used_secrets: dict[str, str], scrub: tuple[str, ...], reporter: Reporter) -> ImportResult:
-    from pgwarden.package.check import check  # the package checks itself once written
+    from pgwarden.check.check import check  # the package checks itself once written
 
     reporter.step(f"import {kind}: {len(built.bundles)} bundle(s) from {len(source.migrations)} migration(s)")
-    waivers: list[tuple[str, str, str]] = []
+    waivers: list[tuple[str, Rule, str]] = []   # (bundle, rule, reason): rules of real findings only
     for _ in range(3):   # write, check, waive what history cannot change, check again
         write_package(built, source, out, used, waivers, used_secrets)
         lock(out)
@@ -157,7 +158,7 @@ def _variable(name: str, values: dict[str, str], secrets: dict[str, str]) -> str
 
 
 def _import_md(out: Path, source: Source, built: Built, values: dict[str, str], secrets: dict[str, str],
-               waivers: list[tuple[str, str, str]], source_dir: Path, scrub: tuple[str, ...]) -> None:
+               waivers: list[tuple[str, Rule, str]], source_dir: Path, scrub: tuple[str, ...]) -> None:
     lines = [f"# Imported from {source.tool}", "",
              f"Source: `{source_dir}` ({len(source.migrations)} migrations); package `{out.name}` with "
              f"{len(built.bundles)} bundles. Every decision pgwarden made is listed below; the SQL of each bundle is "

@@ -10,6 +10,7 @@ from pathlib import Path
 from pgwarden.importing.model import Migration, Source, Tool
 from pgwarden.importing.sql import Prepared, prepare, statements_of
 from pgwarden.private import write_private
+from pgwarden.rules import Rule
 
 _ID_BAD = re.compile(r"[^A-Za-z0-9_.-]+")
 _VERIFY_END = ("TRANS_STMT_ROLLBACK", "TRANS_STMT_COMMIT")
@@ -157,7 +158,7 @@ def build(source: Source) -> Built:
 
 
 def write_package(built: Built, source: Source, out: Path, variables: dict[str, str],
-                  waivers: list[tuple[str, str, str]], secrets: dict[str, str] | None = None) -> None:
+                  waivers: list[tuple[str, Rule, str]], secrets: dict[str, str] | None = None) -> None:
     """Write (or rewrite) the SQL files and pgwarden.toml of the package at ``out``; ``secrets`` maps a variable
     to the environment variable holding its value (the value is never written)."""
     (out / "bundles").mkdir(parents=True, exist_ok=True, mode=0o700)

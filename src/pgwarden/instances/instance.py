@@ -131,6 +131,14 @@ class InstanceInfo:
     isolation: Isolation
 
 
+@dataclass(frozen=True)
+class TeardownGate:
+    """The teardown gate's details, whichever command ran it (verify-backup, rehearse): the throwaway instance
+    removed (None: none was made)."""
+
+    removed: str | None
+
+
 class ThrowawayInstance:
     """A context manager: ``with ThrowawayInstance(bins) as inst: inst.dsn()``."""
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pgwarden import userfiles
-from pgwarden.errors import BadInput, EnvironmentProblem
+from pgwarden.errors import BadInput, EnvironmentProblem, Place
 from pgwarden.evidence.gates import Verdict
 from pgwarden.evidence.sums import SumEntry, parse_sums, write_sums
 from pgwarden.package.manifest import MANIFEST, SUM, Package, load_package
@@ -43,7 +43,8 @@ def read_sum(path: Path) -> tuple[SumEntry, ...]:
 def _parse_sum(data: bytes, path: Path) -> tuple[SumEntry, ...]:
     entries, bad = parse_sums(data)
     if bad:
-        raise BadInput(f"{path}:{bad[0].line}: {bad[0].why}", details=[f"{path}:{b.line}: {b.why}" for b in bad[1:]])
+        places = [Place(str(path), b.line, 0, f"{path}:{b.line}: {b.why}") for b in bad]
+        raise BadInput(places[0].text, details=[x.text for x in places[1:]], places=places)
     return entries
 
 
@@ -196,6 +197,7 @@ def verify_integrity(pkg: Package) -> tuple[SumEntry, ...]:
                              "(not pinned, would not run)"))
     if problems:
         files = ", ".join(dict.fromkeys(rel for rel, _ in problems))
-        raise BadInput(f"{sum_path}: integrity check failed for {files}",
-                       details=[text for _, text in problems])
+        message = f"{sum_path}: integrity check failed for {files}"
+        raise BadInput(message, details=[text for _, text in problems],
+                       places=[Place(str(sum_path), 0, 0, message), *(Place(rel, 0, 0, t) for rel, t in problems)])
     return tuple(SumEntry(rel, pins[rel]) for rel in named)

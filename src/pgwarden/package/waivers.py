@@ -1,8 +1,9 @@
 """``[[waiver]]``: a finding of ``rule`` in ``bundle`` is shown as WAIVED with the waiver's reason, not as an error.
 
 For historical migrations that break today's policy and cannot be edited (an imported ``DROP TABLE``). A
-waiver names one bundle and one rule (or a family: ``policy`` waives ``policy.forbid``); it never hides a
-finding of another bundle. A waiver that matches nothing is a warning, so stale waivers do not pile up.
+waiver names one bundle and one rule (or a family: ``policy`` waives ``policy.forbid``), a name the rule registry
+(:mod:`pgwarden.rules`) knows, or the package is bad input when it loads; it never hides a finding of another
+bundle. A waiver that matches nothing is a warning, so stale waivers do not pile up.
 Lint waives its own rules; preflight (``preflight.*``) waives its own, against the live catalog.
 """
 
@@ -14,6 +15,7 @@ from typing import Literal
 
 from pgwarden.findings import Finding, Severity
 from pgwarden.package.manifest import MANIFEST, Package, Waiver
+from pgwarden.rules import Rule
 
 
 def _matches(w: Waiver, f: Finding) -> bool:
@@ -51,7 +53,7 @@ def waive(pkg: Package, findings: Sequence[Finding], family: Literal["lint", "pr
             out.append(f)
     for i, w in enumerate(pkg.waivers):
         if i not in used and _family(w.rule) == family:
-            out.append(Finding("waiver.unused", w.bundle, MANIFEST, _line_of(pkg, i), 1, "[[waiver]]",
+            out.append(Finding(Rule.WAIVER_UNUSED, w.bundle, MANIFEST, _line_of(pkg, i), 1, "[[waiver]]",
                                f"the waiver of {w.rule} for bundle {w.bundle} matches no finding",
                                Severity.WARNING, fix="remove the waiver, or correct its bundle or rule"))
     return out

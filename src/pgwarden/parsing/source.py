@@ -18,7 +18,7 @@ from typing import Any
 from pglast import scan as _pg_scan
 from pglast.parser import ParseError
 
-from pgwarden.errors import BadInput
+from pgwarden.errors import BadInput, Place
 from pgwarden.parsing.tree import parse as _pg_parse
 
 _COMMENTS = frozenset({"SQL_COMMENT", "C_COMMENT"})
@@ -78,7 +78,8 @@ class SqlSyntaxError(BadInput):
     """A syntax error with its exact location (exit 2)."""
 
     def __init__(self, rel: str, line: int, col: int, pg_message: str) -> None:
-        super().__init__(f"{rel}:{line}:{col}: {pg_message}")
+        text = f"{rel}:{line}:{col}: {pg_message}"
+        super().__init__(text, places=(Place(rel, line, col, text),))
         self.rel, self.line, self.col, self.pg_message = rel, line, col, pg_message
 
 

@@ -56,6 +56,19 @@ def compare_guard(ident: ServerIdentity, guard: Mapping[str, Any]) -> list[Guard
     return out
 
 
+@dataclass(frozen=True)
+class IdentityGate:
+    """The identity gate's details, whichever command ran it: the package's ``[target]`` and the server."""
+
+    target: dict[str, Any]     # the guard ({} when the package has none)
+    server: dict[str, Any]     # the live server's identity
+
+
+def identity_gate(ident: ServerIdentity, guard: Mapping[str, Any]) -> IdentityGate:
+    """The gate's details; then :func:`check_guard` says whether they match."""
+    return IdentityGate(dict(guard), ident.as_dict())
+
+
 def check_guard(ident: ServerIdentity, guard: Mapping[str, Any]) -> None:
     """Raise :class:`GateFailed` listing every differing field, expected against actual."""
     mismatches = compare_guard(ident, guard)

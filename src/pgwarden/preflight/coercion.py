@@ -17,6 +17,7 @@ from pgwarden import shipped_sql
 from pgwarden.preflight.model import RECORD_OID, UNKNOWN_OID, TypeInfo
 from pgwarden.preflight.names import deparse
 from pgwarden.preflight.prediction import Refusal
+from pgwarden.rules import Rule
 
 if TYPE_CHECKING:
     from pgwarden.preflight.context import Ctx
@@ -37,7 +38,7 @@ def check_default(node: Any, target: TypeInfo, ctx: Ctx) -> None:
     source = d.columns[0].type if d.error is None and len(d.columns) == 1 else None
     if not isinstance(source, int) or source in (target.ref, RECORD_OID) or _coercible(ctx, source, target.ref):
         return
-    raise Refusal("preflight.create.invalid", "42804",
+    raise Refusal(Rule.PREFLIGHT_CREATE_INVALID, "42804",
                   f"argument of DEFAULT must be type {ctx.resolver.display(target.ref)}, "
                   f"not type {ctx.resolver.display(source)}",
                   fix=f"cast the default to {target.display}, or give one of that type")
@@ -50,7 +51,7 @@ def _is_untyped(node: Any) -> bool:
 def _data_error(d: Any, target: TypeInfo) -> None:
     """A data exception (22xxx: invalid input syntax, out of range) raised while analysing the default."""
     if d.error is not None and d.error.sqlstate.startswith("22"):
-        raise Refusal("preflight.create.invalid", d.error.sqlstate, d.error.message, detail=d.error.detail,
+        raise Refusal(Rule.PREFLIGHT_CREATE_INVALID, d.error.sqlstate, d.error.message, detail=d.error.detail,
                       hint=d.error.hint, fix=f"give a default that is a valid {target.display}")
 
 

@@ -9,6 +9,7 @@ from pgwarden import shipped_sql
 from pgwarden.preflight.model import CatalogState, Relation, Routine, SchemaInfo
 from pgwarden.preflight.prediction import Refusal
 from pgwarden.preflight.resolve import Resolver
+from pgwarden.rules import Rule
 
 
 @dataclass
@@ -31,12 +32,12 @@ class Ctx:
             return self.state.temp_name()
         if schema is not None:
             if self.state.schema(schema) is None:
-                raise Refusal("preflight.missing", "3F000", f'schema "{schema}" does not exist',
+                raise Refusal(Rule.PREFLIGHT_MISSING, "3F000", f'schema "{schema}" does not exist',
                               fix=f"create schema {schema} first, or fix the name")
             return schema
         found = self.state.creation_schema()
         if found is None:
-            raise Refusal("preflight.missing", "3F000", "no schema has been selected to create in",
+            raise Refusal(Rule.PREFLIGHT_MISSING, "3F000", "no schema has been selected to create in",
                           fix="set search_path to an existing schema or qualify the name")
         return found
 
@@ -45,14 +46,14 @@ class Ctx:
         info = self.state.schema(schema)
         assert info is not None
         if not self.can_create(info):
-            raise Refusal("preflight.permission", "42501", f"permission denied for schema {schema}",
+            raise Refusal(Rule.PREFLIGHT_PERMISSION, "42501", f"permission denied for schema {schema}",
                           fix=f"GRANT CREATE ON SCHEMA {schema} to the applying role, or apply as its owner")
         return info
 
     def schema_of(self, schema: str | None) -> str | None:
         """An explicitly named schema must exist (3F000)."""
         if schema is not None and self.state.schema(schema) is None:
-            raise Refusal("preflight.missing", "3F000", f'schema "{schema}" does not exist')
+            raise Refusal(Rule.PREFLIGHT_MISSING, "3F000", f'schema "{schema}" does not exist')
         return schema
 
     # -- privileges of the role in effect (after SET ROLE, see roles.py) --------------------------------

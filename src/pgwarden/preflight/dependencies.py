@@ -13,6 +13,7 @@ from typing import Any
 from pgwarden import shipped_sql
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.prediction import Refusal
+from pgwarden.rules import Rule
 
 HINT = "Use DROP ... CASCADE to drop the dependent objects too."
 
@@ -109,7 +110,7 @@ def check_drop(ctx: Ctx, classid: str, objid: int | None, *, attname: str | None
         owner = _rows(ctx, "internal_owner", {"classid": classid, "objid": objid})
         if owner:
             o = owner[0]
-            raise Refusal("preflight.dependents", "2BP01",
+            raise Refusal(Rule.PREFLIGHT_DEPENDENTS, "2BP01",
                           f"cannot drop {o['target']} because {o['owner']} requires it",
                           hint=f"You can drop {o['owner']} instead.", exact=ctx.state.opaque is None,
                           fix=f"drop {o['owner']} instead: {o['target']} belongs to it")
@@ -122,7 +123,7 @@ def check_drop(ctx: Ctx, classid: str, objid: int | None, *, attname: str | None
         return
     unsure = ctx.state.opaque is not None or any(gone is None for _l, gone in verdicts) or len(left) < len(verdicts)
     target = rows[0]["description"]
-    raise Refusal("preflight.dependents", "2BP01", f"cannot drop {target} because other objects depend on it",
+    raise Refusal(Rule.PREFLIGHT_DEPENDENTS, "2BP01", f"cannot drop {target} because other objects depend on it",
                   detail="\n".join(left), hint=HINT, exact=not unsure,
                   fix="drop the dependent objects first (in this package, before this statement), or use CASCADE "
                       "if they are meant to go too: " + "; ".join(left[:5]),
@@ -140,7 +141,7 @@ def check_column_type(ctx: Ctx, objid: int | None, column: str) -> None:
         return
     rows = [r for r in _rows(ctx, "column_rules", {"objid": objid, "attname": column}) if _gone(r, ctx) is not True]
     if rows:
-        raise Refusal("preflight.dependents", "0A000", "cannot alter type of a column used by a view or rule",
+        raise Refusal(Rule.PREFLIGHT_DEPENDENTS, "0A000", "cannot alter type of a column used by a view or rule",
                       detail=f'{rows[0]["dependent"]} depends on column "{column}"', exact=ctx.state.opaque is None,
                       fix="drop the view (and recreate it after the change) in this package",
                       facts={"object": column, "dependents": [r["dependent"] for r in rows][:20]})

@@ -13,6 +13,7 @@ from pglast import ast
 from pgwarden.preflight import lookup
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.prediction import Prediction, Refusal, ok
+from pgwarden.rules import Rule
 
 _NOT_JUDGED = "not judged: the query, its values and the rows; rehearsal covers it"
 
@@ -23,7 +24,7 @@ def _columns(stmt: Any, targets: Any, ctx: Ctx) -> Prediction:
     for t in targets or ():
         name = t.name if isinstance(t, ast.ResTarget) else None
         if name and rel.columns is not None and rel.column(name) is None:
-            raise Refusal("preflight.column_missing", "42703",
+            raise Refusal(Rule.PREFLIGHT_COLUMN_MISSING, "42703",
                           f'column "{name}" of relation "{rel.name}" does not exist',
                           fix=f"{rel.schema}.{rel.name} has no column {name}: add it first, or fix the name",
                           facts={"object": f"{rel.schema}.{rel.name}",

@@ -20,6 +20,7 @@ from pgwarden.preflight import dependencies
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.names import strings
 from pgwarden.preflight.prediction import Prediction, Refusal, ok
+from pgwarden.rules import Rule
 
 # DropStmt.removeType -> pg_get_object_address() type
 ADDRESS_TYPES = {
@@ -68,7 +69,7 @@ def address(ctx: Ctx, typ: str, names: list[str], args: list[str]) -> tuple[str,
         raise
     except psycopg.Error as exc:
         d = exc.diag
-        raise Refusal("preflight.missing", d.sqlstate or "42704", d.message_primary or str(exc),
+        raise Refusal(Rule.PREFLIGHT_MISSING, d.sqlstate or "42704", d.message_primary or str(exc),
                       detail=d.message_detail, hint=d.message_hint,
                       fix="use IF EXISTS, or check the name: no such object exists at this point") from None
     assert row is not None
@@ -123,7 +124,7 @@ def alter_domain(stmt: Any, ctx: Ctx) -> Prediction:
         if stmt.missing_ok:
             return ok()
         if (r.prediction.message or "").startswith("constraint "):  # ALTER DOMAIN words it its own way
-            raise Refusal("preflight.missing", "42704", f'constraint "{stmt.name}" of domain '
+            raise Refusal(Rule.PREFLIGHT_MISSING, "42704", f'constraint "{stmt.name}" of domain '
                           f'"{strings(stmt.typeName)[-1]}" does not exist',
                           fix="use DROP CONSTRAINT IF EXISTS, or check the name") from None
         raise

@@ -33,6 +33,7 @@ from pgwarden.preflight.model import CatalogState
 from pgwarden.preflight.names import strings
 from pgwarden.preflight.prediction import Prediction, Refusal, ok
 from pgwarden.preflight.resolve import Resolver
+from pgwarden.rules import Rule
 
 # Errors the grammar itself raises with a SQLSTATE other than 42601 (syntax_error), by message.
 _GRAMMAR_CODES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), c) for p, c in (
@@ -66,8 +67,8 @@ def statement_kind(node: Any) -> str:
 
 
 # Refusals that depend on which objects exist: uncertain after a statement whose effects are not followed.
-_EXISTENCE_RULES = ("preflight.missing", "preflight.exists", "preflight.column_missing", "preflight.column_exists",
-                    "preflight.type.missing", "preflight.wrong_kind")
+_EXISTENCE_RULES = (Rule.PREFLIGHT_MISSING, Rule.PREFLIGHT_EXISTS, Rule.PREFLIGHT_COLUMN_MISSING,
+                    Rule.PREFLIGHT_COLUMN_EXISTS, Rule.PREFLIGHT_TYPE_MISSING, Rule.PREFLIGHT_WRONG_KIND)
 
 
 def check(node: Any, ctx: Ctx) -> Prediction:
@@ -118,7 +119,7 @@ def _outside_transaction(node: Any, ctx: Ctx) -> None:
     elif kind == "VacuumStmt" and node.is_vacuumcmd:
         what = "VACUUM"
     if what is not None and ctx.in_transaction_block:
-        raise Refusal("preflight.transaction_block", "25001", f"{what} cannot run inside a transaction block",
+        raise Refusal(Rule.PREFLIGHT_TRANSACTION_BLOCK, "25001", f"{what} cannot run inside a transaction block",
                       fix="run this statement in a bundle of its own marked non-transactional, or outside pgwarden")
 
 
@@ -221,7 +222,7 @@ _HANDLERS: dict[str, Callable[[Any, Ctx], Prediction]] = {
 
 def syntax_prediction(message: str) -> Prediction:
     code = next((c for p, c in _GRAMMAR_CODES if p.match(message)), "42601")
-    return Prediction(False, code, message, rule="preflight.syntax",
+    return Prediction(False, code, message, rule=Rule.PREFLIGHT_SYNTAX,
                       fix="fix the statement: PostgreSQL's parser rejects it")
 
 

@@ -15,6 +15,7 @@ from pgwarden.preflight.model import Relation, Routine, SchemaInfo, TypeInfo
 from pgwarden.preflight.names import name_list, qualified, split_qualified, strings
 from pgwarden.preflight.prediction import Prediction, Refusal, ok
 from pgwarden.preflight.routines import routine_attributes
+from pgwarden.rules import Rule
 
 # DROP <kind>: (wanted relkinds, nonexistent sqlstate, nonexistent noun, "is not a" noun, drop hint)
 _DROP_REL = {
@@ -42,7 +43,8 @@ def drop(stmt: Any, ctx: Ctx) -> Prediction:
     kind = _kind(stmt.removeType)
     missing_ok = bool(stmt.missing_ok)
     if stmt.concurrent and len(stmt.objects or ()) > 1:
-        raise Refusal("preflight.syntax", "0A000", "DROP INDEX CONCURRENTLY does not support dropping multiple objects",
+        raise Refusal(Rule.PREFLIGHT_SYNTAX, "0A000",
+                      "DROP INDEX CONCURRENTLY does not support dropping multiple objects",
                       fix="drop one index per statement")
     cascade = _kind(stmt.behavior) == "DROP_CASCADE"
     if kind not in _DROP_REL and kind not in _DROP_ROUTINE and kind not in _MODELED_DROPS:
@@ -81,7 +83,7 @@ def _drop_one(stmt: Any, kind: str, obj: Any, missing_ok: bool, cascade: bool, c
         info = ctx.state.schema(name)
         if info is None:
             if not missing_ok:
-                raise Refusal("preflight.missing", "3F000", f'schema "{name}" does not exist',
+                raise Refusal(Rule.PREFLIGHT_MISSING, "3F000", f'schema "{name}" does not exist',
                               fix="use DROP SCHEMA IF EXISTS, or check the name")
             return
         if name not in ctx.state.schemas:
@@ -104,7 +106,7 @@ def _drop_one(stmt: Any, kind: str, obj: Any, missing_ok: bool, cascade: bool, c
         name = str(obj.sval) if isinstance(obj, ast.String) else strings(obj)[-1]
         if not ctx.state.extension_exists(name):
             if not missing_ok:
-                raise Refusal("preflight.missing", "42704", f'extension "{name}" does not exist',
+                raise Refusal(Rule.PREFLIGHT_MISSING, "42704", f'extension "{name}" does not exist',
                               fix="use DROP EXTENSION IF EXISTS, or check the name")
             return
         ctx.state.extensions[name] = False
@@ -118,15 +120,15 @@ def _drop_relation(parts: tuple[str, ...], kind: str, missing_ok: bool, ctx: Ctx
     if schema is not None and ctx.state.schema(schema) is None:
         if missing_ok:
             return ""
-        raise Refusal("preflight.missing", "3F000", f'schema "{schema}" does not exist')
+        raise Refusal(Rule.PREFLIGHT_MISSING, "3F000", f'schema "{schema}" does not exist')
     rel = ctx.state.find_relation(schema, name)
     if rel is None:
         if missing_ok:
             return ""
-        raise Refusal("preflight.missing", code, f'{noun} "{name}" does not exist',
+        raise Refusal(Rule.PREFLIGHT_MISSING, code, f'{noun} "{name}" does not exist',
                       fix=f"use DROP {noun.upper()} IF EXISTS, or drop this statement: it does not exist at this point")
     if rel.relkind not in relkinds:
-        raise Refusal("preflight.wrong_kind", "42809", f'"{name}" is not {nota}', hint=_DROP_HINT.get(rel.relkind),
+        raise Refusal(Rule.PREFLIGHT_WRONG_KIND, "42809", f'"{name}" is not {nota}', hint=_DROP_HINT.get(rel.relkind),
                       fix=f"{rel.schema}.{rel.name} is a {lookup.RELKIND_OBJECT.get(rel.relkind, 'relation')}",
                       facts={"object": f"{rel.schema}.{rel.name}", "relkind": rel.relkind})
     ctx.state.act_on(rel)
@@ -156,12 +158,14 @@ def _drop_routine(owa: Any, mode: str, missing_ok: bool, ctx: Ctx, cascade: bool
         return ""
     ctx.state.act_on(r)
     if mode == "function" and r.kind == "a":
-        raise Refusal("preflight.wrong_kind", "42809", f'"{name_list(strings(owa.objname))}" is an aggregate function',
+        raise Refusal(Rule.PREFLIGHT_WRONG_KIND, "42809",
+                      f'"{name_list(strings(owa.objname))}" is an aggregate function',
                       hint="Use DROP AGGREGATE to drop aggregate functions.",
                       fix=f"use DROP AGGREGATE {r.signature}")
     if not ctx.owns(r):
-        raise Refusal("preflight.permission", "42501", f"must be owner of {mode if mode != 'routine' else 'function'} "
-                      f"{r.name}", fix=f"apply as {r.owner or 'the owner'}")
+        raise Refusal(Rule.PREFLIGHT_PERMISSION, "42501",
+                      f"must be owner of {mode if mode != 'routine' else 'function'} {r.name}",
+                      fix=f"apply as {r.owner or 'the owner'}")
     if r.origin == "live":
         dependencies.check_drop(ctx, "pg_proc", r.oid, cascade=cascade)
     ctx.state.drop_routine(r)
@@ -175,11 +179,11 @@ def alter_function(stmt: Any, ctx: Ctx) -> Prediction:
     assert r is not None
     ctx.state.act_on(r)
     if r.kind == "a":
-        raise Refusal("preflight.wrong_kind", "42809", f'"{name_list(strings(stmt.func.objname))}" is an aggregate '
+        raise Refusal(Rule.PREFLIGHT_WRONG_KIND, "42809", f'"{name_list(strings(stmt.func.objname))}" is an aggregate '
                       "function", fix=f"use ALTER AGGREGATE {r.signature}")
     if not ctx.owns(r):
         word = "procedure" if r.kind == "p" else "function"
-        raise Refusal("preflight.permission", "42501", f"must be owner of {word} {r.name}",
+        raise Refusal(Rule.PREFLIGHT_PERMISSION, "42501", f"must be owner of {word} {r.name}",
                       fix=f"apply as {r.owner or 'the owner'}")
     routine_attributes(stmt.actions, r.kind == "p", ctx)
     ctx.state.put_routine(r)
@@ -198,7 +202,7 @@ def grant(stmt: Any, ctx: Ctx) -> Prediction:
                            .get(kind, "routine"), ctx)
         elif kind == "OBJECT_SCHEMA" and isinstance(obj, ast.String):
             if ctx.state.schema(obj.sval or "") is None:
-                raise Refusal("preflight.missing", "3F000", f'schema "{obj.sval}" does not exist')
+                raise Refusal(Rule.PREFLIGHT_MISSING, "3F000", f'schema "{obj.sval}" does not exist')
         else:
             return ok(modeled=False)
     return ok()
@@ -209,12 +213,12 @@ def create_schema(stmt: Any, ctx: Ctx) -> Prediction:
     if name is None:
         return ok(modeled=False)
     if not ctx.state.live.can_create_schema and ctx.state.user() == ctx.state.live.current_user:
-        raise Refusal("preflight.permission", "42501", f"permission denied for database {ctx.state.live.database}",
+        raise Refusal(Rule.PREFLIGHT_PERMISSION, "42501", f"permission denied for database {ctx.state.live.database}",
                       fix=f"GRANT CREATE ON DATABASE {ctx.state.live.database} to the applying role")
     if ctx.state.schema(name) is not None:
         if stmt.if_not_exists:
             return ok(note="exists: skipped (IF NOT EXISTS)")
-        raise Refusal("preflight.exists", "42P06", f'schema "{name}" already exists',
+        raise Refusal(Rule.PREFLIGHT_EXISTS, "42P06", f'schema "{name}" already exists',
                       fix="use CREATE SCHEMA IF NOT EXISTS, or drop this statement")
     ctx.state.schemas[name] = SchemaInfo(name, True)
     ctx.state.touched.add(name)
@@ -233,7 +237,7 @@ def create_type(parts: tuple[str, ...], ctx: Ctx, kind_word: str, *, shell: bool
         ctx.state.put_type(replace(existing, shell=False))
         return ok(target=f"{kind_word} {ns}.{name}", note="completes the shell type")
     if existing is not None:
-        raise Refusal("preflight.exists", "42710", f'type "{name}" already exists',
+        raise Refusal(Rule.PREFLIGHT_EXISTS, "42710", f'type "{name}" already exists',
                       fix=f"drop this statement, or choose another name: a type {ns}.{name} exists")
     display = qualified(ns, name, ctx.state.effective_path())
     ctx.state.put_type(TypeInfo(f"new:{ns}.{name}", ns, name, display, False, f"new:{ns}._{name}", shell=shell))
@@ -245,10 +249,10 @@ def create_extension(stmt: Any, ctx: Ctx) -> Prediction:
     if ctx.state.extension_exists(stmt.extname):
         if stmt.if_not_exists:
             return ok(note="exists: skipped (IF NOT EXISTS)")
-        raise Refusal("preflight.exists", "42710", f'extension "{stmt.extname}" already exists',
+        raise Refusal(Rule.PREFLIGHT_EXISTS, "42710", f'extension "{stmt.extname}" already exists',
                       fix="use CREATE EXTENSION IF NOT EXISTS")
     if not ctx.ask("extension_available", {"name": stmt.extname}).get("available", True):
-        raise Refusal("preflight.extension.unavailable", "0A000", f'extension "{stmt.extname}" is not available',
+        raise Refusal(Rule.PREFLIGHT_EXTENSION_UNAVAILABLE, "0A000", f'extension "{stmt.extname}" is not available',
                       fix=f"install the {stmt.extname} extension's package on the database server first "
                           "(pg_available_extensions does not list it)")
     ctx.state.extensions[stmt.extname] = True
@@ -265,7 +269,7 @@ def create_relation_named(schema: str | None, name: str, relkind: str, if_not_ex
     if existing is not None:
         if if_not_exists:
             return ok(note="exists: skipped (IF NOT EXISTS)")
-        raise Refusal("preflight.exists", "42P07", f'relation "{name}" already exists',
+        raise Refusal(Rule.PREFLIGHT_EXISTS, "42P07", f'relation "{name}" already exists',
                       fix=f"use CREATE {word.upper()} IF NOT EXISTS, or choose another name "
                           f"({ns}.{name} is a {lookup.RELKIND_OBJECT.get(existing.relkind, 'relation')})")
     ctx.state.put_relation(Relation(ns, name, relkind, None, origin=ctx.origin, table=table))
@@ -293,7 +297,7 @@ def rename(stmt: Any, ctx: Ctx) -> Prediction:
         lookup.require_owner(rel, ctx)
         clash = ctx.state.relation(rel.schema, stmt.newname)
         if clash is not None:
-            raise Refusal("preflight.exists", "42P07", f'relation "{stmt.newname}" already exists',
+            raise Refusal(Rule.PREFLIGHT_EXISTS, "42P07", f'relation "{stmt.newname}" already exists',
                           fix=f"choose another name: {rel.schema}.{stmt.newname} exists")
         ctx.state.drop_relation(rel)
         ctx.state.put_relation(replace(rel, name=stmt.newname, origin=ctx.origin))
@@ -307,10 +311,10 @@ def rename(stmt: Any, ctx: Ctx) -> Prediction:
         if rel.columns is None:
             return ok(exact=False)
         if rel.column(stmt.subname) is None:
-            raise Refusal("preflight.column_missing", "42703", f'column "{stmt.subname}" does not exist',
+            raise Refusal(Rule.PREFLIGHT_COLUMN_MISSING, "42703", f'column "{stmt.subname}" does not exist',
                           fix=f"{rel.schema}.{rel.name} has no column {stmt.subname}")
         if rel.column(stmt.newname) is not None:
-            raise Refusal("preflight.column_exists", "42701",
+            raise Refusal(Rule.PREFLIGHT_COLUMN_EXISTS, "42701",
                           f'column "{stmt.newname}" of relation "{rel.name}" already exists',
                           fix=f"choose another name: {rel.schema}.{rel.name}.{stmt.newname} exists")
         cols = tuple(replace(c, name=stmt.newname) if c.name == stmt.subname else c for c in rel.columns)
@@ -324,15 +328,15 @@ def rename(stmt: Any, ctx: Ctx) -> Prediction:
         return ok(target=r.signature)
     if kind == "OBJECT_SCHEMA":
         if ctx.state.schema(stmt.subname) is None:
-            raise Refusal("preflight.missing", "3F000", f'schema "{stmt.subname}" does not exist')
+            raise Refusal(Rule.PREFLIGHT_MISSING, "3F000", f'schema "{stmt.subname}" does not exist')
         if ctx.state.schema(stmt.newname) is not None:
-            raise Refusal("preflight.exists", "42P06", f'schema "{stmt.newname}" already exists')
+            raise Refusal(Rule.PREFLIGHT_EXISTS, "42P06", f'schema "{stmt.newname}" already exists')
         return ok(exact=False, note="schema renames are not followed further")
     if kind == "OBJECT_TRIGGER":
         rel = lookup.relation(*lookup.rv(stmt.relation), ctx)
         assert rel is not None
         if ctx.state.trigger(rel.schema, rel.name, stmt.subname) is None:
-            raise Refusal("preflight.missing", "42704",
+            raise Refusal(Rule.PREFLIGHT_MISSING, "42704",
                           f'trigger "{stmt.subname}" for table "{rel.name}" does not exist')
         return ok(exact=False)
     return ok(modeled=False)
@@ -343,11 +347,11 @@ def _move_routine(r: Routine, schema: str, name: str, ctx: Ctx) -> None:
     ctx.state.act_on(r)
     word = "procedure" if r.kind == "p" else ("aggregate" if r.kind == "a" else "function")
     if not ctx.owns(r):
-        raise Refusal("preflight.permission", "42501", f"must be owner of {word} {r.name}",
+        raise Refusal(Rule.PREFLIGHT_PERMISSION, "42501", f"must be owner of {word} {r.name}",
                       fix=f"apply as {r.owner or 'the owner'}")
     if ctx.state.routine(schema, name, r.input_types) is not None:
         args = ", ".join(ctx.resolver.display(t) for t in r.input_types)
-        raise Refusal("preflight.exists", "42723", f'function {name}({args}) already exists in schema "{schema}"',
+        raise Refusal(Rule.PREFLIGHT_EXISTS, "42723", f'function {name}({args}) already exists in schema "{schema}"',
                       fix=f"choose another name: {schema}.{name}({args}) exists")
     ctx.state.drop_routine(r)
     ctx.state.put_routine(replace(r, schema=schema, name=name, origin=ctx.origin))
@@ -362,7 +366,7 @@ def set_schema(stmt: Any, ctx: Ctx) -> Prediction:
         if r is None:
             return ok(note="missing: skipped (IF EXISTS)")
         if ctx.state.schema(new) is None:
-            raise Refusal("preflight.missing", "3F000", f'schema "{new}" does not exist')
+            raise Refusal(Rule.PREFLIGHT_MISSING, "3F000", f'schema "{new}" does not exist')
         _move_routine(r, new, r.name, ctx)
         return ok(target=r.signature)
     if kind in _DROP_REL and stmt.relation is not None:
@@ -372,11 +376,11 @@ def set_schema(stmt: Any, ctx: Ctx) -> Prediction:
         ctx.state.act_on(rel)
         lookup.require_owner(rel, ctx)
         if ctx.state.schema(new) is None:
-            raise Refusal("preflight.missing", "3F000", f'schema "{new}" does not exist')
+            raise Refusal(Rule.PREFLIGHT_MISSING, "3F000", f'schema "{new}" does not exist')
         if new == rel.schema:  # the server does nothing
             return ok(target=f"{rel.schema}.{rel.name}", note="already in that schema")
         if ctx.state.relation(new, rel.name) is not None:
-            raise Refusal("preflight.exists", "42P07", f'relation "{rel.name}" already exists in schema "{new}"',
+            raise Refusal(Rule.PREFLIGHT_EXISTS, "42P07", f'relation "{rel.name}" already exists in schema "{new}"',
                           fix=f"choose another schema or name: {new}.{rel.name} exists")
         ctx.state.drop_relation(rel)
         ctx.state.put_relation(replace(rel, schema=new, origin=ctx.origin))

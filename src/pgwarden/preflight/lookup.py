@@ -11,6 +11,7 @@ from pgwarden.preflight.live import collect_names
 from pgwarden.preflight.model import Column, Relation, Routine, TypeRef
 from pgwarden.preflight.names import deparse, name_list, split_qualified, strings
 from pgwarden.preflight.prediction import Prediction, Refusal, ok
+from pgwarden.rules import Rule
 
 # With argument lists every routine kind is found, then refused by kind; by bare name, a kind filters.
 _BARE_KINDS = {"function": {"f", "w", "a"}, "procedure": {"p"}, "aggregate": {"a"}, "routine": {"f", "w", "a", "p"}}
@@ -46,12 +47,12 @@ def routine(owa: Any, mode: str, ctx: Ctx, missing_ok: bool = False) -> Routine 
         if not found:
             if missing_ok:
                 return None
-            raise Refusal("preflight.missing", "42883",
+            raise Refusal(Rule.PREFLIGHT_MISSING, "42883",
                           f'could not find {_NAMED_WORD[mode]} named "{name_list(parts)}"',
                           fix="use IF EXISTS, or create it first: no such routine exists at this point")
         if len(found) > 1:
             word = mode
-            raise Refusal("preflight.ambiguous", "42725", f'{word} name "{name_list(parts)}" is not unique',
+            raise Refusal(Rule.PREFLIGHT_AMBIGUOUS, "42725", f'{word} name "{name_list(parts)}" is not unique',
                           hint=f"Specify the argument list to select the {word} unambiguously.",
                           fix="give the argument list: " + ", ".join(r.signature for r in found))
         return found[0]
@@ -73,16 +74,16 @@ def routine(owa: Any, mode: str, ctx: Ctx, missing_ok: bool = False) -> Routine 
     if hit is None:
         if missing_ok:
             return None
-        raise Refusal("preflight.missing", "42883", f"{_NONEXISTENT_WORD[mode]} {sig} does not exist",
+        raise Refusal(Rule.PREFLIGHT_MISSING, "42883", f"{_NONEXISTENT_WORD[mode]} {sig} does not exist",
                       fix="use IF EXISTS, or check the name and argument types against the catalog")
     if mode == "function" and hit.kind == "p":
-        raise Refusal("preflight.wrong_kind", "42809", f"{sig} is not a function",
+        raise Refusal(Rule.PREFLIGHT_WRONG_KIND, "42809", f"{sig} is not a function",
                       fix=f"{hit.signature} is a procedure: say PROCEDURE")
     if mode == "procedure" and hit.kind != "p":
-        raise Refusal("preflight.wrong_kind", "42809", f"{sig} is not a procedure",
+        raise Refusal(Rule.PREFLIGHT_WRONG_KIND, "42809", f"{sig} is not a procedure",
                       fix=f"{hit.signature} is a function: say FUNCTION")
     if mode == "aggregate" and hit.kind != "a":
-        raise Refusal("preflight.wrong_kind", "42809", f"function {sig} is not an aggregate",
+        raise Refusal(Rule.PREFLIGHT_WRONG_KIND, "42809", f"function {sig} is not an aggregate",
                       fix=f"{hit.signature} is not an aggregate: say FUNCTION")
     return hit
 
@@ -113,7 +114,7 @@ def _by_all_arguments(schemas: list[str], name: str, owa: Any, ctx: Ctx, hit: Ro
     if hit is not None and not any(r is hit for r in found):  # matched by its input types, and another by all
         found = [hit, *found]
     if len(found) > 1:
-        raise Refusal("preflight.ambiguous", "42725",
+        raise Refusal(Rule.PREFLIGHT_AMBIGUOUS, "42725",
                       f'procedure name "{name_list(strings(owa.objname))}" is not unique',
                       hint="Specify the argument list to select the procedure unambiguously.",
                       fix="give the argument modes (IN/OUT) too: " + ", ".join(r.signature for r in found))
@@ -129,7 +130,7 @@ def relation(rv_schema: str | None, relname: str, ctx: Ctx, missing_ok: bool = F
     rel = ctx.state.find_relation(rv_schema, relname)
     if rel is None and not missing_ok:
         shown = f"{rv_schema}.{relname}" if rv_schema else relname
-        raise Refusal("preflight.missing", "42P01", f'relation "{shown}" does not exist',
+        raise Refusal(Rule.PREFLIGHT_MISSING, "42P01", f'relation "{shown}" does not exist',
                       fix="use IF EXISTS, or create it first: no such relation exists at this point")
     return rel
 
@@ -137,7 +138,7 @@ def relation(rv_schema: str | None, relname: str, ctx: Ctx, missing_ok: bool = F
 def require_owner(rel: Relation, ctx: Ctx, word: str | None = None) -> None:
     """``must be owner of table t``; some commands (DROP TRIGGER) say "relation"."""
     if not ctx.owns(rel):
-        raise Refusal("preflight.permission", "42501",
+        raise Refusal(Rule.PREFLIGHT_PERMISSION, "42501",
                       f"must be owner of {word or RELKIND_OBJECT.get(rel.relkind, 'relation')} {rel.name}",
                       fix=f"apply as {rel.owner or 'the owner'} (or a member of that role)",
                       facts={"object": f"{rel.schema}.{rel.name}", "owner": rel.owner})
@@ -156,6 +157,6 @@ def describe_query(query: Any, ctx: Ctx, what: str) -> tuple[tuple[Column, ...] 
                                           "where they are unaffected")
     d = ctx.resolver.describe(deparse(query))
     if d.error is not None:
-        raise Refusal("preflight.query", d.error.sqlstate, d.error.message, detail=d.error.detail,
+        raise Refusal(Rule.PREFLIGHT_QUERY, d.error.sqlstate, d.error.message, detail=d.error.detail,
                       hint=d.error.hint, fix=f"fix the {what}'s query: the server rejects it against the live catalog")
     return d.columns, None

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from pgwarden.rules import Rule
+
 
 @dataclass(frozen=True)
 class Prediction:
@@ -14,7 +16,7 @@ class Prediction:
     message: str | None = None        # PostgreSQL's primary message, exactly
     detail: str | None = None
     hint: str | None = None
-    rule: str | None = None           # e.g. "preflight.replace.defaults_removed"
+    rule: Rule | None = None          # e.g. Rule.PREFLIGHT_REPLACE_DEFAULTS_REMOVED; set on every refusal
     index: int = 0                    # statement position in the SQL given to predict()
     kind: str = ""                    # statement kind, e.g. "CREATE OR REPLACE FUNCTION"
     target: str | None = None         # the object the statement acts on
@@ -37,7 +39,7 @@ class Prediction:
 class Refusal(Exception):
     """Raised inside a check to stop at the first error, the way the server does."""
 
-    def __init__(self, rule: str, sqlstate: str, message: str, *, detail: str | None = None,
+    def __init__(self, rule: Rule, sqlstate: str, message: str, *, detail: str | None = None,
                  hint: str | None = None, fix: str | None = None, facts: Mapping[str, Any] | None = None,
                  target: str | None = None, exact: bool = True) -> None:
         super().__init__(message)

@@ -1,4 +1,4 @@
-"""Turning predictions into findings, and the "Preflight" section of SUMMARY.md."""
+"""Turning predictions into findings, and the "Preflight" section of the report."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from pgwarden.evidence.markdown import md_table
+from pgwarden.evidence.blocks import Block, ErrorCard, Facts, Section, Table, Text
 from pgwarden.findings import Finding, Severity
 from pgwarden.preflight.prediction import Prediction
+from pgwarden.rules import Rule
 
 # Statement kinds whose compatibility preflight exists to prove: unverifiable ones are worth a warning.
 _REPLACE_KINDS = ("CREATE OR REPLACE",)
@@ -30,19 +31,20 @@ def finding(p: Prediction, *, bundle: str | None, file: str, line: int, col: int
             severity = Severity.WARNING
             facts["note"] = p.note or "part of this statement could not be evaluated; PostgreSQL may refuse it " \
                                       "for another reason first"
-        return Finding(p.rule or "preflight", bundle, file, line, col, statement, p.message or "", severity,
+        # every refusal names its rule (Refusal, syntax_prediction); one that did not is the server's refusal
+        return Finding(p.rule or Rule.PREFLIGHT_QUERY, bundle, file, line, col, statement, p.message or "", severity,
                        p.sqlstate, p.hint, p.fix, facts)
     if not p.exact and p.note and p.kind.startswith(_REPLACE_KINDS):
-        return Finding("preflight.unverified", bundle, file, line, col, statement,
+        return Finding(Rule.PREFLIGHT_UNVERIFIED, bundle, file, line, col, statement,
                        f"not verified against the live catalog: {p.note}", Severity.WARNING, None, None,
                        "rehearse the package (pgwarden rehearse) to prove this statement on a clone", facts)
     return None
 
 
-def _facts_table(facts: dict[str, Any]) -> str:
+def _facts(facts: dict[str, Any]) -> Facts | None:
     keys = [k for k in _FACT_ORDER if k in facts] + [k for k in facts if k not in _FACT_ORDER]
     rows = [(k, _cell(facts[k])) for k in keys if k not in ("detail", "note", "phase")]
-    return md_table(["fact", "value"], rows) if rows else ""
+    return Facts.of("", rows, ("fact", "value")) if rows else None
 
 
 def _cell(v: Any) -> str:
@@ -53,55 +55,52 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
-def summary_md(findings: Sequence[Finding], *, statements: int, rollback_statements: int, bundles: int,
-               server: str, sidecars_md: str = "",
-               counts: tuple[int, int, Sequence[tuple[str, str, str, str]]] | None = None,
-               extra_md: str = "") -> str:
+def _finding_section(f: Finding) -> Section:
+    """One refusal (or likely refusal) in full: the server's words, the live object, the fix."""
+    phase = f.facts.get("phase")
+    title = f"Bundle {f.bundle}{' ' + str(phase) if phase else ''}, {f.location}: `{f.statement}`"
+    if f.sqlstate is None:   # a lock-impact error: pgwarden's own judgement, not a server refusal
+        return Section(title, (Text(f"**{f.rule}**: {f.message}"), *([Text(f"**Safer:** {f.fix}")] if f.fix else [])))
+    detail = f.facts.get("detail")
+    blocks: list[Block] = [ErrorCard("", f.message, f.sqlstate, str(detail) if detail else None, f.hint,
+                                     location=f.location, statement=f.statement,
+                                     level="ERROR" if f.is_error else "ERROR (likely)")]
+    facts = _facts(dict(f.facts))
+    if facts is not None:
+        blocks += [Text("Live object:"), facts]
+    if f.fix:
+        blocks.append(Text(f"**Fix:** {f.fix}"))
+    if f.facts.get("note"):
+        blocks.append(Text(f"Note: {f.facts['note']}"))
+    return Section(title, tuple(blocks))
+
+
+def preflight_blocks(findings: Sequence[Finding], *, statements: int, rollback_statements: int, bundles: int,
+                     server: str, sidecars: Section | None = None,
+                     counts: tuple[int, int, Sequence[tuple[str, str, str, str]]] | None = None,
+                     extra: Sequence[Block] = ()) -> tuple[Block, ...]:
+    """The "Preflight" section, then ``extra`` (lock impact, data checks) and the sidecars."""
     errors = [f for f in findings if f.is_error]
     warnings = [f for f in findings if not f.is_error]
     verdict = "FAIL" if errors else "PASS"
-    lines = ["## Preflight", "",
-             f"Checked {statements} statement(s) in {bundles} bundle(s) and {rollback_statements} rollback "
+    blocks: list[Block] = [
+        Text(f"Checked {statements} statement(s) in {bundles} bundle(s) and {rollback_statements} rollback "
              f"statement(s) against the live catalog ({server}), in a read-only transaction that was rolled back. "
-             f"Nothing was executed.", "",
-             f"**Preflight {verdict}**: {len(errors)} refusal(s) predicted, {len(warnings)} warning(s).", ""]
+             "Nothing was executed."),
+        Text(f"**Preflight {verdict}**: {len(errors)} refusal(s) predicted, {len(warnings)} warning(s).")]
     if counts is not None:
         refused, predicted, unjudged = counts
-        lines += [f"Statements (apply and rollback): {refused} refused, {predicted} predicted to succeed, "
-                  f"{len(unjudged)} not predicted: preflight cannot judge every part of them, so the rehearsal "
-                  "(pgwarden rehearse, and apply's rehearsal gate) covers them.", ""]
+        blocks.append(Text(f"Statements (apply and rollback): {refused} refused, {predicted} predicted to succeed, "
+                           f"{len(unjudged)} not predicted: preflight cannot judge every part of them, so the "
+                           "rehearsal (pgwarden rehearse, and apply's rehearsal gate) covers them."))
         if unjudged:
             shown = list(unjudged)[:30]
-            lines += [md_table(["bundle", "where", "statement", "not predicted because"], shown)]
+            blocks.append(Table.of("", ["bundle", "where", "statement", "not predicted because"], shown))
             if len(unjudged) > len(shown):
-                lines.append(f"… and {len(unjudged) - len(shown)} more (run.json lists them all).")
-            lines.append("")
+                blocks.append(Text(f"… and {len(unjudged) - len(shown)} more (run.json lists them all)."))
     if findings:
-        lines += [md_table(["bundle", "where", "rule", "SQLSTATE", "PostgreSQL would say"],
-                           [(f.bundle or "", f.location, f.rule, f.sqlstate or "", f.message) for f in findings])]
-    for f in [*errors, *(w for w in warnings if w.sqlstate)]:
-        phase = f.facts.get("phase")
-        title = f"Bundle {f.bundle}{' ' + str(phase) if phase else ''}, {f.location}: `{f.statement}`"
-        if f.sqlstate is None:   # a lock-impact error: pgwarden's own judgement, not a server refusal
-            lines += [f"### {title}", "", f"**{f.rule}**: {f.message}", ""]
-            if f.fix:
-                lines += [f"**Safer:** {f.fix}", ""]
-            continue
-        lines += [f"### {title}", "", "```", f"{'ERROR' if f.is_error else 'ERROR (likely)'}:  {f.message}"]
-        if f.facts.get("detail"):
-            lines.append(f"DETAIL:  {f.facts['detail']}")
-        if f.hint:
-            lines.append(f"HINT:  {f.hint}")
-        lines += [f"SQLSTATE: {f.sqlstate}", "```", ""]
-        table = _facts_table(dict(f.facts))
-        if table:
-            lines += ["Live object:", "", table]
-        if f.fix:
-            lines += [f"**Fix:** {f.fix}", ""]
-        if f.facts.get("note"):
-            lines += [f"_Note: {f.facts['note']}_", ""]
-    if extra_md:
-        lines += [extra_md.rstrip(), ""]
-    if sidecars_md:
-        lines += [sidecars_md.rstrip(), ""]
-    return "\n".join(lines).rstrip() + "\n"
+        blocks.append(Table.of("", ["bundle", "where", "rule", "SQLSTATE", "PostgreSQL would say"],
+                               [(f.bundle or "", f.location, f.rule, f.sqlstate or "", f.message) for f in findings],
+                               status=[f.severity.value for f in findings]))
+    blocks += [_finding_section(f) for f in [*errors, *(w for w in warnings if w.sqlstate)]]
+    return (Section("Preflight", tuple(blocks), "preflight"), *extra, *([sidecars] if sidecars else []))

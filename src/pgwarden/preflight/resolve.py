@@ -25,6 +25,7 @@ from pgwarden.preflight import live as live_mod
 from pgwarden.preflight.model import UNKNOWN_OID, CatalogState, Column, TypeInfo, TypeRef
 from pgwarden.preflight.names import deparse, name_list, quote_ident, strings
 from pgwarden.preflight.prediction import Refusal
+from pgwarden.rules import Rule
 
 _SAVEPOINT = "pgwarden_preflight_describe"
 _COLLATION_CONFLICT = re.compile(r'^collation mismatch between implicit collations "(.+)" and "(.+)"$')
@@ -98,27 +99,27 @@ class Resolver:
         else:
             parts = strings(tn.names)
             if len(parts) == 3 and parts[0] != self.state.live.database:
-                raise Refusal("preflight.type.missing", "0A000",
+                raise Refusal(Rule.PREFLIGHT_TYPE_MISSING, "0A000",
                               f"cross-database references are not implemented: {name_list(parts)}")
             schema, name = (parts[-2], parts[-1]) if len(parts) >= 2 else (None, parts[-1])
             found = self._lookup(schema, name)
             if found is None:
                 shown = f'"{type_name_text(tn)}"' if quoted else type_name_text(tn)
-                raise Refusal("preflight.type.missing", "42704", f"type {shown} does not exist",
+                raise Refusal(Rule.PREFLIGHT_TYPE_MISSING, "42704", f"type {shown} does not exist",
                               fix="create the type first (in an earlier statement or bundle) or fix its name")
             base = found
         if tn.arrayBounds:
             arr = self.state.type_by_ref(base.array_ref) if base.array_ref is not None else None
             if arr is None:
                 shown = f'"{type_name_text(tn)}"' if quoted else type_name_text(tn)
-                raise Refusal("preflight.type.missing", "42704", f"type {shown} does not exist")
+                raise Refusal(Rule.PREFLIGHT_TYPE_MISSING, "42704", f"type {shown} does not exist")
             return arr
         return base
 
     def _lookup(self, schema: str | None, name: str) -> TypeInfo | None:
         if schema is not None:
             if self.state.schema(schema) is None:
-                raise Refusal("preflight.missing", "3F000", f'schema "{schema}" does not exist')
+                raise Refusal(Rule.PREFLIGHT_MISSING, "3F000", f'schema "{schema}" does not exist')
             return self.state.type_in(self.state.temp_name() if schema == "pg_temp" else schema, name)
         for s in self.state.relation_path():
             t = self.state.type_in(s, name)
@@ -129,24 +130,24 @@ class Resolver:
     def _pct_type(self, tn: Any) -> TypeInfo:
         parts = strings(tn.names)
         if len(parts) < 2:
-            raise Refusal("preflight.type.missing", "42601",
+            raise Refusal(Rule.PREFLIGHT_TYPE_MISSING, "42601",
                           f"improper %TYPE reference (too few dotted names): {name_list(parts)}")
         schema = parts[-3] if len(parts) >= 3 else None
         relname, colname = parts[-2], parts[-1]
         rel = self.state.find_relation(schema, relname)
         if rel is None:
             shown = f"{schema}.{relname}" if schema else relname
-            raise Refusal("preflight.missing", "42P01", f'relation "{shown}" does not exist')
+            raise Refusal(Rule.PREFLIGHT_MISSING, "42P01", f'relation "{shown}" does not exist')
         col = rel.column(colname)
         if col is None:
             if rel.columns is None:
-                raise Refusal("preflight.unverifiable", "", "column types of this relation are not known",
+                raise Refusal(Rule.PREFLIGHT_UNVERIFIED, "", "column types of this relation are not known",
                               exact=False)
-            raise Refusal("preflight.column_missing", "42703",
+            raise Refusal(Rule.PREFLIGHT_COLUMN_MISSING, "42703",
                           f'column "{colname}" of relation "{relname}" does not exist')
         info = self.type_info(col.type)
         if info is None:
-            raise Refusal("preflight.unverifiable", "", "type of the referenced column is not known", exact=False)
+            raise Refusal(Rule.PREFLIGHT_UNVERIFIED, "", "type of the referenced column is not known", exact=False)
         return info
 
     def type_info(self, ref: TypeRef) -> TypeInfo | None:

@@ -13,6 +13,7 @@ from pglast import ast
 
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.prediction import Prediction, Refusal, ok
+from pgwarden.rules import Rule
 
 _NAMES = ("role", "session_authorization")
 
@@ -38,11 +39,11 @@ def set_role(node: Any, ctx: Ctx) -> Prediction:
             auth = ctx.resolver.cur.connection.info.user  # the role that logged in
             row = ctx.ask("role_set", {"role": role, "priv": priv, "auth": auth})
             if not row.get("role_exists"):
-                raise Refusal("preflight.missing", "22023" if not is_auth else "42704",
+                raise Refusal(Rule.PREFLIGHT_MISSING, "22023" if not is_auth else "42704",
                               f'role "{role}" does not exist', fix="create the role first, or fix its name")
             if not row.get("allowed"):
                 what = "set role" if not is_auth else "set session authorization"
-                raise Refusal("preflight.permission", "42501", f'permission denied to {what} "{role}"',
+                raise Refusal(Rule.PREFLIGHT_PERMISSION, "42501", f'permission denied to {what} "{role}"',
                               fix=f"grant {role} to {state.live.session_user}, or drop the statement")
     else:
         return ok(modeled=False)

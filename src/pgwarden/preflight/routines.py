@@ -28,6 +28,7 @@ from pgwarden.preflight.model import (
 )
 from pgwarden.preflight.names import qualified, quote_ident, split_qualified, strings
 from pgwarden.preflight.prediction import Prediction, Refusal, ok
+from pgwarden.rules import Rule
 
 _MODE = {"d": "i", "i": "i", "o": "o", "b": "b", "v": "v", "t": "t"}
 _MODE_WORD = {"o": "OUT ", "b": "INOUT ", "v": "VARIADIC ", "t": ""}
@@ -55,12 +56,12 @@ def _params(fps: Any, ctx: Ctx, is_procedure: bool) -> tuple[Param, ...]:
             for prev in out:
                 if prev.name == fp.name and ((is_in and prev.mode in INPUT_MODES)
                                              or (is_out and prev.mode in OUTPUT_MODES)):
-                    raise Refusal("preflight.create.invalid", "42P13",
+                    raise Refusal(Rule.PREFLIGHT_CREATE_INVALID, "42P13",
                                   f'parameter name "{fp.name}" used more than once')
         head = _MODE_WORD.get(mode, "") + (f"{quote_ident(fp.name)} " if fp.name else "") + t.display
         if fp.defexpr is not None:
             if not is_in:
-                raise Refusal("preflight.create.invalid", "42P13", "only input parameters can have default values")
+                raise Refusal(Rule.PREFLIGHT_CREATE_INVALID, "42P13", "only input parameters can have default values")
             if not t.polymorphic:
                 coercion.check_default(fp.defexpr, t, ctx)
             dtype: TypeRef | None = ctx.resolver.expr_type(fp.defexpr) if t.polymorphic else t.ref
@@ -68,10 +69,10 @@ def _params(fps: Any, ctx: Ctx, is_procedure: bool) -> tuple[Param, ...]:
             out.append(Param(fp.name or None, mode, t.ref, True, dtype, head, None, fp.defexpr))
             continue
         if is_in and have_defaults:
-            raise Refusal("preflight.create.invalid", "42P13",
+            raise Refusal(Rule.PREFLIGHT_CREATE_INVALID, "42P13",
                           "input parameters after one with a default value must also have defaults")
         if is_procedure and have_defaults:
-            raise Refusal("preflight.create.invalid", "42P13",
+            raise Refusal(Rule.PREFLIGHT_CREATE_INVALID, "42P13",
                           "procedure OUT parameters cannot appear after one with a default value")
         out.append(Param(fp.name or None, mode, t.ref, False, None, head))
     return tuple(out)
@@ -112,13 +113,13 @@ def routine_attributes(options: Any, procedure: bool, ctx: Ctx) -> None:
     """Attributes a procedure cannot have (42P13), and LEAKPROOF, which only a superuser may set (42501)."""
     names = {d.defname: d.arg for d in options or () if isinstance(d, ast.DefElem) and d.defname}
     if procedure and any(n in names for n in _NOT_FOR_PROCEDURES):
-        raise Refusal("preflight.create.invalid", "42P13", "invalid attribute in procedure definition",
+        raise Refusal(Rule.PREFLIGHT_CREATE_INVALID, "42P13", "invalid attribute in procedure definition",
                       fix="procedures take SECURITY and SET only: drop "
                           + ", ".join(n.upper() for n in names if n in _NOT_FOR_PROCEDURES))
     leak = names.get("leakproof")
     if leak is not None and bool(getattr(leak, "boolval", True)) and not ctx.state.live.superuser \
             and ctx.state.user() == ctx.state.live.current_user:
-        raise Refusal("preflight.permission", "42501", "only superuser can define a leakproof function",
+        raise Refusal(Rule.PREFLIGHT_PERMISSION, "42501", "only superuser can define a leakproof function",
                       fix="drop LEAKPROOF, or have a superuser create the function")
 
 
@@ -143,17 +144,17 @@ def create_function(stmt: Any, ctx: Ctx) -> Prediction:
                 rt = ctx.resolver.type_of(stmt.returnType)
             except Refusal as r:
                 if lang in ("c", "internal") and r.prediction.sqlstate == "42704":
-                    raise Refusal("preflight.unverifiable", "", "return type is created as a shell type",
+                    raise Refusal(Rule.PREFLIGHT_UNVERIFIED, "", "return type is created as a shell type",
                                   exact=False) from None
                 raise
             if required is not None and rt.ref != required:
-                raise Refusal("preflight.create.invalid", "42P13",
+                raise Refusal(Rule.PREFLIGHT_CREATE_INVALID, "42P13",
                               f"function result type must be {ctx.resolver.display(required)} "
                               "because of OUT parameters")
             rettype, retset = rt.ref, bool(stmt.returnType.setof)
         else:
             if required is None:
-                raise Refusal("preflight.create.invalid", "42P13", "function result type must be specified")
+                raise Refusal(Rule.PREFLIGHT_CREATE_INVALID, "42P13", "function result type must be specified")
             rettype, retset = required, False
     bodies.check_sql_body(stmt, params)
     kind = "p" if is_proc else ("w" if _option(stmt, "window") else "f")
@@ -206,12 +207,12 @@ def define_aggregate(stmt: Any, ctx: Ctx) -> Prediction:
         exact = _check_existing(old, new, bool(stmt.replace), ctx, target, exact) and exact
         sig = routine_signature(ctx, old)
         if old.kind == "a" and old.aggkind is not None and old.aggkind != aggkind:
-            raise _refuse(ctx, old, "preflight.aggregate.kind_changed", "42809", "cannot change routine kind",
+            raise _refuse(ctx, old, Rule.PREFLIGHT_AGGREGATE_KIND_CHANGED, "42809", "cannot change routine kind",
                           detail=f'"{name}" {_AGGKIND_DETAIL.get(old.aggkind, "")}.',
                           fix=f"keep the aggregate's kind ({_AGGKIND_DETAIL.get(old.aggkind, '?')[3:]}), or "
                               f"DROP AGGREGATE {sig} first", exact=exact, target=target)
         if old.kind == "a" and old.aggnumdirectargs is not None and old.aggnumdirectargs != ndirect:
-            raise _refuse(ctx, old, "preflight.aggregate.direct_args", "42P13",
+            raise _refuse(ctx, old, Rule.PREFLIGHT_AGGREGATE_DIRECT_ARGS, "42P13",
                           "cannot change number of direct arguments of an aggregate function",
                           fix=f"keep {old.aggnumdirectargs} direct argument(s) before ORDER BY, or "
                               f"DROP AGGREGATE {sig} first", exact=exact, target=target)
@@ -235,7 +236,7 @@ def _support_exists(node: Any, args: tuple[TypeRef, ...], ctx: Ctx) -> None:
     call = ".".join(quote_ident(n) for n in names) + "(" + ", ".join(f"NULL::{d}" for d in displays) + ")"
     err = ctx.resolver.describe(f"SELECT {call}").error
     if err is not None and err.sqlstate == "42883" and err.message.startswith("function "):
-        raise Refusal("preflight.aggregate.support_missing", "42883",
+        raise Refusal(Rule.PREFLIGHT_AGGREGATE_SUPPORT_MISSING, "42883",
                       f"function {'.'.join(names)}({', '.join(displays)}) does not exist",
                       fix=f"create {'.'.join(names)}({', '.join(displays)}) first, or fix the support function's name "
                           "or the aggregate's types")
@@ -261,7 +262,7 @@ def _final_rettype(final: Any, stype: TypeRef, params: tuple[Param, ...], ndirec
     return None
 
 
-def _refuse(ctx: Ctx, old: Routine, rule: str, sqlstate: str, message: str, *, detail: str | None = None,
+def _refuse(ctx: Ctx, old: Routine, rule: Rule, sqlstate: str, message: str, *, detail: str | None = None,
             hint: str | None = None, fix: str | None = None, exact: bool = True,
             target: str | None = None) -> Refusal:
     return Refusal(rule, sqlstate, message, detail=detail, hint=hint, fix=fix, facts=routine_facts(ctx, old),
@@ -308,17 +309,17 @@ def _check_existing(old: Routine, new: Routine, is_replace: bool, ctx: Ctx, targ
     """ProcedureCreate()'s checks against an existing routine with the same key. Returns exactness."""
     name = new.name
     if not is_replace:
-        raise _refuse(ctx, old, "preflight.exists", "42723",
+        raise _refuse(ctx, old, Rule.PREFLIGHT_EXISTS, "42723",
                       f'function "{name}" already exists with same argument types',
                       fix=f"use CREATE OR REPLACE, or drop {routine_signature(ctx, old)} first "
                           f"(it exists: {_where(old)})",
                       target=target)
     if not ctx.owns(old):
-        raise _refuse(ctx, old, "preflight.replace.not_owner", "42501", f"must be owner of function {name}",
+        raise _refuse(ctx, old, Rule.PREFLIGHT_REPLACE_NOT_OWNER, "42501", f"must be owner of function {name}",
                       fix=f"apply as {old.owner or 'the owner'} (or a member of that role): CREATE OR REPLACE "
                           "keeps the existing owner", target=target)
     if old.kind != new.kind:
-        raise _refuse(ctx, old, "preflight.replace.kind_changed", "42809", "cannot change routine kind",
+        raise _refuse(ctx, old, Rule.PREFLIGHT_REPLACE_KIND_CHANGED, "42809", "cannot change routine kind",
                       detail=f'"{name}" {_KIND_DETAIL.get(old.kind, "")}.',
                       fix=f"use another name, or DROP {_KIND_WORD.get(old.kind, 'FUNCTION')} "
                           f"{routine_signature(ctx, old)} first",
@@ -333,15 +334,15 @@ def _check_existing(old: Routine, new: Routine, is_replace: bool, ctx: Ctx, targ
         exact = False
     elif old.rettype != new.rettype or old.retset != new.retset:
         if new.kind == "p":
-            raise _refuse(ctx, old, "preflight.replace.return_type", "42P13",
+            raise _refuse(ctx, old, Rule.PREFLIGHT_REPLACE_RETURN_TYPE, "42P13",
                           "cannot change whether a procedure has output parameters", hint=hint,
                           fix=f"keep the output parameters as they are ({_outs_text(old) or 'none'}), or {drop_fix}",
                           exact=exact, target=target)
-        raise _refuse(ctx, old, "preflight.replace.return_type", "42P13",
+        raise _refuse(ctx, old, Rule.PREFLIGHT_REPLACE_RETURN_TYPE, "42P13",
                       "cannot change return type of existing function", hint=hint,
                       fix=f"keep RETURNS {_result_text(old, ctx)}, or {drop_fix}", exact=exact, target=target)
     if new.rettype == RECORD_OID and _out_desc(old) != _out_desc(new):
-        raise _refuse(ctx, old, "preflight.replace.out_row_type", "42P13",
+        raise _refuse(ctx, old, Rule.PREFLIGHT_REPLACE_OUT_ROW_TYPE, "42P13",
                       "cannot change return type of existing function",
                       detail="Row type defined by OUT parameters is different.", hint=hint,
                       fix=f"keep the output parameters exactly ({_outs_text(old) or 'none'}): names and types, "
@@ -351,7 +352,7 @@ def _check_existing(old: Routine, new: Routine, is_replace: bool, ctx: Ctx, targ
         if old_name is None:
             continue
         if j >= len(new_names) or new_names[j] != old_name:
-            raise _refuse(ctx, old, "preflight.replace.param_renamed", "42P13",
+            raise _refuse(ctx, old, Rule.PREFLIGHT_REPLACE_PARAM_RENAMED, "42P13",
                           f'cannot change name of input parameter "{old_name}"', hint=hint,
                           fix=f"keep the input parameter name `{old_name}` (parameter {j + 1}): CREATE OR REPLACE "
                               f"cannot rename input parameters; to rename it, {drop_fix}", exact=exact, target=target)
@@ -359,7 +360,7 @@ def _check_existing(old: Routine, new: Routine, is_replace: bool, ctx: Ctx, targ
         if new.n_defaults < old.n_defaults:
             keep = [param_text(ctx, old, o) for o, n in zip(old.inputs, new.inputs, strict=False)
                     if o.has_default and not n.has_default]
-            raise _refuse(ctx, old, "preflight.replace.defaults_removed", "42P13",
+            raise _refuse(ctx, old, Rule.PREFLIGHT_REPLACE_DEFAULTS_REMOVED, "42P13",
                           "cannot remove parameter defaults from existing function", hint=hint,
                           fix="keep " + ", ".join(f"`{k}`" for k in keep)
                               + ": CREATE OR REPLACE cannot remove parameter defaults", exact=exact, target=target)
@@ -370,7 +371,7 @@ def _check_existing(old: Routine, new: Routine, is_replace: bool, ctx: Ctx, targ
             if o_type is None or n.default_type is None:
                 exact = False
             elif o_type != n.default_type:
-                raise _refuse(ctx, old, "preflight.replace.default_type", "42P13",
+                raise _refuse(ctx, old, Rule.PREFLIGHT_REPLACE_DEFAULT_TYPE, "42P13",
                               "cannot change data type of existing parameter default value", hint=hint,
                               fix=f"keep `{param_text(ctx, old, o)}`: the default's data type "
                                   f"({ctx.resolver.display(o_type)}) cannot change", exact=exact, target=target)

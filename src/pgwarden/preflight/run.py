@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
+from pgwarden.evidence.blocks import Block
 from pgwarden.findings import Finding
 from pgwarden.package.waivers import waive
 from pgwarden.parsing.source import Statement, parse_source
@@ -24,15 +25,15 @@ from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.data.execute import DataCheckResult, Planned, run_checks
 from pgwarden.preflight.data.execute import finding as data_finding
 from pgwarden.preflight.data.plan import Planner
-from pgwarden.preflight.data.report import data_md
+from pgwarden.preflight.data.report import data_section
 from pgwarden.preflight.locks import sizes as lock_sizes
 from pgwarden.preflight.locks.grade import LockReport, StatementLocks, grade
-from pgwarden.preflight.locks.report import locks_md
+from pgwarden.preflight.locks.report import locks_section
 from pgwarden.preflight.locks.rules import LockTracker, statement_locks
 from pgwarden.preflight.model import CatalogState, Relation, Routine, Trigger
 from pgwarden.preflight.prediction import Prediction
 from pgwarden.preflight.resolve import Resolver
-from pgwarden.preflight.sidecars import Sidecar, SidecarTarget, capture_sidecars, sidecars_md
+from pgwarden.preflight.sidecars import Sidecar, SidecarTarget, capture_sidecars, sidecars_section
 
 if TYPE_CHECKING:
     from pgwarden.evidence.kit import EvidenceKit
@@ -73,7 +74,7 @@ class Counts:
 class PreflightReport:
     findings: tuple[Finding, ...]
     sidecars: tuple[Sidecar, ...]
-    summary_md: str
+    blocks: tuple[Block, ...]                 # the "Preflight", "Lock impact", "Data checks" and "Sidecars" sections
     statements: int = 0
     rollback_statements: int = 0
     seconds: float = 0.0
@@ -228,19 +229,19 @@ def run_preflight(package: Package, conn: psycopg.Connection[Any], kit: Evidence
     sidecars = capture_sidecars(targets, conn, None, kit) if kit is not None and capture else ()
     n_apply = sum(len(p.apply) for p in parsed)
     n_rollback = sum(len(p.rollback) for p in parsed)
-    md = report.summary_md(findings, statements=n_apply, rollback_statements=n_rollback, bundles=len(parsed),
-                           server=server, sidecars_md=sidecars_md(sidecars) if kit is not None and capture else "",
-                           counts=(counts.refused, counts.predicted,
-                                   [(n.bundle, n.where, n.statement, n.why) for n in counts.not_predicted]),
-                           extra_md=locks_md(locks) + "\n" + data_md(
-                               data, enabled=run_data, dependent=len(impact.planned),
-                               timeout_s=policy.data_check_timeout))
+    blocks = report.preflight_blocks(
+        findings, statements=n_apply, rollback_statements=n_rollback, bundles=len(parsed), server=server,
+        sidecars=sidecars_section(sidecars) if kit is not None and capture else None,
+        counts=(counts.refused, counts.predicted,
+                [(n.bundle, n.where, n.statement, n.why) for n in counts.not_predicted]),
+        extra=(locks_section(locks), data_section(data, enabled=run_data, dependent=len(impact.planned),
+                                                  timeout_s=policy.data_check_timeout)))
     if kit is not None:
         kit.event("preflight", statements=n_apply, rollback_statements=n_rollback,
                   errors=sum(f.is_error for f in findings), sidecars=len(sidecars), refused=counts.refused,
                   predicted=counts.predicted, not_predicted=len(counts.not_predicted),
                   locked_relations=sum(len(st.impacts) for st in impact.statements),
                   data_checks=len(data) if run_data else None)
-    return PreflightReport(tuple(findings), sidecars, md, n_apply, n_rollback, round(time.monotonic() - t0, 3),
+    return PreflightReport(tuple(findings), sidecars, blocks, n_apply, n_rollback, round(time.monotonic() - t0, 3),
                            targets, counts.refused, counts.predicted, tuple(counts.not_predicted), locks, run_data,
                            tuple(data))

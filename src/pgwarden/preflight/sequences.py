@@ -13,6 +13,7 @@ from pglast import ast
 from pgwarden.preflight import existence
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.prediction import Prediction, Refusal
+from pgwarden.rules import Rule
 
 _BOUNDS = {"int2": (-32768, 32767), "int4": (-2147483648, 2147483647),
            "int8": (-9223372036854775808, 9223372036854775807)}
@@ -21,7 +22,7 @@ _TYPE_NAMES = {"int2": "smallint", "int4": "integer", "int8": "bigint", "smallin
 
 
 def _bad(message: str) -> Refusal:
-    return Refusal("preflight.sequence", "22023", message, fix="fix the sequence's options")
+    return Refusal(Rule.PREFLIGHT_SEQUENCE, "22023", message, fix="fix the sequence's options")
 
 
 def _int(arg: Any) -> int | None:
@@ -41,7 +42,7 @@ def check_options(options: Any, ctx: Ctx | None = None) -> None:
         if not isinstance(d, ast.DefElem) or d.defname is None:
             continue
         if d.defname in opts and d.defname != "sequence_name":
-            raise Refusal("preflight.sequence", "42601", "conflicting or redundant options",
+            raise Refusal(Rule.PREFLIGHT_SEQUENCE, "42601", "conflicting or redundant options",
                           fix=f"give {d.defname.upper()} once")
         opts[d.defname] = d.arg
     typ = "int8"

@@ -21,8 +21,8 @@ import psycopg
 
 from pgwarden import proc, shipped_sql
 from pgwarden.backup.schema_text import strip_restrict  # random keys: without them a sidecar is reproducible
+from pgwarden.evidence.blocks import Section, Table, Text
 from pgwarden.evidence.kit import EvidenceKit
-from pgwarden.evidence.markdown import md_table
 from pgwarden.pg import binaries as pgbin
 from pgwarden.pg.conn import client_conninfo, read_only, session_limits
 from pgwarden.private import write_private
@@ -151,10 +151,10 @@ def _file_name(kind: str, identity: str) -> str:
     return f"{kind.replace(' ', '_')}-{base}-{digest}.sql"
 
 
-def sidecars_md(sidecars: Sequence[Sidecar]) -> str:
-    """The sidecars table for SUMMARY.md."""
+def sidecars_section(sidecars: Sequence[Sidecar]) -> Section:
+    """The sidecars, for the report."""
     if not sidecars:
-        return "### Sidecars\n\nThe package replaces, alters or drops no existing object.\n"
-    return "### Sidecars\n\n" + md_table(
-        ["kind", "object", "file", "sha256", "bytes", "body md5"],
-        [(s.kind, s.name, s.path or "(not written)", s.sha256, s.bytes, s.body_md5 or "") for s in sidecars])
+        return Section("Sidecars", (Text("The package replaces, alters or drops no existing object."),), "sidecars")
+    return Section("Sidecars", (Table.of("", ["kind", "object", "file", "sha256", "bytes", "body md5"], [
+        (s.kind, s.name, s.path or "(not written)", s.sha256, s.bytes, s.body_md5 or "") for s in sidecars]),),
+        "sidecars")

@@ -19,17 +19,18 @@ from pgwarden.preflight import lookup
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.model import Relation, TypeInfo
 from pgwarden.preflight.prediction import Refusal
+from pgwarden.rules import Rule
 
 
 def check_column(col: Any, t: TypeInfo, ctx: Ctx) -> None:
     if t.pseudo:
-        raise Refusal("preflight.column.pseudo_type", "42P16", f'column "{col.colname}" has pseudo-type {t.display}',
+        raise Refusal(Rule.PREFLIGHT_COLUMN_PSEUDO_TYPE, "42P16", f'column "{col.colname}" has pseudo-type {t.display}',
                       fix="use a real data type for the column")
     if col.collClause is not None:
         coll = RawStream()(col.collClause)
         err = ctx.resolver.describe(f"SELECT NULL::{t.display} {coll}").error
         if err is not None and err.sqlstate in ("42704", "42804"):
-            raise Refusal("preflight.collation", err.sqlstate, err.message, detail=err.detail, hint=err.hint,
+            raise Refusal(Rule.PREFLIGHT_COLLATION, err.sqlstate, err.message, detail=err.detail, hint=err.hint,
                           fix="use a collation this database has (see pg_collation), or none")
 
 
@@ -38,7 +39,7 @@ def typed_table(stmt: Any, ctx: Ctx) -> None:
         return
     t = ctx.resolver.type_of(stmt.ofTypename)
     if t.relkind != "c":
-        raise Refusal("preflight.wrong_kind", "42809", f"type {t.display} is not a composite type",
+        raise Refusal(Rule.PREFLIGHT_WRONG_KIND, "42809", f"type {t.display} is not a composite type",
                       fix="CREATE TABLE … OF needs a composite type (CREATE TYPE … AS (…))")
 
 
@@ -66,11 +67,11 @@ def check_foreign_key(con: Any, ctx: Ctx, creating: str | None = None, local: li
     fk_cols = _names(con.fk_attrs)
     for c in (*fk_cols, *cols):
         if c in SYSTEM_COLUMNS:
-            raise Refusal("preflight.fk.system_column", "0A000", "system columns cannot be used in foreign keys",
+            raise Refusal(Rule.PREFLIGHT_FK_SYSTEM_COLUMN, "0A000", "system columns cannot be used in foreign keys",
                           fix="reference ordinary columns")
     for c in fk_cols:
         if local is not None and c not in local:
-            raise Refusal("preflight.fk.column_missing", "42703",
+            raise Refusal(Rule.PREFLIGHT_FK_COLUMN_MISSING, "42703",
                           f'column "{c}" referenced in foreign key constraint does not exist',
                           fix=f"the referencing table has no column {c}")
     if ref.origin != "live" or ref.columns is None or (altering is not None and (ref.schema, ref.name) == altering):
@@ -78,20 +79,20 @@ def check_foreign_key(con: Any, ctx: Ctx, creating: str | None = None, local: li
     if cols:
         for c in cols:
             if ref.column(c) is None:
-                raise Refusal("preflight.fk.column_missing", "42703",
+                raise Refusal(Rule.PREFLIGHT_FK_COLUMN_MISSING, "42703",
                               f'column "{c}" referenced in foreign key constraint does not exist',
                               fix=f"{ref.schema}.{ref.name} has no column {c}", target=f"table {ref.schema}.{ref.name}")
         if fk_cols and len(fk_cols) != len(cols):
-            raise Refusal("preflight.fk.arity", "42830",
+            raise Refusal(Rule.PREFLIGHT_FK_ARITY, "42830",
                           "number of referencing and referenced columns for foreign key disagree",
                           fix="name as many referenced columns as referencing ones")
         if ref.keys is not None and not any(set(k) == set(cols) and len(k) == len(cols) for _p, k in ref.keys):
-            raise Refusal("preflight.fk.no_unique_key", "42830",
+            raise Refusal(Rule.PREFLIGHT_FK_NO_UNIQUE_KEY, "42830",
                           f'there is no unique constraint matching given keys for referenced table "{ref.name}"',
                           fix=f"add a PRIMARY KEY or UNIQUE constraint on ({', '.join(cols)}) of {ref.schema}."
                               f"{ref.name} first", facts=_facts(ref))
     elif ref.keys is not None and not any(p for p, _k in ref.keys):
-        raise Refusal("preflight.fk.no_primary_key", "42704",
+        raise Refusal(Rule.PREFLIGHT_FK_NO_PRIMARY_KEY, "42704",
                       f'there is no primary key for referenced table "{ref.name}"',
                       fix=f"name the referenced columns, or give {ref.schema}.{ref.name} a primary key",
                       facts=_facts(ref))

@@ -12,6 +12,7 @@ from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.model import Column, Relation, TypeInfo
 from pgwarden.preflight.names import qualified, quote_ident
 from pgwarden.preflight.prediction import Prediction, Refusal, ok
+from pgwarden.rules import Rule
 
 # serial pseudo-types: an integer column whose default is nextval() of a sequence made with it
 SERIAL_TYPES = {"smallserial": "int2", "serial2": "int2", "serial": "int4", "serial4": "int4", "bigserial": "int8",
@@ -28,7 +29,7 @@ def column_type(tn: Any, ctx: Ctx) -> TypeInfo:
 
 
 def _exists_refusal(rel: Relation, ctx: Ctx, what: str = "relation") -> Refusal:
-    return Refusal("preflight.exists", "42P07", f'relation "{rel.name}" already exists',
+    return Refusal(Rule.PREFLIGHT_EXISTS, "42P07", f'relation "{rel.name}" already exists',
                    fix=f"use CREATE {what.upper()} IF NOT EXISTS, or drop/rename the existing "
                        f"{lookup.RELKIND_OBJECT.get(rel.relkind, 'relation')} first "
                        f"({'live catalog' if rel.origin == 'live' else 'created by ' + rel.origin})",
@@ -57,7 +58,7 @@ def create_table(stmt: Any, ctx: Ctx) -> Prediction:
     if existing is not None and stmt.if_not_exists:
         return ok(target=f"table {ns}.{name}", note="exists: skipped (IF NOT EXISTS)")
     if ns == "pg_catalog":
-        raise Refusal("preflight.permission", "42501", f'permission denied to create "pg_catalog.{name}"',
+        raise Refusal(Rule.PREFLIGHT_PERMISSION, "42501", f'permission denied to create "pg_catalog.{name}"',
                       detail="System catalog modifications are currently disallowed.",
                       fix="create the table in a schema of your own")
     table_rules.typed_table(stmt, ctx)
@@ -83,7 +84,7 @@ def create_table(stmt: Any, ctx: Ctx) -> Prediction:
         raise _exists_refusal(existing, ctx, "table")
     clash = ctx.state.type_in(ns, name)
     if clash is not None:
-        raise Refusal("preflight.exists", "42710", f'type "{name}" already exists',
+        raise Refusal(Rule.PREFLIGHT_EXISTS, "42710", f'type "{name}" already exists',
                       hint="A relation has an associated type of the same name, so you must use a name that "
                            "doesn't conflict with any existing type.",
                       fix=f"choose another table name: a type {ns}.{name} exists")
@@ -114,7 +115,7 @@ def create_table_as(stmt: Any, ctx: Ctx) -> Prediction:
                                         owner=ctx.state.user()))
         return pred
     if columns is not None and into.colNames and len(into.colNames) > len(columns):
-        raise Refusal("preflight.query", "42601", "too many column names were specified",
+        raise Refusal(Rule.PREFLIGHT_QUERY, "42601", "too many column names were specified",
                       fix=f"the query returns {len(columns)} column(s): name at most that many")
     if columns is not None and into.colNames:
         names = [c.sval for c in into.colNames]
@@ -161,14 +162,14 @@ def alter_table(stmt: Any, ctx: Ctx) -> Prediction:
             if cols is not None and any(c.name == colname for c in cols):
                 if cmd.missing_ok:
                     continue
-                raise Refusal("preflight.column_exists", "42701",
+                raise Refusal(Rule.PREFLIGHT_COLUMN_EXISTS, "42701",
                               f'column "{colname}" of relation "{rel.name}" already exists',
                               fix=f"use ADD COLUMN IF NOT EXISTS, or drop this statement: {rel.schema}.{rel.name}."
                                   f"{quote_ident(colname)} already exists",
                               facts={"object": f"{rel.schema}.{rel.name}", "columns": _cols_text(cols)},
                               target=target)
             if colname in _SYSTEM_COLUMNS:
-                raise Refusal("preflight.system_column", "42701",
+                raise Refusal(Rule.PREFLIGHT_SYSTEM_COLUMN, "42701",
                               f'column name "{colname}" conflicts with a system column name',
                               fix="choose another column name", target=target)
             t = column_type(cmd.def_.typeName, ctx)
@@ -179,7 +180,7 @@ def alter_table(stmt: Any, ctx: Ctx) -> Prediction:
                 cols.append(Column(colname, t.ref, -1, None, t.display))
         elif sub == "AT_DropColumn" or sub in _COLUMN_CMDS:
             if sub == "AT_DropColumn" and cmd.name in _SYSTEM_COLUMNS:
-                raise Refusal("preflight.system_column", "0A000", f'cannot drop system column "{cmd.name}"',
+                raise Refusal(Rule.PREFLIGHT_SYSTEM_COLUMN, "0A000", f'cannot drop system column "{cmd.name}"',
                               fix="system columns cannot be dropped", target=target)
             if cols is None or cmd.name is None:
                 continue
@@ -188,7 +189,7 @@ def alter_table(stmt: Any, ctx: Ctx) -> Prediction:
             if hit is None:
                 if sub == "AT_DropColumn" and cmd.missing_ok:
                     continue
-                raise Refusal("preflight.column_missing", "42703",
+                raise Refusal(Rule.PREFLIGHT_COLUMN_MISSING, "42703",
                               f'column "{colname}" of relation "{rel.name}" does not exist',
                               fix=("use DROP COLUMN IF EXISTS, or drop this statement" if sub == "AT_DropColumn"
                                    else "add the column first, or fix its name")
@@ -218,7 +219,7 @@ def _constraint(sub: str, cmd: Any, rel: Relation, cons: set[str] | None, target
         if cmd.name in cons:
             cons.discard(cmd.name)
         elif not cmd.missing_ok:
-            raise Refusal("preflight.missing", "42704",
+            raise Refusal(Rule.PREFLIGHT_MISSING, "42704",
                           f'constraint "{cmd.name}" of relation "{rel.name}" does not exist',
                           fix=f"use DROP CONSTRAINT IF EXISTS, or fix the name: {rel.schema}.{rel.name} has "
                               f"{', '.join(sorted(cons)) or 'no constraints'}", target=target)
@@ -230,7 +231,7 @@ def _constraint(sub: str, cmd: Any, rel: Relation, cons: set[str] | None, target
     contype = getattr(con.contype, "name", "")
     if name in cons and contype in ("CONSTR_CHECK", "CONSTR_FOREIGN"):
         # An inherited CHECK of the same name and expression is merged, not refused: not certain.
-        raise Refusal("preflight.exists", "42710", f'constraint "{name}" for relation "{rel.name}" already exists',
+        raise Refusal(Rule.PREFLIGHT_EXISTS, "42710", f'constraint "{name}" for relation "{rel.name}" already exists',
                       fix=f"choose another constraint name, or drop {name} first", target=target,
                       exact=contype != "CONSTR_CHECK")
     cons.add(name)

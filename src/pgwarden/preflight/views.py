@@ -20,6 +20,7 @@ from pgwarden.preflight.model import Column, Relation
 from pgwarden.preflight.names import deparse, strings
 from pgwarden.preflight.prediction import Prediction, Refusal, ok
 from pgwarden.preflight.tables import put_with_row_type
+from pgwarden.rules import Rule
 
 RENAME_HINT = "Use ALTER VIEW ... RENAME COLUMN ... to change name of view column instead."
 
@@ -32,7 +33,7 @@ def create_view(stmt: Any, ctx: Ctx) -> Prediction:
     if columns is not None and stmt.aliases:
         names = [a.sval for a in stmt.aliases]
         if len(names) > len(columns):
-            raise Refusal("preflight.query", "42601", "CREATE VIEW specifies more column names than columns")
+            raise Refusal(Rule.PREFLIGHT_QUERY, "42601", "CREATE VIEW specifies more column names than columns")
         columns = tuple(replace(c, name=names[i]) if i < len(names) else c for i, c in enumerate(columns))
     ns = ctx.creation_schema(schema, temp=stmt.view.relpersistence == "t")
     ctx.require_create(ns)
@@ -45,11 +46,11 @@ def create_view(stmt: Any, ctx: Ctx) -> Prediction:
         facts = {"object": f"{ns}.{name}", "source": "live catalog" if old.origin == "live" else
                  f"defined earlier by {old.origin}", **dict(old.facts)}
         if not stmt.replace:
-            raise Refusal("preflight.exists", "42P07", f'relation "{name}" already exists', facts=facts,
+            raise Refusal(Rule.PREFLIGHT_EXISTS, "42P07", f'relation "{name}" already exists', facts=facts,
                           fix="use CREATE OR REPLACE VIEW, or drop the existing relation first", target=target)
         lookup.require_owner(old, ctx)
         if old.relkind != "v":
-            raise Refusal("preflight.view.not_a_view", "42809", f'"{name}" is not a view', facts=facts,
+            raise Refusal(Rule.PREFLIGHT_VIEW_NOT_A_VIEW, "42809", f'"{name}" is not a view', facts=facts,
                           fix=f"{ns}.{name} is a {lookup.RELKIND_OBJECT.get(old.relkind, 'relation')}: "
                               "choose another name, or drop it first", target=target)
         if columns is not None and old.columns is not None:
@@ -72,11 +73,11 @@ _BOOL_WORDS = {"true", "false", "on", "off", "yes", "no", "1", "0", "t", "f", "y
 def _query_rules(query: Any) -> None:
     """DefineView()'s checks right after parse analysis."""
     if getattr(query, "intoClause", None) is not None:
-        raise Refusal("preflight.query", "0A000", "views must not contain SELECT INTO")
+        raise Refusal(Rule.PREFLIGHT_QUERY, "0A000", "views must not contain SELECT INTO")
     with_clause = getattr(query, "withClause", None)
     for cte in getattr(with_clause, "ctes", None) or ():
         if not isinstance(getattr(cte, "ctequery", None), ast.SelectStmt):
-            raise Refusal("preflight.query", "0A000", "views must not contain data-modifying statements in WITH",
+            raise Refusal(Rule.PREFLIGHT_QUERY, "0A000", "views must not contain data-modifying statements in WITH",
                           fix="a view's WITH may only hold SELECTs")
 
 
@@ -103,11 +104,11 @@ def _options(stmt: Any, ctx: Ctx) -> None:
             continue
         name = (d.defname or "").lower()
         if name not in known:
-            raise Refusal("preflight.view.option", "22023", f'unrecognized parameter "{d.defname}"',
+            raise Refusal(Rule.PREFLIGHT_VIEW_OPTION, "22023", f'unrecognized parameter "{d.defname}"',
                           fix=f"views accept only {', '.join(sorted(known))}")
         value = _option_text(d.arg)
         if name != "check_option" and isinstance(value, str) and value.lower() not in _BOOL_WORDS:
-            raise Refusal("preflight.view.option", "22023", f'invalid value for boolean option "{name}": {value}')
+            raise Refusal(Rule.PREFLIGHT_VIEW_OPTION, "22023", f'invalid value for boolean option "{name}": {value}')
 
 
 def _with_collation(c: Column, i: int, cols: tuple[Column, ...], sql: str, ctx: Ctx) -> Column:
@@ -119,20 +120,20 @@ def _check_columns(old: Relation, new: tuple[Column, ...], sql: str, ctx: Ctx, f
     olds = old.columns or ()
     old_list = ", ".join(f"{c.name} {c.display}" for c in olds)
     if len(new) < len(olds):
-        raise Refusal("preflight.view.columns_dropped", "42P16", "cannot drop columns from view", facts=facts,
+        raise Refusal(Rule.PREFLIGHT_VIEW_COLUMNS_DROPPED, "42P16", "cannot drop columns from view", facts=facts,
                       fix=f"keep every existing column, in order ({old_list}); new columns may only be added at "
                           "the end", target=target)
     out = list(new)
     for i, oc in enumerate(olds):
         nc = new[i]
         if nc.name != oc.name:
-            raise Refusal("preflight.view.column_renamed", "42P16",
+            raise Refusal(Rule.PREFLIGHT_VIEW_COLUMN_RENAMED, "42P16",
                           f'cannot change name of view column "{oc.name}" to "{nc.name}"', hint=RENAME_HINT,
                           facts=facts, target=target,
                           fix=f"keep column {i + 1} named {oc.name} (`... AS {oc.name}`); existing columns: {old_list}")
         if nc.type != oc.type or nc.typmod != oc.typmod:
             new_display = ctx.resolver.display(nc.type, nc.typmod)
-            raise Refusal("preflight.view.column_type", "42P16",
+            raise Refusal(Rule.PREFLIGHT_VIEW_COLUMN_TYPE, "42P16",
                           f'cannot change data type of view column "{oc.name}" from {oc.display} to {new_display}',
                           facts=facts, target=target,
                           fix=f"cast column {oc.name} back to {oc.display} (`{oc.name}::{oc.display}`)")
@@ -140,7 +141,7 @@ def _check_columns(old: Relation, new: tuple[Column, ...], sql: str, ctx: Ctx, f
             coll = ctx.resolver.collation_of(sql, len(new), i, nc)
             out[i] = replace(nc, collation=coll)
             if coll is not None and oc.collation is not None and coll != oc.collation:
-                raise Refusal("preflight.view.column_collation", "42P16",
+                raise Refusal(Rule.PREFLIGHT_VIEW_COLUMN_COLLATION, "42P16",
                               f'cannot change collation of view column "{oc.name}" from "{oc.collation}" '
                               f'to "{coll}"', facts=facts, target=target,
                               fix=f'keep collation "{oc.collation}" on column {oc.name} '

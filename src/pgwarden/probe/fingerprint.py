@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pgwarden import userfiles
+from pgwarden.changes import ChangeSign, ObjectChange  # made here, defined there: the evidence room renders it
 from pgwarden.errors import BadInput, disk_full
 from pgwarden.private import make_private_dirs, write_private
 
@@ -197,19 +198,23 @@ class FingerprintDiff:
     def identical(self) -> bool:
         return not (self.added or self.removed or self.changed or self.rows_changed or self.queries_changed)
 
+    def changes(self) -> tuple[ObjectChange, ...]:
+        """Every difference, structured: objects (sorted by kind and name), then row counts, then queries."""
+        objects = [ObjectChange(ChangeSign.REMOVED, e.kind, e.name) for e in self.removed]
+        objects += [ObjectChange(ChangeSign.ADDED, e.kind, e.name) for e in self.added]
+        objects += [ObjectChange(ChangeSign.CHANGED, a.kind, a.name, explain(a.definition, b.definition))
+                    for a, b in self.changed]
+        out = sorted(objects, key=lambda c: (c.kind, c.name, c.line))
+        out += [ObjectChange(ChangeSign.CHANGED, "rows", name, f"{_show(a)} -> {_show(b)}", _str(a), _str(b))
+                for name, a, b in self.rows_changed]
+        out += [ObjectChange(ChangeSign.CHANGED, "query", name,
+                             f"{_show(a) if a is not None else 'NULL'} -> {_show(b) if b is not None else 'NULL'}",
+                             a, b) for name, a, b in self.queries_changed]
+        return tuple(out)
+
     def lines(self) -> list[str]:
         """One readable line per difference: ``+``/``-``/``~ kind name[: why]``, then rows and queries."""
-        tagged: list[tuple[str, str, str]] = []
-        tagged += [(e.kind, e.name, f"- {e.kind} {e.name}") for e in self.removed]
-        tagged += [(e.kind, e.name, f"+ {e.kind} {e.name}") for e in self.added]
-        tagged += [(a.kind, a.name, f"~ {a.kind} {a.name}: {explain(a.definition, b.definition)}")
-                   for a, b in self.changed]
-        out = [t[2] for t in sorted(tagged)]
-        out += [f"~ rows {name}: {_show(a)} -> {_show(b)}" for name, a, b in self.rows_changed]
-        out += [f"~ query {name}: {_show(a) if a is not None else 'NULL'} -> "
-                f"{_show(b) if b is not None else 'NULL'}" for name, a, b in self.queries_changed]
-        out += [f"note: {n}" for n in self.notes]
-        return out
+        return [c.line for c in self.changes()] + [f"note: {n}" for n in self.notes]
 
     def to_json(self) -> dict[str, Any]:
         def entry(e: ProbeEntry) -> dict[str, str]:
@@ -261,6 +266,10 @@ def diff_fingerprints(a: Fingerprint, b: Fingerprint) -> FingerprintDiff:
 
 # -- explaining a change ------------------------------------------------------------------------------
 _MAX = 60
+
+
+def _str(v: int | None) -> str | None:
+    return None if v is None else str(v)
 
 
 def _show(v: Any) -> str:

@@ -22,9 +22,9 @@ from psycopg import sql
 
 from pgwarden import shipped_sql
 from pgwarden.errors import BadInput, EnvironmentProblem
+from pgwarden.evidence.blocks import Block, Facts, Report, Section, Table, Text
 from pgwarden.evidence.gates import GateRunner
 from pgwarden.evidence.kit import EvidenceKit, check_out_dir, utcnow
-from pgwarden.evidence.markdown import md_table
 from pgwarden.pg.conn import connection, session_limits
 from pgwarden.pg.identity import read_identity
 from pgwarden.pg.planned_code import tables_only
@@ -37,6 +37,7 @@ from pgwarden.probe.fingerprint import (
     sha256_text,
     write_text,
 )
+from pgwarden.probe.gate import probe_gate
 from pgwarden.progress import SILENT, Reporter
 from pgwarden.redact import redact_dsn
 
@@ -255,15 +256,6 @@ class ProbeResult:
     seconds: float
 
 
-@dataclass(frozen=True)
-class ProbeGate:
-    entries: int
-    counts: dict[str, int]
-    rows_mode: str
-    seconds: float
-    fingerprint_sha256: str
-
-
 def probe(dsn: str | None, *, fingerprint: Path | None = None, rows: str = "none", out: Path | None = None,
           write_kit: bool = True, queries: Mapping[str, str] | None = None,
           reporter: Reporter = SILENT) -> ProbeResult:
@@ -307,25 +299,23 @@ def probe(dsn: str | None, *, fingerprint: Path | None = None, rows: str = "none
     def body() -> None:
         with runner.gate("probe") as g:
             kit.write_text("probes/probe.json", text)
-            g.record(ProbeGate(len(fp.entries), counts, rows, seconds, digest))
+            g.record(probe_gate(fp))
 
     runner.run(body, lambda _v, _e: (_summary(result, fp), result))
     return result
 
 
-def _summary(r: ProbeResult, fp: Fingerprint) -> str:
-    parts = ["# pgwarden probe\n\n",
-             f"**PASS**: {r.entries} objects fingerprinted in one read-only transaction "
-             f"({r.seconds} s), rows: {r.rows_mode}.\n",
-             "\n## Server\n\n", md_table(["field", "value"], sorted(r.server.items())),
-             "\n## Objects\n\n", md_table(["kind", "count"], sorted(r.counts.items())),
-             "\n## Fingerprint\n\n",
-             md_table(["file", "sha256", "taken at"], [["probes/probe.json", r.sha256, r.taken_at]])]
+def _summary(r: ProbeResult, fp: Fingerprint) -> Report:
+    lead = (f"**PASS**: {r.entries} objects fingerprinted in one read-only transaction ({r.seconds} s), "
+            f"rows: {r.rows_mode}.")
+    blocks: list[Block] = [Text(lead), Facts.of("Server", sorted(r.server.items()), ("field", "value")),
+                           Table.of("Objects", ["kind", "count"], sorted(r.counts.items())),
+                           Table.of("Fingerprint", ["file", "sha256", "taken at"],
+                                    [["probes/probe.json", r.sha256, r.taken_at]])]
     if r.rows_mode != "none":
-        parts += [f"\n## Rows ({r.rows_mode})\n\n",
-                  f"{len(fp.rows)} tables, {r.rows_total} rows in total.\n"]
+        blocks.append(Section(f"Rows ({r.rows_mode})",
+                              (Text(f"{len(fp.rows)} tables, {r.rows_total} rows in total."),)))
     if fp.queries:
-        parts += ["\n## Named queries\n\n",
-                  md_table(["name", "value"], [[k, "NULL" if v is None else v]
-                                                      for k, v in sorted(fp.queries.items())])]
-    return "".join(parts)
+        blocks.append(Facts.of("Named queries", [(k, "NULL" if v is None else v)
+                                                 for k, v in sorted(fp.queries.items())], ("name", "value")))
+    return Report("pgwarden probe", str(r.server.get("database") or ""), "PASS", tuple(blocks), lead)

@@ -14,44 +14,35 @@ import contextlib
 import secrets
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
-from pgwarden.apply import ledger
-from pgwarden.apply.plan import make_plan
 from pgwarden.errors import BadInput
+from pgwarden.evidence.blocks import Report
 from pgwarden.evidence.gates import GateRunner, Verdict
 from pgwarden.evidence.kit import EvidenceKit, check_out_dir
-from pgwarden.expect.expectations import Expectations, parse_expectations
-from pgwarden.findings import Finding
-from pgwarden.package.check import parse_package
-from pgwarden.package.lint.places import probe_places
-from pgwarden.package.lint.run import lint_package
-from pgwarden.package.lock import verify_integrity
-from pgwarden.package.manifest import Bundle, Package, load_package
+from pgwarden.expect.model import Expectations
+from pgwarden.instances.instance import TeardownGate
+from pgwarden.ledger import ledger
+from pgwarden.ledger.plan import ledger_gate, make_plan
+from pgwarden.package.integrity import integrity_gate
+from pgwarden.package.manifest import Bundle, Package
+from pgwarden.package.prelude import Prepared, prepare
 from pgwarden.package.vars import pins as vars_pins
 from pgwarden.pg import search_path
 from pgwarden.pg.conn import connection, session_limits
-from pgwarden.pg.guard import ServerIdentity, check_guard
+from pgwarden.pg.guard import ServerIdentity, check_guard, identity_gate
 from pgwarden.pg.identity import read_identity
 from pgwarden.progress import SILENT, Reporter
 from pgwarden.redact import redact_dsn
 from pgwarden.rehearse.clone import Clone, CloneKind, make_clone
-from pgwarden.rehearse.results import RehearseResult
-from pgwarden.rehearse.rounds import Outcome, Rehearsal, RehearsalFinding, StepResult
+from pgwarden.rehearse.results import RehearseResult, rehearsal_gate
+from pgwarden.rehearse.rounds import Outcome, Rehearsal
 
 GATES = ("identity", "integrity", "ledger", "clone", "rehearsal", "teardown")
-
-
-@dataclass(frozen=True)
-class RehearsalGate:
-    rehearsed: tuple[str, ...]
-    findings: tuple[RehearsalFinding, ...]
-    steps: tuple[StepResult, ...]
-    fingerprints: int
 
 
 @contextlib.contextmanager
@@ -83,11 +74,8 @@ def rehearse(package_dir: Path, *, dsn: str | None, data: bool = False, from_bac
     if data and from_backup is not None:
         raise BadInput("--data and --from-backup contradict each other; give one")
     kind = CloneKind.BACKUP if from_backup is not None else CloneKind.DATA if data else CloneKind.SCHEMA
-    pkg = load_package(package_dir)
-    pins = verify_integrity(pkg)
-    parsed = parse_package(pkg)
-    lint = tuple(lint_package(pkg, parsed.sources, parsed.probes, probe_places(pkg)))
-    verify_exp = parse_expectations(pkg.verify, f"{pkg.manifest_path} [verify]") if pkg.verify else None
+    prep = prepare(package_dir)
+    pkg, lint = prep.pkg, prep.findings
     t_all = time.monotonic()
     with connection(dsn, application_name="pgwarden rehearse") as conn:
         ident = read_identity(conn)
@@ -101,11 +89,10 @@ def rehearse(package_dir: Path, *, dsn: str | None, data: bool = False, from_bac
         st: dict[str, Any] = {"applied": (), "outcome": None, "clone": None}
 
         def body() -> None:
-            _body(runner, conn, ident, pkg, pins, parsed.sources, lint, verify_exp, kind, dsn, from_backup, st,
-                  kit, reporter)
+            _body(runner, conn, ident, prep, kind, dsn, from_backup, st, kit, reporter)
 
-        def finish(verdict: Verdict, error: BaseException | None) -> tuple[str, object]:
-            from pgwarden.rehearse.report import summary_md
+        def finish(verdict: Verdict, error: BaseException | None) -> tuple[Report, object]:
+            from pgwarden.rehearse.report import rehearse_report
 
             o: Outcome | None = st["outcome"]
             result = RehearseResult(
@@ -114,28 +101,30 @@ def rehearse(package_dir: Path, *, dsn: str | None, data: bool = False, from_bac
                 round(time.monotonic() - t_all, 3), {g.name: g.seconds for g in runner.records},
                 tuple(o.unproven) if o else ())
             st["result"] = result
-            return summary_md(result, runner.records, pkg, error), result
+            return rehearse_report(result, runner.records, pkg, error), result
 
         runner.run(body, finish)
     return st["result"]  # type: ignore[no-any-return]
 
 
-def _body(runner: GateRunner, conn: psycopg.Connection[Any], ident: ServerIdentity, pkg: Package, pins: Any,
-          sources: Any, lint: tuple[Finding, ...], verify_exp: Expectations | None, kind: CloneKind,
-          dsn: str | None, from_backup: Path | None, st: dict[str, Any], kit: EvidenceKit, reporter: Reporter) -> None:
+def _body(runner: GateRunner, conn: psycopg.Connection[Any], ident: ServerIdentity, prep: Prepared,
+          kind: CloneKind, dsn: str | None, from_backup: Path | None, st: dict[str, Any], kit: EvidenceKit,
+          reporter: Reporter) -> None:
+    pkg, lint = prep.pkg, prep.findings
     with runner.gate("identity") as g:
-        g.record(ident)
+        g.record(identity_gate(ident, pkg.target))
         check_guard(ident, pkg.target)
     with runner.gate("integrity", stop=False) as g:
         errors = [f for f in lint if f.is_error]
-        g.record({"lint_errors": len(errors), "lint_warnings": len(lint) - len(errors)})
+        g.record(integrity_gate(prep))
         if errors:
             g.fail(f"{len(errors)} policy error(s) (apply would refuse the package); the rehearsal runs anyway")
     with runner.gate("ledger") as g:
         ledger.take_lock(conn, f"rehearse {pkg.name}")
-        plan = make_plan(pkg, pins, sources, ledger.attempts(conn, pkg.name))
+        version = ledger.installed_version(conn)
+        plan = make_plan(pkg, prep.pins, prep.sources, ledger.attempts(conn, pkg.name))
         st["applied"] = tuple(b.id for b in plan.bundles if not b.to_run)
-        g.record({"already_applied": st["applied"], "to_rehearse": [b.id for b in plan.to_run]})
+        g.record(ledger_gate(version, plan))
     todo = [pkg.bundle(b.id) for b in plan.to_run]
     with contextlib.ExitStack() as stack:
         try:
@@ -145,14 +134,13 @@ def _body(runner: GateRunner, conn: psycopg.Connection[Any], ident: ServerIdenti
                 st["clone"] = clone.info
                 g.record(clone.info)
             with runner.gate("rehearsal") as g:
-                outcome = rehearse_on_clone(clone, pkg, todo, verify_exp,
+                outcome = rehearse_on_clone(clone, pkg, todo, pkg.verify,
                                             search_path.package_path(conn, pkg.settings), reporter)
                 st["outcome"] = outcome
-                g.record(RehearsalGate(tuple(outcome.rehearsed), tuple(outcome.findings), tuple(outcome.steps),
-                                       outcome.fingerprints))
+                g.record(rehearsal_gate(outcome, clone.info))
                 if outcome.findings:
                     g.fail(f"{len(outcome.findings)} finding(s), first: {outcome.findings[0].message}")
         finally:
             with runner.gate("teardown") as g:
                 stack.close()
-                g.record({"removed": st["clone"].instance.path if st["clone"] else None})
+                g.record(TeardownGate(st["clone"].instance.path if st["clone"] else None))

@@ -18,26 +18,27 @@ from __future__ import annotations
 import contextlib
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 import psycopg
 
-from pgwarden.apply import sequences
-from pgwarden.apply.execute import ServerError, server_error
-from pgwarden.apply.ledger import SCHEMA as LEDGER_SCHEMA
+from pgwarden.changes import ChangeSign, ObjectChange
 from pgwarden.errors import BadInput
-from pgwarden.expect.expectations import ExpectationResult, Expectations, check_live
-from pgwarden.package.manifest import Bundle, Package, ProbeSpec
+from pgwarden.expect.expectations import check_verify
+from pgwarden.expect.model import ExpectationResult, Expectations
+from pgwarden.ledger.ledger import SCHEMA as LEDGER_SCHEMA
+from pgwarden.package.manifest import Bundle, Package
 from pgwarden.package.verify_scripts import probes_after
-from pgwarden.parsing.source import Statement, parse_sql
 from pgwarden.pg import search_path
-from pgwarden.pg.user_sql import check_calls
 from pgwarden.probe.fingerprint import Fingerprint, FingerprintDiff, diff_fingerprints
 from pgwarden.probe.probe import fingerprint_here, take_fingerprint
 from pgwarden.progress import SILENT, Reporter
+from pgwarden.runner import settings
+from pgwarden.runner.probes import ProbeOutcome, run_probe
+from pgwarden.runner.statements import ServerError, run_statements, statements_of
 
 
 class Step(StrEnum):
@@ -71,7 +72,7 @@ class RehearsalFinding:
     bundle: str | None
     step: Step
     message: str                          # one sentence: "B.rollback.sql leaves trigger … behind"
-    difference: tuple[str, ...] = ()      # the fingerprint difference, one line per object
+    difference: tuple[ObjectChange, ...] = ()   # the fingerprint difference, structured, one per object
     error: ServerError | None = None
     matches_bundle: str | None = None     # a rollback that undoes another bundle's objects: which one
 
@@ -83,7 +84,7 @@ class Outcome:
     verify: tuple[ExpectationResult, ...] = ()
     rehearsed: list[str] = field(default_factory=list)
     unproven: list[str] = field(default_factory=list)         # forward-only bundles: no way back but the backup
-    adds: dict[str, set[str]] = field(default_factory=dict)    # objects each bundle adds (names)
+    adds: dict[str, set[str]] = field(default_factory=dict)    # names of the objects each bundle adds
     fingerprints: int = 0
     seconds: float = 0.0
 
@@ -106,39 +107,13 @@ class Rehearsal:
             return _without_ledger(take_fingerprint(self.conn))
         return _without_ledger(fingerprint_here(cur))
 
-    def _run(self, cur: psycopg.Cursor[Any], stmts: Sequence[Statement], file: str) -> ServerError | None:
-        for st in stmts:
-            try:
-                cur.execute(st.text)
-            except psycopg.Error as exc:
-                if self.conn.broken or self.conn.closed:
-                    raise
-                return server_error(exc, st, file)
-        return None
-
-    def _settings(self, cur: psycopg.Cursor[Any]) -> None:
-        search_path.enter_package(cur, self.pkg.settings)
-
-    @contextlib.contextmanager
-    def _session(self) -> Iterator[psycopg.Cursor[Any]]:
-        """A non-atomic bundle's statements run outside a transaction, under the package's path and settings
-        for the session; pgwarden's pin comes back after them."""
-        with self.conn.cursor() as cur:
-            search_path.enter_package(cur, self.pkg.settings, local=False)
-            try:
-                yield cur
-            finally:
-                if not (self.conn.broken or self.conn.closed) and \
-                        self.conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
-                    search_path.repin_session(cur)
-
     def _step(self, bundle: str | None, step: Step, t0: float, ok: bool | None, note: str = "") -> None:
         status = StepStatus.SKIPPED if ok is None else StepStatus.PASS if ok else StepStatus.FAIL
         self.out.steps.append(StepResult(bundle, step, status, round(time.monotonic() - t0, 3), note))
 
     def _find(self, bundle: str | None, step: Step, message: str, diff: FingerprintDiff | None = None,
               error: ServerError | None = None) -> None:
-        self.out.findings.append(RehearsalFinding(bundle, step, message, tuple(diff.lines()) if diff else (), error))
+        self.out.findings.append(RehearsalFinding(bundle, step, message, diff.changes() if diff else (), error))
 
     # -- the algorithm ------------------------------------------------------------------------------
     def run(self, bundles: Sequence[Bundle], verify: Expectations | None,
@@ -161,7 +136,7 @@ class Rehearsal:
                     break
                 after = maybe
             if after is not state:
-                self.out.adds[b.id] = {f"{e.kind} {e.name}" for e in diff_fingerprints(state, after).added}
+                self.out.adds[b.id] = {e.name for e in diff_fingerprints(state, after).added}
                 state = after
                 applied.append(b)
                 self.out.rehearsed.append(b.id)
@@ -174,18 +149,18 @@ class Rehearsal:
     def _round_trip(self, b: Bundle, before: Fingerprint) -> Fingerprint:
         """Apply, probes, rollback, re-apply of one atomic bundle; returns F(k) (``before`` if it failed)."""
         conn = self.conn
-        apply_stmts = parse_sql(self.pkg.sql_text(b.apply_rel), b.apply_rel)
-        rollback_stmts = parse_sql(self.pkg.sql_text(b.rollback_rel), b.rollback_rel) \
+        apply_stmts = statements_of(self.pkg, b.apply_rel)
+        rollback_stmts = statements_of(self.pkg, b.rollback_rel) \
             if b.rollback and b.rollback_rel else None
         with conn.transaction(), conn.cursor() as cur:
-            self._settings(cur)
+            settings.enter(cur, self.pkg.settings)
             cur.execute("SAVEPOINT pgwarden_before")
             t0 = time.monotonic()
-            err = self._run(cur, apply_stmts, b.apply_rel)
+            err = run_statements(cur, apply_stmts, b.apply_rel)
             if err is not None:
                 cur.execute("ROLLBACK TO SAVEPOINT pgwarden_before")
                 self._step(b.id, Step.APPLY, t0, False, err.message)
-                self._find(b.id, Step.APPLY, f"{b.apply_rel} fails at {err.location}: {_said(err)}", error=err)
+                self._find(b.id, Step.APPLY, f"{b.apply_rel} fails at {err.location}: {err.said}", error=err)
                 for step in (Step.PROBE, Step.ROLLBACK, Step.REAPPLY):
                     self._step(b.id, step, time.monotonic(), None, "not reached: the bundle does not apply")
                 return before
@@ -199,10 +174,10 @@ class Rehearsal:
                 self.out.unproven.append(b.id)   # not a failure: there is nothing to prove, only the backup
                 return fk
             t0 = time.monotonic()
-            err = self._run(cur, rollback_stmts, str(b.rollback_rel))
+            err = run_statements(cur, rollback_stmts, str(b.rollback_rel))
             if err is not None:
                 self._step(b.id, Step.ROLLBACK, t0, False, err.message)
-                self._find(b.id, Step.ROLLBACK, f"{b.rollback_rel} fails at {err.location}: {_said(err)}",
+                self._find(b.id, Step.ROLLBACK, f"{b.rollback_rel} fails at {err.location}: {err.said}",
                            error=err)
                 self._step(b.id, Step.REAPPLY, time.monotonic(), None, "not reached: the rollback fails")
                 cur.execute("ROLLBACK TO SAVEPOINT pgwarden_applied")
@@ -213,10 +188,10 @@ class Rehearsal:
             if not d.identical:
                 self._find(b.id, Step.ROLLBACK, _explain(str(b.rollback_rel), b.id, d), d)
             t0 = time.monotonic()
-            err = self._run(cur, apply_stmts, b.apply_rel)
+            err = run_statements(cur, apply_stmts, b.apply_rel)
             if err is not None:
                 self._step(b.id, Step.REAPPLY, t0, False, err.message)
-                self._find(b.id, Step.REAPPLY, f"{b.apply_rel} is not re-runnable after its rollback: {_said(err)} "
+                self._find(b.id, Step.REAPPLY, f"{b.apply_rel} is not re-runnable after its rollback: {err.said} "
                            f"(at {err.location})", error=err)
             else:
                 again = self._fp(cur)
@@ -230,23 +205,23 @@ class Rehearsal:
 
     def _round_trip_non_atomic(self, b: Bundle, before: Fingerprint) -> Fingerprint | None:
         """The same for a ``transaction = false`` bundle; None when its round trip broke the known state."""
-        stmts = parse_sql(self.pkg.sql_text(b.apply_rel), b.apply_rel)
-        with self._session() as cur:
+        stmts = statements_of(self.pkg, b.apply_rel)
+        with settings.for_session(self.conn, self.pkg.settings) as cur:
             t0 = time.monotonic()
-            err = self._run(cur, stmts, b.apply_rel)
+            err = run_statements(cur, stmts, b.apply_rel)
             if err is not None:
                 self._step(b.id, Step.APPLY, t0, False, err.message)
                 self._find(b.id, Step.APPLY, f"{b.apply_rel} fails at {err.location}: {err.message}", error=err)
                 return None
             fk = self._fp()
             self._step(b.id, Step.APPLY, t0, True)
-            self._probes_outside(b)
+            self._probes(None, b)
             if b.rollback is None or b.rollback_rel is None:
                 self._step(b.id, Step.ROLLBACK, time.monotonic(), None, "forward-only")
                 self.out.unproven.append(b.id)
                 return fk
             t0 = time.monotonic()
-            err = self._run(cur, parse_sql(self.pkg.sql_text(b.rollback_rel), b.rollback_rel), b.rollback_rel)
+            err = run_statements(cur, statements_of(self.pkg, b.rollback_rel), b.rollback_rel)
             back_nc = self._fp() if err is None else None
             d = diff_fingerprints(before, back_nc) if back_nc is not None else None
             self._step(b.id, Step.ROLLBACK, t0, err is None and d is not None and d.identical,
@@ -256,7 +231,7 @@ class Rehearsal:
                            else _explain(b.rollback_rel, b.id, d), d, err)  # type: ignore[arg-type]
                 return None
             t0 = time.monotonic()
-            err = self._run(cur, stmts, b.apply_rel)
+            err = run_statements(cur, stmts, b.apply_rel)
             again = self._fp() if err is None else None
             d2 = diff_fingerprints(fk, again) if again is not None else None
             self._step(b.id, Step.REAPPLY, t0, err is None and d2 is not None and d2.identical,
@@ -267,50 +242,20 @@ class Rehearsal:
                 return None
             return fk
 
-    def _probes(self, cur: psycopg.Cursor[Any], b: Bundle) -> None:
+    def _probes(self, cur: psycopg.Cursor[Any] | None, b: Bundle) -> None:
+        """``b``'s rollback-only probes: inside the round trip's transaction (``cur``) or, after a non-atomic
+        bundle, each in a transaction of its own; the same runner and judgement as apply's."""
         path = search_path.package_path(self.conn, self.pkg.settings)
         for p in probes_after(self.pkg, b):
             t0 = time.monotonic()
-            (st,) = parse_sql(p.sql, f"probe {p.name!r}")
-            with sequences.advanced_by(self.conn, st.node, path) as advanced:
-                cur.execute("SAVEPOINT pgwarden_probe")
-                ok, actual = self._probe(cur, p)
-                cur.execute("ROLLBACK TO SAVEPOINT pgwarden_probe")
-            self._probe_result(b, p, t0, ok, actual, advanced)
+            outcome = run_probe(self.conn, self.pkg, p, path, cur)
+            self._probe_result(b, outcome, t0)
 
-    def _probes_outside(self, b: Bundle) -> None:
-        path = search_path.package_path(self.conn, self.pkg.settings)
-        for p in probes_after(self.pkg, b):
-            t0 = time.monotonic()
-            (st,) = parse_sql(p.sql, f"probe {p.name!r}")
-            with sequences.advanced_by(self.conn, st.node, path) as advanced, \
-                    self.conn.transaction(force_rollback=True), self.conn.cursor() as cur:
-                self._settings(cur)
-                ok, actual = self._probe(cur, p)
-            self._probe_result(b, p, t0, ok, actual, advanced)
-
-    def _probe(self, cur: psycopg.Cursor[Any], p: ProbeSpec) -> tuple[bool, str]:
-        (st,) = parse_sql(p.sql, f"probe {p.name!r}")
-        try:
-            cur.execute("SAVEPOINT pgwarden_probe_inner")
-            cur.execute(st.text)
-            rows = cur.rowcount
-            cur.execute("RELEASE SAVEPOINT pgwarden_probe_inner")
-        except psycopg.Error as exc:
-            cur.execute("ROLLBACK TO SAVEPOINT pgwarden_probe_inner")
-            state = exc.diag.sqlstate
-            return p.expect_error is not None and state == p.expect_error, f"error {state}: {exc.diag.message_primary}"
-        return p.expect_error is None and (p.expect_rows is None or rows == p.expect_rows), f"{rows} row(s)"
-
-    def _probe_result(self, b: Bundle, p: ProbeSpec, t0: float, ok: bool, actual: str,
-                      advanced: list[str]) -> None:
-        expected = f"error {p.expect_error}" if p.expect_error else \
-            f"{p.expect_rows} row(s)" if p.expect_rows is not None else "success"
-        self._step(b.id, Step.PROBE, t0, ok, f"{p.name}: expected {expected}, got {actual}"
-                   + (f"; advanced sequence {', '.join(advanced)} (not rolled back)" if advanced else ""))
-        if not ok:
-            self._find(b.id, Step.PROBE, f"rollback-only probe {p.name!r} after {b.id} expects {expected}, "
-                       f"gets {actual}")
+    def _probe_result(self, b: Bundle, o: ProbeOutcome, t0: float) -> None:
+        self._step(b.id, Step.PROBE, t0, o.ok, o.verdict)
+        if not o.ok:
+            self._find(b.id, Step.PROBE, f"rollback-only probe {o.name!r} after {b.id} expects {o.expected}, "
+                       f"gets {o.actual}")
 
     def _verify(self, verify: Expectations | None, verify_conn: Callable[[], Any] | None) -> None:
         t0 = time.monotonic()
@@ -319,14 +264,12 @@ class Rehearsal:
             return
         with contextlib.ExitStack() as stack:
             conn = stack.enter_context(verify_conn()) if verify_conn is not None else self.conn
-            path = search_path.package_path(conn, self.pkg.settings)
-            try:   # the package's objects exist on the clone now: a view it made could hide a VOLATILE call
-                check_calls(conn, verify.user_queries("[verify]"), path)
+            try:
+                self.out.verify = check_verify(conn, verify, search_path.package_path(conn, self.pkg.settings))
             except BadInput as exc:
                 self._step(None, Step.VERIFY, t0, False, "not run")
                 self._find(None, Step.VERIFY, f"[verify] not run: {exc.message}")
                 return
-            self.out.verify = check_live(conn, verify, path)
         failed = [c for c in self.out.verify if not c.ok]
         self._step(None, Step.VERIFY, t0, not failed,
                    f"{len(failed)} of {len(self.out.verify)} failed" if failed else "")
@@ -343,21 +286,21 @@ class Rehearsal:
             if b.rollback is None or b.rollback_rel is None:
                 self._step(None, Step.FULL_REVERSE, t0, None, f"stops at forward-only bundle {b.id}")
                 return
-            stmts = parse_sql(self.pkg.sql_text(b.rollback_rel), b.rollback_rel)
+            stmts = statements_of(self.pkg, b.rollback_rel)
             if b.transaction:
                 with self.conn.transaction(), self.conn.cursor() as cur:
-                    self._settings(cur)
+                    settings.enter(cur, self.pkg.settings)
                     cur.execute("SAVEPOINT pgwarden_reverse")
-                    err = self._run(cur, stmts, b.rollback_rel)
+                    err = run_statements(cur, stmts, b.rollback_rel)
                     if err is not None:
                         cur.execute("ROLLBACK TO SAVEPOINT pgwarden_reverse")
             else:
-                with self._session() as cur:
-                    err = self._run(cur, stmts, b.rollback_rel)
+                with settings.for_session(self.conn, self.pkg.settings) as cur:
+                    err = run_statements(cur, stmts, b.rollback_rel)
             if err is not None:
                 self._step(None, Step.FULL_REVERSE, t0, False, f"{b.rollback_rel}: {err.message}")
                 self._find(b.id, Step.FULL_REVERSE, f"rolling everything back in reverse, {b.rollback_rel} fails at "
-                           f"{err.location}: {_said(err)}", error=err)
+                           f"{err.location}: {err.said}", error=err)
                 return
         d = diff_fingerprints(f0, self._fp())
         self._step(None, Step.FULL_REVERSE, t0, d.identical, "F(0) restored" if d.identical else "")
@@ -366,14 +309,14 @@ class Rehearsal:
 
     def _name_shifted_rollbacks(self) -> None:
         """A rollback that fails on, or removes, another bundle's objects: say which bundle it matches."""
-        names = {b: {n.split(" ", 1)[1] for n in adds} for b, adds in self.out.adds.items()}
+        names = self.out.adds
         out = []
         for f in self.out.findings:
             if f.step != Step.ROLLBACK or f.bundle is None:
                 out.append(f)
                 continue
             mentioned = set(re.findall(r'"([^"]+)"', f.error.message)) if f.error else set()
-            mentioned |= {line.split(" ", 2)[2] for line in f.difference if line.startswith("- ")}
+            mentioned |= {c.name for c in f.difference if c.sign is ChangeSign.REMOVED}
             match = next((b for b, objs in names.items() if b != f.bundle and any(
                 m == o or o.endswith("." + m) or o.startswith(m + "(") or ("." + m + "(") in o
                 for m in mentioned for o in objs)), None)
@@ -382,11 +325,6 @@ class Rehearsal:
                                      f"whose objects it names", f.difference, f.error, match)
             out.append(f)
         self.out.findings = out
-
-
-def _said(err: ServerError) -> str:
-    """What the server said, in one line: the message, its DETAIL (which names the object) and SQLSTATE."""
-    return err.message + (f" ({err.detail})" if err.detail else "") + f" (SQLSTATE {err.sqlstate})"
 
 
 def _top(entries: Sequence[Any]) -> list[Any]:

@@ -19,6 +19,7 @@ from pgwarden.package.lint.context import NO_DEFAULT, UNKNOWN, Ctx, FunctionInfo
 from pgwarden.package.lint.patterns import CallPattern
 from pgwarden.package.lint.units import Unit
 from pgwarden.parsing.walk import Const, candidate_schemas, const_of, same_value, split_name, strings
+from pgwarden.rules import Rule
 
 
 def _sql(node: Any) -> str:
@@ -101,7 +102,7 @@ def check_unit(ctx: Ctx, unit: Unit) -> None:
             why = match(ctx, pattern, call, unit)
             if why is not None:
                 parts = strings(call.funcname)
-                ctx.report("policy.forbid_calls", unit, unit.at(call.location, (".".join(parts), parts[-1])),
+                ctx.report(Rule.POLICY_FORBID_CALLS, unit, unit.at(call.location, (".".join(parts), parts[-1])),
                            f"call matches forbidden {pattern.text}{inside(unit)}: {why}",
                            facts={"pattern": pattern.text})
     for trig in [*unit.index.get("CreateTrigStmt", ()), *unit.index.get("CreateEventTrigStmt", ())]:
@@ -110,6 +111,6 @@ def check_unit(ctx: Ctx, unit: Unit) -> None:
             if name == pattern.name and pattern.args in (None, ()) and (
                     pattern.schema is None or pattern.schema in candidate_schemas(
                         schema, unit.search_path, ctx.role, functions=True)):
-                ctx.report("policy.forbid_calls", unit, unit.at(None, name),
+                ctx.report(Rule.POLICY_FORBID_CALLS, unit, unit.at(None, name),
                            f"trigger executes forbidden {pattern.text}{inside(unit)}",
                            facts={"pattern": pattern.text})

@@ -10,6 +10,7 @@ from pgwarden.package.lint.patterns import CallPattern, parse_call_pattern, pars
 from pgwarden.package.lint.units import Unit
 from pgwarden.package.manifest import Package
 from pgwarden.parsing.walk import Const, const_of, creation_schema, split_name, strings
+from pgwarden.rules import Rule
 
 NO_DEFAULT = object()   # a parameter without DEFAULT
 UNKNOWN = object()      # a DEFAULT that is not a literal
@@ -57,7 +58,7 @@ class Ctx:
         info = FunctionInfo(creation_schema(schema, search_path, self.role), name, tuple(params))
         self.functions.setdefault(name, []).append(info)
 
-    def report(self, rule: str, unit: Unit, where: tuple[int, int], message: str, *,
+    def report(self, rule: Rule, unit: Unit, where: tuple[int, int], message: str, *,
                severity: Severity = Severity.ERROR,
                fix: str | None = None, facts: dict[str, Any] | None = None) -> None:
         shown = unit.statement.first_line if unit.scope == "top" or unit.place is not None \
@@ -66,7 +67,7 @@ class Ctx:
                          statement=shown, message=message, severity=severity, fix=fix,
                          facts=facts or {}))
 
-    def report_at(self, rule: str, bundle: str | None, file: str, where: tuple[int, int], statement: str,
+    def report_at(self, rule: Rule, bundle: str | None, file: str, where: tuple[int, int], statement: str,
                   message: str, *, severity: Severity = Severity.ERROR, fix: str | None = None,
                   facts: dict[str, Any] | None = None) -> None:
         self.add(Finding(rule=rule, bundle=bundle, file=file, line=where[0], col=where[1], statement=statement,

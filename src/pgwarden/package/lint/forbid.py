@@ -11,6 +11,7 @@ from pglast import ast
 from pgwarden.package.lint.context import Ctx, inside
 from pgwarden.package.lint.units import Unit
 from pgwarden.parsing.statement_kinds import statement_kinds
+from pgwarden.rules import Rule
 
 _NESTED_DML = ("InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt")
 
@@ -31,6 +32,6 @@ def check_unit(ctx: Ctx, unit: Unit) -> None:
                 rel = getattr(node, "relation", None)
                 hits.append((kind, rel.location if isinstance(rel, ast.RangeVar) else None))
     for kind, loc in hits:
-        ctx.report("policy.forbid", unit, unit.at(loc, kind.split()[0]),
+        ctx.report(Rule.POLICY_FORBID, unit, unit.at(loc, kind.split()[0]),
                    f"{kind}{inside(unit)} is forbidden in bundles by [policy] forbid",
                    facts={"kind": kind})

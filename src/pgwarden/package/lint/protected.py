@@ -16,6 +16,7 @@ from pglast import ast
 from pgwarden.package.lint.context import Ctx, inside
 from pgwarden.package.lint.units import Unit
 from pgwarden.parsing.walk import candidate_schemas, qualify, rangevar
+from pgwarden.rules import Rule
 
 _VERBS = {"InsertStmt": "INSERT into", "UpdateStmt": "UPDATE of", "DeleteStmt": "DELETE from",
           "MergeStmt": "MERGE into"}
@@ -56,7 +57,7 @@ def check_unit(ctx: Ctx, unit: Unit) -> None:
             how = "" if schema else (f" through the unqualified name {name}, which search_path "
                                      f"{', '.join(unit.search_path)} resolves to it")
             nested = _nesting(unit.node) if node is not unit.node else ""
-            ctx.report("policy.protected_table", unit, unit.at(rv.location, (qualify(schema, name), name)),
+            ctx.report(Rule.POLICY_PROTECTED_TABLE, unit, unit.at(rv.location, (qualify(schema, name), name)),
                        f"{verb} protected table {table}{how}{nested}{inside(unit)}; writes to protected "
                        "tables are allowed only in rollback-only probes",
                        facts={"table": table, "entry": entry})

@@ -21,6 +21,7 @@ from pgwarden.package.lint.context import Ctx
 from pgwarden.package.lint.units import Unit
 from pgwarden.parsing.statement_kinds import object_name
 from pgwarden.parsing.walk import creation_schema, rangevar, split_name, strings
+from pgwarden.rules import Rule
 
 K = ObjectKind
 _FAMILY = {"TABLE": K.TABLE, "FOREIGN TABLE": K.TABLE, "VIEW": K.VIEW, "MATERIALIZED VIEW": K.MATVIEW,
@@ -224,7 +225,7 @@ def check_rollback(ctx: Ctx, bundle: str, touched: Touched, units: list[Unit],
             if fam == WRITTEN:
                 ok = key in touched.written or (K.TABLE, key) in touched.created
                 if not ok:
-                    ctx.report("rollback.scope", u, u.at(), f"rollback {how} {shown}, which bundle {bundle} "
+                    ctx.report(Rule.ROLLBACK_SCOPE, u, u.at(), f"rollback {how} {shown}, which bundle {bundle} "
                                "neither creates nor writes to", facts={"object": shown})
                 continue
             if (fam, key) not in touched.created:
@@ -233,19 +234,19 @@ def check_rollback(ctx: Ctx, bundle: str, touched: Touched, units: list[Unit],
                     continue
                 if (package_creates is not None and isinstance(u.node, ast.DropStmt) and u.node.missing_ok
                         and (fam, key) not in package_creates):
-                    ctx.report("rollback.scope", u, u.at(), f"rollback {how} {shown} IF EXISTS, a name no bundle "
+                    ctx.report(Rule.ROLLBACK_SCOPE, u, u.at(), f"rollback {how} {shown} IF EXISTS, a name no bundle "
                                "of the package creates: cleanup of an old name", severity=Severity.NOTE,
                                facts={"object": shown})
                     continue
-                ctx.report("rollback.scope", u, u.at(), f"rollback {how} {shown}, which bundle {bundle} "
+                ctx.report(Rule.ROLLBACK_SCOPE, u, u.at(), f"rollback {how} {shown}, which bundle {bundle} "
                            "does not create", facts={"object": shown},
                            fix="a rollback may only undo its own bundle; drop only what the bundle creates")
             elif (fam, key) in touched.maybe_existing:
-                ctx.report("rollback.scope", u, u.at(), f"rollback {how} {shown}, which bundle {bundle} "
+                ctx.report(Rule.ROLLBACK_SCOPE, u, u.at(), f"rollback {how} {shown}, which bundle {bundle} "
                            "creates with IF NOT EXISTS / OR REPLACE: if it existed before, this drops it "
                            "instead of restoring it", severity=Severity.WARNING, facts={"object": shown})
         if getattr(u.node, "behavior", None) is not None and getattr(u.node.behavior, "name", "") == "DROP_CASCADE":
-            ctx.report("rollback.cascade", u, u.at(), "CASCADE may also drop objects that depend on this one "
+            ctx.report(Rule.ROLLBACK_CASCADE, u, u.at(), "CASCADE may also drop objects that depend on this one "
                        "and that the bundle did not create", severity=Severity.WARNING)
 
 

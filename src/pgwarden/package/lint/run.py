@@ -17,6 +17,7 @@ from pgwarden.package.manifest import MANIFEST, Package
 from pgwarden.package.waivers import waive
 from pgwarden.parsing.source import SqlSource
 from pgwarden.parsing.walk import DEFAULT_SEARCH_PATH, parse_search_path
+from pgwarden.rules import Rule
 
 Place = Callable[[int], tuple[int, int]]
 
@@ -33,7 +34,7 @@ def _file_rules(ctx: Ctx, fu: FileUnits, src: SqlSource, *, bundle: str, role: s
     psql.check_file(ctx, src, bundle=bundle)
     psql.check_bodies(ctx, fu)
     if not src.statements:
-        rule = "bundle.empty" if role == "apply" else "rollback.empty"
+        rule = Rule.BUNDLE_EMPTY if role == "apply" else Rule.ROLLBACK_EMPTY
         hint = "" if role == "apply" else "; if the bundle cannot be undone, say rollback = \"none\" with a reason"
         ctx.report_at(rule, bundle, src.rel, (1, 1), "", f"{src.rel} contains no SQL statement{hint}")
     for u in fu.units:

@@ -20,6 +20,7 @@ from pgwarden.package.lint.units import Unit
 from pgwarden.parsing.source import SqlSource
 from pgwarden.parsing.statement_kinds import statement_kinds
 from pgwarden.parsing.walk import option_flag
+from pgwarden.rules import Rule
 
 
 def non_transactional(node: Any, server_major: int | None) -> str | None:
@@ -76,7 +77,7 @@ def check_unit(ctx: Ctx, unit: Unit, transaction: bool) -> None:
     if isinstance(node, ast.TransactionStmt):
         what = statement_kinds(node)[0]
         where = "a rollback-only probe" if unit.role == "probe" else f"bundle {unit.bundle}"
-        ctx.report("txn.control", unit, unit.at(None, what.split()[0]),
+        ctx.report(Rule.TXN_CONTROL, unit, unit.at(None, what.split()[0]),
                    f"{what}{inside(unit)}: transaction control is refused in {where}; pgwarden runs each "
                    "bundle as one transaction (with its ledger row) and rolls probes back itself",
                    fix="remove it; split the work into separate bundles if it needs separate transactions")
@@ -85,15 +86,15 @@ def check_unit(ctx: Ctx, unit: Unit, transaction: bool) -> None:
     if reason is None:
         return
     if unit.role == "probe":
-        ctx.report("txn.non_transactional", unit, unit.at(), f"{reason}; probes always run in a transaction "
+        ctx.report(Rule.TXN_NON_TRANSACTIONAL, unit, unit.at(), f"{reason}; probes always run in a transaction "
                    "that is rolled back")
     elif unit.scope == "do":
-        ctx.report("txn.non_transactional", unit, unit.at(), f"{reason}{inside(unit)}; it cannot run from a "
+        ctx.report(Rule.TXN_NON_TRANSACTIONAL, unit, unit.at(), f"{reason}{inside(unit)}; it cannot run from a "
                    "DO block at all")
     elif not transaction:
         return
     else:
-        ctx.report("txn.non_transactional", unit, unit.at(),
+        ctx.report(Rule.TXN_NON_TRANSACTIONAL, unit, unit.at(),
                    f"{reason}; bundle {unit.bundle} runs in a transaction",
                    fix=f"move it to a bundle of its own with transaction = false (bundle {unit.bundle} "
                    "is then reported as non-atomic)")
@@ -111,17 +112,17 @@ def check_file(ctx: Ctx, src: SqlSource, units: list[Unit], *, bundle: str, role
         where = u.at() if u else (1, 1)
         msg = (f"bundle {bundle} declares transaction = false, so it must contain exactly one statement; "
                f"{src.rel} has {n}")
-        ctx.report_at("txn.single_statement", bundle, src.rel, where,
+        ctx.report_at(Rule.TXN_SINGLE_STATEMENT, bundle, src.rel, where,
                       u.statement.first_line if u else "", msg,
                       fix="put each non-transactional statement in a bundle of its own")
     elif role == "rollback" and needs and n != 1:
         u = tops[1]
-        ctx.report_at("txn.single_statement", bundle, src.rel, u.at(), u.statement.first_line,
+        ctx.report_at(Rule.TXN_SINGLE_STATEMENT, bundle, src.rel, u.at(), u.statement.first_line,
                       f"the rollback of non-atomic bundle {bundle} holds a statement that cannot run in a "
                       f"transaction, so it must contain exactly one statement; {src.rel} has {n}")
     if role == "apply" and n == 1 and not needs:
         u = tops[0]
-        ctx.report_at("txn.unneeded", bundle, src.rel, u.at(), u.statement.first_line,
+        ctx.report_at(Rule.TXN_UNNEEDED, bundle, src.rel, u.at(), u.statement.first_line,
                       f"bundle {bundle} declares transaction = false but its statement can run in a "
                       "transaction; it loses atomicity for nothing", severity=Severity.WARNING,
                       fix="remove transaction = false")

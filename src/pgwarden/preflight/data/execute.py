@@ -22,6 +22,7 @@ from pgwarden.pg.planned_code import tables_only
 from pgwarden.pg.user_sql import calls_of
 from pgwarden.preflight.data.plan import CheckKind, DataCheck
 from pgwarden.preflight.names import quote_ident
+from pgwarden.rules import Rule
 
 DEFAULT_TIMEOUT_S = 10.0
 _SAVEPOINT = "pgwarden_data_check"
@@ -204,7 +205,7 @@ def finding(r: DataCheckResult) -> Finding | None:
         facts["detail"] = f"PostgreSQL would say: {r.server_message}"
     if r.keys:
         facts["note"] = "offending rows, by key: " + "; ".join(r.keys)
-    return Finding(f"preflight.data.{r.kind}", r.bundle, r.file, r.line, r.col, r.statement,
+    return Finding(RULES[r.kind], r.bundle, r.file, r.line, r.col, r.statement,
                    f"{r.summary}: {', '.join(r.keys[:5])}" if r.keys else r.summary, Severity.ERROR, r.sqlstate,
                    None, _FIX.get(r.kind), facts)
 
@@ -218,4 +219,13 @@ _FIX = {
     CheckKind.FOREIGN_KEY: "insert the missing parent rows or fix the child rows first, or add the constraint "
                            "NOT VALID and VALIDATE it later",
     CheckKind.CAST: "fix the values first, or give a USING expression that converts every value",
+}
+# Each kind of data check reports under its own rule (preflight.data.<kind>).
+RULES = {
+    CheckKind.NOT_NULL: Rule.PREFLIGHT_DATA_NOT_NULL,
+    CheckKind.ADD_NOT_NULL: Rule.PREFLIGHT_DATA_ADD_NOT_NULL,
+    CheckKind.UNIQUE: Rule.PREFLIGHT_DATA_UNIQUE,
+    CheckKind.CHECK: Rule.PREFLIGHT_DATA_CHECK,
+    CheckKind.FOREIGN_KEY: Rule.PREFLIGHT_DATA_FOREIGN_KEY,
+    CheckKind.CAST: Rule.PREFLIGHT_DATA_CAST,
 }

@@ -17,6 +17,7 @@ from pgwarden.findings import Finding, Severity
 from pgwarden.preflight.locks.impact import LockImpact
 from pgwarden.preflight.locks.modes import LockMode, Work
 from pgwarden.preflight.locks.sizes import NEW, Size, human
+from pgwarden.rules import Rule
 
 
 class Grade(StrEnum):
@@ -89,7 +90,7 @@ def _finding(s: StatementLocks, row: LockRow, limit: int) -> Finding:
     blocked = "reads and writes of it wait" if i.mode.blocks_reads else "writes to it wait"
     msg = (f"{i.what}: {verb} {i.relation} ({human(size.bytes)}, {_rows_text(size)}) under {i.mode.label}; "
            f"{blocked} until the bundle commits. Above [policy] max_locked_bytes ({human(limit)})")
-    rule = "preflight.lock.rewrite" if i.work is Work.REWRITE else "preflight.lock.scan"
+    rule = Rule.PREFLIGHT_LOCK_REWRITE if i.work is Work.REWRITE else Rule.PREFLIGHT_LOCK_SCAN
     facts = {"relation": i.relation, "lock": i.mode.label, "bytes": size.bytes, "rows": size.rows,
              "work": str(i.work), "source": i.source}
     return Finding(rule, s.bundle, s.file, s.line, s.col, s.statement, msg,
@@ -115,7 +116,7 @@ def grade(statements: Sequence[StatementLocks], sizes: dict[int, Size],
                     and not s.lock_timeout_set and s.bundle not in warned_timeout):
                 warned_timeout.add(s.bundle)
                 findings.append(Finding(
-                    "preflight.lock_timeout", s.bundle, s.file, s.line, s.col, s.statement,
+                    Rule.PREFLIGHT_LOCK_TIMEOUT, s.bundle, s.file, s.line, s.col, s.statement,
                     f"takes ACCESS EXCLUSIVE on {i.relation} ({human(size.bytes)}, {_rows_text(size)}) with no "
                     "lock_timeout: while it waits for the lock, every query on the table queues behind it",
                     Severity.WARNING, None, None,

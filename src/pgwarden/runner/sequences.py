@@ -52,7 +52,7 @@ def candidates(conn: psycopg.Connection[Any], node: Any, path: str) -> tuple[str
                         "%s::pg_catalog.text[]) WITH ORDINALITY AS u(x, i) ORDER BY u.i", ([*tables, *named],))
             oids = [r[0] for r in cur.fetchall()]
         rels, seqs = [o for o in oids[:len(tables)] if o], [o for o in oids[len(tables):] if o]
-        cur.execute(shipped_sql.load("pgwarden.apply", "probe_sequences.sql"), {"sequences": seqs, "tables": rels})
+        cur.execute(shipped_sql.load("pgwarden.runner", "probe_sequences.sql"), {"sequences": seqs, "tables": rels})
         return tuple(str(r[0]) for r in cur.fetchall())
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pgwarden.apply import ledger
-from pgwarden.apply.ledger import BundleState, RunRow
+from pgwarden.ledger import ledger
+from pgwarden.ledger.ledger import BundleState, RunRow
 from pgwarden.pg.conn import connection
 from pgwarden.pg.identity import read_identity
 

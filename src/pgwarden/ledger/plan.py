@@ -12,9 +12,10 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass
 
-from pgwarden.apply.ledger import BundleState, LedgerRow, latest
 from pgwarden.errors import BadInput, GateFailed
 from pgwarden.evidence.sums import SumEntry
+from pgwarden.ledger.baseline import Baseline
+from pgwarden.ledger.ledger import BundleState, LedgerRow, latest
 from pgwarden.package.manifest import SUM, Package
 from pgwarden.parsing.source import SqlSource
 from pgwarden.parsing.statement_kinds import statement_kinds
@@ -101,3 +102,23 @@ def make_plan(pkg: Package, pins: tuple[SumEntry, ...], sources: dict[str, SqlSo
         raise GateFailed(f"the ledger shows {', '.join(later)} applied after {gaps[0].id}, which is not: the locked "
                          "order was broken; refusing to guess", details=["see pgwarden status"])
     return Plan(pkg.name, digest, tuple(out))
+
+
+@dataclass(frozen=True)
+class LedgerGate:
+    """The ledger gate's details, whichever command ran it (apply, rehearse): one shape in run.json."""
+
+    ledger_version: int | None
+    bundles: dict[str, str]              # every bundle's state in the ledger ("not attempted" when none)
+    to_run: tuple[str, ...]              # the bundles still to run (rehearse: to rehearse)
+    already_applied: tuple[str, ...]
+    nothing_to_do: bool
+    baseline: Baseline | None = None     # --baseline-from: what the other tool's history shows applied
+    adopted: tuple[str, ...] = ()        # bundles this run recorded as applied (adopted), once
+
+
+def ledger_gate(version: int | None, plan: Plan, baseline: Baseline | None = None,
+                adopted: tuple[str, ...] = ()) -> LedgerGate:
+    return LedgerGate(version, {b.id: str(b.state or "not attempted") for b in plan.bundles},
+                      tuple(b.id for b in plan.to_run), tuple(b.id for b in plan.bundles if not b.to_run),
+                      plan.nothing_to_do, baseline, adopted)

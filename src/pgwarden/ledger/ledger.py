@@ -8,7 +8,7 @@ there or both absent. A ``transaction = false`` bundle commits its row as ``in_d
 The ledger's own DDL is versioned (``pgwarden.ledger_version``): a newer pgwarden upgrades it in one
 transaction, an older one refuses a newer ledger. Every row carries a digest of its columns (the bundle's
 sha256 among them), computed here, never by a function in the database: a row edited by hand is refused
-(exit 2), never trusted. Nothing is read from the schema before :mod:`pgwarden.apply.ledger_trust` has shown
+(exit 2), never trusted. Nothing is read from the schema before :mod:`pgwarden.ledger.trust` has shown
 that pgwarden's role or a superuser made everything in it.
 
 One session advisory lock per database serializes apply, rehearse and resolve: a second one is refused
@@ -29,10 +29,11 @@ from typing import Any
 
 import psycopg
 
-from pgwarden import __version__, shipped_sql
-from pgwarden.apply.ledger_trust import check_trusted
+from pgwarden import shipped_sql
 from pgwarden.errors import BadInput, EnvironmentProblem, GateFailed
+from pgwarden.ledger.trust import check_trusted
 from pgwarden.pg.conn import read_only
+from pgwarden.version import __version__
 
 LEDGER_VERSION = 2
 SCHEMA = "pgwarden"
@@ -139,7 +140,7 @@ def release_lock(conn: psycopg.Connection[Any]) -> None:
 # -- the schema ------------------------------------------------------------------------------------
 def installed_version(conn: psycopg.Connection[Any]) -> int | None:
     """The ledger's version on this database; None when there is no ledger. The schema is shown trusted
-    first (:func:`pgwarden.apply.ledger_trust.check_trusted`), else exit 3 before anything in it is read."""
+    first (:func:`pgwarden.ledger.trust.check_trusted`), else exit 3 before anything in it is read."""
     with _ledger_errors(conn):
         if not check_trusted(conn, SCHEMA):
             return None
@@ -195,7 +196,7 @@ def ensure(conn: psycopg.Connection[Any]) -> int:
         attempts(conn)   # every row's digest holds before the upgrade (version 1's were made by the server)
     with _ledger_errors(conn), conn.transaction():
         for v in range(have + 1, LEDGER_VERSION + 1):
-            conn.execute(shipped_sql.load("pgwarden.apply", _MIGRATIONS[v]))
+            conn.execute(shipped_sql.load("pgwarden.ledger", _MIGRATIONS[v]))
             conn.execute("INSERT INTO pgwarden.ledger_version (version, installed_by) VALUES (%s, %s)",
                          (v, f"pgwarden {__version__} ({os_user()})"))
     return LEDGER_VERSION

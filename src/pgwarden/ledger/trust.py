@@ -49,7 +49,7 @@ def ledger_objects(conn: psycopg.Connection[Any], schema: str) -> tuple[str, lis
     with read_only(conn) as cur:
         cur.execute("SELECT session_user::pg_catalog.text AS me")   # the login role, whatever SET ROLE said
         row = cur.fetchone()
-        cur.execute(shipped_sql.load("pgwarden.apply", "ledger_objects.sql"), {"schema": schema})
+        cur.execute(shipped_sql.load("pgwarden.ledger", "ledger_objects.sql"), {"schema": schema})
         return str(row["me"] if row else ""), [
             LedgerObject(r["kind"], r["name"], r["parent"], r["owner"], bool(r["owner_is_superuser"]))
             for r in cur.fetchall()]

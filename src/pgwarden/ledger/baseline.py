@@ -29,8 +29,8 @@ from psycopg import sql
 from psycopg.types.numeric import Oid
 
 from pgwarden import shipped_sql
-from pgwarden.apply import ledger
 from pgwarden.errors import BadInput, EnvironmentProblem
+from pgwarden.ledger import ledger
 from pgwarden.package.manifest import Package
 from pgwarden.pg.conn import read_only
 
@@ -103,7 +103,7 @@ def _article(kind: str) -> str:
 
 
 def _candidates(cur: psycopg.Cursor[Any], name: str) -> list[_Relation]:
-    cur.execute(shipped_sql.load("pgwarden.apply", "baseline/find_table.sql"), {"name": name})
+    cur.execute(shipped_sql.load("pgwarden.ledger", "baseline/find_table.sql"), {"name": name})
     return sorted((_Relation(int(r["oid"]), r["schema"], r["name"], r["relkind"], r["owner"], r["schema_owner"],
                              bool(r["trusted"])) for r in cur.fetchall()), key=lambda r: r.schema)
 
@@ -140,7 +140,7 @@ def _read(cur: psycopg.Cursor[Any], tool: str, rel: _Relation) -> list[tuple[Any
     """The rows of the columns pgwarden reads of ``rel``, after locking it and checking it again."""
     table = sql.Identifier(rel.schema, rel.name)
     try:
-        cur.execute(sql.SQL(shipped_sql.load("pgwarden.apply", "baseline/lock.sql")).format(table=table))
+        cur.execute(sql.SQL(shipped_sql.load("pgwarden.ledger", "baseline/lock.sql")).format(table=table))
     except psycopg.errors.LockNotAvailable:
         raise EnvironmentProblem(f"--baseline-from {tool}: {rel.shown} is locked by another session (a migration "
                                  "running?); run again when it is done") from None
@@ -149,7 +149,7 @@ def _read(cur: psycopg.Cursor[Any], tool: str, rel: _Relation) -> list[tuple[Any
         raise EnvironmentProblem(f"--baseline-from {tool}: {rel.shown} was replaced while pgwarden read it; run "
                                  "again")
     _trust(tool, now[0])
-    cur.execute(shipped_sql.load("pgwarden.apply", "baseline/columns.sql"), {"oid": Oid(rel.oid)})
+    cur.execute(shipped_sql.load("pgwarden.ledger", "baseline/columns.sql"), {"oid": Oid(rel.oid)})
     have = {r["name"]: r for r in cur.fetchall()}
     types = []
     for column, accepted in _COLUMNS[rel.name]:
@@ -166,7 +166,7 @@ def _read(cur: psycopg.Cursor[Any], tool: str, rel: _Relation) -> list[tuple[Any
                            "another tool's history only from stored values")
         # timestamps are read as their binary form, int8 microseconds: exact order, no DateStyle, infinity too
         types.append("int8" if col["type_name"] in _TIME else col["type_name"])
-    copy = sql.SQL(shipped_sql.load("pgwarden.apply", "baseline/read.sql")).format(
+    copy = sql.SQL(shipped_sql.load("pgwarden.ledger", "baseline/read.sql")).format(
         table=table, columns=sql.SQL(", ").join(sql.Identifier(c) for c, _ in _COLUMNS[rel.name]))
     try:
         with cur.copy(copy) as cp:

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pgwarden import userfiles
-from pgwarden.apply import ledger
-from pgwarden.apply.ledger import BundleState
 from pgwarden.errors import BadInput
-from pgwarden.evidence.gates import GateRunner
+from pgwarden.evidence.blocks import Block, Report, Text
+from pgwarden.evidence.gates import GateRunner, Verdict, gate_list, stopped
 from pgwarden.evidence.kit import EvidenceKit, check_out_dir
+from pgwarden.ledger import ledger
+from pgwarden.ledger.ledger import BundleState
 from pgwarden.package.manifest import MANIFEST, load_package
 from pgwarden.pg.conn import connection
 from pgwarden.pg.identity import read_identity
@@ -72,7 +73,12 @@ def resolve(package: str, bundle: str, *, applied: bool, dsn: str | None, out: P
                 g.record(found[0])
                 reporter.step(f"recorded: bundle {bundle} of {name} is {state} ({who})")
 
-        runner.run(body, lambda v, e: (f"# pgwarden resolve: {v}\n\nPackage {name}, bundle {bundle}: "
-                                       f"{'recorded ' + state.value if found else 'nothing recorded'}.\n"
-                                       + (f"\nStopped: {e}\n" if e else ""), found[0] if found else {}))
+        def finish(v: Verdict, e: BaseException | None) -> tuple[Report, object]:
+            said = f"Package {name}, bundle {bundle}: {'recorded ' + state.value if found else 'nothing recorded'}."
+            blocks: list[Block] = [Text(said), *([Text(f"Stopped: {stopped(e)}")] if e else []),
+                                   gate_list(runner.records)]
+            report = Report(f"pgwarden resolve: {v}", f"{name} {bundle}", v.value, tuple(blocks), said)
+            return report, found[0] if found else {}
+
+        runner.run(body, finish)
     return found[0]

@@ -3,37 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
+from pgwarden.evidence.blocks import Block
 from pgwarden.evidence.gates import Verdict
 from pgwarden.findings import Finding
+from pgwarden.package.integrity import CheckedFile
 from pgwarden.package.manifest import Policy
-
-
-class FileRole(StrEnum):
-    MANIFEST = "manifest"
-    APPLY = "apply"
-    ROLLBACK = "rollback"
-    VERIFY = "verify"      # a Sqitch-style verify script, run after its bundle and rolled back
-
-
-class LineEndings(StrEnum):
-    LF = "LF"
-    CRLF = "CRLF"
-    MIXED = "mixed"
-    NONE = "none"
-
-
-@dataclass(frozen=True)
-class CheckedFile:
-    path: str                 # relative to the package root
-    role: FileRole
-    bundle: str | None
-    sha256: str
-    bytes: int
-    statements: int | None
-    line_endings: LineEndings
 
 
 @dataclass(frozen=True)
@@ -79,4 +55,4 @@ class CheckResult:
     live: bool                # True when --dsn checks ran
     server: dict[str, Any] | None = None
     kit: str | None = None
-    preflight_summary: str | None = field(default=None, repr=False)
+    preflight_blocks: tuple[Block, ...] = field(default=(), repr=False)   # the live checks' report sections
