@@ -1,5 +1,6 @@
-"""Helpers for the apply tests: write a package, run apply as a real process, hold it at a point from the
-server side (a statement waiting on an advisory lock the test holds), and read what the target says."""
+"""Helpers for the apply tests: write a package, run apply (to its end in this process, or as a real process
+to signal or hold), hold it at a point from the server side (a statement waiting on an advisory lock the test
+holds), and read what the target says."""
 
 from __future__ import annotations
 
@@ -55,6 +56,14 @@ def write_package(root: Path, bundles: list[B], *, name: str = "t", settings: di
 def apply_argv(pkg: Path, dsn: str, out: Path, *more: str) -> list[str]:
     return [sys.executable, "-m", "pgwarden", "apply", str(pkg), "--dsn", dsn, "--out", str(out), "--no-rehearse",
             *more]
+
+
+def run_apply(pkg: Path, dsn: str, out: Path, *more: str, env: dict[str, str] | None = None,
+              timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """``pgwarden apply`` to its end, through the tests' ``run_cli`` (in this process)."""
+    from tests.conftest import run_cli
+    return run_cli("apply", str(pkg), "--dsn", dsn, "--out", str(out), "--no-rehearse", *more, env=env,
+                   timeout=timeout)
 
 
 def start_apply(pkg: Path, dsn: str, out: Path, *more: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:

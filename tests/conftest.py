@@ -12,7 +12,6 @@ import itertools
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ import pytest
 
 from pgwarden.instances.instance import ThrowawayInstance
 from pgwarden.pg import binaries as pgbin
+from tests import _inprocess
 
 ALL_MAJORS = (15, 18)
 
@@ -90,12 +90,24 @@ def named_db(server: Server, name: str) -> Iterator[str]:
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 600,
-            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the real ``pgwarden`` CLI in a subprocess (exit codes and output as a user sees them)."""
-    full_env = dict(os.environ)
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "pgwarden", *args], capture_output=True, text=True,
-                          env=full_env, timeout=timeout, cwd=cwd)
+            cwd: Path | None = None, in_process: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run the real ``pgwarden`` CLI (its click entry point, exit codes and output as a user sees them).
+
+    In this process by default (tests/_inprocess.py: no interpreter start-up; ``timeout`` by SIGALRM);
+    in a real ``python -m pgwarden`` child with ``in_process=False`` or :func:`run_cli_subprocess`, for what
+    only a process shows; always for ``gc`` (it looks at its own pid), from a thread other than the main one,
+    and when ``env`` sets what only an interpreter's start-up reads (``PYTHON*``).
+    ``PGWARDEN_TEST_CLI_SUBPROCESS=1`` makes every run a subprocess (to tell the two apart when a test fails).
+    """
+    if in_process and not _inprocess.needs_process(args, env) and not os.environ.get("PGWARDEN_TEST_CLI_SUBPROCESS"):
+        return _inprocess.run_in_process(args, env=env, cwd=cwd, timeout=timeout)
+    return _inprocess.run_subprocess(*args, env=env, timeout=timeout, cwd=cwd)
+
+
+def run_cli_subprocess(*args: str, env: dict[str, str] | None = None, timeout: float = 600,
+                       cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m pgwarden`` in a real child process: signals, crashes, its environment, argv and terminals."""
+    return _inprocess.run_subprocess(*args, env=env, timeout=timeout, cwd=cwd)
 
 
 ENVELOPE_KEYS = {"schema_version", "command", "status", "exit_code", "kit"}
@@ -157,8 +169,35 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["PGWARDEN_REGRESS_TALLY"] = tempfile.mkdtemp(prefix="pgwarden-regress-tally-")
 
 
+_OVER_THE_TOTAL: list[str] = []   # the harness's total ceiling, broken (pytest_sessionfinish -> the summary)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The harness's misses of all files together stay at or under its TOTAL_CEILING, per server: counted on the
+    tallies every file wrote (by every xdist worker), so it runs here, once, after them all. Above it the session
+    fails."""
+    out = os.environ.get("PGWARDEN_REGRESS_TALLY")
+    if hasattr(session.config, "workerinput") or not out or not Path(out).is_dir():
+        return
+    misses: dict[int, int] = {}
+    for f in sorted(Path(out).glob("*.json")):
+        data = json.loads(f.read_text())
+        misses[int(data["major"])] = misses.get(int(data["major"]), 0) + int(data["counts"].get("miss", 0))
+    if not misses:
+        return
+    from tests.test_regress_harness import TOTAL_CEILING
+    for major, n in sorted(misses.items()):
+        if n > TOTAL_CEILING:
+            _OVER_THE_TOTAL.append(f"regression-suite harness, PostgreSQL {major}: {n} misses in all, over the "
+                                   f"ceiling of {TOTAL_CEILING} (tests/test_regress_harness.py TOTAL_CEILING)")
+    if _OVER_THE_TOTAL:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     """The one-line tally per server: agree, miss, false alarm, wrong code, and what was not predicted."""
+    for line in _OVER_THE_TOTAL:
+        terminalreporter.write_line(f"FAILED {line}", red=True)
     out = os.environ.get("PGWARDEN_REGRESS_TALLY")
     if hasattr(config, "workerinput") or not out or not Path(out).is_dir():
         return

@@ -193,9 +193,18 @@ def test_lock_timeout_retries_the_whole_bundle(fresh_db: str, tmp_path: Path) ->
     holder = psycopg.connect(fresh_db)
     holder.execute("LOCK TABLE public.busy IN ACCESS SHARE MODE")
     proc = start_apply(pkg, fresh_db, tmp_path / "k", "--json")
-    try:   # held from the server side until the bundle is seen waiting on it; released during the retry wait
-        wait_for(lambda: waiting_on(fresh_db, "ALTER TABLE public.busy"), 300, "the bundle waiting on the lock")
-        time.sleep(0.5)   # past its 300 ms lock_timeout: the first attempt has failed, the retry waits 1 s
+    try:   # held from the server side until the first attempt's transaction is seen to end (its lock timeout)
+        seen: list[tuple[int, object]] = []
+
+        def waiting() -> bool:
+            seen[:] = _waiting_xacts(fresh_db, "ALTER TABLE public.busy")
+            return bool(seen)
+
+        wait_for(waiting, 300, "the bundle waiting on the lock")
+        pid, xact = seen[0]
+        # The lock is still held: only the 300 ms lock_timeout ends that transaction. Then the retry either sleeps
+        # (its 1 s wait) or waits on the lock in a new transaction; released now, it gets the lock.
+        wait_for(lambda: _xact_start(fresh_db, pid) != xact, 60, "the first attempt's lock timeout")
     finally:
         holder.rollback()
         holder.close()
@@ -206,6 +215,21 @@ def test_lock_timeout_retries_the_whole_bundle(fresh_db: str, tmp_path: Path) ->
     outcomes = [x["outcome"] for x in a["attempts"]]
     assert outcomes[0] == "lock timeout" and outcomes[-1] == "applied" and len(outcomes) >= 2
     assert a["attempts"][0]["error"]["sqlstate"] == "55P03"
+
+
+def _waiting_xacts(dsn: str, needle: str) -> list[tuple[int, object]]:
+    """(pid, xact_start) of each pgwarden session waiting on a lock in a statement containing ``needle``."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return [(int(p), x) for p, x in conn.execute(
+            "SELECT pid, xact_start FROM pg_stat_activity WHERE application_name LIKE 'pgwarden%%' "
+            "AND wait_event_type = 'Lock' AND query LIKE %s", (f"%{needle}%",)).fetchall()]
+
+
+def _xact_start(dsn: str, pid: int) -> object:
+    """When the transaction backend ``pid`` is in began (None: it is in none, or gone)."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        row = conn.execute("SELECT xact_start FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()
+    return row[0] if row else None
 
 
 def test_rollback_only_probe_that_expects_an_error_and_gets_rows_fails_the_run(fresh_db: str, tmp_path: Path) -> None:

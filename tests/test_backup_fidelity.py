@@ -20,7 +20,7 @@ import pytest
 from pgwarden.backup.backup import backup
 from pgwarden.backup.verify import verify_backup
 from pgwarden.errors import BadInput
-from pgwarden.expect.expectations import parse_expectations
+from pgwarden.expect.model import parse_expectations
 from pgwarden.kinds import ObjectKind
 from pgwarden.parsing.names import parse_name
 from tests._backup_helpers import gate, populate, raw_dump, run_json

@@ -5,12 +5,11 @@ Secret [vars] are read once too, never pinned or written, recorded by a salted h
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import psycopg
 
-from tests._apply_helpers import B, apply_argv, start_apply, wait_for, waiting_on, write_package
+from tests._apply_helpers import B, run_apply, start_apply, wait_for, waiting_on, write_package
 from tests.conftest import envelope, run_cli
 
 SECRET = "s3cr3t-Value-42"
@@ -76,8 +75,8 @@ def test_a_secret_file_may_lie_outside_is_never_printed_and_offline_check_needs_
                         extra=f'[vars]\ntoken = {{ file = "{token}", secret = true }}\n')
     assert str(token) not in (pkg / "pgwarden.sum").read_text()   # never pinned
     for more in ((), ("--json",)):   # the server's error quotes the value: never on stdout or stderr
-        r = subprocess.run(apply_argv(pkg, fresh_db, tmp_path / f"k{len(more)}", "--no-backup", "--i-have-a-backup",
-                                      "0" * 64, *more), capture_output=True, text=True, timeout=300)
+        r = run_apply(pkg, fresh_db, tmp_path / f"k{len(more)}", "--no-backup", "--i-have-a-backup", "0" * 64, *more,
+                      timeout=300)
         assert r.returncode == 1, r.stdout + r.stderr
         assert SECRET not in r.stdout + r.stderr and '"********"' in r.stdout + r.stderr, r.stdout + r.stderr
         kit = tmp_path / f"k{len(more)}"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from pgwarden.check.check import check
 from pgwarden.errors import BadInput
-from pgwarden.package.check import check
 from pgwarden.package.lock import lock
 from tests._package_helpers import CASES_DIR
 from tests.conftest import result_of

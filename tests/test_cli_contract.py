@@ -14,7 +14,7 @@ import pytest
 
 from pgwarden.package.lock import lock
 from tests._package_helpers import CASES_DIR
-from tests.conftest import envelope, run_cli
+from tests.conftest import envelope, run_cli, run_cli_subprocess
 
 Case = Callable[[Path, str], list[str]]   # (tmp_path, dsn) -> argv
 
@@ -196,3 +196,59 @@ def test_environment_problems_are_envelopes(tmp_path: Path, tiny_fs: Path) -> No
         f.write(b"\0" * (2 << 20))
     r = run_cli("init", str(tiny_fs / "pkg"), "--json")
     assert r.returncode == 3 and envelope(r)["error"]["message"].startswith("disk full"), r.stderr
+
+
+# -- the tests' in-process runs are the real thing ------------------------------------------------------------
+SAME = {
+    "version": (["-V"], None),
+    "help": (["--help"], None),
+    "command help": (["check", "--help"], None),
+    "usage error": (["check", "--no-such-option", "--json"], None),
+    "bad input": (["check", "missing", "--json"], None),
+    "a finding": (["check", "PKG", "--no-kit"], None),
+    "a finding, --json from the environment": (["check", "PKG", "--no-kit"], {"PGWARDEN_CHECK_JSON": "1"}),
+    "a redacted password": (["identity", "--dsn", "host=/nonexistent password=Sekr3t-Pw dbname=x"], None),
+    "completion": ([], {"_PGWARDEN_COMPLETE": "bash_source"}),
+}
+
+
+@pytest.mark.parametrize("name", SAME)
+def test_an_in_process_run_prints_what_a_process_prints(name: str, tmp_path: Path) -> None:
+    """``run_cli`` runs the click entry point inside the test process (tests/_inprocess.py): for the same command
+    it gives the exit code, stdout and stderr that ``python -m pgwarden`` gives, to the byte."""
+    argv, env = SAME[name]
+    argv = [_package(tmp_path, "forbid_fail") if a == "PKG" else a for a in argv]
+    here = run_cli(*argv, env=env, cwd=tmp_path)
+    real = run_cli_subprocess(*argv, env=env, cwd=tmp_path)
+    assert (here.returncode, here.stdout, here.stderr) == (real.returncode, real.stdout, real.stderr)
+    assert "Sekr3t" not in here.stdout + here.stderr
+
+
+def test_an_in_process_run_leaves_the_test_process_as_it_was(tmp_path: Path) -> None:
+    """What ``pgwarden`` changes in its process (umask, signal handlers, the standard streams, the environment,
+    the working directory, the secrets it redacts) is the test process's again after each in-process run."""
+    import os
+    import signal
+    import sys
+
+    from pgwarden import redact
+
+    def state() -> tuple[object, ...]:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        handlers = tuple(signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGALRM))
+        return (umask, handlers, sys.stdout, sys.stderr, sys.stdin, dict(os.environ), os.getcwd(),
+                set(redact._REGISTERED), sys.argv)
+
+    token = tmp_path / "token"
+    token.write_text("a-secret-value\n")
+    pkg = Path(_package(tmp_path))
+    with (pkg / "pgwarden.toml").open("a") as f:
+        f.write(f'\n[vars]\ntoken = {{ file = "{token}", secret = true }}\n')
+    lock(pkg)
+    before = state()
+    runs = [run_cli("check", str(pkg), "--no-kit", cwd=tmp_path, env={"PGWARDEN_CHECK_JSON": "1"}),
+            run_cli("check", str(tmp_path / "missing")),
+            run_cli("backup", "--dsn", "host=/nonexistent dbname=x", "--jobs", "0")]
+    assert [r.returncode for r in runs] == [0, 2, 2], [(r.returncode, r.stderr) for r in runs]
+    assert state() == before

@@ -165,3 +165,23 @@ def test_a_volatile_function_in_a_domain_check_is_never_called(data_db: str) -> 
     assert held == (0,), "the VOLATILE function ran"
     (r,) = results
     assert r.status is DataStatus.NOT_JUDGED and "VOLATILE" in r.summary and "mark(integer)" in r.summary
+
+
+def test_the_keys_shown_are_the_least_in_byte_order(data_db: str) -> None:
+    """Which offending rows a kit names does not depend on where they lie in the table: the five least keys as
+    text in byte order (COLLATE "C"), whatever the updates did to the heap or the database's collation."""
+    with psycopg.connect(data_db, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS d_order CASCADE; CREATE SCHEMA d_order; SET search_path = d_order")
+        conn.execute("CREATE TABLE t (id int PRIMARY KEY, v text COLLATE \"C\", w text COLLATE \"POSIX\", k int);"
+                     "INSERT INTO t SELECT g, 'v' || g, 'w' || g, g FROM generate_series(1, 400) g")
+        for i in (300, 9, 40, 7, 100, 5, 12):   # one at a time: each new row version lands at the end of the heap
+            conn.execute("UPDATE t SET v = NULL, k = -k WHERE id = %s", (i,))
+        conn.execute("UPDATE t SET w = 'dup', v = 'dup' WHERE id IN (250, 3, 77)")
+        least = ("(100)", "(12)", "(300)", "(40)", "(5)")
+        (nulls,) = predict_data(conn, "ALTER TABLE t ALTER COLUMN v SET NOT NULL")
+        (check,) = predict_data(conn, "ALTER TABLE t ADD CHECK (k > 0)")
+        (dup,) = predict_data(conn, "CREATE UNIQUE INDEX ON t (v, w)")   # a key of two collations
+        conn.execute("DROP SCHEMA d_order CASCADE")
+    assert (nulls.rows, nulls.keys) == (7, tuple(f"(id)={k}" for k in least)), nulls
+    assert (check.rows, check.keys) == (7, tuple(f"(id)={k}" for k in least)), check
+    assert (dup.rows, dup.keys) == (3, ("(v, w)=(dup, dup) ×3",)), dup

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
-from tests._apply_helpers import B, apply_argv, exists, write_package
+from tests._apply_helpers import B, exists, run_apply, write_package
 from tests.conftest import named_db, run_cli
 
 MILLION = """
@@ -113,7 +112,7 @@ def test_apply_preflight_refuses_on_data_and_touches_nothing(fresh_db: str, tmp_
         B("A", "CREATE TABLE marker (id int);\n", "DROP TABLE marker;\n"),
         B("B", "ALTER TABLE t ADD CONSTRAINT t_v_key UNIQUE (v);\n", "ALTER TABLE t DROP CONSTRAINT t_v_key;\n")],
         extra="[policy]\ndata_checks = true\n")
-    r = subprocess.run(apply_argv(pkg, fresh_db, tmp_path / "kit"), capture_output=True, text=True, timeout=600)
+    r = run_apply(pkg, fresh_db, tmp_path / "kit")
     assert r.returncode == 1, r.stdout + r.stderr
     assert "2 rows share a key" in (tmp_path / "kit" / "SUMMARY.md").read_text(encoding="utf-8")
     assert not exists(fresh_db, "marker") and not exists(fresh_db, "pgwarden.ledger")

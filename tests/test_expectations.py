@@ -8,7 +8,8 @@ import psycopg
 import pytest
 
 from pgwarden.errors import BadInput
-from pgwarden.expect.expectations import CheckKind, check_live, load_expectations, parse_expectations
+from pgwarden.expect.expectations import check_live
+from pgwarden.expect.model import CheckKind, load_expectations, parse_expectations
 from tests._backup_helpers import EXPECT_TOML, populate
 
 
@@ -25,7 +26,8 @@ def test_parses_the_design_example(tmp_path: Path) -> None:
     assert exp.values[0].name == "max_updated_at"
 
 
-@pytest.mark.parametrize(("text", "message"), [
+# Bad expectations files and what the loader says about each (tests/test_schemas.py checks the schema on them too).
+BAD_EXPECTATIONS = [
     ("tabels = []", "unknown key 'tabels'"),
     ("tables = 'public.t'", "tables must be a list of strings, got string"),
     ("tables = [1]", "tables[0] must be a string, got integer"),
@@ -44,7 +46,10 @@ def test_parses_the_design_example(tmp_path: Path) -> None:
     ('tables = ["a\\u0000b"]', "NUL byte"),
     ('[[value]]\nname = "v"\nsql = "select 1\\u0000; delete from t"\nequals = "1"', "syntax error: NUL"),
     ("[[value]]\nname = 'v'\nsql = 'select * from t for update'\nequals = '1'", "takes row locks"),
-])
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD_EXPECTATIONS)
 def test_bad_expectations_name_the_key(tmp_path: Path, text: str, message: str) -> None:
     path = _write(tmp_path, text)
     with pytest.raises(BadInput) as err:

@@ -21,8 +21,9 @@ import jsonschema
 import psycopg
 import pytest
 
-from pgwarden.cli.formats import FORMATS, Format, escape_data, escape_property, rule_help, workflow_command
+from pgwarden.cli.formats import FORMATS, Format, escape_data, escape_property, workflow_command
 from pgwarden.package.lock import lock
+from pgwarden.rules import Family, Rule
 from tests._apply_helpers import B, write_package
 from tests._package_helpers import CASES_DIR
 from tests.conftest import envelope, run_cli
@@ -88,6 +89,9 @@ def test_sarif_of_a_failing_package_validates_and_is_relative_to_the_repository_
     rules = run["tool"]["driver"]["rules"]
     assert [x["id"] for x in rules] == ["policy.forbid"]
     assert rules[0]["help"]["text"] and "[policy] forbid" in rules[0]["help"]["markdown"]
+    assert (rules[0]["shortDescription"]["text"], rules[0]["fullDescription"]["text"]) == \
+        (Rule.POLICY_FORBID.short, Rule.POLICY_FORBID.help)
+    assert rules[0]["name"] == "PolicyForbid" and "policy" in rules[0]["properties"]["tags"]
     assert rules[0]["defaultConfiguration"]["level"] == "error"
     results = run["results"]
     assert len(results) == 5 and {x["level"] for x in results} == {"error"}
@@ -134,6 +138,8 @@ def test_sarif_of_a_check_that_cannot_run_still_validates(repo: Path, tmp_path: 
     uris = {x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for x in run["results"]}
     assert uris == {"changes/forbid/pgwarden.sum", "changes/forbid/A.sql"}
     assert {x["ruleId"] for x in run["results"]} == {"pgwarden.bad-input"}
+    (rule,) = run["tool"]["driver"]["rules"]     # described from the registry, as every finding's rule is
+    assert (rule["id"], rule["shortDescription"]["text"]) == ("pgwarden.bad-input", Rule.PGWARDEN_BAD_INPUT.short)
 
 
 def test_sarif_of_a_live_check_names_preflight_and_data_rules(fresh_db: str, tmp_path: Path) -> None:
@@ -261,12 +267,14 @@ def test_every_format_is_offered_and_every_lint_rule_has_its_own_help() -> None:
     src = Path(__file__).resolve().parents[1] / "src" / "pgwarden" / "package" / "lint"
     fired = set()
     for path in src.glob("*.py"):
-        fired |= set(re.findall(r'report(?:_at)?\(\s*"([a-z_.]+)"', path.read_text(encoding="utf-8")))
-    assert fired, "the lint's rules were not found"
-    generic = rule_help("no.such.rule")
-    for rule in sorted(fired):
-        assert rule_help(rule) is not generic and rule_help(rule).help, rule
-    assert rule_help("preflight.replace.defaults_removed").short.startswith("A refusal PostgreSQL would make")
+        fired |= set(re.findall(r"\bRule\.([A-Z_]+)", path.read_text(encoding="utf-8")))
+    assert len(fired) >= 15, f"the lint's rules were not found: {fired}"
+    for name in sorted(fired):
+        rule = Rule[name]
+        assert rule.own_help and rule.help == rule.own_help and rule.short, rule   # its own text, not its family's
+    replaced = Rule.PREFLIGHT_REPLACE_DEFAULTS_REMOVED   # a preflight refusal: its own line, the family's help
+    assert replaced.short == "CREATE OR REPLACE that removes parameter defaults"
+    assert replaced.help == Family.PREFLIGHT.help and replaced.help.startswith("`pgwarden check --dsn` predicts")
 
 
 def test_a_waived_finding_is_a_suppressed_note_in_sarif_and_a_notice_on_github(tmp_path: Path) -> None:

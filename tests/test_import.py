@@ -15,7 +15,7 @@ import pytest
 
 from pgwarden.probe.fingerprint import diff_fingerprints
 from pgwarden.probe.probe import fingerprint_dsn
-from tests._apply_helpers import apply_argv
+from tests._apply_helpers import run_apply
 from tests.conftest import Server, run_cli
 
 FIXTURES = Path(__file__).parent / "import_fixtures"
@@ -139,8 +139,7 @@ def test_import_check_apply_and_adopt(pg_server: Server, tmp_path: Path, tool: s
     _psql_run(pg_server, original, tool)
 
     fresh = _new_db(pg_server, f"imp_{tool.replace('-', '_')}_new")
-    r = subprocess.run(apply_argv(out, fresh, tmp_path / "kit1", *NO_BACKUP), capture_output=True, text=True,
-                       timeout=600)
+    r = run_apply(out, fresh, tmp_path / "kit1", *NO_BACKUP)
     assert r.returncode == 0, r.stdout + r.stderr
     _drop_history(fresh)
     _same_schema(original, fresh)
@@ -148,8 +147,7 @@ def test_import_check_apply_and_adopt(pg_server: Server, tmp_path: Path, tool: s
     adopted_db = _new_db(pg_server, f"imp_{tool.replace('-', '_')}_adopt")
     _psql_run(pg_server, adopted_db, tool, ADOPT)
     _history(adopted_db, tool)
-    r = subprocess.run(apply_argv(out, adopted_db, tmp_path / "kit2", *NO_BACKUP, "--baseline-from", tool),
-                       capture_output=True, text=True, timeout=600)
+    r = run_apply(out, adopted_db, tmp_path / "kit2", *NO_BACKUP, "--baseline-from", tool)
     assert r.returncode == 0, r.stdout + r.stderr
     with psycopg.connect(adopted_db) as conn:
         rows = conn.execute("SELECT bundle, adopted_from IS NOT NULL, run_id FROM pgwarden.bundle_attempt "
@@ -158,8 +156,7 @@ def test_import_check_apply_and_adopt(pg_server: Server, tmp_path: Path, tool: s
     ran = [b for b, a, _r in rows if not a]
     assert adopted and ran and len(adopted) + len(ran) == len(rows)
     assert len({r for _b, _a, r in rows}) == 1      # one run: adopted rows, then the pending bundles
-    again = subprocess.run(apply_argv(out, adopted_db, tmp_path / "kit3", *NO_BACKUP, "--baseline-from", tool),
-                           capture_output=True, text=True, timeout=600)
+    again = run_apply(out, adopted_db, tmp_path / "kit3", *NO_BACKUP, "--baseline-from", tool)
     assert again.returncode == 0 and "nothing to do" in again.stdout, again.stdout + again.stderr
     with psycopg.connect(adopted_db) as conn:
         assert conn.execute("SELECT count(*) FROM pgwarden.bundle_attempt").fetchone() == (len(rows),)   # once
@@ -176,8 +173,7 @@ def test_a_dirty_or_failed_history_is_refused(pg_server: Server, tmp_path: Path,
     assert run_cli("import", tool, str(FIXTURES / tool), str(out)).returncode == 0
     db = _new_db(pg_server, f"imp_dirty_{tool.replace('-', '_')}")
     _history(db, tool, dirty=True)
-    r = subprocess.run(apply_argv(out, db, tmp_path / "kit", *NO_BACKUP, "--baseline-from", tool),
-                       capture_output=True, text=True, timeout=600)
+    r = run_apply(out, db, tmp_path / "kit", *NO_BACKUP, "--baseline-from", tool)
     assert r.returncode == 2, r.stdout + r.stderr
     assert ("dirty" if tool == "golang-migrate" else "failed") in r.stderr
     with psycopg.connect(db) as conn:   # nothing touched: no ledger, no bundle

@@ -20,7 +20,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests._apply_helpers import apply_argv
+from tests._apply_helpers import run_apply
 from tests.conftest import Server, envelope, run_cli
 from tests.test_import import FIXTURES, NO_BACKUP, _drop_history, _new_db, _same_schema
 
@@ -120,8 +120,7 @@ def test_a_mid_file_commit_is_cut_where_psql_commits_and_applies_as_psql_runs_it
                            capture_output=True, text=True, timeout=60)
         assert p.returncode == 0, p.stderr
     imported = _new_db(pg_server, "imp_trust_pkg")
-    a = subprocess.run(apply_argv(out, imported, tmp_path / "kit", *NO_BACKUP), capture_output=True, text=True,
-                       timeout=600)
+    a = run_apply(out, imported, tmp_path / "kit", *NO_BACKUP)
     assert a.returncode == 0, a.stdout + a.stderr
     with psycopg.connect(imported) as conn:
         assert conn.execute("SELECT count(*) FROM pgwarden.bundle_attempt WHERE bundle LIKE '2_mixed.%'"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from pgwarden.evidence.blocks import Report, Text
 from pgwarden.evidence.gates import GateRunner
 from pgwarden.evidence.kit import EvidenceKit
 from pgwarden.evidence.verify import verify_kit
@@ -26,7 +27,7 @@ def _make_kit(root: Path) -> Path:
         kit.path("dump/x.dump").write_bytes(bytes(range(256)) * 4)
         kit.environment["server_version"] = "18.6"
 
-    runner.run(body, lambda _v, _e: ("# Summary\n\nall good\n", {"answer": 42}))
+    runner.run(body, lambda _v, _e: (Report("Summary", "", "PASS", (Text("all good"),)), {"answer": 42}))
     return root
 
 
@@ -47,7 +48,7 @@ def _files(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
 
 
-@pytest.mark.parametrize("victim", ["run.json", "SUMMARY.md", "events.jsonl", "SHA256SUMS",
+@pytest.mark.parametrize("victim", ["run.json", "report.json", "SUMMARY.md", "events.jsonl", "SHA256SUMS",
                                     "probes/before.json", "dump/x.dump"])
 @pytest.mark.parametrize("where", ["first", "middle", "last"])
 def test_any_flipped_byte_fails_and_names_the_file(tmp_path: Path, victim: str, where: str) -> None:

@@ -46,12 +46,15 @@ def kit(pristine: Path, tmp_path: Path) -> Path:
 
 
 def _pgwarden(*args: str, memory: int | None = None) -> subprocess.CompletedProcess[str]:
-    """The CLI in a subprocess that must finish within TIMEOUT; ``memory`` caps its address space (bytes)."""
+    """The CLI, which must finish within TIMEOUT; ``memory`` caps its address space (bytes), in a subprocess of
+    its own (a limit on this process would be the test session's)."""
+    if memory is None:
+        return run_cli(*args, timeout=TIMEOUT)
+
     def cap() -> None:
-        if memory is not None:
-            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     return subprocess.run([sys.executable, "-m", "pgwarden", *args], capture_output=True, text=True,
-                          timeout=TIMEOUT, preexec_fn=cap if memory is not None else None)
+                          timeout=TIMEOUT, preexec_fn=cap)
 
 
 def _sha256(path: Path) -> str:

@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from pgwarden import shipped_sql
-from pgwarden.apply import ledger
+from pgwarden.ledger import ledger
 from tests._apply_helpers import B, Holder, ledger_states, start_apply, wait_for, waiting_on, write_package
 from tests.conftest import Server, result_of, run_cli
 
@@ -55,7 +55,7 @@ def test_a_pgwarden_schema_planted_by_the_database_owner_is_refused(app_db: tupl
     dsn, app = app_db
     role = psycopg.conninfo.conninfo_to_dict(app)["user"]
     with psycopg.connect(app, autocommit=True) as conn:   # the trial's trojan: a ledger that makes its owner superuser
-        conn.execute(shipped_sql.load("pgwarden.apply", "ledger_v1.sql").replace(
+        conn.execute(shipped_sql.load("pgwarden.ledger", "ledger_v1.sql").replace(
             "SELECT encode(", f"SELECT pg_catalog.set_config('x.y', 'z', false); ALTER ROLE {role} SUPERUSER; "
                              "SELECT encode(").replace("LANGUAGE sql IMMUTABLE", "LANGUAGE sql VOLATILE"))
         conn.execute("INSERT INTO pgwarden.ledger_version (version, installed_by) VALUES (1, 'planted')")
@@ -100,7 +100,7 @@ def test_an_object_nobody_expected_in_the_ledger_is_refused(fresh_db: str, tmp_p
 def test_a_version_1_ledger_is_read_and_upgraded(fresh_db: str, tmp_path: Path) -> None:
     """Version 1 sealed its rows with a function in the database; version 2 checks the same digests itself."""
     with psycopg.connect(fresh_db, autocommit=True) as conn:
-        conn.execute(shipped_sql.load("pgwarden.apply", "ledger_v1.sql"))
+        conn.execute(shipped_sql.load("pgwarden.ledger", "ledger_v1.sql"))
         conn.execute("INSERT INTO pgwarden.ledger_version (version, installed_by) VALUES (1, 'pgwarden 0.1.0')")
         conn.execute("INSERT INTO pgwarden.bundle_attempt (package, package_hash, bundle, bundle_order, bundle_sha256, "
                      "state, started_at, finished_at, db_role, os_user, pgwarden_version, run_id, row_sha256) "

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psycopg
 
-from tests._apply_helpers import B, apply_argv, write_package
+from tests._apply_helpers import B, run_apply, write_package
 from tests.conftest import run_cli
 
 NO_BACKUP = ("--no-backup", "--i-have-a-backup", "0" * 64)
@@ -33,7 +33,7 @@ def test_vars_substitute_as_psql_and_secrets_never_leave(fresh_db: str, tmp_path
                         extra=f'[vars]\nschema = "billing"\nnote = "it\'s"\n'
                               f'password = {{ file = "{secret_file}", secret = true }}\n')
     out = tmp_path / "kit"
-    r = subprocess.run(apply_argv(pkg, fresh_db, out, *NO_BACKUP), capture_output=True, text=True, timeout=600)
+    r = run_apply(pkg, fresh_db, out, *NO_BACKUP)
     assert r.returncode == 0, r.stdout + r.stderr
     with psycopg.connect(fresh_db) as conn:
         assert conn.execute("SELECT column_default FROM information_schema.columns WHERE table_schema = 'billing' "
@@ -110,8 +110,7 @@ def test_verify_scripts_and_forward_only_bundles(fresh_db: str, tmp_path: Path) 
     # a verify script that fails stops the run, and the bundle is rolled back
     (pkg / "verify" / "A.sql").write_text("SELECT missing_column FROM t;\n")
     assert run_cli("lock", str(pkg)).returncode == 0
-    r = subprocess.run(apply_argv(pkg, fresh_db, tmp_path / "kit", *NO_BACKUP), capture_output=True, text=True,
-                       timeout=600)
+    r = run_apply(pkg, fresh_db, tmp_path / "kit", *NO_BACKUP)
     assert r.returncode == 1, r.stdout + r.stderr
     assert "verify verify/A.sql:1" in r.stdout + (tmp_path / "kit" / "SUMMARY.md").read_text()
     with psycopg.connect(fresh_db) as conn:

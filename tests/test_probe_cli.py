@@ -43,8 +43,8 @@ def test_probe_writes_a_verifiable_kit(fresh_db: str, cli, tmp_path: Path) -> No
     result = result_of(r)
     assert result["kit"] == str(kit) and result["fingerprint"] == str(out) and result["rows_total"] == 6
     assert result["counts"]["function"] == 6 and result["rows_mode"] == "exact"
-    assert {p.name for p in kit.iterdir()} == {"run.json", "SUMMARY.md", "report.html", "events.jsonl", "SHA256SUMS",
-                                               "probes"}
+    assert {p.name for p in kit.iterdir()} == {"run.json", "report.json", "SUMMARY.md", "report.html", "events.jsonl",
+                                               "SHA256SUMS", "probes"}
     assert (kit / "probes" / "probe.json").read_bytes() == out.read_bytes()
     assert verify_kit(kit).ok
     run = json.loads((kit / "run.json").read_text())

@@ -26,7 +26,7 @@ FILES = regress_files()
 #  - create_view: a view over a temporary table, named in a permanent schema (42P16);
 #  - foreign_key: ALTER TABLE while deferred trigger events are pending in the open transaction (55006).
 CEILINGS = {"create_view.sql": 1, "foreign_key.sql": 2}
-TOTAL_CEILING = 3
+TOTAL_CEILING = 3   # all files together, per server (checked on the session's tallies: conftest.py)
 
 
 def test_the_regression_sql_is_here() -> None:
@@ -59,4 +59,5 @@ def test_preflight_agrees_with_the_server(pg_server: Server, name: str) -> None:
     misses = [c for c in tally.cases if c.score == Score.MISS]
     assert len(misses) <= CEILINGS.get(name, 0), "\n".join(
         f"miss: {c.stmt.file}:{c.stmt.line}: server {c.server}: {' '.join(c.stmt.text.split())[:160]}" for c in misses)
-    assert sum(CEILINGS.values()) <= TOTAL_CEILING
+    # TOTAL_CEILING bounds the misses of all files together, per server: conftest's pytest_sessionfinish adds
+    # up the tallies once every file has run and fails the session above it.

@@ -19,8 +19,8 @@ from jsonschema import Draft7Validator, Draft202012Validator, FormatChecker
 
 from pgwarden.demo.seed001 import SEED001_EXPECTATIONS
 from pgwarden.errors import BadInput
-from pgwarden.expect import expectations as expect_mod
-from pgwarden.package import manifest as manifest_mod
+from pgwarden.expect import model as expect_mod
+from pgwarden.package import sections as manifest_mod
 from pgwarden.package.manifest import load_package
 from pgwarden.parsing.statement_kinds import KNOWN_KINDS
 from pgwarden.pg.guard import GUARD_KEYS
@@ -128,8 +128,8 @@ def test_manifest_schema_names_exactly_the_keys_the_loader_knows() -> None:
     m = load_schema("manifest")
     defs = m["$defs"]
     mm: Any = manifest_mod
-    assert _keys(m) == set(mm._TOP_KEYS)
-    assert _keys(m["properties"]["package"]) == set(mm._PACKAGE_KEYS)
+    assert _keys(m) == set(mm.TOP_KEYS)
+    assert _keys(m["properties"]["package"]) == set(mm.PACKAGE_KEYS)
     assert _keys(m["properties"]["policy"]) == set(mm._POLICY_KEYS)
     assert _keys(m["properties"]["apply"]) == set(mm._APPLY_KEYS)
     assert _keys(m["properties"]["target"]) == set(GUARD_KEYS)
@@ -207,7 +207,7 @@ def test_run_schema_gates_are_each_commands_plan() -> None:
     from pgwarden.apply.apply import GATES as APPLY
     from pgwarden.backup.backup import GATES as BACKUP
     from pgwarden.backup.verify import plan
-    from pgwarden.package.check import LIVE_GATES, OFFLINE_GATES
+    from pgwarden.check.check import LIVE_GATES, OFFLINE_GATES
     from pgwarden.rehearse.rehearse import GATES as REHEARSE
 
     verify = plan(cast(Any, SimpleNamespace(dsn="x", protected=("y",))))
@@ -368,6 +368,8 @@ EDITS = [
     (('reason = "historical migration, cannot be edited"', 'reason = ""'), False),
     (('reason = "historical migration, cannot be edited"', ""), False),
     (('rule = "policy.forbid"', ""), False),
+    (('rule = "policy.forbid"', 'rule = "policy.forbd"'), False),      # names no rule (pgwarden/rules.py)
+    (('rule = "policy.forbid"', 'rule = "preflight.data"'), True),     # a family of rules
     (('rule = "policy.forbid"', 'rule = "policy.forbid"\nnote = "x"'), False),
     (('verify = "verify/V0001.sql"', 'verify = "../V0001.sql"'), False),
     (('verify = "verify/V0001.sql"', 'verify = 1'), False),
@@ -407,11 +409,17 @@ def test_every_expectations_fixture_validates() -> None:
 GRAMMAR = ("value[0].sql: must be a SELECT", "data-modifying DELETE", "exactly one SELECT", "SQL syntax error",
            "count[0].where", "expected schema.table.name", "is not a function signature",
            "is not a plain dotted name", "NUL byte", "syntax error: NUL", "takes row locks")
-BAD_EXPECTATIONS = test_expectations.test_bad_expectations_name_the_key.pytestmark[0].args[1]  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(("text", "message"), BAD_EXPECTATIONS)
-def test_bad_expectations_are_rejected_or_explained(text: str, message: str) -> None:
+@pytest.mark.parametrize(("text", "message"), test_expectations.BAD_EXPECTATIONS)
+def test_bad_expectations_are_rejected_or_explained(text: str, message: str, tmp_path: Path) -> None:
+    """Each bad file: the loader refuses it with its message, and the schema refuses it too unless only
+    PostgreSQL's grammar can tell (GRAMMAR)."""
+    path = tmp_path / "expect.toml"
+    path.write_text(text)
+    with pytest.raises(BadInput) as err:
+        expect_mod.load_expectations(path)
+    assert message in err.value.message, err.value.message
     data = tomllib.loads(text)
     if any(g in message for g in GRAMMAR):
         assert errors("expectations", data) == [], f"{message!r} is rejected now: drop it from GRAMMAR"

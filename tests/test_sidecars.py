@@ -7,6 +7,7 @@ from pathlib import Path
 
 import psycopg
 
+from pgwarden.evidence.blocks import Report
 from pgwarden.evidence.kit import EvidenceKit
 from pgwarden.evidence.verify import verify_kit
 from pgwarden.package.lock import lock
@@ -87,7 +88,7 @@ def test_every_kind_is_captured_pinned_and_reproducible(tmp_path: Path, fresh_db
     again = _capture(fresh_db, pkg, None)
     assert {k: s.sha256 for k, s in again.items()} == {k: s.sha256 for k, s in sidecars.items()}
     assert all(s.path is None for s in again.values())
-    kit.finish("PASS", "# t\n", {}, [])
+    kit.finish("PASS", Report("t", "", "PASS", ()), {}, [])
     assert verify_kit(kit.root).ok
 
 

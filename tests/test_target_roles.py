@@ -20,8 +20,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pgwarden.apply import ledger
 from pgwarden.instances.instance import ThrowawayInstance
+from pgwarden.ledger import ledger
 from tests._apply_helpers import B, apply_argv, wait_for, waiting_on, write_package
 from tests._decoys import MARK, hits
 from tests.conftest import Server, result_of, run_cli
@@ -87,7 +87,7 @@ def test_a_database_role_setting_does_not_make_pgwarden_the_owner(owned: tuple[s
 
 def ledger_v1() -> str:
     from pgwarden import shipped_sql
-    return shipped_sql.load("pgwarden.apply", "ledger_v1.sql")
+    return shipped_sql.load("pgwarden.ledger", "ledger_v1.sql")
 
 
 def test_a_table_swapped_for_a_view_while_its_rows_are_counted(owned: tuple[str, str, str, str],

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from pgwarden.cli.reporter import TerminalReporter
 from tests.conftest import Server
@@ -58,11 +59,39 @@ def test_backup_of_a_database_named_like_markup(pg_server: Server, tmp_path: Pat
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def test_reporter_prints_markup_as_text(tmp_path: Path) -> None:
-    from rich.console import Console
-    reporter = TerminalReporter()
-    out = (tmp_path / "out.txt").open("w")
-    reporter.console = Console(file=out, force_terminal=True, highlight=False, markup=False, emoji=False)
-    reporter.step("[target] keys: [bold]x[/] and :smile:")
-    out.close()
-    assert "[target] keys: [bold]x[/] and :smile:" in (tmp_path / "out.txt").read_text()
+def _drain(fd: int) -> str:
+    """Everything written to the terminal whose other end is ``fd`` so far."""
+    out = bytearray()
+    while select.select([fd], [], [], 0.2)[0]:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    return out.decode("utf-8", "replace")
+
+
+def test_reporter_prints_markup_as_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's reporter on a terminal makes its own rich console: user data in a progress line or a transfer's
+    label is printed as text (markup and emoji codes are not interpreted)."""
+    main, child = pty.openpty()
+    term = os.fdopen(child, "w", encoding="utf-8", buffering=1)
+    try:
+        monkeypatch.setenv("TERM", "xterm")
+        monkeypatch.setenv("COLUMNS", "120")
+        monkeypatch.setattr(sys, "stderr", term)
+        reporter = TerminalReporter()
+        assert reporter.console is not None, "stderr is a terminal: the reporter prints through rich"
+        reporter.step("[target] keys: [bold]x[/] and :smile: in sales[/]eu")
+        with reporter.transfer("dump of [red]sales[/red]", 100) as update:
+            update(50)
+        term.flush()
+        text = _drain(main)
+    finally:
+        term.close()
+        os.close(main)
+    assert "[target] keys: [bold]x[/] and :smile: in sales[/]eu" in text, text
+    assert "dump of [red]sales[/red]" in text, text
+    assert "\N{SMILING FACE WITH OPEN MOUTH AND SMILING EYES}" not in text, text

@@ -331,15 +331,66 @@ def test_gc_never_signals_a_planted_pid(pg_server: Server, tmp_path: Path) -> No
 
 
 # -- 7. the smaller ones --------------------------------------------------------------------------------
-@pytest.mark.parametrize("delay", [0.0, 0.02, 0.05, 0.1, 0.2, 0.4])
-def test_sigterm_while_starting_is_130_without_traceback(tmp_path: Path, delay: float) -> None:
-    child = subprocess.Popen([sys.executable, "-m", "pgwarden", "check", str(tmp_path / "missing")],
+def _proc_status(pid: int) -> dict[str, str]:
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return {}
+    return {k: v.strip() for k, _, v in (line.partition(":") for line in text.splitlines())}
+
+
+def _wchan(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/wchan").read_text().strip()
+    except OSError:
+        return ""
+
+
+@pytest.mark.parametrize("moment", [0.0, 0.01, 0.02, 0.05, 0.1, 0.2, "handlers", "held"])
+def test_sigterm_while_starting_is_130_without_traceback(tmp_path: Path, moment: float | str) -> None:
+    """SIGTERM at a moment of the start-up (seconds after the start; "handlers": as soon as pgwarden catches
+    SIGTERM; "held": once the run waits on its manifest). The manifest is a FIFO nobody writes, so the run can
+    never finish first. The child is stopped (SIGSTOP) before the signal is sent, and the kernel then says
+    which outcome alone is right: before pgwarden's first lines catch SIGTERM (SigCgt), the interpreter is still
+    starting and the signal's default action ends it; from then on, exit 130 saying so. Never a traceback."""
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    os.mkfifo(pkg / "pgwarden.toml")
+    child = subprocess.Popen([sys.executable, "-m", "pgwarden", "check", str(pkg), "--no-kit"], cwd=tmp_path,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(delay)
-    child.send_signal(signal.SIGTERM)
-    _out, err = child.communicate(timeout=30)
-    assert child.returncode in (130, 2, -signal.SIGTERM), (child.returncode, err)  # 2: it finished first
-    assert "Traceback" not in err
+    try:
+        if moment == "handlers":
+            assert _wait(lambda: _catches_sigterm(child.pid)), _proc_status(child.pid)
+        elif moment == "held":
+            assert _wait(lambda: _catches_sigterm(child.pid))
+            _wait(lambda: _wchan(child.pid) == "wait_for_partner", 30)  # opening the FIFO (where /proc says so)
+        else:
+            time.sleep(float(moment))
+        child.send_signal(signal.SIGSTOP)
+        assert _wait(lambda: _proc_status(child.pid).get("State", "").startswith("T"), 10), _proc_status(child.pid)
+        caught = _catches_sigterm(child.pid)
+        child.send_signal(signal.SIGTERM)
+        child.send_signal(signal.SIGCONT)
+        _out, err = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert "Traceback" not in err, (moment, err)
+    if caught:   # "pgwarden: interrupted by SIGTERM while starting", "pgwarden: interrupted: interrupted by SIGTERM…",
+        # or, landing inside click's own parsing (which turns it into Abort), "pgwarden: interrupted"
+        assert child.returncode == 130 and err.strip().splitlines()[-1].startswith("pgwarden: interrupted"), \
+            (moment, child.returncode, err)
+    else:
+        assert child.returncode == -signal.SIGTERM, (moment, child.returncode, err)
+    if moment in ("handlers", "held"):
+        assert caught, moment
+
+
+def _catches_sigterm(pid: int) -> bool:
+    """pgwarden's handlers are in place: the process catches SIGTERM (Python leaves it at the default)."""
+    mask = int(_proc_status(pid).get("SigCgt", "0"), 16)
+    return bool(mask & (1 << (signal.SIGTERM - 1)))
 
 
 def test_full_disk_with_directory_format_is_one_line(fresh_db: str, tiny_fs: Path) -> None:
