@@ -24,7 +24,7 @@ from pgwarden.pg import binaries as pgbin
 @dataclass(frozen=True)
 class RawCluster:
     dsn: str
-    started_in: float   # seconds for initdb + start
+    started_in: float  # seconds for initdb + start
 
 
 @contextmanager
@@ -45,8 +45,20 @@ def raw_cluster(bins: pgbin.PgBinaries, settings: Mapping[str, str] | None = Non
     try:
         proc.run([sbins.path("initdb"), "-D", data, "-U", "postgres", "-A", "trust"], timeout=600, **as_server)
         extra = "".join(f" -c {k}='{v}'" for k, v in (settings or {}).items() if k != "listen_addresses")
-        proc.run([sbins.path("pg_ctl"), "-D", data, "-w", "-l", root / "log", "-o",
-                  f"-c listen_addresses='' -k {sock}{extra}", "start"], **as_server)
+        proc.run(
+            [
+                sbins.path("pg_ctl"),
+                "-D",
+                data,
+                "-w",
+                "-l",
+                root / "log",
+                "-o",
+                f"-c listen_addresses='' -k {sock}{extra}",
+                "start",
+            ],
+            **as_server,
+        )
         yield RawCluster(f"host={sock} port=5432 user=postgres dbname=postgres", time.monotonic() - t0)
     finally:
         proc.run([sbins.path("pg_ctl"), "-D", data, "-m", "immediate", "stop"], check=False, **as_server)

@@ -50,8 +50,17 @@ def raw_restore(bins: pgbin.PgBinaries, dump: Path, *, jobs: int, tuned: bool) -
     with raw_cluster(bins, THROWAWAY_SETTINGS if tuned else None) as raw:
         with psycopg.connect(raw.dsn, autocommit=True) as conn:
             conn.execute("CREATE DATABASE restored")
-        proc.run([bins.path("pg_restore"), "--jobs", str(jobs), "-d",
-                  raw.dsn.replace("dbname=postgres", "dbname=restored"), dump], timeout=24 * 3600)
+        proc.run(
+            [
+                bins.path("pg_restore"),
+                "--jobs",
+                str(jobs),
+                "-d",
+                raw.dsn.replace("dbname=postgres", "dbname=restored"),
+                dump,
+            ],
+            timeout=24 * 3600,
+        )
         return time.monotonic() - t0
 
 
@@ -60,22 +69,25 @@ def gate_times(kit: Path) -> str:
     return ", ".join(f"{g['name']} {g['seconds']:.2f}" for g in gates if g["status"] != "SKIPPED")
 
 
-def paired(rounds: int, raw: Callable[[int], float], ours: Callable[[int], float], label: str,
-           target: float) -> float:
+def paired(rounds: int, raw: Callable[[int], float], ours: Callable[[int], float], label: str, target: float) -> float:
     raws: list[float] = []
     mine: list[float] = []
     for i in range(rounds):
-        for side in (("raw", "ours") if i % 2 == 0 else ("ours", "raw")):
+        for side in ("raw", "ours") if i % 2 == 0 else ("ours", "raw"):
             (raws if side == "raw" else mine).append(raw(i) if side == "raw" else ours(i))
         print(f"  round {i + 1}: raw {raws[-1]:.2f} s, pgwarden {mine[-1]:.2f} s", flush=True)
     ratio = float(statistics.median(o / r for o, r in zip(mine, raws, strict=True)))
-    print(f"{label} = {ratio:.3f} (median of {rounds} paired rounds; best-of {min(mine):.2f} / {min(raws):.2f} = "
-          f"{min(mine) / min(raws):.3f}) (target <= {target}: {'OK' if ratio <= target else 'OVER'})", flush=True)
+    print(
+        f"{label} = {ratio:.3f} (median of {rounds} paired rounds; best-of {min(mine):.2f} / {min(raws):.2f} = "
+        f"{min(mine) / min(raws):.3f}) (target <= {target}: {'OK' if ratio <= target else 'OVER'})",
+        flush=True,
+    )
     return ratio
 
 
-def bench_backup(bins: pgbin.PgBinaries, dsn: str, work: Path, rounds: int, what: str, target: float,
-                 cli: bool = False) -> Path:
+def bench_backup(
+    bins: pgbin.PgBinaries, dsn: str, work: Path, rounds: int, what: str, target: float, cli: bool = False
+) -> Path:
     dumps: list[Path] = []
 
     def raw(i: int) -> float:
@@ -89,8 +101,11 @@ def bench_backup(bins: pgbin.PgBinaries, dsn: str, work: Path, rounds: int, what
         t0 = time.monotonic()
         res = backup(dsn, out=out)
         s = time.monotonic() - t0
-        print(f"    pgwarden gates (s): {gate_times(out)}; source record {res.record_seconds:.2f} s concurrently "
-              f"with pg_dump ({res.tables_counted} tables counted exactly); dump {res.bytes / 1e6:.1f} MB", flush=True)
+        print(
+            f"    pgwarden gates (s): {gate_times(out)}; source record {res.record_seconds:.2f} s concurrently "
+            f"with pg_dump ({res.tables_counted} tables counted exactly); dump {res.bytes / 1e6:.1f} MB",
+            flush=True,
+        )
         for old in dumps:  # keep one kit only: at 1 GB a kit per round would fill the disk
             shutil.rmtree(Path(old).parents[1], ignore_errors=True)
         dumps[:] = [Path(res.dump_path)]
@@ -98,18 +113,26 @@ def bench_backup(bins: pgbin.PgBinaries, dsn: str, work: Path, rounds: int, what
 
     paired(rounds, raw, ours, f"backup / raw pg_dump -Fc ({what}, library call)", target)
     if cli:
+
         def ours_cli(i: int) -> float:
             out = work / f"backup-cli-{what}-{i}"
             t0 = time.monotonic()
-            subprocess.run([sys.executable, "-m", "pgwarden", "backup", "--dsn", dsn, "--out", str(out)],
-                           check=True, capture_output=True)
+            subprocess.run(
+                [sys.executable, "-m", "pgwarden", "backup", "--dsn", dsn, "--out", str(out)],
+                check=True,
+                capture_output=True,
+            )
             s = time.monotonic() - t0
             shutil.rmtree(out)
             return s
+
         t0 = time.monotonic()
         subprocess.run([sys.executable, "-c", "import pgwarden.cli, pgwarden.backup.backup"], check=True)
-        print(f"  Python start-up and imports of the backup command: {time.monotonic() - t0:.2f} s "
-              "(psycopg alone is most of it)", flush=True)
+        print(
+            f"  Python start-up and imports of the backup command: {time.monotonic() - t0:.2f} s "
+            "(psycopg alone is most of it)",
+            flush=True,
+        )
         paired(rounds, raw, ours_cli, f"backup / raw pg_dump -Fc ({what}, the pgwarden CLI process)", target)
     return dumps[-1]
 
@@ -127,18 +150,30 @@ def bench_verify(bins: pgbin.PgBinaries, dump: Path, work: Path, rounds: int, wh
         shutil.rmtree(out)
         return s
 
-    paired(rounds, lambda _i: raw_restore(bins, dump, jobs=jobs, tuned=True), ours,
-           f"verify-backup / raw initdb + start + pg_restore --jobs {jobs}, equally tuned ({what})", 1.15)
-    paired(rounds, lambda _i: raw_restore(bins, dump, jobs=1, tuned=False), ours,
-           f"verify-backup / raw restore into a default cluster, 1 job ({what}; the old line)", 0.8)
+    paired(
+        rounds,
+        lambda _i: raw_restore(bins, dump, jobs=jobs, tuned=True),
+        ours,
+        f"verify-backup / raw initdb + start + pg_restore --jobs {jobs}, equally tuned ({what})",
+        1.15,
+    )
+    paired(
+        rounds,
+        lambda _i: raw_restore(bins, dump, jobs=1, tuned=False),
+        ours,
+        f"verify-backup / raw restore into a default cluster, 1 job ({what}; the old line)",
+        0.8,
+    )
 
 
 def small_database(dsn: str) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("CREATE DATABASE small")
     with psycopg.connect(dsn.replace("dbname=postgres", "dbname=small"), autocommit=True) as conn:
-        conn.execute("CREATE TABLE items AS SELECT g AS id, md5(g::text) AS a, md5((g * 7)::text) AS b, "
-                     "md5((g * 13)::text) AS c FROM generate_series(1, 110000) g")
+        conn.execute(
+            "CREATE TABLE items AS SELECT g AS id, md5(g::text) AS a, md5((g * 7)::text) AS b, "
+            "md5((g * 13)::text) AS c FROM generate_series(1, 110000) g"
+        )
         conn.execute("ALTER TABLE items ADD PRIMARY KEY (id); CREATE INDEX ON items (a)")
 
 
@@ -152,8 +187,10 @@ def main() -> None:
     major = args.major or max(pgbin.available_majors(pgbin.ALL_TOOLS))
     bins = pgbin.find(pgbin.ALL_TOOLS, major=major)
     work = Path(tempfile.mkdtemp(prefix="pgwarden-bench-"))
-    print(f"PostgreSQL {bins.version} ({bins.bindir}); {os.cpu_count()} CPUs; load {os.getloadavg()}; "
-          f"work dir {work}", flush=True)
+    print(
+        f"PostgreSQL {bins.version} ({bins.bindir}); {os.cpu_count()} CPUs; load {os.getloadavg()}; work dir {work}",
+        flush=True,
+    )
     try:
         with ThrowawayInstance(bins) as prod:
             dsn = prod.dsn()
@@ -164,12 +201,29 @@ def main() -> None:
             bench_verify(bins, sdump, work, args.rounds, "~7 MB")
             if not args.skip_large:
                 t0 = time.monotonic()
-                proc.run([bins.bindir / "pgbench", "-i", "-q", "-s", str(args.scale), "-h", str(prod.socket_dir),
-                          "-p", "5432", "-U", "postgres", "postgres"], timeout=24 * 3600)
+                proc.run(
+                    [
+                        bins.bindir / "pgbench",
+                        "-i",
+                        "-q",
+                        "-s",
+                        str(args.scale),
+                        "-h",
+                        str(prod.socket_dir),
+                        "-p",
+                        "5432",
+                        "-U",
+                        "postgres",
+                        "postgres",
+                    ],
+                    timeout=24 * 3600,
+                )
                 with psycopg.connect(dsn) as conn:
                     size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]  # type: ignore[index]
-                print(f"\n== pgbench -i -s {args.scale}: {size / 1e9:.2f} GB in {time.monotonic() - t0:.1f} s ==",
-                      flush=True)
+                print(
+                    f"\n== pgbench -i -s {args.scale}: {size / 1e9:.2f} GB in {time.monotonic() - t0:.1f} s ==",
+                    flush=True,
+                )
                 ldump = bench_backup(bins, dsn, work, args.rounds, f"{size / 1e9:.2f} GB", 1.05)
                 bench_verify(bins, ldump, work, max(1, args.rounds - 1), f"{size / 1e9:.2f} GB")
         print(f"load average at the end: {os.getloadavg()} (other work on this machine skews wall times)")

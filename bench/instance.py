@@ -53,9 +53,11 @@ def main() -> None:
         cmd = per_command(major, runs)
         raw = [raw_initdb_start(bins) for _ in range(3)]
         med, cmd_med, raw_med = statistics.median(ready), statistics.median(cmd), statistics.median(raw)
-        print(f"PostgreSQL {bins.version}: ready median {cmd_med:.3f}s one instance per command "
-              f"(target <= 0.5s: {'OK' if cmd_med <= 0.5 else 'OVER TARGET'}), {med:.3f}s back-to-back in one "
-              f"process; raw initdb+start median {raw_med:.3f}s; ratio {cmd_med / raw_med:.2f}")
+        print(
+            f"PostgreSQL {bins.version}: ready median {cmd_med:.3f}s one instance per command "
+            f"(target <= 0.5s: {'OK' if cmd_med <= 0.5 else 'OVER TARGET'}), {med:.3f}s back-to-back in one "
+            f"process; raw initdb+start median {raw_med:.3f}s; ratio {cmd_med / raw_med:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -67,22 +67,26 @@ def package_sql(n_functions: int, n_statements: int, bundles: int) -> list[str]:
             k += 1
             i = (k * 7919) % n_functions + 1
             if j == 0:  # the seed's mistake: the DEFAULT left out
-                lines.append(f"CREATE OR REPLACE FUNCTION app.fn_{i}(p_id bigint, p_actor text, p_note text) "
-                             "RETURNS integer LANGUAGE plpgsql AS $b$ BEGIN RETURN 0; END $b$;")
+                lines.append(
+                    f"CREATE OR REPLACE FUNCTION app.fn_{i}(p_id bigint, p_actor text, p_note text) "
+                    "RETURNS integer LANGUAGE plpgsql AS $b$ BEGIN RETURN 0; END $b$;"
+                )
             elif j % 10 == 1:
-                lines.append(f"CREATE FUNCTION app.fn_new_{k}(p_id bigint) RETURNS integer LANGUAGE sql "
-                             "AS 'SELECT 1';")
+                lines.append(f"CREATE FUNCTION app.fn_new_{k}(p_id bigint) RETURNS integer LANGUAGE sql AS 'SELECT 1';")
             elif j % 10 == 2:
                 lines.append(f"GRANT EXECUTE ON FUNCTION app.fn_{i}(bigint, text, text) TO PUBLIC;")
             else:
-                lines.append(f"CREATE OR REPLACE FUNCTION app.fn_{i}(p_id bigint, p_actor text, "
-                             "p_note text DEFAULT NULL::text) RETURNS integer LANGUAGE plpgsql "
-                             f"AS $b$ BEGIN RETURN {k}; END $b$;")
+                lines.append(
+                    f"CREATE OR REPLACE FUNCTION app.fn_{i}(p_id bigint, p_actor text, "
+                    "p_note text DEFAULT NULL::text) RETURNS integer LANGUAGE plpgsql "
+                    f"AS $b$ BEGIN RETURN {k}; END $b$;"
+                )
         lines[-4:] = [  # statements whose success depends on the rows: the data checks
             "ALTER TABLE app.account ALTER COLUMN owner SET NOT NULL;",
             f"ALTER TABLE app.account ADD CONSTRAINT account_balance_{b} CHECK (balance > -1000000);",
             f"CREATE UNIQUE INDEX account_owner_{b} ON app.account (owner, id);",
-            f"ALTER TABLE app.entry ADD CONSTRAINT entry_account_{b} FOREIGN KEY (account_id) REFERENCES app.account;"]
+            f"ALTER TABLE app.entry ADD CONSTRAINT entry_account_{b} FOREIGN KEY (account_id) REFERENCES app.account;",
+        ]
         if b == 0:
             lines.append("ALTER TABLE app.account ADD COLUMN gateway text;")
         out.append("\n".join(lines) + "\n")
@@ -91,11 +95,18 @@ def package_sql(n_functions: int, n_statements: int, bundles: int) -> list[str]:
 
 def write_package(root: Path, bundles: list[str]) -> Path:
     root.mkdir()
-    manifest = ['[package]', 'name = "bench"', ""]
+    manifest = ["[package]", 'name = "bench"', ""]
     for n, sql in enumerate(bundles):
         (root / f"b{n}.sql").write_text(sql, encoding="utf-8")
-        manifest += ["[[bundle]]", f'id = "B{n}"', f'title = "bundle {n}"', f'apply = "b{n}.sql"',
-                     'rollback = "none"', 'reason = "bench"', ""]
+        manifest += [
+            "[[bundle]]",
+            f'id = "B{n}"',
+            f'title = "bundle {n}"',
+            f'apply = "b{n}.sql"',
+            'rollback = "none"',
+            'reason = "bench"',
+            "",
+        ]
     (root / "pgwarden.toml").write_text("\n".join(manifest), encoding="utf-8")
     lock(root)
     return root
@@ -141,16 +152,31 @@ def main() -> None:
             psycopg.Cursor.execute = original  # type: ignore[method-assign]
             alone, alone_runs = median_of(lambda: run_preflight(pkg, conn, None, sources=sources))
             kits = iter(range(100))
-            with_kit, kit_runs = median_of(lambda: run_preflight(
-                pkg, conn, EvidenceKit.create(Path(tmp) / f"kit{next(kits)}", "bench", {}), sources=sources))
+            with_kit, kit_runs = median_of(
+                lambda: run_preflight(
+                    pkg, conn, EvidenceKit.create(Path(tmp) / f"kit{next(kits)}", "bench", {}), sources=sources
+                )
+            )
             parsing, parse_runs = median_of(lambda: run_preflight(pkg, conn, None))
 
         def command(*extra: str) -> tuple[float, list[float], int]:
             runs, code = [], 0
             for _ in range(RUNS):
                 t0 = time.perf_counter()
-                r = subprocess.run([sys.executable, "-m", "pgwarden", "check", str(pkg_dir), *extra, "--out",
-                                    str(Path(tempfile.mkdtemp(dir=tmp)) / "kit")], capture_output=True, text=True)
+                r = subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "pgwarden",
+                        "check",
+                        str(pkg_dir),
+                        *extra,
+                        "--out",
+                        str(Path(tempfile.mkdtemp(dir=tmp)) / "kit"),
+                    ],
+                    capture_output=True,
+                    text=True,
+                )
                 runs.append(time.perf_counter() - t0)
                 code = r.returncode
             return statistics.median(runs), runs, code
@@ -161,23 +187,33 @@ def main() -> None:
         data, data_runs, code = command("--dsn", dsn, "--data-checks")
         assert code == 1
         errors = sum(f.severity == "error" for f in report.findings)
-        print(f"catalog: {count[0] if count else '?'} routines in pg_proc ({n_functions} app functions), "
-              f"built in {build:.1f} s; package: {statements} statements in 10 bundles")
+        print(
+            f"catalog: {count[0] if count else '?'} routines in pg_proc ({n_functions} app functions), "
+            f"built in {build:.1f} s; package: {statements} statements in 10 bundles"
+        )
         print(f"preflight found {errors} refusal(s) (expected 10) with {len(queries)} server queries")
         print(f"{'measure':44} {'median s':>9}  runs")
-        for name, med, runs in (("run_preflight, parsed files handed over", alone, alone_runs),
-                                ("  + sidecars into a kit", with_kit, kit_runs),
-                                ("run_preflight parsing the files itself", parsing, parse_runs),
-                                ("pgwarden check (offline, whole command)", offline, offline_runs),
-                                ("pgwarden check --dsn (whole command)", cli, cli_runs),
-                                ("pgwarden check --dsn --data-checks", data, data_runs)):
+        for name, med, runs in (
+            ("run_preflight, parsed files handed over", alone, alone_runs),
+            ("  + sidecars into a kit", with_kit, kit_runs),
+            ("run_preflight parsing the files itself", parsing, parse_runs),
+            ("pgwarden check (offline, whole command)", offline, offline_runs),
+            ("pgwarden check --dsn (whole command)", cli, cli_runs),
+            ("pgwarden check --dsn --data-checks", data, data_runs),
+        ):
             print(f"{name:44} {med:9.3f}  {', '.join(f'{x:.3f}' for x in runs)}")
-        print(f"preflight + sidecars / target ({TARGET_S:.0f} s): {with_kit / TARGET_S:.2f}  "
-              f"({'PASS' if with_kit <= TARGET_S else 'FAIL'})")
-        print(f"check --dsn / target ({TARGET_S:.0f} s): {cli / TARGET_S:.2f}  "
-              f"({'PASS' if cli <= TARGET_S else 'FAIL'}); of which offline check {offline:.3f} s")
-        print(f"check --dsn --data-checks / check --dsn (target <= 2): {data / cli:.2f}  "
-              f"({'PASS' if data <= 2 * cli else 'FAIL'}; 40 data checks over 100,000-row tables)")
+        print(
+            f"preflight + sidecars / target ({TARGET_S:.0f} s): {with_kit / TARGET_S:.2f}  "
+            f"({'PASS' if with_kit <= TARGET_S else 'FAIL'})"
+        )
+        print(
+            f"check --dsn / target ({TARGET_S:.0f} s): {cli / TARGET_S:.2f}  "
+            f"({'PASS' if cli <= TARGET_S else 'FAIL'}); of which offline check {offline:.3f} s"
+        )
+        print(
+            f"check --dsn --data-checks / check --dsn (target <= 2): {data / cli:.2f}  "
+            f"({'PASS' if data <= 2 * cli else 'FAIL'}; 40 data checks over 100,000-row tables)"
+        )
 
 
 if __name__ == "__main__":

@@ -59,8 +59,10 @@ def hash_comparison(conn: psycopg.Connection) -> tuple[float, float]:
             for q in KIND_QUERIES:
                 text = shipped_sql.load("pgwarden.probe", f"{q}.sql")
                 if in_sql:
-                    cur.execute(f"SELECT kind, name, definition, "
-                                f"encode(sha256(convert_to(definition, 'UTF8')), 'hex') FROM ({text}) q")
+                    cur.execute(
+                        f"SELECT kind, name, definition, "
+                        f"encode(sha256(convert_to(definition, 'UTF8')), 'hex') FROM ({text}) q"
+                    )
                     rows = [(k, n, d, h) for k, n, d, h in cur]
                 else:
                     cur.execute(text)
@@ -93,8 +95,10 @@ def main() -> None:
         counts = ", ".join(f"{k} {v}" for k, v in sorted(fp.counts().items()))
         print(f"  entries: {len(fp.entries)} ({counts})")
         verdict = "PASS" if med <= TARGET_S else "FAIL"
-        print(f"  take_fingerprint median of {RUNS}: {med:.3f} s  "
-              f"(runs {', '.join(f'{t:.3f}' for t in times)}); target <= {TARGET_S} s: {verdict}")
+        print(
+            f"  take_fingerprint median of {RUNS}: {med:.3f} s  "
+            f"(runs {', '.join(f'{t:.3f}' for t in times)}); target <= {TARGET_S} s: {verdict}"
+        )
         dsn_med, _ = median_of(lambda: fingerprint_dsn(dsn))
         print(f"  fingerprint_dsn (new connection, cold caches) median: {dsn_med:.3f} s")
         est_med, _ = median_of(lambda: fingerprint_dsn(dsn, rows="estimate"))
@@ -104,20 +108,25 @@ def main() -> None:
 
         with tempfile.TemporaryDirectory() as tmp:
             k = iter(range(100))
-            cmd_med, _ = median_of(lambda: probe(dsn, rows="none", out=Path(tmp) / f"kit{next(k)}",
-                                                 write_kit=True))
+            cmd_med, _ = median_of(lambda: probe(dsn, rows="none", out=Path(tmp) / f"kit{next(k)}", write_kit=True))
             size = (Path(tmp) / "kit0" / "probes" / "probe.json").stat().st_size
-            print(f"  pgwarden probe command (connect + JSON + kit) median: {cmd_med:.3f} s, "
-                  f"fingerprint file {size / 1e6:.1f} MB")
+            print(
+                f"  pgwarden probe command (connect + JSON + kit) median: {cmd_med:.3f} s, "
+                f"fingerprint file {size / 1e6:.1f} MB"
+            )
 
             out = Path(tmp) / "schema.sql"
             dump_med, _ = median_of(lambda: proc.run([bins.path("pg_dump"), "--schema-only", "-f", out, "-d", dsn]))
-            print(f"  raw pg_dump --schema-only median: {dump_med:.3f} s; "
-                  f"ratio take_fingerprint / pg_dump = {med / dump_med:.2f}, "
-                  f"probe command / pg_dump = {cmd_med / dump_med:.2f}")
+            print(
+                f"  raw pg_dump --schema-only median: {dump_med:.3f} s; "
+                f"ratio take_fingerprint / pg_dump = {med / dump_med:.2f}, "
+                f"probe command / pg_dump = {cmd_med / dump_med:.2f}"
+            )
 
-        print(f"  hashing: all kind queries + hashlib {py_hash:.3f} s vs sha256() in SQL {sql_hash:.3f} s "
-              f"({'hashlib' if py_hash <= sql_hash else 'SQL'} is faster)")
+        print(
+            f"  hashing: all kind queries + hashlib {py_hash:.3f} s vs sha256() in SQL {sql_hash:.3f} s "
+            f"({'hashlib' if py_hash <= sql_hash else 'SQL'} is faster)"
+        )
 
 
 if __name__ == "__main__":

@@ -42,8 +42,10 @@ def run(major: int, only: list[str]) -> Tally:
             total.unscored += t.unscored
     with open(f"/tmp/pgwarden-regress-{major}.txt", "w", encoding="utf-8") as fh:
         for c in total.cases:
-            fh.write(f"{c.score}\t{c.stmt.file}:{c.stmt.line}\t{c.kind}\tpredicted {c.predicted}\tserver {c.server}\t"
-                     f"{' '.join(c.stmt.text.split())[:200]}\n")
+            fh.write(
+                f"{c.score}\t{c.stmt.file}:{c.stmt.line}\t{c.kind}\tpredicted {c.predicted}\tserver {c.server}\t"
+                f"{' '.join(c.stmt.text.split())[:200]}\n"
+            )
     return total
 
 

@@ -42,11 +42,15 @@ def generated(root: Path, n: int) -> Path:
         (root / f"b{i:03d}.sql").write_text(
             f"CREATE TABLE public.gen_{i} (id int PRIMARY KEY, v text, at timestamptz DEFAULT now());\n"
             f"CREATE INDEX gen_{i}_v ON public.gen_{i} (v);\n"
-            f"CREATE FUNCTION public.gen_f_{i}(x int) RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT x + {i} $$;\n")
+            f"CREATE FUNCTION public.gen_f_{i}(x int) RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT x + {i} $$;\n"
+        )
         (root / f"b{i:03d}.rollback.sql").write_text(
-            f"DROP FUNCTION public.gen_f_{i}(int);\nDROP TABLE public.gen_{i};\n")
-        toml.append(f'[[bundle]]\nid = "b{i:03d}"\ntitle = "generated {i}"\napply = "b{i:03d}.sql"\n'
-                    f'rollback = "b{i:03d}.rollback.sql"\n\n')
+            f"DROP FUNCTION public.gen_f_{i}(int);\nDROP TABLE public.gen_{i};\n"
+        )
+        toml.append(
+            f'[[bundle]]\nid = "b{i:03d}"\ntitle = "generated {i}"\napply = "b{i:03d}.sql"\n'
+            f'rollback = "b{i:03d}.rollback.sql"\n\n'
+        )
     (root / "pgwarden.toml").write_text("".join(toml))
     lock(root)
     return root
@@ -59,7 +63,7 @@ def seed000(root: Path) -> Path:
         if item.name.endswith((".sql", ".toml")) and item.name != "production.sql":
             (root / item.name).write_bytes(item.read_bytes())
     toml = (root / "pgwarden.toml").read_text()
-    (root / "pgwarden.toml").write_text(toml[: toml.index("[target]")] + toml[toml.index("[settings]"):])
+    (root / "pgwarden.toml").write_text(toml[: toml.index("[target]")] + toml[toml.index("[settings]") :])
     e = (root / "E.sql").read_text().replace("p_review_note text)\n", "p_review_note text DEFAULT NULL::text)\n", 1)
     (root / "E.sql").write_text(e)
     lock(root)
@@ -68,6 +72,7 @@ def seed000(root: Path) -> Path:
 
 def bundle_ids(pkg: Path) -> list[str]:
     import tomllib
+
     return [b["id"] for b in tomllib.loads((pkg / "pgwarden.toml").read_text())["bundle"]]
 
 
@@ -76,8 +81,9 @@ def raw_psql(bins: pgbin.PgBinaries, dsn: str, pkg: Path) -> float:
     t0 = time.monotonic()
     for bid in bundle_ids(pkg):
         for f in (f"{bid}.sql", f"{bid}.rollback.sql", f"{bid}.sql"):
-            proc.run([bins.path("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", pkg / f, "-d", dsn],
-                     timeout=600)
+            proc.run(
+                [bins.path("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", pkg / f, "-d", dsn], timeout=600
+            )
     return time.monotonic() - t0
 
 
@@ -106,8 +112,9 @@ def main() -> None:
             dsn = target.dsn()
             with psycopg.connect(dsn, autocommit=True) as conn:
                 conn.execute(shared_dataset(*PAGILA_PARTS).read_text())
-                conn.execute(resources.files("pgwarden.demo").joinpath("packages", "seed000", "production.sql")
-                             .read_text())
+                conn.execute(
+                    resources.files("pgwarden.demo").joinpath("packages", "seed000", "production.sql").read_text()
+                )
             gen = generated(work / "gen", args.bundles)
             s000 = seed000(work / "s000")
             ratios = []
@@ -122,20 +129,27 @@ def main() -> None:
                 assert r.verdict == "PASS", [f.message for f in r.findings[:3]]
                 ratios.append(ours / raw)
                 per_fp = r.seconds / max(1, r.fingerprints)
-                print(f"{args.bundles} bundles: raw psql -1 -f x{3 * args.bundles} {raw:.2f} s; rehearse {ours:.2f} s "
-                      f"({r.fingerprints} fingerprints, {per_fp * 1000:.1f} ms per fingerprint incl. statements); "
-                      f"ratio {ours / raw:.3f}", flush=True)
+                print(
+                    f"{args.bundles} bundles: raw psql -1 -f x{3 * args.bundles} {raw:.2f} s; rehearse {ours:.2f} s "
+                    f"({r.fingerprints} fingerprints, {per_fp * 1000:.1f} ms per fingerprint incl. statements); "
+                    f"ratio {ours / raw:.3f}",
+                    flush=True,
+                )
                 print("  time per gate: " + ", ".join(f"{k} {v:.2f} s" for k, v in r.step_seconds.items()))
                 shutil.rmtree(work / f"k{i}")
-            print(f"rehearse / raw psql (300-bundle package): {statistics.median(ratios):.3f}; target <= 1.5: "
-                  f"{'OK' if statistics.median(ratios) <= 1.5 else 'OVER'}")
+            print(
+                f"rehearse / raw psql (300-bundle package): {statistics.median(ratios):.3f}; target <= 1.5: "
+                f"{'OK' if statistics.median(ratios) <= 1.5 else 'OVER'}"
+            )
             raw_s = raw_clone_and_psql(bins, dsn, s000, work)
             t0 = time.monotonic()
             r = rehearse(s000, dsn=dsn, out=work / "ks")
             ours = time.monotonic() - t0
             assert r.verdict == "PASS", [f.message for f in r.findings[:3]]
-            print(f"seed-000 on Pagila: raw pg_dump -s + initdb + start + restore + psql {raw_s:.2f} s; rehearse "
-                  f"{ours:.2f} s; ratio {ours / raw_s:.3f}")
+            print(
+                f"seed-000 on Pagila: raw pg_dump -s + initdb + start + restore + psql {raw_s:.2f} s; rehearse "
+                f"{ours:.2f} s; ratio {ours / raw_s:.3f}"
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -41,13 +41,14 @@ class PgwardenError(Exception):
     exit_code: ExitCode = ExitCode.FAIL
     category: str = "fail"
 
-    def __init__(self, message: str, *, details: list[str] | tuple[str, ...] = (),
-                 places: list[Place] | tuple[Place, ...] = ()) -> None:
+    def __init__(
+        self, message: str, *, details: list[str] | tuple[str, ...] = (), places: list[Place] | tuple[Place, ...] = ()
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.details: tuple[str, ...] = tuple(details)
-        self.places: tuple[Place, ...] = tuple(places)   # the files (lines, columns) the error names, as fields
-        self.kit: str | None = None   # the evidence kit that records this failure, once it is sealed
+        self.places: tuple[Place, ...] = tuple(places)  # the files (lines, columns) the error names, as fields
+        self.kit: str | None = None  # the evidence kit that records this failure, once it is sealed
 
     def __str__(self) -> str:
         return self.message

@@ -8,22 +8,22 @@ from typing import Any
 
 from pgwarden.rules import Rule, Severity
 
-__all__ = ["Finding", "Severity"]   # Severity is defined in rules (each rule has a default one), shown here
+__all__ = ["Finding", "Severity"]  # Severity is defined in rules (each rule has a default one), shown here
 
 
 @dataclass(frozen=True)
 class Finding:
-    rule: Rule                # e.g. Rule.POLICY_FORBID_CALLS; a StrEnum, serialised as its id "policy.forbid_calls"
-    bundle: str | None        # bundle id, or None for package-level findings
-    file: str                 # path relative to the package root
+    rule: Rule  # e.g. Rule.POLICY_FORBID_CALLS; a StrEnum, serialised as its id "policy.forbid_calls"
+    bundle: str | None  # bundle id, or None for package-level findings
+    file: str  # path relative to the package root
     line: int
     col: int
-    statement: str            # the statement's first line
-    message: str              # why, in one sentence (for preflight: PostgreSQL's exact error message)
+    statement: str  # the statement's first line
+    message: str  # why, in one sentence (for preflight: PostgreSQL's exact error message)
     severity: Severity = Severity.ERROR
     sqlstate: str | None = None
-    hint: str | None = None   # PostgreSQL's HINT, when preflight predicts an error
-    fix: str | None = None    # a concrete fix
+    hint: str | None = None  # PostgreSQL's HINT, when preflight predicts an error
+    fix: str | None = None  # a concrete fix
     facts: Mapping[str, Any] = field(default_factory=dict)  # live-object facts (preflight)
 
     @property

@@ -40,18 +40,35 @@ class ObjectKind(StrEnum):
     DATABASE = "database"
     TABLESPACE = "tablespace"
     SUBSCRIPTION = "subscription"
-    OTHER = "other"              # a kind pgwarden names only by its SQL keyword (see the statement)
+    OTHER = "other"  # a kind pgwarden names only by its SQL keyword (see the statement)
 
     @property
     def plural(self) -> str:
         return _PLURAL.get(self, self.value + "s")
 
 
-_PLURAL = {ObjectKind.INDEX: "indexes", ObjectKind.STATISTICS: "statistics", ObjectKind.MATVIEW: "matviews",
-           ObjectKind.POLICY: "policies"}
+_PLURAL = {
+    ObjectKind.INDEX: "indexes",
+    ObjectKind.STATISTICS: "statistics",
+    ObjectKind.MATVIEW: "matviews",
+    ObjectKind.POLICY: "policies",
+}
 
 # The object kinds an expectations file (and a package's [verify]) may list, by their plural key.
-EXPECTATION_KINDS: dict[str, ObjectKind] = {k.plural: k for k in (
-    ObjectKind.SCHEMA, ObjectKind.TABLE, ObjectKind.COLUMN, ObjectKind.VIEW, ObjectKind.FUNCTION,
-    ObjectKind.TRIGGER, ObjectKind.INDEX, ObjectKind.SEQUENCE, ObjectKind.TYPE, ObjectKind.EXTENSION,
-    ObjectKind.CONSTRAINT, ObjectKind.POLICY)}
+EXPECTATION_KINDS: dict[str, ObjectKind] = {
+    k.plural: k
+    for k in (
+        ObjectKind.SCHEMA,
+        ObjectKind.TABLE,
+        ObjectKind.COLUMN,
+        ObjectKind.VIEW,
+        ObjectKind.FUNCTION,
+        ObjectKind.TRIGGER,
+        ObjectKind.INDEX,
+        ObjectKind.SEQUENCE,
+        ObjectKind.TYPE,
+        ObjectKind.EXTENSION,
+        ObjectKind.CONSTRAINT,
+        ObjectKind.POLICY,
+    )
+}

@@ -45,14 +45,53 @@ class ChildEnv(StrEnum):
 _BARE_KEYS = ("PATH", "LANG", "LANGUAGE", "TZ", "TMPDIR")
 # What libpq reads from the environment (libpq's "Environment Variables" chapter), plus HOME for ~/.pgpass
 # and ~/.pg_service.conf.
-_LIBPQ_KEYS = ("HOME", "PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD", "PGPASSFILE",
-               "PGSERVICE", "PGSERVICEFILE", "PGOPTIONS", "PGAPPNAME", "PGSSLMODE", "PGREQUIRESSL",
-               "PGSSLCOMPRESSION", "PGSSLCERT", "PGSSLKEY", "PGSSLCERTMODE", "PGSSLROOTCERT", "PGSSLCRL",
-               "PGSSLCRLDIR", "PGSSLSNI", "PGSSLNEGOTIATION", "PGREQUIREPEER", "PGREQUIREAUTH",
-               "PGSSLMINPROTOCOLVERSION", "PGSSLMAXPROTOCOLVERSION", "PGGSSENCMODE", "PGKRBSRVNAME", "PGGSSLIB",
-               "PGGSSDELEGATION", "PGCHANNELBINDING", "PGCONNECT_TIMEOUT", "PGCLIENTENCODING",
-               "PGTARGETSESSIONATTRS", "PGLOADBALANCEHOSTS", "PGDATESTYLE", "PGTZ", "PGGEQO", "PGSYSCONFDIR",
-               "PGLOCALEDIR", "KRB5CCNAME", "KRB5_CONFIG", "PGMAXPROTOCOLVERSION", "PGMINPROTOCOLVERSION")
+_LIBPQ_KEYS = (
+    "HOME",
+    "PGHOST",
+    "PGHOSTADDR",
+    "PGPORT",
+    "PGDATABASE",
+    "PGUSER",
+    "PGPASSWORD",
+    "PGPASSFILE",
+    "PGSERVICE",
+    "PGSERVICEFILE",
+    "PGOPTIONS",
+    "PGAPPNAME",
+    "PGSSLMODE",
+    "PGREQUIRESSL",
+    "PGSSLCOMPRESSION",
+    "PGSSLCERT",
+    "PGSSLKEY",
+    "PGSSLCERTMODE",
+    "PGSSLROOTCERT",
+    "PGSSLCRL",
+    "PGSSLCRLDIR",
+    "PGSSLSNI",
+    "PGSSLNEGOTIATION",
+    "PGREQUIREPEER",
+    "PGREQUIREAUTH",
+    "PGSSLMINPROTOCOLVERSION",
+    "PGSSLMAXPROTOCOLVERSION",
+    "PGGSSENCMODE",
+    "PGKRBSRVNAME",
+    "PGGSSLIB",
+    "PGGSSDELEGATION",
+    "PGCHANNELBINDING",
+    "PGCONNECT_TIMEOUT",
+    "PGCLIENTENCODING",
+    "PGTARGETSESSIONATTRS",
+    "PGLOADBALANCEHOSTS",
+    "PGDATESTYLE",
+    "PGTZ",
+    "PGGEQO",
+    "PGSYSCONFDIR",
+    "PGLOCALEDIR",
+    "KRB5CCNAME",
+    "KRB5_CONFIG",
+    "PGMAXPROTOCOLVERSION",
+    "PGMINPROTOCOLVERSION",
+)
 
 
 def child_env(kind: ChildEnv = ChildEnv.BARE, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -89,8 +128,14 @@ def _argv_has_password(argv: Sequence[str]) -> bool:
 class _Pump:
     """Reads one stream of a child; a log that cannot be written (a full disk) is reported, not raised."""
 
-    def __init__(self, stream: IO[bytes], sink: list[str], log: IO[str] | None,
-                 on_line: Callable[[str], None] | None, secrets: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        stream: IO[bytes],
+        sink: list[str],
+        log: IO[str] | None,
+        on_line: Callable[[str], None] | None,
+        secrets: tuple[str, ...],
+    ) -> None:
         self.stream, self.sink, self.log, self.on_line, self.secrets = stream, sink, log, on_line, secrets
         self.error: OSError | None = None
 
@@ -212,7 +257,8 @@ def run(
         for p in pumps:
             if p.error is not None:
                 raise disk_full(p.error, log_path) or EnvironmentProblem(
-                    f"cannot write {log_path}: {p.error.strerror or p.error}")
+                    f"cannot write {log_path}: {p.error.strerror or p.error}"
+                )
     finally:
         for f, path in ((log, log_path), (out_file, stdout_path), (in_file, stdin_path)):
             if f is not None:
@@ -223,17 +269,23 @@ def run(
                     if full is None:
                         raise
                     raise full from exc
-    result = ProcResult(tuple(args), proc.returncode, "".join(out_lines), "".join(err_lines),
-                        time.monotonic() - started)
+    result = ProcResult(
+        tuple(args), proc.returncode, "".join(out_lines), "".join(err_lines), time.monotonic() - started
+    )
     if check and proc.returncode != 0:
         tail = [line for line in result.stderr.strip().splitlines() if line.strip()][-5:]
-        raise EnvironmentProblem(
-            f"{Path(args[0]).name} failed with exit code {proc.returncode}", details=tail)
+        raise EnvironmentProblem(f"{Path(args[0]).name} failed with exit code {proc.returncode}", details=tail)
     return result
 
 
-def spawn(argv: Sequence[str | Path], *, log_path: Path, user: int | None = None, group: int | None = None,
-          env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+def spawn(
+    argv: Sequence[str | Path],
+    *,
+    log_path: Path,
+    user: int | None = None,
+    group: int | None = None,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
     """Start a long-running child (a postmaster) in its own session, output to ``log_path``, with a bare
     environment (see :func:`child_env`)."""
     args = [str(a) for a in argv]
@@ -241,7 +293,15 @@ def spawn(argv: Sequence[str | Path], *, log_path: Path, user: int | None = None
         raise AssertionError("refusing to put a password on a command line")
     full_env = child_env(ChildEnv.BARE, env)
     with open(log_path, "ab") as log:
-        return subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                env=full_env, start_new_session=True, user=user, group=group,
-                                extra_groups=[] if group is not None else None,
-                                preexec_fn=_die_with_us)
+        return subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=full_env,
+            start_new_session=True,
+            user=user,
+            group=group,
+            extra_groups=[] if group is not None else None,
+            preexec_fn=_die_with_us,
+        )

@@ -10,7 +10,7 @@ _URI_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:/@\s]*):([^/\s]*)@")
 _KV_PASSWORD = re.compile(r"((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
 
 REDACTED = "********"
-_REGISTERED: set[str] = set()   # values marked secret while the process runs ([vars] with secret = true)
+_REGISTERED: set[str] = set()  # values marked secret while the process runs ([vars] with secret = true)
 
 
 def register_secret(value: str) -> None:
@@ -29,7 +29,7 @@ def dsn_secrets(dsn: str | None) -> tuple[str, ...]:
         return ()
     out: list[str] = []
     for m in re.finditer(r"(?:ssl)?password\s*=\s*", dsn, re.IGNORECASE):
-        rest = dsn[m.end():]
+        rest = dsn[m.end() :]
         if rest.startswith("'"):
             end = re.match(r"'((?:[^'\\]|\\.)*)'?", rest)
             out.append(end.group(1) if end else rest)

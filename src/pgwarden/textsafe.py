@@ -39,8 +39,10 @@ from collections.abc import Iterable
 
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _OTHER = "\x7f-\x9f\u2028\u2029\ud800-\udfff"
-_IGNORABLE = ("\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200d\u2060-\u2065\u206a-\u206f\u3164"
-              "\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff")
+_IGNORABLE = (
+    "\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200d\u2060-\u2065\u206a-\u206f\u3164"
+    "\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
+)
 _ONE_LINE = re.compile(f"[\x00-\x08\x0a-\x1f{_OTHER}{_BIDI}{_IGNORABLE}]|(?<=##)\\[")
 _BLOCK = re.compile(f"[\x00-\x08\x0b-\x1f{_OTHER}{_BIDI}]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "[": "\\x5b"}

@@ -26,6 +26,7 @@ def exists(path: Path, what: str = "") -> bool:
         why = getattr(exc, "strerror", None) or str(exc)
         raise BadInput(f"{what + ' ' if what else ''}{path}: unusable path: {why}") from None
 
+
 _TOML_POS = re.compile(r"^(?P<msg>.*?)\s*\(at line (?P<line>\d+), column (?P<col>\d+)\)\s*$")
 
 
@@ -53,8 +54,9 @@ def parse_toml(raw: bytes, path: Path, what: str = "TOML file") -> dict[str, Any
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise BadInput(f"{path}:{line}: not valid UTF-8 (byte 0x{raw[exc.start]:02x}); the {what} must be "
-                       "UTF-8 text") from None
+        raise BadInput(
+            f"{path}:{line}: not valid UTF-8 (byte 0x{raw[exc.start]:02x}); the {what} must be UTF-8 text"
+        ) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

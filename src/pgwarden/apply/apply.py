@@ -66,8 +66,20 @@ from pgwarden.rehearse.rehearse import rehearse_on_clone
 from pgwarden.rehearse.results import rehearsal_gate
 from pgwarden.runner.statements import ServerError
 
-GATES = ("identity", "integrity", "ledger", "preflight", "backup", "rehearsal", "sidecars", "probe-before",
-         "execute", "rollback", "verify", "probe-after")
+GATES = (
+    "identity",
+    "integrity",
+    "ledger",
+    "preflight",
+    "backup",
+    "rehearsal",
+    "sidecars",
+    "probe-before",
+    "execute",
+    "rollback",
+    "verify",
+    "probe-after",
+)
 
 
 class OnFailure(StrEnum):
@@ -82,10 +94,10 @@ class Options:
     dry_run: bool = False
     on_failure: OnFailure = OnFailure.ROLLBACK
     no_backup: bool = False
-    backup_sha256: str | None = None     # --i-have-a-backup
-    rehearse: str = "schema"             # schema | data | none
-    baseline_from: str | None = None     # sqitch | flyway | golang-migrate | popx: adopt that tool's history
-    baseline_schema: str | None = None   # --baseline-schema: the schema of that tool's history table
+    backup_sha256: str | None = None  # --i-have-a-backup
+    rehearse: str = "schema"  # schema | data | none
+    baseline_from: str | None = None  # sqitch | flyway | golang-migrate | popx: adopt that tool's history
+    baseline_schema: str | None = None  # --baseline-schema: the schema of that tool's history table
 
 
 # -- typed gate details -----------------------------------------------------------------------------
@@ -109,7 +121,7 @@ class ExecuteGate:
 class RollbackGate:
     rolled_back: tuple[str, ...]
     equals_probe_before: bool | None
-    difference: tuple[ObjectChange, ...]    # what still differs from probe-before, structured
+    difference: tuple[ObjectChange, ...]  # what still differs from probe-before, structured
     sidecars: tuple[str, ...]
 
 
@@ -118,8 +130,9 @@ def _check_inputs(opts: Options) -> None:
     if opts.rehearse not in ("schema", "data", "none"):
         raise BadInput(f"--rehearse {opts.rehearse!r}: expected schema or data (or --no-rehearse)")
     if opts.no_backup and not opts.backup_sha256:
-        raise BadInput("--no-backup needs --i-have-a-backup SHA256: the sha256 of the backup you just took, which the "
-                       "kit records")
+        raise BadInput(
+            "--no-backup needs --i-have-a-backup SHA256: the sha256 of the backup you just took, which the kit records"
+        )
     if opts.rehearse == "data" and opts.no_backup:
         raise BadInput("--rehearse data rehearses on a restore of the gate-5 backup; it cannot go with --no-backup")
     if opts.backup_sha256 is not None:
@@ -137,21 +150,30 @@ def apply(package_dir: Path, opts: Options, reporter: Reporter = SILENT) -> Appl
     run_id = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{secrets.token_hex(3)}"
     with connection(opts.dsn, application_name=f"pgwarden apply {run_id}") as conn:
         ident = read_identity(conn)
-        if verify_exp is not None:   # STABLE/IMMUTABLE only: exit 2 before anything runs (and again at gate 11,
+        if verify_exp is not None:  # STABLE/IMMUTABLE only: exit 2 before anything runs (and again at gate 11,
             # when the objects the package creates, a view that could hide a VOLATILE call, exist)
             check_calls(conn, verify_exp.user_queries("[verify]"), search_path.package_path(conn, pkg.settings))
-        kit = EvidenceKit.create(opts.out, "apply", {
-            "package": str(pkg.root), "dsn": redact_dsn(opts.dsn), "dry_run": opts.dry_run,
-            "on_failure": opts.on_failure.value, "no_backup": opts.no_backup, "i_have_a_backup": opts.backup_sha256,
-            "rehearse": opts.rehearse, "run_id": run_id})
-        if pkg.vars:   # the [vars] values this run substituted: pinned by sha256, secrets never written
+        kit = EvidenceKit.create(
+            opts.out,
+            "apply",
+            {
+                "package": str(pkg.root),
+                "dsn": redact_dsn(opts.dsn),
+                "dry_run": opts.dry_run,
+                "on_failure": opts.on_failure.value,
+                "no_backup": opts.no_backup,
+                "i_have_a_backup": opts.backup_sha256,
+                "rehearse": opts.rehearse,
+                "run_id": run_id,
+            },
+        )
+        if pkg.vars:  # the [vars] values this run substituted: pinned by sha256, secrets never written
             kit.write_json("package/vars.json", vars_pins(pkg.vars))
         kit.environment.update(server=ident.as_dict(), session_limits=session_limits().__dict__)
         run = _Run(conn, kit, prep, ident, opts, run_id, reporter)
         run.runner.run(run.body, run.finish)
     assert run.result is not None
     return run.result
-
 
 
 @dataclass
@@ -162,7 +184,7 @@ class _State:
     sidecars: tuple[Sidecar, ...] = ()
     before: Fingerprint | None = None
     bundles: dict[str, BundleResult] = field(default_factory=dict)
-    applied_here: list[tuple[str, int]] = field(default_factory=list)   # (bundle, ledger row), in order
+    applied_here: list[tuple[str, int]] = field(default_factory=list)  # (bundle, ledger row), in order
     failure: ServerError | None = None
     failed_bundle: str | None = None
     rolled_back: list[str] = field(default_factory=list)
@@ -176,8 +198,16 @@ class _State:
 
 
 class _Run:
-    def __init__(self, conn: psycopg.Connection[Any], kit: EvidenceKit, prep: Prepared, ident: ServerIdentity,
-                 opts: Options, run_id: str, reporter: Reporter) -> None:
+    def __init__(
+        self,
+        conn: psycopg.Connection[Any],
+        kit: EvidenceKit,
+        prep: Prepared,
+        ident: ServerIdentity,
+        opts: Options,
+        run_id: str,
+        reporter: Reporter,
+    ) -> None:
         self.conn, self.kit, self.pkg, self.pins, self.sources = conn, kit, prep.pkg, prep.pins, prep.sources
         self.findings, self.verify_exp, self.ident, self.opts = list(prep.findings), prep.pkg.verify, ident, opts
         self.run_id, self.prep = run_id, prep
@@ -197,16 +227,46 @@ class _Run:
         pins = {e.path: e.sha256 for e in self.pins}
         digest = package_hash(pkg)
         if self.opts.dry_run:
-            fake = [LedgerRow(0, pkg.name, digest, b.id, i, pins[b.apply_rel], BundleState.APPLIED, ledger.now(), None,
-                              self.ident.role, ledger.os_user(), "", self.run_id, None, None, "dry run: would adopt",
-                              None, None, base.tool) for i, b in enumerate(pkg.bundles, 1)
-                    if b.id in base.applied and b.id not in already]
+            fake = [
+                LedgerRow(
+                    0,
+                    pkg.name,
+                    digest,
+                    b.id,
+                    i,
+                    pins[b.apply_rel],
+                    BundleState.APPLIED,
+                    ledger.now(),
+                    None,
+                    self.ident.role,
+                    ledger.os_user(),
+                    "",
+                    self.run_id,
+                    None,
+                    None,
+                    "dry run: would adopt",
+                    None,
+                    None,
+                    base.tool,
+                )
+                for i, b in enumerate(pkg.bundles, 1)
+                if b.id in base.applied and b.id not in already
+            ]
             return base, tuple(r.bundle for r in fake), [*rows, *fake]
         ledger.ensure(self.conn)
         with self.conn.transaction(), self.conn.cursor() as cur:
-            adopted = adopt(cur, base, pkg, package_hash=digest, pins=pins, already=sorted(already),
-                            run_id=self.run_id, kit=str(self.kit.root), db_role=self.ident.role,
-                            started_at=ledger.now())
+            adopted = adopt(
+                cur,
+                base,
+                pkg,
+                package_hash=digest,
+                pins=pins,
+                already=sorted(already),
+                run_id=self.run_id,
+                kit=str(self.kit.root),
+                db_role=self.ident.role,
+                started_at=ledger.now(),
+            )
         self.kit.event("baseline", tool=base.tool, table=base.table, adopted=list(adopted))
         return base, adopted, ledger.attempts(self.conn, pkg.name)
 
@@ -233,8 +293,11 @@ class _Run:
                 base, adopted, rows = self._baseline(rows)
             plan = make_plan(pkg, self.pins, self.sources, rows)
             self.s.plan = plan
-            self.s.bundles = {b.id: BundleResult(b.order, b.id, b.title, b.atomic, BundleOutcome.ALREADY_APPLIED)
-                              for b in plan.bundles if not b.to_run}
+            self.s.bundles = {
+                b.id: BundleResult(b.order, b.id, b.title, b.atomic, BundleOutcome.ALREADY_APPLIED)
+                for b in plan.bundles
+                if not b.to_run
+            }
             g.record(ledger_gate(version, plan, base, adopted))
         if plan.nothing_to_do:
             self.reporter.step(f"nothing to do: every bundle of {pkg.name} is applied (same hash)")
@@ -249,8 +312,10 @@ class _Run:
             g.record(preflight_gate(report, todo))
             if errors:
                 f = errors[0]
-                self.s.reasons.append(f"preflight: bundle {f.bundle}, {f.location}: {f.message}"
-                                      + (f" (SQLSTATE {f.sqlstate})" if f.sqlstate else f" ({f.rule})"))
+                self.s.reasons.append(
+                    f"preflight: bundle {f.bundle}, {f.location}: {f.message}"
+                    + (f" (SQLSTATE {f.sqlstate})" if f.sqlstate else f" ({f.rule})")
+                )
                 g.fail(f"{len(errors)} refusal(s) predicted, first bundle {f.bundle} {f.location}: {f.message}")
         if self.opts.dry_run:
             r.skip("backup", "--dry-run: no backup")
@@ -285,8 +350,9 @@ class _Run:
         if opts.no_backup:
             assert opts.backup_sha256 is not None
             self.s.backup = BackupEvidence(True, opts.backup_sha256.lower())
-            r.waive("backup", f"--no-backup: the operator's own backup, sha256 {opts.backup_sha256.lower()}",
-                    self.s.backup)
+            r.waive(
+                "backup", f"--no-backup: the operator's own backup, sha256 {opts.backup_sha256.lower()}", self.s.backup
+            )
             return
         from pgwarden.backup.backup import backup
 
@@ -307,21 +373,37 @@ class _Run:
         dump = Path(self.s.backup.dump) if data and self.s.backup and self.s.backup.dump else None
         todo = [self.pkg.bundle(b.id) for b in self.s.plan.to_run]
         with self.runner.gate("rehearsal") as g:
-            with make_clone(CloneKind.BACKUP if data else CloneKind.SCHEMA, dsn=self.opts.dsn, ident=self.ident,
-                            dump=dump, logs=self.kit.path("logs/_").parent, reporter=self.reporter) as clone:
-                outcome = rehearse_on_clone(clone, self.pkg, todo, self.verify_exp,
-                                            search_path.package_path(self.conn, self.pkg.settings), self.reporter)
+            with make_clone(
+                CloneKind.BACKUP if data else CloneKind.SCHEMA,
+                dsn=self.opts.dsn,
+                ident=self.ident,
+                dump=dump,
+                logs=self.kit.path("logs/_").parent,
+                reporter=self.reporter,
+            ) as clone:
+                outcome = rehearse_on_clone(
+                    clone,
+                    self.pkg,
+                    todo,
+                    self.verify_exp,
+                    search_path.package_path(self.conn, self.pkg.settings),
+                    self.reporter,
+                )
             self.s.rehearsal = outcome
             g.record(rehearsal_gate(outcome, clone.info))
             if outcome.findings:
                 f = outcome.findings[0]
                 self.s.reasons.append(f"rehearsal: bundle {f.bundle}, {f.step}: {f.message}")
-                g.fail(f"{len(outcome.findings)} rehearsal finding(s), first: bundle {f.bundle}, {f.step}: "
-                       f"{f.message}")
+                g.fail(f"{len(outcome.findings)} rehearsal finding(s), first: bundle {f.bundle}, {f.step}: {f.message}")
 
     def _ctx(self) -> RunContext:
-        return RunContext(self.run_id, self.s.plan.package_hash if self.s.plan else "", str(self.kit.root),
-                          self.s.backup.sha256 if self.s.backup else None, self.ident.role)
+        return RunContext(
+            self.run_id,
+            self.s.plan.package_hash if self.s.plan else "",
+            str(self.kit.root),
+            self.s.backup.sha256 if self.s.backup else None,
+            self.ident.role,
+        )
 
     def _execute(self) -> bool:
         """Run the bundles; True when one failed (the rollback gate then runs)."""
@@ -331,8 +413,15 @@ class _Run:
         try:
             with self.runner.gate("execute") as g:
                 ledger.ensure(self.conn)
-                ledger.start_run(self.conn, run_id=self.run_id, command="apply", package=pkg.name,
-                                 package_hash=plan.package_hash, kit=str(self.kit.root), db_role=self.ident.role)
+                ledger.start_run(
+                    self.conn,
+                    run_id=self.run_id,
+                    command="apply",
+                    package=pkg.name,
+                    package_hash=plan.package_hash,
+                    kit=str(self.kit.root),
+                    db_role=self.ident.role,
+                )
                 self.s.run_row = True
                 for bp in plan.to_run:
                     b = pkg.bundle(bp.id)
@@ -340,29 +429,42 @@ class _Run:
                     if rid is None:
                         last = attempts[-1]
                         outcome = BundleOutcome.IN_DOUBT if not b.transaction else BundleOutcome.FAILED
-                        self.s.bundles[b.id] = BundleResult(bp.order, b.id, b.title, b.transaction, outcome,
-                                                            tuple(attempts))
+                        self.s.bundles[b.id] = BundleResult(
+                            bp.order, b.id, b.title, b.transaction, outcome, tuple(attempts)
+                        )
                         self.s.failure, self.s.failed_bundle = last.error, b.id
                         break
                     self.s.applied_here.append((b.id, rid))
                     probes = tuple(ex.probes(b))
                     bad = [p for p in probes if not p.ok]
-                    self.s.bundles[b.id] = BundleResult(bp.order, b.id, b.title, b.transaction,
-                                                        BundleOutcome.PROBE_FAILED if bad else BundleOutcome.APPLIED,
-                                                        tuple(attempts), probes, None, rid)
+                    self.s.bundles[b.id] = BundleResult(
+                        bp.order,
+                        b.id,
+                        b.title,
+                        b.transaction,
+                        BundleOutcome.PROBE_FAILED if bad else BundleOutcome.APPLIED,
+                        tuple(attempts),
+                        probes,
+                        None,
+                        rid,
+                    )
                     if bad:
                         self.s.failed_bundle = b.id
-                        self.s.reasons.append(f"bundle {b.id}: rollback-only probe {bad[0].name!r} expected "
-                                              f"{bad[0].expected}, got {bad[0].actual}")
+                        self.s.reasons.append(
+                            f"bundle {b.id}: rollback-only probe {bad[0].name!r} expected "
+                            f"{bad[0].expected}, got {bad[0].actual}"
+                        )
                         break
                 for bp in plan.to_run:
-                    self.s.bundles.setdefault(bp.id, BundleResult(bp.order, bp.id, bp.title, bp.atomic,
-                                                                  BundleOutcome.NOT_REACHED))
+                    self.s.bundles.setdefault(
+                        bp.id, BundleResult(bp.order, bp.id, bp.title, bp.atomic, BundleOutcome.NOT_REACHED)
+                    )
                 g.record(ExecuteGate(self._bundle_results(), self.s.failure))
                 if self.s.failure is not None:
                     e = self.s.failure
-                    self.s.reasons.insert(0, f"bundle {self.s.failed_bundle} failed at {e.location}: {e.message} "
-                                             f"(SQLSTATE {e.sqlstate})")
+                    self.s.reasons.insert(
+                        0, f"bundle {self.s.failed_bundle} failed at {e.location}: {e.message} (SQLSTATE {e.sqlstate})"
+                    )
                     g.fail(self.s.reasons[0])
                 elif self.s.failed_bundle is not None:
                     g.fail(self.s.reasons[-1])
@@ -377,8 +479,10 @@ class _Run:
         s, r = self.s, self.runner
         done = [b for b, _ in s.applied_here]
         if self.opts.on_failure == OnFailure.STOP:
-            r.skip("rollback", "--on-failure stop: the bundles this run applied are left in place: "
-                   + (", ".join(done) or "none"))
+            r.skip(
+                "rollback",
+                "--on-failure stop: the bundles this run applied are left in place: " + (", ".join(done) or "none"),
+            )
             return
         ex = Executor(self.conn, self.pkg, self._ctx(), self.reporter)
         with r.gate("rollback") as g:
@@ -386,14 +490,17 @@ class _Run:
                 b = self.pkg.bundle(bundle_id)
                 res = s.bundles[bundle_id]
                 if b.rollback is None:
-                    s.manual_repair += (f"no rollback: restore the gate-5 backup (bundle {b.id} is forward-only, "
-                                        f"rollback = \"none\": {b.rollback_reason})",)
+                    s.manual_repair += (
+                        f"no rollback: restore the gate-5 backup (bundle {b.id} is forward-only, "
+                        f'rollback = "none": {b.rollback_reason})',
+                    )
                     break
                 err = ex.rollback(b, rid)
                 if err is not None:
                     s.bundles[bundle_id] = replace(res, outcome=BundleOutcome.ROLLBACK_FAILED, rollback_error=err)
-                    s.manual_repair += (f"rollback of bundle {b.id} failed at {err.location}: {err.message} "
-                                        f"(SQLSTATE {err.sqlstate})",)
+                    s.manual_repair += (
+                        f"rollback of bundle {b.id} failed at {err.location}: {err.message} (SQLSTATE {err.sqlstate})",
+                    )
                     break
                 s.bundles[bundle_id] = replace(res, outcome=BundleOutcome.ROLLED_BACK)
                 s.rolled_back.append(bundle_id)
@@ -416,8 +523,9 @@ class _Run:
             return
         with self.runner.gate("verify") as g:
             try:
-                self.s.verify = check_verify(self.conn, self.verify_exp,
-                                             search_path.package_path(self.conn, self.pkg.settings))
+                self.s.verify = check_verify(
+                    self.conn, self.verify_exp, search_path.package_path(self.conn, self.pkg.settings)
+                )
             except BadInput as exc:
                 self.s.reasons.append(f"[verify] not run: {exc.message}")
                 g.fail(f"[verify] not run: {exc.message}")
@@ -425,8 +533,9 @@ class _Run:
             failed = [c for c in self.s.verify if not c.ok]
             g.record(VerifyGate(self.s.verify))
             if failed:
-                self.s.reasons.append(f"[verify] {failed[0].kind} {failed[0].name}: expected {failed[0].expected}, "
-                                      f"got {failed[0].actual}")
+                self.s.reasons.append(
+                    f"[verify] {failed[0].kind} {failed[0].name}: expected {failed[0].expected}, got {failed[0].actual}"
+                )
                 g.fail(f"{len(failed)} [verify] expectation(s) failed")
 
     def _probe_after(self, failed: bool) -> None:
@@ -447,9 +556,10 @@ class _Run:
     # -- the end ------------------------------------------------------------------------------------
     def _bundle_results(self) -> tuple[BundleResult, ...]:
         assert self.s.plan is not None
-        return tuple(self.s.bundles.get(b.id) or BundleResult(b.order, b.id, b.title, b.atomic,
-                                                              BundleOutcome.NOT_REACHED)
-                     for b in self.s.plan.bundles)
+        return tuple(
+            self.s.bundles.get(b.id) or BundleResult(b.order, b.id, b.title, b.atomic, BundleOutcome.NOT_REACHED)
+            for b in self.s.plan.bundles
+        )
 
     def finish(self, verdict: Verdict, error: BaseException | None) -> tuple[Report, object]:
         from pgwarden.apply.report import apply_report
@@ -462,16 +572,29 @@ class _Run:
                 ledger.finish_run(self.conn, self.run_id, verdict.value, s.backup.sha256 if s.backup else None)
         plan = s.plan
         self.result = ApplyResult(
-            kit=str(self.kit.root), verdict=verdict, package=self.pkg.name,
-            package_hash=plan.package_hash if plan else "", run_id=self.run_id, dry_run=self.opts.dry_run,
-            nothing_to_do=bool(plan and plan.nothing_to_do), plan=plan.bundles if plan else (),
-            bundles=self._bundle_results() if plan else (), reasons=tuple(s.reasons), failure=s.failure,
-            failed_bundle=s.failed_bundle, on_failure=self.opts.on_failure.value, rolled_back=tuple(s.rolled_back),
-            equals_probe_before=s.equals_before, manual_repair=s.manual_repair, backup=s.backup,
-            sidecars=s.sidecars, verify=tuple(s.verify), changes=s.changes,
+            kit=str(self.kit.root),
+            verdict=verdict,
+            package=self.pkg.name,
+            package_hash=plan.package_hash if plan else "",
+            run_id=self.run_id,
+            dry_run=self.opts.dry_run,
+            nothing_to_do=bool(plan and plan.nothing_to_do),
+            plan=plan.bundles if plan else (),
+            bundles=self._bundle_results() if plan else (),
+            reasons=tuple(s.reasons),
+            failure=s.failure,
+            failed_bundle=s.failed_bundle,
+            on_failure=self.opts.on_failure.value,
+            rolled_back=tuple(s.rolled_back),
+            equals_probe_before=s.equals_before,
+            manual_repair=s.manual_repair,
+            backup=s.backup,
+            sidecars=s.sidecars,
+            verify=tuple(s.verify),
+            changes=s.changes,
             replaces=tuple(f"{t.kind} {t.schema}.{t.name}" for t in s.preflight.targets) if s.preflight else (),
             seconds=round(time.monotonic() - self.t0, 3),
             gate_seconds={g.name: g.seconds for g in self.runner.records},
-            gate_status={g.name: g.status.value for g in self.runner.records})
+            gate_status={g.name: g.status.value for g in self.runner.records},
+        )
         return apply_report(self.result, self.runner.records, self.pkg, self.findings, error), self.result
-

@@ -38,15 +38,15 @@ MAX_RETRY_WAIT = 30.0
 class AttemptOutcome(StrEnum):
     APPLIED = "applied"
     FAILED = "failed"
-    LOCK_TIMEOUT = "lock timeout"        # retried while retries are left
-    IN_DOUBT = "in doubt"                # a non-atomic bundle whose statement failed or was cut short
+    LOCK_TIMEOUT = "lock timeout"  # retried while retries are left
+    IN_DOUBT = "in doubt"  # a non-atomic bundle whose statement failed or was cut short
 
 
 class BundleOutcome(StrEnum):
     APPLIED = "applied"
     ALREADY_APPLIED = "already applied"  # by an earlier run (the ledger says so)
     FAILED = "failed"
-    PROBE_FAILED = "probe failed"        # applied, but a rollback-only probe disagreed
+    PROBE_FAILED = "probe failed"  # applied, but a rollback-only probe disagreed
     IN_DOUBT = "in doubt"
     ROLLED_BACK = "rolled back"
     ROLLBACK_FAILED = "rollback failed"
@@ -84,8 +84,9 @@ class _Refused(Exception):
 class Executor:
     """Runs one package's bundles on one connection, which holds the pgwarden lock."""
 
-    def __init__(self, conn: psycopg.Connection[Any], pkg: Package, ctx: RunContext,
-                 reporter: Reporter = SILENT) -> None:
+    def __init__(
+        self, conn: psycopg.Connection[Any], pkg: Package, ctx: RunContext, reporter: Reporter = SILENT
+    ) -> None:
         self.conn, self.pkg, self.ctx, self.reporter = conn, pkg, ctx, reporter
 
     # -- bundles ------------------------------------------------------------------------------------
@@ -97,8 +98,9 @@ class Executor:
         for n in range(1, retries + 2):
             self.reporter.step(f"TXN-{order}: bundle {b.id} ({b.title})" + (f", attempt {n}" if n > 1 else ""))
             started, t0 = utcnow(), time.monotonic()
-            rid, error = (self._apply_atomic if b.transaction else self._apply_non_atomic)(b, order, bundle_sha256,
-                                                                                          stmts)
+            rid, error = (self._apply_atomic if b.transaction else self._apply_non_atomic)(
+                b, order, bundle_sha256, stmts
+            )
             seconds = round(time.monotonic() - t0, 3)
             if error is None:
                 attempts.append(Attempt(n, started, seconds, AttemptOutcome.APPLIED))
@@ -116,8 +118,9 @@ class Executor:
             return attempts, None
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _apply_atomic(self, b: Bundle, order: int, bundle_sha256: str,
-                      stmts: Sequence[Statement]) -> tuple[int | None, ServerError | None]:
+    def _apply_atomic(
+        self, b: Bundle, order: int, bundle_sha256: str, stmts: Sequence[Statement]
+    ) -> tuple[int | None, ServerError | None]:
         conn = self.conn
         try:
             with conn.transaction(), conn.cursor() as cur:
@@ -125,27 +128,49 @@ class Executor:
                 error = run_statements(cur, stmts, b.apply_rel)
                 if error is not None:
                     raise _Refused(error)
-                search_path.repin_session(cur)   # pgwarden's words again, whatever SET the bundle did
-                rid = ledger.insert(cur, package=self.pkg.name, package_hash=self.ctx.package_hash, bundle=b.id,
-                                    order=order, bundle_sha256=bundle_sha256, state=BundleState.APPLIED,
-                                    started_at=ledger.now(), run_id=self.ctx.run_id, kit=self.ctx.kit,
-                                    backup_sha256=self.ctx.backup_sha256, db_role=self.ctx.db_role)
+                search_path.repin_session(cur)  # pgwarden's words again, whatever SET the bundle did
+                rid = ledger.insert(
+                    cur,
+                    package=self.pkg.name,
+                    package_hash=self.ctx.package_hash,
+                    bundle=b.id,
+                    order=order,
+                    bundle_sha256=bundle_sha256,
+                    state=BundleState.APPLIED,
+                    started_at=ledger.now(),
+                    run_id=self.ctx.run_id,
+                    kit=self.ctx.kit,
+                    backup_sha256=self.ctx.backup_sha256,
+                    db_role=self.ctx.db_role,
+                )
             return rid, None
-        except _Refused as refused:     # leaving the block rolled the transaction back
+        except _Refused as refused:  # leaving the block rolled the transaction back
             return None, refused.error
         except psycopg.Error as exc:
             if lost(conn):
                 raise self._connection_lost(b, exc) from None
             raise  # pgwarden's own ledger statement failed: a bug, not the bundle's fault
 
-    def _apply_non_atomic(self, b: Bundle, order: int, bundle_sha256: str,
-                          stmts: Sequence[Statement]) -> tuple[int | None, ServerError | None]:
+    def _apply_non_atomic(
+        self, b: Bundle, order: int, bundle_sha256: str, stmts: Sequence[Statement]
+    ) -> tuple[int | None, ServerError | None]:
         conn = self.conn
         with conn.transaction(), conn.cursor() as cur:
-            rid = ledger.insert(cur, package=self.pkg.name, package_hash=self.ctx.package_hash, bundle=b.id,
-                                order=order, bundle_sha256=bundle_sha256, state=BundleState.IN_DOUBT,
-                                started_at=ledger.now(), run_id=self.ctx.run_id, kit=self.ctx.kit,
-                                backup_sha256=self.ctx.backup_sha256, db_role=self.ctx.db_role, finished=False)
+            rid = ledger.insert(
+                cur,
+                package=self.pkg.name,
+                package_hash=self.ctx.package_hash,
+                bundle=b.id,
+                order=order,
+                bundle_sha256=bundle_sha256,
+                state=BundleState.IN_DOUBT,
+                started_at=ledger.now(),
+                run_id=self.ctx.run_id,
+                kit=self.ctx.kit,
+                backup_sha256=self.ctx.backup_sha256,
+                db_role=self.ctx.db_role,
+                finished=False,
+            )
         try:
             with settings.for_session(conn, self.pkg.settings) as cur:
                 error = run_statements(cur, stmts[:1], b.apply_rel)
@@ -155,8 +180,13 @@ class Executor:
             raise
         with conn.transaction(), conn.cursor() as cur:
             if error is not None:
-                ledger.mark(cur, rid, BundleState.IN_DOUBT, note=f"the statement failed: {error.message} "
-                            f"(SQLSTATE {error.sqlstate}); its effect is in doubt until resolved")
+                ledger.mark(
+                    cur,
+                    rid,
+                    BundleState.IN_DOUBT,
+                    note=f"the statement failed: {error.message} "
+                    f"(SQLSTATE {error.sqlstate}); its effect is in doubt until resolved",
+                )
                 return None, error
             ledger.mark(cur, rid, BundleState.APPLIED)
         return rid, None
@@ -165,10 +195,12 @@ class Executor:
         msg = " ".join(str(exc).split())
         return EnvironmentProblem(
             f"the connection to the target was lost during bundle {b.id}: {msg}",
-            details=[f"bundle {b.id} was rolled back by the server (its ledger row with it, unless it is "
-                     "transaction = false, then it is in_doubt)",
-                     "bundles applied before it stay applied: `pgwarden status` shows them; run apply again to "
-                     "continue"])
+            details=[
+                f"bundle {b.id} was rolled back by the server (its ledger row with it, unless it is "
+                "transaction = false, then it is in_doubt)",
+                "bundles applied before it stay applied: `pgwarden status` shows them; run apply again to continue",
+            ],
+        )
 
     # -- rollback-only probes -----------------------------------------------------------------------
     def probes(self, b: Bundle) -> list[ProbeOutcome]:

@@ -49,17 +49,17 @@ class ApplyResult:
     plan: tuple[BundlePlan, ...]
     bundles: tuple[BundleResult, ...]
     reasons: tuple[str, ...]
-    failure: ServerError | None = None          # the statement that failed, with the server's words
+    failure: ServerError | None = None  # the statement that failed, with the server's words
     failed_bundle: str | None = None
     on_failure: str = "rollback"
-    rolled_back: tuple[str, ...] = ()           # bundles this run rolled back, in the order it did
-    equals_probe_before: bool | None = None     # after a rollback: is production back where it was?
-    manual_repair: tuple[str, ...] = ()         # the fingerprint difference left, when it is not
+    rolled_back: tuple[str, ...] = ()  # bundles this run rolled back, in the order it did
+    equals_probe_before: bool | None = None  # after a rollback: is production back where it was?
+    manual_repair: tuple[str, ...] = ()  # the fingerprint difference left, when it is not
     backup: BackupEvidence | None = None
     sidecars: tuple[Sidecar, ...] = ()
-    replaces: tuple[str, ...] = ()              # live objects the bundles to run replace, alter or drop
+    replaces: tuple[str, ...] = ()  # live objects the bundles to run replace, alter or drop
     verify: tuple[ExpectationResult, ...] = ()
-    changes: tuple[str, ...] = ()               # probe-before -> probe-after, on success
+    changes: tuple[str, ...] = ()  # probe-before -> probe-after, on success
     seconds: float = 0.0
     gate_seconds: dict[str, float] = field(default_factory=dict)
     gate_status: dict[str, str] = field(default_factory=dict)

@@ -50,15 +50,15 @@ FORMATS = ("custom", "directory")
 class BackupResult:
     kit: str
     status: Verdict
-    dump_path: str             # absolute
-    dump_rel: str              # relative to the kit
-    format: str                # custom | directory
-    sha256: str                # the file's, or for a directory dump the digest of its file listing
+    dump_path: str  # absolute
+    dump_rel: str  # relative to the kit
+    format: str  # custom | directory
+    sha256: str  # the file's, or for a directory dump the digest of its file listing
     bytes: int
     files: tuple[HashedFile, ...]
-    compression: str           # as pg_restore -l prints it
+    compression: str  # as pg_restore -l prints it
     toc_entries: int
-    header: dict[str, str]     # every pg_restore -l header field
+    header: dict[str, str]  # every pg_restore -l header field
     schema_path: str
     schema_sha256: str
     schema_bytes: int
@@ -66,11 +66,11 @@ class BackupResult:
     server: dict[str, Any]
     binaries: str
     seconds: float
-    format_line: str = ""      # "PostgreSQL custom (pg_dump -Fc, Compression: gzip)", as seed 001 writes Format
-    taken_at: str = ""         # UTC, when the snapshot was exported: the instant the dump describes
-    snapshot: str = ""         # the exported snapshot pg_dump and the source record both used
-    source_record: str = ""    # kit-relative path of the fingerprint taken in that snapshot
-    rows_mode: str = ""        # exact | estimate | none, and why
+    format_line: str = ""  # "PostgreSQL custom (pg_dump -Fc, Compression: gzip)", as seed 001 writes Format
+    taken_at: str = ""  # UTC, when the snapshot was exported: the instant the dump describes
+    snapshot: str = ""  # the exported snapshot pg_dump and the source record both used
+    source_record: str = ""  # kit-relative path of the fingerprint taken in that snapshot
+    rows_mode: str = ""  # exact | estimate | none, and why
     rows_why: str = ""
     rows_total: int | None = None
     tables_counted: int = 0
@@ -89,9 +89,22 @@ def check_jobs(jobs: int | None) -> None:
 def _check_compress(bins: pgbin.PgBinaries, fmt: str, compress: str) -> None:
     """Let pg_dump judge ``--compress`` before anything is written: it parses its options before it
     connects, so it is given a socket directory that cannot exist and must fail only at connecting."""
-    r = proc.run([bins.path("pg_dump"), "--no-password", "-F", "c" if fmt == "custom" else "d", "-Z", compress,
-                  "-f", os.devnull, "-d", "host=/nonexistent/pgwarden-option-check dbname=x"],
-                 check=False, timeout=60)
+    r = proc.run(
+        [
+            bins.path("pg_dump"),
+            "--no-password",
+            "-F",
+            "c" if fmt == "custom" else "d",
+            "-Z",
+            compress,
+            "-f",
+            os.devnull,
+            "-d",
+            "host=/nonexistent/pgwarden-option-check dbname=x",
+        ],
+        check=False,
+        timeout=60,
+    )
     errors = [line.split("error:", 1)[1].strip() for line in r.stderr.splitlines() if "error:" in line]
     if errors and "compress" in errors[0].lower():  # else it failed to connect, as it should
         raise BadInput(f"--compress {compress!r}: pg_dump {bins.version} refuses it: {errors[0]}")
@@ -145,8 +158,16 @@ class SchemaDumpGate:
 GATES = ("dump", "source-record", "toc", "schema-dump")
 
 
-def backup(dsn: str | None, *, out: Path | None = None, fmt: str = "custom", jobs: int | None = None,
-           compress: str | None = None, rows: str | None = None, reporter: Reporter = SILENT) -> BackupResult:
+def backup(
+    dsn: str | None,
+    *,
+    out: Path | None = None,
+    fmt: str = "custom",
+    jobs: int | None = None,
+    compress: str | None = None,
+    rows: str | None = None,
+    reporter: Reporter = SILENT,
+) -> BackupResult:
     """Take the backup; raise (and remove partial files) on any failure. ``rows`` is exact, estimate or
     none; by default exact up to :data:`~pgwarden.backup.source_record.EXACT_ROWS_UP_TO`."""
     if fmt not in FORMATS:
@@ -160,12 +181,27 @@ def backup(dsn: str | None, *, out: Path | None = None, fmt: str = "custom", job
     bins = pgbin.find(("pg_dump", "pg_restore"), major=ident.server_major, at_least=ident.server_major)
     if compress is not None:
         _check_compress(bins, fmt, compress)
-    kit = EvidenceKit.create(out, "backup", {"dsn": redact_dsn(dsn), "out": str(out) if out else None,
-                                             "format": fmt, "jobs": jobs, "compress": compress,
-                                             "rows": rows})
-    kit.environment.update({"server": ident.as_dict(), "binaries": bins.describe(),
-                            "session_limits": asdict(session_limits()),
-                            "pg_dump": str(bins.path("pg_dump")), "pg_restore": str(bins.path("pg_restore"))})
+    kit = EvidenceKit.create(
+        out,
+        "backup",
+        {
+            "dsn": redact_dsn(dsn),
+            "out": str(out) if out else None,
+            "format": fmt,
+            "jobs": jobs,
+            "compress": compress,
+            "rows": rows,
+        },
+    )
+    kit.environment.update(
+        {
+            "server": ident.as_dict(),
+            "binaries": bins.describe(),
+            "session_limits": asdict(session_limits()),
+            "pg_dump": str(bins.path("pg_dump")),
+            "pg_restore": str(bins.path("pg_restore")),
+        }
+    )
     runner = GateRunner(kit, GATES, reporter)
     done: list[BackupResult] = []
     t0 = time.monotonic()
@@ -173,20 +209,39 @@ def backup(dsn: str | None, *, out: Path | None = None, fmt: str = "custom", job
     def finish(verdict: Verdict, error: BaseException | None) -> tuple[Report, object]:
         if error is not None or not done:
             msg = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
-            return (Report(f"pgwarden backup: {verdict}", f"database {ident.database}", verdict.value, (
-                Text(msg), Text("No dump was kept; partial files were removed."), gate_list(runner.records)), msg,
-                (msg,)), {"error": msg})
+            return (
+                Report(
+                    f"pgwarden backup: {verdict}",
+                    f"database {ident.database}",
+                    verdict.value,
+                    (Text(msg), Text("No dump was kept; partial files were removed."), gate_list(runner.records)),
+                    msg,
+                    (msg,),
+                ),
+                {"error": msg},
+            )
         return backup_report(done[0]), done[0]
 
     runner.run(lambda: done.append(_run(runner, dsn, ident, bins, fmt, jobs, compress, rows, t0)), finish)
     return done[0]
 
 
-def _run(runner: GateRunner, dsn: str | None, ident: ServerIdentity, bins: pgbin.PgBinaries, fmt: str,
-         jobs: int | None, compress: str | None, rows: str | None, t0: float) -> BackupResult:
-    with connection(dsn, application_name="pgwarden backup") as sconn, \
-            connection(dsn, application_name="pgwarden backup (source record)") as rconn, \
-            exported_snapshot(sconn) as snapshot:
+def _run(
+    runner: GateRunner,
+    dsn: str | None,
+    ident: ServerIdentity,
+    bins: pgbin.PgBinaries,
+    fmt: str,
+    jobs: int | None,
+    compress: str | None,
+    rows: str | None,
+    t0: float,
+) -> BackupResult:
+    with (
+        connection(dsn, application_name="pgwarden backup") as sconn,
+        connection(dsn, application_name="pgwarden backup (source record)") as rconn,
+        exported_snapshot(sconn) as snapshot,
+    ):
         taken_at = utcnow()
         recorder = SnapshotRecorder(rconn, snapshot, rows).start()
         try:
@@ -198,26 +253,51 @@ def _run(runner: GateRunner, dsn: str | None, ident: ServerIdentity, bins: pgbin
             runner.reporter.step("source record: fingerprint and row counts in the dump's snapshot")
             record = recorder.result()
             record.save(runner.kit)
-            g.record(SourceRecordGate(snapshot, FINGERPRINT_REL, FACTS_REL, len(record.fingerprint.entries),
-                                      record.rows.mode, record.rows.why, len(record.fingerprint.rows),
-                                      record.seconds))
+            g.record(
+                SourceRecordGate(
+                    snapshot,
+                    FINGERPRINT_REL,
+                    FACTS_REL,
+                    len(record.fingerprint.entries),
+                    record.rows.mode,
+                    record.rows.why,
+                    len(record.fingerprint.rows),
+                    record.seconds,
+                )
+            )
     return _finish(runner, ident, bins, fmt, rel, dest, files, sha, size, record, taken_at, t0)
 
 
-def _dump(runner: GateRunner, dsn: str | None, ident: ServerIdentity, bins: pgbin.PgBinaries, fmt: str,
-          jobs: int | None, compress: str | None, snapshot: str
-          ) -> tuple[str, Path, tuple[HashedFile, ...], str, int]:
+def _dump(
+    runner: GateRunner,
+    dsn: str | None,
+    ident: ServerIdentity,
+    bins: pgbin.PgBinaries,
+    fmt: str,
+    jobs: int | None,
+    compress: str | None,
+    snapshot: str,
+) -> tuple[str, Path, tuple[HashedFile, ...], str, int]:
     kit, reporter = runner.kit, runner.reporter
     conninfo, env, secrets = client_conninfo(dsn, "pgwarden backup")
     if ident.server_major >= 14:  # a pg_dump killed while it waits on a lock must not leave its backend waiting
-        env["PGOPTIONS"] = " ".join(x for x in (os.environ.get("PGOPTIONS", ""),
-                                                "-c client_connection_check_interval=2s") if x)
+        env["PGOPTIONS"] = " ".join(
+            x for x in (os.environ.get("PGOPTIONS", ""), "-c client_connection_check_interval=2s") if x
+        )
     stem = f"{_safe(ident.database)}_{_stamp()}"
     rel = f"dump/{stem}.dump" if fmt == "custom" else f"dump/{stem}"
     dest = kit.path(rel)
-    argv: list[str | Path] = [bins.path("pg_dump"), "--no-password", "--no-sync", f"--snapshot={snapshot}",
-                              f"--lock-wait-timeout={session_limits().lock_timeout}",
-                              "-F", "c" if fmt == "custom" else "d", "-d", conninfo]
+    argv: list[str | Path] = [
+        bins.path("pg_dump"),
+        "--no-password",
+        "--no-sync",
+        f"--snapshot={snapshot}",
+        f"--lock-wait-timeout={session_limits().lock_timeout}",
+        "-F",
+        "c" if fmt == "custom" else "d",
+        "-d",
+        conninfo,
+    ]
     if compress is not None:
         argv += ["-Z", compress]
     if fmt == "directory" and jobs and jobs > 1:
@@ -226,26 +306,46 @@ def _dump(runner: GateRunner, dsn: str | None, ident: ServerIdentity, bins: pgbi
         reporter.step(f"pg_dump {ident.database} on PostgreSQL {ident.server_version} with {bins.describe()}")
         with reporter.transfer("pg_dump", None) as progress:
             if fmt == "custom":
-                one = stream_dump(argv, dest, env=env, log_path=kit.path("logs/pg_dump.log"),
-                                  on_bytes=progress, secrets=secrets)
+                one = stream_dump(
+                    argv, dest, env=env, log_path=kit.path("logs/pg_dump.log"), on_bytes=progress, secrets=secrets
+                )
                 files: tuple[HashedFile, ...] = (one,)
                 sha, size = one.sha256, one.bytes
             else:
-                files = run_directory_dump(argv, dest, env=env, log_path=kit.path("logs/pg_dump.log"),
-                                           on_bytes=progress, secrets=secrets)
+                files = run_directory_dump(
+                    argv, dest, env=env, log_path=kit.path("logs/pg_dump.log"), on_bytes=progress, secrets=secrets
+                )
                 sha, size = manifest_digest(files), sum(f.bytes for f in files)
         for f in files:
             frel = rel if fmt == "custom" else f"{rel}/{f.rel}"
-            kit.event("file", path=frel, sha256=f.sha256, bytes=f.bytes, hashed="while written"
-                      if fmt == "custom" else "after pg_dump exited (directory format has no single stream)")
+            kit.event(
+                "file",
+                path=frel,
+                sha256=f.sha256,
+                bytes=f.bytes,
+                hashed="while written"
+                if fmt == "custom"
+                else "after pg_dump exited (directory format has no single stream)",
+            )
             kit.known_hashes[frel] = f.sha256  # sealing the kit will not read the dump again
         g.record(DumpGate(rel, fmt, bins.describe(), sha, size, len(files)))
     return rel, dest, files, sha, size
 
 
-def _finish(runner: GateRunner, ident: ServerIdentity, bins: pgbin.PgBinaries, fmt: str, rel: str, dest: Path,
-            files: tuple[HashedFile, ...], sha: str, size: int, record: SourceRecord, taken_at: str,
-            t0: float) -> BackupResult:
+def _finish(
+    runner: GateRunner,
+    ident: ServerIdentity,
+    bins: pgbin.PgBinaries,
+    fmt: str,
+    rel: str,
+    dest: Path,
+    files: tuple[HashedFile, ...],
+    sha: str,
+    size: int,
+    record: SourceRecord,
+    taken_at: str,
+    t0: float,
+) -> BackupResult:
     kit = runner.kit
     stem = Path(rel).name.removesuffix(".dump")
     with runner.gate("toc") as g:
@@ -258,52 +358,111 @@ def _finish(runner: GateRunner, ident: ServerIdentity, bins: pgbin.PgBinaries, f
         srel = f"schema/{stem}_schema.sql"
         spath = kit.write_text(srel, text)
         schema_sha = sha256_file(spath)
-        g.record(SchemaDumpGate(srel, schema_sha, spath.stat().st_size, stripped,
-                                "pg_restore --schema-only of the archive"))
+        g.record(
+            SchemaDumpGate(srel, schema_sha, spath.stat().st_size, stripped, "pg_restore --schema-only of the archive")
+        )
     return BackupResult(
-        kit=str(kit.root), status=Verdict.PASS, dump_path=str(dest.resolve()), dump_rel=rel, format=fmt, sha256=sha,
-        bytes=size, files=files, compression=listing.header.get("Compression", header.compression),
-        toc_entries=listing.toc_entries, header=listing.header, schema_path=str(spath.resolve()),
-        schema_sha256=schema_sha, schema_bytes=spath.stat().st_size, restrict_lines_stripped=stripped,
-        server=ident.as_dict(), binaries=bins.describe(), seconds=round(time.monotonic() - t0, 3),
-        format_line=format_line(header, listing), taken_at=taken_at, snapshot=record.snapshot,
-        source_record=FINGERPRINT_REL, rows_mode=record.rows.mode, rows_why=record.rows.why,
+        kit=str(kit.root),
+        status=Verdict.PASS,
+        dump_path=str(dest.resolve()),
+        dump_rel=rel,
+        format=fmt,
+        sha256=sha,
+        bytes=size,
+        files=files,
+        compression=listing.header.get("Compression", header.compression),
+        toc_entries=listing.toc_entries,
+        header=listing.header,
+        schema_path=str(spath.resolve()),
+        schema_sha256=schema_sha,
+        schema_bytes=spath.stat().st_size,
+        restrict_lines_stripped=stripped,
+        server=ident.as_dict(),
+        binaries=bins.describe(),
+        seconds=round(time.monotonic() - t0, 3),
+        format_line=format_line(header, listing),
+        taken_at=taken_at,
+        snapshot=record.snapshot,
+        source_record=FINGERPRINT_REL,
+        rows_mode=record.rows.mode,
+        rows_why=record.rows.why,
         rows_total=sum(record.fingerprint.rows.values()) if record.rows.mode != "none" else None,
-        tables_counted=len(record.fingerprint.rows), record_seconds=record.seconds)
+        tables_counted=len(record.fingerprint.rows),
+        record_seconds=record.seconds,
+    )
 
 
 def backup_report(r: BackupResult) -> Report:
     role = f"{r.server['role']}" + (" (superuser)" if r.server.get("superuser") else "")
     kit = Path(r.kit).resolve()
-    rows_text = {"exact": f"exact: {r.tables_counted} tables, {r.rows_total:,} rows" if r.rows_total is not None
-                 else "exact", "estimate": f"estimated for {r.tables_counted} tables (recorded, not compared)",
-                 "none": "not recorded"}.get(r.rows_mode, r.rows_mode)
+    rows_text = {
+        "exact": f"exact: {r.tables_counted} tables, {r.rows_total:,} rows" if r.rows_total is not None else "exact",
+        "estimate": f"estimated for {r.tables_counted} tables (recorded, not compared)",
+        "none": "not recorded",
+    }.get(r.rows_mode, r.rows_mode)
     rows = [
-        ("Backup path", r.dump_path), ("SHA256", r.sha256 + (" (digest of the per-file listing)"
-                                                             if r.format == "directory" else "")),
-        ("Size", f"{r.bytes:,} bytes"), ("Format", r.format_line),
-        ("Compression", compression_meaning(r.compression)), ("Backup role", role),
-        ("Taken at", f"{r.taken_at} (UTC): the instant of the exported snapshot {r.snapshot}, which pg_dump "
-                     "and the source record both read"),
+        ("Backup path", r.dump_path),
+        ("SHA256", r.sha256 + (" (digest of the per-file listing)" if r.format == "directory" else "")),
+        ("Size", f"{r.bytes:,} bytes"),
+        ("Format", r.format_line),
+        ("Compression", compression_meaning(r.compression)),
+        ("Backup role", role),
+        (
+            "Taken at",
+            f"{r.taken_at} (UTC): the instant of the exported snapshot {r.snapshot}, which pg_dump "
+            "and the source record both read",
+        ),
         ("TOC entries", r.toc_entries),
-        ("Source record", f"{kit / r.source_record}: fingerprint of every object, owner, grant, policy and "
-                          f"constraint in the same snapshot; rows {rows_text} ({r.rows_why})"),
-        ("Schema-only dump", f"{r.schema_path} sha256 {r.schema_sha256} "
-                             f"({r.restrict_lines_stripped} \\restrict lines stripped)"),
-        ("Source", f"database {r.server['database']} on PostgreSQL {r.server['server_version']}, "
-                   f"system_identifier {r.server['system_identifier']}"),
-        ("Binaries", r.binaries), ("Duration", f"{r.seconds:.1f} s"), ("Kit", str(kit)),
+        (
+            "Source record",
+            f"{kit / r.source_record}: fingerprint of every object, owner, grant, policy and "
+            f"constraint in the same snapshot; rows {rows_text} ({r.rows_why})",
+        ),
+        (
+            "Schema-only dump",
+            f"{r.schema_path} sha256 {r.schema_sha256} ({r.restrict_lines_stripped} \\restrict lines stripped)",
+        ),
+        (
+            "Source",
+            f"database {r.server['database']} on PostgreSQL {r.server['server_version']}, "
+            f"system_identifier {r.server['system_identifier']}",
+        ),
+        ("Binaries", r.binaries),
+        ("Duration", f"{r.seconds:.1f} s"),
+        ("Kit", str(kit)),
     ]
-    blocks: list[Block] = [Section("Fresh backup", (Facts.of("", rows),), "backup"),
-                           Facts.of("pg_restore -l header", r.header.items())]
+    blocks: list[Block] = [
+        Section("Fresh backup", (Facts.of("", rows),), "backup"),
+        Facts.of("pg_restore -l header", r.header.items()),
+    ]
     if r.format == "directory":
         shown = r.files[:50]
-        blocks.append(Table.of("Files of the directory dump", ("File", "Bytes", "SHA256"),
-                               [(f.rel, f"{f.bytes:,}", f.sha256) for f in shown]))
+        blocks.append(
+            Table.of(
+                "Files of the directory dump",
+                ("File", "Bytes", "SHA256"),
+                [(f.rel, f"{f.bytes:,}", f.sha256) for f in shown],
+            )
+        )
         if len(r.files) > len(shown):
             blocks.append(Text(f"… and {len(r.files) - len(shown)} more; every file is in SHA256SUMS."))
-    blocks.append(Section("Next", (Text(
-        f"`pgwarden verify-backup {r.dump_path} --dsn PROD` restores it into a throwaway instance and compares the "
-        "restore with the source record; `--expect FILE` adds named checks."),), "next"))
-    return Report(f"pgwarden backup: {r.status}", f"database {r.server['database']}", r.status.value, tuple(blocks),
-                  f"Backup of database {r.server['database']}: sha256 `{r.sha256}`, {r.bytes:,} bytes.")
+    blocks.append(
+        Section(
+            "Next",
+            (
+                Text(
+                    f"`pgwarden verify-backup {r.dump_path} --dsn PROD` restores it into a throwaway instance "
+                    "and compares the "
+                    "restore with the source record; `--expect FILE` adds named checks."
+                ),
+            ),
+            "next",
+        )
+    )
+    return Report(
+        f"pgwarden backup: {r.status}",
+        f"database {r.server['database']}",
+        r.status.value,
+        tuple(blocks),
+        f"Backup of database {r.server['database']}: sha256 `{r.sha256}`, {r.bytes:,} bytes.",
+    )

@@ -32,7 +32,7 @@ CHUNK = 1 << 20
 
 @dataclass(frozen=True)
 class HashedFile:
-    rel: str          # relative to the dump's root (the file name itself for a custom dump)
+    rel: str  # relative to the dump's root (the file name itself for a custom dump)
     bytes: int
     sha256: str
 
@@ -53,11 +53,19 @@ def _remove(path: Path) -> None:
 
 def _no_space(exc: OSError, dest: Path) -> EnvironmentProblem:
     return disk_full(exc, dest) or EnvironmentProblem(
-        f"cannot write {dest}: {exc.strerror or exc}; the partial dump was removed")
+        f"cannot write {dest}: {exc.strerror or exc}; the partial dump was removed"
+    )
 
 
-def stream_dump(argv: Sequence[str | Path], dest: Path, *, env: dict[str, str], log_path: Path,
-                on_bytes: Callable[[int], None] | None = None, secrets: tuple[str, ...] = ()) -> HashedFile:
+def stream_dump(
+    argv: Sequence[str | Path],
+    dest: Path,
+    *,
+    env: dict[str, str],
+    log_path: Path,
+    on_bytes: Callable[[int], None] | None = None,
+    secrets: tuple[str, ...] = (),
+) -> HashedFile:
     """Run ``argv`` (a pg_dump whose ``-f`` is appended here) and stream its archive into ``dest``."""
     tmp = private_dir("dump")  # in the runtime directory, where gc finds it after a SIGKILL
     fifo = tmp / "pg_dump.fifo"
@@ -86,8 +94,15 @@ def stream_dump(argv: Sequence[str | Path], dest: Path, *, env: dict[str, str], 
     reader.start()
     try:
         try:
-            result = proc.run([*argv, "-f", fifo], env=env, inherit=proc.ChildEnv.CLIENT, log_path=log_path,
-                              check=False, timeout=7 * 24 * 3600, secrets=secrets)
+            result = proc.run(
+                [*argv, "-f", fifo],
+                env=env,
+                inherit=proc.ChildEnv.CLIENT,
+                log_path=log_path,
+                check=False,
+                timeout=7 * 24 * 3600,
+                secrets=secrets,
+            )
         finally:
             _unblock(fifo, reader)
             reader.join()
@@ -95,8 +110,11 @@ def stream_dump(argv: Sequence[str | Path], dest: Path, *, env: dict[str, str], 
             raise _no_space(state["error"], dest)  # type: ignore[arg-type]
         if result.returncode != 0:
             tail = [line for line in result.stderr.strip().splitlines() if line.strip()][-5:]
-            how = f"was killed by signal {-result.returncode}" if result.returncode < 0 \
+            how = (
+                f"was killed by signal {-result.returncode}"
+                if result.returncode < 0
                 else f"failed with exit code {result.returncode}"
+            )
             raise EnvironmentProblem(f"pg_dump {how}; the partial dump was removed", details=tail)
     except BaseException:
         _remove(dest)
@@ -136,9 +154,15 @@ def hash_tree(root: Path) -> tuple[HashedFile, ...]:
     return tuple(sorted(out, key=lambda f: f.rel))
 
 
-def run_directory_dump(argv: Sequence[str | Path], dest: Path, *, env: dict[str, str], log_path: Path,
-                       on_bytes: Callable[[int], None] | None = None,
-                       secrets: tuple[str, ...] = ()) -> tuple[HashedFile, ...]:
+def run_directory_dump(
+    argv: Sequence[str | Path],
+    dest: Path,
+    *,
+    env: dict[str, str],
+    log_path: Path,
+    on_bytes: Callable[[int], None] | None = None,
+    secrets: tuple[str, ...] = (),
+) -> tuple[HashedFile, ...]:
     """Run a ``pg_dump -Fd`` into ``dest`` (reporting its growing size), then hash every file."""
     stop = threading.Event()
 
@@ -151,8 +175,15 @@ def run_directory_dump(argv: Sequence[str | Path], dest: Path, *, env: dict[str,
     watcher.start()
     try:
         try:
-            result = proc.run([*argv, "-f", dest], env=env, inherit=proc.ChildEnv.CLIENT, log_path=log_path,
-                              check=False, timeout=7 * 24 * 3600, secrets=secrets)
+            result = proc.run(
+                [*argv, "-f", dest],
+                env=env,
+                inherit=proc.ChildEnv.CLIENT,
+                log_path=log_path,
+                check=False,
+                timeout=7 * 24 * 3600,
+                secrets=secrets,
+            )
         finally:
             stop.set()
             watcher.join()

@@ -19,11 +19,11 @@ from pgwarden.evidence.sums import parse_sums, sha256_file
 
 @dataclass(frozen=True)
 class PinCheck:
-    status: GateStatus             # PASS, FAIL or SKIPPED (no pin anywhere)
-    actual: str                    # the dump's sha256 (or directory digest)
-    sources: tuple[str, ...]       # where pins came from
-    problems: tuple[str, ...]      # one line per mismatch
-    kit: str | None                # the backup kit the dump sits in, if any
+    status: GateStatus  # PASS, FAIL or SKIPPED (no pin anywhere)
+    actual: str  # the dump's sha256 (or directory digest)
+    sources: tuple[str, ...]  # where pins came from
+    problems: tuple[str, ...]  # one line per mismatch
+    kit: str | None  # the backup kit the dump sits in, if any
 
 
 def _kit_of(dump: Path) -> tuple[Path, str] | None:
@@ -58,7 +58,7 @@ def check_pin(dump: Path, sha256: str | None) -> PinCheck:
         kit_root = str(root)
         sums = kit_sums(root)
         if is_dir:
-            pinned = {k[len(rel) + 1:]: v for k, v in sums.items() if k.startswith(rel + "/")}
+            pinned = {k[len(rel) + 1 :]: v for k, v in sums.items() if k.startswith(rel + "/")}
             if pinned:
                 sources.append(f"{root / SUMS} ({len(pinned)} files)")
                 have = {f.rel: f.sha256 for f in files}

@@ -32,9 +32,9 @@ from pgwarden.pg.conn import read_only
 
 @dataclass(frozen=True)
 class BinaryChoice:
-    server: PgBinaries          # the throwaway instance's binaries
-    restore: PgBinaries         # pg_restore used for the read and the restore
-    exact_major: bool           # server major == the dump's source major
+    server: PgBinaries  # the throwaway instance's binaries
+    restore: PgBinaries  # pg_restore used for the read and the restore
+    exact_major: bool  # server major == the dump's source major
     note: str
 
 
@@ -57,10 +57,16 @@ def choose_binaries(header: ArchiveHeader, dump: Path) -> BinaryChoice:
             f"{dump}: written by pg_dump {header.pg_dump_version} (archive format {header.archive_version}); "
             f"reading it needs pg_restore {made_by} or newer, but the newest available is "
             + (f"pg_restore {newest.version} ({newest.bindir})" if newest else "none"),
-            details=[f"install PostgreSQL {made_by} client binaries or set PGWARDEN_PG_BIN to their "
-                     "directory", *exc.details[:-1]]) from None
-    note = (f"PostgreSQL {server.version}: the dump's source major {src}" if exact else
-            f"PostgreSQL {server.version}: source major {src} is not available here, so the newest")
+            details=[
+                f"install PostgreSQL {made_by} client binaries or set PGWARDEN_PG_BIN to their directory",
+                *exc.details[:-1],
+            ],
+        ) from None
+    note = (
+        f"PostgreSQL {server.version}: the dump's source major {src}"
+        if exact
+        else f"PostgreSQL {server.version}: source major {src} is not available here, so the newest"
+    )
     return BinaryChoice(server, restore, exact, note)
 
 
@@ -102,12 +108,16 @@ def start_full_read(bins: PgBinaries, archive: Path, *, log_path: Path) -> FullR
 class RoleStandIn:
     name: str
     created: bool
-    attributes: tuple[str, ...]   # e.g. ("NOLOGIN", "SUPERUSER")
+    attributes: tuple[str, ...]  # e.g. ("NOLOGIN", "SUPERUSER")
     note: str
 
 
-_ATTRS = (("rolsuper", "SUPERUSER"), ("rolcreatedb", "CREATEDB"), ("rolcreaterole", "CREATEROLE"),
-          ("rolbypassrls", "BYPASSRLS"))
+_ATTRS = (
+    ("rolsuper", "SUPERUSER"),
+    ("rolcreatedb", "CREATEDB"),
+    ("rolcreaterole", "CREATEROLE"),
+    ("rolbypassrls", "BYPASSRLS"),
+)
 
 
 def role_attributes(conn: psycopg.Connection[Any], names: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -117,8 +127,9 @@ def role_attributes(conn: psycopg.Connection[Any], names: Iterable[str]) -> dict
         return {r["rolname"]: dict(r) for r in cur.fetchall()}
 
 
-def create_roles(conn: psycopg.Connection[Any], names: Iterable[str],
-                 production: Mapping[str, Mapping[str, Any]] | None = None) -> tuple[RoleStandIn, ...]:
+def create_roles(
+    conn: psycopg.Connection[Any], names: Iterable[str], production: Mapping[str, Mapping[str, Any]] | None = None
+) -> tuple[RoleStandIn, ...]:
     """Create each missing role as NOLOGIN (mirroring production's attributes when known)."""
     wanted = sorted(set(names))
     existing = role_attributes(conn, wanted)
@@ -138,8 +149,13 @@ def create_roles(conn: psycopg.Connection[Any], names: Iterable[str],
             msg = (getattr(exc.diag, "message_primary", None) or str(exc)).strip()
             out.append(RoleStandIn(name, False, tuple(attrs), f"could not create: {msg}"))
             continue
-        src = "attributes mirrored from production" if prod else "not found on production" \
-            if production is not None else "attributes unknown (no --dsn)"
+        src = (
+            "attributes mirrored from production"
+            if prod
+            else "not found on production"
+            if production is not None
+            else "attributes unknown (no --dsn)"
+        )
         out.append(RoleStandIn(name, True, tuple(attrs), src))
     return tuple(out)
 
@@ -155,11 +171,19 @@ class RestoreRun:
     returncode: int
     seconds: float
     errors: tuple[ClassifiedError, ...]
-    reported_errors: int | None     # pg_restore's own "errors ignored" count: recorded, not trusted
+    reported_errors: int | None  # pg_restore's own "errors ignored" count: recorded, not trusted
 
 
-def run_restore(bins: PgBinaries, dsn: str, archive: Path, *, jobs: int, no_owner: bool, no_privileges: bool,
-                log_path: Path | None = None) -> RestoreRun:
+def run_restore(
+    bins: PgBinaries,
+    dsn: str,
+    archive: Path,
+    *,
+    jobs: int,
+    no_owner: bool,
+    no_privileges: bool,
+    log_path: Path | None = None,
+) -> RestoreRun:
     """pg_restore into ``dsn``; every error is collected and classified (no --exit-on-error)."""
     argv: list[str | Path] = [bins.path("pg_restore"), "--no-tablespaces", "-d", dsn]
     if jobs > 1:
@@ -170,5 +194,10 @@ def run_restore(bins: PgBinaries, dsn: str, archive: Path, *, jobs: int, no_owne
         argv.append("--no-privileges")
     argv.append(archive)
     r = proc.run(argv, check=False, log_path=log_path, timeout=7 * 24 * 3600)
-    return RestoreRun(r.argv, r.returncode, round(r.seconds, 3), classify_all(parse_messages(r.stderr)),
-                      reported_error_count(r.stderr))
+    return RestoreRun(
+        r.argv,
+        r.returncode,
+        round(r.seconds, 3),
+        classify_all(parse_messages(r.stderr)),
+        reported_error_count(r.stderr),
+    )

@@ -18,19 +18,19 @@ BENIGN, DEGRADED, FATAL = "benign", "degraded", "fatal"
 
 @dataclass(frozen=True)
 class RestoreMessage:
-    level: str                # "error" | "warning" | "info"
-    text: str                 # the message body's first line, e.g. 'could not execute query: ERROR:  …'
-    command: str | None       # the SQL after "Command was:", if any
-    context: str | None       # "from TOC entry …" when pg_restore printed it
+    level: str  # "error" | "warning" | "info"
+    text: str  # the message body's first line, e.g. 'could not execute query: ERROR:  …'
+    command: str | None  # the SQL after "Command was:", if any
+    context: str | None  # "from TOC entry …" when pg_restore printed it
 
 
 @dataclass(frozen=True)
 class ClassifiedError:
-    cls: str                  # benign | degraded | fatal
-    reason: str               # why, in one sentence
-    message: str              # the error as pg_restore printed it (first line)
+    cls: str  # benign | degraded | fatal
+    reason: str  # why, in one sentence
+    message: str  # the error as pg_restore printed it (first line)
     command: str | None
-    occurrences: int = 1      # identical errors (e.g. one per parallel worker) are folded together
+    occurrences: int = 1  # identical errors (e.g. one per parallel worker) are folded together
 
 
 _PREFIX = re.compile(r"pg_restore:\s?")
@@ -80,47 +80,94 @@ _SERVER = re.compile(r"ERROR:\s+(.*)")
 
 # (class, pattern on the message body, reason). Checked in order.
 _ARCHIVE_RULES: tuple[tuple[str, str, str], ...] = (
-    (FATAL, r"unsupported version \(.*\) in file header",
-     "the archive format is newer than this pg_restore: nothing can be restored with it"),
-    (FATAL, r"could not uncompress data|could not decompress|decompression|invalid (compressed|distance)",
-     "decompression failed: the archive's compressed data is corrupt"),
-    (FATAL, r"end of file|unexpected EOF|could not read from input file|too short",
-     "the archive ends early: it is truncated"),
-    (FATAL, r"could not find block ID|possibly corrupt|did not find magic string|not a valid archive|"
-            r"unexpected data offset flag|invalid (OID|dumpId|table|entry)|corrupt",
-     "the archive's structure is damaged"),
-    (FATAL, r"COPY failed for table|PQputCopyData|error returned by PQputCopyEnd",
-     "COPY failure: table data did not load"),
-    (FATAL, r"worker process died|could not connect|connection to server .* failed|out of memory",
-     "the restore itself broke off; the result is incomplete"),
+    (
+        FATAL,
+        r"unsupported version \(.*\) in file header",
+        "the archive format is newer than this pg_restore: nothing can be restored with it",
+    ),
+    (
+        FATAL,
+        r"could not uncompress data|could not decompress|decompression|invalid (compressed|distance)",
+        "decompression failed: the archive's compressed data is corrupt",
+    ),
+    (
+        FATAL,
+        r"end of file|unexpected EOF|could not read from input file|too short",
+        "the archive ends early: it is truncated",
+    ),
+    (
+        FATAL,
+        r"could not find block ID|possibly corrupt|did not find magic string|not a valid archive|"
+        r"unexpected data offset flag|invalid (OID|dumpId|table|entry)|corrupt",
+        "the archive's structure is damaged",
+    ),
+    (
+        FATAL,
+        r"COPY failed for table|PQputCopyData|error returned by PQputCopyEnd",
+        "COPY failure: table data did not load",
+    ),
+    (
+        FATAL,
+        r"worker process died|could not connect|connection to server .* failed|out of memory",
+        "the restore itself broke off; the result is incomplete",
+    ),
 )
 
 _SERVER_RULES: tuple[tuple[str, str, str], ...] = (
-    (BENIGN, r'unrecognized configuration parameter "([^"]+)"',
-     "pg_restore sets parameter {0} that this older server does not have; it affects only the restore "
-     "session"),
+    (
+        BENIGN,
+        r'unrecognized configuration parameter "([^"]+)"',
+        "pg_restore sets parameter {0} that this older server does not have; it affects only the restore session",
+    ),
     (BENIGN, r'schema "public" already exists', "the public schema exists in every new database"),
-    (BENIGN, r'(extension|language) "plpgsql" already exists|must be owner of (extension plpgsql|schema public)',
-     "plpgsql and the public schema come with every new database"),
+    (
+        BENIGN,
+        r'(extension|language) "plpgsql" already exists|must be owner of (extension plpgsql|schema public)',
+        "plpgsql and the public schema come with every new database",
+    ),
     (FATAL, r'relation "([^"]+)" does not exist', "missing relation {0}: its definition or data did not restore"),
-    (FATAL, r"could not create unique index|duplicate key value",
-     "a unique index cannot be built: the restored data violates it"),
-    (DEGRADED, r'insert or update on table "([^"]+)" violates foreign key constraint "([^"]+)"',
-     "foreign key constraint {1} on table {0} was not restored: rows restored into {0} violate it (they "
-     "were inserted in production with the constraint bypassed, e.g. triggers disabled)"),
-    (DEGRADED, r'check constraint "([^"]+)" of relation "([^"]+)" is violated by some row',
-     "check constraint {0} on table {1} was not restored: restored rows violate it"),
-    (DEGRADED, r'column "([^"]+)" of relation "([^"]+)" contains null values',
-     "NOT NULL on column {0} of table {1} was not restored: restored rows hold NULLs there"),
-    (DEGRADED, r'role "([^"]+)" does not exist',
-     "role {0} is missing, so an owner, grant or policy that names it was not restored"),
-    (DEGRADED, r'extension "([^"]+)" is not available|could not open extension control file',
-     "an extension is not installed on the restore server; the objects that need it are missing"),
+    (
+        FATAL,
+        r"could not create unique index|duplicate key value",
+        "a unique index cannot be built: the restored data violates it",
+    ),
+    (
+        DEGRADED,
+        r'insert or update on table "([^"]+)" violates foreign key constraint "([^"]+)"',
+        "foreign key constraint {1} on table {0} was not restored: rows restored into {0} violate it (they "
+        "were inserted in production with the constraint bypassed, e.g. triggers disabled)",
+    ),
+    (
+        DEGRADED,
+        r'check constraint "([^"]+)" of relation "([^"]+)" is violated by some row',
+        "check constraint {0} on table {1} was not restored: restored rows violate it",
+    ),
+    (
+        DEGRADED,
+        r'column "([^"]+)" of relation "([^"]+)" contains null values',
+        "NOT NULL on column {0} of table {1} was not restored: restored rows hold NULLs there",
+    ),
+    (
+        DEGRADED,
+        r'role "([^"]+)" does not exist',
+        "role {0} is missing, so an owner, grant or policy that names it was not restored",
+    ),
+    (
+        DEGRADED,
+        r'extension "([^"]+)" is not available|could not open extension control file',
+        "an extension is not installed on the restore server; the objects that need it are missing",
+    ),
     (DEGRADED, r"permission denied", "permission denied: the object or privilege was not restored"),
-    (DEGRADED, r'(type|function|schema|operator|collation) "?([^" ]+)"? does not exist',
-     "depends on {0} {1}, which did not restore; this object is missing too"),
-    (DEGRADED, r"syntax error|is not supported|not supported",
-     "this server does not accept the statement; the object is missing"),
+    (
+        DEGRADED,
+        r'(type|function|schema|operator|collation) "?([^" ]+)"? does not exist',
+        "depends on {0} {1}, which did not restore; this object is missing too",
+    ),
+    (
+        DEGRADED,
+        r"syntax error|is not supported|not supported",
+        "this server does not accept the statement; the object is missing",
+    ),
 )
 
 
@@ -142,8 +189,9 @@ def classify(msg: RestoreMessage) -> ClassifiedError:
             if cls == BENIGN and pattern.startswith("unrecognized") and not command.upper().startswith("SET "):
                 continue
             return ClassifiedError(cls, reason.format(*m.groups()), text, msg.command)
-    return ClassifiedError(DEGRADED, "an error no rule recognizes: the object it belongs to may be missing",
-                           text, msg.command)
+    return ClassifiedError(
+        DEGRADED, "an error no rule recognizes: the object it belongs to may be missing", text, msg.command
+    )
 
 
 def classify_all(messages: Iterable[RestoreMessage]) -> tuple[ClassifiedError, ...]:

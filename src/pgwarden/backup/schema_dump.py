@@ -21,8 +21,8 @@ from pgwarden.parsing.walk import iter_nodes
 
 @dataclass(frozen=True)
 class ParsedSchema:
-    statements: tuple[Any, ...]       # pglast RawStmt nodes
-    unparsed: tuple[str, ...]         # first line of each statement pglast could not parse
+    statements: tuple[Any, ...]  # pglast RawStmt nodes
+    unparsed: tuple[str, ...]  # first line of each statement pglast could not parse
 
 
 def parse_schema(text: str) -> ParsedSchema:
@@ -53,8 +53,12 @@ def _qual(names: Any) -> tuple[str, str]:
 
 
 def _identity_args(stmt: Any) -> list[ast.TypeName]:
-    modes = {pge.FunctionParameterMode.FUNC_PARAM_IN, pge.FunctionParameterMode.FUNC_PARAM_INOUT,
-             pge.FunctionParameterMode.FUNC_PARAM_VARIADIC, pge.FunctionParameterMode.FUNC_PARAM_DEFAULT}
+    modes = {
+        pge.FunctionParameterMode.FUNC_PARAM_IN,
+        pge.FunctionParameterMode.FUNC_PARAM_INOUT,
+        pge.FunctionParameterMode.FUNC_PARAM_VARIADIC,
+        pge.FunctionParameterMode.FUNC_PARAM_DEFAULT,
+    }
     if stmt.is_procedure:
         modes.add(pge.FunctionParameterMode.FUNC_PARAM_OUT)
     return [p.argType for p in (stmt.parameters or ()) if p.mode in modes]
@@ -112,15 +116,28 @@ def objects_in_schema(parsed: ParsedSchema) -> FoundObjects:
     for key in columns:
         for col in _all_columns(key, columns, parents, set()):
             cat.add(ObjectKind.COLUMN, *key, col)
-    for kind in (ObjectKind.TABLE, ObjectKind.VIEW, ObjectKind.FUNCTION, ObjectKind.TRIGGER, ObjectKind.INDEX,
-                 ObjectKind.SEQUENCE, ObjectKind.TYPE, ObjectKind.CONSTRAINT, ObjectKind.POLICY):
+    for kind in (
+        ObjectKind.TABLE,
+        ObjectKind.VIEW,
+        ObjectKind.FUNCTION,
+        ObjectKind.TRIGGER,
+        ObjectKind.INDEX,
+        ObjectKind.SEQUENCE,
+        ObjectKind.TYPE,
+        ObjectKind.CONSTRAINT,
+        ObjectKind.POLICY,
+    ):
         for k in cat.objects[kind]:
             cat.add(ObjectKind.SCHEMA, k[0])
     return cat
 
 
-def _all_columns(key: tuple[str, str], columns: dict[tuple[str, str], list[str]],
-                 parents: dict[tuple[str, str], list[tuple[str, str]]], seen: set[tuple[str, str]]) -> list[str]:
+def _all_columns(
+    key: tuple[str, str],
+    columns: dict[tuple[str, str], list[str]],
+    parents: dict[tuple[str, str], list[tuple[str, str]]],
+    seen: set[tuple[str, str]],
+) -> list[str]:
     """Own columns plus inherited ones (INHERITS / PARTITION OF), which the child's CREATE omits."""
     if key in seen:
         return []
@@ -156,9 +173,13 @@ def _alter_table(cat: FoundObjects, s: Any) -> None:
         d = getattr(cmd, "def_", None)
         if cmd.subtype == pge.AlterTableType.AT_AddConstraint and isinstance(d, ast.Constraint) and d.conname:
             cat.add(ObjectKind.CONSTRAINT, *table, d.conname)
-        if cmd.subtype == pge.AlterTableType.AT_AddConstraint and isinstance(d, ast.Constraint) \
-                and d.contype in (pge.ConstrType.CONSTR_PRIMARY, pge.ConstrType.CONSTR_UNIQUE,
-                                  pge.ConstrType.CONSTR_EXCLUSION) and d.conname:
+        if (
+            cmd.subtype == pge.AlterTableType.AT_AddConstraint
+            and isinstance(d, ast.Constraint)
+            and d.contype
+            in (pge.ConstrType.CONSTR_PRIMARY, pge.ConstrType.CONSTR_UNIQUE, pge.ConstrType.CONSTR_EXCLUSION)
+            and d.conname
+        ):
             cat.add(ObjectKind.INDEX, schema, d.conname)
         elif cmd.subtype == pge.AlterTableType.AT_AddIdentity and isinstance(d, ast.Constraint):
             for opt in d.options or ():
@@ -171,8 +192,7 @@ def roles_in_schema(parsed: ParsedSchema) -> set[str]:
     names: set[str] = set()
     for raw in parsed.statements:
         for node in iter_nodes(raw):
-            if isinstance(node, ast.RoleSpec) and node.roletype == pge.RoleSpecType.ROLESPEC_CSTRING \
-                    and node.rolename:
+            if isinstance(node, ast.RoleSpec) and node.roletype == pge.RoleSpecType.ROLESPEC_CSTRING and node.rolename:
                 names.add(node.rolename)
             elif isinstance(node, ast.GrantRoleStmt):
                 names.update(p.priv_name for p in node.granted_roles or () if p.priv_name)

@@ -33,9 +33,12 @@ def extract_schema(bins: PgBinaries, archive: Path, *, log_path: Path | None = N
     """``pg_restore --schema-only`` of ``archive`` as SQL text, with ``\\restrict`` lines stripped."""
     with tempfile.TemporaryDirectory(prefix="pgwarden-schema-") as tmp:
         out = Path(tmp) / "schema.sql"
-        r = proc.run([bins.path("pg_restore"), "--schema-only", "-f", out, archive], check=False,
-                     log_path=log_path, timeout=1800)
+        r = proc.run(
+            [bins.path("pg_restore"), "--schema-only", "-f", out, archive], check=False, log_path=log_path, timeout=1800
+        )
         if r.returncode != 0:
-            raise GateFailed(f"pg_restore --schema-only of {archive} failed (exit {r.returncode})",
-                                     details=r.stderr.strip().splitlines()[-5:])
+            raise GateFailed(
+                f"pg_restore --schema-only of {archive} failed (exit {r.returncode})",
+                details=r.stderr.strip().splitlines()[-5:],
+            )
         return strip_restrict(out.read_text(encoding="utf-8", errors="replace"))

@@ -36,7 +36,7 @@ from pgwarden.evidence.sums import sha256_file
 from pgwarden.probe.fingerprint import ROWS_MODES, Fingerprint, dumps, load
 from pgwarden.probe.probe import take_fingerprint
 
-EXACT_ROWS_UP_TO = 10 * 1024 ** 3     # 10 GiB: exact counts by default up to this database size
+EXACT_ROWS_UP_TO = 10 * 1024**3  # 10 GiB: exact counts by default up to this database size
 FINGERPRINT_REL = "probes/source.json"
 FACTS_REL = "probes/source-database.json"
 
@@ -51,20 +51,31 @@ class DatabaseFacts:
     collate: str
     ctype: str
     acl: tuple[str, ...]
-    settings: tuple[str, ...]          # "role<TAB>name=value"; an empty role means every role
-    tablespaces: tuple[str, ...]       # non-default tablespaces that hold relations of this database
+    settings: tuple[str, ...]  # "role<TAB>name=value"; an empty role means every role
+    tablespaces: tuple[str, ...]  # non-default tablespaces that hold relations of this database
     default_tablespace: str | None
     large_objects: int
     comment: str | None
     size_bytes: int
-    extension_tables: tuple[str, ...] = ()   # "schema.table<TAB>extension": members with data pg_dump leaves out
+    extension_tables: tuple[str, ...] = ()  # "schema.table<TAB>extension": members with data pg_dump leaves out
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> DatabaseFacts:
-        return cls(str(row["database"]), str(row["owner"]), str(row["encoding"]), str(row["collate"]),
-                   str(row["ctype"]), tuple(row["acl"] or ()), tuple(row["settings"] or ()),
-                   tuple(row["tablespaces"] or ()), row["default_tablespace"], int(row["large_objects"]),
-                   row["comment"], int(row["size_bytes"]), tuple(row.get("extension_tables") or ()))
+        return cls(
+            str(row["database"]),
+            str(row["owner"]),
+            str(row["encoding"]),
+            str(row["collate"]),
+            str(row["ctype"]),
+            tuple(row["acl"] or ()),
+            tuple(row["settings"] or ()),
+            tuple(row["tablespaces"] or ()),
+            row["default_tablespace"],
+            int(row["large_objects"]),
+            row["comment"],
+            int(row["size_bytes"]),
+            tuple(row.get("extension_tables") or ()),
+        )
 
     @classmethod
     def from_json(cls, data: Any, where: str) -> DatabaseFacts:
@@ -88,7 +99,7 @@ def read_facts(conn: psycopg.Connection[Any], snapshot: str | None = None) -> Da
 
 @dataclass(frozen=True)
 class RowsChoice:
-    mode: str          # exact | estimate | none
+    mode: str  # exact | estimate | none
     why: str
 
 
@@ -98,12 +109,16 @@ def choose_rows(requested: str | None, size_bytes: int) -> RowsChoice:
         if requested not in ROWS_MODES:
             raise BadInput(f"--rows {requested!r}: expected one of {', '.join(ROWS_MODES)}")
         return RowsChoice(requested, f"--rows {requested}")
-    limit = EXACT_ROWS_UP_TO // 1024 ** 3
+    limit = EXACT_ROWS_UP_TO // 1024**3
     if size_bytes <= EXACT_ROWS_UP_TO:
-        return RowsChoice("exact", f"default: exact, as the database ({size_bytes / 1024 ** 3:.2f} GiB) is at "
-                                   f"most {limit} GiB")
-    return RowsChoice("estimate", f"default: estimate, as the database ({size_bytes / 1024 ** 3:.1f} GiB) is over "
-                                  f"{limit} GiB (give --rows exact to count every row)")
+        return RowsChoice(
+            "exact", f"default: exact, as the database ({size_bytes / 1024**3:.2f} GiB) is at most {limit} GiB"
+        )
+    return RowsChoice(
+        "estimate",
+        f"default: estimate, as the database ({size_bytes / 1024**3:.1f} GiB) is over "
+        f"{limit} GiB (give --rows exact to count every row)",
+    )
 
 
 @dataclass(frozen=True)
@@ -117,8 +132,12 @@ class SourceRecord:
     def save(self, kit: EvidenceKit) -> None:
         """Write both files into the kit (sealing pins them in its SHA256SUMS)."""
         kit.write_text(FINGERPRINT_REL, dumps(self.fingerprint))
-        facts = {**asdict(self.facts), "snapshot": self.snapshot, "rows_mode": self.rows.mode,
-                 "rows_why": self.rows.why}
+        facts = {
+            **asdict(self.facts),
+            "snapshot": self.snapshot,
+            "rows_mode": self.rows.mode,
+            "rows_why": self.rows.why,
+        }
         kit.write_text(FACTS_REL, json.dumps(facts, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
 
@@ -129,8 +148,10 @@ def load_record(fingerprint_path: Path) -> SourceRecord:
     try:
         data = json.loads(facts_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise BadInput(f"{facts_path}: missing; a source record is {FINGERPRINT_REL} with {FACTS_REL} "
-                       "beside it, as a pgwarden backup kit has them") from None
+        raise BadInput(
+            f"{facts_path}: missing; a source record is {FINGERPRINT_REL} with {FACTS_REL} "
+            "beside it, as a pgwarden backup kit has them"
+        ) from None
     except (OSError, ValueError) as exc:
         raise BadInput(f"{facts_path}: not a database-facts record: {exc}") from None
     facts = DatabaseFacts.from_json(data, str(facts_path))
@@ -190,8 +211,9 @@ class SnapshotRecorder:
                 raise exc
             if isinstance(exc, psycopg.Error):
                 msg = " ".join(str(exc).split()) or type(exc).__name__
-                raise GateFailed(f"the source record (fingerprint and row counts in the dump's snapshot) "
-                                 f"failed: {msg}") from None
+                raise GateFailed(
+                    f"the source record (fingerprint and row counts in the dump's snapshot) failed: {msg}"
+                ) from None
             raise exc
         assert self.record is not None
         return self.record
@@ -207,8 +229,11 @@ def record_in_kit(root: Path) -> tuple[SourceRecord | None, Path | None, str | N
     pinned = kit_sums(root)
     for rel in (FINGERPRINT_REL, FACTS_REL):
         if not (root / rel).is_file() or pinned.get(rel) != sha256_file(root / rel):
-            return None, path, f"{root / rel}: not as its backup kit's SHA256SUMS pins it; the source record cannot " \
-                               "be trusted"
+            return (
+                None,
+                path,
+                f"{root / rel}: not as its backup kit's SHA256SUMS pins it; the source record cannot be trusted",
+            )
     try:
         return load_record(path), path, None
     except BadInput as exc:
@@ -224,8 +249,11 @@ def backup_time(record: SourceRecord | None, header: dict[str, str]) -> dict[str
     created = header.get("Archive created at", "")
     if when is None and created:
         with contextlib.suppress(ValueError):
-            when = dt.datetime.strptime(created.removesuffix(" UTC"), "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC) \
-                if created.endswith(" UTC") else None
+            when = (
+                dt.datetime.strptime(created.removesuffix(" UTC"), "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC)
+                if created.endswith(" UTC")
+                else None
+            )
     if when is None:
         return {"backup_taken_at": created or None, "backup_age_seconds": None}
     age = (dt.datetime.now(dt.UTC) - when).total_seconds()

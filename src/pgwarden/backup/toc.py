@@ -28,12 +28,12 @@ class ArchiveHeader:
 
     path: str
     format: str
-    archive_version: str          # e.g. "1.16"
-    compression: str              # "gzip"/"none"/... (>= 1.15) or the zlib level as text (older)
+    archive_version: str  # e.g. "1.16"
+    compression: str  # "gzip"/"none"/... (>= 1.15) or the zlib level as text (older)
     created: str
     dbname: str
-    server_version: str           # "Dumped from database version"
-    pg_dump_version: str          # "Dumped by pg_dump version"
+    server_version: str  # "Dumped from database version"
+    pg_dump_version: str  # "Dumped by pg_dump version"
 
     @property
     def server_major(self) -> int:
@@ -74,7 +74,7 @@ class _Reader:
             return ""
         if self.pos + n > len(self.data):
             raise GateFailed(f"{self.where}: the archive header is truncated")
-        s = self.data[self.pos:self.pos + n].decode("utf-8", "replace")
+        s = self.data[self.pos : self.pos + n].decode("utf-8", "replace")
         self.pos += n
         return s
 
@@ -122,22 +122,61 @@ def read_header(path: Path) -> ArchiveHeader:
     server_version = pg_dump_version = ""
     if version >= (1, 10, 0):
         server_version, pg_dump_version = r.str(), r.str()
-    return ArchiveHeader(str(path), fmt, f"{vmaj}.{vmin}" + (f".{vrev}" if vrev else ""), compression,
-                         created, dbname, server_version, pg_dump_version)
+    return ArchiveHeader(
+        str(path),
+        fmt,
+        f"{vmaj}.{vmin}" + (f".{vrev}" if vrev else ""),
+        compression,
+        created,
+        dbname,
+        server_version,
+        pg_dump_version,
+    )
 
 
 # -- pg_restore -l ------------------------------------------------------------------------------------
 
 # Entry descriptions that contain a space; the rest are one word. Longest first.
-_MULTIWORD_DESCS = tuple(sorted((
-    "TABLE DATA", "SEQUENCE SET", "SEQUENCE OWNED BY", "FK CONSTRAINT", "CHECK CONSTRAINT",
-    "DEFAULT ACL", "MATERIALIZED VIEW", "MATERIALIZED VIEW DATA", "EVENT TRIGGER", "FOREIGN TABLE",
-    "FOREIGN DATA WRAPPER", "USER MAPPING", "TEXT SEARCH CONFIGURATION", "TEXT SEARCH DICTIONARY",
-    "TEXT SEARCH PARSER", "TEXT SEARCH TEMPLATE", "LARGE OBJECT", "BLOB METADATA", "BLOBS",
-    "OPERATOR CLASS", "OPERATOR FAMILY", "ACCESS METHOD", "SHELL TYPE", "PUBLICATION TABLE",
-    "PUBLICATION TABLES IN SCHEMA", "ROW SECURITY", "INDEX ATTACH", "TABLE ATTACH", "STATISTICS DATA",
-    "PROCEDURAL LANGUAGE", "DEFAULT", "SERVER",
-), key=len, reverse=True))
+_MULTIWORD_DESCS = tuple(
+    sorted(
+        (
+            "TABLE DATA",
+            "SEQUENCE SET",
+            "SEQUENCE OWNED BY",
+            "FK CONSTRAINT",
+            "CHECK CONSTRAINT",
+            "DEFAULT ACL",
+            "MATERIALIZED VIEW",
+            "MATERIALIZED VIEW DATA",
+            "EVENT TRIGGER",
+            "FOREIGN TABLE",
+            "FOREIGN DATA WRAPPER",
+            "USER MAPPING",
+            "TEXT SEARCH CONFIGURATION",
+            "TEXT SEARCH DICTIONARY",
+            "TEXT SEARCH PARSER",
+            "TEXT SEARCH TEMPLATE",
+            "LARGE OBJECT",
+            "BLOB METADATA",
+            "BLOBS",
+            "OPERATOR CLASS",
+            "OPERATOR FAMILY",
+            "ACCESS METHOD",
+            "SHELL TYPE",
+            "PUBLICATION TABLE",
+            "PUBLICATION TABLES IN SCHEMA",
+            "ROW SECURITY",
+            "INDEX ATTACH",
+            "TABLE ATTACH",
+            "STATISTICS DATA",
+            "PROCEDURAL LANGUAGE",
+            "DEFAULT",
+            "SERVER",
+        ),
+        key=len,
+        reverse=True,
+    )
+)
 
 _ENTRY_RE = re.compile(r"^(\d+);\s+(\d+)\s+(\d+)\s+(.*)$")
 
@@ -147,9 +186,9 @@ class TocEntry:
     dump_id: int
     catalog_oid: int
     oid: int
-    desc: str        # e.g. "TABLE", "TABLE DATA", "ACL"
-    schema: str      # "-" for none
-    rest: str        # tag and owner, as printed ("t directus"); an owner-less entry ends in a space
+    desc: str  # e.g. "TABLE", "TABLE DATA", "ACL"
+    schema: str  # "-" for none
+    rest: str  # tag and owner, as printed ("t directus"); an owner-less entry ends in a space
 
     @property
     def owner(self) -> str:
@@ -163,7 +202,7 @@ class TocEntry:
 
 @dataclass(frozen=True)
 class TocListing:
-    header: dict[str, str]         # every field of the ``pg_restore -l`` header, as printed
+    header: dict[str, str]  # every field of the ``pg_restore -l`` header, as printed
     entries: tuple[TocEntry, ...]
 
     @property
@@ -182,7 +221,7 @@ def parse_listing(text: str) -> TocListing:
         if line.startswith(";"):
             body = line[1:].strip()
             if body.startswith("Archive created at "):
-                header["Archive created at"] = body[len("Archive created at "):]
+                header["Archive created at"] = body[len("Archive created at ") :]
             elif ":" in body and not body.startswith("Selected TOC"):
                 key, _, value = body.partition(":")
                 header[key.strip()] = value.strip()
@@ -192,7 +231,7 @@ def parse_listing(text: str) -> TocListing:
             continue
         rest = m.group(4)
         desc = next((d for d in _MULTIWORD_DESCS if rest.startswith(d + " ")), rest.split(" ", 1)[0])
-        after = rest[len(desc):].lstrip(" ")  # keep the trailing space of an owner-less entry
+        after = rest[len(desc) :].lstrip(" ")  # keep the trailing space of an owner-less entry
         schema, _, tail = after.partition(" ")
         entries.append(TocEntry(int(m.group(1)), int(m.group(2)), int(m.group(3)), desc, schema, tail))
     return TocListing(header, tuple(entries))
@@ -207,9 +246,10 @@ def list_archive(bins: PgBinaries, path: Path, *, log_path: Path | None = None) 
     if r.returncode != 0:
         err = " ".join(r.stderr.split()) or f"exit code {r.returncode}"
         if UNSUPPORTED_VERSION in err:
-            raise EnvironmentProblem(f"{path}: pg_restore {bins.version} cannot read this archive: {err}",
-                                     details=["a newer pg_restore is needed; set PGWARDEN_PG_BIN to its "
-                                              "directory"])
+            raise EnvironmentProblem(
+                f"{path}: pg_restore {bins.version} cannot read this archive: {err}",
+                details=["a newer pg_restore is needed; set PGWARDEN_PG_BIN to its directory"],
+            )
         raise GateFailed(f"{path}: pg_restore -l cannot read the archive's table of contents: {err}")
     return parse_listing(r.stdout), r.stdout
 
@@ -219,7 +259,6 @@ def format_line(header: ArchiveHeader, listing: TocListing) -> str:
     fmt = listing.header.get("Format", header.format).lower()
     flag = {"custom": "-Fc", "directory": "-Fd", "tar": "-Ft"}.get(fmt, "")
     return f"PostgreSQL {fmt} (pg_dump {flag}, Compression: {listing.header.get('Compression', '?')})"
-
 
 
 def compression_meaning(value: str) -> str:

@@ -107,7 +107,7 @@ class ExpectationsGate:
     checks: int
     failed: tuple[ExpectationResult, ...]
     completeness: Completeness | None
-    user_sql_role: str | None     # counts and values ran as this role: LOGIN, pg_read_all_data, not superuser
+    user_sql_role: str | None  # counts and values ran as this role: LOGIN, pg_read_all_data, not superuser
 
 
 @dataclass(frozen=True)
@@ -117,25 +117,59 @@ class ProtectedGate:
 
 def plan(inp: Inputs) -> tuple[str, ...]:
     """The gates of this verification, in order."""
-    return (*(("probe-before",) if inp.dsn else ()), "pin", "archive", "schema-dump", "instance",
-            "identity-distinct", "full-read", "roles", "restore", "fidelity", "expectations", "teardown",
-            *(("probe-after",) if inp.dsn else ()), *(("protected",) if inp.protected else ()))
+    return (
+        *(("probe-before",) if inp.dsn else ()),
+        "pin",
+        "archive",
+        "schema-dump",
+        "instance",
+        "identity-distinct",
+        "full-read",
+        "roles",
+        "restore",
+        "fidelity",
+        "expectations",
+        "teardown",
+        *(("probe-after",) if inp.dsn else ()),
+        *(("protected",) if inp.protected else ()),
+    )
 
 
-def verify_backup(dump: Path, *, expect: Path | None = None, dsn: str | None = None,
-                  protect: Sequence[str] = (), out: Path | None = None, sha256: str | None = None,
-                  jobs: int | None = None, no_owner: bool = False, no_privileges: bool = False,
-                  probe_rows: str = "exact", source: Path | None = None,
-                  reporter: Reporter = SILENT) -> VerifyResult:
+def verify_backup(
+    dump: Path,
+    *,
+    expect: Path | None = None,
+    dsn: str | None = None,
+    protect: Sequence[str] = (),
+    out: Path | None = None,
+    sha256: str | None = None,
+    jobs: int | None = None,
+    no_owner: bool = False,
+    no_privileges: bool = False,
+    probe_rows: str = "exact",
+    source: Path | None = None,
+    reporter: Reporter = SILENT,
+) -> VerifyResult:
     """Run the whole verification and return its evidence; the verdict is in ``.verdict``. ``source`` is a
     source record (``probes/source.json`` of a backup kit) for a dump that is not inside its kit."""
     check_out_dir(out)
     inp = validate(Path(dump), expect, dsn, protect, sha256, jobs, no_owner, no_privileges, probe_rows, source)
-    kit = EvidenceKit.create(out, "verify-backup", {
-        "dump": str(dump), "expect": str(expect) if expect else None, "dsn": redact_dsn(dsn),
-        "protect": [redact_dsn(p) for p in protect], "sha256": sha256, "jobs": inp.jobs,
-        "no_owner": no_owner, "no_privileges": no_privileges, "probe_rows": probe_rows,
-        "source": str(source) if source else None})
+    kit = EvidenceKit.create(
+        out,
+        "verify-backup",
+        {
+            "dump": str(dump),
+            "expect": str(expect) if expect else None,
+            "dsn": redact_dsn(dsn),
+            "protect": [redact_dsn(p) for p in protect],
+            "sha256": sha256,
+            "jobs": inp.jobs,
+            "no_owner": no_owner,
+            "no_privileges": no_privileges,
+            "probe_rows": probe_rows,
+            "source": str(source) if source else None,
+        },
+    )
     kit.environment["session_limits"] = asdict(session_limits())
     if inp.exp_text is not None:
         kit.write_text("expectations.toml", inp.exp_text)
@@ -182,18 +216,38 @@ class _Run:
     def build(self, verdict: Verdict) -> VerifyResult:
         c = self.choice
         return VerifyResult(
-            kit=str(self.kit.root), verdict=verdict, reasons=tuple(self.reasons), dump=str(self.inp.dump.resolve()),
-            pin=self.pin, dump_bytes=_size(self.inp.dump), archive=self.archive, header=self.header,
-            toc_entries=self.toc_entries, full_read=self.full_read, server_choice=c.note if c else None,
-            restore_binaries=c.restore.describe() if c else None, instance=self.instance, database=self.database,
-            roles=self.roles, restore=self.restore, completeness=self.completeness, checks=tuple(self.checks),
-            teardown=self.teardown, production=self.production, protected=self.protected,
-            schema_sql=self.schema_sql, seconds=round(time.monotonic() - self.t0, 3),
-            expectations_given=self.inp.exp is not None, dsn_given=self.inp.dsn is not None,
-            source_record=str(self.record_path) if self.record_path else None, fidelity=self.fidelity,
-            left_out=self.left_out or left_out(self.record.facts if self.record else None, None,
-                                               [x.name for x in self.roles if x.created]),
-            failed_gates=tuple(g.name for g in self.runner.failures), **backup_time(self.record, self.header))
+            kit=str(self.kit.root),
+            verdict=verdict,
+            reasons=tuple(self.reasons),
+            dump=str(self.inp.dump.resolve()),
+            pin=self.pin,
+            dump_bytes=_size(self.inp.dump),
+            archive=self.archive,
+            header=self.header,
+            toc_entries=self.toc_entries,
+            full_read=self.full_read,
+            server_choice=c.note if c else None,
+            restore_binaries=c.restore.describe() if c else None,
+            instance=self.instance,
+            database=self.database,
+            roles=self.roles,
+            restore=self.restore,
+            completeness=self.completeness,
+            checks=tuple(self.checks),
+            teardown=self.teardown,
+            production=self.production,
+            protected=self.protected,
+            schema_sql=self.schema_sql,
+            seconds=round(time.monotonic() - self.t0, 3),
+            expectations_given=self.inp.exp is not None,
+            dsn_given=self.inp.dsn is not None,
+            source_record=str(self.record_path) if self.record_path else None,
+            fidelity=self.fidelity,
+            left_out=self.left_out
+            or left_out(self.record.facts if self.record else None, None, [x.name for x in self.roles if x.created]),
+            failed_gates=tuple(g.name for g in self.runner.failures),
+            **backup_time(self.record, self.header),
+        )
 
     def finish(self, verdict: Verdict, error: BaseException | None) -> tuple[Report, object]:
         self.result = self.build(verdict)
@@ -231,13 +285,18 @@ class _Run:
             self.pin = pin
             g.record(pin)
             if pin.status == GateStatus.SKIPPED:
-                g.skip("no pin: the dump is not in a backup kit and no --sha256 was given; only the full read "
-                       "can catch corruption, and in an uncompressed archive it cannot")
+                g.skip(
+                    "no pin: the dump is not in a backup kit and no --sha256 was given; only the full read "
+                    "can catch corruption, and in an uncompressed archive it cannot"
+                )
             if pin.status == GateStatus.FAIL:
                 # What verify-backup exists to find out is a verdict, not bad input: FAIL, exit 1.
-                self.reasons.append("hash mismatch: " + "; ".join(pin.problems[:3])
-                                    + "; the dump's bytes are not the bytes that were pinned, so nothing was "
-                                      "restored")
+                self.reasons.append(
+                    "hash mismatch: "
+                    + "; ".join(pin.problems[:3])
+                    + "; the dump's bytes are not the bytes that were pinned, so nothing was "
+                    "restored"
+                )
                 g.fail("hash mismatch: " + pin.problems[0])
 
     def _find_record(self) -> None:
@@ -254,8 +313,10 @@ class _Run:
                 return
             record = self.record
             if record is None:
-                g.skip("no source record: the dump is not in a pgwarden backup kit with probes/source.json and no "
-                       "--source was given, so the restore is compared with the schema dump only")
+                g.skip(
+                    "no source record: the dump is not in a pgwarden backup kit with probes/source.json and no "
+                    "--source was given, so the restore is compared with the schema dump only"
+                )
                 return
             self.reporter.step("fingerprinting the restore to compare it with the source record")
             rows = "exact" if record.fingerprint.rows_mode == "exact" else "none"
@@ -263,13 +324,21 @@ class _Run:
                 restored = take_fingerprint(iconn, rows=rows)
                 facts = read_facts(iconn)
             save(restored, self.kit.path("probes/restored.json"))
-            opt = Options(self.inp.no_owner, self.inp.no_privileges,
-                          int(record.fingerprint.server.get("server_major") or 0), choice.server.major)
+            opt = Options(
+                self.inp.no_owner,
+                self.inp.no_privileges,
+                int(record.fingerprint.server.get("server_major") or 0),
+                choice.server.major,
+            )
             fid = compare(record, restored, facts, opt, source=str(self.record_path), roles_created=created)
             self.fidelity, self.left_out = fid, fid.left_out
-            self.kit.write_text("probes/fidelity.txt", "\n".join(
-                f"{'expected' if d.expected else 'UNEXPECTED'}: {d.line} ({d.why})" for d in fid.differences)
-                + "\n" if fid.differences else "IDENTICAL\n")
+            self.kit.write_text(
+                "probes/fidelity.txt",
+                "\n".join(f"{'expected' if d.expected else 'UNEXPECTED'}: {d.line} ({d.why})" for d in fid.differences)
+                + "\n"
+                if fid.differences
+                else "IDENTICAL\n",
+            )
             g.record(fid)
             bad = fid.unexpected
             for d in bad[:20]:
@@ -294,20 +363,31 @@ class _Run:
             self.archive = header
             choice = choose_binaries(header, self.inp.dump)
             self.choice = choice
-            self.kit.environment.update({"restore_server": choice.server.describe(),
-                                         "pg_restore": choice.restore.describe(),
-                                         "exact_major": choice.exact_major})
+            self.kit.environment.update(
+                {
+                    "restore_server": choice.server.describe(),
+                    "pg_restore": choice.restore.describe(),
+                    "exact_major": choice.exact_major,
+                }
+            )
             listing, raw = list_archive(choice.restore, self.inp.dump, log_path=self.kit.path("logs/toc.log"))
             self.kit.write_text("logs/toc.txt", raw)
             self.header, self.toc_entries = listing.header, listing.toc_entries
-            g.record(ArchiveGate(header.format, header.archive_version, header.server_version,
-                                 header.pg_dump_version, listing.toc_entries, choice.note))
+            g.record(
+                ArchiveGate(
+                    header.format,
+                    header.archive_version,
+                    header.server_version,
+                    header.pg_dump_version,
+                    listing.toc_entries,
+                    choice.note,
+                )
+            )
         return header, listing, choice
 
     def _schema(self, choice: BinaryChoice, listing: TocListing) -> tuple[ParsedSchema, set[str]]:
         with self.runner.gate("schema-dump") as g:
-            text, stripped = extract_schema(choice.restore, self.inp.dump,
-                                            log_path=self.kit.path("logs/schema.log"))
+            text, stripped = extract_schema(choice.restore, self.inp.dump, log_path=self.kit.path("logs/schema.log"))
             self.kit.write_text("schema/archive_schema.sql", text)
             self.schema_sql = "schema/archive_schema.sql"
             parsed = parse_schema(text)
@@ -315,8 +395,9 @@ class _Run:
             g.record(SchemaGate(stripped, len(parsed.statements), parsed.unparsed, tuple(sorted(roles))))
         return parsed, roles
 
-    def _restore_and_check(self, header: ArchiveHeader, choice: BinaryChoice, reader: FullRead,
-                           parsed: ParsedSchema, roles: set[str]) -> None:
+    def _restore_and_check(
+        self, header: ArchiveHeader, choice: BinaryChoice, reader: FullRead, parsed: ParsedSchema, roles: set[str]
+    ) -> None:
         inp, kit, runner = self.inp, self.kit, self.runner
         forbidden = {s.label: s.system_identifier for s in ([inp.prod] if inp.prod else []) + list(inp.protected)}
         dump_objects = objects_in_schema(parsed)
@@ -338,9 +419,12 @@ class _Run:
             with runner.gate("identity-distinct") as g:
                 g.record(DistinctGate(info.system_identifier, forbidden, info.tcp_listening, choice.note))
                 inst.assert_distinct(forbidden)
-            self.protected = tuple(ServerCheck(s.label, s.dsn, s.system_identifier, s.server_version,
-                                               s.system_identifier != info.system_identifier)
-                                   for s in inp.protected)
+            self.protected = tuple(
+                ServerCheck(
+                    s.label, s.dsn, s.system_identifier, s.server_version, s.system_identifier != info.system_identifier
+                )
+                for s in inp.protected
+            )
             with runner.gate("full-read") as g:
                 read = reader.result()
                 self.full_read = read
@@ -353,13 +437,20 @@ class _Run:
             with runner.gate("roles") as g, connection(inst.dsn(dbname)) as iconn:
                 made = create_roles(iconn, roles, prod_attrs)
                 self.roles = made
-                g.record(RolesGate(tuple(m.name for m in made if m.created),
-                                   {m.name: m.note for m in made if not m.created}))
+                g.record(
+                    RolesGate(tuple(m.name for m in made if m.created), {m.name: m.note for m in made if not m.created})
+                )
             with runner.gate("restore", stop=False) as g:  # the expectations still say what is missing
                 self.reporter.step(f"pg_restore --jobs {inp.jobs} into {choice.note}")
-                restore = run_restore(choice.restore, inst.dsn(dbname), inp.dump, jobs=inp.jobs,
-                                      no_owner=inp.no_owner, no_privileges=inp.no_privileges,
-                                      log_path=kit.path("logs/pg_restore.log"))
+                restore = run_restore(
+                    choice.restore,
+                    inst.dsn(dbname),
+                    inp.dump,
+                    jobs=inp.jobs,
+                    no_owner=inp.no_owner,
+                    no_privileges=inp.no_privileges,
+                    log_path=kit.path("logs/pg_restore.log"),
+                )
                 self.restore = restore
                 g.record(restore)
                 bad = [e for e in restore.errors if e.cls != BENIGN]
@@ -376,8 +467,10 @@ class _Run:
                         self.checks += self._user_checks(inst, dbname, iconn, inp.exp)
                 failed = tuple(c for c in self.checks if not c.ok)
                 for c in failed:
-                    self.reasons.append(f"expectation failed ({c.method}): {c.kind} {c.name}: expected "
-                                        f"{c.expected}, got {c.actual}" + (f" ({c.error})" if c.error else ""))
+                    self.reasons.append(
+                        f"expectation failed ({c.method}): {c.kind} {c.name}: expected "
+                        f"{c.expected}, got {c.actual}" + (f" ({c.error})" if c.error else "")
+                    )
                 g.record(ExpectationsGate(len(self.checks), failed, self.completeness, self.reader))
                 if failed or (self.completeness is not None and self.completeness.missing):
                     g.fail(f"{len(failed)} expectation(s) failed" if failed else "objects are missing")
@@ -393,16 +486,20 @@ class _Run:
                     self.reasons.append("the throwaway instance was not removed")
                     g.fail("the throwaway instance was not removed")
 
-    def _user_checks(self, inst: ThrowawayInstance, dbname: str, admin: psycopg.Connection[Any],
-                     exp: Expectations) -> list[ExpectationResult]:
+    def _user_checks(
+        self, inst: ThrowawayInstance, dbname: str, admin: psycopg.Connection[Any], exp: Expectations
+    ) -> list[ExpectationResult]:
         """Counts and values: user SQL, run as a role that can read every table and nothing else."""
         reader = f"pgwarden_reader_{secrets.token_hex(4)}"
-        admin.execute(psycopg.sql.SQL(
-            "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION BYPASSRLS "
-            "IN ROLE pg_read_all_data").format(psycopg.sql.Identifier(reader)))
+        admin.execute(
+            psycopg.sql.SQL(
+                "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION BYPASSRLS "
+                "IN ROLE pg_read_all_data"
+            ).format(psycopg.sql.Identifier(reader))
+        )
         self.reader = reader
         with connection(inst.dsn(dbname, user=reader)) as rconn:
-            path = search_path.target_default(rconn)   # as an application connecting to the restore would see it
+            path = search_path.target_default(rconn)  # as an application connecting to the restore would see it
             return check_counts(rconn, exp, path) + check_values(rconn, exp, path)
 
     def _create_db(self, inst: ThrowawayInstance, header: ArchiveHeader) -> str:
@@ -410,17 +507,25 @@ class _Run:
         self.database = name
         if name != "postgres":
             with connection(inst.dsn()) as conn:
-                conn.execute(psycopg.sql.SQL("CREATE DATABASE {} TEMPLATE template0")
-                             .format(psycopg.sql.Identifier(name)))
+                conn.execute(
+                    psycopg.sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(psycopg.sql.Identifier(name))
+                )
         return name
 
     def _completeness(self, dump_objects: FoundObjects, live: FoundObjects) -> None:
-        missing = sorted(f"{kind.plural} {'.'.join(k)}" for kind in KINDS
-                         for k in dump_objects.objects[kind] if not live.has(kind, k))
+        missing = sorted(
+            f"{kind.plural} {'.'.join(k)}"
+            for kind in KINDS
+            for k in dump_objects.objects[kind]
+            if not live.has(kind, k)
+        )
         self.completeness = Completeness(dump_objects.count(), tuple(missing))
         if missing:
-            self.reasons.append(f"{len(missing)} object(s) of the schema dump are missing after the restore: "
-                                + ", ".join(missing[:5]) + (" …" if len(missing) > 5 else ""))
+            self.reasons.append(
+                f"{len(missing)} object(s) of the schema dump are missing after the restore: "
+                + ", ".join(missing[:5])
+                + (" …" if len(missing) > 5 else "")
+            )
 
     def _probe_after(self) -> None:
         inp = self.inp
@@ -437,8 +542,14 @@ class _Run:
             self.kit.write_text("probes/diff.txt", "\n".join(lines) + "\n" if lines else "IDENTICAL\n")
             g.record(probe_gate(after, compared_with="probe-before", diff=d, notes=tuple(notes)))
             self.production = Production(
-                inp.prod.dsn, inp.prod.system_identifier, d.identical, lines,
-                "probes/production-before.json", "probes/production-after.json", self.prod_notes + notes)
+                inp.prod.dsn,
+                inp.prod.system_identifier,
+                d.identical,
+                lines,
+                "probes/production-before.json",
+                "probes/production-after.json",
+                self.prod_notes + notes,
+            )
             if not d.identical:
                 self.reasons.append("production changed during the verification (probe diff is not empty)")
                 g.fail("production changed during the verification")
@@ -451,8 +562,7 @@ class _Run:
                 up = now.system_identifier == s.system_identifier
             except EnvironmentProblem:
                 up = False
-            out.append(ServerCheck(s.label, s.dsn, s.system_identifier, s.server_version,
-                                   s.distinct_from_instance, up))
+            out.append(ServerCheck(s.label, s.dsn, s.system_identifier, s.server_version, s.distinct_from_instance, up))
             if not up:
                 self.reasons.append(f"{s.label} ({s.dsn}) is not up at the end")
             if s.distinct_from_instance is False:
@@ -473,5 +583,6 @@ def _size(path: Path) -> int:
 
 def _fingerprint(dsn: str | None, rows: str) -> tuple[Fingerprint, tuple[str, ...]]:
     """Probe production with pgwarden's own catalog queries only: user SQL never runs there."""
-    return fingerprint_dsn(dsn, rows=rows), ("user SQL (counts and values) ran only on the restored copy, "
-                                             "never on production",)
+    return fingerprint_dsn(dsn, rows=rows), (
+        "user SQL (counts and values) ran only on the restored copy, never on production",
+    )

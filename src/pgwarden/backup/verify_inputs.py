@@ -28,7 +28,7 @@ ROWS_MODES = ("exact", "estimate", "none")
 @dataclass(frozen=True)
 class ServerCheck:
     label: str
-    dsn: str                       # redacted
+    dsn: str  # redacted
     system_identifier: str
     server_version: str
     distinct_from_instance: bool | None = None
@@ -49,7 +49,7 @@ class Inputs:
     no_owner: bool
     no_privileges: bool
     rows: str
-    source: SourceRecord | None = None      # --source: a source record given explicitly
+    source: SourceRecord | None = None  # --source: a source record given explicitly
     source_path: Path | None = None
 
 
@@ -59,13 +59,24 @@ def server_key(dsn: str, label: str) -> tuple[ServerCheck, tuple[str, str]]:
         cur.execute(shipped_sql.load("pgwarden.backup", "server_key.sql"))
         row = cur.fetchone()
     assert row is not None
-    return (ServerCheck(label, redact_dsn(dsn), row["system_identifier"], row["server_version"]),
-            (row["system_identifier"], row["started"]))
+    return (
+        ServerCheck(label, redact_dsn(dsn), row["system_identifier"], row["server_version"]),
+        (row["system_identifier"], row["started"]),
+    )
 
 
-def validate(dump: Path, expect: Path | None, dsn: str | None, protect: Sequence[str], sha256: str | None,
-             jobs: int | None, no_owner: bool, no_privileges: bool, rows: str,
-             source: Path | None = None) -> Inputs:
+def validate(
+    dump: Path,
+    expect: Path | None,
+    dsn: str | None,
+    protect: Sequence[str],
+    sha256: str | None,
+    jobs: int | None,
+    no_owner: bool,
+    no_privileges: bool,
+    rows: str,
+    source: Path | None = None,
+) -> Inputs:
     """Every input, checked in the order a user would fix them; raises :class:`BadInput`."""
     if not userfiles.exists(dump):
         raise BadInput(f"{dump}: no such file or directory")
@@ -94,13 +105,31 @@ def validate(dump: Path, expect: Path | None, dsn: str | None, protect: Sequence
     checks: list[ServerCheck] = []
     for i, p in enumerate(protect, 1):
         if dsn is not None and p == dsn:
-            raise BadInput(f"--protect #{i} is the same DSN as --dsn ({redact_dsn(p)}); production cannot also "
-                           "be a protected server")
+            raise BadInput(
+                f"--protect #{i} is the same DSN as --dsn ({redact_dsn(p)}); production cannot also "
+                "be a protected server"
+            )
         sc, key = server_key(p, f"protected #{i}")
         if prod_key is not None and key == prod_key:
-            raise BadInput(f"--protect #{i} ({redact_dsn(p)}) is the same server as --dsn "
-                           f"(system_identifier {key[0]}, started {key[1]}); refusing")
+            raise BadInput(
+                f"--protect #{i} ({redact_dsn(p)}) is the same server as --dsn "
+                f"(system_identifier {key[0]}, started {key[1]}); refusing"
+            )
         checks.append(sc)
     auto_jobs = max(1, min(8, os.cpu_count() or 1))
-    return Inputs(dump, exp, exp_text, dsn, prod, tuple(checks), tuple(protect), sha256, jobs or auto_jobs,
-                  no_owner, no_privileges, rows, record, Path(source).resolve() if source else None)
+    return Inputs(
+        dump,
+        exp,
+        exp_text,
+        dsn,
+        prod,
+        tuple(checks),
+        tuple(protect),
+        sha256,
+        jobs or auto_jobs,
+        no_owner,
+        no_privileges,
+        rows,
+        record,
+        Path(source).resolve() if source else None,
+    )

@@ -21,7 +21,7 @@ class Production:
     system_identifier: str
     untouched: bool | None
     diff: tuple[str, ...]
-    before: str                    # kit-relative paths of the fingerprints
+    before: str  # kit-relative paths of the fingerprints
     after: str
     notes: tuple[str, ...] = ()
 
@@ -61,10 +61,10 @@ class VerifyResult:
     seconds: float = 0.0
     expectations_given: bool = False
     dsn_given: bool = False
-    source_record: str | None = None         # the source record compared with (absolute path), if any
+    source_record: str | None = None  # the source record compared with (absolute path), if any
     fidelity: Fidelity | None = None
-    left_out: tuple[LeftOut, ...] = ()       # what a single-database dump leaves out
-    backup_taken_at: str | None = None       # UTC: the snapshot's instant, or the archive's creation time
+    left_out: tuple[LeftOut, ...] = ()  # what a single-database dump leaves out
+    backup_taken_at: str | None = None  # UTC: the snapshot's instant, or the archive's creation time
     backup_age_seconds: float | None = None  # at verification
     failed_gates: tuple[str, ...] = ()
 

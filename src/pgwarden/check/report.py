@@ -25,7 +25,7 @@ def txn_line(b: BundleReport) -> str:
     if b.irreversible:
         tags.append(f"irreversible: {b.rollback_reason}")
     tag = f" [{'; '.join(tags)}]" if tags else ""
-    return (f"TXN-{b.order}: Bundle {b.id} — {b.title}{tag} ({b.statements} statement(s): {kinds_text(b.kinds)})")
+    return f"TXN-{b.order}: Bundle {b.id} — {b.title}{tag} ({b.statements} statement(s): {kinds_text(b.kinds)})"
 
 
 def _exclusions(r: CheckResult) -> list[str]:
@@ -35,33 +35,47 @@ def _exclusions(r: CheckResult) -> list[str]:
 def exclusions(findings: Sequence[Finding], policy: Policy) -> list[str]:
     """The "No … was included" sentences of seed 000, one per policy entry, with the evidence."""
     out = []
-    by_rule: dict[tuple[Rule, str], list[str]] = {}   # (rule, the policy entry it matched) -> where
+    by_rule: dict[tuple[Rule, str], list[str]] = {}  # (rule, the policy entry it matched) -> where
     for f in findings:
         if f.is_error:
-            key = (f.rule, str(f.facts.get('pattern') or f.facts.get('entry') or f.facts.get('kind') or ''))
+            key = (f.rule, str(f.facts.get("pattern") or f.facts.get("entry") or f.facts.get("kind") or ""))
             by_rule.setdefault(key, []).append(f"{f.location} (bundle {f.bundle})")
     for pattern in policy.forbid_calls:
         hits = by_rule.get((Rule.POLICY_FORBID_CALLS, pattern))
-        out.append(f"FOUND {len(hits)} call(s) matching `{pattern}`: {', '.join(hits)}." if hits else
-                   f"No call matching `{pattern}` was included outside rollback-only probes "
-                   "(statements, DO blocks and function bodies checked).")
+        out.append(
+            f"FOUND {len(hits)} call(s) matching `{pattern}`: {', '.join(hits)}."
+            if hits
+            else f"No call matching `{pattern}` was included outside rollback-only probes "
+            "(statements, DO blocks and function bodies checked)."
+        )
     for table in policy.protected_tables:
         hits = by_rule.get((Rule.POLICY_PROTECTED_TABLE, table))
-        out.append(f"FOUND {len(hits)} write(s) to protected table `{table}`: {', '.join(hits)}." if hits else
-                   f"No INSERT/UPDATE/DELETE/MERGE/TRUNCATE/COPY FROM on `{table}` was included outside "
-                   "rollback-only probes.")
+        out.append(
+            f"FOUND {len(hits)} write(s) to protected table `{table}`: {', '.join(hits)}."
+            if hits
+            else f"No INSERT/UPDATE/DELETE/MERGE/TRUNCATE/COPY FROM on `{table}` was included outside "
+            "rollback-only probes."
+        )
     if policy.forbid:
         hits = [h for (rule, _e), v in by_rule.items() if rule is Rule.POLICY_FORBID for h in v]
         kinds = ", ".join(policy.forbid)
-        out.append(f"FOUND {len(hits)} forbidden statement(s) ({kinds}): {', '.join(hits)}." if hits else
-                   f"No forbidden statement kind ({kinds}) was included in any bundle.")
+        out.append(
+            f"FOUND {len(hits)} forbidden statement(s) ({kinds}): {', '.join(hits)}."
+            if hits
+            else f"No forbidden statement kind ({kinds}) was included in any bundle."
+        )
     ctl = [h for (rule, _e), v in by_rule.items() if rule in (Rule.TXN_CONTROL, Rule.META_COMMAND) for h in v]
-    out.append(f"FOUND {len(ctl)} transaction-control statement(s) or psql meta-command(s): {', '.join(ctl)}."
-               if ctl else "No transaction control and no psql meta-command was included in any bundle.")
+    out.append(
+        f"FOUND {len(ctl)} transaction-control statement(s) or psql meta-command(s): {', '.join(ctl)}."
+        if ctl
+        else "No transaction control and no psql meta-command was included in any bundle."
+    )
     scope = [h for (rule, _e), v in by_rule.items() if rule is Rule.ROLLBACK_SCOPE for h in v]
-    out.append(f"FOUND {len(scope)} rollback statement(s) that drop what their bundle did not create: "
-               f"{', '.join(scope)}." if scope else
-               "Every rollback drops or reverts only what its own bundle creates or changes.")
+    out.append(
+        f"FOUND {len(scope)} rollback statement(s) that drop what their bundle did not create: {', '.join(scope)}."
+        if scope
+        else "Every rollback drops or reverts only what its own bundle creates or changes."
+    )
     return out
 
 
@@ -73,8 +87,7 @@ def check_report(r: CheckResult, error: BaseException | None = None) -> Report:
     if error is not None:
         details = error.details if isinstance(error, PgwardenError) else ()
         message = error.message if isinstance(error, PgwardenError) else f"stopped by {type(error).__name__}: {error}"
-        blocks.append(Section("Stopped", (Text(message), *([Bullets(tuple(details))] if details else [])),
-                              "stopped"))
+        blocks.append(Section("Stopped", (Text(message), *([Bullets(tuple(details))] if details else [])), "stopped"))
     failing = [b.id for b in r.bundles if b.errors]
     passing = [b.id for b in r.bundles if not b.errors]
     status = f"Integrity PASS: `pgwarden.sum` pins {len(r.files)} file(s) and every hash matches."
@@ -82,28 +95,56 @@ def check_report(r: CheckResult, error: BaseException | None = None) -> Report:
         status += f" Policy FAIL for {', '.join(failing)}" + (f"; PASS for {', '.join(passing)}." if passing else ".")
     else:
         status += f" Policy PASS for {', '.join(passing)} and locked order."
-    integrity: list[Block] = [Text("Status"), Text(status), Text("Locked execution order:"),
-                              Bullets(tuple(txn_line(b) for b in r.bundles))]
+    integrity: list[Block] = [
+        Text("Status"),
+        Text(status),
+        Text("Locked execution order:"),
+        Bullets(tuple(txn_line(b) for b in r.bundles)),
+    ]
     irreversible = [b for b in r.bundles if b.irreversible]
     if irreversible:
-        integrity += [Text('Irreversible bundles (rollback = "none"):'),
-                      Bullets(tuple(f"Bundle {b.id}: {b.rollback_reason}" for b in irreversible))]
+        integrity += [
+            Text('Irreversible bundles (rollback = "none"):'),
+            Bullets(tuple(f"Bundle {b.id}: {b.rollback_reason}" for b in irreversible)),
+        ]
     integrity += [Text("What was not included:"), Bullets(tuple(_exclusions(r)))]
     if r.probes:
-        integrity.append(Text(f"Rollback-only probes: {len(r.probes)}; each runs after its bundle and is always "
-                              "rolled back."))
-    blocks += [Section("Command integrity", tuple(integrity), "integrity"), Findings("Findings", r.findings),
-               Table.of("Files checked", ["file", "role", "bundle", "sha256", "bytes", "statements", "line endings"],
-                        [(f.path, f.role, f.bundle or "", f.sha256, f.bytes, "" if f.statements is None else
-                          f.statements, f.line_endings) for f in r.files])]
+        integrity.append(
+            Text(f"Rollback-only probes: {len(r.probes)}; each runs after its bundle and is always rolled back.")
+        )
+    blocks += [
+        Section("Command integrity", tuple(integrity), "integrity"),
+        Findings("Findings", r.findings),
+        Table.of(
+            "Files checked",
+            ["file", "role", "bundle", "sha256", "bytes", "statements", "line endings"],
+            [
+                (
+                    f.path,
+                    f.role,
+                    f.bundle or "",
+                    f.sha256,
+                    f.bytes,
+                    "" if f.statements is None else f.statements,
+                    f.line_endings,
+                )
+                for f in r.files
+            ],
+        ),
+    ]
     rows = []
     for b in r.bundles:
         for kind in dict.fromkeys([*b.kinds, *b.rollback_kinds]):
             rows.append((f"TXN-{b.order}", b.id, kind, b.kinds.get(kind, 0), b.rollback_kinds.get(kind, 0)))
     blocks.append(Table.of("Statements per bundle by kind", ["order", "bundle", "kind", "apply", "rollback"], rows))
     if r.probes:
-        blocks.append(Table.of("Rollback-only probes", ["probe", "after bundle", "expects", "statement"],
-                               [(p.name, p.after, p.expect, f"`{p.statement}`") for p in r.probes]))
+        blocks.append(
+            Table.of(
+                "Rollback-only probes",
+                ["probe", "after bundle", "expects", "statement"],
+                [(p.name, p.after, p.expect, f"`{p.statement}`") for p in r.probes],
+            )
+        )
     if r.live:
         live: list[Block] = [Facts.of("", sorted(r.server.items()), ("server", "value"))] if r.server else []
         blocks += [Section("Live checks", tuple(live), "live"), *r.preflight_blocks]

@@ -14,10 +14,10 @@ from pgwarden.package.manifest import Policy
 
 @dataclass(frozen=True)
 class BundleReport:
-    order: int                # TXN-<order>
+    order: int  # TXN-<order>
     id: str
     title: str
-    atomic: bool              # False when transaction = false
+    atomic: bool  # False when transaction = false
     irreversible: bool
     rollback_reason: str | None
     apply: str
@@ -52,7 +52,7 @@ class CheckResult:
     probes: tuple[ProbeReport, ...]
     policy: Policy
     sum_file: str
-    live: bool                # True when --dsn checks ran
+    live: bool  # True when --dsn checks ran
     server: dict[str, Any] | None = None
     kit: str | None = None
-    preflight_blocks: tuple[Block, ...] = field(default=(), repr=False)   # the live checks' report sections
+    preflight_blocks: tuple[Block, ...] = field(default=(), repr=False)  # the live checks' report sections

@@ -19,25 +19,46 @@ if TYPE_CHECKING:
 @main.command("backup")
 @dsn_option
 @out_option
-@click.option("--format", "fmt", type=click.Choice(("custom", "directory")), default="custom", show_default=True,
-              help="custom (pg_dump -Fc) or directory (pg_dump -Fd, for --jobs).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("custom", "directory")),
+    default="custom",
+    show_default=True,
+    help="custom (pg_dump -Fc) or directory (pg_dump -Fd, for --jobs).",
+)
 @click.option("--jobs", type=int, default=None, help="Parallel pg_dump workers (directory format only).")
 @click.option("--compress", default=None, help="Passed to pg_dump -Z (e.g. 0, 9, zstd:3 on 16+).")
-@click.option("--rows", type=click.Choice(("exact", "estimate", "none")), default=None,
-              help="Row counts in the source record, taken in the dump's snapshot (default: exact up to a 10 GiB "
-                   "database, estimate above).")
+@click.option(
+    "--rows",
+    type=click.Choice(("exact", "estimate", "none")),
+    default=None,
+    help="Row counts in the source record, taken in the dump's snapshot (default: exact up to a 10 GiB "
+    "database, estimate above).",
+)
 @json_option
-def backup_cmd(dsn: str | None, out: str | None, fmt: str, jobs: int | None, compress: str | None,
-               rows: str | None, as_json: bool) -> None:
+def backup_cmd(
+    dsn: str | None, out: str | None, fmt: str, jobs: int | None, compress: str | None, rows: str | None, as_json: bool
+) -> None:
     """Take a fresh, SHA-256-pinned backup with its TOC header and a schema-only dump."""
     from pgwarden.backup.backup import backup
 
     def render(r: BackupResult) -> str:
-        return text_lines([f"backup {r.status}: {r.dump_path}",
-                           f"sha256 {r.sha256}  ({r.bytes:,} bytes, {r.toc_entries} TOC entries)", f"kit {r.kit}"])
+        return text_lines(
+            [
+                f"backup {r.status}: {r.dump_path}",
+                f"sha256 {r.sha256}  ({r.bytes:,} bytes, {r.toc_entries} TOC entries)",
+                f"kit {r.kit}",
+            ]
+        )
 
-    run(lambda: backup(dsn, out=Path(out) if out else None, fmt=fmt, jobs=jobs, compress=compress, rows=rows,
-                       reporter=reporter()), as_json=as_json, render=render)
+    run(
+        lambda: backup(
+            dsn, out=Path(out) if out else None, fmt=fmt, jobs=jobs, compress=compress, rows=rows, reporter=reporter()
+        ),
+        as_json=as_json,
+        render=render,
+    )
 
 
 @main.command("verify-backup")
@@ -50,15 +71,34 @@ def backup_cmd(dsn: str | None, out: str | None, fmt: str, jobs: int | None, com
 @click.option("--jobs", type=int, default=None, help="Parallel pg_restore jobs (default: CPU count, max 8).")
 @click.option("--no-owner", is_flag=True, help="pg_restore --no-owner.")
 @click.option("--no-privileges", is_flag=True, help="pg_restore --no-privileges.")
-@click.option("--probe-rows", type=click.Choice(("exact", "estimate", "none")), default="exact",
-              show_default=True, help="Row counts in the production probes (with --dsn).")
-@click.option("--source", type=click.Path(path_type=Path), default=None,
-              help="The source record to compare the restore with (default: probes/source.json of the dump's "
-                   "backup kit).")
+@click.option(
+    "--probe-rows",
+    type=click.Choice(("exact", "estimate", "none")),
+    default="exact",
+    show_default=True,
+    help="Row counts in the production probes (with --dsn).",
+)
+@click.option(
+    "--source",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The source record to compare the restore with (default: probes/source.json of the dump's backup kit).",
+)
 @json_option
-def verify_backup_cmd(dump: Path, expect: Path | None, dsn: str | None, protect: tuple[str, ...],
-                      out: str | None, sha256: str | None, jobs: int | None, no_owner: bool,
-                      no_privileges: bool, probe_rows: str, source: Path | None, as_json: bool) -> None:
+def verify_backup_cmd(
+    dump: Path,
+    expect: Path | None,
+    dsn: str | None,
+    protect: tuple[str, ...],
+    out: str | None,
+    sha256: str | None,
+    jobs: int | None,
+    no_owner: bool,
+    no_privileges: bool,
+    probe_rows: str,
+    source: Path | None,
+    as_json: bool,
+) -> None:
     """Restore DUMP into a throwaway instance, compare it with the backup's source record, check
     expectations two ways, tear it down.
 
@@ -74,7 +114,22 @@ def verify_backup_cmd(dump: Path, expect: Path | None, dsn: str | None, protect:
         lines.append(f"kit {r.kit}")
         return text_lines(lines)  # reasons carry server and restore messages: one visible line each
 
-    run(lambda: verify_backup(dump, expect=expect, dsn=dsn, protect=protect, out=Path(out) if out else None,
-                              sha256=sha256, jobs=jobs, no_owner=no_owner, no_privileges=no_privileges,
-                              probe_rows=probe_rows, source=source, reporter=reporter()),
-        as_json=as_json, render=render, exit_code=passed)
+    run(
+        lambda: verify_backup(
+            dump,
+            expect=expect,
+            dsn=dsn,
+            protect=protect,
+            out=Path(out) if out else None,
+            sha256=sha256,
+            jobs=jobs,
+            no_owner=no_owner,
+            no_privileges=no_privileges,
+            probe_rows=probe_rows,
+            source=source,
+            reporter=reporter(),
+        ),
+        as_json=as_json,
+        render=render,
+        exit_code=passed,
+    )

@@ -53,8 +53,7 @@ def _warn_about_bin_path() -> None:
     """A ``PGWARDEN_PG_BIN`` entry that does not exist is a typo the operator wants to hear about."""
     for entry in filter(None, os.environ.get("PGWARDEN_PG_BIN", "").split(os.pathsep)):
         if not os.path.isdir(entry):
-            click.echo(f"pgwarden: warning: PGWARDEN_PG_BIN entry {entry} is not a directory; it is ignored",
-                       err=True)
+            click.echo(f"pgwarden: warning: PGWARDEN_PG_BIN entry {entry} is not a directory; it is ignored", err=True)
 
 
 def _raise_interrupted(signum: int, _frame: FrameType | None) -> None:
@@ -82,7 +81,7 @@ class _Redacting:
         self._inner.write(redact_text(text))
         return len(text)
 
-    def __getattr__(self, name: str) -> Any:   # flush, isatty, fileno, encoding, buffer…: the stream's own
+    def __getattr__(self, name: str) -> Any:  # flush, isatty, fileno, encoding, buffer…: the stream's own
         return getattr(self._inner, name)
 
 
@@ -102,8 +101,14 @@ _TRUE = {"1", "true", "t", "yes", "y", "on"}  # what click reads as a set flag
 class _Group(click.Group):
     """The root group: a usage error is exit 2 with one line, and with ``--json`` an envelope too."""
 
-    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         os.umask(0o077)  # whatever a child writes (pg_dump's files) is private too
         install_signal_handlers()
@@ -118,9 +123,14 @@ class _Group(click.Group):
         except click.ClickException as exc:
             if self._json_requested(argv):
                 command = next((a for a in argv if not a.startswith("-")), "pgwarden")
-                body = {"schema_version": ENVELOPE_VERSION, "command": command, "status": _STATUS[2],
-                        "exit_code": exc.exit_code, "kit": None,
-                        "error": {"category": "bad-input", "message": exc.format_message(), "details": []}}
+                body = {
+                    "schema_version": ENVELOPE_VERSION,
+                    "command": command,
+                    "status": _STATUS[2],
+                    "exit_code": exc.exit_code,
+                    "kit": None,
+                    "error": {"category": "bad-input", "message": exc.format_message(), "details": []},
+                }
                 click.echo(json.dumps(body, indent=2, sort_keys=True))
             exc.show()
             sys.exit(exc.exit_code)
@@ -146,13 +156,19 @@ class _Group(click.Group):
         return bool(path) and os.environ.get(name, "").strip().lower() in _TRUE
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["--help"], "max_content_width": 110,
-                                           "auto_envvar_prefix": ENV_PREFIX},
-             epilog=EPILOG)
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["--help"], "max_content_width": 110, "auto_envvar_prefix": ENV_PREFIX},
+    epilog=EPILOG,
+)
 @click.version_option(__version__, "-V", "--version", prog_name="pgwarden")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr (results, errors and warnings still show).")
-@click.option("-v", "--verbose", is_flag=True,
-              help="More progress: every gate with its status and seconds, each line with the time since start.")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="More progress: every gate with its status and seconds, each line with the time since start.",
+)
 @click.pass_context
 def main(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     """pgwarden: make production PostgreSQL changes provable."""
@@ -221,18 +237,28 @@ def apply_conventions(group: click.Group, path: tuple[str, ...] = ()) -> None:
 
 
 def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--json", "as_json", is_flag=True,
-                        help="Print one JSON envelope on stdout (for every exit code).")(f)
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print one JSON envelope on stdout (for every exit code)."
+    )(f)
 
 
 def dsn_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--dsn", envvar="PGWARDEN_DSN", default=None, show_envvar=True,
-                        help="libpq URI or key=value string; default: PG* environment and .pgpass.")(f)
+    return click.option(
+        "--dsn",
+        envvar="PGWARDEN_DSN",
+        default=None,
+        show_envvar=True,
+        help="libpq URI or key=value string; default: PG* environment and .pgpass.",
+    )(f)
 
 
 def out_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--out", type=click.Path(file_okay=False), default=None,
-                        help="Evidence kit directory (default ./pgwarden-runs/<UTC>-<command>/).")(f)
+    return click.option(
+        "--out",
+        type=click.Path(file_okay=False),
+        default=None,
+        help="Evidence kit directory (default ./pgwarden-runs/<UTC>-<command>/).",
+    )(f)
 
 
 def _command() -> str:
@@ -242,10 +268,14 @@ def _command() -> str:
     return ctx.command_path.removeprefix(ctx.find_root().info_name or "pgwarden").strip() or "pgwarden"
 
 
-def _envelope(code: int, *, result: Any = None, error: dict[str, Any] | None = None,
-              kit: str | None = None) -> str:
-    body: dict[str, Any] = {"schema_version": ENVELOPE_VERSION, "command": _command(),
-                            "status": _STATUS.get(code, "FAIL"), "exit_code": code, "kit": kit}
+def _envelope(code: int, *, result: Any = None, error: dict[str, Any] | None = None, kit: str | None = None) -> str:
+    body: dict[str, Any] = {
+        "schema_version": ENVELOPE_VERSION,
+        "command": _command(),
+        "status": _STATUS.get(code, "FAIL"),
+        "exit_code": code,
+        "kit": kit,
+    }
     if error is not None:
         body["error"] = error
     else:
@@ -256,10 +286,18 @@ def _envelope(code: int, *, result: Any = None, error: dict[str, Any] | None = N
 def _fail(err: PgwardenError, as_json: bool) -> NoReturn:
     code = int(err.exit_code)
     if as_json:
-        click.echo(_envelope(code, kit=err.kit, error={
-            "category": err.category, "message": redact_text(err.message),
-            "details": [redact_text(d) for d in err.details],
-            "places": [{"file": redact_text(p.file), "line": p.line, "col": p.col} for p in err.places]}))
+        click.echo(
+            _envelope(
+                code,
+                kit=err.kit,
+                error={
+                    "category": err.category,
+                    "message": redact_text(err.message),
+                    "details": [redact_text(d) for d in err.details],
+                    "places": [{"file": redact_text(p.file), "line": p.line, "col": p.col} for p in err.places],
+                },
+            )
+        )
     click.echo(out_line(f"pgwarden: {err.category}: {redact_text(err.message)}"), err=True)
     for line in err.details:
         click.echo(out_line(f"  {redact_text(line)}"), err=True)
@@ -272,13 +310,21 @@ def _bug(as_json: bool, exc: BaseException) -> NoReturn:
     click.echo(redact_text(traceback.format_exc()), err=True)
     click.echo("pgwarden: internal error (a bug): please report the traceback above", err=True)
     if as_json:
-        click.echo(_envelope(BUG, error={"category": "bug", "message": redact_text(f"{type(exc).__name__}: {exc}"),
-                                         "details": []}))
+        click.echo(
+            _envelope(
+                BUG, error={"category": "bug", "message": redact_text(f"{type(exc).__name__}: {exc}"), "details": []}
+            )
+        )
     sys.exit(BUG)
 
 
-def run(fn: Callable[[], Any], *, as_json: bool, render: Callable[[Any], str] | None = None,
-        exit_code: Callable[[Any], int] | None = None) -> NoReturn:
+def run(
+    fn: Callable[[], Any],
+    *,
+    as_json: bool,
+    render: Callable[[Any], str] | None = None,
+    exit_code: Callable[[Any], int] | None = None,
+) -> NoReturn:
     """Call ``fn``; print its result (the JSON envelope or ``render``); exit with the right code.
 
     A :class:`PgwardenError` becomes its message and exit code; KeyboardInterrupt becomes 130. Any

@@ -28,18 +28,34 @@ if TYPE_CHECKING:  # the command imports its library when it runs: start-up stay
 @dsn_option
 @out_option
 @click.option("--no-kit", is_flag=True, help="Write no evidence kit (for pre-commit hooks).")
-@click.option("--data-checks", is_flag=True, default=None,
-              help="With --dsn: count, read-only, the rows that would break each statement (SET NOT NULL, ADD CHECK, "
-                   "unique keys, foreign keys, type changes); default: [policy] data_checks.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="How the findings are printed: text (tables; the default on a terminal), gcc (file:line:col "
-                   "lines; the default when piped), json (the findings), sarif (SARIF 2.1.0 for code scanning, "
-                   "paths relative to the repository root), github (workflow annotations; SUMMARY.md is appended "
-                   "to $GITHUB_STEP_SUMMARY). Paths are relative to the current directory. Not with --json (of the "
-                   "two, the one on the command line wins over the environment).")
+@click.option(
+    "--data-checks",
+    is_flag=True,
+    default=None,
+    help="With --dsn: count, read-only, the rows that would break each statement (SET NOT NULL, ADD CHECK, "
+    "unique keys, foreign keys, type changes); default: [policy] data_checks.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="How the findings are printed: text (tables; the default on a terminal), gcc (file:line:col "
+    "lines; the default when piped), json (the findings), sarif (SARIF 2.1.0 for code scanning, "
+    "paths relative to the repository root), github (workflow annotations; SUMMARY.md is appended "
+    "to $GITHUB_STEP_SUMMARY). Paths are relative to the current directory. Not with --json (of the "
+    "two, the one on the command line wins over the environment).",
+)
 @json_option
-def check_cmd(package: Path, dsn: str | None, out: str | None, no_kit: bool, data_checks: bool | None,
-              fmt: str | None, as_json: bool) -> None:
+def check_cmd(
+    package: Path,
+    dsn: str | None,
+    out: str | None,
+    no_kit: bool,
+    data_checks: bool | None,
+    fmt: str | None,
+    as_json: bool,
+) -> None:
     """Check PACKAGE: pinned hashes, the manifest, and every statement against the policy.
 
     Without --dsn nothing connects. With --dsn the identity guard and the live preflight run too,
@@ -58,16 +74,24 @@ def check_cmd(package: Path, dsn: str | None, out: str | None, no_kit: bool, dat
         ctx = click.get_current_context()
         given = [n for n in ("fmt", "as_json") if ctx.get_parameter_source(n) == click.core.ParameterSource.COMMANDLINE]
         if len(given) != 1:
-            raise click.UsageError("--json prints the command's envelope and --format the findings; give one "
-                                   "(--format json prints the findings as JSON)")
+            raise click.UsageError(
+                "--json prints the command's envelope and --format the findings; give one "
+                "(--format json prints the findings as JSON)"
+            )
         fmt, as_json = (fmt, False) if given == ["fmt"] else (None, True)
     chosen = Format(fmt) if fmt else default_format(sys.stdout.isatty())
     cwd = Path.cwd()
 
     def body() -> CheckResult:
         try:
-            return check(package, dsn=dsn, out=Path(out) if out else None, write_kit=not no_kit,
-                         reporter=reporter(), data_checks=data_checks)
+            return check(
+                package,
+                dsn=dsn,
+                out=Path(out) if out else None,
+                write_kit=not no_kit,
+                reporter=reporter(),
+                data_checks=data_checks,
+            )
         except PgwardenError as err:
             if not as_json:
                 _show_check_error(err, chosen, package, cwd)
@@ -85,8 +109,9 @@ def render_check(r: CheckResult, fmt: Format | None = None, cwd: Path | None = N
     if fmt is Format.GITHUB:
         _append_step_summary(lambda: _kit_summary(r))
     root = (repository_root(Path(r.root)) or cwd) if fmt is Format.SARIF else None
-    return render(r, fmt, cwd=cwd, source_root=root, width=shutil.get_terminal_size((120, 40)).columns,
-                  color=sys.stdout.isatty())
+    return render(
+        r, fmt, cwd=cwd, source_root=root, width=shutil.get_terminal_size((120, 40)).columns, color=sys.stdout.isatty()
+    )
 
 
 def _kit_summary(r: CheckResult) -> str:
@@ -108,25 +133,19 @@ def _append_step_summary(text: Callable[[], str]) -> None:
         with open(target, "a", encoding="utf-8") as f:
             f.write(text().rstrip("\n") + "\n\n")
     except OSError as exc:
-        click.echo(f"pgwarden: warning: cannot append to $GITHUB_STEP_SUMMARY ({target}): {exc.strerror or exc}",
-                   err=True)
+        click.echo(
+            f"pgwarden: warning: cannot append to $GITHUB_STEP_SUMMARY ({target}): {exc.strerror or exc}", err=True
+        )
 
 
 def _show_check_error(err: PgwardenError, fmt: Format, package: Path, cwd: Path) -> None:
     """A check that could not run still speaks the format a CI step parses: SARIF with a failed invocation,
     GitHub annotations on the files the error names. The other formats leave it to stderr (and --json)."""
-    from pgwarden.cli.formats import (
-        Format,
-        github_error,
-        github_error_summary,
-        render_sarif_error,
-        repository_root,
-    )
+    from pgwarden.cli.formats import Format, github_error, github_error_summary, render_sarif_error, repository_root
 
     package_dir = package.absolute()
     if fmt is Format.SARIF:
-        click.echo(render_sarif_error(err, package_dir=package_dir,
-                                      source_root=repository_root(package_dir) or cwd))
+        click.echo(render_sarif_error(err, package_dir=package_dir, source_root=repository_root(package_dir) or cwd))
     elif fmt is Format.GITHUB:
         click.echo(github_error(err, package_dir=package_dir, cwd=cwd))
         _append_step_summary(lambda: github_error_summary(err, package_dir))

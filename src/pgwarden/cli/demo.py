@@ -16,8 +16,12 @@ if TYPE_CHECKING:
 
 
 @main.command("demo")
-@click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Directory for the demo's kits (default ./pgwarden-runs/<UTC>-demo/).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Directory for the demo's kits (default ./pgwarden-runs/<UTC>-demo/).",
+)
 @json_option
 def demo_cmd(out: str | None, as_json: bool) -> None:
     """Run the seed stories end to end on embedded PostgreSQL that it starts and removes itself."""
@@ -30,5 +34,4 @@ def demo_cmd(out: str | None, as_json: bool) -> None:
         lines.append("re-check any kit with: pgwarden evidence verify KIT")
         return text_lines(lines)
 
-    run(lambda: demo(Path(out) if out else None, reporter=reporter()), as_json=as_json, render=render,
-        exit_code=passed)
+    run(lambda: demo(Path(out) if out else None, reporter=reporter()), as_json=as_json, render=render, exit_code=passed)

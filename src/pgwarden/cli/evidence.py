@@ -22,8 +22,14 @@ def evidence_group() -> None:
 
 @evidence_group.command("verify")
 @click.argument("kit_dir", type=click.Path(path_type=Path))
-@click.option("--key", type=click.Path(path_type=Path), default=None, envvar="PGWARDEN_KIT_PUBLIC_KEY",
-              show_envvar=True, help="SSH public key: also require a valid SHA256SUMS.sig by its holder.")
+@click.option(
+    "--key",
+    type=click.Path(path_type=Path),
+    default=None,
+    envvar="PGWARDEN_KIT_PUBLIC_KEY",
+    show_envvar=True,
+    help="SSH public key: also require a valid SHA256SUMS.sig by its holder.",
+)
 @json_option
 def evidence_verify_cmd(kit_dir: Path, key: Path | None, as_json: bool) -> None:
     """Re-check a kit's SHA256SUMS, event chain and seal (and, with --key, its signature).
@@ -35,8 +41,9 @@ def evidence_verify_cmd(kit_dir: Path, key: Path | None, as_json: bool) -> None:
 
     def render(r: KitVerification) -> str:  # file names and problems come from the kit: one line each
         if r.ok:
-            return out_line(f"kit OK: {r.files_checked} files, {r.events} chained events ({r.path}); "
-                            f"signature: {r.signature}")
+            return out_line(
+                f"kit OK: {r.files_checked} files, {r.events} chained events ({r.path}); signature: {r.signature}"
+            )
         return lines(["kit FAILED verification:", *(f"  {p.file}: {p.problem}" for p in r.problems)])
 
     run(lambda: verify_kit(kit_dir, key), as_json=as_json, render=render, exit_code=lambda r: 0 if r.ok else 1)
@@ -44,8 +51,14 @@ def evidence_verify_cmd(kit_dir: Path, key: Path | None, as_json: bool) -> None:
 
 @evidence_group.command("sign")
 @click.argument("kit_dir", type=click.Path(path_type=Path))
-@click.option("--key", type=click.Path(path_type=Path), required=True, envvar="PGWARDEN_KIT_KEY",
-              show_envvar=True, help="SSH private key (or a public key whose private half ssh-agent holds).")
+@click.option(
+    "--key",
+    type=click.Path(path_type=Path),
+    required=True,
+    envvar="PGWARDEN_KIT_KEY",
+    show_envvar=True,
+    help="SSH private key (or a public key whose private half ssh-agent holds).",
+)
 @json_option
 def evidence_sign_cmd(kit_dir: Path, key: Path, as_json: bool) -> None:
     """Sign a kit: ssh-keygen -Y sign over its SHA256SUMS, written to SHA256SUMS.sig."""
@@ -56,12 +69,30 @@ def evidence_sign_cmd(kit_dir: Path, key: Path, as_json: bool) -> None:
 
 @main.command("report")
 @click.argument("kit_dir", metavar="KIT", type=click.Path(path_type=Path))
-@click.option("--html", "html_file", metavar="FILE", type=click.Path(path_type=Path), default=None,
-              help="Where to write the page (default ./<KIT name>.report.html; never inside the kit).")
-@click.option("--key", type=click.Path(path_type=Path), default=None, envvar="PGWARDEN_KIT_PUBLIC_KEY",
-              show_envvar=True, help="SSH public key: the evidence check also requires a valid SHA256SUMS.sig.")
-@click.option("--format", "fmt", type=click.Choice(("html", "text")), default="html", show_default=True,
-              help="html: write the page; text: print the kit's report here instead (no page is written).")
+@click.option(
+    "--html",
+    "html_file",
+    metavar="FILE",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where to write the page (default ./<KIT name>.report.html; never inside the kit).",
+)
+@click.option(
+    "--key",
+    type=click.Path(path_type=Path),
+    default=None,
+    envvar="PGWARDEN_KIT_PUBLIC_KEY",
+    show_envvar=True,
+    help="SSH public key: the evidence check also requires a valid SHA256SUMS.sig.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("html", "text")),
+    default="html",
+    show_default=True,
+    help="html: write the page; text: print the kit's report here instead (no page is written).",
+)
 @json_option
 def report_cmd(kit_dir: Path, html_file: Path | None, key: Path | None, fmt: str, as_json: bool) -> None:
     """Render a kit as one self-contained HTML page, with its evidence check.
@@ -77,13 +108,22 @@ def report_cmd(kit_dir: Path, html_file: Path | None, key: Path | None, fmt: str
 
     def render(r: ReportResult) -> str:
         v = r.evidence
-        check = ([f"kit OK: {v.files_checked} files, {v.events} chained events; signature: {v.signature}"] if v.ok
-                 else [f"kit FAILED verification ({len(v.problems)} problem(s)):",
-                       *(f"  {p.file}: {p.problem}" for p in v.problems[:20])])
+        check = (
+            [f"kit OK: {v.files_checked} files, {v.events} chained events; signature: {v.signature}"]
+            if v.ok
+            else [
+                f"kit FAILED verification ({len(v.problems)} problem(s)):",
+                *(f"  {p.file}: {p.problem}" for p in v.problems[:20]),
+            ]
+        )
         check[0] = f"evidence check: {check[0]}"
         if r.html is None:  # --format text: the report, then the check
             return lines([*r.text, "", *check])
         return lines([f"report: {r.html} (pgwarden {r.command}: {r.kit_status})", *check])  # kit text: one line each
 
-    run(lambda: report_kit(kit_dir, html_file, key, fmt), as_json=as_json, render=render,
-        exit_code=lambda r: 0 if r.evidence_ok else 1)
+    run(
+        lambda: report_kit(kit_dir, html_file, key, fmt),
+        as_json=as_json,
+        render=render,
+        exit_code=lambda r: 0 if r.evidence_ok else 1,
+    )

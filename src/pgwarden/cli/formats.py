@@ -70,8 +70,9 @@ def default_format(stdout_is_tty: bool) -> Format:
     return Format.TEXT if stdout_is_tty else Format.GCC
 
 
-def render(r: CheckResult, fmt: Format, *, cwd: Path, source_root: Path | None = None, width: int = 120,
-           color: bool = True) -> str:
+def render(
+    r: CheckResult, fmt: Format, *, cwd: Path, source_root: Path | None = None, width: int = 120, color: bool = True
+) -> str:
     """``r`` in ``fmt``; ``source_root`` (SARIF's ``%SRCROOT%``) defaults to ``cwd``."""
     if fmt is Format.TEXT:
         return render_text(r, cwd=cwd, width=width, color=color)
@@ -99,8 +100,14 @@ def repository_root(start: Path) -> Path | None:
     """The top of the git work tree that holds ``start`` (``git rev-parse --show-toplevel``), or None."""
     where = start if start.is_dir() else start.parent
     try:
-        out = subprocess.run(["git", "-C", str(where), "rev-parse", "--show-toplevel"], capture_output=True,
-                             text=True, timeout=30, check=False, stdin=subprocess.DEVNULL)
+        out = subprocess.run(
+            ["git", "-C", str(where), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     top = out.stdout.strip()
@@ -164,16 +171,26 @@ def render_text(r: CheckResult, *, cwd: Path, width: int = 120, color: bool = Tr
     from pgwarden.check.report import kinds_text
 
     buf = io.StringIO()
-    console = Console(file=buf, force_terminal=color, no_color=not color, color_system="auto" if color else None,
-                      highlight=False, markup=False, emoji=False, width=width)
+    console = Console(
+        file=buf,
+        force_terminal=color,
+        no_color=not color,
+        color_system="auto" if color else None,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        width=width,
+    )
     order = Table(title=_t(f"{r.package}: locked order"), show_lines=False)
     for col in ("TXN", "bundle", "title", "statements", "kinds", "notes"):
         order.add_column(col)
     for b in r.bundles:
-        notes = ", ".join(x for x in ("non-atomic" if not b.atomic else "",
-                                      "irreversible" if b.irreversible else "") if x)
-        order.add_row(*(Text(_t(x)) for x in (f"TXN-{b.order}", b.id, b.title, str(b.statements),
-                                              kinds_text(b.kinds), notes)))
+        notes = ", ".join(
+            x for x in ("non-atomic" if not b.atomic else "", "irreversible" if b.irreversible else "") if x
+        )
+        order.add_row(
+            *(Text(_t(x)) for x in (f"TXN-{b.order}", b.id, b.title, str(b.statements), kinds_text(b.kinds), notes))
+        )
     console.print(order)
     if r.findings:
         table = Table(title="findings", show_lines=True)
@@ -182,12 +199,18 @@ def render_text(r: CheckResult, *, cwd: Path, width: int = 120, color: bool = Tr
         for f in r.findings:
             style = "red" if f.is_error else "yellow"
             why = "\n".join(_t(x) for x in [f.message, *(line.strip() for line in preflight_lines(f))])
-            table.add_row(Text(_t(f"{finding_path(r, f, cwd)}:{f.line}:{f.col}")), Text(_t(f.rule), style=style),
-                          Text(_t(f.bundle or "")), Text(_t(f.statement)), Text(why))
+            table.add_row(
+                Text(_t(f"{finding_path(r, f, cwd)}:{f.line}:{f.col}")),
+                Text(_t(f.rule), style=style),
+                Text(_t(f.bundle or "")),
+                Text(_t(f.statement)),
+                Text(why),
+            )
         console.print(table)
     line = Text(str(r.verdict), style=f"bold {'green' if r.verdict == 'PASS' else 'red'}")
-    line.append(f": {r.errors} error(s), {r.warnings} warning(s)" + (f"; evidence kit: {_t(_kit(r, cwd))}" if r.kit
-                                                                       else ""))
+    line.append(
+        f": {r.errors} error(s), {r.warnings} warning(s)" + (f"; evidence kit: {_t(_kit(r, cwd))}" if r.kit else "")
+    )
     console.print(line)
     return "\n".join(not_a_command(x) for x in buf.getvalue().rstrip("\n").split("\n"))  # a wrapped title too
 
@@ -206,14 +229,39 @@ def _redacted(value: Any) -> Any:
 
 def findings_json(r: CheckResult, *, cwd: Path) -> dict[str, Any]:
     """The findings as a JSON-ready object; ``file`` is relative to ``cwd``, ``package_file`` to the package."""
-    return dict(_redacted({
-        "format": "pgwarden-check-findings", "format_version": JSON_FORMAT_VERSION,
-        "package": r.package, "package_dir": relative_to(r.root, cwd), "verdict": str(r.verdict),
-        "errors": r.errors, "warnings": r.warnings, "live": r.live, "kit": _kit(r, cwd),
-        "findings": [{"rule": f.rule, "severity": str(f.severity), "file": finding_path(r, f, cwd), "line": f.line,
-                      "col": f.col, "bundle": f.bundle, "statement": f.statement, "message": f.message,
-                      "sqlstate": f.sqlstate, "hint": f.hint, "fix": f.fix, "facts": to_jsonable(dict(f.facts)),
-                      "package_file": f.file} for f in r.findings]}))
+    return dict(
+        _redacted(
+            {
+                "format": "pgwarden-check-findings",
+                "format_version": JSON_FORMAT_VERSION,
+                "package": r.package,
+                "package_dir": relative_to(r.root, cwd),
+                "verdict": str(r.verdict),
+                "errors": r.errors,
+                "warnings": r.warnings,
+                "live": r.live,
+                "kit": _kit(r, cwd),
+                "findings": [
+                    {
+                        "rule": f.rule,
+                        "severity": str(f.severity),
+                        "file": finding_path(r, f, cwd),
+                        "line": f.line,
+                        "col": f.col,
+                        "bundle": f.bundle,
+                        "statement": f.statement,
+                        "message": f.message,
+                        "sqlstate": f.sqlstate,
+                        "hint": f.hint,
+                        "fix": f.fix,
+                        "facts": to_jsonable(dict(f.facts)),
+                        "package_file": f.file,
+                    }
+                    for f in r.findings
+                ],
+            }
+        )
+    )
 
 
 def render_json(r: CheckResult, *, cwd: Path) -> str:
@@ -246,13 +294,19 @@ def _level(f: Finding) -> str:
 def _descriptor(rule: Rule, level: str) -> dict[str, Any]:
     """SARIF's reportingDescriptor of ``rule``, from the registry (:mod:`pgwarden.rules`)."""
     family = rule.family.split(".", 1)[0]
-    return {"id": str(rule), "name": _rule_name(rule), "shortDescription": {"text": rule.short},
-            "fullDescription": {"text": rule.help},
-            "help": {"text": f"{rule.short}.\n\n{rule.help}",
-                     "markdown": f"**{rule.short}** (`{rule}`)\n\n{rule.help}"},
-            "defaultConfiguration": {"level": level},
-            "properties": {"tags": list(dict.fromkeys(("pgwarden", "postgresql", family))), "precision": "very-high",
-                           "problem.severity": "error" if level == "error" else "warning"}}
+    return {
+        "id": str(rule),
+        "name": _rule_name(rule),
+        "shortDescription": {"text": rule.short},
+        "fullDescription": {"text": rule.help},
+        "help": {"text": f"{rule.short}.\n\n{rule.help}", "markdown": f"**{rule.short}** (`{rule}`)\n\n{rule.help}"},
+        "defaultConfiguration": {"level": level},
+        "properties": {
+            "tags": list(dict.fromkeys(("pgwarden", "postgresql", family))),
+            "precision": "very-high",
+            "problem.severity": "error" if level == "error" else "warning",
+        },
+    }
 
 
 def _message_lines(f: Finding) -> list[str]:
@@ -288,12 +342,17 @@ def _region(line: int, col: int, snippet: str | None = None) -> dict[str, Any] |
 
 
 def _run_base(source_root: Path, package: str | None) -> dict[str, Any]:
-    return {"tool": {"driver": {"name": "pgwarden", "version": __version__, "semanticVersion": __version__,
-                                "rules": []}},
-            "originalUriBaseIds": {SRCROOT: {"uri": source_root.resolve().as_uri().rstrip("/") + "/",
-                                             "description": {"text": "the root of the repository checked"}}},
-            "automationDetails": {"id": f"pgwarden-check/{package}/" if package else "pgwarden-check/"},
-            "columnKind": "unicodeCodePoints"}
+    return {
+        "tool": {"driver": {"name": "pgwarden", "version": __version__, "semanticVersion": __version__, "rules": []}},
+        "originalUriBaseIds": {
+            SRCROOT: {
+                "uri": source_root.resolve().as_uri().rstrip("/") + "/",
+                "description": {"text": "the root of the repository checked"},
+            }
+        },
+        "automationDetails": {"id": f"pgwarden-check/{package}/" if package else "pgwarden-check/"},
+        "columnKind": "unicodeCodePoints",
+    }
 
 
 def sarif_log(r: CheckResult, *, source_root: Path) -> dict[str, Any]:
@@ -307,9 +366,17 @@ def sarif_log(r: CheckResult, *, source_root: Path) -> dict[str, Any]:
     rule_ids = sorted(levels)
     run["tool"]["driver"]["rules"] = [_descriptor(rule, levels[rule]) for rule in rule_ids]
     pkg = Path(r.root)
-    artifacts = [{"location": _uri(pkg / cf.path, root), "length": cf.bytes, "hashes": {"sha-256": cf.sha256},
-                  "roles": ["analysisTarget"], "sourceLanguage": "sql" if cf.path.endswith(".sql") else "toml",
-                  "properties": {"role": str(cf.role), "bundle": cf.bundle}} for cf in r.files]
+    artifacts = [
+        {
+            "location": _uri(pkg / cf.path, root),
+            "length": cf.bytes,
+            "hashes": {"sha-256": cf.sha256},
+            "roles": ["analysisTarget"],
+            "sourceLanguage": "sql" if cf.path.endswith(".sql") else "toml",
+            "properties": {"role": str(cf.role), "bundle": cf.bundle},
+        }
+        for cf in r.files
+    ]
     index = {cf.path: i for i, cf in enumerate(r.files)}
     results = []
     for f in r.findings:
@@ -320,23 +387,45 @@ def sarif_log(r: CheckResult, *, source_root: Path) -> dict[str, Any]:
         region = _region(f.line, f.col, _t(f.statement) if f.statement else None)
         if region:
             physical["region"] = region
-        props = {k: v for k, v in (("bundle", f.bundle), ("sqlstate", f.sqlstate), ("hint", f.hint),
-                                   ("fix", f.fix), ("statement", f.statement)) if v}
+        props = {
+            k: v
+            for k, v in (
+                ("bundle", f.bundle),
+                ("sqlstate", f.sqlstate),
+                ("hint", f.hint),
+                ("fix", f.fix),
+                ("statement", f.statement),
+            )
+            if v
+        }
         if f.facts:
             props["facts"] = to_jsonable(dict(f.facts))
-        result: dict[str, Any] = {"ruleId": f.rule, "ruleIndex": rule_ids.index(f.rule), "level": _level(f),
-                                  "message": {"text": _message(f)}, "locations": [{"physicalLocation": physical}],
-                                  "partialFingerprints": {"pgwardenFinding/v1": _fingerprint(r, f)},
-                                  "properties": props}
-        if f.severity is Severity.WAIVED:   # a [[waiver]] of the package: suppressed in source, with its reason
-            result["suppressions"] = [{"kind": "inSource", "status": "accepted",
-                                       "justification": _t(f.facts.get("waived", ""))}]
+        result: dict[str, Any] = {
+            "ruleId": f.rule,
+            "ruleIndex": rule_ids.index(f.rule),
+            "level": _level(f),
+            "message": {"text": _message(f)},
+            "locations": [{"physicalLocation": physical}],
+            "partialFingerprints": {"pgwardenFinding/v1": _fingerprint(r, f)},
+            "properties": props,
+        }
+        if f.severity is Severity.WAIVED:  # a [[waiver]] of the package: suppressed in source, with its reason
+            result["suppressions"] = [
+                {"kind": "inSource", "status": "accepted", "justification": _t(f.facts.get("waived", ""))}
+            ]
         results.append(result)
-    run.update(artifacts=artifacts, results=results,
-               invocations=[{"executionSuccessful": True, "exitCode": 0 if str(r.verdict) == "PASS" else 1,
-                             "properties": {"verdict": str(r.verdict), "live": r.live, "kit": r.kit}}],
-               properties={"package": r.package, "verdict": str(r.verdict), "errors": r.errors,
-                           "warnings": r.warnings})
+    run.update(
+        artifacts=artifacts,
+        results=results,
+        invocations=[
+            {
+                "executionSuccessful": True,
+                "exitCode": 0 if str(r.verdict) == "PASS" else 1,
+                "properties": {"verdict": str(r.verdict), "live": r.live, "kit": r.kit},
+            }
+        ],
+        properties={"package": r.package, "verdict": str(r.verdict), "errors": r.errors, "warnings": r.warnings},
+    )
     return dict(_redacted({"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}))
 
 
@@ -349,7 +438,7 @@ def render_sarif(r: CheckResult, *, source_root: Path) -> str:
 
 @dataclass(frozen=True)
 class ErrorPlace:
-    file: Path               # absolute
+    file: Path  # absolute
     line: int
     col: int
     text: str
@@ -360,8 +449,11 @@ def error_places(err: PgwardenError, package_dir: Path) -> list[ErrorPlace]:
     out = []
     for p in err.places:
         file = Path(p.file)
-        out.append(ErrorPlace(file if file.is_absolute() else (package_dir / file).absolute(), p.line, p.col,
-                              p.text or err.message))
+        out.append(
+            ErrorPlace(
+                file if file.is_absolute() else (package_dir / file).absolute(), p.line, p.col, p.text or err.message
+            )
+        )
     return out
 
 
@@ -378,12 +470,28 @@ def sarif_error_log(err: PgwardenError, *, package_dir: Path, source_root: Path)
         region = _region(p.line, p.col)
         if region:
             physical["region"] = region
-        results.append({"ruleId": rule, "ruleIndex": 0, "level": "error", "message": {"text": _t(p.text)},
-                        "locations": [{"physicalLocation": physical}]})
+        results.append(
+            {
+                "ruleId": rule,
+                "ruleIndex": 0,
+                "level": "error",
+                "message": {"text": _t(p.text)},
+                "locations": [{"physicalLocation": physical}],
+            }
+        )
     text = "\n".join(_t(x) for x in (err.message, *err.details))
-    run.update(results=results, invocations=[{
-        "executionSuccessful": False, "exitCode": int(err.exit_code),
-        "toolExecutionNotifications": [{"level": "error", "message": {"text": text}, "descriptor": {"id": rule}}]}])
+    run.update(
+        results=results,
+        invocations=[
+            {
+                "executionSuccessful": False,
+                "exitCode": int(err.exit_code),
+                "toolExecutionNotifications": [
+                    {"level": "error", "message": {"text": text}, "descriptor": {"id": rule}}
+                ],
+            }
+        ],
+    )
     return dict(_redacted({"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}))
 
 
@@ -417,12 +525,22 @@ def render_github(r: CheckResult, *, cwd: Path) -> str:
         title = f"pgwarden {f.rule}" + (f" (bundle {f.bundle})" if f.bundle else "")
         body = "\n".join([*_message_lines(f), *([_t(f"Statement: {f.statement}")] if f.statement else [])])
         kind = "error" if f.is_error else "notice" if f.severity in (Severity.NOTE, Severity.WAIVED) else "warning"
-        out.append(workflow_command(kind, body, file=finding_path(r, f, cwd),
-                                    line=f.line if f.line >= 1 else None, col=f.col if f.col >= 1 else None,
-                                    title=title))
+        out.append(
+            workflow_command(
+                kind,
+                body,
+                file=finding_path(r, f, cwd),
+                line=f.line if f.line >= 1 else None,
+                col=f.col if f.col >= 1 else None,
+                title=title,
+            )
+        )
     kit = f"; evidence kit: {_kit(r, cwd)}" if r.kit else ""
-    out.append(out_line(redact_text(f"pgwarden check: {r.package}: {r.verdict} ({r.errors} error(s), "
-                                    f"{r.warnings} warning(s)){kit}")))
+    out.append(
+        out_line(
+            redact_text(f"pgwarden check: {r.package}: {r.verdict} ({r.errors} error(s), {r.warnings} warning(s)){kit}")
+        )
+    )
     return "\n".join(out)
 
 
@@ -432,12 +550,20 @@ def github_error(err: PgwardenError, *, package_dir: Path, cwd: Path) -> str:
     places = error_places(err, package_dir)
     if not places:
         return workflow_command("error", "\n".join(_t(x) for x in (err.message, *err.details)), title=title)
-    return "\n".join(workflow_command("error", _t(p.text), file=relative_to(p.file, cwd),
-                                      line=p.line or None, col=p.col or None, title=title) for p in places)
+    return "\n".join(
+        workflow_command(
+            "error", _t(p.text), file=relative_to(p.file, cwd), line=p.line or None, col=p.col or None, title=title
+        )
+        for p in places
+    )
 
 
 def github_error_summary(err: PgwardenError, package_dir: Path) -> str:
     """What ``$GITHUB_STEP_SUMMARY`` gets when the check could not run (there is no SUMMARY.md)."""
-    lines = [f"# pgwarden check: {_t(package_dir)}", "", f"**{err.category}** (exit {int(err.exit_code)}): "
-             f"{_t(err.message)}", ""] + [f"- {_t(d)}" for d in err.details]
+    lines = [
+        f"# pgwarden check: {_t(package_dir)}",
+        "",
+        f"**{err.category}** (exit {int(err.exit_code)}): {_t(err.message)}",
+        "",
+    ] + [f"- {_t(d)}" for d in err.details]
     return "\n".join(lines).rstrip() + "\n"

@@ -21,8 +21,11 @@ def gc_cmd(include_live: bool, as_json: bool) -> None:
     from pgwarden.instances.gc import gc
 
     def render(r: GcResult) -> str:
-        lines = [f"removed {d}" for d in r.removed] + [f"kept (owner running) {d}" for d in r.kept] + \
-            [f"skipped (not a directory pgwarden made) {s}" for s in r.skipped]
+        lines = (
+            [f"removed {d}" for d in r.removed]
+            + [f"kept (owner running) {d}" for d in r.kept]
+            + [f"skipped (not a directory pgwarden made) {s}" for s in r.skipped]
+        )
         return text_lines(lines) or "nothing to remove"
 
     run(lambda: gc(include_live=include_live), as_json=as_json, render=render)

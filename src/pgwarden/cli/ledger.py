@@ -28,8 +28,10 @@ def status_cmd(dsn: str | None, as_json: bool) -> None:
         for p in r.packages:
             lines.append(f"package {p.package}:")
             for b in p.bundles:
-                lines.append(f"  TXN-{b.order} {b.bundle}: {b.state} at {b.at} by {b.db_role} ({b.os_user}), "
-                             f"run {b.run_id}" + (f" — {b.note}" if b.note else ""))
+                lines.append(
+                    f"  TXN-{b.order} {b.bundle}: {b.state} at {b.at} by {b.db_role} ({b.os_user}), "
+                    f"run {b.run_id}" + (f" — {b.note}" if b.note else "")
+                )
             if p.last_run is not None:
                 lines.append(f"  last run {p.last_run.run_id}: {p.last_run.verdict}, kit {p.last_run.kit}")
         return textsafe.lines(lines)
@@ -43,11 +45,16 @@ def status_cmd(dsn: str | None, as_json: bool) -> None:
 @click.option("--applied", is_flag=True, help="The bundle's statement did take effect.")
 @click.option("--absent", is_flag=True, help="It did not: apply will run the bundle again.")
 @dsn_option
-@click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Evidence kit directory (default ./pgwarden-runs/<UTC>-resolve/).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Evidence kit directory (default ./pgwarden-runs/<UTC>-resolve/).",
+)
 @json_option
-def resolve_cmd(package: str, bundle: str, applied: bool, absent: bool, dsn: str | None, out: str | None,
-                as_json: bool) -> None:
+def resolve_cmd(
+    package: str, bundle: str, applied: bool, absent: bool, dsn: str | None, out: str | None, as_json: bool
+) -> None:
     """Record the truth about an in_doubt BUNDLE of PACKAGE (a package directory or its name)."""
     from pgwarden.ledger.resolve import resolve
 
@@ -58,8 +65,14 @@ def resolve_cmd(package: str, bundle: str, applied: bool, absent: bool, dsn: str
     finding = "applied" if applied else "absent"
 
     def render(r: ResolveResult) -> str:
-        return textsafe.lines([f"bundle {r.bundle} of {r.package} recorded as {r.state} by {r.resolved_by}",
-                               f"kit {r.kit}"])
+        return textsafe.lines(
+            [f"bundle {r.bundle} of {r.package} recorded as {r.state} by {r.resolved_by}", f"kit {r.kit}"]
+        )
 
-    run(lambda: resolve(package, bundle, applied=finding == "applied", dsn=dsn,
-                        out=Path(out) if out else None, reporter=reporter()), as_json=as_json, render=render)
+    run(
+        lambda: resolve(
+            package, bundle, applied=finding == "applied", dsn=dsn, out=Path(out) if out else None, reporter=reporter()
+        ),
+        as_json=as_json,
+        render=render,
+    )

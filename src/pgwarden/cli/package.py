@@ -17,8 +17,12 @@ if TYPE_CHECKING:  # the commands import their libraries when they run: start-up
 
 @main.command("lock")
 @click.argument("package", type=click.Path(path_type=Path))
-@click.option("--check", "check_only", is_flag=True,
-              help="Write nothing: exit 1 when pgwarden.sum is stale, naming each file that differs; 0 when current.")
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Write nothing: exit 1 when pgwarden.sum is stale, naming each file that differs; 0 when current.",
+)
 @json_option
 def lock_cmd(package: Path, check_only: bool, as_json: bool) -> None:
     """Write PACKAGE/pgwarden.sum (sha256sum -c compatible) over the manifest and every file it names.
@@ -34,9 +38,13 @@ def lock_cmd(package: Path, check_only: bool, as_json: bool) -> None:
     def render_lock_check(r: LockCheckResult) -> str:
         if r.current:
             return lines([f"{r.sum_file}: current ({len(r.entries)} files pinned)"])
-        return lines([f"{r.sum_file}: stale: {', '.join(dict.fromkeys(d.path for d in r.differ))}",
-                      *(f"  {d.path}: {d.why}" for d in r.differ),
-                      f"review the package, then run `pgwarden lock {package}`"])
+        return lines(
+            [
+                f"{r.sum_file}: stale: {', '.join(dict.fromkeys(d.path for d in r.differ))}",
+                *(f"  {d.path}: {d.why}" for d in r.differ),
+                f"review the package, then run `pgwarden lock {package}`",
+            ]
+        )
 
     from pgwarden.package.lock import check_lock, lock
 
@@ -52,8 +60,12 @@ def init_cmd(name: str, as_json: bool) -> None:
     """Scaffold a change package NAME (a new directory) that passes `pgwarden check`."""
 
     def render_init(r: InitResult) -> str:
-        return lines([f"created package {r.package} in {r.path}: {', '.join(r.files)}",
-                      f"next: edit, review, `pgwarden lock {r.path}`, `pgwarden check {r.path}`"])
+        return lines(
+            [
+                f"created package {r.package} in {r.path}: {', '.join(r.files)}",
+                f"next: edit, review, `pgwarden lock {r.path}`, `pgwarden check {r.path}`",
+            ]
+        )
 
     from pgwarden.package.init import init
 

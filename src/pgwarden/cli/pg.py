@@ -18,8 +18,13 @@ if TYPE_CHECKING:  # identity needs the database driver: imported when the comma
 
 @main.command("identity")
 @dsn_option
-@click.option("--target", "target_file", type=click.Path(path_type=Path), default=None,
-              help="A TOML file (e.g. pgwarden.toml) whose [target] table the server must match.")
+@click.option(
+    "--target",
+    "target_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A TOML file (e.g. pgwarden.toml) whose [target] table the server must match.",
+)
 @json_option
 def identity_cmd(dsn: str | None, target_file: Path | None, as_json: bool) -> None:
     """Show the server's identity; with --target, check it against a [target] guard."""

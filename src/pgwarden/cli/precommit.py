@@ -65,8 +65,8 @@ def packages_of(files: Iterable[str | Path]) -> list[Path]:
 class HookRun:
     package: Path
     exit_code: int
-    output: str          # stdout: the gcc lines, or the lock check's verdict
-    error: str = ""      # stderr: why it could not be checked
+    output: str  # stdout: the gcc lines, or the lock check's verdict
+    error: str = ""  # stderr: why it could not be checked
 
 
 def _display(pkg: Path) -> str:
@@ -74,8 +74,9 @@ def _display(pkg: Path) -> str:
 
 
 def _error_text(err: PgwardenError) -> str:
-    return text_lines(redact_text(x) for x in [f"pgwarden: {err.category}: {err.message}",
-                                               *(f"  {d}" for d in err.details)])
+    return text_lines(
+        redact_text(x) for x in [f"pgwarden: {err.category}: {err.message}", *(f"  {d}" for d in err.details)]
+    )
 
 
 def check_one(pkg: Path, *, lock_check: bool = False, cwd: Path | None = None) -> HookRun:
@@ -90,9 +91,11 @@ def check_one(pkg: Path, *, lock_check: bool = False, cwd: Path | None = None) -
             lr = check_lock(pkg)
             if lr.current:
                 return HookRun(pkg, 0, f"{_display(pkg)}: pgwarden.sum is current ({len(lr.entries)} files pinned)")
-            lines = [f"{_display(pkg)}: pgwarden.sum is stale: {', '.join(dict.fromkeys(d.path for d in lr.differ))}",
-                     *(f"  {_display(pkg / d.path)}: {d.why}" for d in lr.differ),
-                     f"review the package, then run `pgwarden lock {_display(pkg)}`"]
+            lines = [
+                f"{_display(pkg)}: pgwarden.sum is stale: {', '.join(dict.fromkeys(d.path for d in lr.differ))}",
+                *(f"  {_display(pkg / d.path)}: {d.why}" for d in lr.differ),
+                f"review the package, then run `pgwarden lock {_display(pkg)}`",
+            ]
             return HookRun(pkg, int(ExitCode.FAIL), text_lines(lines))
         from pgwarden.check.check import check
 
@@ -112,9 +115,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m pgwarden.cli.precommit",
         description="pre-commit hook: check each change package that holds one of FILE (the nearest parent "
-                    f"directory with a {MANIFEST}), offline, once.")
-    parser.add_argument("--lock-check", action="store_true",
-                        help="only say whether each package's pgwarden.sum is current (pgwarden lock --check)")
+        f"directory with a {MANIFEST}), offline, once.",
+    )
+    parser.add_argument(
+        "--lock-check",
+        action="store_true",
+        help="only say whether each package's pgwarden.sum is current (pgwarden lock --check)",
+    )
     parser.add_argument("files", nargs="*", metavar="FILE", help="changed files, as pre-commit passes them")
     args = parser.parse_args(argv)
     redact_outputs()

@@ -19,17 +19,38 @@ if TYPE_CHECKING:  # the probe library (psycopg, pglast) is imported when a comm
 
 @main.command("probe")
 @dsn_option
-@click.option("--fingerprint", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the fingerprint JSON to FILE (it is always in the kit's probes/probe.json).")
-@click.option("--rows", type=click.Choice(ROWS_MODES), default="none", show_default=True,
-              help="Row counts: exact (count(*) per table, slow), estimate (planner statistics) or none.")
+@click.option(
+    "--fingerprint",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the fingerprint JSON to FILE (it is always in the kit's probes/probe.json).",
+)
+@click.option(
+    "--rows",
+    type=click.Choice(ROWS_MODES),
+    default="none",
+    show_default=True,
+    help="Row counts: exact (count(*) per table, slow), estimate (planner statistics) or none.",
+)
 @out_option
 @click.option("--no-kit", is_flag=True, help="Write no evidence kit (then --fingerprint is required).")
-@click.option("--query", "queries", multiple=True, metavar="NAME=SQL",
-              help="A named read-only query (one SELECT returning one value), recorded as text. Repeatable.")
+@click.option(
+    "--query",
+    "queries",
+    multiple=True,
+    metavar="NAME=SQL",
+    help="A named read-only query (one SELECT returning one value), recorded as text. Repeatable.",
+)
 @json_option
-def probe_cmd(dsn: str | None, fingerprint: Path | None, rows: str, out: str | None, no_kit: bool,
-              queries: tuple[str, ...], as_json: bool) -> None:
+def probe_cmd(
+    dsn: str | None,
+    fingerprint: Path | None,
+    rows: str,
+    out: str | None,
+    no_kit: bool,
+    queries: tuple[str, ...],
+    as_json: bool,
+) -> None:
     """Take a read-only fingerprint of the database (one entry and hash per object)."""
     from pgwarden.evidence.markdown import md_table
     from pgwarden.probe.probe import parse_query_options, probe
@@ -38,16 +59,28 @@ def probe_cmd(dsn: str | None, fingerprint: Path | None, rows: str, out: str | N
         lines = [f"fingerprint: {r.fingerprint} ({r.entries} objects, sha256 {r.sha256})"]
         if r.kit is not None:
             lines.append(f"kit:         {r.kit}")
-        lines.append(f"server:      PostgreSQL {r.server.get('server_version')}, database "
-                     f"{r.server.get('database')}, taken {r.taken_at} in {r.seconds} s")
+        lines.append(
+            f"server:      PostgreSQL {r.server.get('server_version')}, database "
+            f"{r.server.get('database')}, taken {r.taken_at} in {r.seconds} s"
+        )
         if r.rows_total is not None:
             lines.append(f"rows ({r.rows_mode}): {r.rows_total}")
         lines += md_table(["kind", "count"], sorted(r.counts.items())).rstrip().split("\n")
         return text_lines(lines)  # database and object names: one visible line each
 
-    run(lambda: probe(dsn, fingerprint=fingerprint, rows=rows, out=Path(out) if out else None,
-                      write_kit=not no_kit, queries=parse_query_options(queries), reporter=reporter()),
-        as_json=as_json, render=render)
+    run(
+        lambda: probe(
+            dsn,
+            fingerprint=fingerprint,
+            rows=rows,
+            out=Path(out) if out else None,
+            write_kit=not no_kit,
+            queries=parse_query_options(queries),
+            reporter=reporter(),
+        ),
+        as_json=as_json,
+        render=render,
+    )
 
 
 @main.command("diff")

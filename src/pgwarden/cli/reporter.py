@@ -33,6 +33,7 @@ class TerminalReporter(Reporter):
         self.console: Console | None = None
         if sys.stderr.isatty() and not quiet:  # quiet prints nothing: rich is not even imported
             from rich.console import Console
+
             self.console = Console(stderr=True, highlight=False, markup=False, emoji=False)
 
     def step(self, message: str) -> None:
@@ -43,6 +44,7 @@ class TerminalReporter(Reporter):
             message = f"[{time.monotonic() - self.t0:7.2f}s] {message}"
         if self.console is not None:
             from rich.text import Text
+
             self.console.print(Text(message))
         else:
             print(message, file=sys.stderr, flush=True)
@@ -61,8 +63,15 @@ class TerminalReporter(Reporter):
         label = out_line(label)
         if self.console is not None:
             from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
-            with Progress(TextColumn("{task.description}", markup=False), BarColumn(), DownloadColumn(),
-                          TransferSpeedColumn(), console=self.console, transient=True) as bar:
+
+            with Progress(
+                TextColumn("{task.description}", markup=False),
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                console=self.console,
+                transient=True,
+            ) as bar:
                 task = bar.add_task(label, total=total)
                 yield lambda n: bar.update(task, completed=n)
             return

@@ -33,8 +33,10 @@ class DemoResult:
     seconds: float
 
 
-PARTS: list[tuple[str, Callable[..., DemoPart]]] = [("1-seed000-apply", seed000.seed000),
-                                                    ("2-seed001-backup-verification", seed001.seed001)]
+PARTS: list[tuple[str, Callable[..., DemoPart]]] = [
+    ("1-seed000-apply", seed000.seed000),
+    ("2-seed001-backup-verification", seed001.seed001),
+]
 
 
 def demo(out: Path | None = None, *, reporter: Reporter = SILENT) -> DemoResult:

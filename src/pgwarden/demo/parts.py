@@ -14,8 +14,8 @@ class DemoPart:
     name: str
     story: str
     verdict: Verdict
-    kit: str | None                 # the main kit of the part
-    kits: tuple[str, ...] = ()      # every kit it wrote
+    kit: str | None  # the main kit of the part
+    kits: tuple[str, ...] = ()  # every kit it wrote
     facts: dict[str, str] = field(default_factory=dict)
 
 

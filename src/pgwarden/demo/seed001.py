@@ -86,11 +86,19 @@ def seed001(directory: Path, *, step: str, reporter: Reporter, production: str) 
     with ThrowawayInstance(bins) as dry_run_env:
         before = fingerprint_dsn(prod_dsn, rows="exact")
         b = backup(prod_dsn, out=directory / "backup", reporter=reporter)
-        v = verify_backup(Path(b.dump_path), expect=expect, dsn=prod_dsn, protect=[dry_run_env.dsn()],
-                          out=directory / "verify-backup", reporter=reporter)
+        v = verify_backup(
+            Path(b.dump_path),
+            expect=expect,
+            dsn=prod_dsn,
+            protect=[dry_run_env.dsn()],
+            out=directory / "verify-backup",
+            reporter=reporter,
+        )
         whole = diff_fingerprints(before, fingerprint_dsn(prod_dsn, rows="exact"))
     facts = {
-        "dump": b.dump_path, "sha256": b.sha256, "toc_entries": str(b.toc_entries),
+        "dump": b.dump_path,
+        "sha256": b.sha256,
+        "toc_entries": str(b.toc_entries),
         "production_untouched": "YES" if v.production and v.production.untouched else "NO",
         "production_untouched_across_backup_and_verify": "YES" if whole.identical else "NO",
         "checks": f"{sum(c.ok for c in v.checks)}/{len(v.checks)} passed",

@@ -27,7 +27,7 @@ from pgwarden.jsonable import to_jsonable
 from pgwarden.rules import lookup
 
 REPORT_VERSION = 1
-MAX_DEPTH = 6          # sections inside sections: a command nests two or three
+MAX_DEPTH = 6  # sections inside sections: a command nests two or three
 
 
 class BadReport(ValueError):
@@ -95,8 +95,9 @@ class Facts(_Block):
     headers: tuple[str, str] = ("Field", "Value")
 
     @classmethod
-    def of(cls, title: str, rows: Iterable[tuple[object, object]], headers: tuple[str, str] = ("Field", "Value")
-           ) -> Facts:
+    def of(
+        cls, title: str, rows: Iterable[tuple[object, object]], headers: tuple[str, str] = ("Field", "Value")
+    ) -> Facts:
         return cls(title, tuple((_cell(k), _cell(v)) for k, v in rows), headers)
 
 
@@ -105,12 +106,18 @@ class Table(_Block):
     title: str
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
-    status: tuple[str, ...] = ()    # one per row (PASS, FAIL, SKIPPED, WAIVED, …) or none: the row's colour
-    more: int = 0                   # rows the command left out (it says where they are)
+    status: tuple[str, ...] = ()  # one per row (PASS, FAIL, SKIPPED, WAIVED, …) or none: the row's colour
+    more: int = 0  # rows the command left out (it says where they are)
 
     @classmethod
-    def of(cls, title: str, headers: Sequence[str], rows: Iterable[Sequence[object]], status: Iterable[str] = (),
-           more: int = 0) -> Table:
+    def of(
+        cls,
+        title: str,
+        headers: Sequence[str],
+        rows: Iterable[Sequence[object]],
+        status: Iterable[str] = (),
+        more: int = 0,
+    ) -> Table:
         """A table of any values, each cell ``str()`` of its value."""
         return cls(title, tuple(headers), tuple(tuple(_cell(c) for c in r) for r in rows), tuple(status), more)
 
@@ -125,9 +132,9 @@ class ErrorCard(_Block):
     detail: str | None = None
     hint: str | None = None
     context: str | None = None
-    location: str | None = None     # file:line:col in the package
+    location: str | None = None  # file:line:col in the package
     statement: str | None = None
-    level: str = "ERROR"            # ERROR, or "ERROR (likely)" for a prediction that could not be certain
+    level: str = "ERROR"  # ERROR, or "ERROR (likely)" for a prediction that could not be certain
 
     @classmethod
     def of(cls, title: str, err: ServerErrorLike) -> ErrorCard:
@@ -137,8 +144,11 @@ class ErrorCard(_Block):
     def lines(self) -> list[str]:
         """As psql prints an error: ``ERROR:  …``, ``DETAIL:  …``, …, then SQLSTATE and where."""
         out = [f"{self.level}:  {self.message}"]
-        out += [f"{label}:  {v}" for label, v in (("DETAIL", self.detail), ("HINT", self.hint),
-                                                  ("CONTEXT", self.context)) if v]
+        out += [
+            f"{label}:  {v}"
+            for label, v in (("DETAIL", self.detail), ("HINT", self.hint), ("CONTEXT", self.context))
+            if v
+        ]
         out += [f"SQLSTATE: {self.sqlstate}"] if self.sqlstate else []
         if self.location:
             out.append(f"at {self.location}" + (f": {self.statement}" if self.statement else ""))
@@ -153,7 +163,7 @@ class Diff(_Block):
     source: str
     changes: tuple[ObjectChange, ...]
     notes: tuple[str, ...] = ()
-    total: int = 0                  # changes in all, when ``changes`` lists only the first (0: all listed)
+    total: int = 0  # changes in all, when ``changes`` lists only the first (0: all listed)
 
     @property
     def identical(self) -> bool:
@@ -209,9 +219,15 @@ class Report:
     reasons: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"report_version": REPORT_VERSION, "title": self.title, "subject": self.subject,
-                "verdict": self.verdict, "lead": self.lead, "reasons": list(self.reasons),
-                "blocks": [block_to_json(b) for b in self.blocks]}
+        return {
+            "report_version": REPORT_VERSION,
+            "title": self.title,
+            "subject": self.subject,
+            "verdict": self.verdict,
+            "lead": self.lead,
+            "reasons": list(self.reasons),
+            "blocks": [block_to_json(b) for b in self.blocks],
+        }
 
     @classmethod
     def from_json(cls, data: object, *, lenient: bool = False) -> Report:
@@ -221,14 +237,29 @@ class Report:
         version = d.get("report_version")
         if version != REPORT_VERSION:
             raise BadReport(f"report_version {version!r}: this pgwarden reads version {REPORT_VERSION}")
-        return cls(_str(d, "title"), _str(d, "subject", ""), _str(d, "verdict"),
-                   _blocks(d.get("blocks"), lenient, 0), _str(d, "lead", ""), _strs(d, "reasons"))
+        return cls(
+            _str(d, "title"),
+            _str(d, "subject", ""),
+            _str(d, "verdict"),
+            _blocks(d.get("blocks"), lenient, 0),
+            _str(d, "lead", ""),
+            _strs(d, "reasons"),
+        )
 
 
 # -- to JSON -------------------------------------------------------------------------------------------
-_KIND: dict[type, str] = {Text: "text", Bullets: "bullets", Code: "code", Facts: "facts", Table: "table",
-                          ErrorCard: "error", Diff: "diff", Findings: "findings", Gates: "gates",
-                          Section: "section"}
+_KIND: dict[type, str] = {
+    Text: "text",
+    Bullets: "bullets",
+    Code: "code",
+    Facts: "facts",
+    Table: "table",
+    ErrorCard: "error",
+    Diff: "diff",
+    Findings: "findings",
+    Gates: "gates",
+    Section: "section",
+}
 
 
 def block_to_json(b: Block) -> dict[str, Any]:
@@ -284,8 +315,11 @@ def _strs(d: Mapping[str, Any], key: str) -> tuple[str, ...]:
 def _rows(d: Mapping[str, Any], key: str, width: int | None = None) -> tuple[tuple[str, ...], ...]:
     out = []
     for row in _list(d, key):
-        if not isinstance(row, list) or not all(isinstance(c, str) for c in row) or \
-                (width is not None and len(row) != width):
+        if (
+            not isinstance(row, list)
+            or not all(isinstance(c, str) for c in row)
+            or (width is not None and len(row) != width)
+        ):
             raise BadReport(f"{key}: a row that is not {width or 'a list of'} strings")
         out.append(tuple(row))
     return tuple(out)
@@ -300,8 +334,7 @@ def _change(d: dict[str, Any]) -> ObjectChange:
         sign = ChangeSign(_str(d, "sign"))
     except ValueError:
         raise BadReport("sign: not +, - or ~") from None
-    return ObjectChange(sign, _str(d, "kind"), _str(d, "name"), _str(d, "why", ""), _opt(d, "before"),
-                        _opt(d, "after"))
+    return ObjectChange(sign, _str(d, "kind"), _str(d, "name"), _str(d, "why", ""), _opt(d, "before"), _opt(d, "after"))
 
 
 def _finding(d: dict[str, Any]) -> Finding:
@@ -311,17 +344,34 @@ def _finding(d: dict[str, Any]) -> Finding:
         raise BadReport(str(exc)) from None
     facts = d.get("facts", {})
     bundle = _opt(d, "bundle")
-    return Finding(rule, bundle, _str(d, "file"), _int(d, "line"), _int(d, "col"), _str(d, "statement", ""),
-                   _str(d, "message"), severity, _opt(d, "sqlstate"), _opt(d, "hint"), _opt(d, "fix"),
-                   _obj(facts, "facts"))
+    return Finding(
+        rule,
+        bundle,
+        _str(d, "file"),
+        _int(d, "line"),
+        _int(d, "col"),
+        _str(d, "statement", ""),
+        _str(d, "message"),
+        severity,
+        _opt(d, "sqlstate"),
+        _opt(d, "hint"),
+        _opt(d, "fix"),
+        _obj(facts, "facts"),
+    )
 
 
 def _gate(d: dict[str, Any]) -> GateRow:
     seconds = d.get("seconds", 0.0)
     if isinstance(seconds, bool) or not isinstance(seconds, int | float):
         raise BadReport("seconds: not a number")
-    return GateRow(_str(d, "name"), _str(d, "status"), float(seconds), _str(d, "reason", ""),
-                   _str(d, "started", ""), _str(d, "finished", ""))
+    return GateRow(
+        _str(d, "name"),
+        _str(d, "status"),
+        float(seconds),
+        _str(d, "reason", ""),
+        _str(d, "started", ""),
+        _str(d, "finished", ""),
+    )
 
 
 def block_from_json(data: object, *, lenient: bool = False, depth: int = 0) -> Block:
@@ -338,8 +388,9 @@ def block_from_json(data: object, *, lenient: bool = False, depth: int = 0) -> B
         headers = _strs(d, "headers") or ("Field", "Value")
         if len(headers) != 2:
             raise BadReport("headers: not two strings")
-        return Facts(_str(d, "title", ""), cast(tuple[tuple[str, str], ...], _rows(d, "rows", 2)),
-                     (headers[0], headers[1]))
+        return Facts(
+            _str(d, "title", ""), cast(tuple[tuple[str, str], ...], _rows(d, "rows", 2)), (headers[0], headers[1])
+        )
     if kind == "table":
         headers = _strs(d, "headers")
         rows, status = _rows(d, "rows", len(headers)), _strs(d, "status")
@@ -347,12 +398,25 @@ def block_from_json(data: object, *, lenient: bool = False, depth: int = 0) -> B
             raise BadReport("status: not one per row")
         return Table(_str(d, "title", ""), headers, rows, status, _int(d, "more"))
     if kind == "error":
-        return ErrorCard(_str(d, "title", ""), _str(d, "message"), _opt(d, "sqlstate"), _opt(d, "detail"),
-                         _opt(d, "hint"), _opt(d, "context"), _opt(d, "location"), _opt(d, "statement"),
-                         _str(d, "level", "ERROR"))
+        return ErrorCard(
+            _str(d, "title", ""),
+            _str(d, "message"),
+            _opt(d, "sqlstate"),
+            _opt(d, "detail"),
+            _opt(d, "hint"),
+            _opt(d, "context"),
+            _opt(d, "location"),
+            _opt(d, "statement"),
+            _str(d, "level", "ERROR"),
+        )
     if kind == "diff":
-        return Diff(_str(d, "title", ""), _str(d, "source", ""), _each(d, "changes", _change), _strs(d, "notes"),
-                    _int(d, "total"))
+        return Diff(
+            _str(d, "title", ""),
+            _str(d, "source", ""),
+            _each(d, "changes", _change),
+            _strs(d, "notes"),
+            _int(d, "total"),
+        )
     if kind == "findings":
         return Findings(_str(d, "title", ""), _each(d, "findings", _finding))
     if kind == "gates":
@@ -391,5 +455,8 @@ def walk(blocks: Sequence[Block]) -> list[Block]:
 def without_text(blocks: tuple[Block, ...], text: str) -> tuple[Block, ...]:
     """``blocks`` without a paragraph that says ``text`` (sections included): a page or a terminal that shows the
     report's lead in its header does not say it twice."""
-    return tuple(replace(b, blocks=without_text(b.blocks, text)) if isinstance(b, Section) else b for b in blocks
-                 if not (text and isinstance(b, Text) and b.text == text))
+    return tuple(
+        replace(b, blocks=without_text(b.blocks, text)) if isinstance(b, Section) else b
+        for b in blocks
+        if not (text and isinstance(b, Text) and b.text == text)
+    )

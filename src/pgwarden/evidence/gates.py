@@ -55,19 +55,26 @@ class GateRecord:
     started: str
     finished: str
     seconds: float
-    reason: str | None = None     # why it failed, was skipped or waived
-    details: object = None        # a frozen dataclass of this gate's facts (or None)
+    reason: str | None = None  # why it failed, was skipped or waived
+    details: object = None  # a frozen dataclass of this gate's facts (or None)
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "status": self.status.value, "started": self.started,
-                "finished": self.finished, "seconds": self.seconds, "reason": self.reason,
-                "details": to_jsonable(self.details) if self.details is not None else {}}
+        return {
+            "name": self.name,
+            "status": self.status.value,
+            "started": self.started,
+            "finished": self.finished,
+            "seconds": self.seconds,
+            "reason": self.reason,
+            "details": to_jsonable(self.details) if self.details is not None else {},
+        }
 
 
 def gate_list(records: Sequence[GateRecord], title: str = "Gates") -> Gates:
     """The gates as a report block: SUMMARY.md's table, the page's timeline."""
-    return Gates(title, tuple(GateRow(r.name, r.status.value, r.seconds, r.reason or "", r.started, r.finished)
-                              for r in records))
+    return Gates(
+        title, tuple(GateRow(r.name, r.status.value, r.seconds, r.reason or "", r.started, r.finished) for r in records)
+    )
 
 
 def stopped(error: BaseException) -> str:
@@ -121,8 +128,9 @@ def status_of(exc: BaseException) -> GateStatus:
 
 def verdict_of(exc: BaseException) -> Verdict:
     """The run status an exception ends a run with."""
-    return {GateStatus.INTERRUPTED: Verdict.INTERRUPTED, GateStatus.FAIL: Verdict.FAIL}.get(status_of(exc),
-                                                                                         Verdict.ERROR)
+    return {GateStatus.INTERRUPTED: Verdict.INTERRUPTED, GateStatus.FAIL: Verdict.FAIL}.get(
+        status_of(exc), Verdict.ERROR
+    )
 
 
 def _reason(exc: BaseException) -> str:
@@ -156,11 +164,15 @@ class GateRunner:
         except StopRun:
             raise  # a gate nested inside this one stopped the run; it is recorded already
         except BaseException as exc:
-            self._add(GateRecord(name, status_of(exc), started, utcnow(), round(time.monotonic() - t0, 3),
-                                 _reason(exc), g.details))
+            self._add(
+                GateRecord(
+                    name, status_of(exc), started, utcnow(), round(time.monotonic() - t0, 3), _reason(exc), g.details
+                )
+            )
             raise
-        record = self._add(GateRecord(name, g.status, started, utcnow(), round(time.monotonic() - t0, 3),
-                                      g.reason, g.details))
+        record = self._add(
+            GateRecord(name, g.status, started, utcnow(), round(time.monotonic() - t0, 3), g.reason, g.details)
+        )
         if record.status == GateStatus.FAIL and stop:
             self.stopped_at = self.stopped_at or record
             raise StopRun(f"gate {name} failed: {g.reason}")
@@ -219,15 +231,23 @@ class GateRunner:
         done = {r.name for r in self.records}
         for name in self.plan:
             if name not in done:
-                why = f"not reached: gate {stop.name} failed" if stop else \
-                    f"not reached: {_reason(error)}" if error is not None else "not run"
+                why = (
+                    f"not reached: gate {stop.name} failed"
+                    if stop
+                    else f"not reached: {_reason(error)}"
+                    if error is not None
+                    else "not run"
+                )
                 self.skip(name, why)
         try:
             report, result = finish(verdict, error)
         except Exception as exc:  # the kit must be sealed even if the report cannot be written
-            report = Report(f"pgwarden {self.kit.command}: {verdict.value}", "", verdict.value,
-                            (Text(f"The report could not be written: {type(exc).__name__}: {exc}"),
-                             gate_list(self.records)))
+            report = Report(
+                f"pgwarden {self.kit.command}: {verdict.value}",
+                "",
+                verdict.value,
+                (Text(f"The report could not be written: {type(exc).__name__}: {exc}"), gate_list(self.records)),
+            )
             result = {"error": str(exc)}
             if error is None:
                 verdict, error = Verdict.ERROR, exc

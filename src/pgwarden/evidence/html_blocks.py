@@ -12,23 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pgwarden.changes import ChangeSign, ObjectChange
-from pgwarden.evidence.blocks import (
-    Block,
-    Bullets,
-    Code,
-    Diff,
-    ErrorCard,
-    Facts,
-    Findings,
-    Gates,
-    Section,
-    Table,
-    Text,
-)
+from pgwarden.evidence.blocks import Block, Bullets, Code, Diff, ErrorCard, Facts, Findings, Gates, Section, Table, Text
 from pgwarden.evidence.html_gates import gates_html
 from pgwarden.evidence.html_util import Html, capped, code, dl, e, inline, more, pill, table
 
-MAX_BLOCKS = 2000        # blocks in any one section
+MAX_BLOCKS = 2000  # blocks in any one section
 MAX_PAGE_BLOCKS = 20000  # blocks on the whole page (a report.json can nest sections six deep)
 _ANCHOR = re.compile(r"[a-z][a-z0-9-]{0,40}")
 
@@ -37,11 +25,12 @@ _ANCHOR = re.compile(r"[a-z][a-z0-9-]{0,40}")
 class Ids:
     """The ids of one page: each handed out once; the page's own are reserved."""
 
-    used: set[str] = field(default_factory=lambda: {"toc", "verdict", "verdict-status", "evidence", "rerun",
-                                                   "timeline-title"})
+    used: set[str] = field(
+        default_factory=lambda: {"toc", "verdict", "verdict-status", "evidence", "rerun", "timeline-title"}
+    )
     n: int = 0
-    toc: list[tuple[str, str]] = field(default_factory=list)   # (id, title) of each top-level section
-    budget: int = MAX_PAGE_BLOCKS                               # blocks the page may still show
+    toc: list[tuple[str, str]] = field(default_factory=list)  # (id, title) of each top-level section
+    budget: int = MAX_PAGE_BLOCKS  # blocks the page may still show
 
     def take(self, anchor: str) -> str | None:
         if not _ANCHOR.fullmatch(anchor) or anchor in self.used:
@@ -105,25 +94,32 @@ def block_html(b: Block, depth: int, ids: Ids, run: Run) -> str:
     if isinstance(b, Findings):
         return _h(depth, b.title) + findings_html(b)
     if isinstance(b, Gates):
-        return _h(depth, b.title) + gates_html(b.gates, run.started, run.finished,
-                                              timeline=ids.take("timeline") is not None)
+        return _h(depth, b.title) + gates_html(
+            b.gates, run.started, run.finished, timeline=ids.take("timeline") is not None
+        )
     return ""
 
 
 def _table(b: Table) -> str:
     rows, left = capped(b.rows)
-    status = b.status[:len(rows)] if len(b.status) == len(b.rows) else ()
+    status = b.status[: len(rows)] if len(b.status) == len(b.rows) else ()
     cells = [tuple(inline(c) for c in r) for r in rows]
     if status:
-        return table(("", *b.headers), [(pill(s), *r) for s, r in zip(status, cells, strict=True)],
-                     "status") + more(left + b.more)
+        return table(("", *b.headers), [(pill(s), *r) for s, r in zip(status, cells, strict=True)], "status") + more(
+            left + b.more
+        )
     return table(b.headers, cells) + more(left + b.more)
 
 
 def error_html(b: ErrorCard, depth: int = 1) -> str:
-    rows: list[tuple[str, object]] = [("SQLSTATE", code(b.sqlstate) if b.sqlstate else None),
-                                      ("message", b.message), ("detail", b.detail), ("hint", b.hint),
-                                      ("context", b.context), ("at", code(b.location) if b.location else None)]
+    rows: list[tuple[str, object]] = [
+        ("SQLSTATE", code(b.sqlstate) if b.sqlstate else None),
+        ("message", b.message),
+        ("detail", b.detail),
+        ("hint", b.hint),
+        ("context", b.context),
+        ("at", code(b.location) if b.location else None),
+    ]
     if b.level != "ERROR":
         rows.insert(0, ("level", b.level))
     stmt = f'<pre class="stmt">{e(b.statement)}</pre>' if b.statement else ""
@@ -139,26 +135,38 @@ def _group(label: str, klass: str, sign: str, items: Sequence[ObjectChange]) -> 
     if not items:
         return ""
     shown, left = capped(items)
-    rows = "".join(f'<tr><td class="sign {klass}">{sign}</td><td class="kind">{e(c.kind)}</td>'
-                   f'<td><code>{e(c.name)}</code>{_why(c.why)}</td></tr>' for c in shown)
-    return (f'<h4 class="{klass}">{label} ({len(items)})</h4><table class="dtable"><tbody>{rows}</tbody></table>'
-            + more(left))
+    rows = "".join(
+        f'<tr><td class="sign {klass}">{sign}</td><td class="kind">{e(c.kind)}</td>'
+        f"<td><code>{e(c.name)}</code>{_why(c.why)}</td></tr>"
+        for c in shown
+    )
+    return f'<h4 class="{klass}">{label} ({len(items)})</h4><table class="dtable"><tbody>{rows}</tbody></table>' + more(
+        left
+    )
 
 
 def diff_html(b: Diff, depth: int = 1) -> str:
     notes = "".join(f'<p class="muted small">note: {e(n)}</p>' for n in b.notes[:20])
     title = _h(max(depth, 1), b.title)
     if b.identical:
-        return (f'<div class="diff">{title}<p class="same"><span class="pill s-pass">IDENTICAL</span> no object '
-                f'added, removed or changed <span class="muted">({e(b.source)})</span></p>{notes}</div>')
+        return (
+            f'<div class="diff">{title}<p class="same"><span class="pill s-pass">IDENTICAL</span> no object '
+            f'added, removed or changed <span class="muted">({e(b.source)})</span></p>{notes}</div>'
+        )
     by = {s: [c for c in b.changes if c.sign is s] for s in ChangeSign}
     added, removed, changed = by[ChangeSign.ADDED], by[ChangeSign.REMOVED], by[ChangeSign.CHANGED]
     left = b.total - len(b.changes) if b.total > len(b.changes) else 0
-    return (f'<div class="diff">{title}<p class="counts"><b class="c-add">{len(added)} added</b> · '
-            f'<b class="c-rem">{len(removed)} removed</b> · <b class="c-chg">{len(changed)} changed</b> '
-            f'<span class="muted small">({e(b.source)})</span></p>'
-            + _group("Added", "c-add", "+", added) + _group("Removed", "c-rem", "−", removed)
-            + _group("Changed", "c-chg", "~", changed) + more(left, b.source) + notes + "</div>")
+    return (
+        f'<div class="diff">{title}<p class="counts"><b class="c-add">{len(added)} added</b> · '
+        f'<b class="c-rem">{len(removed)} removed</b> · <b class="c-chg">{len(changed)} changed</b> '
+        f'<span class="muted small">({e(b.source)})</span></p>'
+        + _group("Added", "c-add", "+", added)
+        + _group("Removed", "c-rem", "−", removed)
+        + _group("Changed", "c-chg", "~", changed)
+        + more(left, b.source)
+        + notes
+        + "</div>"
+    )
 
 
 def findings_html(b: Findings) -> str:
@@ -172,8 +180,12 @@ def findings_html(b: Findings) -> str:
             if value:
                 why += f'<div class="small"><b>{label}</b> {inline(value)}</div>'
         rule = Html(f"<code>{e(f.rule).replace('.', '.<wbr>')}</code>")  # breaks after a dot
-        rows.append((pill(f.severity), code(f.location), rule, Html(why),
-                     Html(f'<pre class="cell">{e(f.statement)}</pre>')))
+        rows.append(
+            (pill(f.severity), code(f.location), rule, Html(why), Html(f'<pre class="cell">{e(f.statement)}</pre>'))
+        )
     errors = sum(1 for f in b.findings if f.is_error)
-    return (f"<p>{errors} error(s), {len(b.findings) - errors} other finding(s).</p>"
-            + table(("", "where", "rule", "what", "statement"), rows, "findings") + more(left))
+    return (
+        f"<p>{errors} error(s), {len(b.findings) - errors} other finding(s).</p>"
+        + table(("", "where", "rule", "what", "statement"), rows, "findings")
+        + more(left)
+    )

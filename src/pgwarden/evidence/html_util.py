@@ -19,7 +19,7 @@ from typing import Any
 from pgwarden import textsafe
 from pgwarden.redact import redact_text
 
-MAX_ITEMS = 400          # rows of any one list on the page
+MAX_ITEMS = 400  # rows of any one list on the page
 
 
 class Html(str):
@@ -106,11 +106,31 @@ def more(n: int, where: str = "") -> str:
 
 
 # -- statuses and their colours --------------------------------------------------------------------------
-STATUS_CLASS = {"PASS": "s-pass", "FAIL": "s-fail", "SKIPPED": "s-skip", "WAIVED": "s-waive", "ERROR": "s-error",
-                "INTERRUPTED": "s-intr", "SEALED": "s-rb", "ROLLED BACK": "s-rb", "IDENTICAL": "s-pass",
-                "error": "s-fail", "warning": "s-waive", "note": "s-rb", "waived": "s-skip"}
-FILL = {"s-pass": "#1a7f37", "s-fail": "#cf222e", "s-skip": "#8c959f", "s-waive": "#bf8700",
-        "s-error": "#8250df", "s-intr": "#bc4c00", "s-rb": "#0969da", "s-unknown": "#57606a"}
+STATUS_CLASS = {
+    "PASS": "s-pass",
+    "FAIL": "s-fail",
+    "SKIPPED": "s-skip",
+    "WAIVED": "s-waive",
+    "ERROR": "s-error",
+    "INTERRUPTED": "s-intr",
+    "SEALED": "s-rb",
+    "ROLLED BACK": "s-rb",
+    "IDENTICAL": "s-pass",
+    "error": "s-fail",
+    "warning": "s-waive",
+    "note": "s-rb",
+    "waived": "s-skip",
+}
+FILL = {
+    "s-pass": "#1a7f37",
+    "s-fail": "#cf222e",
+    "s-skip": "#8c959f",
+    "s-waive": "#bf8700",
+    "s-error": "#8250df",
+    "s-intr": "#bc4c00",
+    "s-rb": "#0969da",
+    "s-unknown": "#57606a",
+}
 
 
 def cls(status: object, table: Mapping[str, str] = STATUS_CLASS) -> str:
@@ -122,13 +142,15 @@ def pill(status: object) -> Html:
 
 
 def dl(rows: Iterable[tuple[str, object]], klass: str = "kvl") -> str:
-    items = "".join(f"<dt>{e(k)}</dt><dd>{v if isinstance(v, Html) else e(v)}</dd>"
-                    for k, v in rows if v not in (None, "", [], {}))
+    items = "".join(
+        f"<dt>{e(k)}</dt><dd>{v if isinstance(v, Html) else e(v)}</dd>" for k, v in rows if v not in (None, "", [], {})
+    )
     return f'<dl class="{klass}">{items}</dl>' if items else ""
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]], klass: str = "") -> str:
     head = "".join(f"<th>{e(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c if isinstance(c, Html) else e(c)}</td>" for c in r) + "</tr>"
-                   for r in rows)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{c if isinstance(c, Html) else e(c)}</td>" for c in r) + "</tr>" for r in rows
+    )
     return f'<table class="{klass}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'

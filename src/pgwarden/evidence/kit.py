@@ -30,7 +30,7 @@ from pgwarden.redact import redact_text
 from pgwarden.textsafe import block
 from pgwarden.version import __version__
 
-SCHEMA_VERSION = 2   # run.json; 2: one details shape per shared gate
+SCHEMA_VERSION = 2  # run.json; 2: one details shape per shared gate
 GENESIS = "0" * 64
 SUMS = "SHA256SUMS"
 EVENTS = "events.jsonl"
@@ -42,7 +42,7 @@ def utcnow() -> str:
 
 def default_kit_dir(command: str, base: Path | None = None) -> Path:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    root = (base or Path.cwd() / "pgwarden-runs")
+    root = base or Path.cwd() / "pgwarden-runs"
     path = root / f"{stamp}-{command}"
     n = 1
     while path.exists():
@@ -130,16 +130,23 @@ class EvidenceKit:
             "environment": self.environment,
             "result": result if result is not None else {},
         }
-        write_private(self.root / "run.json",
-                      (redact_text(json.dumps(run, indent=2, sort_keys=True, default=str)) + "\n").encode("utf-8"))
-        write_private(self.root / "report.json",
-                      (redact_text(json.dumps(report.to_json(), indent=1, sort_keys=True)) + "\n").encode("utf-8"))
+        write_private(
+            self.root / "run.json",
+            (redact_text(json.dumps(run, indent=2, sort_keys=True, default=str)) + "\n").encode("utf-8"),
+        )
+        write_private(
+            self.root / "report.json",
+            (redact_text(json.dumps(report.to_json(), indent=1, sort_keys=True)) + "\n").encode("utf-8"),
+        )
         # every command's SUMMARY.md: no control character or bidi override of someone else's text (textsafe)
         write_private(self.root / "SUMMARY.md", block(redact_text(render_md(report))).encode("utf-8"))
         write_sealed_report(self.root)  # report.html, from run.json and report.json: sealed with the rest
         make_private(self.root)  # files a child wrote (a dump, logs) too, whatever the umask was
-        hashes = {rel: self.known_hashes.get(rel) or sha256_file(self.root / rel)
-                  for rel in kit_files(self.root) if rel != EVENTS}
+        hashes = {
+            rel: self.known_hashes.get(rel) or sha256_file(self.root / rel)
+            for rel in kit_files(self.root)
+            if rel != EVENTS
+        }
         self.event("seal", status=status, files=hashes)
         hashes[EVENTS] = sha256_file(self.root / EVENTS)
         write_sums(self.root / SUMS, [SumEntry(rel, hashes[rel]) for rel in sorted(hashes)])

@@ -36,13 +36,13 @@ from pgwarden.errors import BadInput
 from pgwarden.textsafe import one_line
 
 MiB = 1 << 20
-MAX_SUMS = 64 * MiB          # SHA256SUMS: about 800,000 files
-MAX_RUN_JSON = 64 * MiB      # run.json
-MAX_FINDINGS = 64 * MiB      # findings.json
-MAX_EVENTS = 256 * MiB       # events.jsonl, all of it
-MAX_EVENT_LINE = 16 * MiB    # one event: the seal of a directory-format dump of 100,000 tables is ~10 MiB
-MAX_DEPTH = 100              # JSON nesting: pgwarden writes about 10 levels
-MAX_DIR_DEPTH = 32           # directories inside a kit: pgwarden makes 3
+MAX_SUMS = 64 * MiB  # SHA256SUMS: about 800,000 files
+MAX_RUN_JSON = 64 * MiB  # run.json
+MAX_FINDINGS = 64 * MiB  # findings.json
+MAX_EVENTS = 256 * MiB  # events.jsonl, all of it
+MAX_EVENT_LINE = 16 * MiB  # one event: the seal of a directory-format dump of 100,000 tables is ~10 MiB
+MAX_DEPTH = 100  # JSON nesting: pgwarden writes about 10 levels
+MAX_DIR_DEPTH = 32  # directories inside a kit: pgwarden makes 3
 
 _O_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _O_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
@@ -115,8 +115,10 @@ def refuse_symlinked_root(root: Path) -> None:
     except (OSError, ValueError):
         return
     if stat.S_ISLNK(st.st_mode):
-        raise BadInput(f"{one_line(root)}: a symbolic link (to {one_line(os.path.realpath(root))}), not a kit "
-                       "directory: refused; give the kit directory itself")
+        raise BadInput(
+            f"{one_line(root)}: a symbolic link (to {one_line(os.path.realpath(root))}), not a kit "
+            "directory: refused; give the kit directory itself"
+        )
 
 
 def _open_root(root: Path) -> int:
@@ -194,7 +196,7 @@ def open_file(root: Path, rel: str, limit: int | None = None) -> Iterator[Binary
             except FileNotFoundError:
                 raise Missing() from None
             if not stat.S_ISDIR(mode):
-                where = "/".join(parts[:i + 1])
+                where = "/".join(parts[: i + 1])
                 raise Refused(f"its directory {where} is {_refusal(part, mode, fd, 'a directory')}")
             sub = os.open(part, _O_DIR, dir_fd=fd)
             os.close(fd)
@@ -221,8 +223,7 @@ def open_file(root: Path, rel: str, limit: int | None = None) -> Iterator[Binary
         if not stat.S_ISREG(after.st_mode) or (after.st_dev, after.st_ino) != (before.st_dev, before.st_ino):
             raise Refused(f"replaced while it was opened ({_kind(after.st_mode)}): refused")
         if limit is not None and after.st_size > limit:
-            raise Refused(f"{after.st_size:,} bytes, more than the {size_text(limit)} pgwarden reads of it: "
-                          "not read")
+            raise Refused(f"{after.st_size:,} bytes, more than the {size_text(limit)} pgwarden reads of it: not read")
         f = os.fdopen(file_fd, "rb")
     except BaseException:
         os.close(file_fd)

@@ -26,7 +26,7 @@ from pgwarden.evidence.html_util import num, text
 from pgwarden.evidence.kitfiles import Missing, Refused
 
 RUN, SUMMARY, EVENTS, SUMS, REPORT_JSON = "run.json", "SUMMARY.md", "events.jsonl", "SHA256SUMS", "report.json"
-MAX_TEXT = 4 << 20        # SUMMARY.md and SHA256SUMS shown; JSON: the bounds of kitfiles
+MAX_TEXT = 4 << 20  # SUMMARY.md and SHA256SUMS shown; JSON: the bounds of kitfiles
 MAX_REPORT_JSON = kitfiles.MAX_RUN_JSON
 
 
@@ -38,7 +38,7 @@ class KitContent:
     root: Path
     run: dict[str, Any]
     report: Report
-    notes: tuple[str, ...] = ()             # what could not be read, said on the page
+    notes: tuple[str, ...] = ()  # what could not be read, said on the page
 
 
 def read_text(root: Path, rel: str, limit: int = MAX_TEXT) -> str | None:
@@ -67,9 +67,11 @@ def load_kit(root: Path) -> KitContent:
     except Missing:
         missing = True
     except Refused as exc:
-        notes.append("run.json is not a pgwarden run record: this page is rebuilt from events.jsonl"
-                     if exc.why == "not valid JSON" else
-                     f"run.json cannot be read ({exc.why}): this page is rebuilt from events.jsonl")
+        notes.append(
+            "run.json is not a pgwarden run record: this page is rebuilt from events.jsonl"
+            if exc.why == "not valid JSON"
+            else f"run.json cannot be read ({exc.why}): this page is rebuilt from events.jsonl"
+        )
     else:
         if isinstance(data, dict) and ("gates" in data or "command" in data):
             run = data
@@ -80,8 +82,10 @@ def load_kit(root: Path) -> KitContent:
         if run is None:
             raise BadInput(f"{root}: not an evidence kit (no run.json and no events.jsonl that records a run)")
         if missing:
-            notes.append("the kit has no run.json (the run did not finish writing its kit): "
-                         "this page is rebuilt from events.jsonl")
+            notes.append(
+                "the kit has no run.json (the run did not finish writing its kit): "
+                "this page is rebuilt from events.jsonl"
+            )
     return KitContent(root, run, _report(root, run, notes), tuple(notes))
 
 
@@ -103,8 +107,16 @@ def gate_rows(run: dict[str, Any]) -> tuple[GateRow, ...]:
     out = []
     for g in _l(run.get("gates")):
         if isinstance(g, dict):
-            out.append(GateRow(text(g.get("name")), text(g.get("status")), num(g.get("seconds")) or 0.0,
-                               text(g.get("reason")), text(g.get("started")), text(g.get("finished"))))
+            out.append(
+                GateRow(
+                    text(g.get("name")),
+                    text(g.get("status")),
+                    num(g.get("seconds")) or 0.0,
+                    text(g.get("reason")),
+                    text(g.get("started")),
+                    text(g.get("finished")),
+                )
+            )
     return tuple(out)
 
 
@@ -157,8 +169,12 @@ def _from_events(root: Path) -> dict[str, Any] | None:
         kind = rec.get("kind")
         if kind == "start":
             seen = True
-            run.update(command=data.get("command"), arguments=_d(data.get("arguments")),
-                       pgwarden_version=data.get("pgwarden"), started=rec.get("ts"))
+            run.update(
+                command=data.get("command"),
+                arguments=_d(data.get("arguments")),
+                pgwarden_version=data.get("pgwarden"),
+                started=rec.get("ts"),
+            )
         elif kind == "gate":
             run["gates"].append(data)
         elif kind == "seal":

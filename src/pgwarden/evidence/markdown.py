@@ -16,8 +16,10 @@ from pgwarden.textsafe import block
 
 def md_table(headers: Sequence[Any], rows: Sequence[Sequence[Any]]) -> str:
     """A GitHub-flavoured markdown table; cells have pipes escaped, line breaks flattened, the rest made visible."""
+
     def cell(v: Any) -> str:
         return block(str(v).replace("\n", " ")).replace("|", "\\|")
+
     lines = ["| " + " | ".join(cell(h) for h in headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(cell(c) for c in r) + " |" for r in rows]
     return "\n".join(lines) + "\n"

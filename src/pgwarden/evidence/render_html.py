@@ -66,9 +66,9 @@ class EvidenceCheck:
     ok: bool
     files_checked: int
     events: int
-    problems: tuple[tuple[str, str], ...]   # (file, problem)
+    problems: tuple[tuple[str, str], ...]  # (file, problem)
     signature: str
-    sums_sha256: str | None = None          # sha256 of SHA256SUMS itself: one value that pins the kit
+    sums_sha256: str | None = None  # sha256 of SHA256SUMS itself: one value that pins the kit
 
 
 def _d(x: object) -> dict[str, Any]:
@@ -103,7 +103,7 @@ def render(kit: KitContent, check: EvidenceCheck | None = None, *, kit_path: str
     blocks = page_blocks(report, run)
     body = blocks_html(blocks, 0, ids, Run(run.get("started"), run.get("finished")))
     parts = [_verdict(kit, command, status, check), body, _evidence_section(kit, check, path)]
-    return (f"""<!DOCTYPE html>
+    return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -123,7 +123,7 @@ def render(kit: KitContent, check: EvidenceCheck | None = None, *, kit_path: str
 </div>
 </body>
 </html>
-""")
+"""
 
 
 def _now() -> str:
@@ -132,14 +132,20 @@ def _now() -> str:
 
 def _nav(sections: Sequence[tuple[str, str]]) -> str:
     """Links to the verdict, every top-level section and the evidence check."""
-    links = ['<a href="#verdict">Verdict</a>', *(f'<a href="#{sid}">{e(title) or sid}</a>' for sid, title in sections),
-             '<a href="#evidence">Evidence check</a>']
+    links = [
+        '<a href="#verdict">Verdict</a>',
+        *(f'<a href="#{sid}">{e(title) or sid}</a>' for sid, title in sections),
+        '<a href="#evidence">Evidence check</a>',
+    ]
     return f'<nav id="toc">{" ".join(links)}</nav>'
 
 
 def _gate_problems(run: Mapping[str, Any]) -> list[str]:
-    return [f"gate {g.name}: {g.status}" + (f": {g.reason}" if g.reason else "")
-            for g in gate_rows(dict(run)) if g.status in ("FAIL", "ERROR", "INTERRUPTED")]
+    return [
+        f"gate {g.name}: {g.status}" + (f": {g.reason}" if g.reason else "")
+        for g in gate_rows(dict(run))
+        if g.status in ("FAIL", "ERROR", "INTERRUPTED")
+    ]
 
 
 def _verdict(kit: KitContent, command: str, status: str, check: EvidenceCheck | None) -> str:
@@ -155,26 +161,45 @@ def _verdict(kit: KitContent, command: str, status: str, check: EvidenceCheck | 
             server_text += f", database {text(server.get('database'))}"
     args = _d(run.get("arguments"))
     package_path = args.get("package") if isinstance(args.get("package"), str) else None
-    facts = dl([("started", when(started)), ("finished", when(finished)), ("duration", dur(seconds)),
-                ("server", server_text), ("command", code(f"pgwarden {command}")),
-                ("pgwarden", run.get("pgwarden_version"))], "facts")
-    where = f'<p class="small mono">package {e(package_path)}</p>' if package_path and package_path != \
-        report.subject else ""
+    facts = dl(
+        [
+            ("started", when(started)),
+            ("finished", when(finished)),
+            ("duration", dur(seconds)),
+            ("server", server_text),
+            ("command", code(f"pgwarden {command}")),
+            ("pgwarden", run.get("pgwarden_version")),
+        ],
+        "facts",
+    )
+    where = (
+        f'<p class="small mono">package {e(package_path)}</p>'
+        if package_path and package_path != report.subject
+        else ""
+    )
     counts: dict[str, int] = {}
     for g in gate_rows(dict(run)):
         counts[g.status] = counts.get(g.status, 0) + 1
     tally = " ".join(f'<span class="tally">{pill(s)} {n}</span>' for s, n in sorted(counts.items()))
-    ev = ('<span class="tally">evidence check: ' + (pill("PASS") if check.ok else pill("FAIL")) + "</span>"
-          if check is not None else f'<span class="tally">evidence: {pill("SEALED")}</span>')
+    ev = (
+        '<span class="tally">evidence check: ' + (pill("PASS") if check.ok else pill("FAIL")) + "</span>"
+        if check is not None
+        else f'<span class="tally">evidence: {pill("SEALED")}</span>'
+    )
     why = list(dict.fromkeys(report.reasons or _gate_problems(run)))  # the command's own words, else the gates'
     shown, left = capped(why, 12)
-    why_html = ('<ul class="why">' + "".join(f"<li>{e(w)}</li>" for w in shown) + "</ul>" + more(left)
-                if shown and status != "PASS" else "")
+    why_html = (
+        '<ul class="why">' + "".join(f"<li>{e(w)}</li>" for w in shown) + "</ul>" + more(left)
+        if shown and status != "PASS"
+        else ""
+    )
     notes = "".join(f'<p class="note">{e(n)}</p>' for n in kit.notes)
     warn = ""
     if check is not None and not check.ok:
-        warn = ('<p class="tamper">The evidence check FAILED: this kit was changed after it was sealed, so '
-                'nothing on this page can be trusted. See <a href="#evidence">Evidence check</a>.</p>')
+        warn = (
+            '<p class="tamper">The evidence check FAILED: this kit was changed after it was sealed, so '
+            'nothing on this page can be trusted. See <a href="#evidence">Evidence check</a>.</p>'
+        )
     klass = {"PASS": "v-pass", "FAIL": "v-fail"}.get(status, "v-other")
     lead = f'<p class="lead">{inline(report.lead)}</p>' if report.lead else ""
     subject = f" · {e(report.subject)}" if report.subject else ""
@@ -195,28 +220,45 @@ def _evidence_section(kit: KitContent, check: EvidenceCheck | None, path: str) -
     q = shlex.quote(path)
     signed = kitfiles.is_regular(kit.root, "SHA256SUMS.sig")
     key = " --key SIGNER.pub" if signed else ""
-    cmds = [("the check: every file, the event chain and its seal" + (", and the signature" if signed else ""),
-             f"pgwarden evidence verify {q}{key}"),
-            ("the files only (not the chain or its seal), with coreutils",
-             f"(cd {q} && sha256sum -c --strict SHA256SUMS)"),
-            ("this page again, with the check's result", f"pgwarden report {q}{key} --html FILE.html")]
-    rerun = ('<h3>Re-run it</h3><pre class="cmd" id="rerun">'
-             + "\n".join(f'<span class="cm"># {e(c)}</span>\n{e(cmd)}' for c, cmd in cmds) + "</pre>")
+    cmds = [
+        (
+            "the check: every file, the event chain and its seal" + (", and the signature" if signed else ""),
+            f"pgwarden evidence verify {q}{key}",
+        ),
+        ("the files only (not the chain or its seal), with coreutils", f"(cd {q} && sha256sum -c --strict SHA256SUMS)"),
+        ("this page again, with the check's result", f"pgwarden report {q}{key} --html FILE.html"),
+    ]
+    rerun = (
+        '<h3>Re-run it</h3><pre class="cmd" id="rerun">'
+        + "\n".join(f'<span class="cm"># {e(c)}</span>\n{e(cmd)}' for c, cmd in cmds)
+        + "</pre>"
+    )
     if check is None:
-        body = (f"<p>{pill('SEALED')} This page was written when the kit was sealed, and is itself listed in "
-                f"<code>{SUMS}</code> and sealed in <code>{EVENTS}</code> with every other file. A page inside the "
-                "kit cannot show the check of the kit it belongs to: run the check.</p>")
+        body = (
+            f"<p>{pill('SEALED')} This page was written when the kit was sealed, and is itself listed in "
+            f"<code>{SUMS}</code> and sealed in <code>{EVENTS}</code> with every other file. A page inside the "
+            "kit cannot show the check of the kit it belongs to: run the check.</p>"
+        )
     elif check.ok:
-        body = (f"<p>{pill('PASS')} <b>kit OK</b>: {check.files_checked} files match <code>{SUMS}</code> and the "
-                f"hashes sealed in the event chain; {check.events} chained events, unbroken.</p>")
+        body = (
+            f"<p>{pill('PASS')} <b>kit OK</b>: {check.files_checked} files match <code>{SUMS}</code> and the "
+            f"hashes sealed in the event chain; {check.events} chained events, unbroken.</p>"
+        )
     else:
         shown, left = capped(check.problems)
-        body = (f"<p>{pill('FAIL')} <b>kit FAILED verification</b>: {len(check.problems)} problem(s). The kit "
-                "was changed after it was sealed.</p>"
-                + table(("file", "problem"), [(code(f), p) for f, p in shown], "problems") + more(left))
+        body = (
+            f"<p>{pill('FAIL')} <b>kit FAILED verification</b>: {len(check.problems)} problem(s). The kit "
+            "was changed after it was sealed.</p>"
+            + table(("file", "problem"), [(code(f), p) for f, p in shown], "problems")
+            + more(left)
+        )
     if check is not None:
-        body += dl([("signature", check.signature),
-                    ("sha256 of SHA256SUMS", code(check.sums_sha256) if check.sums_sha256 else None)])
+        body += dl(
+            [
+                ("signature", check.signature),
+                ("sha256 of SHA256SUMS", code(check.sums_sha256) if check.sums_sha256 else None),
+            ]
+        )
     body += _kit_files(kit.root)
     return f'<section id="evidence"><h2>Evidence check</h2>{body}{rerun}</section>'
 
@@ -248,8 +290,9 @@ def _kit_files(root: Path) -> str:
     if not rows:
         return ""
     shown, left = capped(rows)
-    return (f"<details><summary>{len(rows)} files in the kit</summary>{table(head, shown, 'files')}"
-            f"{more(left)}</details>")
+    return (
+        f"<details><summary>{len(rows)} files in the kit</summary>{table(head, shown, 'files')}{more(left)}</details>"
+    )
 
 
 # -- the kit writer's hook ---------------------------------------------------------------------------
@@ -273,9 +316,10 @@ def write_sealed_report(root: Path) -> None:
 
 
 def fallback_page(why: str) -> str:
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f'<meta http-equiv="Content-Security-Policy" content="{CSP}"><title>pgwarden report</title>'
-            f"<style>{css()}</style></head><body><div class=\"wrap\"><h1>pgwarden report</h1>"
-            f'<p class="tamper">This page could not be rendered: {e(why)}. SUMMARY.md and run.json hold the '
-            "record.</p></div></body></html>\n")
-
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}"><title>pgwarden report</title>'
+        f'<style>{css()}</style></head><body><div class="wrap"><h1>pgwarden report</h1>'
+        f'<p class="tamper">This page could not be rendered: {e(why)}. SUMMARY.md and run.json hold the '
+        "record.</p></div></body></html>\n"
+    )

@@ -82,17 +82,30 @@ def _block(b: Block, depth: int, out: list[str]) -> None:
                 _code([f"note: {n}" for n in b.notes], out)
             return
         more = b.total - len(b.changes) if b.total > len(b.changes) else 0
-        _code([c.line for c in b.changes] + [f"note: {n}" for n in b.notes]
-              + ([f"… and {more} more in {b.source}"] if more else []), out)
+        _code(
+            [c.line for c in b.changes]
+            + [f"note: {n}" for n in b.notes]
+            + ([f"… and {more} more in {b.source}"] if more else []),
+            out,
+        )
     elif isinstance(b, Findings):
         _heading(b.title, depth, out)
         if not b.findings:
             out += ["None.", ""]
         else:
-            out.append(md_table(FINDINGS_HEADERS, [(i, f.rule, f.severity, f.bundle or "", f.location,
-                                                    f"`{f.statement}`", f.message)
-                                                   for i, f in enumerate(b.findings, 1)]))
+            out.append(
+                md_table(
+                    FINDINGS_HEADERS,
+                    [
+                        (i, f.rule, f.severity, f.bundle or "", f.location, f"`{f.statement}`", f.message)
+                        for i, f in enumerate(b.findings, 1)
+                    ],
+                )
+            )
     elif isinstance(b, Gates):
         _heading(b.title, depth, out)
-        out.append(md_table(GATES_HEADERS, [(i, g.name, g.status, f"{g.seconds:.3f}", g.reason)
-                                            for i, g in enumerate(b.gates, 1)]))
+        out.append(
+            md_table(
+                GATES_HEADERS, [(i, g.name, g.status, f"{g.seconds:.3f}", g.reason) for i, g in enumerate(b.gates, 1)]
+            )
+        )

@@ -37,7 +37,7 @@ def _t(x: object) -> str:
 
 def _cell(x: object) -> str:
     s = _t(x)
-    return s if len(s) <= MAX_CELL else s[:MAX_CELL - 1] + "…"
+    return s if len(s) <= MAX_CELL else s[: MAX_CELL - 1] + "…"
 
 
 def columns(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
@@ -94,8 +94,10 @@ def _block(b: Block, depth: int, out: list[str]) -> None:
     elif isinstance(b, Table):
         _heading(b.title, depth, out)
         status = b.status if len(b.status) == len(b.rows) else ()
-        out += columns(("", *b.headers) if status else b.headers,
-                       [(s, *r) for s, r in zip(status, b.rows, strict=True)] if status else b.rows)
+        out += columns(
+            ("", *b.headers) if status else b.headers,
+            [(s, *r) for s, r in zip(status, b.rows, strict=True)] if status else b.rows,
+        )
         if b.more:
             out.append(f"… and {b.more} more")
     elif isinstance(b, ErrorCard):
@@ -103,14 +105,22 @@ def _block(b: Block, depth: int, out: list[str]) -> None:
         out += ["    " + _t(x) for x in b.lines()]
     elif isinstance(b, Diff):
         _heading(b.title, depth, out)
-        out += ([f"IDENTICAL ({_t(b.source)})"] if b.identical else [_t(c.line) for c in b.changes])
+        out += [f"IDENTICAL ({_t(b.source)})"] if b.identical else [_t(c.line) for c in b.changes]
         out += [f"note: {_t(n)}" for n in b.notes]
     elif isinstance(b, Findings):
         _heading(b.title, depth, out)
-        out += [_t(f"{f.location}: {f.severity}: {f.rule}" + (f" [bundle {f.bundle}]" if f.bundle else "")
-                   + f": {f.message}") for f in b.findings] or ["None."]
+        out += [
+            _t(
+                f"{f.location}: {f.severity}: {f.rule}"
+                + (f" [bundle {f.bundle}]" if f.bundle else "")
+                + f": {f.message}"
+            )
+            for f in b.findings
+        ] or ["None."]
     elif isinstance(b, Gates):
         _heading(b.title, depth, out)
-        out += columns(("#", "gate", "status", "seconds", "why"),
-                       [(i, g.name, g.status, f"{g.seconds:.3f}", g.reason) for i, g in enumerate(b.gates, 1)])
+        out += columns(
+            ("#", "gate", "status", "seconds", "why"),
+            [(i, g.name, g.status, f"{g.seconds:.3f}", g.reason) for i, g in enumerate(b.gates, 1)],
+        )
     out.append("")

@@ -34,12 +34,12 @@ from pgwarden.textsafe import one_line
 @dataclass(frozen=True)
 class ReportResult:
     kit: str
-    html: str | None             # the page written (None: --format text)
+    html: str | None  # the page written (None: --format text)
     bytes: int
-    command: str                 # what the kit records: its command and verdict
+    command: str  # what the kit records: its command and verdict
     kit_status: str
-    evidence: KitVerification    # the evidence check the page shows
-    text: tuple[str, ...] = ()   # --format text: the report's lines
+    evidence: KitVerification  # the evidence check the page shows
+    text: tuple[str, ...] = ()  # --format text: the report's lines
 
     @property
     def evidence_ok(self) -> bool:
@@ -59,8 +59,10 @@ def _check_target(kit: Path, target: Path) -> None:
     if not parent.is_dir():
         raise BadInput(f"--html {target}: directory {parent} does not exist")
     if Path(os.path.realpath(target)).is_relative_to(os.path.realpath(kit)):
-        raise BadInput(f"--html {target}: inside the kit {kit}; a file added to a sealed kit makes its evidence "
-                       "check fail (the kit's own sealed copy is report.html); choose a path outside the kit")
+        raise BadInput(
+            f"--html {target}: inside the kit {kit}; a file added to a sealed kit makes its evidence "
+            "check fail (the kit's own sealed copy is report.html); choose a path outside the kit"
+        )
 
 
 def report_kit(kit: Path, html: Path | None = None, key: Path | None = None, fmt: str = "html") -> ReportResult:
@@ -77,8 +79,7 @@ def report_kit(kit: Path, html: Path | None = None, key: Path | None = None, fmt
     run = content.run
     if fmt == "text":
         v = verify_kit(kit, key)
-        lines = (*(f"note: {n}" for n in content.notes),
-                 *render_text(content.report, Gates("Gates", gate_rows(run))))
+        lines = (*(f"note: {n}" for n in content.notes), *render_text(content.report, Gates("Gates", gate_rows(run))))
         return ReportResult(str(kit), None, 0, _word(run.get("command")), _word(run.get("status")), v, lines)
     target = Path(html) if html is not None else default_target(kit)
     _check_target(kit, target)
@@ -87,8 +88,9 @@ def report_kit(kit: Path, html: Path | None = None, key: Path | None = None, fmt
         sums_sha256: str | None = kitfiles.sha256(kit, SUMS)
     except Refused:
         sums_sha256 = None
-    check = EvidenceCheck(v.ok, v.files_checked, v.events, tuple((p.file, p.problem) for p in v.problems),
-                          v.signature, sums_sha256)
+    check = EvidenceCheck(
+        v.ok, v.files_checked, v.events, tuple((p.file, p.problem) for p in v.problems), v.signature, sums_sha256
+    )
     data = render(content, check, kit_path=os.path.abspath(kit)).encode("utf-8", "replace")
     tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
     try:

@@ -47,12 +47,14 @@ def sign_kit(kit: Path, key: Path) -> SignResult:
     if (kit / SIGNATURE).exists():
         raise BadInput(f"{kit / SIGNATURE} exists: the kit is signed already")
     agent = {"SSH_AUTH_SOCK": os.environ["SSH_AUTH_SOCK"]} if "SSH_AUTH_SOCK" in os.environ else {}
-    r = proc.run([_ssh_keygen(), "-Y", "sign", "-q", "-f", key, "-n", NAMESPACE, kit / SUMS], env=agent,
-                 check=False, timeout=60)
+    r = proc.run(
+        [_ssh_keygen(), "-Y", "sign", "-q", "-f", key, "-n", NAMESPACE, kit / SUMS], env=agent, check=False, timeout=60
+    )
     made = kit / f"{SUMS}.sig"
     if r.returncode != 0 or not made.is_file():
-        raise BadInput(f"--key {key}: ssh-keygen cannot sign with it: "
-                       f"{' '.join(r.stderr.split()) or f'exit code {r.returncode}'}")
+        raise BadInput(
+            f"--key {key}: ssh-keygen cannot sign with it: {' '.join(r.stderr.split()) or f'exit code {r.returncode}'}"
+        )
     os.chmod(made, 0o600)
     return SignResult(str(kit), str(made), str(key))
 
@@ -68,9 +70,14 @@ def check_signature(kit: Path, public_key: Path) -> str | None:
     with tempfile.TemporaryDirectory(prefix="pgwarden-sig-") as tmp:
         allowed = Path(tmp) / "allowed_signers"
         allowed.write_text(f"{_PRINCIPAL} {pub}\n", encoding="utf-8")
-        r = proc.run([_ssh_keygen(), "-Y", "verify", "-f", allowed, "-I", _PRINCIPAL, "-n", NAMESPACE,
-                      "-s", kit / SIGNATURE], stdin_path=kit / SUMS, check=False, timeout=60)
+        r = proc.run(
+            [_ssh_keygen(), "-Y", "verify", "-f", allowed, "-I", _PRINCIPAL, "-n", NAMESPACE, "-s", kit / SIGNATURE],
+            stdin_path=kit / SUMS,
+            check=False,
+            timeout=60,
+        )
     if r.returncode == 0:
         return None
-    return "does not verify with that key: " + (" ".join((r.stderr or r.stdout).split())[:300] or
-                                                  f"ssh-keygen exit code {r.returncode}")
+    return "does not verify with that key: " + (
+        " ".join((r.stderr or r.stdout).split())[:300] or f"ssh-keygen exit code {r.returncode}"
+    )

@@ -45,7 +45,7 @@ class KitVerification:
     files_checked: int
     events: int
     problems: tuple[KitProblem, ...]
-    signature: str = "none"       # "none", "present, not checked (no --key)", or "valid: <signer>"
+    signature: str = "none"  # "none", "present, not checked (no --key)", or "valid: <signer>"
 
 
 def verify_kit(root: Path, key: Path | None = None) -> KitVerification:
@@ -77,8 +77,12 @@ def verify_kit(root: Path, key: Path | None = None) -> KitVerification:
             listed = {e.path: e.sha256 for e in entries}
     seal, chain_problems, n_events = _check_chain(root, refused)
     problems += chain_problems
-    problems += [p for rel, limit in ((RUN, kitfiles.MAX_RUN_JSON), (FINDINGS, kitfiles.MAX_FINDINGS))
-                 if rel in walked.files for p in _check_json(root, rel, limit)]
+    problems += [
+        p
+        for rel, limit in ((RUN, kitfiles.MAX_RUN_JSON), (FINDINGS, kitfiles.MAX_FINDINGS))
+        if rel in walked.files
+        for p in _check_json(root, rel, limit)
+    ]
     present = set(walked.files) - {SUMS, SIGNATURE}
     for rel in sorted(present - set(listed)):
         if sums is not None:
@@ -97,8 +101,13 @@ def verify_kit(root: Path, key: Path | None = None) -> KitVerification:
         sealed = seal.get(rel) if seal is not None else None
         if actual == digest:
             if sealed is not None and sealed != actual:
-                problems.append(KitProblem(rel, "content differs from the hash sealed in events.jsonl "
-                                                "(file and its SHA256SUMS entry were both changed)"))
+                problems.append(
+                    KitProblem(
+                        rel,
+                        "content differs from the hash sealed in events.jsonl "
+                        "(file and its SHA256SUMS entry were both changed)",
+                    )
+                )
             elif seal is not None and sealed is None and rel != EVENTS:
                 problems.append(KitProblem(rel, "not sealed in events.jsonl (file added)"))
             continue

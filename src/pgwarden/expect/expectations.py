@@ -12,12 +12,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from pgwarden.expect.model import (
-    CheckKind,
-    ExpectationResult,
-    Expectations,
-    Method,
-)
+from pgwarden.expect.model import CheckKind, ExpectationResult, Expectations, Method
 from pgwarden.expect.objects import FoundObjects, objects_in_database
 from pgwarden.kinds import ObjectKind
 from pgwarden.parsing.names import parse_name
@@ -26,6 +21,7 @@ from pgwarden.pg.conn import read_only
 from pgwarden.pg.user_sql import check_calls
 
 # -- checking -----------------------------------------------------------------------------------------
+
 
 def check_objects(found: FoundObjects, exp: Expectations, method: Method) -> tuple[ExpectationResult, ...]:
     """Object expectations against the objects one method found."""
@@ -47,8 +43,9 @@ def check_counts(conn: psycopg.Connection[Any], exp: Expectations, path: str) ->
     out = []
     for c in exp.counts:
         schema, table = parse_name(ObjectKind.TABLE, c.table, "count")
-        query = sql.SQL("SELECT pg_catalog.count(*) AS n FROM {}.{}").format(sql.Identifier(schema),
-                                                                            sql.Identifier(table))
+        query = sql.SQL("SELECT pg_catalog.count(*) AS n FROM {}.{}").format(
+            sql.Identifier(schema), sql.Identifier(table)
+        )
         if c.where:
             query = query + sql.SQL(" WHERE ") + sql.SQL(c.where)  # parsed by check_select; read-only txn
         try:
@@ -58,8 +55,11 @@ def check_counts(conn: psycopg.Connection[Any], exp: Expectations, path: str) ->
             n = int(row["n"]) if row else -1
             out.append(ExpectationResult(CheckKind.COUNT, c.label, Method.QUERY, n == c.equals, str(c.equals), str(n)))
         except psycopg.Error as exc:
-            out.append(ExpectationResult(CheckKind.COUNT, c.label, Method.QUERY, False, str(c.equals), "error",
-                                         _server_error(exc)))
+            out.append(
+                ExpectationResult(
+                    CheckKind.COUNT, c.label, Method.QUERY, False, str(c.equals), "error", _server_error(exc)
+                )
+            )
     return out
 
 
@@ -76,25 +76,45 @@ def check_values(conn: psycopg.Connection[Any], exp: Expectations, path: str) ->
                 nrows = res.ntuples if res is not None else 0
                 raw = res.get_value(0, 0) if res is not None and nrows and ncols else None
         except psycopg.Error as exc:
-            out.append(ExpectationResult(CheckKind.VALUE, v.name, Method.QUERY, False, v.equals, "error",
-                                         _server_error(exc)))
+            out.append(
+                ExpectationResult(CheckKind.VALUE, v.name, Method.QUERY, False, v.equals, "error", _server_error(exc))
+            )
             continue
         if ncols != 1 or nrows != 1:
-            out.append(ExpectationResult(CheckKind.VALUE, v.name, Method.QUERY, False, v.equals, "error",
-                                         f"returned {nrows} row(s) of {ncols} column(s); expected one value"))
+            out.append(
+                ExpectationResult(
+                    CheckKind.VALUE,
+                    v.name,
+                    Method.QUERY,
+                    False,
+                    v.equals,
+                    "error",
+                    f"returned {nrows} row(s) of {ncols} column(s); expected one value",
+                )
+            )
             continue
         actual = raw.decode("utf-8", "replace") if raw is not None else None
-        out.append(ExpectationResult(CheckKind.VALUE, v.name, Method.QUERY, actual == v.equals, v.equals,
-                                     "NULL" if actual is None else actual))
+        out.append(
+            ExpectationResult(
+                CheckKind.VALUE,
+                v.name,
+                Method.QUERY,
+                actual == v.equals,
+                v.equals,
+                "NULL" if actual is None else actual,
+            )
+        )
     return out
 
 
-def check_live(conn: psycopg.Connection[Any], exp: Expectations,
-               path: str | None = None) -> tuple[ExpectationResult, ...]:
+def check_live(
+    conn: psycopg.Connection[Any], exp: Expectations, path: str | None = None
+) -> tuple[ExpectationResult, ...]:
     """Objects by introspection, then counts and values; every query in a read-only transaction. The user's
     SQL runs under ``path`` (a package's search_path; by default the one the target gives this role)."""
-    objects = check_objects(objects_in_database(conn), exp, Method.INTROSPECTION) if any(True for _ in exp.objects()) \
-        else ()
+    objects = (
+        check_objects(objects_in_database(conn), exp, Method.INTROSPECTION) if any(True for _ in exp.objects()) else ()
+    )
     where = search_path.target_default(conn) if path is None else path
     return (*objects, *check_counts(conn, exp, where), *check_values(conn, exp, where))
 

@@ -73,8 +73,13 @@ class Expectations:
         """The user SQL these expectations run (values, and counts with a filter), by name: what must call only
         STABLE or IMMUTABLE functions on a live server."""
         out = {f"{prefix} value {v.name}": v.sql for v in self.values}
-        out.update({f"{prefix} count {c.label}": f"SELECT pg_catalog.count(*) FROM {c.table} WHERE {c.where}"
-                    for c in self.counts if c.where})
+        out.update(
+            {
+                f"{prefix} count {c.label}": f"SELECT pg_catalog.count(*) FROM {c.table} WHERE {c.where}"
+                for c in self.counts
+                if c.where
+            }
+        )
         return out
 
 
@@ -94,7 +99,7 @@ class Method(StrEnum):
 @dataclass(frozen=True)
 class ExpectationResult:
     kind: ObjectKind | CheckKind
-    name: str            # as written: "public.t.col", "public.t where x = 1", or the value's name
+    name: str  # as written: "public.t.col", "public.t where x = 1", or the value's name
     method: Method
     ok: bool
     expected: str
@@ -109,8 +114,9 @@ _TYPE_NAMES = {str: "a string", int: "an integer", list: "a list", dict: "a tabl
 
 
 def _tname(v: Any) -> str:
-    return {bool: "boolean", int: "integer", float: "float", str: "string", list: "array",
-            dict: "table"}.get(type(v), type(v).__name__)
+    return {bool: "boolean", int: "integer", float: "float", str: "string", list: "array", dict: "table"}.get(
+        type(v), type(v).__name__
+    )
 
 
 def _table_of(data: dict[str, Any], key: str, where: str, spec: Mapping[str, type]) -> dict[str, Any]:

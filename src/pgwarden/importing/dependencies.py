@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from pgwarden.errors import BadInput
 
 # sqitch-plan(5), App::Sqitch::Plan::Depend->parse: [!][project:](id | change[@tag] | @tag)
-_DEP = re.compile(r"^(?P<conflict>!?)(?:(?P<project>[^\s:@#\\]+):)?(?:(?P<id>[0-9a-f]{40})|"
-                  r"(?P<change>[^\s:@#\\]+)(?:@(?P<tag>[^\s:@#\\]+))?|@(?P<only_tag>[^\s:@#\\]+))$")
+_DEP = re.compile(
+    r"^(?P<conflict>!?)(?:(?P<project>[^\s:@#\\]+):)?(?:(?P<id>[0-9a-f]{40})|"
+    r"(?P<change>[^\s:@#\\]+)(?:@(?P<tag>[^\s:@#\\]+))?|@(?P<only_tag>[^\s:@#\\]+))$"
+)
 
 
 @dataclass(frozen=True)
@@ -26,8 +28,8 @@ class PlanItem:
     """One line of ``sqitch.plan`` that is a change or a tag."""
 
     line: int
-    change: str = ""            # a change, or
-    tag: str = ""               # a tag (then change is "")
+    change: str = ""  # a change, or
+    tag: str = ""  # a tag (then change is "")
     requires: tuple[str, ...] = ()
 
 
@@ -58,7 +60,7 @@ def check(items: Sequence[PlanItem], project: str, plan: str) -> None:
             m = _DEP.match(dep)
             if m and not m.group("conflict") and m.group("change") and m.group("project") in (None, project):
                 edges.setdefault(it.change, set()).add(m.group("change"))
-    changes: dict[str, int] = {}    # change -> position of its latest planning so far
+    changes: dict[str, int] = {}  # change -> position of its latest planning so far
     tags: dict[str, int] = {}
     for pos, it in enumerate(items):
         if not it.change:
@@ -68,10 +70,12 @@ def check(items: Sequence[PlanItem], project: str, plan: str) -> None:
         for dep in it.requires:
             m = _DEP.match(dep)
             if m is None:
-                raise BadInput(f"{where} requires {dep!r}, which is not a Sqitch dependency: expected "
-                               "[project:]change[@tag], [project:]@tag or a change id (sqitch-plan(5))")
+                raise BadInput(
+                    f"{where} requires {dep!r}, which is not a Sqitch dependency: expected "
+                    "[project:]change[@tag], [project:]@tag or a change id (sqitch-plan(5))"
+                )
             if m.group("conflict") or m.group("id") or m.group("project") not in (None, project):
-                continue   # a conflict, a change id or another project's change: named in IMPORT.md
+                continue  # a conflict, a change id or another project's change: named in IMPORT.md
             change, tag = m.group("change"), m.group("tag") or m.group("only_tag")
             if change and tag and tag in tags and changes.get(change, len(items)) < tags[tag]:
                 continue
@@ -84,15 +88,23 @@ def check(items: Sequence[PlanItem], project: str, plan: str) -> None:
             if change and change in first_line:
                 cycle = _path(edges, change, it.change)
                 if cycle is not None:
-                    raise BadInput(f"{where} requires {dep}: dependency cycle {' -> '.join([it.change, *cycle])}: "
-                                   "Sqitch refuses it; break the cycle in sqitch.plan")
+                    raise BadInput(
+                        f"{where} requires {dep}: dependency cycle {' -> '.join([it.change, *cycle])}: "
+                        "Sqitch refuses it; break the cycle in sqitch.plan"
+                    )
                 if not tag:
-                    raise BadInput(f"{where} requires {dep}, which is planned after it (line {first_line[change]}):"
-                                   f" Sqitch refuses that ('planned before required change'); move {it.change} "
-                                   f"below {change}")
+                    raise BadInput(
+                        f"{where} requires {dep}, which is planned after it (line {first_line[change]}):"
+                        f" Sqitch refuses that ('planned before required change'); move {it.change} "
+                        f"below {change}"
+                    )
             if change and change not in first_line:
-                raise BadInput(f"{where} requires {dep}, which is not in the plan: Sqitch refuses that ('unknown "
-                               "change'); a change of another project is written project:change")
-            raise BadInput(f"{where} requires {dep}, which is not planned before it in sqitch.plan: Sqitch refuses "
-                           "that ('unknown change')")
+                raise BadInput(
+                    f"{where} requires {dep}, which is not in the plan: Sqitch refuses that ('unknown "
+                    "change'); a change of another project is written project:change"
+                )
+            raise BadInput(
+                f"{where} requires {dep}, which is not planned before it in sqitch.plan: Sqitch refuses "
+                "that ('unknown change')"
+            )
         changes[it.change] = pos

@@ -15,21 +15,23 @@ from dataclasses import dataclass
 
 from pgwarden.errors import BadInput
 
-INT64_MAX = 2 ** 63 - 1
+INT64_MAX = 2**63 - 1
 _FLYWAY_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+)*")
 _GOLANG = re.compile(r"^V?(?P<version>[0-9]+)[._](?P<title>.*)\.(?P<dir>up|down)\.sql$")
 # popx's MigrationFileRegexp: ^(\d+)_([^.]+)(\.[a-z0-9]+)?(\.autocommit)?\.(up|down)\.(sql)$
-_POPX = re.compile(r"^(?P<version>[0-9]+)_(?P<name>[^.]+)(?:\.(?P<dialect>[a-z0-9]+))?(?P<auto>\.autocommit)?"
-                   r"\.(?P<dir>up|down)\.sql$")
-POSTGRES = ("postgres", "postgresql", "pg")   # pop's CanonicalDialect synonyms of PostgreSQL
+_POPX = re.compile(
+    r"^(?P<version>[0-9]+)_(?P<name>[^.]+)(?:\.(?P<dialect>[a-z0-9]+))?(?P<auto>\.autocommit)?"
+    r"\.(?P<dir>up|down)\.sql$"
+)
+POSTGRES = ("postgres", "postgresql", "pg")  # pop's CanonicalDialect synonyms of PostgreSQL
 
 
 @dataclass(frozen=True)
 class FlywayName:
-    kind: str                  # "V" versioned, "U" undo, "R" repeatable
-    version: str               # dotted ("1.2"); "" for R
-    key: tuple[int, ...]       # numeric parts, trailing zeros dropped: Flyway's 1.0 is its 1
-    description: str           # underscores read as spaces, as Flyway shows it
+    kind: str  # "V" versioned, "U" undo, "R" repeatable
+    version: str  # dotted ("1.2"); "" for R
+    key: tuple[int, ...]  # numeric parts, trailing zeros dropped: Flyway's 1.0 is its 1
+    description: str  # underscores read as spaces, as Flyway shows it
 
 
 def flyway(rel: str, name: str) -> FlywayName | None:
@@ -41,14 +43,18 @@ def flyway(rel: str, name: str) -> FlywayName | None:
     skips = "Flyway refuses the name (or, with validateMigrationNaming off, silently skips the file)"
     if kind == "R":
         if version:
-            raise BadInput(f"{rel}: a repeatable migration has no version (R__<description>.sql), this one has "
-                           f"{version!r}; {skips}: rename it or move it out of DIR")
+            raise BadInput(
+                f"{rel}: a repeatable migration has no version (R__<description>.sql), this one has "
+                f"{version!r}; {skips}: rename it or move it out of DIR"
+            )
         return FlywayName("R", "", (), description.replace("_", " "))
     dotted = version.replace("_", ".")
     if not _FLYWAY_VERSION.fullmatch(dotted):
         got = f"version {version!r} is not a number" if version else "no version"
-        raise BadInput(f"{rel}: {got}: a Flyway version is digits separated by '.' or '_' ({kind}1_2__"
-                       f"<description>.sql); {skips}: rename it or move it out of DIR")
+        raise BadInput(
+            f"{rel}: {got}: a Flyway version is digits separated by '.' or '_' ({kind}1_2__"
+            f"<description>.sql); {skips}: rename it or move it out of DIR"
+        )
     parts = [int(p) for p in dotted.split(".")]
     while len(parts) > 1 and parts[-1] == 0:
         parts.pop()
@@ -59,7 +65,7 @@ def flyway(rel: str, name: str) -> FlywayName | None:
 class GolangName:
     version: int
     title: str
-    direction: str             # "up" or "down"
+    direction: str  # "up" or "down"
 
 
 def golang_migrate(name: str) -> GolangName | None:
@@ -69,21 +75,25 @@ def golang_migrate(name: str) -> GolangName | None:
         return None
     m = _GOLANG.match(name)
     if m is None:
-        raise BadInput(f"{name}: not a golang-migrate migration name: the version before the first '_' must be a "
-                       "number (<version>_<title>.up.sql); golang-migrate silently skips such a file: rename it or "
-                       "move it out of DIR")
+        raise BadInput(
+            f"{name}: not a golang-migrate migration name: the version before the first '_' must be a "
+            "number (<version>_<title>.up.sql); golang-migrate silently skips such a file: rename it or "
+            "move it out of DIR"
+        )
     version = int(m.group("version"))
     if version > INT64_MAX:
-        raise BadInput(f"{name}: version {m.group('version')} does not fit golang-migrate's version, a 64-bit "
-                       f"integer (schema_migrations.version is a bigint, at most {INT64_MAX})")
+        raise BadInput(
+            f"{name}: version {m.group('version')} does not fit golang-migrate's version, a 64-bit "
+            f"integer (schema_migrations.version is a bigint, at most {INT64_MAX})"
+        )
     return GolangName(version, m.group("title"), m.group("dir"))
 
 
 @dataclass(frozen=True)
 class PopxName:
-    version: str               # popx keeps versions as text and orders them as text
+    version: str  # popx keeps versions as text and orders them as text
     name: str
-    dialect: str | None        # canonical: "postgres", another dialect, or None (every dialect)
+    dialect: str | None  # canonical: "postgres", another dialect, or None (every dialect)
     autocommit: bool
     direction: str
 
@@ -94,9 +104,11 @@ def popx(name: str) -> PopxName | None:
         return None
     m = _POPX.match(name)
     if m is None:
-        raise BadInput(f"{name}: not a popx migration name (<version>_<name>[.<dialect>][.autocommit].up.sql, the "
-                       "version digits): popx refuses it ('does not match the file pattern'): rename it or move it "
-                       "out of DIR")
+        raise BadInput(
+            f"{name}: not a popx migration name (<version>_<name>[.<dialect>][.autocommit].up.sql, the "
+            "version digits): popx refuses it ('does not match the file pattern'): rename it or move it "
+            "out of DIR"
+        )
     dialect, auto = m.group("dialect"), bool(m.group("auto"))
     if dialect == "autocommit":
         dialect, auto = None, True

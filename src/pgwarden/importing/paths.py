@@ -64,8 +64,8 @@ class Tree:
                 for d in list(dirs):
                     full = Path(top) / d
                     if full.is_symlink():
-                        self.path(os.path.relpath(full, self.root))   # outside DIR: refused
-                        dirs.remove(d)                                  # inside: listed where it is
+                        self.path(os.path.relpath(full, self.root))  # outside DIR: refused
+                        dirs.remove(d)  # inside: listed where it is
                 found += [os.path.relpath(Path(top) / n, self.root) for n in names]
         else:
             found = [p.name for p in self.root.iterdir() if p.is_symlink() or not p.is_dir()]

@@ -51,8 +51,10 @@ def _maybe(tree: Tree, rel: str, *, named_by: str = "") -> str | None:
 
 
 # -- Sqitch ---------------------------------------------------------------------------------------------
-_PLAN_CHANGE = re.compile(r"^(?P<name>[^\s@:#\[\]]+)(?:\s+\[(?P<deps>[^\]]*)\])?\s+\S+\s+[^<]*<[^>]*>"
-                          r"(?:\s*#\s?(?P<note>.*))?$")
+_PLAN_CHANGE = re.compile(
+    r"^(?P<name>[^\s@:#\[\]]+)(?:\s+\[(?P<deps>[^\]]*)\])?\s+\S+\s+[^<]*<[^>]*>"
+    r"(?:\s*#\s?(?P<note>.*))?$"
+)
 _PLAN_TAG = re.compile(r"^@(?P<tag>\S+)\s")
 
 
@@ -61,7 +63,7 @@ def read_sqitch(root: Path) -> Source:
     text = _file(tree, "sqitch.plan")
     project = ""
     decisions = ["order: sqitch.plan, top to bottom (Sqitch's deploy order)"]
-    entries: list[tuple[str, tuple[str, ...], str, list[str], int]] = []   # name, deps, note, tags after, line
+    entries: list[tuple[str, tuple[str, ...], str, list[str], int]] = []  # name, deps, note, tags after, line
     items: list[PlanItem] = []
     for n, line in enumerate(text.splitlines(), 1):
         s = line.strip()
@@ -80,8 +82,9 @@ def read_sqitch(root: Path) -> Source:
             continue
         m = _PLAN_CHANGE.match(s)
         if m is None:
-            raise BadInput(f"sqitch.plan:{n}: not a Sqitch plan line: expected 'name [deps] date planner <email> "
-                           "# note'")
+            raise BadInput(
+                f"sqitch.plan:{n}: not a Sqitch plan line: expected 'name [deps] date planner <email> # note'"
+            )
         deps = tuple(d for d in (m.group("deps") or "").split() if d)
         entries.append((m.group("name"), deps, (m.group("note") or "").strip(), [], n))
         items.append(PlanItem(n, change=m.group("name"), requires=deps))
@@ -89,7 +92,7 @@ def read_sqitch(root: Path) -> Source:
     names_ = [e[0] for e in entries]
     out = []
     for i, (name, deps, note, tags_after, plan_line) in enumerate(entries):
-        reworked = name in names_[i + 1:]
+        reworked = name in names_[i + 1 :]
         stem = f"{name}@{tags_after[0]}" if reworked and tags_after else name
         if reworked:
             decisions.append(f"{name} is reworked later in the plan: this occurrence uses {stem}.sql")
@@ -98,9 +101,20 @@ def read_sqitch(root: Path) -> Source:
         up_text = _file(tree, up_file, named_by=named_by)
         down_text = _maybe(tree, down, named_by=named_by)
         verify_text = _maybe(tree, verify, named_by=named_by)
-        out.append(Migration(stem if reworked else name, note or name, up_text, up_file,
-                             down_text, down if down_text is not None else None,
-                             verify_text, verify if verify_text is not None else None, requires=deps, note=note))
+        out.append(
+            Migration(
+                stem if reworked else name,
+                note or name,
+                up_text,
+                up_file,
+                down_text,
+                down if down_text is not None else None,
+                verify_text,
+                verify if verify_text is not None else None,
+                requires=deps,
+                note=note,
+            )
+        )
     variables: dict[str, str] = {}
     conf = _maybe(tree, "sqitch.conf")
     if conf is not None:
@@ -121,9 +135,10 @@ def read_sqitch(root: Path) -> Source:
 def read_flyway(root: Path) -> Source:
     tree = Tree.of(root)
     placeholders: dict[str, str] = {}
-    decisions = ["order: versioned migrations by version (numeric parts), then repeatable ones by description "
-                 "(Flyway's order)", "Flyway is forward-only: versioned migrations without a U undo script are "
-                 "imported with rollback = \"none\""]
+    decisions = [
+        "order: versioned migrations by version (numeric parts), then repeatable ones by description (Flyway's order)",
+        'Flyway is forward-only: versioned migrations without a U undo script are imported with rollback = "none"',
+    ]
     conf = _maybe(tree, "flyway.conf")
     for line in (conf or "").splitlines():
         key, sep, value = line.partition("=")
@@ -142,8 +157,9 @@ def read_flyway(root: Path) -> Source:
         elif fn.kind == "U":
             undo[fn.key] = (rel, path)
         elif fn.key in versioned:
-            raise BadInput(f"{rel}: version {fn.version} is also {versioned[fn.key][1]}; Flyway refuses duplicate "
-                           "versions")
+            raise BadInput(
+                f"{rel}: version {fn.version} is also {versioned[fn.key][1]}; Flyway refuses duplicate versions"
+            )
         else:
             versioned[fn.key] = (fn, rel, path)
     out = []
@@ -151,18 +167,23 @@ def read_flyway(root: Path) -> Source:
     def text(rel: str, path: Path) -> str:
         body = _read(path, rel)
         for name, value in placeholders.items():
-            body = body.replace("${" + name + "}", value)   # textual, as Flyway replaces them
+            body = body.replace("${" + name + "}", value)  # textual, as Flyway replaces them
         left = re.search(r"\$\{([A-Za-z0-9_.]+)\}", body)
         if left:
-            raise BadInput(f"{rel}: Flyway placeholder ${{{left.group(1)}}} has no value: set "
-                           f"flyway.placeholders.{left.group(1)} in flyway.conf")
+            raise BadInput(
+                f"{rel}: Flyway placeholder ${{{left.group(1)}}} has no value: set "
+                f"flyway.placeholders.{left.group(1)} in flyway.conf"
+            )
         return body
 
     for vkey in sorted(versioned):
         fn, rel, path = versioned[vkey]
         u = undo.get(vkey)
-        out.append(Migration(f"V:{fn.version}", fn.description, text(rel, path), rel,
-                             text(*u) if u else None, u[0] if u else None))
+        out.append(
+            Migration(
+                f"V:{fn.version}", fn.description, text(rel, path), rel, text(*u) if u else None, u[0] if u else None
+            )
+        )
     for desc, rel, path in sorted(repeatable):
         out.append(Migration(f"R:{desc}", desc, text(rel, path), rel))
     if placeholders:
@@ -191,17 +212,27 @@ def read_golang_migrate(root: Path) -> Source:
         if "up" not in files:
             raise BadInput(f"{files['down'].name}: version {v} has a down file but no up file")
         down = files.get("down")
-        out.append(Migration(str(v), titles[v].replace("_", " "), _read(files["up"], files["up"].name),
-                             files["up"].name, _read(down, down.name) if down else None, down.name if down else None))
+        out.append(
+            Migration(
+                str(v),
+                titles[v].replace("_", " "),
+                _read(files["up"], files["up"].name),
+                files["up"].name,
+                _read(down, down.name) if down else None,
+                down.name if down else None,
+            )
+        )
     return Source(Tool.GOLANG_MIGRATE, root.name, tuple(out), {}, tuple(decisions))
 
 
 # -- popx -----------------------------------------------------------------------------------------------
 def read_popx(root: Path) -> Source:
     tree = Tree.of(root)
-    chosen: dict[str, dict[str, tuple[Path, bool, bool, str]]] = {}   # version -> dir -> (path, specific, auto, name)
-    decisions = ["order: version as text (popx compares versions as strings), one migration per version",
-                 "dialect: a .postgres. file wins over the dialect-less one; other dialects are ignored"]
+    chosen: dict[str, dict[str, tuple[Path, bool, bool, str]]] = {}  # version -> dir -> (path, specific, auto, name)
+    decisions = [
+        "order: version as text (popx compares versions as strings), one migration per version",
+        "dialect: a .postgres. file wins over the dialect-less one; other dialects are ignored",
+    ]
     ignored = 0
     for rel, path in tree.files("*.sql"):
         pn = names.popx(rel)
@@ -214,8 +245,10 @@ def read_popx(root: Path) -> Source:
         slot = chosen.setdefault(pn.version, {})
         had = slot.get(pn.direction)
         if had is not None and had[3] != pn.name:
-            raise BadInput(f"{rel}: version {pn.version} is also {had[0].name}: popx keys migrations by version "
-                           "alone and would run only one of them; give each its own version")
+            raise BadInput(
+                f"{rel}: version {pn.version} is also {had[0].name}: popx keys migrations by version "
+                "alone and would run only one of them; give each its own version"
+            )
         if had is None or (pn.dialect == "postgres" and not had[1]):
             slot[pn.direction] = (path, pn.dialect == "postgres", pn.autocommit, pn.name)
     if ignored:
@@ -227,11 +260,23 @@ def read_popx(root: Path) -> Source:
             raise BadInput(f"{slot['down'][0].name}: migration {v} has a down file but no up file")
         up, _spec, auto, name = slot["up"]
         down = slot.get("down")
-        out.append(Migration(v, name.replace("_", " "), _read(up, up.name), up.name,
-                             _read(down[0], down[0].name) if down else None, down[0].name if down else None,
-                             autocommit=auto))
+        out.append(
+            Migration(
+                v,
+                name.replace("_", " "),
+                _read(up, up.name),
+                up.name,
+                _read(down[0], down[0].name) if down else None,
+                down[0].name if down else None,
+                autocommit=auto,
+            )
+        )
     return Source(Tool.POPX, root.name, tuple(out), {}, tuple(decisions))
 
 
-READERS = {Tool.SQITCH: read_sqitch, Tool.FLYWAY: read_flyway, Tool.GOLANG_MIGRATE: read_golang_migrate,
-           Tool.POPX: read_popx}
+READERS = {
+    Tool.SQITCH: read_sqitch,
+    Tool.FLYWAY: read_flyway,
+    Tool.GOLANG_MIGRATE: read_golang_migrate,
+    Tool.POPX: read_popx,
+}

@@ -26,20 +26,20 @@ from pgwarden.parsing.source import Statement, parse_source
 
 __all__ = ["Part", "Prepared", "needs_own_transaction", "prepare", "statements_of", "variables_in"]
 
-_END = ("TRANS_STMT_COMMIT",)   # a deploy ending in ROLLBACK discards its work: that is not a wrapper to cut
+_END = ("TRANS_STMT_COMMIT",)  # a deploy ending in ROLLBACK discards its work: that is not a wrapper to cut
 
 
 @dataclass(frozen=True)
 class Prepared:
-    text: str                          # the file as the bundle runs it (cut files: see parts)
-    statements: int                    # statements to import (of a cut file: those psql keeps)
-    stripped: str | None = None        # "BEGIN … COMMIT" when a wrapper was cut out
-    gexec: int = 0                     # \gexec blocks turned into DO blocks
+    text: str  # the file as the bundle runs it (cut files: see parts)
+    statements: int  # statements to import (of a cut file: those psql keeps)
+    stripped: str | None = None  # "BEGIN … COMMIT" when a wrapper was cut out
+    gexec: int = 0  # \gexec blocks turned into DO blocks
     variables: frozenset[str] = frozenset()
-    no_transaction: tuple[str, ...] = ()   # first lines of statements that cannot run in a transaction block
-    parts: tuple[Part, ...] = ()       # the bundles, when the file must be split (or was cut at its transactions)
-    others: tuple[str, ...] = ()       # psql meta-commands left as they are (not supported)
-    transactions: tuple[str, ...] = ()     # transaction control beyond a wrapper, and what became of it, by line
+    no_transaction: tuple[str, ...] = ()  # first lines of statements that cannot run in a transaction block
+    parts: tuple[Part, ...] = ()  # the bundles, when the file must be split (or was cut at its transactions)
+    others: tuple[str, ...] = ()  # psql meta-commands left as they are (not supported)
+    transactions: tuple[str, ...] = ()  # transaction control beyond a wrapper, and what became of it, by line
 
     @property
     def cut(self) -> bool:
@@ -84,42 +84,50 @@ def _gexec(text: str) -> tuple[str, int, list[tuple[int, int]]]:
     shifts: list[tuple[int, int]] = []
     while True:
         toks = _tokens(text)
-        hit = next((t for t in toks if text[t.start:t.start + 6] == "\\gexec"), None)
+        hit = next((t for t in toks if text[t.start : t.start + 6] == "\\gexec"), None)
         if hit is None:
             return text, count, shifts
-        ends = [t.end + 1 for t in toks if t.end < hit.start and text[t.start:t.end + 1] == ";"]
+        ends = [t.end + 1 for t in toks if t.end < hit.start and text[t.start : t.end + 1] == ";"]
         start = ends[-1] if ends else 0
-        query = text[start:hit.start].strip()
-        block = (f"\nDO {GEXEC_QUOTE}\nDECLARE r record; q text;\nBEGIN\n"
-                 "  FOR r IN SELECT row_to_json(gexec) AS j FROM (\n"
-                 f"{query}\n  ) AS gexec LOOP\n    FOR q IN SELECT value FROM json_each_text(r.j) LOOP\n"
-                 f"      IF q IS NOT NULL THEN EXECUTE q; END IF;\n    END LOOP;\n  END LOOP;\nEND\n{GEXEC_QUOTE};")
-        shifts.append((start + len(block), block.count("\n") - text[start:hit.start + 6].count("\n")))
-        text = text[:start] + block + text[hit.start + 6:]
+        query = text[start : hit.start].strip()
+        block = (
+            f"\nDO {GEXEC_QUOTE}\nDECLARE r record; q text;\nBEGIN\n"
+            "  FOR r IN SELECT row_to_json(gexec) AS j FROM (\n"
+            f"{query}\n  ) AS gexec LOOP\n    FOR q IN SELECT value FROM json_each_text(r.j) LOOP\n"
+            f"      IF q IS NOT NULL THEN EXECUTE q; END IF;\n    END LOOP;\n  END LOOP;\nEND\n{GEXEC_QUOTE};"
+        )
+        shifts.append((start + len(block), block.count("\n") - text[start : hit.start + 6].count("\n")))
+        text = text[:start] + block + text[hit.start + 6 :]
         count += 1
 
 
 def _cut(text: str, loc: int, length: int) -> tuple[int, int]:
     """The range of one statement and the semicolon after it."""
     end = loc + length
-    toks = [t for t in _tokens(text[end:]) if text[end + t.start:end + t.end + 1] == ";"]
+    toks = [t for t in _tokens(text[end:]) if text[end + t.start : end + t.end + 1] == ";"]
     return loc, end + toks[0].end + 1 if toks else end
 
 
-def prepare(text: str, rel: str, *, wrapper_end: tuple[str, ...] = _END, join: bool = False,
-            each_statement: bool = False) -> Prepared:
+def prepare(
+    text: str, rel: str, *, wrapper_end: tuple[str, ...] = _END, join: bool = False, each_statement: bool = False
+) -> Prepared:
     """``text`` ready for a bundle; see the module docstring. A file with transaction control beyond a wrapper is
     cut where psql commits: into ``parts`` (a deploy), or, with ``join`` (a rollback or verify script, which is
     one transaction), into one ``text`` of the statements psql keeps. ``each_statement``: popx's
     ``.autocommit.``, every statement outside a block is a bundle of its own."""
     text, gexec, shifts = _gexec(text)
-    src = parse_source(_masked(text), rel)   # offsets in the masked text are offsets in ``text``
+    src = parse_source(_masked(text), rel)  # offsets in the masked text are offsets in ``text``
     stmts = list(src.statements)
     stripped = None
-    if len(stmts) >= 2 and isinstance(stmts[0].node, ast.TransactionStmt) and \
-            isinstance(stmts[-1].node, ast.TransactionStmt) and _kind(stmts[0].node.kind) in _BEGIN and \
-            _kind(stmts[-1].node.kind) in wrapper_end and not stmts[-1].node.chain and \
-            not any(isinstance(s.node, ast.TransactionStmt) for s in stmts[1:-1]):
+    if (
+        len(stmts) >= 2
+        and isinstance(stmts[0].node, ast.TransactionStmt)
+        and isinstance(stmts[-1].node, ast.TransactionStmt)
+        and _kind(stmts[0].node.kind) in _BEGIN
+        and _kind(stmts[-1].node.kind) in wrapper_end
+        and not stmts[-1].node.chain
+        and not any(isinstance(s.node, ast.TransactionStmt) for s in stmts[1:-1])
+    ):
         first, last = stmts[0], stmts[-1]
         a0, a1 = _cut(text, first.offset, len(first.text))
         b0, b1 = _cut(text, last.offset, len(last.text))
@@ -128,7 +136,8 @@ def prepare(text: str, rel: str, *, wrapper_end: tuple[str, ...] = _END, join: b
         stmts = list(parse_source(_masked(text), rel).statements)
     others = tuple(m.text for m in src.meta_commands)
     if transactions.has_control(stmts):
-        def line_of(s: Statement) -> int:   # the line in the file as written (before \gexec became DO blocks)
+
+        def line_of(s: Statement) -> int:  # the line in the file as written (before \gexec became DO blocks)
             return s.line - sum(n for end, n in shifts if end <= s.offset)
 
         c = transactions.cut(stmts, rel, line_of, keep_rolled_back="TRANS_STMT_ROLLBACK" in wrapper_end)
@@ -138,8 +147,17 @@ def prepare(text: str, rel: str, *, wrapper_end: tuple[str, ...] = _END, join: b
             body = transactions.joined(text, c)
             return Prepared(body, len(kept), None, gexec, variables_in(body), no_txn, (), others, c.notes)
         bundles, carried = transactions.parts(text, c, line_of, each_statement=each_statement)
-        return Prepared(text, len(kept), None, gexec, frozenset(v for p in bundles for v in variables_in(p.text)),
-                        no_txn, bundles, others, c.notes + carried)
+        return Prepared(
+            text,
+            len(kept),
+            None,
+            gexec,
+            frozenset(v for p in bundles for v in variables_in(p.text)),
+            no_txn,
+            bundles,
+            others,
+            c.notes + carried,
+        )
     no_txn = tuple(s.first_line for s in stmts if needs_own_transaction(s.node))
     parts: list[Part] = []
     if no_txn and len(stmts) > 1 and not join:
@@ -149,9 +167,9 @@ def prepare(text: str, rel: str, *, wrapper_end: tuple[str, ...] = _END, join: b
                 if group:
                     parts.append(Part(";\n".join(group) + ";\n", True))
                     group = []
-                parts.append(Part(text[s.offset:s.offset + len(s.text)] + ";\n", False))
+                parts.append(Part(text[s.offset : s.offset + len(s.text)] + ";\n", False))
             else:
-                group.append(text[s.offset:s.offset + len(s.text)])
+                group.append(text[s.offset : s.offset + len(s.text)])
         if group:
             parts.append(Part(";\n".join(group) + ";\n", True))
     return Prepared(text, len(stmts), stripped, gexec, variables_in(text), no_txn, tuple(parts), others)
@@ -159,4 +177,4 @@ def prepare(text: str, rel: str, *, wrapper_end: tuple[str, ...] = _END, join: b
 
 def statements_of(text: str, rel: str) -> list[str]:
     """The statements of ``text``, each as written (variables included)."""
-    return [text[s.offset:s.offset + len(s.text)] for s in parse_source(_masked(text), rel).statements]
+    return [text[s.offset : s.offset + len(s.text)] for s in parse_source(_masked(text), rel).statements]

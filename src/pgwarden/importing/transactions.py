@@ -31,9 +31,14 @@ from pgwarden.parsing.source import Statement
 BEGIN = ("TRANS_STMT_BEGIN", "TRANS_STMT_START")
 COMMIT = "TRANS_STMT_COMMIT"
 ROLLBACK = "TRANS_STMT_ROLLBACK"
-_UNSUPPORTED = {"TRANS_STMT_SAVEPOINT": "SAVEPOINT", "TRANS_STMT_RELEASE": "RELEASE SAVEPOINT",
-                "TRANS_STMT_ROLLBACK_TO": "ROLLBACK TO SAVEPOINT", "TRANS_STMT_PREPARE": "PREPARE TRANSACTION",
-                "TRANS_STMT_COMMIT_PREPARED": "COMMIT PREPARED", "TRANS_STMT_ROLLBACK_PREPARED": "ROLLBACK PREPARED"}
+_UNSUPPORTED = {
+    "TRANS_STMT_SAVEPOINT": "SAVEPOINT",
+    "TRANS_STMT_RELEASE": "RELEASE SAVEPOINT",
+    "TRANS_STMT_ROLLBACK_TO": "ROLLBACK TO SAVEPOINT",
+    "TRANS_STMT_PREPARE": "PREPARE TRANSACTION",
+    "TRANS_STMT_COMMIT_PREPARED": "COMMIT PREPARED",
+    "TRANS_STMT_ROLLBACK_PREPARED": "ROLLBACK PREPARED",
+}
 
 
 def kind(v: Any) -> str:
@@ -49,14 +54,14 @@ class Part:
 @dataclass(frozen=True)
 class Piece:
     statements: tuple[Statement, ...]
-    block: bool                  # inside BEGIN … COMMIT, as written
+    block: bool  # inside BEGIN … COMMIT, as written
 
 
 @dataclass(frozen=True)
 class Cut:
-    pieces: tuple[Piece, ...]    # what psql keeps, in order
-    notes: tuple[str, ...]       # what became of each transaction-control statement, by line
-    discarded: int = 0           # statements of rolled-back blocks, not imported
+    pieces: tuple[Piece, ...]  # what psql keeps, in order
+    notes: tuple[str, ...]  # what became of each transaction-control statement, by line
+    discarded: int = 0  # statements of rolled-back blocks, not imported
 
 
 def needs_own_transaction(node: Any) -> bool:
@@ -77,8 +82,9 @@ def _lines(a: int, b: int) -> str:
     return f"line {a}" if a == b else f"lines {a}-{b}"
 
 
-def cut(statements: Sequence[Statement], rel: str, line_of: Callable[[Statement], int], *,
-        keep_rolled_back: bool = False) -> Cut:
+def cut(
+    statements: Sequence[Statement], rel: str, line_of: Callable[[Statement], int], *, keep_rolled_back: bool = False
+) -> Cut:
     """The pieces psql commits, see the module docstring; :class:`BadInput` for what cannot be mirrored."""
     pieces: list[Piece] = []
     notes: list[str] = []
@@ -89,8 +95,10 @@ def cut(statements: Sequence[Statement], rel: str, line_of: Callable[[Statement]
     def close(keep: bool) -> None:
         nonlocal current, discarded
         if current and begun is None and not all(session_setting(s.node) for s in current):
-            notes.append(f"{_lines(line_of(current[0]), line_of(current[-1]))} outside any transaction block (psql "
-                         "commits each statement on its own): run together")
+            notes.append(
+                f"{_lines(line_of(current[0]), line_of(current[-1]))} outside any transaction block (psql "
+                "commits each statement on its own): run together"
+            )
         if current and keep:
             pieces.append(Piece(tuple(current), begun is not None))
         elif current:
@@ -105,21 +113,26 @@ def cut(statements: Sequence[Statement], rel: str, line_of: Callable[[Statement]
         what, line = kind(node.kind), line_of(s)
         word = s.first_line.strip()
         if what in _UNSUPPORTED:
-            raise BadInput(f"{rel}:{line}: {_UNSUPPORTED[what]}: pgwarden import cannot carry savepoints or "
-                           "two-phase commit into a bundle (each bundle is one transaction pgwarden commits with its "
-                           "ledger row); edit the migration by hand")
+            raise BadInput(
+                f"{rel}:{line}: {_UNSUPPORTED[what]}: pgwarden import cannot carry savepoints or "
+                "two-phase commit into a bundle (each bundle is one transaction pgwarden commits with its "
+                "ledger row); edit the migration by hand"
+            )
         if what in BEGIN:
             if begun is not None:
-                notes.append(f"line {line} {word} inside the transaction begun at line {line_of(begun)}: "
-                             "PostgreSQL only warns (a transaction is already in progress); dropped")
+                notes.append(
+                    f"line {line} {word} inside the transaction begun at line {line_of(begun)}: "
+                    "PostgreSQL only warns (a transaction is already in progress); dropped"
+                )
                 continue
             close(True)
             begun = s
             continue
         if begun is None:
             close(True)
-            notes.append(f"line {line} {word} with no transaction in progress: PostgreSQL only warns; dropped, "
-                         "a bundle boundary")
+            notes.append(
+                f"line {line} {word} with no transaction in progress: PostgreSQL only warns; dropped, a bundle boundary"
+            )
             continue
         rolled_back = what == ROLLBACK and not keep_rolled_back
         span = f"{_lines(line_of(begun), line)} {begun.first_line.strip()} … {s.first_line.strip()}"
@@ -136,18 +149,22 @@ def cut(statements: Sequence[Statement], rel: str, line_of: Callable[[Statement]
         close(not rolled_back)
         begun = s if node.chain else None
     if begun is not None and not current:
-        notes.append(f"line {line_of(begun)} {begun.first_line.strip()} leaves an empty transaction open at the end "
-                     "of the file: psql rolls it back; dropped")
+        notes.append(
+            f"line {line_of(begun)} {begun.first_line.strip()} leaves an empty transaction open at the end "
+            "of the file: psql rolls it back; dropped"
+        )
     elif begun is not None:
-        raise BadInput(f"{rel}:{line_of(begun)}: {begun.first_line.strip()} is never ended by COMMIT or ROLLBACK: "
-                       "psql rolls the open transaction back when the file ends, other tools commit it with their "
-                       "own bookkeeping; end it (or remove it) so the import does not have to guess")
+        raise BadInput(
+            f"{rel}:{line_of(begun)}: {begun.first_line.strip()} is never ended by COMMIT or ROLLBACK: "
+            "psql rolls the open transaction back when the file ends, other tools commit it with their "
+            "own bookkeeping; end it (or remove it) so the import does not have to guess"
+        )
     close(True)
     return Cut(tuple(pieces), tuple(notes), discarded)
 
 
 def _text(text: str, s: Statement) -> str:
-    return text[s.offset:s.offset + len(s.text)]
+    return text[s.offset : s.offset + len(s.text)]
 
 
 def _join(texts: Sequence[str]) -> str:
@@ -159,15 +176,16 @@ def joined(text: str, c: Cut) -> str:
     return _join([_text(text, s) for p in c.pieces for s in p.statements]) if c.pieces else ""
 
 
-def parts(text: str, c: Cut, line_of: Callable[[Statement], int], *,
-          each_statement: bool = False) -> tuple[tuple[Part, ...], tuple[str, ...]]:
+def parts(
+    text: str, c: Cut, line_of: Callable[[Statement], int], *, each_statement: bool = False
+) -> tuple[tuple[Part, ...], tuple[str, ...]]:
     """The bundles of a cut file, and notes on what was carried: each piece one bundle, a statement that cannot
     run in a transaction block one of its own, and (``each_statement``: popx's ``.autocommit.``) every statement
     outside a block one of its own. Session settings are repeated at the head of every later transactional
     bundle (a ``transaction = false`` bundle holds its one statement only)."""
     out: list[Part] = []
     carried: list[Statement] = []
-    repeated: set[int] = set()        # indexes into carried of the settings some later bundle repeats
+    repeated: set[int] = set()  # indexes into carried of the settings some later bundle repeats
     notes: list[str] = []
 
     def emit(head: list[Statement], body: list[str]) -> None:
@@ -187,8 +205,10 @@ def parts(text: str, c: Cut, line_of: Callable[[Statement], int], *,
                     body = []
                 out.append(Part(_join([t]), False))
                 if carried:
-                    notes.append(f"line {line_of(s)} runs alone (transaction = false) without the session "
-                                 f"setting(s) before it ({', '.join(x.first_line.strip() for x in carried)})")
+                    notes.append(
+                        f"line {line_of(s)} runs alone (transaction = false) without the session "
+                        f"setting(s) before it ({', '.join(x.first_line.strip() for x in carried)})"
+                    )
                 head = list(carried)
             elif each_statement and not piece.block:
                 if body:
@@ -202,6 +222,10 @@ def parts(text: str, c: Cut, line_of: Callable[[Statement], int], *,
                 carried.append(s)
         if body:
             emit(head, body)
-    notes += [f"line {line_of(s)} {s.first_line.strip()}: a session setting under psql, repeated at the head "
-              "of every later bundle of the file" for i, s in enumerate(carried) if i in repeated]
+    notes += [
+        f"line {line_of(s)} {s.first_line.strip()}: a session setting under psql, repeated at the head "
+        "of every later bundle of the file"
+        for i, s in enumerate(carried)
+        if i in repeated
+    ]
     return tuple(out), tuple(notes)

@@ -33,14 +33,14 @@ class BundleSpec:
 @dataclass
 class Built:
     bundles: list[BundleSpec] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)        # empty files, and why
-    split: list[str] = field(default_factory=list)          # each split file, its bundles and why
+    skipped: list[str] = field(default_factory=list)  # empty files, and why
+    split: list[str] = field(default_factory=list)  # each split file, its bundles and why
     stripped: list[str] = field(default_factory=list)
-    transactions: list[str] = field(default_factory=list)   # transaction control beyond a wrapper, and its fate
+    transactions: list[str] = field(default_factory=list)  # transaction control beyond a wrapper, and its fate
     gexec: list[str] = field(default_factory=list)
     verify: list[str] = field(default_factory=list)
-    variables: dict[str, set[str]] = field(default_factory=dict)   # name -> files using it
-    others: list[str] = field(default_factory=list)         # meta-commands kept (not supported)
+    variables: dict[str, set[str]] = field(default_factory=dict)  # name -> files using it
+    others: list[str] = field(default_factory=list)  # meta-commands kept (not supported)
 
 
 def _toml(s: str) -> str:
@@ -79,26 +79,35 @@ def _note(built: Built, p: Prepared, file: str) -> None:
 def build(source: Source) -> Built:
     built = Built()
     taken: set[str] = set()
-    forward_only = {Tool.FLYWAY: "imported from Flyway, which is forward-only: no U undo script",
-                    Tool.GOLANG_MIGRATE: "imported from golang-migrate: no down migration",
-                    Tool.POPX: "imported from popx: no down migration", Tool.SQITCH: "imported from Sqitch: no revert"}
+    forward_only = {
+        Tool.FLYWAY: "imported from Flyway, which is forward-only: no U undo script",
+        Tool.GOLANG_MIGRATE: "imported from golang-migrate: no down migration",
+        Tool.POPX: "imported from popx: no down migration",
+        Tool.SQITCH: "imported from Sqitch: no revert",
+    }
     for m in source.migrations:
         up = prepare(m.up, m.up_file, each_statement=m.autocommit)
         _note(built, up, m.up_file)
-        if up.cut and len(up.parts) <= 1:   # a split lists them under Split files
+        if up.cut and len(up.parts) <= 1:  # a split lists them under Split files
             built.transactions.append(f"{m.up_file}: {'; '.join(up.transactions)}")
         if up.statements == 0 or (up.cut and not up.parts):
-            why = ("no SQL statement (the work, if any, lives in application code)" if not up.cut else
-                   "nothing psql keeps (every statement is in a transaction that ends in ROLLBACK)"
-                   if up.statements == 0 else "only session settings, which end with psql's session")
+            why = (
+                "no SQL statement (the work, if any, lives in application code)"
+                if not up.cut
+                else "nothing psql keeps (every statement is in a transaction that ends in ROLLBACK)"
+                if up.statements == 0
+                else "only session settings, which end with psql's session"
+            )
             built.skipped.append(f"{m.up_file}: {why}; not a bundle")
             continue
         down = prepare(m.down, m.down_file or "down", join=True) if m.down is not None else None
         if down is not None:
             _note(built, down, m.down_file or "down")
             if down.cut:
-                built.transactions.append(f"{m.down_file}: joined into one rollback transaction (a rollback is one "
-                                          f"transaction): {'; '.join(down.transactions)}")
+                built.transactions.append(
+                    f"{m.down_file}: joined into one rollback transaction (a rollback is one "
+                    f"transaction): {'; '.join(down.transactions)}"
+                )
         reason = None
         rollback_text = down.text if down is not None and down.statements else None
         if down is None:
@@ -114,8 +123,10 @@ def build(source: Source) -> Built:
             v = prepare(m.verify, m.verify_file or "verify", wrapper_end=_VERIFY_END, join=True)
             _note(built, v, m.verify_file or "verify")
             if v.cut:
-                built.transactions.append(f"{m.verify_file}: joined into one verify script (it runs in one "
-                                          f"transaction, rolled back): {'; '.join(v.transactions)}")
+                built.transactions.append(
+                    f"{m.verify_file}: joined into one verify script (it runs in one "
+                    f"transaction, rolled back): {'; '.join(v.transactions)}"
+                )
             if v.statements:
                 verify = v.text
                 built.verify.append(f"{m.verify_file}")
@@ -146,10 +157,19 @@ def build(source: Source) -> Built:
             taken.add(pid)
             ids.append(pid)
             last = i == len(parts)
-            spec = BundleSpec(pid, f"{title} (part {i} of {len(parts)})", text, origin, m.up_file,
-                              rollback_text if last else None,
-                              reason if last else f"part {i} of {len(parts)} of {m.up_file}: the whole migration's "
-                              "rollback is the last part's", txn, verify if last else None)
+            spec = BundleSpec(
+                pid,
+                f"{title} (part {i} of {len(parts)})",
+                text,
+                origin,
+                m.up_file,
+                rollback_text if last else None,
+                reason
+                if last
+                else f"part {i} of {len(parts)} of {m.up_file}: the whole migration's rollback is the last part's",
+                txn,
+                verify if last else None,
+            )
             if last and rollback_text is None and reason is None:
                 spec.reason = forward_only[source.tool]
             built.bundles.append(spec)
@@ -157,14 +177,24 @@ def build(source: Source) -> Built:
     return built
 
 
-def write_package(built: Built, source: Source, out: Path, variables: dict[str, str],
-                  waivers: list[tuple[str, Rule, str]], secrets: dict[str, str] | None = None) -> None:
+def write_package(
+    built: Built,
+    source: Source,
+    out: Path,
+    variables: dict[str, str],
+    waivers: list[tuple[str, Rule, str]],
+    secrets: dict[str, str] | None = None,
+) -> None:
     """Write (or rewrite) the SQL files and pgwarden.toml of the package at ``out``; ``secrets`` maps a variable
     to the environment variable holding its value (the value is never written)."""
     (out / "bundles").mkdir(parents=True, exist_ok=True, mode=0o700)
-    toml = ["# Written by pgwarden import; IMPORT.md lists every decision.", "[package]",
-            f"name = {_toml(_ID_BAD.sub('_', source.project) or 'imported')}",
-            f"description = {_toml(f'imported from {source.tool} ({len(built.bundles)} bundles)')}", ""]
+    toml = [
+        "# Written by pgwarden import; IMPORT.md lists every decision.",
+        "[package]",
+        f"name = {_toml(_ID_BAD.sub('_', source.project) or 'imported')}",
+        f"description = {_toml(f'imported from {source.tool} ({len(built.bundles)} bundles)')}",
+        "",
+    ]
     entries = {name: _toml(value) for name, value in variables.items()}
     entries |= {name: f"{{ env = {_toml(env)}, secret = true }}" for name, env in (secrets or {}).items()}
     if entries:

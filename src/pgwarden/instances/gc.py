@@ -36,15 +36,15 @@ from pgwarden.instances.runtime import (
 @dataclass(frozen=True)
 class GcResult:
     removed: tuple[str, ...]
-    kept: tuple[str, ...]            # their owning pgwarden process is running
-    skipped: tuple[str, ...] = ()    # "<path>: why": not a real directory (never followed), or not removable
+    kept: tuple[str, ...]  # their owning pgwarden process is running
+    skipped: tuple[str, ...] = ()  # "<path>: why": not a real directory (never followed), or not removable
 
 
 @dataclass(frozen=True)
 class _Leftover:
     path: Path
-    owner: int | None                # the owning process, None when it cannot be told
-    instance: bool                   # a throwaway instance: its server is stopped first
+    owner: int | None  # the owning process, None when it cannot be told
+    instance: bool  # a throwaway instance: its server is stopped first
 
 
 def gc(*, include_live: bool = False) -> GcResult:

@@ -93,9 +93,26 @@ def _template_dir(bins: PgBinaries, who: RunAs) -> Path:
             if who.uid is not None:
                 os.chown(work, who.uid, who.gid or -1)
                 os.chown(data, who.uid, who.gid or -1)
-            proc.run([bins.path("initdb"), "-D", data, "-U", SUPERUSER, "-A", "trust", "-E", "UTF8",
-                      "--locale=C", "-N", "--wal-segsize=1"], user=who.uid, group=who.gid, cwd=work,
-                     timeout=300)
+            proc.run(
+                [
+                    bins.path("initdb"),
+                    "-D",
+                    data,
+                    "-U",
+                    SUPERUSER,
+                    "-A",
+                    "trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C",
+                    "-N",
+                    "--wal-segsize=1",
+                ],
+                user=who.uid,
+                group=who.gid,
+                cwd=work,
+                timeout=300,
+            )
             # Leaves a single 1 MB WAL segment: fewer bytes to copy for every instance.
             proc.run([bins.path("pg_resetwal"), "-f", data], user=who.uid, group=who.gid, cwd=work, timeout=60)
             shutil.rmtree(tpl, ignore_errors=True)
@@ -142,8 +159,13 @@ class TeardownGate:
 class ThrowawayInstance:
     """A context manager: ``with ThrowawayInstance(bins) as inst: inst.dsn()``."""
 
-    def __init__(self, bins: PgBinaries, *, forbidden_sysids: Mapping[str, str] | None = None,
-                 settings: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        bins: PgBinaries,
+        *,
+        forbidden_sysids: Mapping[str, str] | None = None,
+        settings: Mapping[str, str] | None = None,
+    ) -> None:
         self.requested = bins
         self.forbidden = dict(forbidden_sysids or {})
         self.settings = {**THROWAWAY_SETTINGS, **(settings or {})}
@@ -158,8 +180,7 @@ class ThrowawayInstance:
         self.start()
         return self
 
-    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
 
     def start(self) -> InstanceInfo:
@@ -188,20 +209,36 @@ class ThrowawayInstance:
         os.chmod(self.root, 0o700 if self.who.uid is None else 0o750)
         template_sysid = pgcontrol.read_system_identifier(data)
         pgcontrol.set_system_identifier(data, pgcontrol.new_system_identifier())
-        proc.run([bins.path("pg_resetwal"), "-f", data], user=self.who.uid, group=self.who.gid,
-                 cwd=self.root, timeout=60)
+        proc.run(
+            [bins.path("pg_resetwal"), "-f", data], user=self.who.uid, group=self.who.gid, cwd=self.root, timeout=60
+        )
         argv = [str(bins.path("postgres")), "-D", str(data), "-p", str(PORT), "-k", str(sock)]
         for k, v in self.settings.items():
             argv += ["-c", f"{k}={v}"]
         full, dropped = wrap(argv, iso, self.who, self.root, _hidden_by_private_tmp(bins))
-        self._popen = proc.spawn(full, log_path=self.root / "server.log", user=None if dropped else self.who.uid,
-                                 group=None if dropped else self.who.gid)
+        self._popen = proc.spawn(
+            full,
+            log_path=self.root / "server.log",
+            user=None if dropped else self.who.uid,
+            group=None if dropped else self.who.gid,
+        )
         self._wait_ready(data)
         sysid, tcp = self._post_start_facts()
         if sysid == str(template_sysid):
             raise EnvironmentProblem("throwaway instance kept its template's system_identifier")
-        self.info = InstanceInfo(str(self.root), str(sock), bins.version, bins.major, str(bins.bindir),
-                                 self.who.name, sysid, round(time.monotonic() - t0, 3), tcp, from_spare, iso)
+        self.info = InstanceInfo(
+            str(self.root),
+            str(sock),
+            bins.version,
+            bins.major,
+            str(bins.bindir),
+            self.who.name,
+            sysid,
+            round(time.monotonic() - t0, 3),
+            tcp,
+            from_spare,
+            iso,
+        )
         self.assert_distinct(self.forbidden)
         return self.info
 
@@ -210,8 +247,7 @@ class ThrowawayInstance:
         pidfile = data / "postmaster.pid"
         while time.monotonic() < deadline:
             if self._popen.poll() is not None:
-                raise EnvironmentProblem("throwaway PostgreSQL exited during start-up",
-                                         details=self.log_tail())
+                raise EnvironmentProblem("throwaway PostgreSQL exited during start-up", details=self.log_tail())
             try:
                 lines = pidfile.read_text().splitlines()
                 if len(lines) >= 8 and lines[7].strip() == "ready":

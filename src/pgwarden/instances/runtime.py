@@ -26,7 +26,7 @@ from pgwarden.instances.sandbox import RunAs
 from pgwarden.pg.binaries import PgBinaries, _probe_dir
 
 OWNER_FILE = "owner.json"
-INSTANCE_PREFIX = "inst"   # ``inst-<random>``: a throwaway instance; its owner's pid is in OWNER_FILE
+INSTANCE_PREFIX = "inst"  # ``inst-<random>``: a throwaway instance; its owner's pid is in OWNER_FILE
 
 
 class PrivateKind(StrEnum):
@@ -34,9 +34,9 @@ class PrivateKind(StrEnum):
     ``<kind>-<owner pid>-<random>``. ``gc`` removes each kind once its owner is gone, so a kind missing
     here is refused when the directory is made, rather than left behind unseen after a SIGKILL."""
 
-    DUMP = "dump"        # pg_dump's FIFO while a dump streams (backup/dumpstream.py)
-    TEMPLATE = "tpl"     # an initdb template being built (instances/instance.py)
-    CLONE = "clone"      # the rehearsal clone's dump of the target: production data with --data
+    DUMP = "dump"  # pg_dump's FIFO while a dump streams (backup/dumpstream.py)
+    TEMPLATE = "tpl"  # an initdb template being built (instances/instance.py)
+    CLONE = "clone"  # the rehearsal clone's dump of the target: production data with --data
 
 
 def _checked_dir(path: Path, what: str, mode: int) -> Path:
@@ -58,11 +58,13 @@ def _checked_dir(path: Path, what: str, mode: int) -> Path:
     if not stat.S_ISDIR(st.st_mode):
         raise EnvironmentProblem(f"{what} {path} exists and is not a directory")
     if st.st_uid != os.geteuid():
-        raise EnvironmentProblem(f"{what} {path} is owned by {_user_name(st.st_uid)}, not by "
-                                 f"{_user_name(os.geteuid())}; refusing to use it")
+        raise EnvironmentProblem(
+            f"{what} {path} is owned by {_user_name(st.st_uid)}, not by {_user_name(os.geteuid())}; refusing to use it"
+        )
     if stat.S_IMODE(st.st_mode) & 0o022:
-        raise EnvironmentProblem(f"{what} {path} is writable by others (mode {stat.S_IMODE(st.st_mode):04o}); "
-                                 "refusing to use it")
+        raise EnvironmentProblem(
+            f"{what} {path} is writable by others (mode {stat.S_IMODE(st.st_mode):04o}); refusing to use it"
+        )
     if stat.S_IMODE(st.st_mode) != mode:
         os.chmod(path, mode)
     return path
@@ -78,8 +80,9 @@ def _user_name(uid: int) -> str:
 def runtime_root() -> Path:
     """Where instances live: ``PGWARDEN_RUNTIME_DIR`` or ``/tmp/pgwarden-<uid>``, checked, mode 0711
     (traversable, not listable, by the server user; each instance directory is private beneath it)."""
-    return _checked_dir(Path(os.environ.get("PGWARDEN_RUNTIME_DIR") or f"/tmp/pgwarden-{os.geteuid()}"),
-                        "runtime directory", 0o711)
+    return _checked_dir(
+        Path(os.environ.get("PGWARDEN_RUNTIME_DIR") or f"/tmp/pgwarden-{os.geteuid()}"), "runtime directory", 0o711
+    )
 
 
 def cache_root() -> Path:
@@ -118,7 +121,8 @@ def instance_root(who: RunAs) -> Path:
         blocker = next((p for p in [*reversed(root.parents), root] if not _user_can_exec(p, who)), root)
         raise EnvironmentProblem(
             f"runtime directory {root} is not reachable by OS user {who.name}: {blocker} is mode "
-            f"{stat.S_IMODE(blocker.stat().st_mode):04o}; set PGWARDEN_RUNTIME_DIR to a directory it can traverse")
+            f"{stat.S_IMODE(blocker.stat().st_mode):04o}; set PGWARDEN_RUNTIME_DIR to a directory it can traverse"
+        )
     return root
 
 

@@ -51,8 +51,8 @@ class Isolation:
 
     method: IsolationMethod
     os_user: str
-    network: bool            # True: the server has no network interface but loopback in its own namespace
-    read_only_host: bool     # True: the host filesystem is read-only to it, but its instance directory
+    network: bool  # True: the server has no network interface but loopback in its own namespace
+    read_only_host: bool  # True: the host filesystem is read-only to it, but its instance directory
     private_tmp: bool
     note: str
 
@@ -77,16 +77,36 @@ def run_as() -> RunAs:
 def _create_sandbox_user() -> pwd.struct_passwd:
     useradd = shutil.which("useradd") or "/usr/sbin/useradd"
     nologin = next((p for p in ("/usr/sbin/nologin", "/sbin/nologin", "/bin/false") if os.path.exists(p)), "/bin/false")
-    r = subprocess.run([useradd, "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
-                        "--shell", nologin, "--comment", "pgwarden throwaway servers", SANDBOX_USER],
-                       capture_output=True, text=True, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}, check=False)
+    r = subprocess.run(
+        [
+            useradd,
+            "--system",
+            "--user-group",
+            "--no-create-home",
+            "--home-dir",
+            "/nonexistent",
+            "--shell",
+            nologin,
+            "--comment",
+            "pgwarden throwaway servers",
+            SANDBOX_USER,
+        ],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+        check=False,
+    )
     try:
         return pwd.getpwnam(SANDBOX_USER)
     except KeyError:
-        raise EnvironmentProblem(f"cannot create the sandbox OS user {SANDBOX_USER}: "
-                                 f"{(r.stderr or r.stdout).strip() or f'useradd exit code {r.returncode}'}",
-                                 details=["create it (useradd --system pgwarden-sandbox) or set PGWARDEN_RUN_AS "
-                                          "to an unprivileged user that owns no cluster"]) from None
+        raise EnvironmentProblem(
+            f"cannot create the sandbox OS user {SANDBOX_USER}: "
+            f"{(r.stderr or r.stdout).strip() or f'useradd exit code {r.returncode}'}",
+            details=[
+                "create it (useradd --system pgwarden-sandbox) or set PGWARDEN_RUN_AS "
+                "to an unprivileged user that owns no cluster"
+            ],
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -126,14 +146,20 @@ def refuse_cluster_owner(who: RunAs, runtime: Path) -> None:
         return
     root = os.path.realpath(runtime)
     for c in running_clusters():
-        if c.owner_uid == uid and not os.path.realpath(c.data_dir).startswith(root + os.sep) \
-                and not _is_throwaway(Path(c.data_dir)):
+        if (
+            c.owner_uid == uid
+            and not os.path.realpath(c.data_dir).startswith(root + os.sep)
+            and not _is_throwaway(Path(c.data_dir))
+        ):
             raise EnvironmentProblem(
                 f"OS user {who.name} owns the data directory {c.data_dir} of a running cluster (pid {c.pid}); "
                 "a restored dump run as that user could reach its files. Refusing to start a throwaway server",
-                details=["run pgwarden as root (servers then run as the pgwarden-sandbox user), or set "
-                         "PGWARDEN_RUN_AS to a user that owns no cluster",
-                         "PGWARDEN_ALLOW_CLUSTER_OWNER=1 overrides this (recorded in the kit)"])
+                details=[
+                    "run pgwarden as root (servers then run as the pgwarden-sandbox user), or set "
+                    "PGWARDEN_RUN_AS to a user that owns no cluster",
+                    "PGWARDEN_ALLOW_CLUSTER_OWNER=1 overrides this (recorded in the kit)",
+                ],
+            )
 
 
 def _is_throwaway(data_dir: Path) -> bool:
@@ -149,23 +175,44 @@ def _is_throwaway(data_dir: Path) -> bool:
 @functools.cache
 def _works(argv: tuple[str, ...]) -> bool:
     try:
-        return subprocess.run(argv, capture_output=True, timeout=20, env={"PATH": "/usr/bin:/bin"},
-                              check=False).returncode == 0
+        return (
+            subprocess.run(argv, capture_output=True, timeout=20, env={"PATH": "/usr/bin:/bin"}, check=False).returncode
+            == 0
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
 
 
 # Where a host keeps unix sockets (a production server's, D-Bus, a container engine's): a network namespace does not
 # stop connect() on a socket file, so these are empty in the sandbox ("/var/run" is often a link to "/run").
-_SOCKET_DIRS = tuple(d for d in ("/run", "/var/run", "/var/tmp")
-                     if os.path.isdir(d) and not os.path.islink(d))
+_SOCKET_DIRS = tuple(d for d in ("/run", "/var/run", "/var/tmp") if os.path.isdir(d) and not os.path.islink(d))
 
 
 def _bwrap_base(bwrap: str, as_root: bool) -> list[str]:
     hidden = [x for d in _SOCKET_DIRS for x in ("--tmpfs", d)]
-    return [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm",
-            "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp", *hidden, "--unshare-net", "--unshare-ipc",
-            "--die-with-parent", *([] if as_root else ["--unshare-user"])]
+    return [
+        bwrap,
+        "--ro-bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--perms",
+        "1777",
+        "--tmpfs",
+        "/dev/shm",
+        "--proc",
+        "/proc",
+        "--perms",
+        "1777",
+        "--tmpfs",
+        "/tmp",
+        *hidden,
+        "--unshare-net",
+        "--unshare-ipc",
+        "--die-with-parent",
+        *([] if as_root else ["--unshare-user"]),
+    ]
 
 
 def isolation_for(who: RunAs) -> Isolation:
@@ -181,36 +228,63 @@ def isolation_for(who: RunAs) -> Isolation:
     if wanted in ("auto", "bwrap"):
         bwrap = shutil.which("bwrap")
         if bwrap and _works((*_bwrap_base(bwrap, as_root), "--", "/bin/true")):
-            return Isolation(IsolationMethod.BWRAP, who.name, True, True, True,
-                             "bubblewrap: no network, host filesystem read-only but the instance, private /tmp")
+            return Isolation(
+                IsolationMethod.BWRAP,
+                who.name,
+                True,
+                True,
+                True,
+                "bubblewrap: no network, host filesystem read-only but the instance, private /tmp",
+            )
         if wanted == "bwrap":
-            raise EnvironmentProblem("PGWARDEN_ISOLATION=bwrap, but bubblewrap is not installed or cannot create "
-                                     "namespaces here (apt-get install bubblewrap)")
+            raise EnvironmentProblem(
+                "PGWARDEN_ISOLATION=bwrap, but bubblewrap is not installed or cannot create "
+                "namespaces here (apt-get install bubblewrap)"
+            )
     if wanted in ("auto", "unshare"):
         unshare = shutil.which("unshare")
         if as_root and unshare and _works((unshare, "--net", "--ipc", "--", "/bin/true")):
-            return Isolation(IsolationMethod.UNSHARE, who.name, True, False, False,
-                             "unshare: no network; without bubblewrap (bwrap) the host filesystem is not "
-                             "read-only to the server")
+            return Isolation(
+                IsolationMethod.UNSHARE,
+                who.name,
+                True,
+                False,
+                False,
+                "unshare: no network; without bubblewrap (bwrap) the host filesystem is not read-only to the server",
+            )
         if wanted == "unshare":
             raise EnvironmentProblem("PGWARDEN_ISOLATION=unshare needs root and network namespaces")
-    why = "PGWARDEN_ISOLATION=none" if wanted == "none" else \
-        "neither bubblewrap nor network namespaces are available"
-    return Isolation(IsolationMethod.NONE, who.name, False, False, False,
-                     f"no isolation ({why}): the server runs as OS user {who.name} with its normal access, "
-                     "network included")
+    why = "PGWARDEN_ISOLATION=none" if wanted == "none" else "neither bubblewrap nor network namespaces are available"
+    return Isolation(
+        IsolationMethod.NONE,
+        who.name,
+        False,
+        False,
+        False,
+        f"no isolation ({why}): the server runs as OS user {who.name} with its normal access, network included",
+    )
 
 
-def wrap(argv: Sequence[str], iso: Isolation, who: RunAs, writable: Path,
-         readable: Sequence[Path] = ()) -> tuple[list[str], bool]:
+def wrap(
+    argv: Sequence[str], iso: Isolation, who: RunAs, writable: Path, readable: Sequence[Path] = ()
+) -> tuple[list[str], bool]:
     """``argv`` run inside ``iso``: (the full command, whether the wrapper itself drops to ``who``).
 
     ``writable`` is the instance directory; ``readable`` are further paths under ``/tmp`` the server
     needs (binaries copied to the runtime directory), which the private ``/tmp`` would otherwise hide.
     """
     drop = who.uid is not None and iso.method != IsolationMethod.NONE
-    setpriv = [shutil.which("setpriv") or "/usr/bin/setpriv", f"--reuid={who.uid}", f"--regid={who.gid}",
-               "--clear-groups", "--"] if drop else []
+    setpriv = (
+        [
+            shutil.which("setpriv") or "/usr/bin/setpriv",
+            f"--reuid={who.uid}",
+            f"--regid={who.gid}",
+            "--clear-groups",
+            "--",
+        ]
+        if drop
+        else []
+    )
     if iso.method == IsolationMethod.BWRAP:
         bwrap = shutil.which("bwrap") or "bwrap"
         binds: list[str] = []

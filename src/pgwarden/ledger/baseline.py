@@ -36,32 +36,47 @@ from pgwarden.pg.conn import read_only
 
 TOOLS = ("sqitch", "flyway", "golang-migrate", "popx")
 _TABLES = {"flyway": "flyway_schema_history", "golang-migrate": "schema_migrations", "popx": "schema_migration"}
-SQITCH_REGISTRY = "sqitch"   # Sqitch's default registry schema (its ``registry`` setting names another)
+SQITCH_REGISTRY = "sqitch"  # Sqitch's default registry schema (its ``registry`` setting names another)
 
-_KINDS = {"r": "table", "p": "partitioned table", "v": "view", "m": "materialized view", "f": "foreign table",
-          "i": "index", "I": "partitioned index", "S": "sequence", "c": "composite type", "t": "TOAST table"}
+_KINDS = {
+    "r": "table",
+    "p": "partitioned table",
+    "v": "view",
+    "m": "materialized view",
+    "f": "foreign table",
+    "i": "index",
+    "I": "partitioned index",
+    "S": "sequence",
+    "c": "composite type",
+    "t": "TOAST table",
+}
 _TEXT = ("text", "varchar")
 _INT = ("int2", "int4", "int8")
 _TIME = ("timestamptz", "timestamp")
 # The columns pgwarden reads of each history table, in this order, with the pg_catalog types it accepts.
 _COLUMNS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
-    "flyway_schema_history": (("installed_rank", _INT), ("version", _TEXT), ("description", _TEXT),
-                              ("type", _TEXT), ("success", ("bool",))),
+    "flyway_schema_history": (
+        ("installed_rank", _INT),
+        ("version", _TEXT),
+        ("description", _TEXT),
+        ("type", _TEXT),
+        ("success", ("bool",)),
+    ),
     "schema_migrations": (("version", (*_INT, *_TEXT)), ("dirty", ("bool",))),
     "schema_migration": (("version", _TEXT),),
     "changes": (("change", _TEXT), ("project", _TEXT)),
     "events": (("event", _TEXT), ("change", _TEXT), ("project", _TEXT), ("committed_at", _TIME)),
 }
 _FLYWAY_SKIPPED = ("BASELINE", "SCHEMA", "DELETE")
-_GOLANG_VERSION = re.compile(r"-?[0-9]{1,19}")   # golang-migrate's version: a signed 64-bit integer
+_GOLANG_VERSION = re.compile(r"-?[0-9]{1,19}")  # golang-migrate's version: a signed 64-bit integer
 
 
 @dataclass(frozen=True)
 class Baseline:
     tool: str
-    table: str                      # where the history was read
-    applied: tuple[str, ...]        # bundle ids the history shows applied, in package order
-    pending: tuple[str, ...]        # the rest
+    table: str  # where the history was read
+    applied: tuple[str, ...]  # bundle ids the history shows applied, in package order
+    pending: tuple[str, ...]  # the rest
 
 
 @dataclass(frozen=True)
@@ -104,19 +119,30 @@ def _article(kind: str) -> str:
 
 def _candidates(cur: psycopg.Cursor[Any], name: str) -> list[_Relation]:
     cur.execute(shipped_sql.load("pgwarden.ledger", "baseline/find_table.sql"), {"name": name})
-    return sorted((_Relation(int(r["oid"]), r["schema"], r["name"], r["relkind"], r["owner"], r["schema_owner"],
-                             bool(r["trusted"])) for r in cur.fetchall()), key=lambda r: r.schema)
+    return sorted(
+        (
+            _Relation(
+                int(r["oid"]), r["schema"], r["name"], r["relkind"], r["owner"], r["schema_owner"], bool(r["trusted"])
+            )
+            for r in cur.fetchall()
+        ),
+        key=lambda r: r.schema,
+    )
 
 
 def _trust(tool: str, rel: _Relation) -> None:
     """Refuse what is not an ordinary table, or is owned by a role pgwarden has no reason to trust."""
     if rel.relkind != "r":
-        raise BadInput(f"--baseline-from {tool}: {rel.shown} is {_article(rel.kind)}, not a table: pgwarden reads "
-                       "another tool's history only from an ordinary table")
+        raise BadInput(
+            f"--baseline-from {tool}: {rel.shown} is {_article(rel.kind)}, not a table: pgwarden reads "
+            "another tool's history only from an ordinary table"
+        )
     if not rel.trusted:
-        raise BadInput(f"--baseline-from {tool}: {rel.shown} is owned by {_ident(rel.owner)}: not the owner of "
-                       f"schema {_ident(rel.schema)} ({_ident(rel.schema_owner)}) or a role with its privileges, not "
-                       "the current user, not a superuser: refusing a history another role could have planted")
+        raise BadInput(
+            f"--baseline-from {tool}: {rel.shown} is owned by {_ident(rel.owner)}: not the owner of "
+            f"schema {_ident(rel.schema)} ({_ident(rel.schema_owner)}) or a role with its privileges, not "
+            "the current user, not a superuser: refusing a history another role could have planted"
+        )
 
 
 def _locate(cur: psycopg.Cursor[Any], tool: str, name: str, schema: str | None) -> _Relation:
@@ -126,12 +152,13 @@ def _locate(cur: psycopg.Cursor[Any], tool: str, name: str, schema: str | None) 
     if not hits:
         where = name if schema is None else f"{_ident(schema)}.{_ident(name)}"
         elsewhere = [f"there is {r.shown} ({r.kind}, owner {_ident(r.owner)})" for r in found]
-        raise BadInput(f"--baseline-from {tool}: the target has no {where} table ({tool}'s history)",
-                       details=elsewhere)
+        raise BadInput(f"--baseline-from {tool}: the target has no {where} table ({tool}'s history)", details=elsewhere)
     if len(hits) > 1:
         listed = "; ".join(f"{r.shown} ({r.kind}, owner {_ident(r.owner)})" for r in hits)
-        raise BadInput(f"--baseline-from {tool}: {name} exists in {len(hits)} schemas: {listed}; name the one "
-                       f"{tool} uses with --baseline-schema")
+        raise BadInput(
+            f"--baseline-from {tool}: {name} exists in {len(hits)} schemas: {listed}; name the one "
+            f"{tool} uses with --baseline-schema"
+        )
     _trust(tool, hits[0])
     return hits[0]
 
@@ -142,12 +169,13 @@ def _read(cur: psycopg.Cursor[Any], tool: str, rel: _Relation) -> list[tuple[Any
     try:
         cur.execute(sql.SQL(shipped_sql.load("pgwarden.ledger", "baseline/lock.sql")).format(table=table))
     except psycopg.errors.LockNotAvailable:
-        raise EnvironmentProblem(f"--baseline-from {tool}: {rel.shown} is locked by another session (a migration "
-                                 "running?); run again when it is done") from None
+        raise EnvironmentProblem(
+            f"--baseline-from {tool}: {rel.shown} is locked by another session (a migration "
+            "running?); run again when it is done"
+        ) from None
     now = [r for r in _candidates(cur, rel.name) if r.schema == rel.schema]
     if not now or now[0].oid != rel.oid:
-        raise EnvironmentProblem(f"--baseline-from {tool}: {rel.shown} was replaced while pgwarden read it; run "
-                                 "again")
+        raise EnvironmentProblem(f"--baseline-from {tool}: {rel.shown} was replaced while pgwarden read it; run again")
     _trust(tool, now[0])
     cur.execute(shipped_sql.load("pgwarden.ledger", "baseline/columns.sql"), {"oid": Oid(rel.oid)})
     have = {r["name"]: r for r in cur.fetchall()}
@@ -156,38 +184,51 @@ def _read(cur: psycopg.Cursor[Any], tool: str, rel: _Relation) -> list[tuple[Any
         col = have.get(column)
         if col is None:
             raise BadInput(f"--baseline-from {tool}: {rel.shown} has no column {column}: not {tool}'s history")
-        shown = col["type_name"] if col["type_schema"] == "pg_catalog" else \
-            f"{_ident(col['type_schema'])}.{_ident(col['type_name'])}"
+        shown = (
+            col["type_name"]
+            if col["type_schema"] == "pg_catalog"
+            else f"{_ident(col['type_schema'])}.{_ident(col['type_name'])}"
+        )
         if col["type_schema"] != "pg_catalog" or col["type_kind"] != "b" or col["type_name"] not in accepted:
-            raise BadInput(f"--baseline-from {tool}: {rel.shown}.{column} is of type {shown}, expected "
-                           f"{' or '.join(accepted)}: pgwarden reads another tool's history only as built-in types")
+            raise BadInput(
+                f"--baseline-from {tool}: {rel.shown}.{column} is of type {shown}, expected "
+                f"{' or '.join(accepted)}: pgwarden reads another tool's history only as built-in types"
+            )
         if col["generated"]:
-            raise BadInput(f"--baseline-from {tool}: {rel.shown}.{column} is a generated column: pgwarden reads "
-                           "another tool's history only from stored values")
+            raise BadInput(
+                f"--baseline-from {tool}: {rel.shown}.{column} is a generated column: pgwarden reads "
+                "another tool's history only from stored values"
+            )
         # timestamps are read as their binary form, int8 microseconds: exact order, no DateStyle, infinity too
         types.append("int8" if col["type_name"] in _TIME else col["type_name"])
     copy = sql.SQL(shipped_sql.load("pgwarden.ledger", "baseline/read.sql")).format(
-        table=table, columns=sql.SQL(", ").join(sql.Identifier(c) for c, _ in _COLUMNS[rel.name]))
+        table=table, columns=sql.SQL(", ").join(sql.Identifier(c) for c, _ in _COLUMNS[rel.name])
+    )
     try:
         with cur.copy(copy) as cp:
             cp.set_types(types)
             return list(cp.rows())
-    except psycopg.errors.InsufficientPrivilege as exc:   # no SELECT, or a row-level security policy applies
-        raise EnvironmentProblem(f"--baseline-from {tool}: cannot read {rel.shown}: "
-                                 f"{exc.diag.message_primary or exc}") from None
+    except psycopg.errors.InsufficientPrivilege as exc:  # no SELECT, or a row-level security policy applies
+        raise EnvironmentProblem(
+            f"--baseline-from {tool}: cannot read {rel.shown}: {exc.diag.message_primary or exc}"
+        ) from None
 
 
-def _history(cur: psycopg.Cursor[Any], tool: str, pkg: Package,
-             schema: str | None) -> tuple[str, list[tuple[str, str | None]]]:
+def _history(
+    cur: psycopg.Cursor[Any], tool: str, pkg: Package, schema: str | None
+) -> tuple[str, list[tuple[str, str | None]]]:
     """(where the history was read, [(key, why it is not clean or None)])."""
     # row security off: a policy that would apply makes the read fail; it never hides a row
     cur.execute("SELECT pg_catalog.set_config('row_security'::pg_catalog.text, 'off'::pg_catalog.text, true)")
     if tool == "sqitch":
         registry = schema or SQITCH_REGISTRY
         changes, events = (_locate(cur, tool, t, registry) for t in ("changes", "events"))
-        keys = [(str(change), None) for change, project in _read(cur, tool, changes)
-                if project == pkg.name and change is not None]
-        last: dict[str, tuple[bool, int, str | None]] = {}   # change -> its latest event (NULL time counts latest)
+        keys = [
+            (str(change), None)
+            for change, project in _read(cur, tool, changes)
+            if project == pkg.name and change is not None
+        ]
+        last: dict[str, tuple[bool, int, str | None]] = {}  # change -> its latest event (NULL time counts latest)
         for event, change, project, at in _read(cur, tool, events):
             if project == pkg.name and change is not None:
                 when = (at is None, at or 0, event)
@@ -201,14 +242,15 @@ def _history(cur: psycopg.Cursor[Any], tool: str, pkg: Package,
         for _rank, version, description, kind, success in sorted(rows, key=lambda r: (r[0] is None, r[0] or 0)):
             if kind is None or kind in _FLYWAY_SKIPPED or (version is None and description is None):
                 continue
-            out.append((f"V:{version}" if version is not None else f"R:{description}",
-                        None if success else "failed"))
+            out.append((f"V:{version}" if version is not None else f"R:{description}", None if success else "failed"))
         return rel.shown, out
     if tool == "golang-migrate":
         for version, _dirty in rows:
             if version is None or not _GOLANG_VERSION.fullmatch(str(version)):
-                raise BadInput(f"--baseline-from {tool}: {rel.shown} records version {_value(version)}, which is "
-                               "not a golang-migrate version (an integer): refusing to guess what it applied")
+                raise BadInput(
+                    f"--baseline-from {tool}: {rel.shown} records version {_value(version)}, which is "
+                    "not a golang-migrate version (an integer): refusing to guess what it applied"
+                )
         return rel.shown, [(str(v), None if d is False else "dirty") for v, d in rows]
     return rel.shown, [(str(v[0]), None) for v in rows if v[0] is not None]
 
@@ -216,8 +258,10 @@ def _history(cur: psycopg.Cursor[Any], tool: str, pkg: Package,
 def _origin_version(tool: str, origin: str, bundle: str) -> int:
     version = origin.split(":", 1)[1]
     if not _GOLANG_VERSION.fullmatch(version):
-        raise BadInput(f"--baseline-from {tool}: bundle {bundle} has origin {_value(origin)}, whose version is not "
-                       "an integer: fix the origin in pgwarden.toml (pgwarden import writes golang-migrate:<version>)")
+        raise BadInput(
+            f"--baseline-from {tool}: bundle {bundle} has origin {_value(origin)}, whose version is not "
+            "an integer: fix the origin in pgwarden.toml (pgwarden import writes golang-migrate:<version>)"
+        )
     return int(version)
 
 
@@ -230,8 +274,10 @@ def read_baseline(conn: psycopg.Connection[Any], tool: str, pkg: Package, schema
         raise BadInput(f"--baseline-schema {_value(schema)}: not a schema name (1 to 63 bytes)")
     mine = [b for b in pkg.bundles if b.origin and b.origin.startswith(f"{tool}:")]
     if not mine:
-        raise BadInput(f"--baseline-from {tool}: no bundle of {pkg.name} has an origin from {tool} (origin = "
-                       f"\"{tool}:…\", written by pgwarden import)")
+        raise BadInput(
+            f"--baseline-from {tool}: no bundle of {pkg.name} has an origin from {tool} (origin = "
+            f'"{tool}:…", written by pgwarden import)'
+        )
     origins = {b.id: _origin_version(tool, b.origin or "", b.id) for b in mine} if tool == "golang-migrate" else {}
     with read_only(conn) as cur:
         table, rows = _history(cur, tool, pkg, schema)
@@ -239,11 +285,13 @@ def read_baseline(conn: psycopg.Connection[Any], tool: str, pkg: Package, schema
     if bad:
         key, why = bad[0]
         word = "is dirty (a migration was cut short)" if why == "dirty" else f"records a {why} entry"
-        raise BadInput(f"--baseline-from {tool}: {table} {word} at {_value(key)}; settle it with {tool} first (fix "
-                       "the database, then mark the entry clean), then adopt",
-                       details=[f"{_value(k)}: {f}" for k, f in bad[1:]])
+        raise BadInput(
+            f"--baseline-from {tool}: {table} {word} at {_value(key)}; settle it with {tool} first (fix "
+            "the database, then mark the entry clean), then adopt",
+            details=[f"{_value(k)}: {f}" for k, f in bad[1:]],
+        )
     keys = {k for k, _ in rows}
-    if tool == "golang-migrate":   # one row: the current version; everything up to it is applied
+    if tool == "golang-migrate":  # one row: the current version; everything up to it is applied
         current = max((int(k) for k in keys), default=-1)
         done = {bid for bid, version in origins.items() if version <= current}
     else:
@@ -252,23 +300,47 @@ def read_baseline(conn: psycopg.Connection[Any], tool: str, pkg: Package, schema
     applied = [bid for bid in order if bid in done]
     pending = [bid for bid in order if bid not in done]
     if applied and pending and order.index(pending[0]) < order.index(applied[-1]):
-        raise BadInput(f"--baseline-from {tool}: {table} shows {applied[-1]} applied but not {pending[0]}, which "
-                       "comes before it in the package: refusing to guess the order",
-                       details=[f"applied: {', '.join(applied)}"])
+        raise BadInput(
+            f"--baseline-from {tool}: {table} shows {applied[-1]} applied but not {pending[0]}, which "
+            "comes before it in the package: refusing to guess the order",
+            details=[f"applied: {', '.join(applied)}"],
+        )
     return Baseline(tool, table, tuple(applied), tuple(pending))
 
 
-def adopt(cur: psycopg.Cursor[Any], base: Baseline, pkg: Package, *, package_hash: str,
-          pins: dict[str, str], already: Sequence[str], run_id: str, kit: str | None, db_role: str,
-          started_at: str) -> tuple[str, ...]:
+def adopt(
+    cur: psycopg.Cursor[Any],
+    base: Baseline,
+    pkg: Package,
+    *,
+    package_hash: str,
+    pins: dict[str, str],
+    already: Sequence[str],
+    run_id: str,
+    kit: str | None,
+    db_role: str,
+    started_at: str,
+) -> tuple[str, ...]:
     """Record each applied bundle not yet in the ledger as ``applied`` (adopted); returns those ids."""
     out = []
     for i, b in enumerate(pkg.bundles, 1):
         if b.id not in base.applied or b.id in already:
             continue
-        ledger.insert(cur, package=pkg.name, package_hash=package_hash, bundle=b.id, order=i,
-                      bundle_sha256=pins[b.apply_rel], state=ledger.BundleState.APPLIED, started_at=started_at,
-                      run_id=run_id, kit=kit, backup_sha256=None, db_role=db_role,
-                      adopted_from=f"{base.tool} ({base.table})", note=f"adopted: {b.origin}")
+        ledger.insert(
+            cur,
+            package=pkg.name,
+            package_hash=package_hash,
+            bundle=b.id,
+            order=i,
+            bundle_sha256=pins[b.apply_rel],
+            state=ledger.BundleState.APPLIED,
+            started_at=started_at,
+            run_id=run_id,
+            kit=kit,
+            backup_sha256=None,
+            db_role=db_role,
+            adopted_from=f"{base.tool} ({base.table})",
+            note=f"adopted: {b.origin}",
+        )
         out.append(b.id)
     return tuple(out)

@@ -23,15 +23,15 @@ from pgwarden.parsing.statement_kinds import statement_kinds
 
 @dataclass(frozen=True)
 class BundlePlan:
-    order: int                          # TXN-<order>
+    order: int  # TXN-<order>
     id: str
     title: str
     atomic: bool
     irreversible: bool
-    sha256: str                         # of the apply file
+    sha256: str  # of the apply file
     statements: int
     kinds: dict[str, int]
-    state: BundleState | None           # what the ledger says now (None: never attempted)
+    state: BundleState | None  # what the ledger says now (None: never attempted)
     to_run: bool
 
 
@@ -57,50 +57,85 @@ def package_hash(pkg: Package) -> str:
     return hashlib.sha256(pkg.sum_data).hexdigest()
 
 
-def make_plan(pkg: Package, pins: tuple[SumEntry, ...], sources: dict[str, SqlSource],
-              rows: list[LedgerRow]) -> Plan:
+def make_plan(pkg: Package, pins: tuple[SumEntry, ...], sources: dict[str, SqlSource], rows: list[LedgerRow]) -> Plan:
     """Which bundles still run, from the ledger's rows of this package; refuses what the design refuses."""
     digest = package_hash(pkg)
     pin = {e.path: e.sha256 for e in pins}
     now = latest(rows)
-    differing = [f"bundle {b.id}: {now[b.id].state} under package hash {now[b.id].package_hash[:12]}…, "
-                 f"apply file sha256 {now[b.id].bundle_sha256[:12]}… (now {pin[b.apply_rel][:12]}…)"
-                 for b in pkg.bundles if b.id in now and now[b.id].state in (BundleState.APPLIED, BundleState.IN_DOUBT)
-                 and now[b.id].package_hash != digest]
-    differing += [f"bundle {b.id}: {now[b.id].state} with apply file sha256 {now[b.id].bundle_sha256[:12]}… under "
-                  f"this package hash, but this package's file has {pin[b.apply_rel][:12]}…" for b in pkg.bundles
-                  if b.id in now and now[b.id].state in (BundleState.APPLIED, BundleState.IN_DOUBT)
-                  and now[b.id].package_hash == digest and now[b.id].bundle_sha256 != pin[b.apply_rel]]
+    differing = [
+        f"bundle {b.id}: {now[b.id].state} under package hash {now[b.id].package_hash[:12]}…, "
+        f"apply file sha256 {now[b.id].bundle_sha256[:12]}… (now {pin[b.apply_rel][:12]}…)"
+        for b in pkg.bundles
+        if b.id in now
+        and now[b.id].state in (BundleState.APPLIED, BundleState.IN_DOUBT)
+        and now[b.id].package_hash != digest
+    ]
+    differing += [
+        f"bundle {b.id}: {now[b.id].state} with apply file sha256 {now[b.id].bundle_sha256[:12]}… under "
+        f"this package hash, but this package's file has {pin[b.apply_rel][:12]}…"
+        for b in pkg.bundles
+        if b.id in now
+        and now[b.id].state in (BundleState.APPLIED, BundleState.IN_DOUBT)
+        and now[b.id].package_hash == digest
+        and now[b.id].bundle_sha256 != pin[b.apply_rel]
+    ]
     if differing:
-        raise BadInput(f"package {pkg.name} is recorded in the ledger with a different hash; refusing to apply this "
-                       "version over it", details=[*differing, "a new version of an applied package needs a new "
-                                                   "package name, or the old bundles rolled back first"])
+        raise BadInput(
+            f"package {pkg.name} is recorded in the ledger with a different hash; refusing to apply this "
+            "version over it",
+            details=[
+                *differing,
+                "a new version of an applied package needs a new package name, or the old bundles rolled back first",
+            ],
+        )
     ids = {b.id for b in pkg.bundles}
-    foreign = [r for r in now.values() if r.bundle not in ids and r.state in (BundleState.APPLIED,
-                                                                               BundleState.IN_DOUBT)]
+    foreign = [
+        r for r in now.values() if r.bundle not in ids and r.state in (BundleState.APPLIED, BundleState.IN_DOUBT)
+    ]
     if foreign:
-        raise BadInput(f"package name {pkg.name!r} is recorded in the ledger with bundle(s) this package does not "
-                       f"have: {', '.join(r.bundle for r in foreign)}; a different package reuses the name",
-                       details=[f"bundle {r.bundle}: {r.state} by run {r.run_id} (package hash "
-                                f"{r.package_hash[:12]}…)" for r in foreign[:10]]
-                       + ["give this package a name of its own in [package] name"])
+        raise BadInput(
+            f"package name {pkg.name!r} is recorded in the ledger with bundle(s) this package does not "
+            f"have: {', '.join(r.bundle for r in foreign)}; a different package reuses the name",
+            details=[
+                f"bundle {r.bundle}: {r.state} by run {r.run_id} (package hash {r.package_hash[:12]}…)"
+                for r in foreign[:10]
+            ]
+            + ["give this package a name of its own in [package] name"],
+        )
     doubt = [b.id for b in pkg.bundles if b.id in now and now[b.id].state == BundleState.IN_DOUBT]
     if doubt:
-        raise GateFailed(f"bundle(s) {', '.join(doubt)} of {pkg.name} are in_doubt: a non-atomic bundle was cut short "
-                         "or failed, so nobody knows whether it applied",
-                         details=[f"find out, then: pgwarden resolve {pkg.root} {b} --applied|--absent" for b in doubt])
+        raise GateFailed(
+            f"bundle(s) {', '.join(doubt)} of {pkg.name} are in_doubt: a non-atomic bundle was cut short "
+            "or failed, so nobody knows whether it applied",
+            details=[f"find out, then: pgwarden resolve {pkg.root} {b} --applied|--absent" for b in doubt],
+        )
     out = []
     for i, b in enumerate(pkg.bundles, 1):
         state = now[b.id].state if b.id in now else None
         src = sources[b.apply_rel]
         kinds = dict(Counter(statement_kinds(st.node)[0] for st in src.statements).most_common())
-        out.append(BundlePlan(i, b.id, b.title, b.transaction, b.irreversible, pin[b.apply_rel], len(src.statements),
-                              kinds, state, state != BundleState.APPLIED))
+        out.append(
+            BundlePlan(
+                i,
+                b.id,
+                b.title,
+                b.transaction,
+                b.irreversible,
+                pin[b.apply_rel],
+                len(src.statements),
+                kinds,
+                state,
+                state != BundleState.APPLIED,
+            )
+        )
     gaps = [b for b in out if b.to_run]
-    if gaps and any(not b.to_run for b in out[gaps[0].order:]):
-        later = [b.id for b in out[gaps[0].order:] if not b.to_run]
-        raise GateFailed(f"the ledger shows {', '.join(later)} applied after {gaps[0].id}, which is not: the locked "
-                         "order was broken; refusing to guess", details=["see pgwarden status"])
+    if gaps and any(not b.to_run for b in out[gaps[0].order :]):
+        later = [b.id for b in out[gaps[0].order :] if not b.to_run]
+        raise GateFailed(
+            f"the ledger shows {', '.join(later)} applied after {gaps[0].id}, which is not: the locked "
+            "order was broken; refusing to guess",
+            details=["see pgwarden status"],
+        )
     return Plan(pkg.name, digest, tuple(out))
 
 
@@ -109,16 +144,23 @@ class LedgerGate:
     """The ledger gate's details, whichever command ran it (apply, rehearse): one shape in run.json."""
 
     ledger_version: int | None
-    bundles: dict[str, str]              # every bundle's state in the ledger ("not attempted" when none)
-    to_run: tuple[str, ...]              # the bundles still to run (rehearse: to rehearse)
+    bundles: dict[str, str]  # every bundle's state in the ledger ("not attempted" when none)
+    to_run: tuple[str, ...]  # the bundles still to run (rehearse: to rehearse)
     already_applied: tuple[str, ...]
     nothing_to_do: bool
-    baseline: Baseline | None = None     # --baseline-from: what the other tool's history shows applied
-    adopted: tuple[str, ...] = ()        # bundles this run recorded as applied (adopted), once
+    baseline: Baseline | None = None  # --baseline-from: what the other tool's history shows applied
+    adopted: tuple[str, ...] = ()  # bundles this run recorded as applied (adopted), once
 
 
-def ledger_gate(version: int | None, plan: Plan, baseline: Baseline | None = None,
-                adopted: tuple[str, ...] = ()) -> LedgerGate:
-    return LedgerGate(version, {b.id: str(b.state or "not attempted") for b in plan.bundles},
-                      tuple(b.id for b in plan.to_run), tuple(b.id for b in plan.bundles if not b.to_run),
-                      plan.nothing_to_do, baseline, adopted)
+def ledger_gate(
+    version: int | None, plan: Plan, baseline: Baseline | None = None, adopted: tuple[str, ...] = ()
+) -> LedgerGate:
+    return LedgerGate(
+        version,
+        {b.id: str(b.state or "not attempted") for b in plan.bundles},
+        tuple(b.id for b in plan.to_run),
+        tuple(b.id for b in plan.bundles if not b.to_run),
+        plan.nothing_to_do,
+        baseline,
+        adopted,
+    )

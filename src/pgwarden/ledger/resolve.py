@@ -42,15 +42,17 @@ def package_name(package: str) -> str:
     return package
 
 
-def resolve(package: str, bundle: str, *, applied: bool, dsn: str | None, out: Path | None = None,
-            reporter: Reporter = SILENT) -> ResolveResult:
+def resolve(
+    package: str, bundle: str, *, applied: bool, dsn: str | None, out: Path | None = None, reporter: Reporter = SILENT
+) -> ResolveResult:
     check_out_dir(out)
     name = package_name(package)
     state = BundleState.APPLIED if applied else BundleState.ABSENT
     with connection(dsn, application_name="pgwarden resolve") as conn:
         ident = read_identity(conn)
-        kit = EvidenceKit.create(out, "resolve", {"package": name, "bundle": bundle, "state": state.value,
-                                                  "dsn": redact_dsn(dsn)})
+        kit = EvidenceKit.create(
+            out, "resolve", {"package": name, "bundle": bundle, "state": state.value, "dsn": redact_dsn(dsn)}
+        )
         runner = GateRunner(kit, ("ledger", "resolve"), reporter)
         found: list[ResolveResult] = []
 
@@ -63,8 +65,9 @@ def resolve(package: str, bundle: str, *, applied: bool, dsn: str | None, out: P
                 row = rows[-1]
                 g.record(row)
                 if row.state != BundleState.IN_DOUBT:
-                    raise BadInput(f"bundle {bundle} of {name} is {row.state}, not in_doubt: there is nothing to "
-                                   "resolve")
+                    raise BadInput(
+                        f"bundle {bundle} of {name} is {row.state}, not in_doubt: there is nothing to resolve"
+                    )
             with runner.gate("resolve") as g:
                 who = f"{ledger.os_user()} as {ident.role}"
                 with conn.transaction(), conn.cursor() as cur:
@@ -75,8 +78,11 @@ def resolve(package: str, bundle: str, *, applied: bool, dsn: str | None, out: P
 
         def finish(v: Verdict, e: BaseException | None) -> tuple[Report, object]:
             said = f"Package {name}, bundle {bundle}: {'recorded ' + state.value if found else 'nothing recorded'}."
-            blocks: list[Block] = [Text(said), *([Text(f"Stopped: {stopped(e)}")] if e else []),
-                                   gate_list(runner.records)]
+            blocks: list[Block] = [
+                Text(said),
+                *([Text(f"Stopped: {stopped(e)}")] if e else []),
+                gate_list(runner.records),
+            ]
             report = Report(f"pgwarden resolve: {v}", f"{name} {bundle}", v.value, tuple(blocks), said)
             return report, found[0] if found else {}
 

@@ -63,11 +63,21 @@ def status(dsn: str | None) -> StatusResult:
     packages: dict[str, dict[str, BundleStatus]] = {}
     for r in rows:
         packages.setdefault(r.package, {})[r.bundle] = BundleStatus(
-            r.bundle_order, r.bundle, r.state, r.resolved_at or r.finished_at or r.started_at, r.db_role, r.os_user,
-            r.run_id, r.package_hash, r.note)
+            r.bundle_order,
+            r.bundle,
+            r.state,
+            r.resolved_at or r.finished_at or r.started_at,
+            r.db_role,
+            r.os_user,
+            r.run_id,
+            r.package_hash,
+            r.note,
+        )
     last: dict[str, RunRow] = {}
     for run in runs:
         last[run.package] = run
-    out = tuple(PackageStatus(name, tuple(sorted(b.values(), key=lambda x: (x.order, x.bundle))), last.get(name))
-                for name, b in sorted(packages.items()))
+    out = tuple(
+        PackageStatus(name, tuple(sorted(b.values(), key=lambda x: (x.order, x.bundle))), last.get(name))
+        for name, b in sorted(packages.items())
+    )
     return StatusResult(ident.database, ident.server_version, version, out)

@@ -47,12 +47,13 @@ class LedgerObject:
 def ledger_objects(conn: psycopg.Connection[Any], schema: str) -> tuple[str, list[LedgerObject]]:
     """The role pgwarden runs as, and every object of the ledger schema with its owner."""
     with read_only(conn) as cur:
-        cur.execute("SELECT session_user::pg_catalog.text AS me")   # the login role, whatever SET ROLE said
+        cur.execute("SELECT session_user::pg_catalog.text AS me")  # the login role, whatever SET ROLE said
         row = cur.fetchone()
         cur.execute(shipped_sql.load("pgwarden.ledger", "ledger_objects.sql"), {"schema": schema})
         return str(row["me"] if row else ""), [
             LedgerObject(r["kind"], r["name"], r["parent"], r["owner"], bool(r["owner_is_superuser"]))
-            for r in cur.fetchall()]
+            for r in cur.fetchall()
+        ]
 
 
 def _expected(o: LedgerObject, functions: frozenset[str]) -> bool:
@@ -73,13 +74,19 @@ def check_trusted(conn: psycopg.Connection[Any], schema: str) -> bool:
     unexpected = [o for o in objects if not _expected(o, _FUNCTIONS)]
     if not foreign and not unexpected:
         return True
-    lines = [f"{o.label}, owned by {o.owner}: " + ("not pgwarden's role or a superuser" if o in foreign
-                                                   else "not part of pgwarden's ledger") for o in
-             dict.fromkeys([*foreign, *unexpected])]
+    lines = [
+        f"{o.label}, owned by {o.owner}: "
+        + ("not pgwarden's role or a superuser" if o in foreign else "not part of pgwarden's ledger")
+        for o in dict.fromkeys([*foreign, *unexpected])
+    ]
     raise EnvironmentProblem(
         f"the pgwarden ledger in this database is not trusted: {lines[0]}; refusing to read or write it "
         f"(pgwarden's role here is {current_user})",
-        details=[*lines[1:20], "the ledger must be made by the role pgwarden connects as, or by a superuser; a "
-                 "schema named pgwarden made by anyone else could run their code with pgwarden's privileges",
-                 "if an earlier pgwarden run made it as another role, run as that role; otherwise have a superuser "
-                 "inspect the schema, then drop it or change its owner"])
+        details=[
+            *lines[1:20],
+            "the ledger must be made by the role pgwarden connects as, or by a superuser; a "
+            "schema named pgwarden made by anyone else could run their code with pgwarden's privileges",
+            "if an earlier pgwarden run made it as another role, run as that role; otherwise have a superuser "
+            "inspect the schema, then drop it or change its owner",
+        ],
+    )

@@ -17,7 +17,7 @@ from pgwarden.package.lock import lock
 from pgwarden.package.manifest import MANIFEST, SUM
 from pgwarden.private import make_private_dirs, write_private
 
-_MANIFEST = '''# pgwarden change package: see `pgwarden check --help`.
+_MANIFEST = """# pgwarden change package: see `pgwarden check --help`.
 [package]
 name = "{name}"
 description = "Describe the change in one line"
@@ -52,9 +52,9 @@ expect_rows = 0
 
 [verify]                       # expectations after apply
 tables = ["{table}"]
-'''
+"""
 
-_APPLY = '''-- Bundle A runs as one transaction, with [settings] applied by SET LOCAL.
+_APPLY = """-- Bundle A runs as one transaction, with [settings] applied by SET LOCAL.
 CREATE TABLE {table} (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     note text NOT NULL,
@@ -62,11 +62,11 @@ CREATE TABLE {table} (
 );
 
 COMMENT ON TABLE {table} IS 'created by pgwarden init';
-'''
+"""
 
-_ROLLBACK = '''-- Undoes bundle A. A rollback may drop only what its own bundle creates.
+_ROLLBACK = """-- Undoes bundle A. A rollback may drop only what its own bundle creates.
 DROP TABLE {table};
-'''
+"""
 
 
 @dataclass(frozen=True)

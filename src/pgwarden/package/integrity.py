@@ -15,8 +15,8 @@ class FileRole(StrEnum):
     MANIFEST = "manifest"
     APPLY = "apply"
     ROLLBACK = "rollback"
-    VERIFY = "verify"      # a Sqitch-style verify script, run after its bundle and rolled back
-    VARS = "vars"          # the file a non-secret [vars] value is read from
+    VERIFY = "verify"  # a Sqitch-style verify script, run after its bundle and rolled back
+    VARS = "vars"  # the file a non-secret [vars] value is read from
 
 
 class LineEndings(StrEnum):
@@ -28,7 +28,7 @@ class LineEndings(StrEnum):
 
 @dataclass(frozen=True)
 class CheckedFile:
-    path: str                 # relative to the package root
+    path: str  # relative to the package root
     role: FileRole
     bundle: str | None
     sha256: str
@@ -43,7 +43,7 @@ class IntegrityGate:
     files: tuple[CheckedFile, ...]
     policy_errors: int
     policy_warnings: int
-    findings: tuple[Finding, ...]     # the policy lint's, waived ones marked
+    findings: tuple[Finding, ...]  # the policy lint's, waived ones marked
 
 
 def line_endings(data: bytes) -> LineEndings:
@@ -70,13 +70,17 @@ def checked_files(prep: Prepared) -> tuple[CheckedFile, ...]:
         data = pkg.data(rel)
         src = prep.sources.get(rel)
         role, bundle = roles.get(rel, (FileRole.VARS, None))
-        files.append(CheckedFile(rel, role, bundle, pin[rel], len(data),
-                                 len(src.statements) if src else None, line_endings(data)))
+        files.append(
+            CheckedFile(
+                rel, role, bundle, pin[rel], len(data), len(src.statements) if src else None, line_endings(data)
+            )
+        )
     return tuple(files)
 
 
 def integrity_gate(prep: Prepared, files: tuple[CheckedFile, ...] | None = None) -> IntegrityGate:
     errors = sum(f.is_error for f in prep.findings)
     warnings = sum(f.severity is Severity.WARNING for f in prep.findings)
-    return IntegrityGate(str(prep.pkg.root / SUM), checked_files(prep) if files is None else files, errors,
-                         warnings, prep.findings)
+    return IntegrityGate(
+        str(prep.pkg.root / SUM), checked_files(prep) if files is None else files, errors, warnings, prep.findings
+    )

@@ -31,8 +31,8 @@ class LockResult:
     root: str
     sum_file: str
     entries: tuple[SumEntry, ...]
-    replaced: bool                 # a previous pgwarden.sum existed
-    changed: tuple[str, ...]       # files whose pin differs from the previous pgwarden.sum
+    replaced: bool  # a previous pgwarden.sum existed
+    changed: tuple[str, ...]  # files whose pin differs from the previous pgwarden.sum
 
 
 def read_sum(path: Path) -> tuple[SumEntry, ...]:
@@ -53,8 +53,13 @@ def unnamed_sql_files(pkg: Package) -> list[str]:
     named = set(pkg.named_files())
     found = []
     for dirpath, dirs, files in os.walk(pkg.root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS
-                         and not (Path(dirpath, d, "SHA256SUMS").is_file() and Path(dirpath, d, "run.json").is_file()))
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".")
+            and d not in _SKIP_DIRS
+            and not (Path(dirpath, d, "SHA256SUMS").is_file() and Path(dirpath, d, "run.json").is_file())
+        )
         for f in sorted(files):
             if f.lower().endswith(".sql"):
                 rel = Path(os.path.relpath(os.path.join(dirpath, f), pkg.root)).as_posix()
@@ -77,8 +82,10 @@ def _lockable(package_dir: Path) -> tuple[Package, Path]:
     pkg = load_package(package_dir)
     stray = unnamed_sql_files(pkg)
     if stray:
-        raise BadInput(f"{pkg.root}: {len(stray)} .sql file(s) not named by {MANIFEST}: {', '.join(stray)}; "
-                       "name each in a bundle or move it out of the package before locking")
+        raise BadInput(
+            f"{pkg.root}: {len(stray)} .sql file(s) not named by {MANIFEST}: {', '.join(stray)}; "
+            "name each in a bundle or move it out of the package before locking"
+        )
     sum_path = pkg.root / SUM
     if sum_path.is_dir() or (sum_path.exists() and not sum_path.is_file()):
         raise BadInput(f"{sum_path}: exists and is not a regular file; remove it, then lock again")
@@ -106,7 +113,7 @@ def lock(package_dir: Path) -> LockResult:
 
 @dataclass(frozen=True)
 class LockDrift:
-    path: str                      # relative to the package root
+    path: str  # relative to the package root
     why: str
 
 
@@ -117,7 +124,7 @@ class LockCheckResult:
     package: str
     root: str
     sum_file: str
-    verdict: Verdict               # PASS: pgwarden.sum is current; FAIL: stale (exit 1)
+    verdict: Verdict  # PASS: pgwarden.sum is current; FAIL: stale (exit 1)
     entries: tuple[SumEntry, ...]  # what `pgwarden lock` would pin
     differ: tuple[LockDrift, ...]  # every file whose pin would change, and why
 
@@ -138,8 +145,9 @@ def check_lock(package_dir: Path) -> LockCheckResult:
     entries = _entries(pkg)
     differ: list[LockDrift] = []
     if pkg.sum_data is None:
-        differ = [LockDrift(e.path, f"not pinned: {SUM} does not exist (the package was never locked)")
-                  for e in entries]
+        differ = [
+            LockDrift(e.path, f"not pinned: {SUM} does not exist (the package was never locked)") for e in entries
+        ]
     else:
         pinned, bad = parse_sums(pkg.sum_data)
         differ += [LockDrift(SUM, f"line {b.line}: {b.why}") for b in bad]
@@ -149,14 +157,20 @@ def check_lock(package_dir: Path) -> LockCheckResult:
                 differ.append(LockDrift(e.path, f"named by {MANIFEST} but not pinned in {SUM}"))
             elif pins[e.path] != e.sha256:
                 note = line_ending_note(pkg.data(e.path), pins[e.path])
-                differ.append(LockDrift(e.path, f"changed since lock: sha256 now {e.sha256}, {SUM} pins "
-                                        f"{pins[e.path]}" + (f" — {note}" if note else "")))
+                differ.append(
+                    LockDrift(
+                        e.path,
+                        f"changed since lock: sha256 now {e.sha256}, {SUM} pins "
+                        f"{pins[e.path]}" + (f" — {note}" if note else ""),
+                    )
+                )
         for e in pinned:
             if e.path not in named:
                 where = "and is missing" if not (pkg.root / e.path).exists() else "but still exists"
                 differ.append(LockDrift(e.path, f"pinned in {SUM} but no longer named by {MANIFEST} ({where})"))
-    return LockCheckResult(pkg.name, str(pkg.root), str(sum_path), Verdict.FAIL if differ else Verdict.PASS,
-                           entries, tuple(differ))
+    return LockCheckResult(
+        pkg.name, str(pkg.root), str(sum_path), Verdict.FAIL if differ else Verdict.PASS, entries, tuple(differ)
+    )
 
 
 def _entries(pkg: Package) -> tuple[SumEntry, ...]:
@@ -171,8 +185,9 @@ def verify_integrity(pkg: Package) -> tuple[SumEntry, ...]:
     if pkg.sum_data is None and sum_path.is_dir():
         raise BadInput(f"{sum_path}: is a directory, expected the {SUM} file that `pgwarden lock` writes")
     if pkg.sum_data is None:
-        raise BadInput(f"{sum_path}: not found: the package is not locked; review it, then run "
-                       f"`pgwarden lock {pkg.root}`")
+        raise BadInput(
+            f"{sum_path}: not found: the package is not locked; review it, then run `pgwarden lock {pkg.root}`"
+        )
     pinned = _parse_sum(pkg.sum_data, sum_path)
     pins = {e.path: e.sha256 for e in pinned}
     named = pkg.named_files()
@@ -185,19 +200,28 @@ def verify_integrity(pkg: Package) -> tuple[SumEntry, ...]:
         actual = hashlib.sha256(data).hexdigest()
         if actual != pins[rel]:
             note = line_ending_note(data, pins[rel])
-            problems.append((rel, f"{rel}: changed since lock: sha256 now {actual}, {SUM} pins {pins[rel]}"
-                             + (f" — {note}" if note else "")))
+            problems.append(
+                (
+                    rel,
+                    f"{rel}: changed since lock: sha256 now {actual}, {SUM} pins {pins[rel]}"
+                    + (f" — {note}" if note else ""),
+                )
+            )
     for e in pinned:
         if e.path not in named:
             where = "and is missing" if not (pkg.root / e.path).exists() else "but still exists"
             problems.append((e.path, f"{e.path}: pinned in {SUM} but not named by {MANIFEST} ({where})"))
     for rel in unnamed_sql_files(pkg):
         if rel not in pins:
-            problems.append((rel, f"{rel}: a .sql file in the package that {MANIFEST} does not name "
-                             "(not pinned, would not run)"))
+            problems.append(
+                (rel, f"{rel}: a .sql file in the package that {MANIFEST} does not name (not pinned, would not run)")
+            )
     if problems:
         files = ", ".join(dict.fromkeys(rel for rel, _ in problems))
         message = f"{sum_path}: integrity check failed for {files}"
-        raise BadInput(message, details=[text for _, text in problems],
-                       places=[Place(str(sum_path), 0, 0, message), *(Place(rel, 0, 0, t) for rel, t in problems)])
+        raise BadInput(
+            message,
+            details=[text for _, text in problems],
+            places=[Place(str(sum_path), 0, 0, message), *(Place(rel, 0, 0, t) for rel, t in problems)],
+        )
     return tuple(SumEntry(rel, pins[rel]) for rel in named)

@@ -21,21 +21,23 @@ from pgwarden import userfiles
 from pgwarden.errors import BadInput
 from pgwarden.expect.model import Expectations
 from pgwarden.package import sections
-from pgwarden.package.sections import (
-    MANIFEST,
-    SUM,
-    ApplySettings,
-    Bundle,
-    Policy,
-    ProbeSpec,
-    Waiver,
-)
+from pgwarden.package.sections import MANIFEST, SUM, ApplySettings, Bundle, Policy, ProbeSpec, Waiver
 from pgwarden.package.vars import Var, parse_vars, resolve_files, substitute
 from pgwarden.parsing.source import decode_sql
 
 # the package's model, whichever module parses its tables
-__all__ = ["MANIFEST", "SUM", "ApplySettings", "Bundle", "Package", "Policy", "ProbeSpec", "Waiver", "load_package",
-           "named_files"]
+__all__ = [
+    "MANIFEST",
+    "SUM",
+    "ApplySettings",
+    "Bundle",
+    "Package",
+    "Policy",
+    "ProbeSpec",
+    "Waiver",
+    "load_package",
+    "named_files",
+]
 
 
 @dataclass(frozen=True)
@@ -49,12 +51,12 @@ class Package:
     policy: Policy
     bundles: tuple[Bundle, ...]
     probes: tuple[ProbeSpec, ...]
-    verify: Expectations | None       # [verify], typed; None when the manifest has none
+    verify: Expectations | None  # [verify], typed; None when the manifest has none
     apply: ApplySettings = field(default_factory=ApplySettings)
     vars: Mapping[str, Var] = field(default_factory=dict)
     waivers: tuple[Waiver, ...] = ()
-    files: Mapping[str, bytes] = field(default_factory=dict)   # every named file, manifest included, read once
-    sum_data: bytes | None = None                              # pgwarden.sum as read with them (None: absent)
+    files: Mapping[str, bytes] = field(default_factory=dict)  # every named file, manifest included, read once
+    sum_data: bytes | None = None  # pgwarden.sum as read with them (None: absent)
 
     def data(self, rel: str) -> bytes:
         """The bytes of a file the manifest names, as read once at load."""
@@ -103,16 +105,16 @@ def load_package(path: Path) -> Package:
     if not root.is_dir():
         raise BadInput(f"{root}: expected a package directory containing {MANIFEST}")
     manifest = root / MANIFEST
-    manifest_bytes = userfiles.read_bytes(manifest, MANIFEST,
-                                          missing_hint=f"; a package is a directory with a {MANIFEST}")
+    manifest_bytes = userfiles.read_bytes(
+        manifest, MANIFEST, missing_hint=f"; a package is a directory with a {MANIFEST}"
+    )
     data = userfiles.parse_toml(manifest_bytes, manifest, MANIFEST)
     p = sections.Problems(str(manifest))
     sections.unknown_keys(p, "", data, sections.TOP_KEYS)
     pkg = data.get("package")
     name, description = None, ""
     if not isinstance(pkg, dict):
-        p.add("package", "missing; expected a [package] table with name = \"…\"" if pkg is None
-              else "expected a table")
+        p.add("package", 'missing; expected a [package] table with name = "…"' if pkg is None else "expected a table")
     else:
         sections.unknown_keys(p, "package", pkg, sections.PACKAGE_KEYS)
         name = sections.string(p, "package", pkg, "name", required=True)
@@ -140,5 +142,20 @@ def load_package(path: Path) -> Package:
     p.raise_if_any()
     variables = resolve_files(variables, files, p.add)
     p.raise_if_any()
-    return Package(root.absolute(), manifest.absolute(), name, description, target, settings, policy,
-                   bundles, probes, verify, apply_settings, variables, waivers, files, sum_data)
+    return Package(
+        root.absolute(),
+        manifest.absolute(),
+        name,
+        description,
+        target,
+        settings,
+        policy,
+        bundles,
+        probes,
+        verify,
+        apply_settings,
+        variables,
+        waivers,
+        files,
+        sum_data,
+    )

@@ -23,8 +23,8 @@ from pgwarden.parsing.source import SqlSource, SqlSyntaxError, parse_source
 
 @dataclass(frozen=True)
 class Parsed:
-    sources: dict[str, SqlSource]   # every bundle, rollback and verify file, by its path in the package
-    probes: dict[str, SqlSource]    # every [[probe]], by name
+    sources: dict[str, SqlSource]  # every bundle, rollback and verify file, by its path in the package
+    probes: dict[str, SqlSource]  # every [[probe]], by name
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,9 @@ class Prepared:
     """A package ready to run: everything a package command needs before it connects."""
 
     pkg: Package
-    pins: tuple[SumEntry, ...]      # pgwarden.sum, as verified against the bytes read
+    pins: tuple[SumEntry, ...]  # pgwarden.sum, as verified against the bytes read
     parsed: Parsed
-    findings: tuple[Finding, ...]   # the policy lint's
+    findings: tuple[Finding, ...]  # the policy lint's
 
     @property
     def sources(self) -> dict[str, SqlSource]:

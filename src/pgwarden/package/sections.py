@@ -35,8 +35,13 @@ _BUNDLE_KEYS = ("id", "title", "apply", "rollback", "reason", "transaction", "ve
 _WAIVER_KEYS = ("bundle", "rule", "reason")
 _PROBE_KEYS = ("name", "after", "sql", "expect_error", "expect_rows")
 _TARGET_TYPES: dict[str, tuple[type, ...]] = {
-    "database": (str,), "server_major": (int,), "role": (str,), "superuser": (bool,),
-    "system_identifier": (str, int), "data_checksums": (bool,), "server_version": (str,),
+    "database": (str,),
+    "server_major": (int,),
+    "role": (str,),
+    "superuser": (bool,),
+    "system_identifier": (str, int),
+    "data_checksums": (bool,),
+    "server_version": (str,),
 }
 _ID_OK = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 _GUC_OK = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?")
@@ -53,9 +58,9 @@ class Bundle:
     transaction: bool
     apply_rel: str
     rollback_rel: str | None
-    verify: Path | None = None        # a SQL file that must run without error after the bundle (rolled back)
+    verify: Path | None = None  # a SQL file that must run without error after the bundle (rolled back)
     verify_rel: str | None = None
-    origin: str | None = None         # where an imported bundle came from, e.g. "flyway:1.2" (ledger adoption)
+    origin: str | None = None  # where an imported bundle came from, e.g. "flyway:1.2" (ledger adoption)
 
     @property
     def irreversible(self) -> bool:
@@ -94,8 +99,8 @@ class Policy:
     forbid: tuple[str, ...] = ()
     forbid_calls: tuple[str, ...] = ()
     protected_tables: tuple[str, ...] = ()
-    data_checks: bool = False                 # preflight counts the rows that would break a statement
-    data_check_timeout: float = DEFAULT_DATA_CHECK_TIMEOUT_S   # seconds per data check query
+    data_checks: bool = False  # preflight counts the rows that would break a statement
+    data_check_timeout: float = DEFAULT_DATA_CHECK_TIMEOUT_S  # seconds per data check query
     max_locked_bytes: int = DEFAULT_MAX_LOCKED_BYTES  # a rewrite or scan under ACCESS EXCLUSIVE above it: error
 
 
@@ -103,7 +108,7 @@ class Policy:
 class ApplySettings:
     """``[apply]``: how ``pgwarden apply`` runs the bundles."""
 
-    lock_retries: int = 3    # a bundle that fails on lock_timeout (55P03) is retried whole this many times
+    lock_retries: int = 3  # a bundle that fails on lock_timeout (55P03) is retried whole this many times
 
 
 class Problems:
@@ -117,8 +122,11 @@ class Problems:
     def raise_if_any(self) -> None:
         if self.items:
             more = f" (and {len(self.items) - 1} more problem(s))" if len(self.items) > 1 else ""
-            raise BadInput(self.items[0] + more, details=self.items[1:],
-                           places=[Place(self.file, 0, 0, text) for text in self.items])
+            raise BadInput(
+                self.items[0] + more,
+                details=self.items[1:],
+                places=[Place(self.file, 0, 0, text) for text in self.items],
+            )
 
 
 def read_once(path: Path, rel: str, problems: Problems) -> bytes | None:
@@ -132,12 +140,12 @@ def read_once(path: Path, rel: str, problems: Problems) -> bytes | None:
 def unknown_keys(p: Problems, where: str, table: dict[str, Any], allowed: tuple[str, ...]) -> None:
     for key in table:
         if key not in allowed:
-            p.add(f"{where}.{key}" if where else key,
-                  f"unknown key; expected one of {', '.join(allowed)}")
+            p.add(f"{where}.{key}" if where else key, f"unknown key; expected one of {', '.join(allowed)}")
 
 
-def string(p: Problems, key: str, table: dict[str, Any], name: str, *, required: bool,
-         empty_ok: bool = False) -> str | None:
+def string(
+    p: Problems, key: str, table: dict[str, Any], name: str, *, required: bool, empty_ok: bool = False
+) -> str | None:
     full = f"{key}.{name}" if key else name
     if name not in table:
         if required:
@@ -185,7 +193,7 @@ def _same_file_key(root: Path, rel: str) -> str:
     """What makes two names one file: its real path inside the package (links followed), else its folded name."""
     try:
         return str((root / rel).resolve())
-    except (OSError, RuntimeError, ValueError):   # ValueError: a NUL byte (refused by _rel_file, named there)
+    except (OSError, RuntimeError, ValueError):  # ValueError: a NUL byte (refused by _rel_file, named there)
         return rel
 
 
@@ -207,8 +215,11 @@ def policy(p: Problems, raw: Any) -> Policy:
     for i, k in enumerate(_list_of_str(p, "policy.forbid", raw.get("forbid", [])), 1):
         kind = normalize_kind(k)
         if kind not in KNOWN_KINDS:
-            p.add(f"policy.forbid[{i}]", f"{k!r} is not a statement kind; expected e.g. "
-                  "\"DROP TABLE\", \"TRUNCATE\", \"DROP SCHEMA\", \"DROP COLUMN\", \"DELETE\"")
+            p.add(
+                f"policy.forbid[{i}]",
+                f"{k!r} is not a statement kind; expected e.g. "
+                '"DROP TABLE", "TRUNCATE", "DROP SCHEMA", "DROP COLUMN", "DELETE"',
+            )
         else:
             forbid.append(kind)
     calls = []
@@ -217,8 +228,11 @@ def policy(p: Problems, raw: Any) -> Policy:
             parse_call_pattern(c)
             calls.append(c)
         except ValueError as exc:
-            p.add(f"policy.forbid_calls[{i}]", f"{c!r} is not a call pattern ({exc}); expected "
-                  "schema.function(arg, …) with * for any argument and literals, e.g. public.fn(*, *, false)")
+            p.add(
+                f"policy.forbid_calls[{i}]",
+                f"{c!r} is not a call pattern ({exc}); expected "
+                "schema.function(arg, …) with * for any argument and literals, e.g. public.fn(*, *, false)",
+            )
     tables = []
     for i, t in enumerate(_list_of_str(p, "policy.protected_tables", raw.get("protected_tables", [])), 1):
         try:
@@ -238,12 +252,12 @@ def policy(p: Problems, raw: Any) -> Policy:
     return Policy(tuple(forbid), tuple(calls), tuple(tables), data_checks, float(timeout), limit)
 
 
-_BYTE_UNITS = {"B": 1, "KB": 1024, "MB": 1024 ** 2, "GB": 1024 ** 3, "TB": 1024 ** 4}
+_BYTE_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
 
 
 def _byte_size(p: Problems, v: Any) -> int:
     """``max_locked_bytes``: an integer of bytes or a size such as "100 MB" (1024-based, as PostgreSQL's units)."""
-    bad = "expected a size such as 104857600 or \"100 MB\" (B, kB, MB, GB, TB)"
+    bad = 'expected a size such as 104857600 or "100 MB" (B, kB, MB, GB, TB)'
     if isinstance(v, int) and not isinstance(v, bool) and v >= 0:
         return v
     if isinstance(v, str):
@@ -255,7 +269,7 @@ def _byte_size(p: Problems, v: Any) -> int:
                     value = float(number)
                 except ValueError:
                     break
-                if 0 <= value < 2 ** 62 / _BYTE_UNITS[unit]:   # finite and representable ("inf MB" is not)
+                if 0 <= value < 2**62 / _BYTE_UNITS[unit]:  # finite and representable ("inf MB" is not)
                     return int(value * _BYTE_UNITS[unit])
                 break
     p.add("policy.max_locked_bytes", bad)
@@ -314,7 +328,7 @@ def settings(p: Problems, raw: Any) -> dict[str, str]:
             p.add(f"settings.{key}", f"expected a string or number, got {type(v).__name__}")
             continue
         if key.lower() == "search_path" and parse_search_path(out[key]) is None:
-            p.add(f"settings.{key}", f"{out[key]!r} is not a schema list, e.g. \"pg_catalog, public\"")
+            p.add(f"settings.{key}", f'{out[key]!r} is not a schema list, e.g. "pg_catalog, public"')
     return out
 
 
@@ -338,8 +352,10 @@ def bundles(p: Problems, root: Path, raw: Any) -> tuple[Bundle, ...]:
             if not _ID_OK.fullmatch(bid):
                 p.add(f"{key}.id", f"{bid!r}: expected 1-63 letters, digits, '_', '.' or '-'")
             elif bid in seen_ids:
-                p.add(f"{key}.id", f"duplicate bundle id {bid!r} (also bundle[{seen_ids[bid]}].id); "
-                      "expected ids to be unique")
+                p.add(
+                    f"{key}.id",
+                    f"duplicate bundle id {bid!r} (also bundle[{seen_ids[bid]}].id); expected ids to be unique",
+                )
             else:
                 seen_ids[bid] = i
         title = string(p, key, b, "title", required=True)
@@ -353,31 +369,44 @@ def bundles(p: Problems, root: Path, raw: Any) -> tuple[Bundle, ...]:
         reason = string(p, key, b, "reason", required=False)
         rollback: Path | None = None
         if "rollback" not in b:
-            p.add(f"{key}.rollback", "missing; expected a rollback file, or rollback = \"none\" with a reason")
+            p.add(f"{key}.rollback", 'missing; expected a rollback file, or rollback = "none" with a reason')
         elif rb_rel == "none":
             if not reason:
-                p.add(f"{key}.reason", "missing; rollback = \"none\" needs a reason saying why the bundle "
-                      "cannot be undone")
+                p.add(
+                    f"{key}.reason", 'missing; rollback = "none" needs a reason saying why the bundle cannot be undone'
+                )
             rb_rel = None
         elif rb_rel is not None:
             rollback = rel_file(p, f"{key}.rollback", root, rb_rel)
             if reason is not None:
-                p.add(f"{key}.reason", "only allowed with rollback = \"none\"")
+                p.add(f"{key}.reason", 'only allowed with rollback = "none"')
         verify_rel = string(p, key, b, "verify", required=False)
         verify = rel_file(p, f"{key}.verify", root, verify_rel) if verify_rel else None
         origin = string(p, key, b, "origin", required=False)
         for fk, rel in (("apply", apply_rel), ("rollback", rb_rel), ("verify", verify_rel)):
             if not rel:
                 continue
-            norm = _same_file_key(root, rel)   # sub/../A.sql, or a link to A.sql, is A.sql: named (and read) once
+            norm = _same_file_key(root, rel)  # sub/../A.sql, or a link to A.sql, is A.sql: named (and read) once
             if norm in seen_files:
                 p.add(f"{key}.{fk}", f"{rel!r} is already named by {seen_files[norm]}; expected each file once")
             else:
                 seen_files[norm] = f"{key}.{fk}"
         if bid is not None and title is not None and apply is not None and apply_rel is not None:
-            out.append(Bundle(bid, title, apply, rollback, reason if rb_rel is None else None, transaction,
-                              _posix(apply_rel), _posix(rb_rel) if rb_rel else None,
-                              verify, _posix(verify_rel) if verify_rel else None, origin))
+            out.append(
+                Bundle(
+                    bid,
+                    title,
+                    apply,
+                    rollback,
+                    reason if rb_rel is None else None,
+                    transaction,
+                    _posix(apply_rel),
+                    _posix(rb_rel) if rb_rel else None,
+                    verify,
+                    _posix(verify_rel) if verify_rel else None,
+                    origin,
+                )
+            )
     manifest_key = _same_file_key(root, MANIFEST)
     if manifest_key in seen_files:
         p.add(seen_files[manifest_key], f"{MANIFEST} cannot be a SQL file of a bundle")
@@ -402,13 +431,15 @@ def probes(p: Problems, raw: Any, bundle_ids: set[str]) -> tuple[ProbeSpec, ...]
             names.add(name)
         after = string(p, key, pr, "after", required=True)
         if after is not None and after not in bundle_ids:
-            p.add(f"{key}.after", f"{after!r} names no bundle; expected one of "
-                  f"{', '.join(sorted(bundle_ids)) or '(no valid bundles)'}")
+            p.add(
+                f"{key}.after",
+                f"{after!r} names no bundle; expected one of {', '.join(sorted(bundle_ids)) or '(no valid bundles)'}",
+            )
         sql = string(p, key, pr, "sql", required=True)
         err = pr.get("expect_error")
         rows = pr.get("expect_rows")
         if err is not None and (not isinstance(err, str) or not _SQLSTATE_OK.fullmatch(err)):
-            p.add(f"{key}.expect_error", "expected a five-character SQLSTATE such as \"P0001\"")
+            p.add(f"{key}.expect_error", 'expected a five-character SQLSTATE such as "P0001"')
             err = None
         if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or rows < 0):
             p.add(f"{key}.expect_rows", "expected a non-negative integer")
@@ -450,8 +481,11 @@ def waivers(p: Problems, raw: Any, bundle_ids: set[str]) -> tuple[Waiver, ...]:
         reason = string(p, key, w, "reason", required=True)
         if rule is not None and rule.strip() and rule not in waiver_names():
             near = " or ".join(repr(n) for n in close_waiver_names(rule))
-            p.add(f"{key}.rule", f"{rule!r} names no rule; expected a rule id (\"policy.forbid\") or a family of "
-                  "rules (\"policy\") that a finding can carry" + (f"; did you mean {near}?" if near else ""))
+            p.add(
+                f"{key}.rule",
+                f'{rule!r} names no rule; expected a rule id ("policy.forbid") or a family of '
+                'rules ("policy") that a finding can carry' + (f"; did you mean {near}?" if near else ""),
+            )
         if bundle is not None and bundle not in bundle_ids:
             p.add(f"{key}.bundle", f"{bundle!r} names no bundle; expected one of {', '.join(sorted(bundle_ids))}")
             continue

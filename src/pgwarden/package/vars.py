@@ -32,7 +32,7 @@ from pgwarden.parsing.source import LineIndex
 from pgwarden.redact import register_secret
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-GEXEC_QUOTE = "$pgwarden_gexec$"   # the DO block an imported psql \gexec became: its query is still psql's
+GEXEC_QUOTE = "$pgwarden_gexec$"  # the DO block an imported psql \gexec became: its query is still psql's
 
 
 class VarSource(StrEnum):
@@ -46,9 +46,9 @@ class Var:
     name: str
     value: str = ""
     source: VarSource = VarSource.MANIFEST
-    origin: str = ""          # the environment variable or file it came from
+    origin: str = ""  # the environment variable or file it came from
     secret: bool = False
-    unavailable: str = ""     # a secret whose value could not be had here: why (its file or variable missing)
+    unavailable: str = ""  # a secret whose value could not be had here: why (its file or variable missing)
 
     @property
     def pinned(self) -> bool:
@@ -70,8 +70,10 @@ class Var:
         elif self.unavailable:
             out["unavailable"] = self.unavailable
         else:
-            out.update(salt=salt, salted_sha256=hmac.new(bytes.fromhex(salt), self.value.encode("utf-8"),
-                                                         hashlib.sha256).hexdigest())
+            out.update(
+                salt=salt,
+                salted_sha256=hmac.new(bytes.fromhex(salt), self.value.encode("utf-8"), hashlib.sha256).hexdigest(),
+            )
         return out
 
 
@@ -187,8 +189,8 @@ class Occurrence:
     start: int
     end: int
     name: str
-    quote: str          # "", "'" (a literal) or '"' (an identifier)
-    bracketed: bool     # inside [...]: an array slice a[1:n] unless the variable has a value (psql leaves it)
+    quote: str  # "", "'" (a literal) or '"' (an identifier)
+    bracketed: bool  # inside [...]: an array slice a[1:n] unless the variable has a value (psql leaves it)
 
 
 def occurrences(text: str) -> list[Occurrence]:
@@ -199,15 +201,17 @@ def occurrences(text: str) -> list[Occurrence]:
     try:
         tokens = scan(text)
     except ParseError:
-        return []   # unterminated quotes and the like: the parser reports them with their position
+        return []  # unterminated quotes and the like: the parser reports them with their position
     out: list[Occurrence] = []
     depth = 0
     for i, tok in enumerate(tokens):
-        piece = text[tok.start:tok.end + 1]
+        piece = text[tok.start : tok.end + 1]
         if piece.startswith(GEXEC_QUOTE) and piece.endswith(GEXEC_QUOTE) and len(piece) > 2 * len(GEXEC_QUOTE):
-            inner = tok.start + len(GEXEC_QUOTE)   # an imported \gexec query: psql substituted it
-            out += [replace(o, start=o.start + inner, end=o.end + inner)
-                    for o in occurrences(piece[len(GEXEC_QUOTE):-len(GEXEC_QUOTE)])]
+            inner = tok.start + len(GEXEC_QUOTE)  # an imported \gexec query: psql substituted it
+            out += [
+                replace(o, start=o.start + inner, end=o.end + inner)
+                for o in occurrences(piece[len(GEXEC_QUOTE) : -len(GEXEC_QUOTE)])
+            ]
             continue
         if piece == "[":
             depth += 1
@@ -216,7 +220,7 @@ def occurrences(text: str) -> list[Occurrence]:
         if piece != ":" or i + 1 >= len(tokens) or tokens[i + 1].start != tok.end + 1:
             continue
         nxt = tokens[i + 1]
-        word = text[nxt.start:nxt.end + 1]
+        word = text[nxt.start : nxt.end + 1]
         if word[:1] in ("'", '"') and word.endswith(word[0]) and len(word) >= 2:
             out.append(Occurrence(tok.start, nxt.end + 1, word[1:-1], word[0], depth > 0))
         elif _NAME.fullmatch(word):
@@ -237,21 +241,25 @@ def substitute(text: str, variables: Mapping[str, Var], rel: str, *, placeholder
     pos = 0
     for o in occurrences(text):
         var = variables.get(o.name)
-        if var is None and o.bracketed:   # an array slice a[1:n]: psql leaves an undefined :n as it is, so do we
+        if var is None and o.bracketed:  # an array slice a[1:n]: psql leaves an undefined :n as it is, so do we
             continue
         if var is None:
             line, col = LineIndex(text).at(o.start)
-            raise BadInput(f"{rel}:{line}:{col}: psql variable {text[o.start:o.end]} is not defined: define {o.name} "
-                           "in [vars] of pgwarden.toml (a value, env or file); pgwarden substitutes variables as "
-                           "psql does")
+            raise BadInput(
+                f"{rel}:{line}:{col}: psql variable {text[o.start : o.end]} is not defined: define {o.name} "
+                "in [vars] of pgwarden.toml (a value, env or file); pgwarden substitutes variables as "
+                "psql does"
+            )
         value = var.value
         if var.unavailable:
             if not placeholders:
                 line, col = LineIndex(text).at(o.start)
-                raise BadInput(f"{rel}:{line}:{col}: psql variable {text[o.start:o.end]} is secret and has no value "
-                               f"here: {var.unavailable}")
+                raise BadInput(
+                    f"{rel}:{line}:{col}: psql variable {text[o.start : o.end]} is secret and has no value "
+                    f"here: {var.unavailable}"
+                )
             value = STAND_IN
-        out.append(text[pos:o.start])
+        out.append(text[pos : o.start])
         out.append(_RENDER[o.quote](value))
         pos = o.end
     if not out:

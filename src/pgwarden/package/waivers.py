@@ -47,13 +47,29 @@ def waive(pkg: Package, findings: Sequence[Finding], family: Literal["lint", "pr
         if hit is not None and f.severity in (Severity.ERROR, Severity.WARNING):
             used.add(hit)
             w = pkg.waivers[hit]
-            out.append(replace(f, severity=Severity.WAIVED, message=f"{f.message} [WAIVED: {w.reason}]",
-                               facts={**f.facts, "waived": w.reason, "was": str(f.severity)}))
+            out.append(
+                replace(
+                    f,
+                    severity=Severity.WAIVED,
+                    message=f"{f.message} [WAIVED: {w.reason}]",
+                    facts={**f.facts, "waived": w.reason, "was": str(f.severity)},
+                )
+            )
         else:
             out.append(f)
     for i, w in enumerate(pkg.waivers):
         if i not in used and _family(w.rule) == family:
-            out.append(Finding(Rule.WAIVER_UNUSED, w.bundle, MANIFEST, _line_of(pkg, i), 1, "[[waiver]]",
-                               f"the waiver of {w.rule} for bundle {w.bundle} matches no finding",
-                               Severity.WARNING, fix="remove the waiver, or correct its bundle or rule"))
+            out.append(
+                Finding(
+                    Rule.WAIVER_UNUSED,
+                    w.bundle,
+                    MANIFEST,
+                    _line_of(pkg, i),
+                    1,
+                    "[[waiver]]",
+                    f"the waiver of {w.rule} for bundle {w.bundle} matches no finding",
+                    Severity.WARNING,
+                    fix="remove the waiver, or correct its bundle or rule",
+                )
+            )
     return out

@@ -22,9 +22,19 @@ from pgwarden.parsing.tree import parse
 Key = tuple[str, ...]
 
 # Number of name parts each kind takes; a missing schema means "public".
-_PARTS = {ObjectKind.SCHEMA: 1, ObjectKind.EXTENSION: 1, ObjectKind.TABLE: 2, ObjectKind.VIEW: 2,
-          ObjectKind.INDEX: 2, ObjectKind.SEQUENCE: 2, ObjectKind.TYPE: 2, ObjectKind.COLUMN: 3,
-          ObjectKind.TRIGGER: 3, ObjectKind.CONSTRAINT: 3, ObjectKind.POLICY: 3}
+_PARTS = {
+    ObjectKind.SCHEMA: 1,
+    ObjectKind.EXTENSION: 1,
+    ObjectKind.TABLE: 2,
+    ObjectKind.VIEW: 2,
+    ObjectKind.INDEX: 2,
+    ObjectKind.SEQUENCE: 2,
+    ObjectKind.TYPE: 2,
+    ObjectKind.COLUMN: 3,
+    ObjectKind.TRIGGER: 3,
+    ObjectKind.CONSTRAINT: 3,
+    ObjectKind.POLICY: 3,
+}
 
 
 def type_key(tn: ast.TypeName) -> str:
@@ -89,8 +99,12 @@ def split_dotted(text: str) -> tuple[str, ...]:
     stmt: Any = stmts[0].stmt if len(stmts) == 1 else None
     objects: Any = getattr(stmt, "objects", None) or ()
     parts = tuple(getattr(f, "sval", None) for f in objects[0]) if len(objects) == 1 else ()
-    if not parts or None in parts or dots != [i % 2 == 1 for i in range(len(tokens))] \
-            or len(tokens) != 2 * len(parts) - 1:
+    if (
+        not parts
+        or None in parts
+        or dots != [i % 2 == 1 for i in range(len(tokens))]
+        or len(tokens) != 2 * len(parts) - 1
+    ):
         raise ValueError("expected a plain dotted name such as schema.name")
     return tuple(str(p) for p in parts)
 

@@ -39,6 +39,5 @@ def check_select(text: Any, where: str) -> ast.SelectStmt:
         if isinstance(node, ast.SelectStmt) and node.lockingClause:
             raise BadInput(f"{where}: SELECT … FOR UPDATE/SHARE takes row locks; not allowed")
         if isinstance(node, _WRITES):
-            raise BadInput(f"{where}: contains a data-modifying {statement_kinds(node)[0]}; only reads are "
-                           "allowed")
+            raise BadInput(f"{where}: contains a data-modifying {statement_kinds(node)[0]}; only reads are allowed")
     return stmt

@@ -43,12 +43,12 @@ class LineIndex:
 
 @dataclass(frozen=True)
 class Statement:
-    index: int          # 0-based position in its file
-    text: str           # the statement as written (no trailing semicolon)
-    line: int           # 1-based position of the statement's first token in the file
+    index: int  # 0-based position in its file
+    text: str  # the statement as written (no trailing semicolon)
+    line: int  # 1-based position of the statement's first token in the file
     col: int
-    node: Any           # the pglast AST node (RawStmt.stmt)
-    offset: int = 0     # character offset of the statement's first token in the file
+    node: Any  # the pglast AST node (RawStmt.stmt)
+    offset: int = 0  # character offset of the statement's first token in the file
 
     @property
     def first_line(self) -> str:
@@ -60,7 +60,7 @@ class Statement:
 class MetaCommand:
     line: int
     col: int
-    text: str           # the meta-command line, e.g. "\\i other.sql"
+    text: str  # the meta-command line, e.g. "\\i other.sql"
 
 
 @dataclass(frozen=True)
@@ -156,9 +156,10 @@ def parse_sql(text: str, rel: str) -> tuple[Statement, ...]:
     src = parse_source(text, rel)
     if src.meta_commands:
         m = src.meta_commands[0]
-        raise BadInput(f"{rel}:{m.line}:{m.col}: psql meta-command {m.text.split()[0]!r} is not SQL; "
-                       "pgwarden runs SQL only",
-                       details=[f"{rel}:{x.line}:{x.col}: {x.text}" for x in src.meta_commands[1:]])
+        raise BadInput(
+            f"{rel}:{m.line}:{m.col}: psql meta-command {m.text.split()[0]!r} is not SQL; pgwarden runs SQL only",
+            details=[f"{rel}:{x.line}:{x.col}: {x.text}" for x in src.meta_commands[1:]],
+        )
     return src.statements
 
 
@@ -181,7 +182,7 @@ def decode_sql(data: bytes, name: str) -> str:
     except UnicodeDecodeError as exc:
         prefix = data[: exc.start]
         line = prefix.count(b"\n") + 1
-        col = len(prefix[prefix.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
+        col = len(prefix[prefix.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
         raise BadInput(f"{name}:{line}:{col}: not valid UTF-8 (byte 0x{data[exc.start]:02x})") from None
     return text[1:] if text.startswith("\ufeff") else text
 

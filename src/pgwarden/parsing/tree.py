@@ -19,8 +19,22 @@ from pglast import ast, enums
 from pglast import parse_sql as _pglast_parse
 from pglast.parser import Displacements, ParseError, parse_sql_json
 
-_INTS = {"AclMode", "AttrNumber", "Index", "RelFileNumber", "SubTransactionId", "bits32", "int", "int16",
-         "int32", "long", "Oid", "uint32", "uint64", "int64"}
+_INTS = {
+    "AclMode",
+    "AttrNumber",
+    "Index",
+    "RelFileNumber",
+    "SubTransactionId",
+    "bits32",
+    "int",
+    "int16",
+    "int32",
+    "long",
+    "Oid",
+    "uint32",
+    "uint64",
+    "int64",
+}
 _FLOATS = {"Cardinality", "Cost", "double"}
 _CLASSES: dict[str, type] = {n: c for n, c in vars(ast).items() if isinstance(c, type) and issubclass(c, ast.Node)}
 _PLANS: dict[type, tuple[dict[str, tuple[str, str, Any]], tuple[tuple[str, Any], ...]]] = {}
@@ -92,7 +106,7 @@ class _Builder:
             return None  # a NULL element of a List (e.g. SELECT DISTINCT's marker)
         if not isinstance(obj, dict) or len(obj) != 1:
             raise Unsupported(repr(obj)[:80])
-        (tag, body), = obj.items()
+        ((tag, body),) = obj.items()
         if tag == "List":
             return tuple(self.node(x) for x in body.get("items", ()))
         if tag == "A_Const":

@@ -20,9 +20,29 @@ from pgwarden.parsing.tree import parse as _pg_parse
 DEFAULT_SEARCH_PATH: tuple[str, ...] = ("$user", "public")
 
 
-_SCALAR_CTYPES = {"bool", "char*", "char", "ParseLoc", "int", "int16", "int32", "long", "Oid", "Index",
-                  "AttrNumber", "AclMode", "RelFileNumber", "SubTransactionId", "bits32", "Cardinality", "Cost",
-                  "double", "uint32", "uint64", "int64"}
+_SCALAR_CTYPES = {
+    "bool",
+    "char*",
+    "char",
+    "ParseLoc",
+    "int",
+    "int16",
+    "int32",
+    "long",
+    "Oid",
+    "Index",
+    "AttrNumber",
+    "AclMode",
+    "RelFileNumber",
+    "SubTransactionId",
+    "bits32",
+    "Cardinality",
+    "Cost",
+    "double",
+    "uint32",
+    "uint64",
+    "int64",
+}
 _CHILD_SLOTS: dict[type, tuple[str, ...]] = {}
 
 
@@ -32,8 +52,9 @@ def _child_slots(cls: type) -> tuple[str, ...]:
     if slots is None:
         table: Any = getattr(cls, "__slots__", {})
         table = table if isinstance(table, dict) else {}
-        slots = tuple(n for n, info in table.items()
-                      if info.c_type not in _SCALAR_CTYPES and not hasattr(enums, info.c_type))
+        slots = tuple(
+            n for n, info in table.items() if info.c_type not in _SCALAR_CTYPES and not hasattr(enums, info.c_type)
+        )
         _CHILD_SLOTS[cls] = slots
     return slots
 
@@ -121,8 +142,9 @@ def path_schemas(search_path: tuple[str, ...], role: str | None) -> tuple[str, .
     return tuple(out)
 
 
-def candidate_schemas(schema: str | None, search_path: tuple[str, ...], role: str | None,
-                      *, functions: bool = False) -> tuple[str, ...]:
+def candidate_schemas(
+    schema: str | None, search_path: tuple[str, ...], role: str | None, *, functions: bool = False
+) -> tuple[str, ...]:
     """Every schema an (optionally unqualified) name may resolve to; functions also see pg_catalog."""
     if schema:
         return (schema,)
@@ -169,7 +191,7 @@ def search_path_of_set(stmt: Any) -> tuple[str, ...] | None:
 
 @dataclass(frozen=True)
 class Const:
-    kind: str      # "bool" | "int" | "num" | "str" | "null" | "bits"
+    kind: str  # "bool" | "int" | "num" | "str" | "null" | "bits"
     value: Any
 
     def show(self) -> str:

@@ -80,12 +80,16 @@ def _is_wrapper(path: Path) -> bool:
 
 @functools.lru_cache(maxsize=64)
 def _probe_dir(bindir: Path, source: str) -> PgBinaries | None:
-    tools = frozenset(t for t in ALL_TOOLS if (bindir / t).is_file() and os.access(bindir / t, os.X_OK)
-                      and not _is_wrapper(bindir / t))
+    tools = frozenset(
+        t
+        for t in ALL_TOOLS
+        if (bindir / t).is_file() and os.access(bindir / t, os.X_OK) and not _is_wrapper(bindir / t)
+    )
     if not tools:
         return None
-    probe_tool = next(t for t in ("pg_dump", "postgres", "psql", "initdb", "pg_restore", "pg_ctl",
-                                  "pg_resetwal") if t in tools)
+    probe_tool = next(
+        t for t in ("pg_dump", "postgres", "psql", "initdb", "pg_restore", "pg_ctl", "pg_resetwal") if t in tools
+    )
     try:
         out = proc.run([bindir / probe_tool, "--version"], timeout=20, check=False).stdout
     except EnvironmentProblem:

@@ -41,8 +41,10 @@ class SessionLimits:
 
 
 def session_limits() -> SessionLimits:
-    return SessionLimits(os.environ.get("PGWARDEN_STATEMENT_TIMEOUT") or DEFAULT_STATEMENT_TIMEOUT,
-                         os.environ.get("PGWARDEN_LOCK_TIMEOUT") or DEFAULT_LOCK_TIMEOUT)
+    return SessionLimits(
+        os.environ.get("PGWARDEN_STATEMENT_TIMEOUT") or DEFAULT_STATEMENT_TIMEOUT,
+        os.environ.get("PGWARDEN_LOCK_TIMEOUT") or DEFAULT_LOCK_TIMEOUT,
+    )
 
 
 def _password_of(dsn: str) -> str:
@@ -52,8 +54,14 @@ def _password_of(dsn: str) -> str:
         return ""
 
 
-def connect(dsn: str | None, *, autocommit: bool = True, application_name: str = "pgwarden",
-            connect_timeout: int = 10, limits: SessionLimits | None = None) -> psycopg.Connection[Any]:
+def connect(
+    dsn: str | None,
+    *,
+    autocommit: bool = True,
+    application_name: str = "pgwarden",
+    connect_timeout: int = 10,
+    limits: SessionLimits | None = None,
+) -> psycopg.Connection[Any]:
     """Open a connection with the session limits; on failure raise :class:`EnvironmentProblem` with a
     redacted message (a malformed DSN is :class:`BadInput`)."""
     dsn = dsn or ""
@@ -63,15 +71,19 @@ def connect(dsn: str | None, *, autocommit: bool = True, application_name: str =
     except psycopg.ProgrammingError as exc:
         raise BadInput(f"invalid DSN {redact_dsn(dsn)!r}: {redact_text(str(exc).strip(), secrets)}") from None
     try:
-        conn = psycopg.connect(dsn, autocommit=autocommit, application_name=application_name,
-                               connect_timeout=connect_timeout, client_encoding="UTF8")
+        conn = psycopg.connect(
+            dsn,
+            autocommit=autocommit,
+            application_name=application_name,
+            connect_timeout=connect_timeout,
+            client_encoding="UTF8",
+        )
     except psycopg.OperationalError as exc:
         text = " ".join(line.strip() for line in str(exc).strip().splitlines()) or "connection failed"
         msg = redact_text(text, secrets)
-        raise EnvironmentProblem(f"cannot connect to {redact_dsn(dsn) or '(PG* environment)'}: {msg}") \
-            from None
+        raise EnvironmentProblem(f"cannot connect to {redact_dsn(dsn) or '(PG* environment)'}: {msg}") from None
     try:
-        search_path.pin(conn)   # before the first query that resolves a name
+        search_path.pin(conn)  # before the first query that resolves a name
         _apply_limits(conn, limits or session_limits())
     except BaseException:
         conn.close()
@@ -83,23 +95,29 @@ def _apply_limits(conn: psycopg.Connection[Any], limits: SessionLimits) -> None:
     """The session's limits, and the settings a database's owner could otherwise choose for pgwarden's session
     (``ALTER DATABASE … SET``): string literals as the parser reads them, no session ended for idling between
     gates, no transaction cut short by a length a role chose. The client encoding is UTF8 from the start."""
-    settings = {"statement_timeout": limits.statement_timeout, "lock_timeout": limits.lock_timeout,
-                "idle_in_transaction_session_timeout": limits.idle_in_transaction_session_timeout,
-                "standard_conforming_strings": "on"}
+    settings = {
+        "statement_timeout": limits.statement_timeout,
+        "lock_timeout": limits.lock_timeout,
+        "idle_in_transaction_session_timeout": limits.idle_in_transaction_session_timeout,
+        "standard_conforming_strings": "on",
+    }
     if conn.info.server_version >= 140000:
         settings["client_connection_check_interval"] = limits.client_connection_check_interval
         settings["idle_session_timeout"] = "0"
     if conn.info.server_version >= 170000:
         settings["transaction_timeout"] = "0"
-    query = "SELECT " + ", ".join("pg_catalog.set_config(%s::pg_catalog.text, %s::pg_catalog.text, false)"
-                                  for _ in settings)
+    query = "SELECT " + ", ".join(
+        "pg_catalog.set_config(%s::pg_catalog.text, %s::pg_catalog.text, false)" for _ in settings
+    )
     try:
         conn.execute(query, [x for kv in settings.items() for x in kv])
         if not conn.autocommit:
             conn.commit()
     except psycopg.errors.InvalidParameterValue as exc:
-        raise BadInput(f"PGWARDEN_STATEMENT_TIMEOUT={limits.statement_timeout!r} or PGWARDEN_LOCK_TIMEOUT="
-                       f"{limits.lock_timeout!r}: {exc.diag.message_primary or exc}") from None
+        raise BadInput(
+            f"PGWARDEN_STATEMENT_TIMEOUT={limits.statement_timeout!r} or PGWARDEN_LOCK_TIMEOUT="
+            f"{limits.lock_timeout!r}: {exc.diag.message_primary or exc}"
+        ) from None
 
 
 def client_conninfo(dsn: str | None, application_name: str) -> tuple[str, dict[str, str], tuple[str, ...]]:

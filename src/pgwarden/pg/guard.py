@@ -28,8 +28,7 @@ class ServerIdentity:
         return asdict(self)
 
 
-GUARD_KEYS = ("database", "server_major", "role", "superuser", "system_identifier", "data_checksums",
-              "server_version")
+GUARD_KEYS = ("database", "server_major", "role", "superuser", "system_identifier", "data_checksums", "server_version")
 
 
 @dataclass(frozen=True)
@@ -60,8 +59,8 @@ def compare_guard(ident: ServerIdentity, guard: Mapping[str, Any]) -> list[Guard
 class IdentityGate:
     """The identity gate's details, whichever command ran it: the package's ``[target]`` and the server."""
 
-    target: dict[str, Any]     # the guard ({} when the package has none)
-    server: dict[str, Any]     # the live server's identity
+    target: dict[str, Any]  # the guard ({} when the package has none)
+    server: dict[str, Any]  # the live server's identity
 
 
 def identity_gate(ident: ServerIdentity, guard: Mapping[str, Any]) -> IdentityGate:

@@ -27,7 +27,7 @@ class PlannedCode:
 
     relid: int
     relation: str
-    what: str          # the index, statistics object, constraint or table whose expression calls it
+    what: str  # the index, statistics object, constraint or table whose expression calls it
     function: str
     owner: str
 
@@ -40,14 +40,15 @@ def planned_code(cur: psycopg.Cursor[Any], relids: list[int]) -> list[PlannedCod
         return []
     with cur.connection.cursor(row_factory=dict_row) as c:
         c.execute(shipped_sql.load("pgwarden.pg", "planned_code.sql"), {"relids": relids})
-        return [PlannedCode(int(r["relid"]), r["relation"], r["what"], r["function"], r["owner"])
-                for r in c.fetchall()]
+        return [PlannedCode(int(r["relid"]), r["relation"], r["what"], r["function"], r["owner"]) for r in c.fetchall()]
 
 
 def _has_restrict(version: int) -> bool:
     """``restrict_nonsystem_relation_kind``: PostgreSQL 17, and the August 2024 minors of 12 to 16."""
-    return version >= 170000 or any(low <= version < high for low, high in (
-        (160004, 170000), (150008, 160000), (140013, 150000), (130016, 140000), (120020, 130000)))
+    return version >= 170000 or any(
+        low <= version < high
+        for low, high in ((160004, 170000), (150008, 160000), (140013, 150000), (130016, 140000), (120020, 130000))
+    )
 
 
 def tables_only(cur: psycopg.Cursor[Any]) -> None:

@@ -36,12 +36,13 @@ class Calls:
     """What one query can call, as the live server resolved it."""
 
     query: str
-    functions: tuple[str, ...]      # every function resolved, as regprocedure prints it
-    relations: tuple[str, ...]      # every relation read, as regclass prints it
+    functions: tuple[str, ...]  # every function resolved, as regprocedure prints it
+    relations: tuple[str, ...]  # every relation read, as regclass prints it
 
 
-def _names(stmt: Any) -> tuple[list[tuple[str | None, str]], list[tuple[str | None, str]],
-                                           list[str], list[tuple[str | None, str]]]:
+def _names(
+    stmt: Any,
+) -> tuple[list[tuple[str | None, str]], list[tuple[str | None, str]], list[str], list[tuple[str | None, str]]]:
     funcs: list[tuple[str | None, str]] = []
     ops: list[tuple[str | None, str]] = []
     types: list[str] = []
@@ -64,7 +65,7 @@ def _names(stmt: Any) -> tuple[list[tuple[str | None, str]], list[tuple[str | No
     return funcs, ops, types, rels
 
 
-_MAX_SOURCES = 500   # views and policies followed per query (a view of a view of ...)
+_MAX_SOURCES = 500  # views and policies followed per query (a view of a view of ...)
 
 
 def check_calls(conn: psycopg.Connection[Any], queries: Mapping[str, str], path: str) -> dict[str, Calls]:
@@ -88,9 +89,17 @@ def volatile_in(cur: psycopg.Cursor[Any], node: Any, schemas: list[str]) -> tupl
     funcs, ops, types, _rels = _names(node)
     if not (funcs or ops or types):
         return ()
-    cur.execute(shipped_sql.load("pgwarden.pg", "volatile_calls.sql"), {
-        "path": schemas, "fschemas": [s for s, _ in funcs], "fnames": [f for _, f in funcs],
-        "oschemas": [s for s, _ in ops], "onames": [o for _, o in ops], "types": types})
+    cur.execute(
+        shipped_sql.load("pgwarden.pg", "volatile_calls.sql"),
+        {
+            "path": schemas,
+            "fschemas": [s for s, _ in funcs],
+            "fnames": [f for _, f in funcs],
+            "oschemas": [s for s, _ in ops],
+            "onames": [o for _, o in ops],
+            "types": types,
+        },
+    )
     return tuple(sorted({r["function"] for r in cur.fetchall() if r["volatility"] == "v"}))
 
 
@@ -99,7 +108,7 @@ def calls_of(cur: psycopg.Cursor[Any], name: str, text: str, schemas: list[str])
     expanded search_path the query runs under. What the server prints back (a view's query, a policy, a domain's
     CHECK) was printed under pgwarden's pinned path, so its unqualified names are ``pg_catalog``'s."""
     todo: list[tuple[Any, str | None]] = [(check_select(text, f"named query {name!r}"), None)]
-    search_path.repin_local(cur)   # what the server prints back is printed under the pin
+    search_path.repin_local(cur)  # what the server prints back is printed under the pin
     seen: dict[int, str] = {}
     domains: set[int] = set()
     functions: set[str] = set()
@@ -108,27 +117,41 @@ def calls_of(cur: psycopg.Cursor[Any], name: str, text: str, schemas: list[str])
         stmt, via = todo.pop()
         path = schemas if via is None else printed
         funcs, ops, types, rels = _names(stmt)
-        cur.execute(shipped_sql.load("pgwarden.pg", "volatile_calls.sql"), {
-            "path": path, "fschemas": [s for s, _ in funcs], "fnames": [f for _, f in funcs],
-            "oschemas": [s for s, _ in ops], "onames": [o for _, o in ops], "types": types})
+        cur.execute(
+            shipped_sql.load("pgwarden.pg", "volatile_calls.sql"),
+            {
+                "path": path,
+                "fschemas": [s for s, _ in funcs],
+                "fnames": [f for _, f in funcs],
+                "oschemas": [s for s, _ in ops],
+                "onames": [o for _, o in ops],
+                "types": types,
+            },
+        )
         rows = cur.fetchall()
         foreign = [r for r in rows if not r["trusted"]]
-        if foreign:   # declared STABLE or IMMUTABLE, another role's function may still call anything, as pgwarden
+        if foreign:  # declared STABLE or IMMUTABLE, another role's function may still call anything, as pgwarden
             f = foreign[0]
             how = f" through {via}" if via else ""
-            raise BadInput(f"named query {name!r} can call {f['function']}{how}, owned by {f['owner']}: pgwarden runs "
-                           "no code but a superuser's and its own role's on a live server; nothing was run",
-                           details=[f"also {r['function']} ({r['owner']})" for r in foreign[1:6]])
+            raise BadInput(
+                f"named query {name!r} can call {f['function']}{how}, owned by {f['owner']}: pgwarden runs "
+                "no code but a superuser's and its own role's on a live server; nothing was run",
+                details=[f"also {r['function']} ({r['owner']})" for r in foreign[1:6]],
+            )
         volatile = [r for r in rows if r["volatility"] == "v"]
         if volatile:
             v = volatile[0]
-            how = (f" through {via}" if via else "") + \
-                  (f" (a support function of aggregate {v['aggregate']})" if v["aggregate"] else "")
-            raise BadInput(f"named query {name!r} can call {v['function']}{how}, which is VOLATILE: user "
-                           "SQL on a live server may call only STABLE or IMMUTABLE functions; nothing was "
-                           "run", details=[f"also VOLATILE: {r['function']}" for r in volatile[1:6]])
+            how = (f" through {via}" if via else "") + (
+                f" (a support function of aggregate {v['aggregate']})" if v["aggregate"] else ""
+            )
+            raise BadInput(
+                f"named query {name!r} can call {v['function']}{how}, which is VOLATILE: user "
+                "SQL on a live server may call only STABLE or IMMUTABLE functions; nothing was "
+                "run",
+                details=[f"also VOLATILE: {r['function']}" for r in volatile[1:6]],
+            )
         functions.update(r["function"] for r in rows)
-        if types:   # a cast to a domain runs its CHECK constraints, and theirs are calls too
+        if types:  # a cast to a domain runs its CHECK constraints, and theirs are calls too
             cur.execute(shipped_sql.load("pgwarden.pg", "domain_checks.sql"), {"types": types})
             for row in cur.fetchall():
                 if row["oid"] not in domains:
@@ -136,17 +159,21 @@ def calls_of(cur: psycopg.Cursor[Any], name: str, text: str, schemas: list[str])
                     todo += [(raw.stmt, f"domain {row['domain']}") for raw in parse(f"SELECT ({row['expr']})")]
         if not rels:
             continue
-        cur.execute(shipped_sql.load("pgwarden.pg", "relation_sources.sql"),
-                    {"path": path, "schemas": [s for s, _ in rels], "names": [r for _, r in rels]})
+        cur.execute(
+            shipped_sql.load("pgwarden.pg", "relation_sources.sql"),
+            {"path": path, "schemas": [s for s, _ in rels], "names": [r for _, r in rels]},
+        )
         found = [row for row in cur.fetchall() if row["oid"] not in seen]
         refuse_planned_code(cur, [row["oid"] for row in found], f"named query {name!r}")
-        for row in found:   # one row per relation (relation_sources.sql is DISTINCT), none seen before
+        for row in found:  # one row per relation (relation_sources.sql is DISTINCT), none seen before
             seen[row["oid"]] = row["name"]
             if len(seen) > _MAX_SOURCES:
-                raise BadInput(f"named query {name!r} reads more than {_MAX_SOURCES} views and tables; "
-                               "too many to check")
-            sources = ([row["view_sql"]] if row["view_sql"] else []) + \
-                [f"SELECT ({e})" for e in row["policy_sql"] or ()]
+                raise BadInput(
+                    f"named query {name!r} reads more than {_MAX_SOURCES} views and tables; too many to check"
+                )
+            sources = ([row["view_sql"]] if row["view_sql"] else []) + [
+                f"SELECT ({e})" for e in row["policy_sql"] or ()
+            ]
             for sql_text in sources:
                 todo += [(raw.stmt, row["name"]) for raw in parse(sql_text)]
     return Calls(text, tuple(sorted(functions)), tuple(sorted(seen.values())))
@@ -157,8 +184,12 @@ def refuse_planned_code(cur: psycopg.Cursor[Any], relids: list[int], who: str) -
     found = planned_code(cur, relids)
     if found:
         c = found[0]
-        raise BadInput(f"{who} reads {c.relation}, whose {c.what} calls {c.function}, owned by {c.owner}: "
-                       "planning the query would run that code with pgwarden's privileges; nothing was run",
-                       details=[f"also {x.relation}: {x.what} calls {x.function} ({x.owner})" for x in found[1:6]]
-                       + ["pgwarden runs no code but its own role's and a superuser's: drop this query, or run "
-                          f"pgwarden as {c.owner}"])
+        raise BadInput(
+            f"{who} reads {c.relation}, whose {c.what} calls {c.function}, owned by {c.owner}: "
+            "planning the query would run that code with pgwarden's privileges; nothing was run",
+            details=[f"also {x.relation}: {x.what} calls {x.function} ({x.owner})" for x in found[1:6]]
+            + [
+                "pgwarden runs no code but its own role's and a superuser's: drop this query, or run "
+                f"pgwarden as {c.owner}"
+            ],
+        )

@@ -54,8 +54,13 @@ def check_language(stmt: Any, ctx: Ctx) -> None:
     if known.get(lang) or ctx.state.extension_exists(lang) or not known:
         return
     hint = "Use CREATE EXTENSION to load the language into the database." if lang in known else None
-    raise Refusal(Rule.PREFLIGHT_MISSING, "42704", f'language "{lang}" does not exist', hint=hint,
-                  fix=f"CREATE EXTENSION {lang} first, or use an installed language")
+    raise Refusal(
+        Rule.PREFLIGHT_MISSING,
+        "42704",
+        f'language "{lang}" does not exist',
+        hint=hint,
+        fix=f"CREATE EXTENSION {lang} first, or use an installed language",
+    )
 
 
 def check_sql_body(stmt: Any, params: tuple[Param, ...]) -> None:
@@ -63,9 +68,12 @@ def check_sql_body(stmt: Any, params: tuple[Param, ...]) -> None:
     if stmt.sql_body is None:
         return
     if any(p.type in POLYMORPHIC_OIDS for p in params if p.mode in ("i", "b", "v")):
-        raise Refusal(Rule.PREFLIGHT_CREATE_INVALID, "42P13",
-                      "SQL function with unquoted function body cannot have polymorphic arguments",
-                      fix="use a quoted body (AS $$ ... $$) or concrete argument types")
+        raise Refusal(
+            Rule.PREFLIGHT_CREATE_INVALID,
+            "42P13",
+            "SQL function with unquoted function body cannot have polymorphic arguments",
+            fix="use a quoted body (AS $$ ... $$) or concrete argument types",
+        )
 
 
 def check_body_syntax(stmt: Any, ctx: Ctx) -> None:
@@ -76,8 +84,12 @@ def check_body_syntax(stmt: Any, ctx: Ctx) -> None:
     if body is None:
         return
     if lang in ("sql", "plpgsql") and _as_items(stmt) > 1:
-        raise Refusal(Rule.PREFLIGHT_CREATE_INVALID, "42P13", f'only one AS item needed for language "{lang}"',
-                      fix="give the body as one string: AS $$ ... $$")
+        raise Refusal(
+            Rule.PREFLIGHT_CREATE_INVALID,
+            "42P13",
+            f'only one AS item needed for language "{lang}"',
+            fix="give the body as one string: AS $$ ... $$",
+        )
     try:
         if lang == "sql":
             parse_sql(body)
@@ -88,5 +100,6 @@ def check_body_syntax(stmt: Any, ctx: Ctx) -> None:
         message = str(exc.args[0]) if exc.args else str(exc)
         if not message.startswith("syntax error at "):
             return  # pglast's PL/pgSQL parser lacks the catalog (e.g. for VARIADIC): only trust pure syntax
-        raise Refusal(Rule.PREFLIGHT_BODY_SYNTAX, "42601", message,
-                      fix=f"fix the {lang} function body: its parser rejects it") from None
+        raise Refusal(
+            Rule.PREFLIGHT_BODY_SYNTAX, "42601", message, fix=f"fix the {lang} function body: its parser rejects it"
+        ) from None

@@ -38,10 +38,12 @@ def check_default(node: Any, target: TypeInfo, ctx: Ctx) -> None:
     source = d.columns[0].type if d.error is None and len(d.columns) == 1 else None
     if not isinstance(source, int) or source in (target.ref, RECORD_OID) or _coercible(ctx, source, target.ref):
         return
-    raise Refusal(Rule.PREFLIGHT_CREATE_INVALID, "42804",
-                  f"argument of DEFAULT must be type {ctx.resolver.display(target.ref)}, "
-                  f"not type {ctx.resolver.display(source)}",
-                  fix=f"cast the default to {target.display}, or give one of that type")
+    raise Refusal(
+        Rule.PREFLIGHT_CREATE_INVALID,
+        "42804",
+        f"argument of DEFAULT must be type {ctx.resolver.display(target.ref)}, not type {ctx.resolver.display(source)}",
+        fix=f"cast the default to {target.display}, or give one of that type",
+    )
 
 
 def _is_untyped(node: Any) -> bool:
@@ -51,16 +53,26 @@ def _is_untyped(node: Any) -> bool:
 def _data_error(d: Any, target: TypeInfo) -> None:
     """A data exception (22xxx: invalid input syntax, out of range) raised while analysing the default."""
     if d.error is not None and d.error.sqlstate.startswith("22"):
-        raise Refusal(Rule.PREFLIGHT_CREATE_INVALID, d.error.sqlstate, d.error.message, detail=d.error.detail,
-                      hint=d.error.hint, fix=f"give a default that is a valid {target.display}")
+        raise Refusal(
+            Rule.PREFLIGHT_CREATE_INVALID,
+            d.error.sqlstate,
+            d.error.message,
+            detail=d.error.detail,
+            hint=d.error.hint,
+            fix=f"give a default that is a valid {target.display}",
+        )
 
 
 def _plainly_fits(node: Any, target: TypeInfo, ctx: Ctx) -> bool:
     """NULL, or NULL cast straight to the parameter's own type (``NULL::text``): no round trip needed."""
     if isinstance(node, ast.A_Const) and node.isnull:
         return True
-    if isinstance(node, ast.TypeCast) and node.typeName is not None and isinstance(node.arg, ast.A_Const) \
-            and node.arg.isnull:
+    if (
+        isinstance(node, ast.TypeCast)
+        and node.typeName is not None
+        and isinstance(node.arg, ast.A_Const)
+        and node.arg.isnull
+    ):
         try:
             return ctx.resolver.type_of(node.typeName).ref == target.ref
         except Refusal:

@@ -16,10 +16,10 @@ from pgwarden.rules import Rule
 class Ctx:
     state: CatalogState
     resolver: Resolver
-    origin: str = "statement"        # "bundle A (A.sql:12)": recorded on objects the statement defines
-    source: str | None = None        # the statement's own text, when known (saves re-printing its AST)
-    pending: list[tuple[Any, ...]] | None = None   # dependency checks deferred to the end of one DROP
-    in_transaction_block: bool = False   # the statement runs inside a transaction block (a bundle does)
+    origin: str = "statement"  # "bundle A (A.sql:12)": recorded on objects the statement defines
+    source: str | None = None  # the statement's own text, when known (saves re-printing its AST)
+    pending: list[tuple[Any, ...]] | None = None  # dependency checks deferred to the end of one DROP
+    in_transaction_block: bool = False  # the statement runs inside a transaction block (a bundle does)
 
     @property
     def major(self) -> int:
@@ -32,13 +32,21 @@ class Ctx:
             return self.state.temp_name()
         if schema is not None:
             if self.state.schema(schema) is None:
-                raise Refusal(Rule.PREFLIGHT_MISSING, "3F000", f'schema "{schema}" does not exist',
-                              fix=f"create schema {schema} first, or fix the name")
+                raise Refusal(
+                    Rule.PREFLIGHT_MISSING,
+                    "3F000",
+                    f'schema "{schema}" does not exist',
+                    fix=f"create schema {schema} first, or fix the name",
+                )
             return schema
         found = self.state.creation_schema()
         if found is None:
-            raise Refusal(Rule.PREFLIGHT_MISSING, "3F000", "no schema has been selected to create in",
-                          fix="set search_path to an existing schema or qualify the name")
+            raise Refusal(
+                Rule.PREFLIGHT_MISSING,
+                "3F000",
+                "no schema has been selected to create in",
+                fix="set search_path to an existing schema or qualify the name",
+            )
         return found
 
     def require_create(self, schema: str) -> SchemaInfo:
@@ -46,8 +54,12 @@ class Ctx:
         info = self.state.schema(schema)
         assert info is not None
         if not self.can_create(info):
-            raise Refusal(Rule.PREFLIGHT_PERMISSION, "42501", f"permission denied for schema {schema}",
-                          fix=f"GRANT CREATE ON SCHEMA {schema} to the applying role, or apply as its owner")
+            raise Refusal(
+                Rule.PREFLIGHT_PERMISSION,
+                "42501",
+                f"permission denied for schema {schema}",
+                fix=f"GRANT CREATE ON SCHEMA {schema} to the applying role, or apply as its owner",
+            )
         return info
 
     def schema_of(self, schema: str | None) -> str | None:
@@ -81,5 +93,4 @@ class Ctx:
         state = self.state
         if state.user() == state.live.current_user or info.oid is None:
             return info.can_create
-        return bool(self.ask("role_privs", {"role": state.user(), "owner": None, "schema": info.oid})
-                    .get("can_create"))
+        return bool(self.ask("role_privs", {"role": state.user(), "owner": None, "schema": info.oid}).get("can_create"))

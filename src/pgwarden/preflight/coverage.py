@@ -17,11 +17,29 @@ from pglast import ast
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.model import Relation
 
-_JUDGED_ALTER = {"AT_AddColumn", "AT_DropColumn", "AT_ColumnDefault", "AT_DropConstraint", "AT_ChangeOwner",
-                 "AT_SetStatistics", "AT_SetStorage", "AT_EnableTrig", "AT_DisableTrig", "AT_EnableRowSecurity",
-                 "AT_DisableRowSecurity", "AT_ForceRowSecurity", "AT_NoForceRowSecurity",
-                 "AT_ClusterOn", "AT_DropCluster", "AT_EnableTrigAll", "AT_DisableTrigAll",
-                 "AT_EnableTrigUser", "AT_DisableTrigUser", "AT_ReplicaIdentity", "AT_SetNotNull"}
+_JUDGED_ALTER = {
+    "AT_AddColumn",
+    "AT_DropColumn",
+    "AT_ColumnDefault",
+    "AT_DropConstraint",
+    "AT_ChangeOwner",
+    "AT_SetStatistics",
+    "AT_SetStorage",
+    "AT_EnableTrig",
+    "AT_DisableTrig",
+    "AT_EnableRowSecurity",
+    "AT_DisableRowSecurity",
+    "AT_ForceRowSecurity",
+    "AT_NoForceRowSecurity",
+    "AT_ClusterOn",
+    "AT_DropCluster",
+    "AT_EnableTrigAll",
+    "AT_DisableTrigAll",
+    "AT_EnableTrigUser",
+    "AT_DisableTrigUser",
+    "AT_ReplicaIdentity",
+    "AT_SetNotNull",
+}
 _PLAIN_TRAITS = ("partition", "typed", "child", "parent", "identity_or_generated", "system")
 
 
@@ -35,8 +53,12 @@ def constant(node: Any) -> bool:
         return True
     if isinstance(node, ast.TypeCast):
         return constant(node.arg)
-    if isinstance(node, ast.A_Expr) and node.lexpr is None and len(node.name or ()) == 1 \
-            and getattr((node.name or ("",))[0], "sval", "") in ("-", "+"):
+    if (
+        isinstance(node, ast.A_Expr)
+        and node.lexpr is None
+        and len(node.name or ()) == 1
+        and getattr((node.name or ("",))[0], "sval", "") in ("-", "+")
+    ):
         return constant(node.rexpr)
     return False
 
@@ -60,10 +82,15 @@ def _column_gaps(col: Any) -> list[str]:
     return gaps
 
 
-_CONSTRAINT_WORDS = {"CONSTR_CHECK": "CHECK expressions", "CONSTR_PRIMARY": "keys", "CONSTR_UNIQUE": "keys",
-                     "CONSTR_FOREIGN": "foreign keys (beyond the referenced table)",
-                     "CONSTR_EXCLUSION": "exclusion constraints", "CONSTR_IDENTITY": "identity and generated columns",
-                     "CONSTR_GENERATED": "identity and generated columns"}
+_CONSTRAINT_WORDS = {
+    "CONSTR_CHECK": "CHECK expressions",
+    "CONSTR_PRIMARY": "keys",
+    "CONSTR_UNIQUE": "keys",
+    "CONSTR_FOREIGN": "foreign keys (beyond the referenced table)",
+    "CONSTR_EXCLUSION": "exclusion constraints",
+    "CONSTR_IDENTITY": "identity and generated columns",
+    "CONSTR_GENERATED": "identity and generated columns",
+}
 
 
 def _create_table(node: Any) -> list[str]:
@@ -118,6 +145,7 @@ def _alter_table(node: Any, ctx: Ctx) -> list[str]:
 
 def _create_function(node: Any, ctx: Ctx) -> list[str]:
     from pgwarden.preflight.bodies import language
+
     gaps = []
     lang = (language(node) or "sql").lower()
     if node.sql_body is not None:

@@ -20,10 +20,14 @@ HINT = "Use DROP ... CASCADE to drop the dependent objects too."
 
 # Each query's descriptions, and the (classid, objid, objsubid) columns of what they describe (None: 0).
 _DESCRIBED: dict[str, dict[str, tuple[str, str, str | None]]] = {
-    "dependents": {"description": ("classid", "objid", "objsubid"),
-                   "owner_description": ("owner_classid", "owner_objid", None)},
-    "internal_owner": {"target": ("t_classid", "t_objid", "t_objsubid"),
-                       "owner": ("o_classid", "o_objid", "o_objsubid")},
+    "dependents": {
+        "description": ("classid", "objid", "objsubid"),
+        "owner_description": ("owner_classid", "owner_objid", None),
+    },
+    "internal_owner": {
+        "target": ("t_classid", "t_objid", "t_objsubid"),
+        "owner": ("o_classid", "o_objid", "o_objsubid"),
+    },
     "column_rules": {"dependent": ("d_classid", "d_objid", "d_objsubid")},
 }
 
@@ -34,8 +38,12 @@ def _rows(ctx: Ctx, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     cur = ctx.resolver.cur
     cur.execute(shipped_sql.load("pgwarden.preflight", f"{name}.sql"), params)
     rows = [dict(r) for r in cur.fetchall()]
-    wanted = [(r, col, (r[c], r[o], r[s] if s else 0)) for r in rows for col, (c, o, s) in _DESCRIBED[name].items()
-              if r.get(o) is not None]
+    wanted = [
+        (r, col, (r[c], r[o], r[s] if s else 0))
+        for r in rows
+        for col, (c, o, s) in _DESCRIBED[name].items()
+        if r.get(o) is not None
+    ]
     for (r, col, _ids), text in zip(wanted, ctx.resolver.describe_objects([w[2] for w in wanted]), strict=True):
         r[col] = text
     return rows
@@ -98,8 +106,15 @@ def _walk(rows: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-def check_drop(ctx: Ctx, classid: str, objid: int | None, *, attname: str | None = None,
-               conname: str | None = None, cascade: bool = False) -> None:
+def check_drop(
+    ctx: Ctx,
+    classid: str,
+    objid: int | None,
+    *,
+    attname: str | None = None,
+    conname: str | None = None,
+    cascade: bool = False,
+) -> None:
     """Refuse (2BP01) as the server will when other objects depend on the object being dropped."""
     if cascade or objid is None:
         return
@@ -110,10 +125,14 @@ def check_drop(ctx: Ctx, classid: str, objid: int | None, *, attname: str | None
         owner = _rows(ctx, "internal_owner", {"classid": classid, "objid": objid})
         if owner:
             o = owner[0]
-            raise Refusal(Rule.PREFLIGHT_DEPENDENTS, "2BP01",
-                          f"cannot drop {o['target']} because {o['owner']} requires it",
-                          hint=f"You can drop {o['owner']} instead.", exact=ctx.state.opaque is None,
-                          fix=f"drop {o['owner']} instead: {o['target']} belongs to it")
+            raise Refusal(
+                Rule.PREFLIGHT_DEPENDENTS,
+                "2BP01",
+                f"cannot drop {o['target']} because {o['owner']} requires it",
+                hint=f"You can drop {o['owner']} instead.",
+                exact=ctx.state.opaque is None,
+                fix=f"drop {o['owner']} instead: {o['target']} belongs to it",
+            )
     rows = _rows(ctx, "dependents", {"classid": classid, "objid": objid, "attname": attname, "conname": conname})
     if not rows or rows[0]["edge"] != 0:
         return
@@ -123,11 +142,17 @@ def check_drop(ctx: Ctx, classid: str, objid: int | None, *, attname: str | None
         return
     unsure = ctx.state.opaque is not None or any(gone is None for _l, gone in verdicts) or len(left) < len(verdicts)
     target = rows[0]["description"]
-    raise Refusal(Rule.PREFLIGHT_DEPENDENTS, "2BP01", f"cannot drop {target} because other objects depend on it",
-                  detail="\n".join(left), hint=HINT, exact=not unsure,
-                  fix="drop the dependent objects first (in this package, before this statement), or use CASCADE "
-                      "if they are meant to go too: " + "; ".join(left[:5]),
-                  facts={"object": target, "dependents": left[:20]})
+    raise Refusal(
+        Rule.PREFLIGHT_DEPENDENTS,
+        "2BP01",
+        f"cannot drop {target} because other objects depend on it",
+        detail="\n".join(left),
+        hint=HINT,
+        exact=not unsure,
+        fix="drop the dependent objects first (in this package, before this statement), or use CASCADE "
+        "if they are meant to go too: " + "; ".join(left[:5]),
+        facts={"object": target, "dependents": left[:20]},
+    )
 
 
 def run_pending(ctx: Ctx, pending: list[tuple[Any, ...]]) -> None:
@@ -141,7 +166,12 @@ def check_column_type(ctx: Ctx, objid: int | None, column: str) -> None:
         return
     rows = [r for r in _rows(ctx, "column_rules", {"objid": objid, "attname": column}) if _gone(r, ctx) is not True]
     if rows:
-        raise Refusal(Rule.PREFLIGHT_DEPENDENTS, "0A000", "cannot alter type of a column used by a view or rule",
-                      detail=f'{rows[0]["dependent"]} depends on column "{column}"', exact=ctx.state.opaque is None,
-                      fix="drop the view (and recreate it after the change) in this package",
-                      facts={"object": column, "dependents": [r["dependent"] for r in rows][:20]})
+        raise Refusal(
+            Rule.PREFLIGHT_DEPENDENTS,
+            "0A000",
+            "cannot alter type of a column used by a view or rule",
+            detail=f'{rows[0]["dependent"]} depends on column "{column}"',
+            exact=ctx.state.opaque is None,
+            fix="drop the view (and recreate it after the change) in this package",
+            facts={"object": column, "dependents": [r["dependent"] for r in rows][:20]},
+        )

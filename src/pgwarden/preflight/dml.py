@@ -24,12 +24,14 @@ def _columns(stmt: Any, targets: Any, ctx: Ctx) -> Prediction:
     for t in targets or ():
         name = t.name if isinstance(t, ast.ResTarget) else None
         if name and rel.columns is not None and rel.column(name) is None:
-            raise Refusal(Rule.PREFLIGHT_COLUMN_MISSING, "42703",
-                          f'column "{name}" of relation "{rel.name}" does not exist',
-                          fix=f"{rel.schema}.{rel.name} has no column {name}: add it first, or fix the name",
-                          facts={"object": f"{rel.schema}.{rel.name}",
-                                 "columns": ", ".join(c.name for c in rel.columns)},
-                          target=f"{rel.schema}.{rel.name}")
+            raise Refusal(
+                Rule.PREFLIGHT_COLUMN_MISSING,
+                "42703",
+                f'column "{name}" of relation "{rel.name}" does not exist',
+                fix=f"{rel.schema}.{rel.name} has no column {name}: add it first, or fix the name",
+                facts={"object": f"{rel.schema}.{rel.name}", "columns": ", ".join(c.name for c in rel.columns)},
+                target=f"{rel.schema}.{rel.name}",
+            )
     return ok(target=f"{rel.schema}.{rel.name}", unjudged=_NOT_JUDGED)
 
 

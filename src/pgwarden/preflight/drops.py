@@ -24,13 +24,25 @@ from pgwarden.rules import Rule
 
 # DropStmt.removeType -> pg_get_object_address() type
 ADDRESS_TYPES = {
-    "OBJECT_RULE": "rule", "OBJECT_POLICY": "policy", "OBJECT_CAST": "cast", "OBJECT_OPERATOR": "operator",
-    "OBJECT_OPCLASS": "operator class", "OBJECT_OPFAMILY": "operator family", "OBJECT_LANGUAGE": "language",
-    "OBJECT_ACCESS_METHOD": "access method", "OBJECT_FDW": "foreign-data wrapper",
-    "OBJECT_FOREIGN_SERVER": "server", "OBJECT_EVENT_TRIGGER": "event trigger", "OBJECT_PUBLICATION": "publication",
-    "OBJECT_CONVERSION": "conversion", "OBJECT_COLLATION": "collation", "OBJECT_STATISTIC_EXT": "statistics object",
-    "OBJECT_TSCONFIGURATION": "text search configuration", "OBJECT_TSDICTIONARY": "text search dictionary",
-    "OBJECT_TSPARSER": "text search parser", "OBJECT_TSTEMPLATE": "text search template",
+    "OBJECT_RULE": "rule",
+    "OBJECT_POLICY": "policy",
+    "OBJECT_CAST": "cast",
+    "OBJECT_OPERATOR": "operator",
+    "OBJECT_OPCLASS": "operator class",
+    "OBJECT_OPFAMILY": "operator family",
+    "OBJECT_LANGUAGE": "language",
+    "OBJECT_ACCESS_METHOD": "access method",
+    "OBJECT_FDW": "foreign-data wrapper",
+    "OBJECT_FOREIGN_SERVER": "server",
+    "OBJECT_EVENT_TRIGGER": "event trigger",
+    "OBJECT_PUBLICATION": "publication",
+    "OBJECT_CONVERSION": "conversion",
+    "OBJECT_COLLATION": "collation",
+    "OBJECT_STATISTIC_EXT": "statistics object",
+    "OBJECT_TSCONFIGURATION": "text search configuration",
+    "OBJECT_TSDICTIONARY": "text search dictionary",
+    "OBJECT_TSPARSER": "text search parser",
+    "OBJECT_TSTEMPLATE": "text search template",
     "OBJECT_TRANSFORM": "transform",
 }
 _SAVEPOINT = "pgwarden_preflight_address"
@@ -59,19 +71,27 @@ def address(ctx: Ctx, typ: str, names: list[str], args: list[str]) -> tuple[str,
     """(catalog, objid, objsubid) as the server resolves the name; raises the server's own refusal."""
     cur = ctx.resolver.cur
     try:
-        with ctx.resolver.user_path(_SAVEPOINT):   # unqualified names resolve as the package's path says
-            cur.execute("SELECT (SELECT c.relname::pg_catalog.text FROM pg_catalog.pg_class c "
-                        "WHERE c.oid OPERATOR(pg_catalog.=) a.classid) AS catalog, a.objid::bigint AS objid, "
-                        "a.objsubid FROM pg_catalog.pg_get_object_address(%s::pg_catalog.text, "
-                        "%s::pg_catalog.text[], %s::pg_catalog.text[]) a", (typ, names, args))
+        with ctx.resolver.user_path(_SAVEPOINT):  # unqualified names resolve as the package's path says
+            cur.execute(
+                "SELECT (SELECT c.relname::pg_catalog.text FROM pg_catalog.pg_class c "
+                "WHERE c.oid OPERATOR(pg_catalog.=) a.classid) AS catalog, a.objid::bigint AS objid, "
+                "a.objsubid FROM pg_catalog.pg_get_object_address(%s::pg_catalog.text, "
+                "%s::pg_catalog.text[], %s::pg_catalog.text[]) a",
+                (typ, names, args),
+            )
             row = cur.fetchone()
     except psycopg.errors.QueryCanceled:
         raise
     except psycopg.Error as exc:
         d = exc.diag
-        raise Refusal(Rule.PREFLIGHT_MISSING, d.sqlstate or "42704", d.message_primary or str(exc),
-                      detail=d.message_detail, hint=d.message_hint,
-                      fix="use IF EXISTS, or check the name: no such object exists at this point") from None
+        raise Refusal(
+            Rule.PREFLIGHT_MISSING,
+            d.sqlstate or "42704",
+            d.message_primary or str(exc),
+            detail=d.message_detail,
+            hint=d.message_hint,
+            fix="use IF EXISTS, or check the name: no such object exists at this point",
+        ) from None
     assert row is not None
     return str(row["catalog"]), int(row["objid"]), int(row["objsubid"])
 
@@ -89,8 +109,9 @@ def generic_drop(stmt: Any, kind: str, ctx: Ctx, cascade: bool) -> Prediction:
         try:
             catalog, objid, _sub = address(ctx, typ, *parts)
         except Refusal as r:
-            missing_am = kind in ("OBJECT_OPCLASS", "OBJECT_OPFAMILY") and \
-                (r.prediction.message or "").startswith("access method")
+            missing_am = kind in ("OBJECT_OPCLASS", "OBJECT_OPFAMILY") and (r.prediction.message or "").startswith(
+                "access method"
+            )
             if stmt.missing_ok and not missing_am:  # IF EXISTS does not excuse a missing access method
                 continue
             raise
@@ -100,9 +121,12 @@ def generic_drop(stmt: Any, kind: str, ctx: Ctx, cascade: bool) -> Prediction:
 
 def drop_user_mapping(stmt: Any, ctx: Ctx) -> Prediction:
     kind = str(getattr(getattr(stmt.user, "roletype", None), "name", ""))
-    role = {"ROLESPEC_CURRENT_USER": ctx.state.user(), "ROLESPEC_CURRENT_ROLE": ctx.state.user(),
-            "ROLESPEC_SESSION_USER": ctx.state.live.session_user, "ROLESPEC_PUBLIC": "public"}.get(
-        kind, getattr(stmt.user, "rolename", None))
+    role = {
+        "ROLESPEC_CURRENT_USER": ctx.state.user(),
+        "ROLESPEC_CURRENT_ROLE": ctx.state.user(),
+        "ROLESPEC_SESSION_USER": ctx.state.live.session_user,
+        "ROLESPEC_PUBLIC": "public",
+    }.get(kind, getattr(stmt.user, "rolename", None))
     if not role:
         return ok(modeled=False)
     try:
@@ -124,9 +148,12 @@ def alter_domain(stmt: Any, ctx: Ctx) -> Prediction:
         if stmt.missing_ok:
             return ok()
         if (r.prediction.message or "").startswith("constraint "):  # ALTER DOMAIN words it its own way
-            raise Refusal(Rule.PREFLIGHT_MISSING, "42704", f'constraint "{stmt.name}" of domain '
-                          f'"{strings(stmt.typeName)[-1]}" does not exist',
-                          fix="use DROP CONSTRAINT IF EXISTS, or check the name") from None
+            raise Refusal(
+                Rule.PREFLIGHT_MISSING,
+                "42704",
+                f'constraint "{stmt.name}" of domain "{strings(stmt.typeName)[-1]}" does not exist',
+                fix="use DROP CONSTRAINT IF EXISTS, or check the name",
+            ) from None
         raise
     dependencies.check_drop(ctx, catalog, objid, cascade=str(getattr(stmt.behavior, "name", "")) == "DROP_CASCADE")
     return ok()

@@ -36,13 +36,16 @@ from pgwarden.preflight.resolve import Resolver
 from pgwarden.rules import Rule
 
 # Errors the grammar itself raises with a SQLSTATE other than 42601 (syntax_error), by message.
-_GRAMMAR_CODES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), c) for p, c in (
-    (r"^CREATE OR REPLACE CONSTRAINT TRIGGER is not supported$", "0A000"),
-    (r"^CREATE SCHEMA IF NOT EXISTS cannot include schema elements$", "0A000"),
-    (r"^a column list with SET (NULL|DEFAULT) is only supported for ON DELETE actions$", "0A000"),
-    (r"^column number must be in range from 1 to \d+$", "22023"),
-    (r'^unrecognized partitioning strategy ".*"$', "22023"),
-))
+_GRAMMAR_CODES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), c)
+    for p, c in (
+        (r"^CREATE OR REPLACE CONSTRAINT TRIGGER is not supported$", "0A000"),
+        (r"^CREATE SCHEMA IF NOT EXISTS cannot include schema elements$", "0A000"),
+        (r"^a column list with SET (NULL|DEFAULT) is only supported for ON DELETE actions$", "0A000"),
+        (r"^column number must be in range from 1 to \d+$", "22023"),
+        (r'^unrecognized partitioning strategy ".*"$', "22023"),
+    )
+)
 
 
 def _k(value: Any) -> str:
@@ -67,8 +70,14 @@ def statement_kind(node: Any) -> str:
 
 
 # Refusals that depend on which objects exist: uncertain after a statement whose effects are not followed.
-_EXISTENCE_RULES = (Rule.PREFLIGHT_MISSING, Rule.PREFLIGHT_EXISTS, Rule.PREFLIGHT_COLUMN_MISSING,
-                    Rule.PREFLIGHT_COLUMN_EXISTS, Rule.PREFLIGHT_TYPE_MISSING, Rule.PREFLIGHT_WRONG_KIND)
+_EXISTENCE_RULES = (
+    Rule.PREFLIGHT_MISSING,
+    Rule.PREFLIGHT_EXISTS,
+    Rule.PREFLIGHT_COLUMN_MISSING,
+    Rule.PREFLIGHT_COLUMN_EXISTS,
+    Rule.PREFLIGHT_TYPE_MISSING,
+    Rule.PREFLIGHT_WRONG_KIND,
+)
 
 
 def check(node: Any, ctx: Ctx) -> Prediction:
@@ -88,8 +97,9 @@ def check(node: Any, ctx: Ctx) -> Prediction:
         if not p.sqlstate:  # could not be evaluated: no prediction
             return ok(exact=False, note=p.message)
         if ctx.state.opaque and p.rule in _EXISTENCE_RULES:
-            p = replace(p, exact=False,
-                        note=f"after {ctx.state.opaque}, objects may differ from what preflight follows")
+            p = replace(
+                p, exact=False, note=f"after {ctx.state.opaque}, objects may differ from what preflight follows"
+            )
     _mark_opaque(node, ctx)
     return p
 
@@ -103,8 +113,11 @@ def _mark_opaque(node: Any, ctx: Ctx) -> None:
         ctx.state.opaque = f"DROP ... CASCADE in {ctx.origin}"
 
 
-_NO_TRANSACTION = {"IndexStmt": "CREATE INDEX CONCURRENTLY", "DropStmt": "DROP INDEX CONCURRENTLY",
-                   "ReindexStmt": "REINDEX CONCURRENTLY"}
+_NO_TRANSACTION = {
+    "IndexStmt": "CREATE INDEX CONCURRENTLY",
+    "DropStmt": "DROP INDEX CONCURRENTLY",
+    "ReindexStmt": "REINDEX CONCURRENTLY",
+}
 
 
 def _outside_transaction(node: Any, ctx: Ctx) -> None:
@@ -114,13 +127,22 @@ def _outside_transaction(node: Any, ctx: Ctx) -> None:
     if kind in _NO_TRANSACTION and getattr(node, "concurrent", False):
         what = _NO_TRANSACTION[kind]
     elif kind in ("CreatedbStmt", "DropdbStmt", "CreateTableSpaceStmt", "DropTableSpaceStmt", "AlterSystemStmt"):
-        what = {"CreatedbStmt": "CREATE DATABASE", "DropdbStmt": "DROP DATABASE", "AlterSystemStmt": "ALTER SYSTEM",
-                "CreateTableSpaceStmt": "CREATE TABLESPACE", "DropTableSpaceStmt": "DROP TABLESPACE"}[kind]
+        what = {
+            "CreatedbStmt": "CREATE DATABASE",
+            "DropdbStmt": "DROP DATABASE",
+            "AlterSystemStmt": "ALTER SYSTEM",
+            "CreateTableSpaceStmt": "CREATE TABLESPACE",
+            "DropTableSpaceStmt": "DROP TABLESPACE",
+        }[kind]
     elif kind == "VacuumStmt" and node.is_vacuumcmd:
         what = "VACUUM"
     if what is not None and ctx.in_transaction_block:
-        raise Refusal(Rule.PREFLIGHT_TRANSACTION_BLOCK, "25001", f"{what} cannot run inside a transaction block",
-                      fix="run this statement in a bundle of its own marked non-transactional, or outside pgwarden")
+        raise Refusal(
+            Rule.PREFLIGHT_TRANSACTION_BLOCK,
+            "25001",
+            f"{what} cannot run inside a transaction block",
+            fix="run this statement in a bundle of its own marked non-transactional, or outside pgwarden",
+        )
 
 
 def _dispatch(node: Any, ctx: Ctx) -> Prediction:
@@ -131,15 +153,19 @@ def _dispatch(node: Any, ctx: Ctx) -> Prediction:
         if obj == "OBJECT_AGGREGATE":
             return routines.define_aggregate(node, ctx)
         if obj == "OBJECT_TYPE":  # a base type (completing a shell) or, without a definition, a shell type
-            return existence.create_type(strings(node.defnames), ctx, "type", shell=not node.definition,
-                                         base=bool(node.definition))
+            return existence.create_type(
+                strings(node.defnames), ctx, "type", shell=not node.definition, base=bool(node.definition)
+            )
         return ok(modeled=False)
     if kind == "CreateSeqStmt":
         return sequences.create_sequence(node, ctx)
     if kind == "CompositeTypeStmt":
         tv = node.typevar
-        cols = [(c, ctx.resolver.type_of(c.typeName)) for c in node.coldeflist or ()
-                if isinstance(c, ast.ColumnDef) and c.typeName is not None]  # types resolve first
+        cols = [
+            (c, ctx.resolver.type_of(c.typeName))
+            for c in node.coldeflist or ()
+            if isinstance(c, ast.ColumnDef) and c.typeName is not None
+        ]  # types resolve first
         p = existence.create_type((tv.schemaname, tv.relname) if tv.schemaname else (tv.relname,), ctx, "type")
         for col, t in cols:
             table_rules.check_column(col, t, ctx)
@@ -222,8 +248,9 @@ _HANDLERS: dict[str, Callable[[Any, Ctx], Prediction]] = {
 
 def syntax_prediction(message: str) -> Prediction:
     code = next((c for p, c in _GRAMMAR_CODES if p.match(message)), "42601")
-    return Prediction(False, code, message, rule=Rule.PREFLIGHT_SYNTAX,
-                      fix="fix the statement: PostgreSQL's parser rejects it")
+    return Prediction(
+        False, code, message, rule=Rule.PREFLIGHT_SYNTAX, fix="fix the statement: PostgreSQL's parser rejects it"
+    )
 
 
 def load_state(cur: psycopg.Cursor[Any], texts: Iterable[str]) -> CatalogState:

@@ -26,13 +26,23 @@ _DROP_REL = {
     "OBJECT_INDEX": ({"i", "I"}, "42704", "index", "an index"),
     "OBJECT_FOREIGN_TABLE": ({"f"}, "42P01", "foreign table", "a foreign table"),
 }
-_DROP_HINT = {"r": "Use DROP TABLE to remove a table.", "p": "Use DROP TABLE to remove a table.",
-              "v": "Use DROP VIEW to remove a view.", "m": "Use DROP MATERIALIZED VIEW to remove a materialized view.",
-              "S": "Use DROP SEQUENCE to remove a sequence.", "i": "Use DROP INDEX to remove an index.",
-              "I": "Use DROP INDEX to remove an index.", "f": "Use DROP FOREIGN TABLE to remove a foreign table.",
-              "c": "Use DROP TYPE to remove a type."}
-_DROP_ROUTINE = {"OBJECT_FUNCTION": "function", "OBJECT_PROCEDURE": "procedure", "OBJECT_AGGREGATE": "aggregate",
-                 "OBJECT_ROUTINE": "routine"}
+_DROP_HINT = {
+    "r": "Use DROP TABLE to remove a table.",
+    "p": "Use DROP TABLE to remove a table.",
+    "v": "Use DROP VIEW to remove a view.",
+    "m": "Use DROP MATERIALIZED VIEW to remove a materialized view.",
+    "S": "Use DROP SEQUENCE to remove a sequence.",
+    "i": "Use DROP INDEX to remove an index.",
+    "I": "Use DROP INDEX to remove an index.",
+    "f": "Use DROP FOREIGN TABLE to remove a foreign table.",
+    "c": "Use DROP TYPE to remove a type.",
+}
+_DROP_ROUTINE = {
+    "OBJECT_FUNCTION": "function",
+    "OBJECT_PROCEDURE": "procedure",
+    "OBJECT_AGGREGATE": "aggregate",
+    "OBJECT_ROUTINE": "routine",
+}
 
 
 def _kind(value: Any) -> str:
@@ -43,9 +53,12 @@ def drop(stmt: Any, ctx: Ctx) -> Prediction:
     kind = _kind(stmt.removeType)
     missing_ok = bool(stmt.missing_ok)
     if stmt.concurrent and len(stmt.objects or ()) > 1:
-        raise Refusal(Rule.PREFLIGHT_SYNTAX, "0A000",
-                      "DROP INDEX CONCURRENTLY does not support dropping multiple objects",
-                      fix="drop one index per statement")
+        raise Refusal(
+            Rule.PREFLIGHT_SYNTAX,
+            "0A000",
+            "DROP INDEX CONCURRENTLY does not support dropping multiple objects",
+            fix="drop one index per statement",
+        )
     cascade = _kind(stmt.behavior) == "DROP_CASCADE"
     if kind not in _DROP_REL and kind not in _DROP_ROUTINE and kind not in _MODELED_DROPS:
         return generic_drop(stmt, kind, ctx, cascade)
@@ -83,8 +96,12 @@ def _drop_one(stmt: Any, kind: str, obj: Any, missing_ok: bool, cascade: bool, c
         info = ctx.state.schema(name)
         if info is None:
             if not missing_ok:
-                raise Refusal(Rule.PREFLIGHT_MISSING, "3F000", f'schema "{name}" does not exist',
-                              fix="use DROP SCHEMA IF EXISTS, or check the name")
+                raise Refusal(
+                    Rule.PREFLIGHT_MISSING,
+                    "3F000",
+                    f'schema "{name}" does not exist',
+                    fix="use DROP SCHEMA IF EXISTS, or check the name",
+                )
             return
         if name not in ctx.state.schemas:
             dependencies.check_drop(ctx, "pg_namespace", info.oid, cascade=cascade)
@@ -106,8 +123,12 @@ def _drop_one(stmt: Any, kind: str, obj: Any, missing_ok: bool, cascade: bool, c
         name = str(obj.sval) if isinstance(obj, ast.String) else strings(obj)[-1]
         if not ctx.state.extension_exists(name):
             if not missing_ok:
-                raise Refusal(Rule.PREFLIGHT_MISSING, "42704", f'extension "{name}" does not exist',
-                              fix="use DROP EXTENSION IF EXISTS, or check the name")
+                raise Refusal(
+                    Rule.PREFLIGHT_MISSING,
+                    "42704",
+                    f'extension "{name}" does not exist',
+                    fix="use DROP EXTENSION IF EXISTS, or check the name",
+                )
             return
         ctx.state.extensions[name] = False
     else:
@@ -125,12 +146,21 @@ def _drop_relation(parts: tuple[str, ...], kind: str, missing_ok: bool, ctx: Ctx
     if rel is None:
         if missing_ok:
             return ""
-        raise Refusal(Rule.PREFLIGHT_MISSING, code, f'{noun} "{name}" does not exist',
-                      fix=f"use DROP {noun.upper()} IF EXISTS, or drop this statement: it does not exist at this point")
+        raise Refusal(
+            Rule.PREFLIGHT_MISSING,
+            code,
+            f'{noun} "{name}" does not exist',
+            fix=f"use DROP {noun.upper()} IF EXISTS, or drop this statement: it does not exist at this point",
+        )
     if rel.relkind not in relkinds:
-        raise Refusal(Rule.PREFLIGHT_WRONG_KIND, "42809", f'"{name}" is not {nota}', hint=_DROP_HINT.get(rel.relkind),
-                      fix=f"{rel.schema}.{rel.name} is a {lookup.RELKIND_OBJECT.get(rel.relkind, 'relation')}",
-                      facts={"object": f"{rel.schema}.{rel.name}", "relkind": rel.relkind})
+        raise Refusal(
+            Rule.PREFLIGHT_WRONG_KIND,
+            "42809",
+            f'"{name}" is not {nota}',
+            hint=_DROP_HINT.get(rel.relkind),
+            fix=f"{rel.schema}.{rel.name} is a {lookup.RELKIND_OBJECT.get(rel.relkind, 'relation')}",
+            facts={"object": f"{rel.schema}.{rel.name}", "relkind": rel.relkind},
+        )
     ctx.state.act_on(rel)
     lookup.require_owner(rel, ctx)
     if rel.origin == "live":
@@ -158,14 +188,20 @@ def _drop_routine(owa: Any, mode: str, missing_ok: bool, ctx: Ctx, cascade: bool
         return ""
     ctx.state.act_on(r)
     if mode == "function" and r.kind == "a":
-        raise Refusal(Rule.PREFLIGHT_WRONG_KIND, "42809",
-                      f'"{name_list(strings(owa.objname))}" is an aggregate function',
-                      hint="Use DROP AGGREGATE to drop aggregate functions.",
-                      fix=f"use DROP AGGREGATE {r.signature}")
+        raise Refusal(
+            Rule.PREFLIGHT_WRONG_KIND,
+            "42809",
+            f'"{name_list(strings(owa.objname))}" is an aggregate function',
+            hint="Use DROP AGGREGATE to drop aggregate functions.",
+            fix=f"use DROP AGGREGATE {r.signature}",
+        )
     if not ctx.owns(r):
-        raise Refusal(Rule.PREFLIGHT_PERMISSION, "42501",
-                      f"must be owner of {mode if mode != 'routine' else 'function'} {r.name}",
-                      fix=f"apply as {r.owner or 'the owner'}")
+        raise Refusal(
+            Rule.PREFLIGHT_PERMISSION,
+            "42501",
+            f"must be owner of {mode if mode != 'routine' else 'function'} {r.name}",
+            fix=f"apply as {r.owner or 'the owner'}",
+        )
     if r.origin == "live":
         dependencies.check_drop(ctx, "pg_proc", r.oid, cascade=cascade)
     ctx.state.drop_routine(r)
@@ -179,12 +215,20 @@ def alter_function(stmt: Any, ctx: Ctx) -> Prediction:
     assert r is not None
     ctx.state.act_on(r)
     if r.kind == "a":
-        raise Refusal(Rule.PREFLIGHT_WRONG_KIND, "42809", f'"{name_list(strings(stmt.func.objname))}" is an aggregate '
-                      "function", fix=f"use ALTER AGGREGATE {r.signature}")
+        raise Refusal(
+            Rule.PREFLIGHT_WRONG_KIND,
+            "42809",
+            f'"{name_list(strings(stmt.func.objname))}" is an aggregate function',
+            fix=f"use ALTER AGGREGATE {r.signature}",
+        )
     if not ctx.owns(r):
         word = "procedure" if r.kind == "p" else "function"
-        raise Refusal(Rule.PREFLIGHT_PERMISSION, "42501", f"must be owner of {word} {r.name}",
-                      fix=f"apply as {r.owner or 'the owner'}")
+        raise Refusal(
+            Rule.PREFLIGHT_PERMISSION,
+            "42501",
+            f"must be owner of {word} {r.name}",
+            fix=f"apply as {r.owner or 'the owner'}",
+        )
     routine_attributes(stmt.actions, r.kind == "p", ctx)
     ctx.state.put_routine(r)
     return ok(target=r.signature)
@@ -198,8 +242,9 @@ def grant(stmt: Any, ctx: Ctx) -> Prediction:
         if kind in ("OBJECT_TABLE", "OBJECT_SEQUENCE") and isinstance(obj, ast.RangeVar):
             lookup.relation(*lookup.rv(obj), ctx)
         elif kind in ("OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE") and isinstance(obj, ast.ObjectWithArgs):
-            lookup.routine(obj, {"OBJECT_FUNCTION": "function", "OBJECT_PROCEDURE": "procedure"}
-                           .get(kind, "routine"), ctx)
+            lookup.routine(
+                obj, {"OBJECT_FUNCTION": "function", "OBJECT_PROCEDURE": "procedure"}.get(kind, "routine"), ctx
+            )
         elif kind == "OBJECT_SCHEMA" and isinstance(obj, ast.String):
             if ctx.state.schema(obj.sval or "") is None:
                 raise Refusal(Rule.PREFLIGHT_MISSING, "3F000", f'schema "{obj.sval}" does not exist')
@@ -213,20 +258,29 @@ def create_schema(stmt: Any, ctx: Ctx) -> Prediction:
     if name is None:
         return ok(modeled=False)
     if not ctx.state.live.can_create_schema and ctx.state.user() == ctx.state.live.current_user:
-        raise Refusal(Rule.PREFLIGHT_PERMISSION, "42501", f"permission denied for database {ctx.state.live.database}",
-                      fix=f"GRANT CREATE ON DATABASE {ctx.state.live.database} to the applying role")
+        raise Refusal(
+            Rule.PREFLIGHT_PERMISSION,
+            "42501",
+            f"permission denied for database {ctx.state.live.database}",
+            fix=f"GRANT CREATE ON DATABASE {ctx.state.live.database} to the applying role",
+        )
     if ctx.state.schema(name) is not None:
         if stmt.if_not_exists:
             return ok(note="exists: skipped (IF NOT EXISTS)")
-        raise Refusal(Rule.PREFLIGHT_EXISTS, "42P06", f'schema "{name}" already exists',
-                      fix="use CREATE SCHEMA IF NOT EXISTS, or drop this statement")
+        raise Refusal(
+            Rule.PREFLIGHT_EXISTS,
+            "42P06",
+            f'schema "{name}" already exists',
+            fix="use CREATE SCHEMA IF NOT EXISTS, or drop this statement",
+        )
     ctx.state.schemas[name] = SchemaInfo(name, True)
     ctx.state.touched.add(name)
     return ok(target=f"schema {name}")
 
 
-def create_type(parts: tuple[str, ...], ctx: Ctx, kind_word: str, *, shell: bool = False,
-                base: bool = False) -> Prediction:
+def create_type(
+    parts: tuple[str, ...], ctx: Ctx, kind_word: str, *, shell: bool = False, base: bool = False
+) -> Prediction:
     """CREATE TYPE / DOMAIN: 'type "x" already exists' (a table's row type counts). A base type's
     definition may complete a shell type of the same name (``CREATE TYPE x;`` earlier)."""
     schema, name = split_qualified(parts)
@@ -237,8 +291,12 @@ def create_type(parts: tuple[str, ...], ctx: Ctx, kind_word: str, *, shell: bool
         ctx.state.put_type(replace(existing, shell=False))
         return ok(target=f"{kind_word} {ns}.{name}", note="completes the shell type")
     if existing is not None:
-        raise Refusal(Rule.PREFLIGHT_EXISTS, "42710", f'type "{name}" already exists',
-                      fix=f"drop this statement, or choose another name: a type {ns}.{name} exists")
+        raise Refusal(
+            Rule.PREFLIGHT_EXISTS,
+            "42710",
+            f'type "{name}" already exists',
+            fix=f"drop this statement, or choose another name: a type {ns}.{name} exists",
+        )
     display = qualified(ns, name, ctx.state.effective_path())
     ctx.state.put_type(TypeInfo(f"new:{ns}.{name}", ns, name, display, False, f"new:{ns}._{name}", shell=shell))
     ctx.state.put_type(TypeInfo(f"new:{ns}._{name}", ns, f"_{name}", display + "[]", elem_ref=f"new:{ns}.{name}"))
@@ -249,19 +307,34 @@ def create_extension(stmt: Any, ctx: Ctx) -> Prediction:
     if ctx.state.extension_exists(stmt.extname):
         if stmt.if_not_exists:
             return ok(note="exists: skipped (IF NOT EXISTS)")
-        raise Refusal(Rule.PREFLIGHT_EXISTS, "42710", f'extension "{stmt.extname}" already exists',
-                      fix="use CREATE EXTENSION IF NOT EXISTS")
+        raise Refusal(
+            Rule.PREFLIGHT_EXISTS,
+            "42710",
+            f'extension "{stmt.extname}" already exists',
+            fix="use CREATE EXTENSION IF NOT EXISTS",
+        )
     if not ctx.ask("extension_available", {"name": stmt.extname}).get("available", True):
-        raise Refusal(Rule.PREFLIGHT_EXTENSION_UNAVAILABLE, "0A000", f'extension "{stmt.extname}" is not available',
-                      fix=f"install the {stmt.extname} extension's package on the database server first "
-                          "(pg_available_extensions does not list it)")
+        raise Refusal(
+            Rule.PREFLIGHT_EXTENSION_UNAVAILABLE,
+            "0A000",
+            f'extension "{stmt.extname}" is not available',
+            fix=f"install the {stmt.extname} extension's package on the database server first "
+            "(pg_available_extensions does not list it)",
+        )
     ctx.state.extensions[stmt.extname] = True
     ctx.state.touched.add(stmt.extname)
     return ok(target=f"extension {stmt.extname}", exact=False, note="objects the extension creates are not known")
 
 
-def create_relation_named(schema: str | None, name: str, relkind: str, if_not_exists: bool, ctx: Ctx,
-                          ns: str | None = None, table: str | None = None) -> Prediction:
+def create_relation_named(
+    schema: str | None,
+    name: str,
+    relkind: str,
+    if_not_exists: bool,
+    ctx: Ctx,
+    ns: str | None = None,
+    table: str | None = None,
+) -> Prediction:
     """CREATE INDEX / SEQUENCE: 'relation "x" already exists' (42P07)."""
     ns = ns or ctx.creation_schema(schema)
     existing = ctx.state.relation(ns, name)
@@ -269,9 +342,13 @@ def create_relation_named(schema: str | None, name: str, relkind: str, if_not_ex
     if existing is not None:
         if if_not_exists:
             return ok(note="exists: skipped (IF NOT EXISTS)")
-        raise Refusal(Rule.PREFLIGHT_EXISTS, "42P07", f'relation "{name}" already exists',
-                      fix=f"use CREATE {word.upper()} IF NOT EXISTS, or choose another name "
-                          f"({ns}.{name} is a {lookup.RELKIND_OBJECT.get(existing.relkind, 'relation')})")
+        raise Refusal(
+            Rule.PREFLIGHT_EXISTS,
+            "42P07",
+            f'relation "{name}" already exists',
+            fix=f"use CREATE {word.upper()} IF NOT EXISTS, or choose another name "
+            f"({ns}.{name} is a {lookup.RELKIND_OBJECT.get(existing.relkind, 'relation')})",
+        )
     ctx.state.put_relation(Relation(ns, name, relkind, None, origin=ctx.origin, table=table))
     return ok(target=f"{word} {ns}.{name}")
 
@@ -282,14 +359,19 @@ def create_index(stmt: Any, ctx: Ctx) -> Prediction:
     references.index_columns(stmt, rel)
     if not stmt.idxname:
         return ok(target=f"index on {rel.schema}.{rel.name}")
-    return create_relation_named(None, stmt.idxname, "i", bool(stmt.if_not_exists), ctx, ns=rel.schema,
-                                 table=rel.name)
+    return create_relation_named(None, stmt.idxname, "i", bool(stmt.if_not_exists), ctx, ns=rel.schema, table=rel.name)
 
 
 def rename(stmt: Any, ctx: Ctx) -> Prediction:
     kind = _kind(stmt.renameType)
-    if kind in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_SEQUENCE", "OBJECT_INDEX",
-                "OBJECT_FOREIGN_TABLE"):
+    if kind in (
+        "OBJECT_TABLE",
+        "OBJECT_VIEW",
+        "OBJECT_MATVIEW",
+        "OBJECT_SEQUENCE",
+        "OBJECT_INDEX",
+        "OBJECT_FOREIGN_TABLE",
+    ):
         rel = lookup.relation(*lookup.rv(stmt.relation), ctx, missing_ok=bool(stmt.missing_ok))
         if rel is None:
             return ok(note="missing: skipped (IF EXISTS)")
@@ -297,8 +379,12 @@ def rename(stmt: Any, ctx: Ctx) -> Prediction:
         lookup.require_owner(rel, ctx)
         clash = ctx.state.relation(rel.schema, stmt.newname)
         if clash is not None:
-            raise Refusal(Rule.PREFLIGHT_EXISTS, "42P07", f'relation "{stmt.newname}" already exists',
-                          fix=f"choose another name: {rel.schema}.{stmt.newname} exists")
+            raise Refusal(
+                Rule.PREFLIGHT_EXISTS,
+                "42P07",
+                f'relation "{stmt.newname}" already exists',
+                fix=f"choose another name: {rel.schema}.{stmt.newname} exists",
+            )
         ctx.state.drop_relation(rel)
         ctx.state.put_relation(replace(rel, name=stmt.newname, origin=ctx.origin))
         return ok(target=f"{rel.schema}.{rel.name}")
@@ -311,12 +397,19 @@ def rename(stmt: Any, ctx: Ctx) -> Prediction:
         if rel.columns is None:
             return ok(exact=False)
         if rel.column(stmt.subname) is None:
-            raise Refusal(Rule.PREFLIGHT_COLUMN_MISSING, "42703", f'column "{stmt.subname}" does not exist',
-                          fix=f"{rel.schema}.{rel.name} has no column {stmt.subname}")
+            raise Refusal(
+                Rule.PREFLIGHT_COLUMN_MISSING,
+                "42703",
+                f'column "{stmt.subname}" does not exist',
+                fix=f"{rel.schema}.{rel.name} has no column {stmt.subname}",
+            )
         if rel.column(stmt.newname) is not None:
-            raise Refusal(Rule.PREFLIGHT_COLUMN_EXISTS, "42701",
-                          f'column "{stmt.newname}" of relation "{rel.name}" already exists',
-                          fix=f"choose another name: {rel.schema}.{rel.name}.{stmt.newname} exists")
+            raise Refusal(
+                Rule.PREFLIGHT_COLUMN_EXISTS,
+                "42701",
+                f'column "{stmt.newname}" of relation "{rel.name}" already exists',
+                fix=f"choose another name: {rel.schema}.{rel.name}.{stmt.newname} exists",
+            )
         cols = tuple(replace(c, name=stmt.newname) if c.name == stmt.subname else c for c in rel.columns)
         ctx.state.put_relation(replace(rel, columns=cols))
         return ok(target=f"{rel.schema}.{rel.name}")
@@ -336,8 +429,9 @@ def rename(stmt: Any, ctx: Ctx) -> Prediction:
         rel = lookup.relation(*lookup.rv(stmt.relation), ctx)
         assert rel is not None
         if ctx.state.trigger(rel.schema, rel.name, stmt.subname) is None:
-            raise Refusal(Rule.PREFLIGHT_MISSING, "42704",
-                          f'trigger "{stmt.subname}" for table "{rel.name}" does not exist')
+            raise Refusal(
+                Rule.PREFLIGHT_MISSING, "42704", f'trigger "{stmt.subname}" for table "{rel.name}" does not exist'
+            )
         return ok(exact=False)
     return ok(modeled=False)
 
@@ -347,12 +441,20 @@ def _move_routine(r: Routine, schema: str, name: str, ctx: Ctx) -> None:
     ctx.state.act_on(r)
     word = "procedure" if r.kind == "p" else ("aggregate" if r.kind == "a" else "function")
     if not ctx.owns(r):
-        raise Refusal(Rule.PREFLIGHT_PERMISSION, "42501", f"must be owner of {word} {r.name}",
-                      fix=f"apply as {r.owner or 'the owner'}")
+        raise Refusal(
+            Rule.PREFLIGHT_PERMISSION,
+            "42501",
+            f"must be owner of {word} {r.name}",
+            fix=f"apply as {r.owner or 'the owner'}",
+        )
     if ctx.state.routine(schema, name, r.input_types) is not None:
         args = ", ".join(ctx.resolver.display(t) for t in r.input_types)
-        raise Refusal(Rule.PREFLIGHT_EXISTS, "42723", f'function {name}({args}) already exists in schema "{schema}"',
-                      fix=f"choose another name: {schema}.{name}({args}) exists")
+        raise Refusal(
+            Rule.PREFLIGHT_EXISTS,
+            "42723",
+            f'function {name}({args}) already exists in schema "{schema}"',
+            fix=f"choose another name: {schema}.{name}({args}) exists",
+        )
     ctx.state.drop_routine(r)
     ctx.state.put_routine(replace(r, schema=schema, name=name, origin=ctx.origin))
 
@@ -380,8 +482,12 @@ def set_schema(stmt: Any, ctx: Ctx) -> Prediction:
         if new == rel.schema:  # the server does nothing
             return ok(target=f"{rel.schema}.{rel.name}", note="already in that schema")
         if ctx.state.relation(new, rel.name) is not None:
-            raise Refusal(Rule.PREFLIGHT_EXISTS, "42P07", f'relation "{rel.name}" already exists in schema "{new}"',
-                          fix=f"choose another schema or name: {new}.{rel.name} exists")
+            raise Refusal(
+                Rule.PREFLIGHT_EXISTS,
+                "42P07",
+                f'relation "{rel.name}" already exists in schema "{new}"',
+                fix=f"choose another schema or name: {new}.{rel.name} exists",
+            )
         ctx.state.drop_relation(rel)
         ctx.state.put_relation(replace(rel, schema=new, origin=ctx.origin))
         return ok(target=f"{rel.schema}.{rel.name}")

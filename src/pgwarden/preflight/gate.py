@@ -13,20 +13,30 @@ from pgwarden.preflight.run import NotPredicted, PreflightReport
 
 @dataclass(frozen=True)
 class PreflightGate:
-    bundles: tuple[str, ...]          # the bundles preflighted (apply: only those still to run)
-    statements: int                   # apply statements preflighted
-    rollback_statements: int          # … and rollback statements
-    errors: int                       # refusals predicted (findings of severity error)
+    bundles: tuple[str, ...]  # the bundles preflighted (apply: only those still to run)
+    statements: int  # apply statements preflighted
+    rollback_statements: int  # … and rollback statements
+    errors: int  # refusals predicted (findings of severity error)
     findings: tuple[Finding, ...]
-    refused: int = 0                  # statements, apply and rollback: a refusal predicted
-    predicted: int = 0                # … success predicted, every part judged
-    not_predicted: tuple[NotPredicted, ...] = ()   # … not judged in full: the rehearsal covers them
-    locks: LockReport | None = None   # the lock each statement takes, on which relation, with its size
-    data_checks: bool = False         # the rows that would break a statement were counted
+    refused: int = 0  # statements, apply and rollback: a refusal predicted
+    predicted: int = 0  # … success predicted, every part judged
+    not_predicted: tuple[NotPredicted, ...] = ()  # … not judged in full: the rehearsal covers them
+    locks: LockReport | None = None  # the lock each statement takes, on which relation, with its size
+    data_checks: bool = False  # the rows that would break a statement were counted
     data: tuple[DataCheckResult, ...] = ()
 
 
 def preflight_gate(report: PreflightReport, bundles: tuple[str, ...]) -> PreflightGate:
-    return PreflightGate(bundles, report.statements, report.rollback_statements,
-                         sum(f.is_error for f in report.findings), tuple(report.findings), report.refused,
-                         report.predicted, report.not_predicted, report.locks, report.data_checks, report.data)
+    return PreflightGate(
+        bundles,
+        report.statements,
+        report.rollback_statements,
+        sum(f.is_error for f in report.findings),
+        tuple(report.findings),
+        report.refused,
+        report.predicted,
+        report.not_predicted,
+        report.locks,
+        report.data_checks,
+        report.data,
+    )

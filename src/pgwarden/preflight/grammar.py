@@ -13,8 +13,14 @@ from pglast import ast
 
 from pgwarden.parsing.walk import iter_nodes
 
-_JSON_16 = ("JsonObjectConstructor", "JsonArrayConstructor", "JsonArrayQueryConstructor", "JsonObjectAgg",
-            "JsonArrayAgg", "JsonIsPredicate")
+_JSON_16 = (
+    "JsonObjectConstructor",
+    "JsonArrayConstructor",
+    "JsonArrayQueryConstructor",
+    "JsonObjectAgg",
+    "JsonArrayAgg",
+    "JsonIsPredicate",
+)
 _JSON_17 = ("JsonTable", "JsonFuncExpr", "MergeSupportFunc")
 
 
@@ -29,8 +35,11 @@ def _feature(node: Any) -> tuple[int, str] | None:
         return 16, "SQL/JSON constructors and IS JSON"
     if kind in _JSON_17:
         return 17, "JSON_TABLE, JSON_QUERY, JSON_VALUE, JSON_EXISTS or MERGE support functions"
-    if isinstance(node, ast.FuncCall) and _name(node.funcformat) == "COERCE_SQL_SYNTAX" \
-            and [getattr(n, "sval", "") for n in node.funcname or ()] == ["pg_catalog", "system_user"]:
+    if (
+        isinstance(node, ast.FuncCall)
+        and _name(node.funcformat) == "COERCE_SQL_SYNTAX"
+        and [getattr(n, "sval", "") for n in node.funcname or ()] == ["pg_catalog", "system_user"]
+    ):
         return 16, "SYSTEM_USER"
     if isinstance(node, ast.AlterTableCmd):
         sub = _name(node.subtype)
@@ -63,6 +72,8 @@ def newer_syntax(node: Any, major: int) -> str | None:
     for n in iter_nodes(node):
         found = _feature(n)
         if found is not None and found[0] > major:
-            return (f"not judged: uses {found[1]}, new in PostgreSQL {found[0]}; the target runs PostgreSQL {major}, "
-                    "whose parser only the server (or a rehearsal on it) can consult")
+            return (
+                f"not judged: uses {found[1]}, new in PostgreSQL {found[0]}; the target runs PostgreSQL {major}, "
+                "whose parser only the server (or a rehearsal on it) can consult"
+            )
     return None

@@ -18,16 +18,7 @@ from pglast.parser import ParseError, scan
 
 from pgwarden import shipped_sql
 from pgwarden.pg import search_path
-from pgwarden.preflight.model import (
-    Column,
-    LiveCatalog,
-    Param,
-    Relation,
-    Routine,
-    SchemaInfo,
-    Trigger,
-    TypeInfo,
-)
+from pgwarden.preflight.model import Column, LiveCatalog, Param, Relation, Routine, SchemaInfo, Trigger, TypeInfo
 from pgwarden.preflight.names import quote_ident
 
 NAMEDATALEN = 64
@@ -45,14 +36,14 @@ def names_in_sql(texts: Iterable[str]) -> set[str]:
             continue
         for t in tokens:
             if t.name in _NAME_TOKENS or t.kind != "NO_KEYWORD":
-                word = text[t.start:t.end + 1]
+                word = text[t.start : t.end + 1]
                 if word.startswith('"') and word.endswith('"') and len(word) >= 2:
                     word = word[1:-1].replace('""', '"')
                 elif word.startswith(("U&", "u&")):
                     continue
                 else:
                     word = word.lower()
-                out.add(word.encode("utf-8")[:NAMEDATALEN - 1].decode("utf-8", "ignore"))
+                out.add(word.encode("utf-8")[: NAMEDATALEN - 1].decode("utf-8", "ignore"))
     return out
 
 
@@ -80,11 +71,16 @@ def load(cur: psycopg.Cursor[Any], names: set[str]) -> LiveCatalog:
     cur.execute(shipped_sql.load("pgwarden.preflight", "session.sql"))
     s = cur.fetchone()
     assert s is not None
-    live = LiveCatalog(server_version_num=s["server_version_num"], current_user=s["current_user"],
-                       session_user=s["session_user"],
-                       database=s["database"], search_path=search_path.target_default(cur.connection),
-                       temp_schema=s["temp_schema"],
-                       superuser=bool(s["superuser"]), can_create_schema=bool(s["can_create_schema"]))
+    live = LiveCatalog(
+        server_version_num=s["server_version_num"],
+        current_user=s["current_user"],
+        session_user=s["session_user"],
+        database=s["database"],
+        search_path=search_path.target_default(cur.connection),
+        temp_schema=s["temp_schema"],
+        superuser=bool(s["superuser"]),
+        can_create_schema=bool(s["can_create_schema"]),
+    )
     cur.execute(shipped_sql.load("pgwarden.preflight", "schemas.sql"))
     for row in cur.fetchall():
         live.schemas[row["name"]] = SchemaInfo(row["name"], bool(row["can_create"]), row["oid"])
@@ -110,8 +106,16 @@ def extend(cur: psycopg.Cursor[Any], live: LiveCatalog, names: set[str], *, cata
         live.relations[(rel.schema, rel.name)] = rel
     cur.execute(shipped_sql.load("pgwarden.preflight", "triggers.sql"), {"names": wanted})
     for row in cur.fetchall():
-        t = Trigger(row["schema"], row["table_name"], row["name"], bool(row["internal"]), bool(row["child"]),
-                    bool(row["is_constraint"]), row["oid"], facts={"definition_md5": row["def_md5"]})
+        t = Trigger(
+            row["schema"],
+            row["table_name"],
+            row["name"],
+            bool(row["internal"]),
+            bool(row["child"]),
+            bool(row["is_constraint"]),
+            row["oid"],
+            facts={"definition_md5": row["def_md5"]},
+        )
         live.triggers[(t.schema, t.table, t.name)] = t
     oids = {o for row in rows for o in (row["allargtypes"] or row["argtypes"] or ())}
     oids |= {row["rettype"] for row in rows}
@@ -122,17 +126,29 @@ def extend(cur: psycopg.Cursor[Any], live: LiveCatalog, names: set[str], *, cata
         live.routines.setdefault((r.schema, r.name), []).append(r)
 
 
-def add_types(cur: psycopg.Cursor[Any], live: LiveCatalog, names: list[str], oids: Iterable[int], *,
-              catalog: bool = False) -> None:
+def add_types(
+    cur: psycopg.Cursor[Any], live: LiveCatalog, names: list[str], oids: Iterable[int], *, catalog: bool = False
+) -> None:
     """Fetch types by name (with their array and element types) and by OID into the snapshot."""
     want_oids = sorted({o for o in oids if o not in live.types_by_oid})
     if not names and not want_oids and not catalog:
         return
-    cur.execute(shipped_sql.load("pgwarden.preflight", "types.sql"),
-                {"names": names, "oids": want_oids, "catalog": catalog})
+    cur.execute(
+        shipped_sql.load("pgwarden.preflight", "types.sql"), {"names": names, "oids": want_oids, "catalog": catalog}
+    )
     for row in cur.fetchall():
-        t = TypeInfo(row["oid"], row["schema"], row["name"], row["display"], bool(row["collatable"]),
-                     row["array_oid"], row["relkind"], row["elem_oid"], bool(row["shell"]), bool(row["pseudo"]))
+        t = TypeInfo(
+            row["oid"],
+            row["schema"],
+            row["name"],
+            row["display"],
+            bool(row["collatable"]),
+            row["array_oid"],
+            row["relkind"],
+            row["elem_oid"],
+            bool(row["shell"]),
+            bool(row["pseudo"]),
+        )
         live.types_by_oid[row["oid"]] = t
         live.types_by_name[(t.schema, t.name)] = t
 
@@ -155,28 +171,59 @@ def _routine(row: dict[str, Any], live: LiveCatalog) -> Routine:
             has_default = k >= first_default
             k += 1
         params.append(Param(name or None, mode, int(typ), has_default, None, head))
-    args = [live.types_by_oid[p.type].display if p.type in live.types_by_oid else str(p.type)
-            for p in params if p.mode in ("i", "b", "v")]
+    args = [
+        live.types_by_oid[p.type].display if p.type in live.types_by_oid else str(p.type)
+        for p in params
+        if p.mode in ("i", "b", "v")
+    ]
     signature = f"{quote_ident(row['name'])}({','.join(args)})"
-    return Routine(row["schema"], row["name"], row["kind"], tuple(params), int(row["rettype"]), bool(row["retset"]),
-                   bool(row["owned"]), row["owner"], signature, "live", row["oid"], row["aggkind"],
-                   row["aggnumdirectargs"])
+    return Routine(
+        row["schema"],
+        row["name"],
+        row["kind"],
+        tuple(params),
+        int(row["rettype"]),
+        bool(row["retset"]),
+        bool(row["owned"]),
+        row["owner"],
+        signature,
+        "live",
+        row["oid"],
+        row["aggkind"],
+        row["aggnumdirectargs"],
+    )
 
 
 def _relation(row: dict[str, Any]) -> Relation:
     cols = row["columns"] or []
     columns = tuple(Column(c["name"], int(c["type"]), int(c["typmod"]), c["collation"], c["display"]) for c in cols)
-    facts: dict[str, Any] = {"relkind": row["relkind"], "owner": row["owner"],
-                             "columns": ", ".join(f"{c.name} {c.display}" for c in columns)}
+    facts: dict[str, Any] = {
+        "relkind": row["relkind"],
+        "owner": row["owner"],
+        "columns": ", ".join(f"{c.name} {c.display}" for c in columns),
+    }
     if row["view_md5"]:
         facts["definition_md5"] = row["view_md5"]
-    return Relation(row["schema"], row["name"], row["relkind"], columns, bool(row["owned"]), row["owner"],
-                    row["oid"], "live", row["index_table"], facts, frozenset(row["constraints"] or ()),
-                    frozenset(row["traits"] or ()),
-                    tuple((k[0] == "P", tuple(k[2:].split(","))) for k in row["keys"] or ()),
-                    frozenset(_unquote(n) for n in row["not_null"] or () if n),
-                    tuple((f["name"], tuple(f["columns"]), f["schema"], f["table"])
-                          for f in (json.loads(x) for x in row["foreign_keys"] or ())))
+    return Relation(
+        row["schema"],
+        row["name"],
+        row["relkind"],
+        columns,
+        bool(row["owned"]),
+        row["owner"],
+        row["oid"],
+        "live",
+        row["index_table"],
+        facts,
+        frozenset(row["constraints"] or ()),
+        frozenset(row["traits"] or ()),
+        tuple((k[0] == "P", tuple(k[2:].split(","))) for k in row["keys"] or ()),
+        frozenset(_unquote(n) for n in row["not_null"] or () if n),
+        tuple(
+            (f["name"], tuple(f["columns"]), f["schema"], f["table"])
+            for f in (json.loads(x) for x in row["foreign_keys"] or ())
+        ),
+    )
 
 
 def _unquote(ident: str) -> str:

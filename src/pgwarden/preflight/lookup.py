@@ -15,13 +15,25 @@ from pgwarden.rules import Rule
 
 # With argument lists every routine kind is found, then refused by kind; by bare name, a kind filters.
 _BARE_KINDS = {"function": {"f", "w", "a"}, "procedure": {"p"}, "aggregate": {"a"}, "routine": {"f", "w", "a", "p"}}
-_NONEXISTENT_WORD = {"function": "function", "procedure": "procedure", "aggregate": "aggregate",
-                     "routine": "function"}
-_NAMED_WORD = {"function": "a function", "procedure": "a procedure", "aggregate": "an aggregate",
-               "routine": "a function"}
+_NONEXISTENT_WORD = {"function": "function", "procedure": "procedure", "aggregate": "aggregate", "routine": "function"}
+_NAMED_WORD = {
+    "function": "a function",
+    "procedure": "a procedure",
+    "aggregate": "an aggregate",
+    "routine": "a function",
+}
 
-RELKIND_OBJECT = {"r": "table", "p": "table", "v": "view", "m": "materialized view", "S": "sequence",
-                  "i": "index", "I": "index", "f": "foreign table", "c": "type"}
+RELKIND_OBJECT = {
+    "r": "table",
+    "p": "table",
+    "v": "view",
+    "m": "materialized view",
+    "S": "sequence",
+    "i": "index",
+    "I": "index",
+    "f": "foreign table",
+    "c": "type",
+}
 
 
 def func_signature(parts: tuple[str, ...], displays: list[str]) -> str:
@@ -47,14 +59,21 @@ def routine(owa: Any, mode: str, ctx: Ctx, missing_ok: bool = False) -> Routine 
         if not found:
             if missing_ok:
                 return None
-            raise Refusal(Rule.PREFLIGHT_MISSING, "42883",
-                          f'could not find {_NAMED_WORD[mode]} named "{name_list(parts)}"',
-                          fix="use IF EXISTS, or create it first: no such routine exists at this point")
+            raise Refusal(
+                Rule.PREFLIGHT_MISSING,
+                "42883",
+                f'could not find {_NAMED_WORD[mode]} named "{name_list(parts)}"',
+                fix="use IF EXISTS, or create it first: no such routine exists at this point",
+            )
         if len(found) > 1:
             word = mode
-            raise Refusal(Rule.PREFLIGHT_AMBIGUOUS, "42725", f'{word} name "{name_list(parts)}" is not unique',
-                          hint=f"Specify the argument list to select the {word} unambiguously.",
-                          fix="give the argument list: " + ", ".join(r.signature for r in found))
+            raise Refusal(
+                Rule.PREFLIGHT_AMBIGUOUS,
+                "42725",
+                f'{word} name "{name_list(parts)}" is not unique',
+                hint=f"Specify the argument list to select the {word} unambiguously.",
+                fix="give the argument list: " + ", ".join(r.signature for r in found),
+            )
         return found[0]
     try:
         types = [ctx.resolver.type_of(t) for t in owa.objargs or ()]
@@ -74,17 +93,33 @@ def routine(owa: Any, mode: str, ctx: Ctx, missing_ok: bool = False) -> Routine 
     if hit is None:
         if missing_ok:
             return None
-        raise Refusal(Rule.PREFLIGHT_MISSING, "42883", f"{_NONEXISTENT_WORD[mode]} {sig} does not exist",
-                      fix="use IF EXISTS, or check the name and argument types against the catalog")
+        raise Refusal(
+            Rule.PREFLIGHT_MISSING,
+            "42883",
+            f"{_NONEXISTENT_WORD[mode]} {sig} does not exist",
+            fix="use IF EXISTS, or check the name and argument types against the catalog",
+        )
     if mode == "function" and hit.kind == "p":
-        raise Refusal(Rule.PREFLIGHT_WRONG_KIND, "42809", f"{sig} is not a function",
-                      fix=f"{hit.signature} is a procedure: say PROCEDURE")
+        raise Refusal(
+            Rule.PREFLIGHT_WRONG_KIND,
+            "42809",
+            f"{sig} is not a function",
+            fix=f"{hit.signature} is a procedure: say PROCEDURE",
+        )
     if mode == "procedure" and hit.kind != "p":
-        raise Refusal(Rule.PREFLIGHT_WRONG_KIND, "42809", f"{sig} is not a procedure",
-                      fix=f"{hit.signature} is a function: say FUNCTION")
+        raise Refusal(
+            Rule.PREFLIGHT_WRONG_KIND,
+            "42809",
+            f"{sig} is not a procedure",
+            fix=f"{hit.signature} is a function: say FUNCTION",
+        )
     if mode == "aggregate" and hit.kind != "a":
-        raise Refusal(Rule.PREFLIGHT_WRONG_KIND, "42809", f"function {sig} is not an aggregate",
-                      fix=f"{hit.signature} is not an aggregate: say FUNCTION")
+        raise Refusal(
+            Rule.PREFLIGHT_WRONG_KIND,
+            "42809",
+            f"function {sig} is not an aggregate",
+            fix=f"{hit.signature} is not an aggregate: say FUNCTION",
+        )
     return hit
 
 
@@ -97,27 +132,39 @@ def _by_all_arguments(schemas: list[str], name: str, owa: Any, ctx: Ctx, hit: Ro
         if "o" not in modes:
             return hit
         try:
-            marked = tuple((getattr(a.mode, "value", a.mode) == "o", ctx.resolver.type_of(a.argType).ref)
-                           for a in fparams)
+            marked = tuple(
+                (getattr(a.mode, "value", a.mode) == "o", ctx.resolver.type_of(a.argType).ref) for a in fparams
+            )
         except Refusal:
             return None
-        found = [r for s in schemas for r in ctx.state.routines_named(s, name)
-                 if r.kind == "p" and tuple((p.mode == "o", p.type) for p in r.params if p.mode != "t") == marked]
+        found = [
+            r
+            for s in schemas
+            for r in ctx.state.routines_named(s, name)
+            if r.kind == "p" and tuple((p.mode == "o", p.type) for p in r.params if p.mode != "t") == marked
+        ]
         return found[0] if len(found) == 1 else None
     args = [a.argType for a in fparams] or list(owa.objargs or ())
     try:
         key = tuple(ctx.resolver.type_of(t).ref for t in args)
     except Refusal:
         return hit
-    found = [r for s in schemas for r in ctx.state.routines_named(s, name)
-             if r.kind == "p" and tuple(p.type for p in r.params if p.mode != "t") == key]
+    found = [
+        r
+        for s in schemas
+        for r in ctx.state.routines_named(s, name)
+        if r.kind == "p" and tuple(p.type for p in r.params if p.mode != "t") == key
+    ]
     if hit is not None and not any(r is hit for r in found):  # matched by its input types, and another by all
         found = [hit, *found]
     if len(found) > 1:
-        raise Refusal(Rule.PREFLIGHT_AMBIGUOUS, "42725",
-                      f'procedure name "{name_list(strings(owa.objname))}" is not unique',
-                      hint="Specify the argument list to select the procedure unambiguously.",
-                      fix="give the argument modes (IN/OUT) too: " + ", ".join(r.signature for r in found))
+        raise Refusal(
+            Rule.PREFLIGHT_AMBIGUOUS,
+            "42725",
+            f'procedure name "{name_list(strings(owa.objname))}" is not unique',
+            hint="Specify the argument list to select the procedure unambiguously.",
+            fix="give the argument modes (IN/OUT) too: " + ", ".join(r.signature for r in found),
+        )
     return found[0] if found else hit
 
 
@@ -130,18 +177,25 @@ def relation(rv_schema: str | None, relname: str, ctx: Ctx, missing_ok: bool = F
     rel = ctx.state.find_relation(rv_schema, relname)
     if rel is None and not missing_ok:
         shown = f"{rv_schema}.{relname}" if rv_schema else relname
-        raise Refusal(Rule.PREFLIGHT_MISSING, "42P01", f'relation "{shown}" does not exist',
-                      fix="use IF EXISTS, or create it first: no such relation exists at this point")
+        raise Refusal(
+            Rule.PREFLIGHT_MISSING,
+            "42P01",
+            f'relation "{shown}" does not exist',
+            fix="use IF EXISTS, or create it first: no such relation exists at this point",
+        )
     return rel
 
 
 def require_owner(rel: Relation, ctx: Ctx, word: str | None = None) -> None:
     """``must be owner of table t``; some commands (DROP TRIGGER) say "relation"."""
     if not ctx.owns(rel):
-        raise Refusal(Rule.PREFLIGHT_PERMISSION, "42501",
-                      f"must be owner of {word or RELKIND_OBJECT.get(rel.relkind, 'relation')} {rel.name}",
-                      fix=f"apply as {rel.owner or 'the owner'} (or a member of that role)",
-                      facts={"object": f"{rel.schema}.{rel.name}", "owner": rel.owner})
+        raise Refusal(
+            Rule.PREFLIGHT_PERMISSION,
+            "42501",
+            f"must be owner of {word or RELKIND_OBJECT.get(rel.relkind, 'relation')} {rel.name}",
+            fix=f"apply as {rel.owner or 'the owner'} (or a member of that role)",
+            facts={"object": f"{rel.schema}.{rel.name}", "owner": rel.owner},
+        )
 
 
 def rv(node: Any) -> tuple[str | None, str]:
@@ -152,11 +206,20 @@ def describe_query(query: Any, ctx: Ctx, what: str) -> tuple[tuple[Column, ...] 
     """The query's result columns; or a prediction (its analysis error, or "cannot verify")."""
     touched = collect_names([query]) & ctx.state.touched
     if touched:
-        return None, ok(exact=False, note=f"{what} query refers to objects this package changes earlier "
-                                          f"({', '.join(sorted(touched))}); compared with the live catalog only "
-                                          "where they are unaffected")
+        return None, ok(
+            exact=False,
+            note=f"{what} query refers to objects this package changes earlier "
+            f"({', '.join(sorted(touched))}); compared with the live catalog only "
+            "where they are unaffected",
+        )
     d = ctx.resolver.describe(deparse(query))
     if d.error is not None:
-        raise Refusal(Rule.PREFLIGHT_QUERY, d.error.sqlstate, d.error.message, detail=d.error.detail,
-                      hint=d.error.hint, fix=f"fix the {what}'s query: the server rejects it against the live catalog")
+        raise Refusal(
+            Rule.PREFLIGHT_QUERY,
+            d.error.sqlstate,
+            d.error.message,
+            detail=d.error.detail,
+            hint=d.error.hint,
+            fix=f"fix the {what}'s query: the server rejects it against the live catalog",
+        )
     return d.columns, None

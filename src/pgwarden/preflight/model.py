@@ -36,13 +36,13 @@ class TypeInfo:
     ref: TypeRef
     schema: str
     name: str
-    display: str              # format_type_be(): how PostgreSQL prints it in messages
+    display: str  # format_type_be(): how PostgreSQL prints it in messages
     collatable: bool = False
-    array_ref: TypeRef | None = None   # the type's array type (pg_type.typarray)
-    relkind: str | None = None          # set for a relation's row type
-    elem_ref: TypeRef | None = None    # for an array type: its element type
-    shell: bool = False                 # CREATE TYPE name; without a definition yet
-    pseudo: bool = False                # a pseudo-type (unknown, record, internal, any…)
+    array_ref: TypeRef | None = None  # the type's array type (pg_type.typarray)
+    relkind: str | None = None  # set for a relation's row type
+    elem_ref: TypeRef | None = None  # for an array type: its element type
+    shell: bool = False  # CREATE TYPE name; without a definition yet
+    pseudo: bool = False  # a pseudo-type (unknown, record, internal, any…)
 
     @property
     def polymorphic(self) -> bool:
@@ -51,14 +51,14 @@ class TypeInfo:
 
 @dataclass(frozen=True)
 class Param:
-    name: str | None          # None when unnamed
-    mode: str                 # i, o, b (INOUT), v (VARIADIC), t (TABLE)
+    name: str | None  # None when unnamed
+    mode: str  # i, o, b (INOUT), v (VARIADIC), t (TABLE)
     type: TypeRef
     has_default: bool = False
-    default_type: TypeRef | None = None   # known only where it can differ (polymorphic params)
-    head: str = ""            # "p_note text" (with OUT/INOUT/VARIADIC), as pg_get_function_arguments prints it
-    default_expr: str | None = None       # the default expression's text, when known
-    default_node: Any = field(default=None, compare=False, repr=False)   # its AST (deparsed on demand)
+    default_type: TypeRef | None = None  # known only where it can differ (polymorphic params)
+    head: str = ""  # "p_note text" (with OUT/INOUT/VARIADIC), as pg_get_function_arguments prints it
+    default_expr: str | None = None  # the default expression's text, when known
+    default_node: Any = field(default=None, compare=False, repr=False)  # its AST (deparsed on demand)
 
     @property
     def text(self) -> str:
@@ -77,16 +77,16 @@ class Routine:
 
     schema: str
     name: str
-    kind: str                         # f, p, a, w
+    kind: str  # f, p, a, w
     params: tuple[Param, ...]
-    rettype: TypeRef | None           # None: could not be worked out (no prediction depends on it)
+    rettype: TypeRef | None  # None: could not be worked out (no prediction depends on it)
     retset: bool
-    owned: bool = True                # the current role has the owner's privileges
+    owned: bool = True  # the current role has the owner's privileges
     owner: str = ""
-    signature: str = ""               # format_procedure(): "fn(uuid,text,text)", for HINTs
-    origin: str = "live"              # "live" or "bundle A (A.sql:12)"
+    signature: str = ""  # format_procedure(): "fn(uuid,text,text)", for HINTs
+    origin: str = "live"  # "live" or "bundle A (A.sql:12)"
     oid: int | None = None
-    aggkind: str | None = None        # n, o, h
+    aggkind: str | None = None  # n, o, h
     aggnumdirectargs: int | None = None
 
     @property
@@ -111,27 +111,27 @@ class Column:
     name: str
     type: TypeRef
     typmod: int = -1
-    collation: str | None = None      # collation name; None for non-collatable types or unknown
-    display: str = ""                 # format_type(type, typmod)
+    collation: str | None = None  # collation name; None for non-collatable types or unknown
+    display: str = ""  # format_type(type, typmod)
 
 
 @dataclass(frozen=True)
 class Relation:
     schema: str
     name: str
-    relkind: str                      # r, p, v, m, S, i, I, f, c
-    columns: tuple[Column, ...] | None = None   # None: not known (e.g. CREATE TABLE ... LIKE)
+    relkind: str  # r, p, v, m, S, i, I, f, c
+    columns: tuple[Column, ...] | None = None  # None: not known (e.g. CREATE TABLE ... LIKE)
     owned: bool = True
     owner: str = ""
     oid: int | None = None
     origin: str = "live"
-    table: str | None = None          # for an index: its table's name
+    table: str | None = None  # for an index: its table's name
     facts: Mapping[str, Any] = field(default_factory=dict)
-    constraints: frozenset[str] | None = None   # constraint names; None: not known
-    traits: frozenset[str] = frozenset()        # partition, typed, child, parent, identity_or_generated, system
-    keys: tuple[tuple[bool, tuple[str, ...]], ...] | None = None   # unique keys (primary?, columns); None: unknown
-    not_null: frozenset[str] = frozenset()      # columns proven free of NULLs (NOT NULL, or a valid CHECK)
-    foreign_keys: tuple[tuple[str, tuple[str, ...], str, str], ...] = ()   # (name, columns, ref schema, ref table)
+    constraints: frozenset[str] | None = None  # constraint names; None: not known
+    traits: frozenset[str] = frozenset()  # partition, typed, child, parent, identity_or_generated, system
+    keys: tuple[tuple[bool, tuple[str, ...]], ...] | None = None  # unique keys (primary?, columns); None: unknown
+    not_null: frozenset[str] = frozenset()  # columns proven free of NULLs (NOT NULL, or a valid CHECK)
+    foreign_keys: tuple[tuple[str, tuple[str, ...], str, str], ...] = ()  # (name, columns, ref schema, ref table)
 
     def column(self, name: str) -> Column | None:
         for c in self.columns or ():
@@ -146,7 +146,7 @@ class Trigger:
     table: str
     name: str
     internal: bool = False
-    child: bool = False               # cloned from a partitioned parent (tgparentid <> 0)
+    child: bool = False  # cloned from a partitioned parent (tgparentid <> 0)
     constraint: bool = False
     oid: int | None = None
     origin: str = "live"
@@ -169,9 +169,9 @@ class LiveCatalog:
     session_user: str = ""
     database: str = ""
     search_path: str = '"$user", public'
-    temp_schema: str | None = None      # this session's pg_temp_N, once it has one
-    superuser: bool = False             # the current role (before any SET ROLE in the package)
-    can_create_schema: bool = True      # CREATE on the database
+    temp_schema: str | None = None  # this session's pg_temp_N, once it has one
+    superuser: bool = False  # the current role (before any SET ROLE in the package)
+    can_create_schema: bool = True  # CREATE on the database
     schemas: dict[str, SchemaInfo] = field(default_factory=dict)
     routines: dict[tuple[str, str], list[Routine]] = field(default_factory=dict)
     relations: dict[tuple[str, str], Relation] = field(default_factory=dict)
@@ -179,7 +179,7 @@ class LiveCatalog:
     types_by_name: dict[tuple[str, str], TypeInfo] = field(default_factory=dict)
     types_by_oid: dict[int, TypeInfo] = field(default_factory=dict)
     extensions: set[str] = field(default_factory=set)
-    languages: dict[str, bool] = field(default_factory=dict)   # name -> installed (False: extension available)
+    languages: dict[str, bool] = field(default_factory=dict)  # name -> installed (False: extension available)
     loaded_names: set[str] = field(default_factory=set)
 
     @property
@@ -202,15 +202,15 @@ class CatalogState:
     types: dict[tuple[str, str], TypeInfo | None] = field(default_factory=dict)
     schemas: dict[str, SchemaInfo | None] = field(default_factory=dict)
     extensions: dict[str, bool] = field(default_factory=dict)
-    touched: set[str] = field(default_factory=set)   # bare names the package has changed so far
+    touched: set[str] = field(default_factory=set)  # bare names the package has changed so far
     # live objects replaced, altered or dropped
     acted_on: dict[tuple[ObjectKind, str, str], Any] = field(default_factory=dict)
-    local_search_path: str | None = None              # SET LOCAL inside the current bundle
-    role: str | None = None       # SET ROLE earlier in the package (None: the connection's role)
-    local_role: str | None = None                     # SET LOCAL ROLE inside the current bundle
-    check_bodies: bool = True                         # check_function_bodies
-    epoch: int = 0                                    # bumped whenever type name resolution may change
-    opaque: str | None = None     # set once a statement may have changed objects in ways not followed
+    local_search_path: str | None = None  # SET LOCAL inside the current bundle
+    role: str | None = None  # SET ROLE earlier in the package (None: the connection's role)
+    local_role: str | None = None  # SET LOCAL ROLE inside the current bundle
+    check_bodies: bool = True  # check_function_bodies
+    epoch: int = 0  # bumped whenever type name resolution may change
+    opaque: str | None = None  # set once a statement may have changed objects in ways not followed
     _paths: dict[Any, list[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -404,4 +404,3 @@ class CatalogState:
         if isinstance(ref, str):
             return ref.removeprefix("new:")
         return str(ref)
-

@@ -92,7 +92,6 @@ def split_search_path(setting: str) -> list[str]:
     return out
 
 
-
 def deparse(node: Any) -> str:
     """The SQL text of an AST node, as pglast prints it."""
     return str(RawStream()(node))

@@ -15,8 +15,14 @@ from pgwarden.preflight.names import split_qualified, strings
 from pgwarden.preflight.prediction import Prediction, Refusal, ok
 from pgwarden.rules import Rule
 
-_COMMENT_RELATIONS = ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_SEQUENCE", "OBJECT_INDEX",
-                      "OBJECT_FOREIGN_TABLE")
+_COMMENT_RELATIONS = (
+    "OBJECT_TABLE",
+    "OBJECT_VIEW",
+    "OBJECT_MATVIEW",
+    "OBJECT_SEQUENCE",
+    "OBJECT_INDEX",
+    "OBJECT_FOREIGN_TABLE",
+)
 
 
 def alter_sequence(stmt: Any, ctx: Ctx) -> Prediction:
@@ -34,8 +40,12 @@ def index_columns(stmt: Any, rel: Relation) -> None:
     for elem in (*(stmt.indexParams or ()), *(stmt.indexIncludingParams or ())):
         name = getattr(elem, "name", None)
         if name and rel.column(name) is None:
-            raise Refusal(Rule.PREFLIGHT_COLUMN_MISSING, "42703", f'column "{name}" does not exist',
-                          fix=f"{rel.schema}.{rel.name} has no column {name}: fix the index definition")
+            raise Refusal(
+                Rule.PREFLIGHT_COLUMN_MISSING,
+                "42703",
+                f'column "{name}" does not exist',
+                fix=f"{rel.schema}.{rel.name} has no column {name}: fix the index definition",
+            )
 
 
 def comment(stmt: Any, ctx: Ctx) -> Prediction:
@@ -51,7 +61,10 @@ def comment(stmt: Any, ctx: Ctx) -> Prediction:
     rel = lookup.relation(schema, name, ctx)
     assert rel is not None
     if kind == "OBJECT_COLUMN" and rel.columns is not None and rel.column(parts[-1]) is None:
-        raise Refusal(Rule.PREFLIGHT_COLUMN_MISSING, "42703",
-                      f'column "{parts[-1]}" of relation "{rel.name}" does not exist',
-                      fix=f"{rel.schema}.{rel.name} has no column {parts[-1]}: fix the name")
+        raise Refusal(
+            Rule.PREFLIGHT_COLUMN_MISSING,
+            "42703",
+            f'column "{parts[-1]}" of relation "{rel.name}" does not exist',
+            fix=f"{rel.schema}.{rel.name} has no column {parts[-1]}: fix the name",
+        )
     return ok(exact=kind == "OBJECT_COLUMN" or rel.relkind in ("r", "p"), target=f"{rel.schema}.{rel.name}")

@@ -57,7 +57,6 @@ def type_name_text(tn: Any) -> str:
     return text
 
 
-
 class Resolver:
     """Resolves names against a :class:`CatalogState`, asking the server only to describe queries."""
 
@@ -66,7 +65,7 @@ class Resolver:
         self.state = state
         self._facts: dict[int, dict[str, Any]] = {}
         self._types: dict[Any, TypeInfo] = {}
-        self.role_cache: dict[Any, dict[str, Any]] = {}   # privilege answers after SET ROLE (roles.py)
+        self.role_cache: dict[Any, dict[str, Any]] = {}  # privilege answers after SET ROLE (roles.py)
 
     def routine_facts(self, oid: int) -> dict[str, Any]:
         """A live routine's facts as seed 000 probed them, read once and only when a finding needs them."""
@@ -99,14 +98,21 @@ class Resolver:
         else:
             parts = strings(tn.names)
             if len(parts) == 3 and parts[0] != self.state.live.database:
-                raise Refusal(Rule.PREFLIGHT_TYPE_MISSING, "0A000",
-                              f"cross-database references are not implemented: {name_list(parts)}")
+                raise Refusal(
+                    Rule.PREFLIGHT_TYPE_MISSING,
+                    "0A000",
+                    f"cross-database references are not implemented: {name_list(parts)}",
+                )
             schema, name = (parts[-2], parts[-1]) if len(parts) >= 2 else (None, parts[-1])
             found = self._lookup(schema, name)
             if found is None:
                 shown = f'"{type_name_text(tn)}"' if quoted else type_name_text(tn)
-                raise Refusal(Rule.PREFLIGHT_TYPE_MISSING, "42704", f"type {shown} does not exist",
-                              fix="create the type first (in an earlier statement or bundle) or fix its name")
+                raise Refusal(
+                    Rule.PREFLIGHT_TYPE_MISSING,
+                    "42704",
+                    f"type {shown} does not exist",
+                    fix="create the type first (in an earlier statement or bundle) or fix its name",
+                )
             base = found
         if tn.arrayBounds:
             arr = self.state.type_by_ref(base.array_ref) if base.array_ref is not None else None
@@ -130,8 +136,11 @@ class Resolver:
     def _pct_type(self, tn: Any) -> TypeInfo:
         parts = strings(tn.names)
         if len(parts) < 2:
-            raise Refusal(Rule.PREFLIGHT_TYPE_MISSING, "42601",
-                          f"improper %TYPE reference (too few dotted names): {name_list(parts)}")
+            raise Refusal(
+                Rule.PREFLIGHT_TYPE_MISSING,
+                "42601",
+                f"improper %TYPE reference (too few dotted names): {name_list(parts)}",
+            )
         schema = parts[-3] if len(parts) >= 3 else None
         relname, colname = parts[-2], parts[-1]
         rel = self.state.find_relation(schema, relname)
@@ -141,10 +150,10 @@ class Resolver:
         col = rel.column(colname)
         if col is None:
             if rel.columns is None:
-                raise Refusal(Rule.PREFLIGHT_UNVERIFIED, "", "column types of this relation are not known",
-                              exact=False)
-            raise Refusal(Rule.PREFLIGHT_COLUMN_MISSING, "42703",
-                          f'column "{colname}" of relation "{relname}" does not exist')
+                raise Refusal(Rule.PREFLIGHT_UNVERIFIED, "", "column types of this relation are not known", exact=False)
+            raise Refusal(
+                Rule.PREFLIGHT_COLUMN_MISSING, "42703", f'column "{colname}" of relation "{relname}" does not exist'
+            )
         info = self.type_info(col.type)
         if info is None:
             raise Refusal(Rule.PREFLIGHT_UNVERIFIED, "", "type of the referenced column is not known", exact=False)
@@ -197,8 +206,9 @@ class Resolver:
             d = pg.describe_prepared(b"")
             if d.status != pq.ExecStatus.COMMAND_OK:
                 return Described((), _server_error(d, enc))
-            cols = tuple(Column((d.fname(i) or b"").decode(enc), int(d.ftype(i)), int(d.fmod(i)))
-                         for i in range(d.nfields))
+            cols = tuple(
+                Column((d.fname(i) or b"").decode(enc), int(d.ftype(i)), int(d.fmod(i))) for i in range(d.nfields)
+            )
         return Described(cols)
 
     def describe_objects(self, objects: list[tuple[int, int, int]]) -> list[str]:
@@ -207,12 +217,13 @@ class Resolver:
         if not objects:
             return []
         with self.user_path(_SAVEPOINT):
-            self.cur.execute("SELECT pg_catalog.pg_describe_object(x.c, x.o, x.s) AS d "
-                             "FROM ROWS FROM (pg_catalog.unnest(%s::pg_catalog.oid[]), "
-                             "pg_catalog.unnest(%s::pg_catalog.oid[]), pg_catalog.unnest(%s::pg_catalog.int4[])) "
-                             "WITH ORDINALITY AS x(c, o, s, i) ORDER BY x.i",
-                             ([c for c, _o, _s in objects], [o for _c, o, _s in objects],
-                              [s for _c, _o, s in objects]))
+            self.cur.execute(
+                "SELECT pg_catalog.pg_describe_object(x.c, x.o, x.s) AS d "
+                "FROM ROWS FROM (pg_catalog.unnest(%s::pg_catalog.oid[]), "
+                "pg_catalog.unnest(%s::pg_catalog.oid[]), pg_catalog.unnest(%s::pg_catalog.int4[])) "
+                "WITH ORDINALITY AS x(c, o, s, i) ORDER BY x.i",
+                ([c for c, _o, _s in objects], [o for _c, o, _s in objects], [s for _c, _o, s in objects]),
+            )
             return [str(r["d"]) for r in self.cur.fetchall()]
 
     @contextlib.contextmanager
@@ -222,8 +233,11 @@ class Resolver:
         The block's own words must be schema-qualified."""
         path = self.state.local_search_path
         path = self.state.search_path_setting if path is None else path
-        self.cur.execute(sql_mod.SQL("SAVEPOINT {}; SELECT pg_catalog.set_config('search_path', {}, true)").format(
-            sql_mod.Identifier(savepoint), sql_mod.Literal(path)))
+        self.cur.execute(
+            sql_mod.SQL("SAVEPOINT {}; SELECT pg_catalog.set_config('search_path', {}, true)").format(
+                sql_mod.Identifier(savepoint), sql_mod.Literal(path)
+            )
+        )
         try:
             yield
         finally:
@@ -254,8 +268,10 @@ class Resolver:
         target = quote_ident(f"pgwarden_c{index + 1}")
         seen_c = False
         for probe in ("C", "POSIX"):
-            sql = (f"SELECT s.{target} FROM ({query_sql}) AS s({aliases}) UNION "
-                   f"SELECT q.p FROM (SELECT NULL::{info.display} COLLATE \"{probe}\" AS p) AS q")
+            sql = (
+                f"SELECT s.{target} FROM ({query_sql}) AS s({aliases}) UNION "
+                f'SELECT q.p FROM (SELECT NULL::{info.display} COLLATE "{probe}" AS p) AS q'
+            )
             d = self.describe(sql)
             if d.error is None:
                 if probe == "C":
@@ -283,5 +299,10 @@ def _server_error(res: Any, enc: str) -> ServerError:
     def field(code: pq.DiagnosticField) -> str | None:
         v = res.error_field(code)
         return v.decode(enc, "replace") if v is not None else None
-    return ServerError(field(pq.DiagnosticField.SQLSTATE) or "XX000", field(pq.DiagnosticField.MESSAGE_PRIMARY) or "",
-                       field(pq.DiagnosticField.MESSAGE_DETAIL), field(pq.DiagnosticField.MESSAGE_HINT))
+
+    return ServerError(
+        field(pq.DiagnosticField.SQLSTATE) or "XX000",
+        field(pq.DiagnosticField.MESSAGE_PRIMARY) or "",
+        field(pq.DiagnosticField.MESSAGE_DETAIL),
+        field(pq.DiagnosticField.MESSAGE_HINT),
+    )

@@ -29,8 +29,12 @@ def set_role(node: Any, ctx: Ctx) -> Prediction:
     kind = str(getattr(node.kind, "name", node.kind))
     if kind in ("VAR_RESET", "VAR_SET_DEFAULT"):
         role = state.live.session_user
-    elif kind == "VAR_SET_VALUE" and node.args and isinstance(node.args[0], ast.A_Const) \
-            and isinstance(node.args[0].val, ast.String):
+    elif (
+        kind == "VAR_SET_VALUE"
+        and node.args
+        and isinstance(node.args[0], ast.A_Const)
+        and isinstance(node.args[0].val, ast.String)
+    ):
         role = node.args[0].val.sval or ""
         if not is_auth and role == "none":
             role = state.live.session_user
@@ -39,12 +43,20 @@ def set_role(node: Any, ctx: Ctx) -> Prediction:
             auth = ctx.resolver.cur.connection.info.user  # the role that logged in
             row = ctx.ask("role_set", {"role": role, "priv": priv, "auth": auth})
             if not row.get("role_exists"):
-                raise Refusal(Rule.PREFLIGHT_MISSING, "22023" if not is_auth else "42704",
-                              f'role "{role}" does not exist', fix="create the role first, or fix its name")
+                raise Refusal(
+                    Rule.PREFLIGHT_MISSING,
+                    "22023" if not is_auth else "42704",
+                    f'role "{role}" does not exist',
+                    fix="create the role first, or fix its name",
+                )
             if not row.get("allowed"):
                 what = "set role" if not is_auth else "set session authorization"
-                raise Refusal(Rule.PREFLIGHT_PERMISSION, "42501", f'permission denied to {what} "{role}"',
-                              fix=f"grant {role} to {state.live.session_user}, or drop the statement")
+                raise Refusal(
+                    Rule.PREFLIGHT_PERMISSION,
+                    "42501",
+                    f'permission denied to {what} "{role}"',
+                    fix=f"grant {role} to {state.live.session_user}, or drop the statement",
+                )
     else:
         return ok(modeled=False)
     if node.is_local:

@@ -32,10 +32,17 @@ from pgwarden.rules import Rule
 
 _MODE = {"d": "i", "i": "i", "o": "o", "b": "b", "v": "v", "t": "t"}
 _MODE_WORD = {"o": "OUT ", "b": "INOUT ", "v": "VARIADIC ", "t": ""}
-_KIND_DETAIL = {"a": "is an aggregate function", "f": "is a function", "p": "is a procedure",
-                "w": "is a window function"}
-_AGGKIND_DETAIL = {"n": "is an ordinary aggregate function", "o": "is an ordered-set aggregate",
-                   "h": "is a hypothetical-set aggregate"}
+_KIND_DETAIL = {
+    "a": "is an aggregate function",
+    "f": "is a function",
+    "p": "is a procedure",
+    "w": "is a window function",
+}
+_AGGKIND_DETAIL = {
+    "n": "is an ordinary aggregate function",
+    "o": "is an ordered-set aggregate",
+    "h": "is a hypothetical-set aggregate",
+}
 _KIND_WORD = {"a": "AGGREGATE", "f": "FUNCTION", "p": "PROCEDURE", "w": "FUNCTION"}
 
 
@@ -54,10 +61,12 @@ def _params(fps: Any, ctx: Ctx, is_procedure: bool) -> tuple[Param, ...]:
         is_in, is_out = mode in INPUT_MODES, mode in OUTPUT_MODES
         if fp.name:
             for prev in out:
-                if prev.name == fp.name and ((is_in and prev.mode in INPUT_MODES)
-                                             or (is_out and prev.mode in OUTPUT_MODES)):
-                    raise Refusal(Rule.PREFLIGHT_CREATE_INVALID, "42P13",
-                                  f'parameter name "{fp.name}" used more than once')
+                if prev.name == fp.name and (
+                    (is_in and prev.mode in INPUT_MODES) or (is_out and prev.mode in OUTPUT_MODES)
+                ):
+                    raise Refusal(
+                        Rule.PREFLIGHT_CREATE_INVALID, "42P13", f'parameter name "{fp.name}" used more than once'
+                    )
         head = _MODE_WORD.get(mode, "") + (f"{quote_ident(fp.name)} " if fp.name else "") + t.display
         if fp.defexpr is not None:
             if not is_in:
@@ -69,11 +78,17 @@ def _params(fps: Any, ctx: Ctx, is_procedure: bool) -> tuple[Param, ...]:
             out.append(Param(fp.name or None, mode, t.ref, True, dtype, head, None, fp.defexpr))
             continue
         if is_in and have_defaults:
-            raise Refusal(Rule.PREFLIGHT_CREATE_INVALID, "42P13",
-                          "input parameters after one with a default value must also have defaults")
+            raise Refusal(
+                Rule.PREFLIGHT_CREATE_INVALID,
+                "42P13",
+                "input parameters after one with a default value must also have defaults",
+            )
         if is_procedure and have_defaults:
-            raise Refusal(Rule.PREFLIGHT_CREATE_INVALID, "42P13",
-                          "procedure OUT parameters cannot appear after one with a default value")
+            raise Refusal(
+                Rule.PREFLIGHT_CREATE_INVALID,
+                "42P13",
+                "procedure OUT parameters cannot appear after one with a default value",
+            )
         out.append(Param(fp.name or None, mode, t.ref, False, None, head))
     return tuple(out)
 
@@ -113,14 +128,26 @@ def routine_attributes(options: Any, procedure: bool, ctx: Ctx) -> None:
     """Attributes a procedure cannot have (42P13), and LEAKPROOF, which only a superuser may set (42501)."""
     names = {d.defname: d.arg for d in options or () if isinstance(d, ast.DefElem) and d.defname}
     if procedure and any(n in names for n in _NOT_FOR_PROCEDURES):
-        raise Refusal(Rule.PREFLIGHT_CREATE_INVALID, "42P13", "invalid attribute in procedure definition",
-                      fix="procedures take SECURITY and SET only: drop "
-                          + ", ".join(n.upper() for n in names if n in _NOT_FOR_PROCEDURES))
+        raise Refusal(
+            Rule.PREFLIGHT_CREATE_INVALID,
+            "42P13",
+            "invalid attribute in procedure definition",
+            fix="procedures take SECURITY and SET only: drop "
+            + ", ".join(n.upper() for n in names if n in _NOT_FOR_PROCEDURES),
+        )
     leak = names.get("leakproof")
-    if leak is not None and bool(getattr(leak, "boolval", True)) and not ctx.state.live.superuser \
-            and ctx.state.user() == ctx.state.live.current_user:
-        raise Refusal(Rule.PREFLIGHT_PERMISSION, "42501", "only superuser can define a leakproof function",
-                      fix="drop LEAKPROOF, or have a superuser create the function")
+    if (
+        leak is not None
+        and bool(getattr(leak, "boolval", True))
+        and not ctx.state.live.superuser
+        and ctx.state.user() == ctx.state.live.current_user
+    ):
+        raise Refusal(
+            Rule.PREFLIGHT_PERMISSION,
+            "42501",
+            "only superuser can define a leakproof function",
+            fix="drop LEAKPROOF, or have a superuser create the function",
+        )
 
 
 def create_function(stmt: Any, ctx: Ctx) -> Prediction:
@@ -144,13 +171,16 @@ def create_function(stmt: Any, ctx: Ctx) -> Prediction:
                 rt = ctx.resolver.type_of(stmt.returnType)
             except Refusal as r:
                 if lang in ("c", "internal") and r.prediction.sqlstate == "42704":
-                    raise Refusal(Rule.PREFLIGHT_UNVERIFIED, "", "return type is created as a shell type",
-                                  exact=False) from None
+                    raise Refusal(
+                        Rule.PREFLIGHT_UNVERIFIED, "", "return type is created as a shell type", exact=False
+                    ) from None
                 raise
             if required is not None and rt.ref != required:
-                raise Refusal(Rule.PREFLIGHT_CREATE_INVALID, "42P13",
-                              f"function result type must be {ctx.resolver.display(required)} "
-                              "because of OUT parameters")
+                raise Refusal(
+                    Rule.PREFLIGHT_CREATE_INVALID,
+                    "42P13",
+                    f"function result type must be {ctx.resolver.display(required)} because of OUT parameters",
+                )
             rettype, retset = rt.ref, bool(stmt.returnType.setof)
         else:
             if required is None:
@@ -158,8 +188,18 @@ def create_function(stmt: Any, ctx: Ctx) -> Prediction:
             rettype, retset = required, False
     bodies.check_sql_body(stmt, params)
     kind = "p" if is_proc else ("w" if _option(stmt, "window") else "f")
-    new = Routine(ns, name, kind, params, rettype, retset, True, ctx.state.user(),
-                  _plain_signature(ctx, name, tuple(p.type for p in params if p.mode in INPUT_MODES)), ctx.origin)
+    new = Routine(
+        ns,
+        name,
+        kind,
+        params,
+        rettype,
+        retset,
+        True,
+        ctx.state.user(),
+        _plain_signature(ctx, name, tuple(p.type for p in params if p.mode in INPUT_MODES)),
+        ctx.origin,
+    )
     old = ctx.state.routine(ns, name, new.input_types)
     target = f"{_KIND_WORD[kind].lower()} {new.signature}"
     if old is not None:
@@ -197,9 +237,20 @@ def define_aggregate(stmt: Any, ctx: Ctx) -> Prediction:
             rettype = _final_rettype(final, stype, params, ndirect, aggkind, "finalfunc_extra" in defs, ctx)
     if rettype is None:
         exact = False
-    new = Routine(ns, name, "a", params, rettype, False, True, ctx.state.user(),
-                  _plain_signature(ctx, name, tuple(p.type for p in params)), ctx.origin,
-                  aggkind=aggkind, aggnumdirectargs=ndirect)
+    new = Routine(
+        ns,
+        name,
+        "a",
+        params,
+        rettype,
+        False,
+        True,
+        ctx.state.user(),
+        _plain_signature(ctx, name, tuple(p.type for p in params)),
+        ctx.origin,
+        aggkind=aggkind,
+        aggnumdirectargs=ndirect,
+    )
     old = ctx.state.routine(ns, name, new.input_types)
     target = f"aggregate {new.signature}"
     if old is not None:
@@ -207,15 +258,29 @@ def define_aggregate(stmt: Any, ctx: Ctx) -> Prediction:
         exact = _check_existing(old, new, bool(stmt.replace), ctx, target, exact) and exact
         sig = routine_signature(ctx, old)
         if old.kind == "a" and old.aggkind is not None and old.aggkind != aggkind:
-            raise _refuse(ctx, old, Rule.PREFLIGHT_AGGREGATE_KIND_CHANGED, "42809", "cannot change routine kind",
-                          detail=f'"{name}" {_AGGKIND_DETAIL.get(old.aggkind, "")}.',
-                          fix=f"keep the aggregate's kind ({_AGGKIND_DETAIL.get(old.aggkind, '?')[3:]}), or "
-                              f"DROP AGGREGATE {sig} first", exact=exact, target=target)
+            raise _refuse(
+                ctx,
+                old,
+                Rule.PREFLIGHT_AGGREGATE_KIND_CHANGED,
+                "42809",
+                "cannot change routine kind",
+                detail=f'"{name}" {_AGGKIND_DETAIL.get(old.aggkind, "")}.',
+                fix=f"keep the aggregate's kind ({_AGGKIND_DETAIL.get(old.aggkind, '?')[3:]}), or "
+                f"DROP AGGREGATE {sig} first",
+                exact=exact,
+                target=target,
+            )
         if old.kind == "a" and old.aggnumdirectargs is not None and old.aggnumdirectargs != ndirect:
-            raise _refuse(ctx, old, Rule.PREFLIGHT_AGGREGATE_DIRECT_ARGS, "42P13",
-                          "cannot change number of direct arguments of an aggregate function",
-                          fix=f"keep {old.aggnumdirectargs} direct argument(s) before ORDER BY, or "
-                              f"DROP AGGREGATE {sig} first", exact=exact, target=target)
+            raise _refuse(
+                ctx,
+                old,
+                Rule.PREFLIGHT_AGGREGATE_DIRECT_ARGS,
+                "42P13",
+                "cannot change number of direct arguments of an aggregate function",
+                fix=f"keep {old.aggnumdirectargs} direct argument(s) before ORDER BY, or DROP AGGREGATE {sig} first",
+                exact=exact,
+                target=target,
+            )
         new = replace(new, owner=old.owner)
     ctx.state.put_routine(new)
     return ok(target=target, exact=exact)
@@ -236,14 +301,18 @@ def _support_exists(node: Any, args: tuple[TypeRef, ...], ctx: Ctx) -> None:
     call = ".".join(quote_ident(n) for n in names) + "(" + ", ".join(f"NULL::{d}" for d in displays) + ")"
     err = ctx.resolver.describe(f"SELECT {call}").error
     if err is not None and err.sqlstate == "42883" and err.message.startswith("function "):
-        raise Refusal(Rule.PREFLIGHT_AGGREGATE_SUPPORT_MISSING, "42883",
-                      f"function {'.'.join(names)}({', '.join(displays)}) does not exist",
-                      fix=f"create {'.'.join(names)}({', '.join(displays)}) first, or fix the support function's name "
-                          "or the aggregate's types")
+        raise Refusal(
+            Rule.PREFLIGHT_AGGREGATE_SUPPORT_MISSING,
+            "42883",
+            f"function {'.'.join(names)}({', '.join(displays)}) does not exist",
+            fix=f"create {'.'.join(names)}({', '.join(displays)}) first, or fix the support function's name "
+            "or the aggregate's types",
+        )
 
 
-def _final_rettype(final: Any, stype: TypeRef, params: tuple[Param, ...], ndirect: int, aggkind: str,
-                   extra: bool, ctx: Ctx) -> TypeRef | None:
+def _final_rettype(
+    final: Any, stype: TypeRef, params: tuple[Param, ...], ndirect: int, aggkind: str, extra: bool, ctx: Ctx
+) -> TypeRef | None:
     """The aggregate's result type: the final function's, looked up with exactly its argument types."""
     names = strings(final.names) if isinstance(final, ast.TypeName) else strings(final)
     fschema, fname = split_qualified(names)
@@ -254,7 +323,7 @@ def _final_rettype(final: Any, stype: TypeRef, params: tuple[Param, ...], ndirec
         args = (stype,)
     else:
         args = (stype, *inputs[:ndirect])
-    for s in ([fschema] if fschema else ctx.state.effective_path()):
+    for s in [fschema] if fschema else ctx.state.effective_path():
         r = ctx.state.routine(s, fname, tuple(args))
         if r is not None:
             info = ctx.resolver.type_info(r.rettype) if r.rettype is not None else None
@@ -262,11 +331,30 @@ def _final_rettype(final: Any, stype: TypeRef, params: tuple[Param, ...], ndirec
     return None
 
 
-def _refuse(ctx: Ctx, old: Routine, rule: Rule, sqlstate: str, message: str, *, detail: str | None = None,
-            hint: str | None = None, fix: str | None = None, exact: bool = True,
-            target: str | None = None) -> Refusal:
-    return Refusal(rule, sqlstate, message, detail=detail, hint=hint, fix=fix, facts=routine_facts(ctx, old),
-                   target=target, exact=exact)
+def _refuse(
+    ctx: Ctx,
+    old: Routine,
+    rule: Rule,
+    sqlstate: str,
+    message: str,
+    *,
+    detail: str | None = None,
+    hint: str | None = None,
+    fix: str | None = None,
+    exact: bool = True,
+    target: str | None = None,
+) -> Refusal:
+    return Refusal(
+        rule,
+        sqlstate,
+        message,
+        detail=detail,
+        hint=hint,
+        fix=fix,
+        facts=routine_facts(ctx, old),
+        target=target,
+        exact=exact,
+    )
 
 
 def routine_facts(ctx: Ctx, r: Routine) -> dict[str, Any]:
@@ -274,10 +362,17 @@ def routine_facts(ctx: Ctx, r: Routine) -> dict[str, Any]:
     if r.origin == "live" and r.oid is not None:
         live = ctx.resolver.routine_facts(r.oid)
         keys = ("identity_args", "full_args", "body_md5", "body_len", "prosecdef", "proconfig")
-        return {"object": f"{quote_ident(r.schema)}.{r.signature}", "source": "live catalog",
-                **{k: live.get(k) for k in keys}, "owner": r.owner}
-    return {"object": f"{quote_ident(r.schema)}.{r.signature}", "source": f"defined earlier by {r.origin}",
-            "full_args": ", ".join(p.text for p in r.params)}
+        return {
+            "object": f"{quote_ident(r.schema)}.{r.signature}",
+            "source": "live catalog",
+            **{k: live.get(k) for k in keys},
+            "owner": r.owner,
+        }
+    return {
+        "object": f"{quote_ident(r.schema)}.{r.signature}",
+        "source": f"defined earlier by {r.origin}",
+        "full_args": ", ".join(p.text for p in r.params),
+    }
 
 
 def _default_expr(ctx: Ctx, r: Routine, p: Param) -> str | None:
@@ -304,26 +399,41 @@ def _result_text(r: Routine, ctx: Ctx) -> str:
     return ("SETOF " if r.retset else "") + ctx.resolver.display(r.rettype)
 
 
-def _check_existing(old: Routine, new: Routine, is_replace: bool, ctx: Ctx, target: str,
-                    exact: bool = True) -> bool:
+def _check_existing(old: Routine, new: Routine, is_replace: bool, ctx: Ctx, target: str, exact: bool = True) -> bool:
     """ProcedureCreate()'s checks against an existing routine with the same key. Returns exactness."""
     name = new.name
     if not is_replace:
-        raise _refuse(ctx, old, Rule.PREFLIGHT_EXISTS, "42723",
-                      f'function "{name}" already exists with same argument types',
-                      fix=f"use CREATE OR REPLACE, or drop {routine_signature(ctx, old)} first "
-                          f"(it exists: {_where(old)})",
-                      target=target)
+        raise _refuse(
+            ctx,
+            old,
+            Rule.PREFLIGHT_EXISTS,
+            "42723",
+            f'function "{name}" already exists with same argument types',
+            fix=f"use CREATE OR REPLACE, or drop {routine_signature(ctx, old)} first (it exists: {_where(old)})",
+            target=target,
+        )
     if not ctx.owns(old):
-        raise _refuse(ctx, old, Rule.PREFLIGHT_REPLACE_NOT_OWNER, "42501", f"must be owner of function {name}",
-                      fix=f"apply as {old.owner or 'the owner'} (or a member of that role): CREATE OR REPLACE "
-                          "keeps the existing owner", target=target)
+        raise _refuse(
+            ctx,
+            old,
+            Rule.PREFLIGHT_REPLACE_NOT_OWNER,
+            "42501",
+            f"must be owner of function {name}",
+            fix=f"apply as {old.owner or 'the owner'} (or a member of that role): CREATE OR REPLACE "
+            "keeps the existing owner",
+            target=target,
+        )
     if old.kind != new.kind:
-        raise _refuse(ctx, old, Rule.PREFLIGHT_REPLACE_KIND_CHANGED, "42809", "cannot change routine kind",
-                      detail=f'"{name}" {_KIND_DETAIL.get(old.kind, "")}.',
-                      fix=f"use another name, or DROP {_KIND_WORD.get(old.kind, 'FUNCTION')} "
-                          f"{routine_signature(ctx, old)} first",
-                      target=target)
+        raise _refuse(
+            ctx,
+            old,
+            Rule.PREFLIGHT_REPLACE_KIND_CHANGED,
+            "42809",
+            "cannot change routine kind",
+            detail=f'"{name}" {_KIND_DETAIL.get(old.kind, "")}.',
+            fix=f"use another name, or DROP {_KIND_WORD.get(old.kind, 'FUNCTION')} {routine_signature(ctx, old)} first",
+            target=target,
+        )
     dropcmd = f"DROP {_KIND_WORD[new.kind]}"
     if not _differs(old, new):
         return exact
@@ -334,36 +444,78 @@ def _check_existing(old: Routine, new: Routine, is_replace: bool, ctx: Ctx, targ
         exact = False
     elif old.rettype != new.rettype or old.retset != new.retset:
         if new.kind == "p":
-            raise _refuse(ctx, old, Rule.PREFLIGHT_REPLACE_RETURN_TYPE, "42P13",
-                          "cannot change whether a procedure has output parameters", hint=hint,
-                          fix=f"keep the output parameters as they are ({_outs_text(old) or 'none'}), or {drop_fix}",
-                          exact=exact, target=target)
-        raise _refuse(ctx, old, Rule.PREFLIGHT_REPLACE_RETURN_TYPE, "42P13",
-                      "cannot change return type of existing function", hint=hint,
-                      fix=f"keep RETURNS {_result_text(old, ctx)}, or {drop_fix}", exact=exact, target=target)
+            raise _refuse(
+                ctx,
+                old,
+                Rule.PREFLIGHT_REPLACE_RETURN_TYPE,
+                "42P13",
+                "cannot change whether a procedure has output parameters",
+                hint=hint,
+                fix=f"keep the output parameters as they are ({_outs_text(old) or 'none'}), or {drop_fix}",
+                exact=exact,
+                target=target,
+            )
+        raise _refuse(
+            ctx,
+            old,
+            Rule.PREFLIGHT_REPLACE_RETURN_TYPE,
+            "42P13",
+            "cannot change return type of existing function",
+            hint=hint,
+            fix=f"keep RETURNS {_result_text(old, ctx)}, or {drop_fix}",
+            exact=exact,
+            target=target,
+        )
     if new.rettype == RECORD_OID and _out_desc(old) != _out_desc(new):
-        raise _refuse(ctx, old, Rule.PREFLIGHT_REPLACE_OUT_ROW_TYPE, "42P13",
-                      "cannot change return type of existing function",
-                      detail="Row type defined by OUT parameters is different.", hint=hint,
-                      fix=f"keep the output parameters exactly ({_outs_text(old) or 'none'}): names and types, "
-                          f"or {drop_fix}", exact=exact, target=target)
+        raise _refuse(
+            ctx,
+            old,
+            Rule.PREFLIGHT_REPLACE_OUT_ROW_TYPE,
+            "42P13",
+            "cannot change return type of existing function",
+            detail="Row type defined by OUT parameters is different.",
+            hint=hint,
+            fix=f"keep the output parameters exactly ({_outs_text(old) or 'none'}): names and types, or {drop_fix}",
+            exact=exact,
+            target=target,
+        )
     old_names, new_names = _input_names(old), _input_names(new)
     for j, old_name in enumerate(old_names):
         if old_name is None:
             continue
         if j >= len(new_names) or new_names[j] != old_name:
-            raise _refuse(ctx, old, Rule.PREFLIGHT_REPLACE_PARAM_RENAMED, "42P13",
-                          f'cannot change name of input parameter "{old_name}"', hint=hint,
-                          fix=f"keep the input parameter name `{old_name}` (parameter {j + 1}): CREATE OR REPLACE "
-                              f"cannot rename input parameters; to rename it, {drop_fix}", exact=exact, target=target)
+            raise _refuse(
+                ctx,
+                old,
+                Rule.PREFLIGHT_REPLACE_PARAM_RENAMED,
+                "42P13",
+                f'cannot change name of input parameter "{old_name}"',
+                hint=hint,
+                fix=f"keep the input parameter name `{old_name}` (parameter {j + 1}): CREATE OR REPLACE "
+                f"cannot rename input parameters; to rename it, {drop_fix}",
+                exact=exact,
+                target=target,
+            )
     if old.n_defaults:
         if new.n_defaults < old.n_defaults:
-            keep = [param_text(ctx, old, o) for o, n in zip(old.inputs, new.inputs, strict=False)
-                    if o.has_default and not n.has_default]
-            raise _refuse(ctx, old, Rule.PREFLIGHT_REPLACE_DEFAULTS_REMOVED, "42P13",
-                          "cannot remove parameter defaults from existing function", hint=hint,
-                          fix="keep " + ", ".join(f"`{k}`" for k in keep)
-                              + ": CREATE OR REPLACE cannot remove parameter defaults", exact=exact, target=target)
+            keep = [
+                param_text(ctx, old, o)
+                for o, n in zip(old.inputs, new.inputs, strict=False)
+                if o.has_default and not n.has_default
+            ]
+            raise _refuse(
+                ctx,
+                old,
+                Rule.PREFLIGHT_REPLACE_DEFAULTS_REMOVED,
+                "42P13",
+                "cannot remove parameter defaults from existing function",
+                hint=hint,
+                fix="keep "
+                + ", ".join(f"`{k}`" for k in keep)
+                + ": CREATE OR REPLACE cannot remove parameter defaults",
+                exact=exact,
+                target=target,
+            )
         for o, n in zip(old.inputs, new.inputs, strict=False):
             if not o.has_default:
                 continue
@@ -371,10 +523,18 @@ def _check_existing(old: Routine, new: Routine, is_replace: bool, ctx: Ctx, targ
             if o_type is None or n.default_type is None:
                 exact = False
             elif o_type != n.default_type:
-                raise _refuse(ctx, old, Rule.PREFLIGHT_REPLACE_DEFAULT_TYPE, "42P13",
-                              "cannot change data type of existing parameter default value", hint=hint,
-                              fix=f"keep `{param_text(ctx, old, o)}`: the default's data type "
-                                  f"({ctx.resolver.display(o_type)}) cannot change", exact=exact, target=target)
+                raise _refuse(
+                    ctx,
+                    old,
+                    Rule.PREFLIGHT_REPLACE_DEFAULT_TYPE,
+                    "42P13",
+                    "cannot change data type of existing parameter default value",
+                    hint=hint,
+                    fix=f"keep `{param_text(ctx, old, o)}`: the default's data type "
+                    f"({ctx.resolver.display(o_type)}) cannot change",
+                    exact=exact,
+                    target=target,
+                )
     return exact
 
 
@@ -384,8 +544,10 @@ def _differs(old: Routine, new: Routine) -> bool:
         return True
     if [(p.name, p.mode, p.type) for p in old.params] != [(p.name, p.mode, p.type) for p in new.params]:
         return True
-    return any(o.has_default and (not n.has_default or (n.default_type is not None and _poly(n)))
-               for o, n in zip(old.inputs, new.inputs, strict=False))
+    return any(
+        o.has_default and (not n.has_default or (n.default_type is not None and _poly(n)))
+        for o, n in zip(old.inputs, new.inputs, strict=False)
+    )
 
 
 def _poly(p: Param) -> bool:

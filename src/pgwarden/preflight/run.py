@@ -40,15 +40,23 @@ if TYPE_CHECKING:
     from pgwarden.package.manifest import Bundle, Package
 
 _ROUTINE_KIND = {"f": "function", "w": "function", "p": "procedure", "a": "aggregate"}
-_REL_KIND = {"r": "table", "p": "table", "v": "view", "m": "materialized view", "S": "sequence", "i": "index",
-             "I": "index", "f": "foreign table"}
+_REL_KIND = {
+    "r": "table",
+    "p": "table",
+    "v": "view",
+    "m": "materialized view",
+    "S": "sequence",
+    "i": "index",
+    "I": "index",
+    "f": "foreign table",
+}
 
 
 @dataclass(frozen=True)
 class NotPredicted:
     bundle: str
-    where: str            # "A.sql:12"
-    statement: str        # its first line
+    where: str  # "A.sql:12"
+    statement: str  # its first line
     why: str
 
 
@@ -74,17 +82,17 @@ class Counts:
 class PreflightReport:
     findings: tuple[Finding, ...]
     sidecars: tuple[Sidecar, ...]
-    blocks: tuple[Block, ...]                 # the "Preflight", "Lock impact", "Data checks" and "Sidecars" sections
+    blocks: tuple[Block, ...]  # the "Preflight", "Lock impact", "Data checks" and "Sidecars" sections
     statements: int = 0
     rollback_statements: int = 0
     seconds: float = 0.0
-    targets: tuple[SidecarTarget, ...] = ()   # live objects the package replaces, alters or drops
-    refused: int = 0                          # statements: a refusal predicted
-    predicted: int = 0                        # statements: success predicted, every part judged
-    not_predicted: tuple[NotPredicted, ...] = ()   # statements preflight cannot judge in full
-    locks: LockReport | None = None           # lock impact of every statement, per bundle
-    data_checks: bool = False                 # the data checks ran
-    data: tuple[DataCheckResult, ...] = ()    # their results (with data_checks)
+    targets: tuple[SidecarTarget, ...] = ()  # live objects the package replaces, alters or drops
+    refused: int = 0  # statements: a refusal predicted
+    predicted: int = 0  # statements: success predicted, every part judged
+    not_predicted: tuple[NotPredicted, ...] = ()  # statements preflight cannot judge in full
+    locks: LockReport | None = None  # lock impact of every statement, per bundle
+    data_checks: bool = False  # the data checks ran
+    data: tuple[DataCheckResult, ...] = ()  # their results (with data_checks)
 
 
 @dataclass
@@ -105,24 +113,35 @@ class _Parsed:
     rollback: tuple[Statement, ...]
 
 
-def _parse(package: Package, sources: Mapping[str, Any] | None = None,
-           only: Collection[str] | None = None) -> list[_Parsed]:
+def _parse(
+    package: Package, sources: Mapping[str, Any] | None = None, only: Collection[str] | None = None
+) -> list[_Parsed]:
     """Each bundle's statements: from ``sources`` (rel path -> parsed source, as check has them) or parsed here."""
+
     def stmts(path: Any, rel: str | None) -> tuple[Statement, ...]:
         if path is None or rel is None:
             return ()
         if sources is not None and rel in sources:
             return tuple(sources[rel].statements)
         return parse_source(package.sql_text(rel), rel).statements  # meta-commands are lint's findings
-    return [_Parsed(b, stmts(b.apply, b.apply_rel), stmts(b.rollback, b.rollback_rel)) for b in package.bundles
-            if only is None or b.id in only]
+
+    return [
+        _Parsed(b, stmts(b.apply, b.apply_rel), stmts(b.rollback, b.rollback_rel))
+        for b in package.bundles
+        if only is None or b.id in only
+    ]
 
 
-def _simulate(package: Package, parsed: list[_Parsed], cur: psycopg.Cursor[Any],
-              counts: Counts | None = None, impact: _Impact | None = None) -> tuple[list[Finding], CatalogState]:
+def _simulate(
+    package: Package,
+    parsed: list[_Parsed],
+    cur: psycopg.Cursor[Any],
+    counts: Counts | None = None,
+    impact: _Impact | None = None,
+) -> tuple[list[Finding], CatalogState]:
     state = engine.load_state(cur, [s.text for p in parsed for s in (*p.apply, *p.rollback)])
     path = (package.settings or {}).get("search_path")
-    if path:   # the server is told only around each statement it describes (Resolver.describe)
+    if path:  # the server is told only around each statement it describes (Resolver.describe)
         state.search_path_setting = str(path)
         state.live.search_path = str(path)
     ctx = Ctx(state, Resolver(cur, state))
@@ -135,27 +154,42 @@ def _simulate(package: Package, parsed: list[_Parsed], cur: psycopg.Cursor[Any],
         if p.rollback and b.rollback_rel:
             twin = state.fork()
             twin.local_search_path = twin.local_role = None
-            findings += _run(Ctx(twin, Resolver(cur, twin), in_transaction_block=b.transaction), p.rollback, b.id,
-                             b.rollback_rel, "rollback", counts)
+            findings += _run(
+                Ctx(twin, Resolver(cur, twin), in_transaction_block=b.transaction),
+                p.rollback,
+                b.id,
+                b.rollback_rel,
+                "rollback",
+                counts,
+            )
     return findings, state
 
 
-def _run(ctx: Ctx, stmts: Sequence[Statement], bundle: str, rel: str, phase: str,
-         counts: Counts | None = None, impact: _Impact | None = None) -> list[Finding]:
+def _run(
+    ctx: Ctx,
+    stmts: Sequence[Statement],
+    bundle: str,
+    rel: str,
+    phase: str,
+    counts: Counts | None = None,
+    impact: _Impact | None = None,
+) -> list[Finding]:
     out = []
     timeout_set = impact is not None and impact.package_lock_timeout
     for s in stmts:
         ctx.origin = f"bundle {bundle} ({rel}:{s.line})"
         ctx.source = s.text
-        if impact is not None:   # judged against the state before the statement
+        if impact is not None:  # judged against the state before the statement
             timeout_set = timeout_set or _sets_lock_timeout(s.node)
             locked = statement_locks(s.node, ctx, impact.locks)
             if locked:
-                impact.statements.append(StatementLocks(bundle, rel, s.line, s.col, s.first_line, tuple(locked),
-                                                        timeout_set))
+                impact.statements.append(
+                    StatementLocks(bundle, rel, s.line, s.col, s.first_line, tuple(locked), timeout_set)
+                )
             path = tuple(ctx.state.effective_path())
-            impact.planned += [Planned(bundle, rel, s.line, s.col, s.first_line, c, path)
-                               for c in impact.planner.plan(s.node, ctx)]
+            impact.planned += [
+                Planned(bundle, rel, s.line, s.col, s.first_line, c, path) for c in impact.planner.plan(s.node, ctx)
+            ]
         p = engine.check(s.node, ctx).with_index(s.index, engine.statement_kind(s.node))
         if impact is not None:
             impact.planner.note(s.node, ctx, f"bundle {bundle} ({rel}:{s.line})")
@@ -195,9 +229,16 @@ def sidecar_targets(package: Package, conn: psycopg.Connection[Any]) -> tuple[Si
         return _targets(state)
 
 
-def run_preflight(package: Package, conn: psycopg.Connection[Any], kit: EvidenceKit | None = None, *,
-                  sources: Mapping[str, Any] | None = None, only: Collection[str] | None = None,
-                  capture: bool = True, data_checks: bool | None = None) -> PreflightReport:
+def run_preflight(
+    package: Package,
+    conn: psycopg.Connection[Any],
+    kit: EvidenceKit | None = None,
+    *,
+    sources: Mapping[str, Any] | None = None,
+    only: Collection[str] | None = None,
+    capture: bool = True,
+    data_checks: bool | None = None,
+) -> PreflightReport:
     """Predict every refusal of ``package`` against the live catalog; with a kit, capture sidecars.
 
     ``sources`` (optional): the package's files already parsed by the caller, keyed by their path
@@ -213,8 +254,10 @@ def run_preflight(package: Package, conn: psycopg.Connection[Any], kit: Evidence
     policy = package.policy
     run_data = policy.data_checks if data_checks is None else data_checks
     with read_only(conn) as cur:
-        impact = _Impact(Planner(int(conn.info.server_version) // 10000),
-                         package_lock_timeout="lock_timeout" in (package.settings or {}))
+        impact = _Impact(
+            Planner(int(conn.info.server_version) // 10000),
+            package_lock_timeout="lock_timeout" in (package.settings or {}),
+        )
         findings, state = _simulate(package, parsed, cur, counts, impact)
         targets = _targets(state)
         sizes = lock_sizes.fetch(cur, [i.oid for st in impact.statements for i in st.impacts if i.oid is not None])
@@ -224,24 +267,55 @@ def run_preflight(package: Package, conn: psycopg.Connection[Any], kit: Evidence
         findings += [f for f in (data_finding(r) for r in data) if f is not None]
         findings = waive(package, findings, "preflight")
         findings.sort(key=lambda f: (f.bundle or "", f.file, f.line, f.col))
-        server = f"database {state.live.database}, PostgreSQL {state.live.server_version_num // 10000}, " \
-                 f"role {state.live.current_user}"
+        server = (
+            f"database {state.live.database}, PostgreSQL {state.live.server_version_num // 10000}, "
+            f"role {state.live.current_user}"
+        )
     sidecars = capture_sidecars(targets, conn, None, kit) if kit is not None and capture else ()
     n_apply = sum(len(p.apply) for p in parsed)
     n_rollback = sum(len(p.rollback) for p in parsed)
     blocks = report.preflight_blocks(
-        findings, statements=n_apply, rollback_statements=n_rollback, bundles=len(parsed), server=server,
+        findings,
+        statements=n_apply,
+        rollback_statements=n_rollback,
+        bundles=len(parsed),
+        server=server,
         sidecars=sidecars_section(sidecars) if kit is not None and capture else None,
-        counts=(counts.refused, counts.predicted,
-                [(n.bundle, n.where, n.statement, n.why) for n in counts.not_predicted]),
-        extra=(locks_section(locks), data_section(data, enabled=run_data, dependent=len(impact.planned),
-                                                  timeout_s=policy.data_check_timeout)))
+        counts=(
+            counts.refused,
+            counts.predicted,
+            [(n.bundle, n.where, n.statement, n.why) for n in counts.not_predicted],
+        ),
+        extra=(
+            locks_section(locks),
+            data_section(data, enabled=run_data, dependent=len(impact.planned), timeout_s=policy.data_check_timeout),
+        ),
+    )
     if kit is not None:
-        kit.event("preflight", statements=n_apply, rollback_statements=n_rollback,
-                  errors=sum(f.is_error for f in findings), sidecars=len(sidecars), refused=counts.refused,
-                  predicted=counts.predicted, not_predicted=len(counts.not_predicted),
-                  locked_relations=sum(len(st.impacts) for st in impact.statements),
-                  data_checks=len(data) if run_data else None)
-    return PreflightReport(tuple(findings), sidecars, blocks, n_apply, n_rollback, round(time.monotonic() - t0, 3),
-                           targets, counts.refused, counts.predicted, tuple(counts.not_predicted), locks, run_data,
-                           tuple(data))
+        kit.event(
+            "preflight",
+            statements=n_apply,
+            rollback_statements=n_rollback,
+            errors=sum(f.is_error for f in findings),
+            sidecars=len(sidecars),
+            refused=counts.refused,
+            predicted=counts.predicted,
+            not_predicted=len(counts.not_predicted),
+            locked_relations=sum(len(st.impacts) for st in impact.statements),
+            data_checks=len(data) if run_data else None,
+        )
+    return PreflightReport(
+        tuple(findings),
+        sidecars,
+        blocks,
+        n_apply,
+        n_rollback,
+        round(time.monotonic() - t0, 3),
+        targets,
+        counts.refused,
+        counts.predicted,
+        tuple(counts.not_predicted),
+        locks,
+        run_data,
+        tuple(data),
+    )

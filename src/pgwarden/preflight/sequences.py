@@ -15,10 +15,20 @@ from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.prediction import Prediction, Refusal
 from pgwarden.rules import Rule
 
-_BOUNDS = {"int2": (-32768, 32767), "int4": (-2147483648, 2147483647),
-           "int8": (-9223372036854775808, 9223372036854775807)}
-_TYPE_NAMES = {"int2": "smallint", "int4": "integer", "int8": "bigint", "smallint": "int2", "integer": "int4",
-               "int": "int4", "bigint": "int8"}
+_BOUNDS = {
+    "int2": (-32768, 32767),
+    "int4": (-2147483648, 2147483647),
+    "int8": (-9223372036854775808, 9223372036854775807),
+}
+_TYPE_NAMES = {
+    "int2": "smallint",
+    "int4": "integer",
+    "int8": "bigint",
+    "smallint": "int2",
+    "integer": "int4",
+    "int": "int4",
+    "bigint": "int8",
+}
 
 
 def _bad(message: str) -> Refusal:
@@ -42,8 +52,12 @@ def check_options(options: Any, ctx: Ctx | None = None) -> None:
         if not isinstance(d, ast.DefElem) or d.defname is None:
             continue
         if d.defname in opts and d.defname != "sequence_name":
-            raise Refusal(Rule.PREFLIGHT_SEQUENCE, "42601", "conflicting or redundant options",
-                          fix=f"give {d.defname.upper()} once")
+            raise Refusal(
+                Rule.PREFLIGHT_SEQUENCE,
+                "42601",
+                "conflicting or redundant options",
+                fix=f"give {d.defname.upper()} once",
+            )
         opts[d.defname] = d.arg
     typ = "int8"
     if "as" in opts and isinstance(opts["as"], ast.TypeName):

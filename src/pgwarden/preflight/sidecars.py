@@ -35,7 +35,7 @@ _DUMP_KINDS = ("table", "sequence", "materialized view", "foreign table")
 class SidecarTarget:
     """An existing object the package acts on. ``oid`` is the live object's OID."""
 
-    kind: str       # function, procedure, aggregate, view, trigger, index, table, sequence, materialized view
+    kind: str  # function, procedure, aggregate, view, trigger, index, table, sequence, materialized view
     schema: str
     name: str
     oid: int
@@ -44,44 +44,56 @@ class SidecarTarget:
 @dataclass(frozen=True)
 class Sidecar:
     kind: str
-    name: str                 # schema-qualified identity, e.g. "public.fn(uuid,text,text)"
-    path: str | None          # relative to the kit root (None when no kit was given)
+    name: str  # schema-qualified identity, e.g. "public.fn(uuid,text,text)"
+    path: str | None  # relative to the kit root (None when no kit was given)
     sha256: str
     bytes: int
-    body_md5: str | None      # md5 of the body as the catalog holds it (prosrc, view/trigger/index definition)
+    body_md5: str | None  # md5 of the body as the catalog holds it (prosrc, view/trigger/index definition)
 
 
-def capture_sidecars(targets: Sequence[SidecarTarget], conn: psycopg.Connection[Any],
-                     dsn: str | None, kit: EvidenceKit | None) -> tuple[Sidecar, ...]:
+def capture_sidecars(
+    targets: Sequence[SidecarTarget], conn: psycopg.Connection[Any], dsn: str | None, kit: EvidenceKit | None
+) -> tuple[Sidecar, ...]:
     """Capture (read-only) and, with a kit, write one sidecar per target.
 
     The targets of a package come from :func:`pgwarden.preflight.run.sidecar_targets`.
     """
     if not targets:
         return ()
-    texts: list[tuple[SidecarTarget, str, str, str | None]] = []   # target, identity, sql, body md5
+    texts: list[tuple[SidecarTarget, str, str, str | None]] = []  # target, identity, sql, body md5
     with read_only(conn) as cur:
-        cur.execute("SELECT current_database()::text AS db, current_setting('server_version') AS v, "
-                    "current_setting('server_version_num')::int AS n")
+        cur.execute(
+            "SELECT current_database()::text AS db, current_setting('server_version') AS v, "
+            "current_setting('server_version_num')::int AS n"
+        )
         env = cur.fetchone()
         assert env is not None
-        texts += _by_query(cur, "routines.sql", [t for t in targets if t.kind in _ROUTINE_KINDS],
-                           lambda r: str(r["identity"]))
-        texts += _by_query(cur, "views.sql", [t for t in targets if t.kind == "view"],
-                           lambda r: f"{r['schema']}.{r['name']}")
-        texts += _by_query(cur, "triggers.sql", [t for t in targets if t.kind == "trigger"],
-                           lambda r: f"{r['name']} ON {r['schema']}.{r['table_name']}")
-        texts += _by_query(cur, "indexes.sql", [t for t in targets if t.kind == "index"],
-                           lambda r: f"{r['schema']}.{r['name']}")
+        texts += _by_query(
+            cur, "routines.sql", [t for t in targets if t.kind in _ROUTINE_KINDS], lambda r: str(r["identity"])
+        )
+        texts += _by_query(
+            cur, "views.sql", [t for t in targets if t.kind == "view"], lambda r: f"{r['schema']}.{r['name']}"
+        )
+        texts += _by_query(
+            cur,
+            "triggers.sql",
+            [t for t in targets if t.kind == "trigger"],
+            lambda r: f"{r['name']} ON {r['schema']}.{r['table_name']}",
+        )
+        texts += _by_query(
+            cur, "indexes.sql", [t for t in targets if t.kind == "index"], lambda r: f"{r['schema']}.{r['name']}"
+        )
     dumps = [t for t in targets if t.kind in _DUMP_KINDS]
     if dumps:
         texts += _pg_dump(dumps, conn, dsn, int(env["n"]) // 10000)
     out = []
     folder = kit.path("sidecars/_").parent if kit is not None else None  # creates sidecars/
     for target, identity, sql, body_md5 in sorted(texts, key=lambda x: (x[0].kind, x[1])):
-        text = (f"-- pgwarden sidecar: {target.kind} {identity}\n"
-                f"-- database {env['db']}, PostgreSQL {env['v']}: the definition before the package runs\n"
-                f"{sql.rstrip().rstrip(';')};\n")
+        text = (
+            f"-- pgwarden sidecar: {target.kind} {identity}\n"
+            f"-- database {env['db']}, PostgreSQL {env['v']}: the definition before the package runs\n"
+            f"{sql.rstrip().rstrip(';')};\n"
+        )
         data = text.encode("utf-8")
         rel = None
         if folder is not None:
@@ -90,13 +102,26 @@ def capture_sidecars(targets: Sequence[SidecarTarget], conn: psycopg.Connection[
             rel = f"sidecars/{name}"
         out.append(Sidecar(target.kind, identity, rel, hashlib.sha256(data).hexdigest(), len(data), body_md5))
     if kit is not None:  # one event for all files (SHA256SUMS covers each file when the kit is sealed)
-        kit.event("sidecars", files=[{"path": s.path, "kind": s.kind, "name": s.name, "sha256": s.sha256,
-                                      "bytes": s.bytes, "body_md5": s.body_md5} for s in out])
+        kit.event(
+            "sidecars",
+            files=[
+                {
+                    "path": s.path,
+                    "kind": s.kind,
+                    "name": s.name,
+                    "sha256": s.sha256,
+                    "bytes": s.bytes,
+                    "body_md5": s.body_md5,
+                }
+                for s in out
+            ],
+        )
     return tuple(out)
 
 
-def _by_query(cur: psycopg.Cursor[Any], sql_file: str, targets: list[SidecarTarget],
-              identity: Any) -> list[tuple[SidecarTarget, str, str, str | None]]:
+def _by_query(
+    cur: psycopg.Cursor[Any], sql_file: str, targets: list[SidecarTarget], identity: Any
+) -> list[tuple[SidecarTarget, str, str, str | None]]:
     if not targets:
         return []
     by_oid = {t.oid: t for t in targets}
@@ -108,8 +133,9 @@ def _by_query(cur: psycopg.Cursor[Any], sql_file: str, targets: list[SidecarTarg
     return out
 
 
-def _pg_dump(targets: list[SidecarTarget], conn: psycopg.Connection[Any], dsn: str | None,
-             major: int) -> list[tuple[SidecarTarget, str, str, str | None]]:
+def _pg_dump(
+    targets: list[SidecarTarget], conn: psycopg.Connection[Any], dsn: str | None, major: int
+) -> list[tuple[SidecarTarget, str, str, str | None]]:
     """``pg_dump --schema-only -t`` per relation (a quoted pattern matches exactly one name)."""
     bins = pgbin.find(("pg_dump",), major=major, at_least=major)
     if dsn is not None:
@@ -123,18 +149,49 @@ def _pg_dump(targets: list[SidecarTarget], conn: psycopg.Connection[Any], dsn: s
         for t in targets:
             pattern = f'"{t.schema.replace(chr(34), chr(34) * 2)}"."{t.name.replace(chr(34), chr(34) * 2)}"'
             dest = Path(tmp) / "dump.sql"
-            proc.run([bins.path("pg_dump"), "--schema-only", "--no-password", "-t", pattern,
-                      f"--lock-wait-timeout={session_limits().lock_timeout}", "-d", conninfo],
-                     env=env, inherit=proc.ChildEnv.CLIENT, stdout_path=dest, timeout=600, secrets=secrets)
+            proc.run(
+                [
+                    bins.path("pg_dump"),
+                    "--schema-only",
+                    "--no-password",
+                    "-t",
+                    pattern,
+                    f"--lock-wait-timeout={session_limits().lock_timeout}",
+                    "-d",
+                    conninfo,
+                ],
+                env=env,
+                inherit=proc.ChildEnv.CLIENT,
+                stdout_path=dest,
+                timeout=600,
+                secrets=secrets,
+            )
             text, _n = strip_restrict(dest.read_text(encoding="utf-8", errors="replace"))
             out.append((t, f"{t.schema}.{t.name}", text, hashlib.md5(text.encode("utf-8")).hexdigest()))
     return out
 
 
 # Connection options every supported libpq knows (a newer libpq's defaults, e.g. sslcertmode, are left out).
-_PORTABLE_OPTIONS = ("host", "hostaddr", "port", "user", "dbname", "sslmode", "sslrootcert", "sslcert", "sslkey",
-                     "sslcrl", "application_name", "options", "connect_timeout", "service", "target_session_attrs",
-                     "gssencmode", "krbsrvname", "passfile")
+_PORTABLE_OPTIONS = (
+    "host",
+    "hostaddr",
+    "port",
+    "user",
+    "dbname",
+    "sslmode",
+    "sslrootcert",
+    "sslcert",
+    "sslkey",
+    "sslcrl",
+    "application_name",
+    "options",
+    "connect_timeout",
+    "service",
+    "target_session_attrs",
+    "gssencmode",
+    "krbsrvname",
+    "passfile",
+)
 
 
 def _conninfo(conn: psycopg.Connection[Any]) -> str:
@@ -155,6 +212,14 @@ def sidecars_section(sidecars: Sequence[Sidecar]) -> Section:
     """The sidecars, for the report."""
     if not sidecars:
         return Section("Sidecars", (Text("The package replaces, alters or drops no existing object."),), "sidecars")
-    return Section("Sidecars", (Table.of("", ["kind", "object", "file", "sha256", "bytes", "body md5"], [
-        (s.kind, s.name, s.path or "(not written)", s.sha256, s.bytes, s.body_md5 or "") for s in sidecars]),),
-        "sidecars")
+    return Section(
+        "Sidecars",
+        (
+            Table.of(
+                "",
+                ["kind", "object", "file", "sha256", "bytes", "body md5"],
+                [(s.kind, s.name, s.path or "(not written)", s.sha256, s.bytes, s.body_md5 or "") for s in sidecars],
+            ),
+        ),
+        "sidecars",
+    )

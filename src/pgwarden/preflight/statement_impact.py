@@ -32,8 +32,9 @@ def predict_locks(conn: psycopg.Connection[Any], sql: str) -> tuple[tuple[LockIm
     return tuple(out)
 
 
-def predict_data(conn: psycopg.Connection[Any], sql: str,
-                 timeout_s: float = DEFAULT_TIMEOUT_S) -> tuple[DataCheckResult, ...]:
+def predict_data(
+    conn: psycopg.Connection[Any], sql: str, timeout_s: float = DEFAULT_TIMEOUT_S
+) -> tuple[DataCheckResult, ...]:
     """The data checks of every statement of ``sql`` that depends on existing rows."""
     stmts = parse_sql(sql, "<sql>")
     planned = []

@@ -24,14 +24,24 @@ from pgwarden.rules import Rule
 
 def check_column(col: Any, t: TypeInfo, ctx: Ctx) -> None:
     if t.pseudo:
-        raise Refusal(Rule.PREFLIGHT_COLUMN_PSEUDO_TYPE, "42P16", f'column "{col.colname}" has pseudo-type {t.display}',
-                      fix="use a real data type for the column")
+        raise Refusal(
+            Rule.PREFLIGHT_COLUMN_PSEUDO_TYPE,
+            "42P16",
+            f'column "{col.colname}" has pseudo-type {t.display}',
+            fix="use a real data type for the column",
+        )
     if col.collClause is not None:
         coll = RawStream()(col.collClause)
         err = ctx.resolver.describe(f"SELECT NULL::{t.display} {coll}").error
         if err is not None and err.sqlstate in ("42704", "42804"):
-            raise Refusal(Rule.PREFLIGHT_COLLATION, err.sqlstate, err.message, detail=err.detail, hint=err.hint,
-                          fix="use a collation this database has (see pg_collation), or none")
+            raise Refusal(
+                Rule.PREFLIGHT_COLLATION,
+                err.sqlstate,
+                err.message,
+                detail=err.detail,
+                hint=err.hint,
+                fix="use a collation this database has (see pg_collation), or none",
+            )
 
 
 def typed_table(stmt: Any, ctx: Ctx) -> None:
@@ -39,8 +49,12 @@ def typed_table(stmt: Any, ctx: Ctx) -> None:
         return
     t = ctx.resolver.type_of(stmt.ofTypename)
     if t.relkind != "c":
-        raise Refusal(Rule.PREFLIGHT_WRONG_KIND, "42809", f"type {t.display} is not a composite type",
-                      fix="CREATE TABLE … OF needs a composite type (CREATE TYPE … AS (…))")
+        raise Refusal(
+            Rule.PREFLIGHT_WRONG_KIND,
+            "42809",
+            f"type {t.display} is not a composite type",
+            fix="CREATE TABLE … OF needs a composite type (CREATE TYPE … AS (…))",
+        )
 
 
 def _names(items: Any) -> list[str]:
@@ -50,13 +64,21 @@ def _names(items: Any) -> list[str]:
 SYSTEM_COLUMNS = ("tableoid", "xmin", "cmin", "xmax", "cmax", "ctid")
 
 
-def check_foreign_key(con: Any, ctx: Ctx, creating: str | None = None, local: list[str] | None = None,
-                      altering: tuple[str, str] | None = None) -> None:
+def check_foreign_key(
+    con: Any,
+    ctx: Ctx,
+    creating: str | None = None,
+    local: list[str] | None = None,
+    altering: tuple[str, str] | None = None,
+) -> None:
     """A FOREIGN KEY, in the server's order: the referenced table, the referencing columns (``local``, when
     known), the referenced columns and their unique key. ``creating``: the table this statement creates (a
     self-reference is judged against its own definition, which is not modelled here: skipped)."""
-    if not isinstance(con, ast.Constraint) or getattr(con.contype, "name", "") != "CONSTR_FOREIGN" \
-            or con.pktable is None:
+    if (
+        not isinstance(con, ast.Constraint)
+        or getattr(con.contype, "name", "") != "CONSTR_FOREIGN"
+        or con.pktable is None
+    ):
         return
     schema, name = lookup.rv(con.pktable)
     if creating is not None and name == creating and schema is None:
@@ -67,38 +89,60 @@ def check_foreign_key(con: Any, ctx: Ctx, creating: str | None = None, local: li
     fk_cols = _names(con.fk_attrs)
     for c in (*fk_cols, *cols):
         if c in SYSTEM_COLUMNS:
-            raise Refusal(Rule.PREFLIGHT_FK_SYSTEM_COLUMN, "0A000", "system columns cannot be used in foreign keys",
-                          fix="reference ordinary columns")
+            raise Refusal(
+                Rule.PREFLIGHT_FK_SYSTEM_COLUMN,
+                "0A000",
+                "system columns cannot be used in foreign keys",
+                fix="reference ordinary columns",
+            )
     for c in fk_cols:
         if local is not None and c not in local:
-            raise Refusal(Rule.PREFLIGHT_FK_COLUMN_MISSING, "42703",
-                          f'column "{c}" referenced in foreign key constraint does not exist',
-                          fix=f"the referencing table has no column {c}")
+            raise Refusal(
+                Rule.PREFLIGHT_FK_COLUMN_MISSING,
+                "42703",
+                f'column "{c}" referenced in foreign key constraint does not exist',
+                fix=f"the referencing table has no column {c}",
+            )
     if ref.origin != "live" or ref.columns is None or (altering is not None and (ref.schema, ref.name) == altering):
         return  # a table the package made, or the table being altered (its keys may be added alongside)
     if cols:
         for c in cols:
             if ref.column(c) is None:
-                raise Refusal(Rule.PREFLIGHT_FK_COLUMN_MISSING, "42703",
-                              f'column "{c}" referenced in foreign key constraint does not exist',
-                              fix=f"{ref.schema}.{ref.name} has no column {c}", target=f"table {ref.schema}.{ref.name}")
+                raise Refusal(
+                    Rule.PREFLIGHT_FK_COLUMN_MISSING,
+                    "42703",
+                    f'column "{c}" referenced in foreign key constraint does not exist',
+                    fix=f"{ref.schema}.{ref.name} has no column {c}",
+                    target=f"table {ref.schema}.{ref.name}",
+                )
         if fk_cols and len(fk_cols) != len(cols):
-            raise Refusal(Rule.PREFLIGHT_FK_ARITY, "42830",
-                          "number of referencing and referenced columns for foreign key disagree",
-                          fix="name as many referenced columns as referencing ones")
+            raise Refusal(
+                Rule.PREFLIGHT_FK_ARITY,
+                "42830",
+                "number of referencing and referenced columns for foreign key disagree",
+                fix="name as many referenced columns as referencing ones",
+            )
         if ref.keys is not None and not any(set(k) == set(cols) and len(k) == len(cols) for _p, k in ref.keys):
-            raise Refusal(Rule.PREFLIGHT_FK_NO_UNIQUE_KEY, "42830",
-                          f'there is no unique constraint matching given keys for referenced table "{ref.name}"',
-                          fix=f"add a PRIMARY KEY or UNIQUE constraint on ({', '.join(cols)}) of {ref.schema}."
-                              f"{ref.name} first", facts=_facts(ref))
+            raise Refusal(
+                Rule.PREFLIGHT_FK_NO_UNIQUE_KEY,
+                "42830",
+                f'there is no unique constraint matching given keys for referenced table "{ref.name}"',
+                fix=f"add a PRIMARY KEY or UNIQUE constraint on ({', '.join(cols)}) of {ref.schema}.{ref.name} first",
+                facts=_facts(ref),
+            )
     elif ref.keys is not None and not any(p for p, _k in ref.keys):
-        raise Refusal(Rule.PREFLIGHT_FK_NO_PRIMARY_KEY, "42704",
-                      f'there is no primary key for referenced table "{ref.name}"',
-                      fix=f"name the referenced columns, or give {ref.schema}.{ref.name} a primary key",
-                      facts=_facts(ref))
+        raise Refusal(
+            Rule.PREFLIGHT_FK_NO_PRIMARY_KEY,
+            "42704",
+            f'there is no primary key for referenced table "{ref.name}"',
+            fix=f"name the referenced columns, or give {ref.schema}.{ref.name} a primary key",
+            facts=_facts(ref),
+        )
 
 
 def _facts(ref: Relation) -> dict[str, Any]:
-    return {"object": f"{ref.schema}.{ref.name}",
-            "unique keys": "; ".join(("PRIMARY KEY " if p else "UNIQUE ") + f"({', '.join(k)})"
-                                     for p, k in ref.keys or ()) or "none"}
+    return {
+        "object": f"{ref.schema}.{ref.name}",
+        "unique keys": "; ".join(("PRIMARY KEY " if p else "UNIQUE ") + f"({', '.join(k)})" for p, k in ref.keys or ())
+        or "none",
+    }

@@ -26,32 +26,66 @@ def _check_shape(stmt: Any, name: str, relkind: str) -> None:
     instead = stmt.timing == _INSTEAD
     truncate = bool(stmt.events & _TRUNCATE)
     if relkind in ("r", "p") and instead:
-        raise Refusal(Rule.PREFLIGHT_TRIGGER_KIND, "42809", f'"{name}" is a table',
-                      detail="Tables cannot have INSTEAD OF triggers.",
-                      fix="INSTEAD OF triggers are for views: use BEFORE or AFTER on a table")
+        raise Refusal(
+            Rule.PREFLIGHT_TRIGGER_KIND,
+            "42809",
+            f'"{name}" is a table',
+            detail="Tables cannot have INSTEAD OF triggers.",
+            fix="INSTEAD OF triggers are for views: use BEFORE or AFTER on a table",
+        )
     if relkind == "v" and not instead and stmt.row:
-        raise Refusal(Rule.PREFLIGHT_TRIGGER_KIND, "42809", f'"{name}" is a view',
-                      detail="Views cannot have row-level BEFORE or AFTER triggers.",
-                      fix="use INSTEAD OF … FOR EACH ROW on a view, or a statement-level trigger")
+        raise Refusal(
+            Rule.PREFLIGHT_TRIGGER_KIND,
+            "42809",
+            f'"{name}" is a view',
+            detail="Views cannot have row-level BEFORE or AFTER triggers.",
+            fix="use INSTEAD OF … FOR EACH ROW on a view, or a statement-level trigger",
+        )
     if relkind == "v" and truncate:
-        raise Refusal(Rule.PREFLIGHT_TRIGGER_KIND, "42809", f'"{name}" is a view',
-                      detail="Views cannot have TRUNCATE triggers.", fix="drop the TRUNCATE event")
+        raise Refusal(
+            Rule.PREFLIGHT_TRIGGER_KIND,
+            "42809",
+            f'"{name}" is a view',
+            detail="Views cannot have TRUNCATE triggers.",
+            fix="drop the TRUNCATE event",
+        )
     if relkind == "f" and instead:
-        raise Refusal(Rule.PREFLIGHT_TRIGGER_KIND, "42809", f'"{name}" is a foreign table',
-                      detail="Foreign tables cannot have INSTEAD OF triggers.", fix="use BEFORE or AFTER")
+        raise Refusal(
+            Rule.PREFLIGHT_TRIGGER_KIND,
+            "42809",
+            f'"{name}" is a foreign table',
+            detail="Foreign tables cannot have INSTEAD OF triggers.",
+            fix="use BEFORE or AFTER",
+        )
     if truncate and stmt.row:
-        raise Refusal(Rule.PREFLIGHT_TRIGGER_SHAPE, "0A000", "TRUNCATE FOR EACH ROW triggers are not supported",
-                      fix="make the TRUNCATE trigger FOR EACH STATEMENT")
+        raise Refusal(
+            Rule.PREFLIGHT_TRIGGER_SHAPE,
+            "0A000",
+            "TRUNCATE FOR EACH ROW triggers are not supported",
+            fix="make the TRUNCATE trigger FOR EACH STATEMENT",
+        )
     if instead:
         if not stmt.row:
-            raise Refusal(Rule.PREFLIGHT_TRIGGER_SHAPE, "0A000", "INSTEAD OF triggers must be FOR EACH ROW",
-                          fix="add FOR EACH ROW")
+            raise Refusal(
+                Rule.PREFLIGHT_TRIGGER_SHAPE,
+                "0A000",
+                "INSTEAD OF triggers must be FOR EACH ROW",
+                fix="add FOR EACH ROW",
+            )
         if stmt.whenClause is not None:
-            raise Refusal(Rule.PREFLIGHT_TRIGGER_SHAPE, "0A000", "INSTEAD OF triggers cannot have WHEN conditions",
-                          fix="drop the WHEN clause and test inside the function")
+            raise Refusal(
+                Rule.PREFLIGHT_TRIGGER_SHAPE,
+                "0A000",
+                "INSTEAD OF triggers cannot have WHEN conditions",
+                fix="drop the WHEN clause and test inside the function",
+            )
         if stmt.columns:
-            raise Refusal(Rule.PREFLIGHT_TRIGGER_SHAPE, "0A000", "INSTEAD OF triggers cannot have column lists",
-                          fix="drop the column list")
+            raise Refusal(
+                Rule.PREFLIGHT_TRIGGER_SHAPE,
+                "0A000",
+                "INSTEAD OF triggers cannot have column lists",
+                fix="drop the column list",
+            )
 
 
 def create_trigger(stmt: Any, ctx: Ctx) -> Prediction:
@@ -63,40 +97,68 @@ def create_trigger(stmt: Any, ctx: Ctx) -> Prediction:
     fschema, fname = split_qualified(fparts)
     ctx.schema_of(fschema)
     fn = None
-    for s in ([fschema] if fschema else ctx.state.effective_path()):
+    for s in [fschema] if fschema else ctx.state.effective_path():
         fn = ctx.state.routine(s, fname, ())
         if fn is not None:
             break
     if fn is None:
-        raise Refusal(Rule.PREFLIGHT_MISSING, "42883", f"function {name_list(fparts)}() does not exist",
-                      fix="create the trigger function (with no arguments, RETURNS trigger) first")
+        raise Refusal(
+            Rule.PREFLIGHT_MISSING,
+            "42883",
+            f"function {name_list(fparts)}() does not exist",
+            fix="create the trigger function (with no arguments, RETURNS trigger) first",
+        )
     if fn.rettype is not None and fn.rettype != TRIGGER_OID:
-        raise Refusal(Rule.PREFLIGHT_TRIGGER_FUNCTION, "42P17",
-                      f"function {name_list(fparts)} must return type trigger",
-                      fix="the trigger function must be declared RETURNS trigger")
+        raise Refusal(
+            Rule.PREFLIGHT_TRIGGER_FUNCTION,
+            "42P17",
+            f"function {name_list(fparts)} must return type trigger",
+            fix="the trigger function must be declared RETURNS trigger",
+        )
     target = f"trigger {stmt.trigname} on {rel.schema}.{rel.name}"
     old = ctx.state.trigger(rel.schema, rel.name, stmt.trigname)
     if old is not None:
         if stmt.replace:
             ctx.state.act_on(old)
-        facts = {"object": f"{stmt.trigname} on {rel.schema}.{rel.name}",
-                 "source": "live catalog" if old.origin == "live" else f"defined earlier by {old.origin}",
-                 "internal": old.internal, "child": old.child, "constraint": old.constraint, **dict(old.facts)}
+        facts = {
+            "object": f"{stmt.trigname} on {rel.schema}.{rel.name}",
+            "source": "live catalog" if old.origin == "live" else f"defined earlier by {old.origin}",
+            "internal": old.internal,
+            "child": old.child,
+            "constraint": old.constraint,
+            **dict(old.facts),
+        }
         prefix = f'trigger "{stmt.trigname}" for relation "{rel.name}"'
         if not stmt.replace:
-            raise Refusal(Rule.PREFLIGHT_EXISTS, "42710", f"{prefix} already exists", facts=facts, target=target,
-                          fix="use CREATE OR REPLACE TRIGGER (PostgreSQL 14+), or DROP TRIGGER first")
+            raise Refusal(
+                Rule.PREFLIGHT_EXISTS,
+                "42710",
+                f"{prefix} already exists",
+                facts=facts,
+                target=target,
+                fix="use CREATE OR REPLACE TRIGGER (PostgreSQL 14+), or DROP TRIGGER first",
+            )
         if old.internal or old.child:
-            raise Refusal(Rule.PREFLIGHT_TRIGGER_INTERNAL_OR_CHILD, "42710",
-                          f"{prefix} is an internal or a child trigger",
-                          facts=facts, target=target,
-                          fix="replace the trigger on the partitioned parent table, not on the partition")
+            raise Refusal(
+                Rule.PREFLIGHT_TRIGGER_INTERNAL_OR_CHILD,
+                "42710",
+                f"{prefix} is an internal or a child trigger",
+                facts=facts,
+                target=target,
+                fix="replace the trigger on the partitioned parent table, not on the partition",
+            )
         if old.constraint:
-            raise Refusal(Rule.PREFLIGHT_TRIGGER_IS_CONSTRAINT, "42710", f"{prefix} is a constraint trigger",
-                          facts=facts, target=target,
-                          fix="DROP TRIGGER the constraint trigger first, then CREATE CONSTRAINT TRIGGER again")
-    ctx.state.put_trigger(Trigger(rel.schema, rel.name, stmt.trigname, False, False, bool(stmt.isconstraint),
-                                  origin=ctx.origin))
+            raise Refusal(
+                Rule.PREFLIGHT_TRIGGER_IS_CONSTRAINT,
+                "42710",
+                f"{prefix} is a constraint trigger",
+                facts=facts,
+                target=target,
+                fix="DROP TRIGGER the constraint trigger first, then CREATE CONSTRAINT TRIGGER again",
+            )
+    ctx.state.put_trigger(
+        Trigger(rel.schema, rel.name, stmt.trigname, False, False, bool(stmt.isconstraint), origin=ctx.origin)
+    )
     return ok(target=target)
 
 
@@ -111,8 +173,12 @@ def drop_trigger(parts: tuple[str, ...], missing_ok: bool, ctx: Ctx, cascade: bo
     if old is None:
         if missing_ok:
             return ok(note="trigger missing: skipped (IF EXISTS)")
-        raise Refusal(Rule.PREFLIGHT_MISSING, "42704", f'trigger "{trig}" for table "{rel.name}" does not exist',
-                      fix="use DROP TRIGGER IF EXISTS, or check the trigger and table names")
+        raise Refusal(
+            Rule.PREFLIGHT_MISSING,
+            "42704",
+            f'trigger "{trig}" for table "{rel.name}" does not exist',
+            fix="use DROP TRIGGER IF EXISTS, or check the trigger and table names",
+        )
     ctx.state.act_on(old)
     lookup.require_owner(rel, ctx, "relation")
     if old.origin == "live":

@@ -32,10 +32,10 @@ def sha256_text(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ProbeEntry:
-    kind: str        # schema|table|column|constraint|index|view|matview|sequence|function|trigger|...
-    name: str        # stable identity, e.g. "public.t.col", "public.f(integer, text)", "table public.t" (a grant:
+    kind: str  # schema|table|column|constraint|index|view|matview|sequence|function|trigger|...
+    name: str  # stable identity, e.g. "public.t.col", "public.f(integer, text)", "table public.t" (a grant:
     #                  the object's ACL), "SELECT (email) ON public.t TO reporting" (a grant: one column privilege)
-    hash: str        # sha256 hex of ``definition``
+    hash: str  # sha256 hex of ``definition``
     definition: str  # the canonical definition text that was hashed
 
     @classmethod
@@ -46,19 +46,26 @@ class ProbeEntry:
 @dataclass(frozen=True)
 class Fingerprint:
     taken_at: str
-    server: dict[str, Any]            # ServerIdentity.as_dict()
-    rows_mode: str                    # "exact" | "estimate" | "none"
-    entries: tuple[ProbeEntry, ...]   # sorted by (kind, name)
-    rows: dict[str, int]              # "schema.table" -> count (empty when rows_mode == "none")
-    queries: dict[str, str | None]    # named read-only query -> its single value as text
+    server: dict[str, Any]  # ServerIdentity.as_dict()
+    rows_mode: str  # "exact" | "estimate" | "none"
+    entries: tuple[ProbeEntry, ...]  # sorted by (kind, name)
+    rows: dict[str, int]  # "schema.table" -> count (empty when rows_mode == "none")
+    queries: dict[str, str | None]  # named read-only query -> its single value as text
 
     def without_schema(self, schema: str) -> Fingerprint:
         """This fingerprint without the objects of ``schema`` (apply leaves its own ledger out of comparisons)."""
         mark = f"{schema}."
-        keep = tuple(e for e in self.entries if not (e.name == schema or e.name.startswith(mark)
-                                                     or f" {mark}" in e.name))
-        return Fingerprint(self.taken_at, self.server, self.rows_mode, keep,
-                           {k: v for k, v in self.rows.items() if not k.startswith(mark)}, self.queries)
+        keep = tuple(
+            e for e in self.entries if not (e.name == schema or e.name.startswith(mark) or f" {mark}" in e.name)
+        )
+        return Fingerprint(
+            self.taken_at,
+            self.server,
+            self.rows_mode,
+            keep,
+            {k: v for k, v in self.rows.items() if not k.startswith(mark)},
+            self.queries,
+        )
 
     def counts(self) -> dict[str, int]:
         """Number of entries per kind, in kind order."""
@@ -74,8 +81,9 @@ class Fingerprint:
             "taken_at": self.taken_at,
             "server": dict(self.server),
             "rows_mode": self.rows_mode,
-            "entries": [{"kind": e.kind, "name": e.name, "hash": e.hash, "definition": e.definition}
-                        for e in self.entries],
+            "entries": [
+                {"kind": e.kind, "name": e.name, "hash": e.hash, "definition": e.definition} for e in self.entries
+            ],
             "rows": dict(self.rows),
             "queries": dict(self.queries),
         }
@@ -84,7 +92,7 @@ class Fingerprint:
     def from_json(cls, data: dict[str, Any]) -> Fingerprint:
         """Parse and re-check a fingerprint; :class:`BadInput` says which field is wrong."""
         if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise BadInput(f"not a pgwarden fingerprint (expected \"format\": \"{FORMAT}\")")
+            raise BadInput(f'not a pgwarden fingerprint (expected "format": "{FORMAT}")')
         if data.get("version") != FORMAT_VERSION:
             raise BadInput(f"unsupported fingerprint version {data.get('version')!r}; expected {FORMAT_VERSION}")
         taken_at = _field(data, "taken_at", str)
@@ -94,13 +102,16 @@ class Fingerprint:
             raise BadInput(f"field rows_mode: {rows_mode!r} is not one of {', '.join(ROWS_MODES)}")
         entries: list[ProbeEntry] = []
         for i, raw in enumerate(_field(data, "entries", list)):
-            if not isinstance(raw, dict) or not all(isinstance(raw.get(k), str)
-                                                    for k in ("kind", "name", "hash", "definition")):
+            if not isinstance(raw, dict) or not all(
+                isinstance(raw.get(k), str) for k in ("kind", "name", "hash", "definition")
+            ):
                 raise BadInput(f"entries[{i}]: needs string fields kind, name, hash, definition")
             entry = ProbeEntry(raw["kind"], raw["name"], raw["hash"], raw["definition"])
             if sha256_text(entry.definition) != entry.hash:
-                raise BadInput(f"entries[{i}] ({entry.kind} {entry.name}): hash does not match its "
-                               "definition (the file was edited)")
+                raise BadInput(
+                    f"entries[{i}] ({entry.kind} {entry.name}): hash does not match its "
+                    "definition (the file was edited)"
+                )
             entries.append(entry)
         rows = _field(data, "rows", dict)
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in rows.values()):
@@ -124,12 +135,21 @@ def _field(data: dict[str, Any], key: str, typ: type) -> Any:
 # -- files --------------------------------------------------------------------------------------------
 def dumps(fp: Fingerprint) -> str:
     """The file text: stable key order, one entry per line (readable and diff-friendly)."""
-    data = {"format": FORMAT, "version": FORMAT_VERSION, "taken_at": fp.taken_at, "server": fp.server,
-            "rows_mode": fp.rows_mode, "rows": fp.rows, "queries": fp.queries}
+    data = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "taken_at": fp.taken_at,
+        "server": fp.server,
+        "rows_mode": fp.rows_mode,
+        "rows": fp.rows,
+        "queries": fp.queries,
+    }
     head = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False)
     enc = encode_basestring  # what json.dumps does for a str, without its per-call overhead
-    lines = [f'{{"definition": {enc(e.definition)}, "hash": "{e.hash}", "kind": {enc(e.kind)}, '
-             f'"name": {enc(e.name)}}}' for e in fp.entries]
+    lines = [
+        f'{{"definition": {enc(e.definition)}, "hash": "{e.hash}", "kind": {enc(e.kind)}, "name": {enc(e.name)}}}'
+        for e in fp.entries
+    ]
     body = ",\n  ".join(lines)
     entries_text = f'"entries": [\n  {body}\n ]' if lines else '"entries": []'
     return head[:-2] + ",\n " + entries_text + "\n}\n"
@@ -189,10 +209,10 @@ def load(path: Path) -> Fingerprint:
 class FingerprintDiff:
     added: tuple[ProbeEntry, ...]
     removed: tuple[ProbeEntry, ...]
-    changed: tuple[tuple[ProbeEntry, ProbeEntry], ...]   # (before, after)
+    changed: tuple[tuple[ProbeEntry, ProbeEntry], ...]  # (before, after)
     rows_changed: tuple[tuple[str, int | None, int | None], ...]
     queries_changed: tuple[tuple[str, str | None, str | None], ...]
-    notes: tuple[str, ...] = field(default=())           # informational; never makes a diff non-identical
+    notes: tuple[str, ...] = field(default=())  # informational; never makes a diff non-identical
 
     @property
     def identical(self) -> bool:
@@ -202,14 +222,26 @@ class FingerprintDiff:
         """Every difference, structured: objects (sorted by kind and name), then row counts, then queries."""
         objects = [ObjectChange(ChangeSign.REMOVED, e.kind, e.name) for e in self.removed]
         objects += [ObjectChange(ChangeSign.ADDED, e.kind, e.name) for e in self.added]
-        objects += [ObjectChange(ChangeSign.CHANGED, a.kind, a.name, explain(a.definition, b.definition))
-                    for a, b in self.changed]
+        objects += [
+            ObjectChange(ChangeSign.CHANGED, a.kind, a.name, explain(a.definition, b.definition))
+            for a, b in self.changed
+        ]
         out = sorted(objects, key=lambda c: (c.kind, c.name, c.line))
-        out += [ObjectChange(ChangeSign.CHANGED, "rows", name, f"{_show(a)} -> {_show(b)}", _str(a), _str(b))
-                for name, a, b in self.rows_changed]
-        out += [ObjectChange(ChangeSign.CHANGED, "query", name,
-                             f"{_show(a) if a is not None else 'NULL'} -> {_show(b) if b is not None else 'NULL'}",
-                             a, b) for name, a, b in self.queries_changed]
+        out += [
+            ObjectChange(ChangeSign.CHANGED, "rows", name, f"{_show(a)} -> {_show(b)}", _str(a), _str(b))
+            for name, a, b in self.rows_changed
+        ]
+        out += [
+            ObjectChange(
+                ChangeSign.CHANGED,
+                "query",
+                name,
+                f"{_show(a) if a is not None else 'NULL'} -> {_show(b) if b is not None else 'NULL'}",
+                a,
+                b,
+            )
+            for name, a, b in self.queries_changed
+        ]
         return tuple(out)
 
     def lines(self) -> list[str]:
@@ -219,12 +251,21 @@ class FingerprintDiff:
     def to_json(self) -> dict[str, Any]:
         def entry(e: ProbeEntry) -> dict[str, str]:
             return {"kind": e.kind, "name": e.name, "hash": e.hash, "definition": e.definition}
+
         return {
             "identical": self.identical,
             "added": [entry(e) for e in self.added],
             "removed": [entry(e) for e in self.removed],
-            "changed": [{"kind": a.kind, "name": a.name, "why": explain(a.definition, b.definition),
-                         "before": entry(a), "after": entry(b)} for a, b in self.changed],
+            "changed": [
+                {
+                    "kind": a.kind,
+                    "name": a.name,
+                    "why": explain(a.definition, b.definition),
+                    "before": entry(a),
+                    "after": entry(b),
+                }
+                for a, b in self.changed
+            ],
             "rows_changed": [{"table": n, "before": a, "after": b} for n, a, b in self.rows_changed],
             "queries_changed": [{"name": n, "before": a, "after": b} for n, a, b in self.queries_changed],
             "notes": list(self.notes),
@@ -239,8 +280,9 @@ def diff_fingerprints(a: Fingerprint, b: Fingerprint) -> FingerprintDiff:
     after = {(e.kind, e.name): e for e in b.entries}
     added = tuple(after[k] for k in sorted(after.keys() - before.keys()))
     removed = tuple(before[k] for k in sorted(before.keys() - after.keys()))
-    changed = tuple((before[k], after[k]) for k in sorted(before.keys() & after.keys())
-                    if before[k].hash != after[k].hash)
+    changed = tuple(
+        (before[k], after[k]) for k in sorted(before.keys() & after.keys()) if before[k].hash != after[k].hash
+    )
     notes: list[str] = []
     rows_changed: list[tuple[str, int | None, int | None]] = []
     if a.rows_mode != b.rows_mode:
@@ -250,8 +292,11 @@ def diff_fingerprints(a: Fingerprint, b: Fingerprint) -> FingerprintDiff:
             ra, rb = a.rows.get(name), b.rows.get(name)
             if ra != rb:
                 rows_changed.append((name, ra, rb))
-    queries_changed = [(n, a.queries[n], b.queries[n]) for n in sorted(a.queries.keys() & b.queries.keys())
-                       if a.queries[n] != b.queries[n]]
+    queries_changed = [
+        (n, a.queries[n], b.queries[n])
+        for n in sorted(a.queries.keys() & b.queries.keys())
+        if a.queries[n] != b.queries[n]
+    ]
     only = sorted(a.queries.keys() ^ b.queries.keys())
     if only:
         notes.append(f"named queries not in both fingerprints, not compared: {', '.join(only)}")
@@ -309,8 +354,11 @@ def _explain_value(key: str, a: Any, b: Any) -> str:
         n = min(len(la), len(lb)) + 1
         return f"{key} line {n}: {len(la)} -> {len(lb)} lines"
     if isinstance(a, dict) and isinstance(b, dict):
-        return "; ".join(_explain_value(f"{key}.{k}", a.get(k), b.get(k))
-                         for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k))
+        return "; ".join(
+            _explain_value(f"{key}.{k}", a.get(k), b.get(k))
+            for k in sorted(a.keys() | b.keys())
+            if a.get(k) != b.get(k)
+        )
     if isinstance(a, str) and isinstance(b, str):
         return f"{key}: {_pair(a, b)}"
     return f"{key}: {_show(a)} -> {_show(b)}"
@@ -322,8 +370,7 @@ def explain(before: str, after: str) -> str:
         a, b = json.loads(before), json.loads(after)
         if not isinstance(a, dict) or not isinstance(b, dict):
             return "definition changed"
-        parts = [_explain_value(k, a.get(k), b.get(k)) for k in sorted(a.keys() | b.keys())
-                 if a.get(k) != b.get(k)]
+        parts = [_explain_value(k, a.get(k), b.get(k)) for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)]
     except (ValueError, RecursionError):  # a hand-made file can hold any definition text
         return "definition changed"
     text = "; ".join(parts) or "definition changed"

@@ -43,9 +43,28 @@ from pgwarden.redact import redact_dsn
 
 # One catalog query per object kind (views.sql also yields matview; foreign.sql foreign_data_wrapper and
 # foreign_server; grants.sql the ACL of each object, column_grants.sql each column privilege on its own).
-KIND_QUERIES = ("schemas", "extensions", "types", "tables", "columns", "constraints", "indexes", "views",
-                "sequences", "functions", "triggers", "event_triggers", "policies", "rules", "statistics",
-                "collations", "publications", "foreign", "grants", "column_grants")
+KIND_QUERIES = (
+    "schemas",
+    "extensions",
+    "types",
+    "tables",
+    "columns",
+    "constraints",
+    "indexes",
+    "views",
+    "sequences",
+    "functions",
+    "triggers",
+    "event_triggers",
+    "policies",
+    "rules",
+    "statistics",
+    "collations",
+    "publications",
+    "foreign",
+    "grants",
+    "column_grants",
+)
 COUNT_BATCH = 500  # tables per UNION ALL query for --rows exact
 
 
@@ -54,6 +73,7 @@ def check_query(name: str, text: str) -> str:
     """A named query must be exactly one SELECT that only reads (see :mod:`pgwarden.selectsql`); it
     runs in the probe's read-only transaction, which one statement cannot end."""
     from pgwarden.parsing.readonly import check_select  # pglast loads slowly; only named queries need it
+
     check_select(text, f"named query {name!r}")
     return text
 
@@ -102,23 +122,25 @@ def _rows(cur: psycopg.Cursor[Any], mode: str) -> dict[str, int]:
         return {name: int(n) for name, n in cur.fetchall()}
     cur.execute(shipped_sql.load("pgwarden.probe", "rows_tables.sql"))
     found: list[tuple[str, str, str, int, str, bool]] = cur.fetchall()
-    tables = [t for t in found if t[5]]   # trusted: count(*) plans nothing of another role's
+    tables = [t for t in found if t[5]]  # trusted: count(*) plans nothing of another role's
     out: dict[str, int] = {}
     cur.execute("SAVEPOINT pgwarden_count")
-    tables_only(cur)   # a table swapped for a view since it was listed: an error, never a plan of the view
+    tables_only(cur)  # a table swapped for a view since it was listed: an error, never a plan of the view
     for start in range(0, len(tables), COUNT_BATCH):
-        batch = tables[start:start + COUNT_BATCH]
+        batch = tables[start : start + COUNT_BATCH]
         query = sql.SQL(" UNION ALL ").join(
-            sql.SQL("SELECT {}::int, pg_catalog.count(*) FROM {}.{}").format(sql.Literal(i), sql.Identifier(schema),
-                                                                                sql.Identifier(rel))
-            for i, (_name, schema, rel, _oid, _kind, _trusted) in enumerate(batch))
+            sql.SQL("SELECT {}::int, pg_catalog.count(*) FROM {}.{}").format(
+                sql.Literal(i), sql.Identifier(schema), sql.Identifier(rel)
+            )
+            for i, (_name, schema, rel, _oid, _kind, _trusted) in enumerate(batch)
+        )
         cur.execute(query)
         for i, n in cur.fetchall():
             out[batch[i][0]] = int(n)
-    cur.execute("ROLLBACK TO SAVEPOINT pgwarden_count; RELEASE SAVEPOINT pgwarden_count")   # the setting with it
+    cur.execute("ROLLBACK TO SAVEPOINT pgwarden_count; RELEASE SAVEPOINT pgwarden_count")  # the setting with it
     server_side = None
     for name, _schema, _rel, oid, kind, trusted in found:
-        if not trusted and kind == "r":   # a materialized view cannot be copied without planning it: not counted
+        if not trusted and kind == "r":  # a materialized view cannot be copied without planning it: not counted
             if server_side is None:
                 server_side = _may_write_server_files(cur)
             out[name] = _copied_rows(cur, oid, name, server_side)
@@ -126,8 +148,10 @@ def _rows(cur: psycopg.Cursor[Any], mode: str) -> dict[str, int]:
 
 
 def _may_write_server_files(cur: psycopg.Cursor[Any]) -> bool:
-    cur.execute("SELECT pg_catalog.pg_has_role(session_user, 'pg_write_server_files', 'USAGE') "
-                "OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = session_user)")
+    cur.execute(
+        "SELECT pg_catalog.pg_has_role(session_user, 'pg_write_server_files', 'USAGE') "
+        "OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = session_user)"
+    )
     row = cur.fetchone()
     return bool(row and row[0])
 
@@ -137,10 +161,13 @@ def _copied_rows(cur: psycopg.Cursor[Any], oid: int, name: str, server_side: boo
     ``COPY … TO``, which scans the heap and plans nothing: into ``/dev/null`` on the server, its command tag
     giving the count, where this role may write server files; else to pgwarden, one CopyData message per row.
     A table replaced meanwhile by a view (which COPY refuses) is an environment problem, not a count."""
-    cur.execute("WITH RECURSIVE d(oid) AS (SELECT %s::oid UNION SELECT i.inhrelid FROM pg_inherits i "
-                "JOIN d ON i.inhparent = d.oid) SELECT n.nspname::text, c.relname::text FROM d "
-                "JOIN pg_class c ON c.oid = d.oid JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE c.relkind = 'r' ORDER BY 1, 2", (oid,))
+    cur.execute(
+        "WITH RECURSIVE d(oid) AS (SELECT %s::oid UNION SELECT i.inhrelid FROM pg_inherits i "
+        "JOIN d ON i.inhparent = d.oid) SELECT n.nspname::text, c.relname::text FROM d "
+        "JOIN pg_class c ON c.oid = d.oid JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind = 'r' ORDER BY 1, 2",
+        (oid,),
+    )
     parts = cur.fetchall()
     n = 0
     # row security off, in a savepoint: a policy that would apply makes COPY fail, never turns it into a query
@@ -156,17 +183,23 @@ def _copied_rows(cur: psycopg.Cursor[Any], oid: int, name: str, server_side: boo
                 for _row in copy:
                     n += 1
     except (psycopg.errors.WrongObjectType, psycopg.errors.InsufficientPrivilege) as exc:
-        raise EnvironmentProblem(f"{name}: its rows cannot be counted without planning a query of a table another "
-                                 f"role owns: {exc.diag.message_primary}",
-                                 details=["count with a role that bypasses row security, or give --rows estimate"]) \
-            from None
+        raise EnvironmentProblem(
+            f"{name}: its rows cannot be counted without planning a query of a table another "
+            f"role owns: {exc.diag.message_primary}",
+            details=["count with a role that bypasses row security, or give --rows estimate"],
+        ) from None
     cur.execute("ROLLBACK TO SAVEPOINT pgwarden_copy_count; RELEASE SAVEPOINT pgwarden_copy_count")
     return n
 
 
 # -- the fingerprint ---------------------------------------------------------------------------------
-def take_fingerprint(conn: psycopg.Connection[Any], *, rows: str = "none",
-                     queries: Mapping[str, str] | None = None, snapshot: str | None = None) -> Fingerprint:
+def take_fingerprint(
+    conn: psycopg.Connection[Any],
+    *,
+    rows: str = "none",
+    queries: Mapping[str, str] | None = None,
+    snapshot: str | None = None,
+) -> Fingerprint:
     """Fingerprint the database of ``conn`` in ONE read-only REPEATABLE READ transaction that is
     always rolled back. ``conn`` must not be inside a transaction.
 
@@ -180,6 +213,7 @@ def take_fingerprint(conn: psycopg.Connection[Any], *, rows: str = "none",
         raise BadInput("take_fingerprint needs a connection that is not inside a transaction")
     if named:
         from pgwarden.pg.user_sql import check_calls  # pglast again: only for named queries
+
         # STABLE or IMMUTABLE only, resolved on this server (the queries run under search_path = pg_catalog)
         check_calls(conn, named, "pg_catalog")
     try:
@@ -222,8 +256,14 @@ def fingerprint_here(cur: psycopg.Cursor[Any], server: dict[str, Any] | None = N
     return _fingerprint(utcnow(), server or {}, "none", found, {}, {})
 
 
-def _fingerprint(taken_at: str, server: dict[str, Any], rows: str, found: list[tuple[str, str, str]],
-                 counts: dict[str, int], values: dict[str, str | None]) -> Fingerprint:
+def _fingerprint(
+    taken_at: str,
+    server: dict[str, Any],
+    rows: str,
+    found: list[tuple[str, str, str]],
+    counts: dict[str, int],
+    values: dict[str, str | None],
+) -> Fingerprint:
     found.sort()
     entries: list[ProbeEntry] = []
     prev, n = ("", ""), 1
@@ -235,8 +275,7 @@ def _fingerprint(taken_at: str, server: dict[str, Any], rows: str, found: list[t
     return Fingerprint(taken_at, server, rows, tuple(entries), counts, values)
 
 
-def fingerprint_dsn(dsn: str | None, *, rows: str = "none",
-                    queries: Mapping[str, str] | None = None) -> Fingerprint:
+def fingerprint_dsn(dsn: str | None, *, rows: str = "none", queries: Mapping[str, str] | None = None) -> Fingerprint:
     with connection(dsn, application_name="pgwarden probe") as conn:
         return take_fingerprint(conn, rows=rows, queries=queries)
 
@@ -244,21 +283,28 @@ def fingerprint_dsn(dsn: str | None, *, rows: str = "none",
 # -- commands -----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ProbeResult:
-    fingerprint: Path                 # where the fingerprint JSON was written
-    sha256: str                       # of that file
-    kit: Path | None                  # the evidence kit, unless --no-kit
+    fingerprint: Path  # where the fingerprint JSON was written
+    sha256: str  # of that file
+    kit: Path | None  # the evidence kit, unless --no-kit
     taken_at: str
     server: dict[str, Any]
     rows_mode: str
     entries: int
-    counts: dict[str, int]            # entries per kind
-    rows_total: int | None            # sum of row counts (None when rows_mode == "none")
+    counts: dict[str, int]  # entries per kind
+    rows_total: int | None  # sum of row counts (None when rows_mode == "none")
     seconds: float
 
 
-def probe(dsn: str | None, *, fingerprint: Path | None = None, rows: str = "none", out: Path | None = None,
-          write_kit: bool = True, queries: Mapping[str, str] | None = None,
-          reporter: Reporter = SILENT) -> ProbeResult:
+def probe(
+    dsn: str | None,
+    *,
+    fingerprint: Path | None = None,
+    rows: str = "none",
+    out: Path | None = None,
+    write_kit: bool = True,
+    queries: Mapping[str, str] | None = None,
+    reporter: Reporter = SILENT,
+) -> ProbeResult:
     """Take a fingerprint; write it to ``fingerprint`` and (unless ``write_kit`` is false) an evidence kit
     at ``out`` with ``probes/probe.json``. Inputs are checked before the database is touched."""
     if not write_kit and fingerprint is None:
@@ -286,14 +332,32 @@ def probe(dsn: str | None, *, fingerprint: Path | None = None, rows: str = "none
         write_text(target, text)  # before the kit: a failure here leaves no half-written kit
     if not write_kit:
         assert target is not None
-        return ProbeResult(target, digest, None, fp.taken_at, fp.server, rows, len(fp.entries), counts,
-                           rows_total, seconds)
-    kit = EvidenceKit.create(out, "probe", {
-        "dsn": redact_dsn(dsn), "fingerprint": str(fingerprint) if fingerprint else None, "rows": rows,
-        "queries": sorted(queries or {})})
+        return ProbeResult(
+            target, digest, None, fp.taken_at, fp.server, rows, len(fp.entries), counts, rows_total, seconds
+        )
+    kit = EvidenceKit.create(
+        out,
+        "probe",
+        {
+            "dsn": redact_dsn(dsn),
+            "fingerprint": str(fingerprint) if fingerprint else None,
+            "rows": rows,
+            "queries": sorted(queries or {}),
+        },
+    )
     kit.environment.update(server=fp.server, session_limits=asdict(session_limits()))
-    result = ProbeResult(target or kit.root / "probes" / "probe.json", digest, kit.root, fp.taken_at, fp.server,
-                         rows, len(fp.entries), counts, rows_total, seconds)
+    result = ProbeResult(
+        target or kit.root / "probes" / "probe.json",
+        digest,
+        kit.root,
+        fp.taken_at,
+        fp.server,
+        rows,
+        len(fp.entries),
+        counts,
+        rows_total,
+        seconds,
+    )
     runner = GateRunner(kit, ("probe",), reporter)
 
     def body() -> None:
@@ -306,16 +370,26 @@ def probe(dsn: str | None, *, fingerprint: Path | None = None, rows: str = "none
 
 
 def _summary(r: ProbeResult, fp: Fingerprint) -> Report:
-    lead = (f"**PASS**: {r.entries} objects fingerprinted in one read-only transaction ({r.seconds} s), "
-            f"rows: {r.rows_mode}.")
-    blocks: list[Block] = [Text(lead), Facts.of("Server", sorted(r.server.items()), ("field", "value")),
-                           Table.of("Objects", ["kind", "count"], sorted(r.counts.items())),
-                           Table.of("Fingerprint", ["file", "sha256", "taken at"],
-                                    [["probes/probe.json", r.sha256, r.taken_at]])]
+    lead = (
+        f"**PASS**: {r.entries} objects fingerprinted in one read-only transaction ({r.seconds} s), "
+        f"rows: {r.rows_mode}."
+    )
+    blocks: list[Block] = [
+        Text(lead),
+        Facts.of("Server", sorted(r.server.items()), ("field", "value")),
+        Table.of("Objects", ["kind", "count"], sorted(r.counts.items())),
+        Table.of("Fingerprint", ["file", "sha256", "taken at"], [["probes/probe.json", r.sha256, r.taken_at]]),
+    ]
     if r.rows_mode != "none":
-        blocks.append(Section(f"Rows ({r.rows_mode})",
-                              (Text(f"{len(fp.rows)} tables, {r.rows_total} rows in total."),)))
+        blocks.append(
+            Section(f"Rows ({r.rows_mode})", (Text(f"{len(fp.rows)} tables, {r.rows_total} rows in total."),))
+        )
     if fp.queries:
-        blocks.append(Facts.of("Named queries", [(k, "NULL" if v is None else v)
-                                                 for k, v in sorted(fp.queries.items())], ("name", "value")))
+        blocks.append(
+            Facts.of(
+                "Named queries",
+                [(k, "NULL" if v is None else v) for k, v in sorted(fp.queries.items())],
+                ("name", "value"),
+            )
+        )
     return Report("pgwarden probe", str(r.server.get("database") or ""), "PASS", tuple(blocks), lead)

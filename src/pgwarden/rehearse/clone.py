@@ -39,9 +39,9 @@ from pgwarden.progress import SILENT, Reporter
 
 
 class CloneKind(StrEnum):
-    SCHEMA = "schema"     # pg_dump --schema-only of the target
-    DATA = "data"         # pg_dump of the target, data included
-    BACKUP = "backup"     # a pinned backup, its pin checked first
+    SCHEMA = "schema"  # pg_dump --schema-only of the target
+    DATA = "data"  # pg_dump of the target, data included
+    BACKUP = "backup"  # a pinned backup, its pin checked first
 
 
 @dataclass(frozen=True)
@@ -71,18 +71,33 @@ def _dump_target(dsn: str | None, ident: ServerIdentity, kind: CloneKind, dest: 
     bins = pgbin.find(("pg_dump", "pg_restore"), major=ident.server_major, at_least=ident.server_major)
     conninfo, env, secrets = client_conninfo(dsn, "pgwarden rehearse")
     if ident.server_major >= 14:
-        env["PGOPTIONS"] = " ".join(x for x in (os.environ.get("PGOPTIONS", ""),
-                                                "-c client_connection_check_interval=2s") if x)
-    argv: list[str | Path] = [bins.path("pg_dump"), "--no-password", "--no-sync", "-Fc",
-                              f"--lock-wait-timeout={session_limits().lock_timeout}", "-d", conninfo]
+        env["PGOPTIONS"] = " ".join(
+            x for x in (os.environ.get("PGOPTIONS", ""), "-c client_connection_check_interval=2s") if x
+        )
+    argv: list[str | Path] = [
+        bins.path("pg_dump"),
+        "--no-password",
+        "--no-sync",
+        "-Fc",
+        f"--lock-wait-timeout={session_limits().lock_timeout}",
+        "-d",
+        conninfo,
+    ]
     if kind == CloneKind.SCHEMA:
         argv.insert(4, "--schema-only")
     return stream_dump(argv, dest, env=env, log_path=log, secrets=secrets).sha256
 
 
 @contextmanager
-def make_clone(kind: CloneKind, *, dsn: str | None, ident: ServerIdentity, dump: Path | None, logs: Path,
-               reporter: Reporter = SILENT) -> Iterator[Clone]:
+def make_clone(
+    kind: CloneKind,
+    *,
+    dsn: str | None,
+    ident: ServerIdentity,
+    dump: Path | None,
+    logs: Path,
+    reporter: Reporter = SILENT,
+) -> Iterator[Clone]:
     """Yield a running clone; it is removed on the way out, whatever happened."""
     seconds: dict[str, float] = {}
     work = private_dir(PrivateKind.CLONE)  # removed below, or by gc when this process was killed
@@ -121,20 +136,39 @@ def make_clone(kind: CloneKind, *, dsn: str | None, ident: ServerIdentity, dump:
             name = header.dbname if header.dbname not in ("", "template0", "template1") else "rehearsal"
             if name != "postgres":
                 with connection(inst.dsn()) as conn:
-                    conn.execute(psycopg.sql.SQL("CREATE DATABASE {} TEMPLATE template0")
-                                 .format(psycopg.sql.Identifier(name)))
+                    conn.execute(
+                        psycopg.sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(psycopg.sql.Identifier(name))
+                    )
             t0 = time.monotonic()
             with connection(inst.dsn(name)) as conn:
                 made = create_roles(conn, roles, attrs)
-            run = run_restore(choice.restore, inst.dsn(name), archive, jobs=max(1, min(4, os.cpu_count() or 1)),
-                              no_owner=False, no_privileges=False, log_path=logs / "clone-pg_restore.log")
+            run = run_restore(
+                choice.restore,
+                inst.dsn(name),
+                archive,
+                jobs=max(1, min(4, os.cpu_count() or 1)),
+                no_owner=False,
+                no_privileges=False,
+                log_path=logs / "clone-pg_restore.log",
+            )
             seconds["restore"] = round(time.monotonic() - t0, 3)
             bad = [e for e in run.errors if e.cls != BENIGN]
-            info = CloneInfo(kind, source, name, inst.info, tuple(m.name for m in made if m.created), run.errors,
-                             archive.stat().st_size, sha, seconds)
+            info = CloneInfo(
+                kind,
+                source,
+                name,
+                inst.info,
+                tuple(m.name for m in made if m.created),
+                run.errors,
+                archive.stat().st_size,
+                sha,
+                seconds,
+            )
             if bad:
-                raise GateFailed(f"the clone is not the target: {len(bad)} restore error(s), first: {bad[0].reason}",
-                                 details=[e.message for e in bad[:5]])
+                raise GateFailed(
+                    f"the clone is not the target: {len(bad)} restore error(s), first: {bad[0].reason}",
+                    details=[e.message for e in bad[:5]],
+                )
             yield Clone(info, inst.dsn(name), inst)
     finally:
         shutil.rmtree(work, ignore_errors=True)

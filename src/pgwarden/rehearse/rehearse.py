@@ -50,14 +50,23 @@ def _reader(clone: Clone) -> Iterator[psycopg.Connection[Any]]:
     """[verify] is user SQL: on the clone it runs as a role that reads every table and is not a superuser."""
     role = f"pgwarden_reader_{secrets.token_hex(4)}"
     with connection(clone.dsn) as admin:
-        admin.execute(psycopg.sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER BYPASSRLS IN ROLE pg_read_all_data")
-                      .format(psycopg.sql.Identifier(role)))
+        admin.execute(
+            psycopg.sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER BYPASSRLS IN ROLE pg_read_all_data").format(
+                psycopg.sql.Identifier(role)
+            )
+        )
     with connection(clone.reader_dsn(role)) as conn:
         yield conn
 
 
-def rehearse_on_clone(clone: Clone, pkg: Package, bundles: list[Bundle], verify: Expectations | None,
-                      target_path: str, reporter: Reporter = SILENT) -> Outcome:
+def rehearse_on_clone(
+    clone: Clone,
+    pkg: Package,
+    bundles: list[Bundle],
+    verify: Expectations | None,
+    target_path: str,
+    reporter: Reporter = SILENT,
+) -> Outcome:
     """The algorithm on ``clone`` for ``bundles`` (apply's gate 6 calls this too). ``target_path``: the
     search_path the package's SQL runs under on the target (its [settings], else the target's default, which a
     single-database dump does not carry to the clone): the clone runs it under the same."""
@@ -68,8 +77,15 @@ def rehearse_on_clone(clone: Clone, pkg: Package, bundles: list[Bundle], verify:
         return Rehearsal(conn, pkg, reporter).run(bundles, verify, factory)
 
 
-def rehearse(package_dir: Path, *, dsn: str | None, data: bool = False, from_backup: Path | None = None,
-             out: Path | None = None, reporter: Reporter = SILENT) -> RehearseResult:
+def rehearse(
+    package_dir: Path,
+    *,
+    dsn: str | None,
+    data: bool = False,
+    from_backup: Path | None = None,
+    out: Path | None = None,
+    reporter: Reporter = SILENT,
+) -> RehearseResult:
     check_out_dir(out)
     if data and from_backup is not None:
         raise BadInput("--data and --from-backup contradict each other; give one")
@@ -79,11 +95,18 @@ def rehearse(package_dir: Path, *, dsn: str | None, data: bool = False, from_bac
     t_all = time.monotonic()
     with connection(dsn, application_name="pgwarden rehearse") as conn:
         ident = read_identity(conn)
-        kit = EvidenceKit.create(out, "rehearse", {
-            "package": str(pkg.root), "dsn": redact_dsn(dsn), "clone": kind.value,
-            "from_backup": str(from_backup) if from_backup else None})
+        kit = EvidenceKit.create(
+            out,
+            "rehearse",
+            {
+                "package": str(pkg.root),
+                "dsn": redact_dsn(dsn),
+                "clone": kind.value,
+                "from_backup": str(from_backup) if from_backup else None,
+            },
+        )
         kit.environment.update(server=ident.as_dict(), session_limits=session_limits().__dict__)
-        if pkg.vars:   # the [vars] values this run substituted: pinned by sha256, secrets never written
+        if pkg.vars:  # the [vars] values this run substituted: pinned by sha256, secrets never written
             kit.write_json("package/vars.json", vars_pins(pkg.vars))
         runner = GateRunner(kit, GATES, reporter)
         st: dict[str, Any] = {"applied": (), "outcome": None, "clone": None}
@@ -96,10 +119,20 @@ def rehearse(package_dir: Path, *, dsn: str | None, data: bool = False, from_bac
 
             o: Outcome | None = st["outcome"]
             result = RehearseResult(
-                str(kit.root), verdict, pkg.name, st["clone"], tuple(st["applied"]), tuple(o.rehearsed) if o else (),
-                tuple(o.steps) if o else (), tuple(o.findings) if o else (), lint, o.fingerprints if o else 0,
-                round(time.monotonic() - t_all, 3), {g.name: g.seconds for g in runner.records},
-                tuple(o.unproven) if o else ())
+                str(kit.root),
+                verdict,
+                pkg.name,
+                st["clone"],
+                tuple(st["applied"]),
+                tuple(o.rehearsed) if o else (),
+                tuple(o.steps) if o else (),
+                tuple(o.findings) if o else (),
+                lint,
+                o.fingerprints if o else 0,
+                round(time.monotonic() - t_all, 3),
+                {g.name: g.seconds for g in runner.records},
+                tuple(o.unproven) if o else (),
+            )
             st["result"] = result
             return rehearse_report(result, runner.records, pkg, error), result
 
@@ -107,9 +140,18 @@ def rehearse(package_dir: Path, *, dsn: str | None, data: bool = False, from_bac
     return st["result"]  # type: ignore[no-any-return]
 
 
-def _body(runner: GateRunner, conn: psycopg.Connection[Any], ident: ServerIdentity, prep: Prepared,
-          kind: CloneKind, dsn: str | None, from_backup: Path | None, st: dict[str, Any], kit: EvidenceKit,
-          reporter: Reporter) -> None:
+def _body(
+    runner: GateRunner,
+    conn: psycopg.Connection[Any],
+    ident: ServerIdentity,
+    prep: Prepared,
+    kind: CloneKind,
+    dsn: str | None,
+    from_backup: Path | None,
+    st: dict[str, Any],
+    kit: EvidenceKit,
+    reporter: Reporter,
+) -> None:
     pkg, lint = prep.pkg, prep.findings
     with runner.gate("identity") as g:
         g.record(identity_gate(ident, pkg.target))
@@ -129,13 +171,17 @@ def _body(runner: GateRunner, conn: psycopg.Connection[Any], ident: ServerIdenti
     with contextlib.ExitStack() as stack:
         try:
             with runner.gate("clone") as g:
-                clone = stack.enter_context(make_clone(kind, dsn=dsn, ident=ident, dump=from_backup,
-                                                       logs=kit.path("logs/_").parent, reporter=reporter))
+                clone = stack.enter_context(
+                    make_clone(
+                        kind, dsn=dsn, ident=ident, dump=from_backup, logs=kit.path("logs/_").parent, reporter=reporter
+                    )
+                )
                 st["clone"] = clone.info
                 g.record(clone.info)
             with runner.gate("rehearsal") as g:
-                outcome = rehearse_on_clone(clone, pkg, todo, pkg.verify,
-                                            search_path.package_path(conn, pkg.settings), reporter)
+                outcome = rehearse_on_clone(
+                    clone, pkg, todo, pkg.verify, search_path.package_path(conn, pkg.settings), reporter
+                )
                 st["outcome"] = outcome
                 g.record(rehearsal_gate(outcome, clone.info))
                 if outcome.findings:

@@ -21,15 +21,27 @@ def _clone(r: RehearseResult) -> list[Block]:
         return []
     c = r.clone
     iso = c.instance.isolation
-    return [Facts.of("Clone", [
-        ("kind", c.kind), ("source", c.source), ("database", c.database),
-        ("instance", f"{c.instance.path} (PostgreSQL {c.instance.version}, system_identifier "
-                     f"{c.instance.system_identifier})"),
-        ("isolation", f"{iso.method}: {iso.note} (OS user {iso.os_user})"),
-        ("roles created (NOLOGIN)", ", ".join(c.roles_created) or "none"),
-        ("dump", f"{c.dump_bytes:,} bytes, sha256 {c.dump_sha256}"),
-        ("restore errors", ", ".join(f"{e.cls}: {e.reason}" for e in c.restore_errors) or "none"),
-        ("time", ", ".join(f"{k} {v:.2f} s" for k, v in c.seconds.items()))], ("field", "value"))]
+    return [
+        Facts.of(
+            "Clone",
+            [
+                ("kind", c.kind),
+                ("source", c.source),
+                ("database", c.database),
+                (
+                    "instance",
+                    f"{c.instance.path} (PostgreSQL {c.instance.version}, system_identifier "
+                    f"{c.instance.system_identifier})",
+                ),
+                ("isolation", f"{iso.method}: {iso.note} (OS user {iso.os_user})"),
+                ("roles created (NOLOGIN)", ", ".join(c.roles_created) or "none"),
+                ("dump", f"{c.dump_bytes:,} bytes, sha256 {c.dump_sha256}"),
+                ("restore errors", ", ".join(f"{e.cls}: {e.reason}" for e in c.restore_errors) or "none"),
+                ("time", ", ".join(f"{k} {v:.2f} s" for k, v in c.seconds.items())),
+            ],
+            ("field", "value"),
+        )
+    ]
 
 
 def _bundles(r: RehearseResult) -> list[Block]:
@@ -44,8 +56,9 @@ def _bundles(r: RehearseResult) -> list[Block]:
         status.append("FAIL" if any(s and s.status == StepStatus.FAIL for s in steps) else "PASS")
     blocks: list[Block] = []
     if rows:
-        blocks.append(Table.of("Bundles", ("bundle", "apply", "probes", "rollback → F(k-1)", "re-apply → F(k)"), rows,
-                               status))
+        blocks.append(
+            Table.of("Bundles", ("bundle", "apply", "probes", "rollback → F(k-1)", "re-apply → F(k)"), rows, status)
+        )
     package = [s for step in (Step.VERIFY, Step.FULL_REVERSE) if (s := by.get((None, step))) is not None]
     if package:
         blocks.append(Bullets(tuple(f"{s.step}: {_MARK[s.status]} {s.note}".rstrip() for s in package)))
@@ -54,9 +67,17 @@ def _bundles(r: RehearseResult) -> list[Block]:
 
 def _findings(r: RehearseResult) -> Section:
     if not r.findings:
-        return Section("Findings", (Text("None: every bundle applies, every rollback restores the state before its "
-                                         "bundle, every bundle applies again, and the full reverse chain returns to "
-                                         "F(0)."),), "findings")
+        return Section(
+            "Findings",
+            (
+                Text(
+                    "None: every bundle applies, every rollback restores the state before its "
+                    "bundle, every bundle applies again, and the full reverse chain returns to "
+                    "F(0)."
+                ),
+            ),
+            "findings",
+        )
     blocks: list[Block] = []
     for i, f in enumerate(r.findings, 1):
         inner: list[Block] = [Text(f.message)]
@@ -68,24 +89,41 @@ def _findings(r: RehearseResult) -> Section:
     return Section("Findings", tuple(blocks), "findings")
 
 
-def rehearse_report(r: RehearseResult, gates: Sequence[GateRecord], pkg: Package,
-                    error: BaseException | None) -> Report:
+def rehearse_report(
+    r: RehearseResult, gates: Sequence[GateRecord], pkg: Package, error: BaseException | None
+) -> Report:
     blocks: list[Block] = [Text("Stopped: " + stopped(error))] if error is not None else []
-    lead = (f"{len(r.rehearsed)} bundle(s) rehearsed on a throwaway clone, {len(r.findings)} finding(s); "
-            f"{r.fingerprints} fingerprints, {r.seconds:.1f} s. The target was only read.")
+    lead = (
+        f"{len(r.rehearsed)} bundle(s) rehearsed on a throwaway clone, {len(r.findings)} finding(s); "
+        f"{r.fingerprints} fingerprints, {r.seconds:.1f} s. The target was only read."
+    )
     blocks.append(Text(lead))
     if r.already_applied:
-        blocks.append(Text(f"Already applied on the target (the starting state, not rehearsed again): "
-                           f"{', '.join(r.already_applied)}."))
+        blocks.append(
+            Text(
+                f"Already applied on the target (the starting state, not rehearsed again): "
+                f"{', '.join(r.already_applied)}."
+            )
+        )
     blocks += [gate_list(gates), *_clone(r), *_bundles(r)]
     if r.unproven:
-        blocks.append(Section("Unproven", (Text(
-            f"Forward-only (rollback = \"none\"): {', '.join(r.unproven)}. Each applies on the clone, but has no "
-            "rollback to prove: if it fails in production, the way back is the backup taken at apply's gate 5."),),
-            "unproven"))
+        blocks.append(
+            Section(
+                "Unproven",
+                (
+                    Text(
+                        f'Forward-only (rollback = "none"): {", ".join(r.unproven)}. Each applies on the clone, '
+                        "but has no rollback to prove: if it fails in production, the way back is the backup taken at "
+                        "apply's gate 5."
+                    ),
+                ),
+                "unproven",
+            )
+        )
     blocks.append(_findings(r))
     if r.lint:
         blocks.append(Findings("Lint findings (beside the rehearsal)", r.lint))
     reasons = tuple(f"{f.bundle or 'package'}, {f.step}: {f.message}" for f in r.findings)
-    return Report(f"pgwarden rehearse: {r.package}: {r.verdict}", r.package, r.verdict.value, tuple(blocks), lead,
-                  reasons)
+    return Report(
+        f"pgwarden rehearse: {r.package}: {r.verdict}", r.package, r.verdict.value, tuple(blocks), lead, reasons
+    )

@@ -24,7 +24,7 @@ class RehearseResult:
     fingerprints: int = 0
     seconds: float = 0.0
     step_seconds: dict[str, float] = field(default_factory=dict)
-    unproven: tuple[str, ...] = ()      # forward-only bundles (rollback = "none"): applied, never undone
+    unproven: tuple[str, ...] = ()  # forward-only bundles (rollback = "none"): applied, never undone
 
 
 @dataclass(frozen=True)
@@ -35,10 +35,16 @@ class RehearsalGate:
     rehearsed: tuple[str, ...]
     findings: tuple[RehearsalFinding, ...]
     steps: tuple[StepResult, ...]
-    unproven: tuple[str, ...]     # forward-only bundles: applied on the clone, no rollback to prove
+    unproven: tuple[str, ...]  # forward-only bundles: applied on the clone, no rollback to prove
     fingerprints: int
 
 
 def rehearsal_gate(outcome: Outcome, clone: CloneInfo | None) -> RehearsalGate:
-    return RehearsalGate(clone, tuple(outcome.rehearsed), tuple(outcome.findings), tuple(outcome.steps),
-                         tuple(outcome.unproven), outcome.fingerprints)
+    return RehearsalGate(
+        clone,
+        tuple(outcome.rehearsed),
+        tuple(outcome.findings),
+        tuple(outcome.steps),
+        tuple(outcome.unproven),
+        outcome.fingerprints,
+    )

@@ -71,10 +71,10 @@ class RehearsalFinding:
 
     bundle: str | None
     step: Step
-    message: str                          # one sentence: "B.rollback.sql leaves trigger … behind"
-    difference: tuple[ObjectChange, ...] = ()   # the fingerprint difference, structured, one per object
+    message: str  # one sentence: "B.rollback.sql leaves trigger … behind"
+    difference: tuple[ObjectChange, ...] = ()  # the fingerprint difference, structured, one per object
     error: ServerError | None = None
-    matches_bundle: str | None = None     # a rollback that undoes another bundle's objects: which one
+    matches_bundle: str | None = None  # a rollback that undoes another bundle's objects: which one
 
 
 @dataclass
@@ -83,8 +83,8 @@ class Outcome:
     findings: list[RehearsalFinding] = field(default_factory=list)
     verify: tuple[ExpectationResult, ...] = ()
     rehearsed: list[str] = field(default_factory=list)
-    unproven: list[str] = field(default_factory=list)         # forward-only bundles: no way back but the backup
-    adds: dict[str, set[str]] = field(default_factory=dict)    # names of the objects each bundle adds
+    unproven: list[str] = field(default_factory=list)  # forward-only bundles: no way back but the backup
+    adds: dict[str, set[str]] = field(default_factory=dict)  # names of the objects each bundle adds
     fingerprints: int = 0
     seconds: float = 0.0
 
@@ -111,13 +111,20 @@ class Rehearsal:
         status = StepStatus.SKIPPED if ok is None else StepStatus.PASS if ok else StepStatus.FAIL
         self.out.steps.append(StepResult(bundle, step, status, round(time.monotonic() - t0, 3), note))
 
-    def _find(self, bundle: str | None, step: Step, message: str, diff: FingerprintDiff | None = None,
-              error: ServerError | None = None) -> None:
+    def _find(
+        self,
+        bundle: str | None,
+        step: Step,
+        message: str,
+        diff: FingerprintDiff | None = None,
+        error: ServerError | None = None,
+    ) -> None:
         self.out.findings.append(RehearsalFinding(bundle, step, message, diff.changes() if diff else (), error))
 
     # -- the algorithm ------------------------------------------------------------------------------
-    def run(self, bundles: Sequence[Bundle], verify: Expectations | None,
-            verify_conn: Callable[[], Any] | None = None) -> Outcome:
+    def run(
+        self, bundles: Sequence[Bundle], verify: Expectations | None, verify_conn: Callable[[], Any] | None = None
+    ) -> Outcome:
         t_all = time.monotonic()
         state = self._fp()  # F(0)
         f0 = state
@@ -129,10 +136,14 @@ class Rehearsal:
             else:
                 maybe = self._round_trip_non_atomic(b, state)
                 if maybe is None:
-                    rest = [x.id for x in bundles[bundles.index(b) + 1:]]
+                    rest = [x.id for x in bundles[bundles.index(b) + 1 :]]
                     if rest:
-                        self._find(None, Step.APPLY, f"the rehearsal stopped after non-atomic bundle {b.id}, whose "
-                                   f"round trip broke: {', '.join(rest)} not rehearsed")
+                        self._find(
+                            None,
+                            Step.APPLY,
+                            f"the rehearsal stopped after non-atomic bundle {b.id}, whose "
+                            f"round trip broke: {', '.join(rest)} not rehearsed",
+                        )
                     break
                 after = maybe
             if after is not state:
@@ -150,8 +161,7 @@ class Rehearsal:
         """Apply, probes, rollback, re-apply of one atomic bundle; returns F(k) (``before`` if it failed)."""
         conn = self.conn
         apply_stmts = statements_of(self.pkg, b.apply_rel)
-        rollback_stmts = statements_of(self.pkg, b.rollback_rel) \
-            if b.rollback and b.rollback_rel else None
+        rollback_stmts = statements_of(self.pkg, b.rollback_rel) if b.rollback and b.rollback_rel else None
         with conn.transaction(), conn.cursor() as cur:
             settings.enter(cur, self.pkg.settings)
             cur.execute("SAVEPOINT pgwarden_before")
@@ -171,14 +181,13 @@ class Rehearsal:
             if rollback_stmts is None:
                 self._step(b.id, Step.ROLLBACK, time.monotonic(), None, f"forward-only: {b.rollback_reason}")
                 self._step(b.id, Step.REAPPLY, time.monotonic(), None, "forward-only")
-                self.out.unproven.append(b.id)   # not a failure: there is nothing to prove, only the backup
+                self.out.unproven.append(b.id)  # not a failure: there is nothing to prove, only the backup
                 return fk
             t0 = time.monotonic()
             err = run_statements(cur, rollback_stmts, str(b.rollback_rel))
             if err is not None:
                 self._step(b.id, Step.ROLLBACK, t0, False, err.message)
-                self._find(b.id, Step.ROLLBACK, f"{b.rollback_rel} fails at {err.location}: {err.said}",
-                           error=err)
+                self._find(b.id, Step.ROLLBACK, f"{b.rollback_rel} fails at {err.location}: {err.said}", error=err)
                 self._step(b.id, Step.REAPPLY, time.monotonic(), None, "not reached: the rollback fails")
                 cur.execute("ROLLBACK TO SAVEPOINT pgwarden_applied")
                 return fk
@@ -191,15 +200,23 @@ class Rehearsal:
             err = run_statements(cur, apply_stmts, b.apply_rel)
             if err is not None:
                 self._step(b.id, Step.REAPPLY, t0, False, err.message)
-                self._find(b.id, Step.REAPPLY, f"{b.apply_rel} is not re-runnable after its rollback: {err.said} "
-                           f"(at {err.location})", error=err)
+                self._find(
+                    b.id,
+                    Step.REAPPLY,
+                    f"{b.apply_rel} is not re-runnable after its rollback: {err.said} (at {err.location})",
+                    error=err,
+                )
             else:
                 again = self._fp(cur)
                 d2 = diff_fingerprints(fk, again)
                 self._step(b.id, Step.REAPPLY, t0, d2.identical)
                 if not d2.identical:
-                    self._find(b.id, Step.REAPPLY, f"{b.apply_rel} applied again after its rollback does not give "
-                               f"the same state", d2)
+                    self._find(
+                        b.id,
+                        Step.REAPPLY,
+                        f"{b.apply_rel} applied again after its rollback does not give the same state",
+                        d2,
+                    )
             cur.execute("ROLLBACK TO SAVEPOINT pgwarden_applied")  # exactly F(k), whatever happened above
         return fk
 
@@ -224,21 +241,30 @@ class Rehearsal:
             err = run_statements(cur, statements_of(self.pkg, b.rollback_rel), b.rollback_rel)
             back_nc = self._fp() if err is None else None
             d = diff_fingerprints(before, back_nc) if back_nc is not None else None
-            self._step(b.id, Step.ROLLBACK, t0, err is None and d is not None and d.identical,
-                       err.message if err else "")
-            if err is not None or (d is not None and not d.identical):
-                self._find(b.id, Step.ROLLBACK, f"{b.rollback_rel} fails at {err.location}: {err.message}" if err
-                           else _explain(b.rollback_rel, b.id, d), d, err)  # type: ignore[arg-type]
+            self._step(
+                b.id, Step.ROLLBACK, t0, err is None and d is not None and d.identical, err.message if err else ""
+            )
+            if err is not None:
+                self._find(b.id, Step.ROLLBACK, f"{b.rollback_rel} fails at {err.location}: {err.message}", d, err)
+                return None
+            if d is not None and not d.identical:
+                self._find(b.id, Step.ROLLBACK, _explain(b.rollback_rel, b.id, d), d)
                 return None
             t0 = time.monotonic()
             err = run_statements(cur, stmts, b.apply_rel)
             again = self._fp() if err is None else None
             d2 = diff_fingerprints(fk, again) if again is not None else None
-            self._step(b.id, Step.REAPPLY, t0, err is None and d2 is not None and d2.identical,
-                       err.message if err else "")
+            self._step(
+                b.id, Step.REAPPLY, t0, err is None and d2 is not None and d2.identical, err.message if err else ""
+            )
             if err is not None or (d2 is not None and not d2.identical):
-                self._find(b.id, Step.REAPPLY, f"{b.apply_rel} is not re-runnable after its rollback"
-                           + (f": {err.message}" if err else ""), d2, err)
+                self._find(
+                    b.id,
+                    Step.REAPPLY,
+                    f"{b.apply_rel} is not re-runnable after its rollback" + (f": {err.message}" if err else ""),
+                    d2,
+                    err,
+                )
                 return None
             return fk
 
@@ -254,8 +280,9 @@ class Rehearsal:
     def _probe_result(self, b: Bundle, o: ProbeOutcome, t0: float) -> None:
         self._step(b.id, Step.PROBE, t0, o.ok, o.verdict)
         if not o.ok:
-            self._find(b.id, Step.PROBE, f"rollback-only probe {o.name!r} after {b.id} expects {o.expected}, "
-                       f"gets {o.actual}")
+            self._find(
+                b.id, Step.PROBE, f"rollback-only probe {o.name!r} after {b.id} expects {o.expected}, gets {o.actual}"
+            )
 
     def _verify(self, verify: Expectations | None, verify_conn: Callable[[], Any] | None) -> None:
         t0 = time.monotonic()
@@ -271,11 +298,16 @@ class Rehearsal:
                 self._find(None, Step.VERIFY, f"[verify] not run: {exc.message}")
                 return
         failed = [c for c in self.out.verify if not c.ok]
-        self._step(None, Step.VERIFY, t0, not failed,
-                   f"{len(failed)} of {len(self.out.verify)} failed" if failed else "")
+        self._step(
+            None, Step.VERIFY, t0, not failed, f"{len(failed)} of {len(self.out.verify)} failed" if failed else ""
+        )
         for c in failed:
-            self._find(None, Step.VERIFY, f"[verify] {c.kind} {c.name}: expected {c.expected}, got {c.actual}"
-                       + (f" ({c.error})" if c.error else ""))
+            self._find(
+                None,
+                Step.VERIFY,
+                f"[verify] {c.kind} {c.name}: expected {c.expected}, got {c.actual}"
+                + (f" ({c.error})" if c.error else ""),
+            )
 
     def _full_reverse(self, applied: list[Bundle], f0: Fingerprint) -> None:
         t0 = time.monotonic()
@@ -299,8 +331,12 @@ class Rehearsal:
                     err = run_statements(cur, stmts, b.rollback_rel)
             if err is not None:
                 self._step(None, Step.FULL_REVERSE, t0, False, f"{b.rollback_rel}: {err.message}")
-                self._find(b.id, Step.FULL_REVERSE, f"rolling everything back in reverse, {b.rollback_rel} fails at "
-                           f"{err.location}: {err.said}", error=err)
+                self._find(
+                    b.id,
+                    Step.FULL_REVERSE,
+                    f"rolling everything back in reverse, {b.rollback_rel} fails at {err.location}: {err.said}",
+                    error=err,
+                )
                 return
         d = diff_fingerprints(f0, self._fp())
         self._step(None, Step.FULL_REVERSE, t0, d.identical, "F(0) restored" if d.identical else "")
@@ -317,12 +353,28 @@ class Rehearsal:
                 continue
             mentioned = set(re.findall(r'"([^"]+)"', f.error.message)) if f.error else set()
             mentioned |= {c.name for c in f.difference if c.sign is ChangeSign.REMOVED}
-            match = next((b for b, objs in names.items() if b != f.bundle and any(
-                m == o or o.endswith("." + m) or o.startswith(m + "(") or ("." + m + "(") in o
-                for m in mentioned for o in objs)), None)
+            match = next(
+                (
+                    b
+                    for b, objs in names.items()
+                    if b != f.bundle
+                    and any(
+                        m == o or o.endswith("." + m) or o.startswith(m + "(") or ("." + m + "(") in o
+                        for m in mentioned
+                        for o in objs
+                    )
+                ),
+                None,
+            )
             if match:
-                f = RehearsalFinding(f.bundle, f.step, f.message + f"; it looks like the rollback of bundle {match}, "
-                                     f"whose objects it names", f.difference, f.error, match)
+                f = RehearsalFinding(
+                    f.bundle,
+                    f.step,
+                    f.message + f"; it looks like the rollback of bundle {match}, whose objects it names",
+                    f.difference,
+                    f.error,
+                    match,
+                )
             out.append(f)
         self.out.findings = out
 
@@ -334,16 +386,23 @@ def _top(entries: Sequence[Any]) -> list[Any]:
 
 
 def _explain(rollback_rel: str, bundle: str, d: FingerprintDiff) -> str:
-    """"B.rollback.sql leaves function public.f(int) behind", "drops …", "does not restore …"."""
+    """ "B.rollback.sql leaves function public.f(int) behind", "drops …", "does not restore …"."""
     parts = []
     added, removed = _top(d.added), _top(d.removed)
     if added:
-        parts.append("leaves " + ", ".join(f"{e.kind} {e.name}" for e in added[:5]) + " behind"
-                     + (f" (and {len(added) - 5} more)" if len(added) > 5 else ""))
+        parts.append(
+            "leaves "
+            + ", ".join(f"{e.kind} {e.name}" for e in added[:5])
+            + " behind"
+            + (f" (and {len(added) - 5} more)" if len(added) > 5 else "")
+        )
     if removed:
-        parts.append("drops " + ", ".join(f"{e.kind} {e.name}" for e in removed[:5])
-                     + f", which existed before bundle {bundle}" + (f" (and {len(removed) - 5} more)"
-                                                                    if len(removed) > 5 else ""))
+        parts.append(
+            "drops "
+            + ", ".join(f"{e.kind} {e.name}" for e in removed[:5])
+            + f", which existed before bundle {bundle}"
+            + (f" (and {len(removed) - 5} more)" if len(removed) > 5 else "")
+        )
     if d.changed:
         parts.append("does not restore " + ", ".join(f"{a.kind} {a.name}" for a, _ in d.changed[:5]))
     return f"{rollback_rel} " + "; ".join(parts or ["does not restore the state before its bundle"])

@@ -23,17 +23,19 @@ class ProbeOutcome:
     expected: str
     actual: str
     ok: bool
-    advanced: tuple[str, ...] = ()     # sequences the probe advanced: not rolled back with its transaction
+    advanced: tuple[str, ...] = ()  # sequences the probe advanced: not rolled back with its transaction
 
     @property
     def verdict(self) -> str:
         """One line, the same for apply and rehearse: "p: expected 0 row(s), got 1 row(s)"."""
         return f"{self.name}: expected {self.expected}, got {self.actual}" + (
-            f"; advanced sequence {', '.join(self.advanced)} (not rolled back)" if self.advanced else "")
+            f"; advanced sequence {', '.join(self.advanced)} (not rolled back)" if self.advanced else ""
+        )
 
 
-def run_probe(conn: psycopg.Connection[Any], pkg: Package, p: ProbeSpec, path: str,
-              cur: psycopg.Cursor[Any] | None = None) -> ProbeOutcome:
+def run_probe(
+    conn: psycopg.Connection[Any], pkg: Package, p: ProbeSpec, path: str, cur: psycopg.Cursor[Any] | None = None
+) -> ProbeOutcome:
     """Run probe ``p`` rolled back: in its own transaction, or (``cur``, inside a transaction) under a savepoint
     that is rolled back to. ``path``: the package's search_path (what the sequences it may advance resolve in)."""
     (st,) = parse_sql(p.sql, f"probe {p.name!r}")
@@ -61,7 +63,13 @@ def run_probe(conn: psycopg.Connection[Any], pkg: Package, p: ProbeSpec, path: s
             error = exc
     if error is not None:
         state = error.diag.sqlstate
-        return ProbeOutcome(p.name, p.after, p.expected, f"error {state}: {error.diag.message_primary}",
-                            p.expect_error is not None and state == p.expect_error, tuple(advanced))
+        return ProbeOutcome(
+            p.name,
+            p.after,
+            p.expected,
+            f"error {state}: {error.diag.message_primary}",
+            p.expect_error is not None and state == p.expect_error,
+            tuple(advanced),
+        )
     ok = p.expect_error is None and (p.expect_rows is None or rows == p.expect_rows)
     return ProbeOutcome(p.name, p.after, p.expected, f"{rows} row(s)", ok, tuple(advanced))

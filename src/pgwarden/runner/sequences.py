@@ -35,8 +35,13 @@ def _targets(node: Any) -> tuple[list[str], list[str]]:
         elif isinstance(n, ast.FuncCall):
             name = [str(p.sval) for p in n.funcname or () if isinstance(p, ast.String)]
             args = n.args or ()
-            if name and name[-1] in _NAMED and args and isinstance(args[0], ast.A_Const) \
-                    and isinstance(args[0].val, ast.String):
+            if (
+                name
+                and name[-1] in _NAMED
+                and args
+                and isinstance(args[0], ast.A_Const)
+                and isinstance(args[0].val, ast.String)
+            ):
                 sequences.append(str(args[0].val.sval))
     return tables, sequences
 
@@ -47,11 +52,14 @@ def candidates(conn: psycopg.Connection[Any], node: Any, path: str) -> tuple[str
     if not tables and not named:
         return ()
     with conn.transaction(), conn.cursor() as cur:
-        with search_path.user_scope(cur, path):   # the statement's own names, as it resolves them
-            cur.execute("SELECT pg_catalog.to_regclass(x)::pg_catalog.oid FROM pg_catalog.unnest("
-                        "%s::pg_catalog.text[]) WITH ORDINALITY AS u(x, i) ORDER BY u.i", ([*tables, *named],))
+        with search_path.user_scope(cur, path):  # the statement's own names, as it resolves them
+            cur.execute(
+                "SELECT pg_catalog.to_regclass(x)::pg_catalog.oid FROM pg_catalog.unnest("
+                "%s::pg_catalog.text[]) WITH ORDINALITY AS u(x, i) ORDER BY u.i",
+                ([*tables, *named],),
+            )
             oids = [r[0] for r in cur.fetchall()]
-        rels, seqs = [o for o in oids[:len(tables)] if o], [o for o in oids[len(tables):] if o]
+        rels, seqs = [o for o in oids[: len(tables)] if o], [o for o in oids[len(tables) :] if o]
         cur.execute(shipped_sql.load("pgwarden.runner", "probe_sequences.sql"), {"sequences": seqs, "tables": rels})
         return tuple(str(r[0]) for r in cur.fetchall())
 
@@ -64,7 +72,7 @@ def session_values(conn: psycopg.Connection[Any], sequences: tuple[str, ...]) ->
             with conn.transaction(), conn.cursor() as cur:
                 row = cur.execute("SELECT pg_catalog.currval(%s::pg_catalog.regclass)", (seq,)).fetchone()
                 out[seq] = int(row[0]) if row else None
-        except psycopg.errors.ObjectNotInPrerequisiteState:   # 55000: not yet defined in this session
+        except psycopg.errors.ObjectNotInPrerequisiteState:  # 55000: not yet defined in this session
             out[seq] = None
     return out
 

@@ -37,5 +37,6 @@ def for_session(conn: psycopg.Connection[Any], settings: Mapping[str, str]) -> I
             if not lost(conn) and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
                 search_path.repin_session(cur)
                 for name, value in previous.items():
-                    cur.execute("SELECT pg_catalog.set_config(%s::pg_catalog.text, %s::pg_catalog.text, false)",
-                                (name, value))
+                    cur.execute(
+                        "SELECT pg_catalog.set_config(%s::pg_catalog.text, %s::pg_catalog.text, false)", (name, value)
+                    )

@@ -59,8 +59,9 @@ def server_error(exc: psycopg.Error, st: Statement, file: str) -> ServerError:
         line = st.line + nl
         col = (st.col + len(before)) if nl == 0 else len(before) - before.rfind("\n")
     message = diag.message_primary or str(exc).strip().splitlines()[0]
-    return ServerError(diag.sqlstate, message, diag.message_detail, diag.message_hint, diag.context, file, line, col,
-                       st.first_line)
+    return ServerError(
+        diag.sqlstate, message, diag.message_detail, diag.message_hint, diag.context, file, line, col, st.first_line
+    )
 
 
 def lost(conn: psycopg.Connection[Any]) -> bool:

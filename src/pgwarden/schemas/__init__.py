@@ -16,8 +16,12 @@ from typing import Any
 from pgwarden.errors import BadInput
 
 # name -> file; "pgwarden.toml" is an alias of "manifest".
-SCHEMAS = {"manifest": "manifest.schema.json", "expectations": "expectations.schema.json",
-           "fingerprint": "fingerprint.schema.json", "run": "run.schema.json"}
+SCHEMAS = {
+    "manifest": "manifest.schema.json",
+    "expectations": "expectations.schema.json",
+    "fingerprint": "fingerprint.schema.json",
+    "run": "run.schema.json",
+}
 ALIASES = {"pgwarden.toml": "manifest"}
 NAMES = ("manifest", "pgwarden.toml", "expectations", "fingerprint", "run")
 

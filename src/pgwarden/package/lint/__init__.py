@@ -15,5 +15,6 @@ if TYPE_CHECKING:
 def __getattr__(name: str) -> Any:
     if name == "lint_package":
         from pgwarden.package.lint.run import lint_package
+
         return lint_package
     raise AttributeError(name)

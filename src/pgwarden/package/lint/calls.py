@@ -32,8 +32,11 @@ def _sql(node: Any) -> str:
 
 def _info(ctx: Ctx, pattern: CallPattern, schema: str | None, name: str, nargs: int) -> FunctionInfo | None:
     for info in ctx.functions.get(name, ()):
-        if (schema is None or info.schema == schema) and (pattern.schema is None or info.schema == pattern.schema) \
-                and len(info.params) >= nargs:
+        if (
+            (schema is None or info.schema == schema)
+            and (pattern.schema is None or info.schema == pattern.schema)
+            and len(info.params) >= nargs
+        ):
             return info
     return None
 
@@ -44,7 +47,8 @@ def match(ctx: Ctx, pattern: CallPattern, call: Any, unit: Unit) -> str | None:
     if name != pattern.name:
         return None
     if pattern.schema is not None and pattern.schema not in candidate_schemas(
-            schema, unit.search_path, ctx.role, functions=True):
+        schema, unit.search_path, ctx.role, functions=True
+    ):
         return None
     resolved = "" if schema else f" (unqualified; search_path {', '.join(unit.search_path)} can resolve it)"
     if pattern.args is None:
@@ -59,8 +63,10 @@ def match(ctx: Ctx, pattern: CallPattern, call: Any, unit: Unit) -> str | None:
     final: list[Any] = list(positional) + [None] * (n - len(positional))
     if named:
         if info is None:
-            return (f"passes arguments by name ({', '.join(named)}) to {pattern.name}, whose parameter "
-                    f"positions are unknown offline, so it may be {pattern.text}")
+            return (
+                f"passes arguments by name ({', '.join(named)}) to {pattern.name}, whose parameter "
+                f"positions are unknown offline, so it may be {pattern.text}"
+            )
         pnames = [p for p, _d in info.params]
         for key, val in named.items():
             if key not in pnames or pnames.index(key) >= n:
@@ -102,15 +108,28 @@ def check_unit(ctx: Ctx, unit: Unit) -> None:
             why = match(ctx, pattern, call, unit)
             if why is not None:
                 parts = strings(call.funcname)
-                ctx.report(Rule.POLICY_FORBID_CALLS, unit, unit.at(call.location, (".".join(parts), parts[-1])),
-                           f"call matches forbidden {pattern.text}{inside(unit)}: {why}",
-                           facts={"pattern": pattern.text})
+                ctx.report(
+                    Rule.POLICY_FORBID_CALLS,
+                    unit,
+                    unit.at(call.location, (".".join(parts), parts[-1])),
+                    f"call matches forbidden {pattern.text}{inside(unit)}: {why}",
+                    facts={"pattern": pattern.text},
+                )
     for trig in [*unit.index.get("CreateTrigStmt", ()), *unit.index.get("CreateEventTrigStmt", ())]:
         schema, name = split_name(strings(trig.funcname))
         for pattern in ctx.patterns:
-            if name == pattern.name and pattern.args in (None, ()) and (
-                    pattern.schema is None or pattern.schema in candidate_schemas(
-                        schema, unit.search_path, ctx.role, functions=True)):
-                ctx.report(Rule.POLICY_FORBID_CALLS, unit, unit.at(None, name),
-                           f"trigger executes forbidden {pattern.text}{inside(unit)}",
-                           facts={"pattern": pattern.text})
+            if (
+                name == pattern.name
+                and pattern.args in (None, ())
+                and (
+                    pattern.schema is None
+                    or pattern.schema in candidate_schemas(schema, unit.search_path, ctx.role, functions=True)
+                )
+            ):
+                ctx.report(
+                    Rule.POLICY_FORBID_CALLS,
+                    unit,
+                    unit.at(None, name),
+                    f"trigger executes forbidden {pattern.text}{inside(unit)}",
+                    facts={"pattern": pattern.text},
+                )

@@ -12,8 +12,8 @@ from pgwarden.package.manifest import Package
 from pgwarden.parsing.walk import Const, const_of, creation_schema, split_name, strings
 from pgwarden.rules import Rule
 
-NO_DEFAULT = object()   # a parameter without DEFAULT
-UNKNOWN = object()      # a DEFAULT that is not a literal
+NO_DEFAULT = object()  # a parameter without DEFAULT
+UNKNOWN = object()  # a DEFAULT that is not a literal
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class FunctionInfo:
 
     schema: str
     name: str
-    params: tuple[tuple[str | None, Any], ...]   # (name, Const | NO_DEFAULT | UNKNOWN)
+    params: tuple[tuple[str | None, Any], ...]  # (name, Const | NO_DEFAULT | UNKNOWN)
 
 
 class Ctx:
@@ -34,7 +34,8 @@ class Ctx:
         self.forbid = frozenset(pkg.policy.forbid)
         self.patterns: tuple[CallPattern, ...] = tuple(parse_call_pattern(c) for c in pkg.policy.forbid_calls)
         self.protected: tuple[tuple[str | None, str], ...] = tuple(
-            parse_table_name(t) for t in pkg.policy.protected_tables)
+            parse_table_name(t) for t in pkg.policy.protected_tables
+        )
         self.functions: dict[str, list[FunctionInfo]] = {}
         self.findings: list[Finding] = []
         self._seen: set[tuple[Any, ...]] = set()
@@ -58,20 +59,60 @@ class Ctx:
         info = FunctionInfo(creation_schema(schema, search_path, self.role), name, tuple(params))
         self.functions.setdefault(name, []).append(info)
 
-    def report(self, rule: Rule, unit: Unit, where: tuple[int, int], message: str, *,
-               severity: Severity = Severity.ERROR,
-               fix: str | None = None, facts: dict[str, Any] | None = None) -> None:
-        shown = unit.statement.first_line if unit.scope == "top" or unit.place is not None \
-            else unit.line_text(where[0])
-        self.add(Finding(rule=rule, bundle=unit.bundle, file=unit.file, line=where[0], col=where[1],
-                         statement=shown, message=message, severity=severity, fix=fix,
-                         facts=facts or {}))
+    def report(
+        self,
+        rule: Rule,
+        unit: Unit,
+        where: tuple[int, int],
+        message: str,
+        *,
+        severity: Severity = Severity.ERROR,
+        fix: str | None = None,
+        facts: dict[str, Any] | None = None,
+    ) -> None:
+        shown = unit.statement.first_line if unit.scope == "top" or unit.place is not None else unit.line_text(where[0])
+        self.add(
+            Finding(
+                rule=rule,
+                bundle=unit.bundle,
+                file=unit.file,
+                line=where[0],
+                col=where[1],
+                statement=shown,
+                message=message,
+                severity=severity,
+                fix=fix,
+                facts=facts or {},
+            )
+        )
 
-    def report_at(self, rule: Rule, bundle: str | None, file: str, where: tuple[int, int], statement: str,
-                  message: str, *, severity: Severity = Severity.ERROR, fix: str | None = None,
-                  facts: dict[str, Any] | None = None) -> None:
-        self.add(Finding(rule=rule, bundle=bundle, file=file, line=where[0], col=where[1], statement=statement,
-                         message=message, severity=severity, fix=fix, facts=facts or {}))
+    def report_at(
+        self,
+        rule: Rule,
+        bundle: str | None,
+        file: str,
+        where: tuple[int, int],
+        statement: str,
+        message: str,
+        *,
+        severity: Severity = Severity.ERROR,
+        fix: str | None = None,
+        facts: dict[str, Any] | None = None,
+    ) -> None:
+        self.add(
+            Finding(
+                rule=rule,
+                bundle=bundle,
+                file=file,
+                line=where[0],
+                col=where[1],
+                statement=statement,
+                message=message,
+                severity=severity,
+                fix=fix,
+                facts=facts or {},
+            )
+        )
 
     def add(self, f: Finding) -> None:
         key = (f.rule, f.bundle, f.file, f.line, f.col, f.message)
@@ -81,6 +122,5 @@ class Ctx:
 
 
 def inside(unit: Unit) -> str:
-    """" inside the DO block" and the like, for messages."""
+    """ " inside the DO block" and the like, for messages."""
     return f" inside the {unit.origin}" if unit.origin else ""
-

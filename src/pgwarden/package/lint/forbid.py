@@ -32,6 +32,10 @@ def check_unit(ctx: Ctx, unit: Unit) -> None:
                 rel = getattr(node, "relation", None)
                 hits.append((kind, rel.location if isinstance(rel, ast.RangeVar) else None))
     for kind, loc in hits:
-        ctx.report(Rule.POLICY_FORBID, unit, unit.at(loc, kind.split()[0]),
-                   f"{kind}{inside(unit)} is forbidden in bundles by [policy] forbid",
-                   facts={"kind": kind})
+        ctx.report(
+            Rule.POLICY_FORBID,
+            unit,
+            unit.at(loc, kind.split()[0]),
+            f"{kind}{inside(unit)} is forbidden in bundles by [policy] forbid",
+            facts={"kind": kind},
+        )

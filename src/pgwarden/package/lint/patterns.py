@@ -23,10 +23,10 @@ _ANY = "pgwarden_any_argument_"
 
 @dataclass(frozen=True)
 class CallPattern:
-    text: str                                  # as written in the manifest
-    schema: str | None                         # None: any schema
+    text: str  # as written in the manifest
+    schema: str | None  # None: any schema
     name: str
-    args: tuple[Const | None, ...] | None      # None: any arguments; an element None: "*"
+    args: tuple[Const | None, ...] | None  # None: any arguments; an element None: "*"
 
     def describe_arg(self, i: int) -> str:
         assert self.args is not None
@@ -44,8 +44,8 @@ def parse_call_pattern(text: str) -> CallPattern:
         raise ValueError("empty pattern")
     pieces, pos = [], 0
     for tok in tokens:
-        if tok.name == "ASCII_42":   # "*"
-            pieces += [text[pos:tok.start], _ANY]
+        if tok.name == "ASCII_42":  # "*"
+            pieces += [text[pos : tok.start], _ANY]
             pos = tok.end + 1
         elif tok.name == "ASCII_59":
             raise ValueError("';' is not allowed")

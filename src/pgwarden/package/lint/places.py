@@ -34,7 +34,7 @@ def probe_places(pkg: Package) -> dict[str, Callable[[int], tuple[int, int]]]:
                 m = _SQL.match(lines[j])
                 if m:
                     quote = m.group(2)
-                    rest = lines[j][m.end():]
+                    rest = lines[j][m.end() :]
                     start = (j + 2, 1) if len(quote) == 3 and not rest.strip() else (j + 1, m.end() + 1)
                     break
                 j += 1

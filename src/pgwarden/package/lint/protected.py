@@ -18,8 +18,12 @@ from pgwarden.package.lint.units import Unit
 from pgwarden.parsing.walk import candidate_schemas, qualify, rangevar
 from pgwarden.rules import Rule
 
-_VERBS = {"InsertStmt": "INSERT into", "UpdateStmt": "UPDATE of", "DeleteStmt": "DELETE from",
-          "MergeStmt": "MERGE into"}
+_VERBS = {
+    "InsertStmt": "INSERT into",
+    "UpdateStmt": "UPDATE of",
+    "DeleteStmt": "DELETE from",
+    "MergeStmt": "MERGE into",
+}
 
 
 def _targets(unit: Unit) -> list[tuple[str, Any, Any]]:
@@ -54,11 +58,21 @@ def check_unit(ctx: Ctx, unit: Unit) -> None:
             if pname != name or (pschema is not None and pschema not in cands):
                 continue
             table = qualify(pschema or schema, pname)
-            how = "" if schema else (f" through the unqualified name {name}, which search_path "
-                                     f"{', '.join(unit.search_path)} resolves to it")
+            how = (
+                ""
+                if schema
+                else (
+                    f" through the unqualified name {name}, which search_path "
+                    f"{', '.join(unit.search_path)} resolves to it"
+                )
+            )
             nested = _nesting(unit.node) if node is not unit.node else ""
-            ctx.report(Rule.POLICY_PROTECTED_TABLE, unit, unit.at(rv.location, (qualify(schema, name), name)),
-                       f"{verb} protected table {table}{how}{nested}{inside(unit)}; writes to protected "
-                       "tables are allowed only in rollback-only probes",
-                       facts={"table": table, "entry": entry})
+            ctx.report(
+                Rule.POLICY_PROTECTED_TABLE,
+                unit,
+                unit.at(rv.location, (qualify(schema, name), name)),
+                f"{verb} protected table {table}{how}{nested}{inside(unit)}; writes to protected "
+                "tables are allowed only in rollback-only probes",
+                facts={"table": table, "entry": entry},
+            )
             break

@@ -24,16 +24,47 @@ from pgwarden.parsing.walk import creation_schema, rangevar, split_name, strings
 from pgwarden.rules import Rule
 
 K = ObjectKind
-_FAMILY = {"TABLE": K.TABLE, "FOREIGN TABLE": K.TABLE, "VIEW": K.VIEW, "MATERIALIZED VIEW": K.MATVIEW,
-           "INDEX": K.INDEX, "SEQUENCE": K.SEQUENCE, "FUNCTION": K.FUNCTION, "PROCEDURE": K.FUNCTION,
-           "ROUTINE": K.FUNCTION, "AGGREGATE": K.FUNCTION, "TYPE": K.TYPE, "DOMAIN": K.TYPE,
-           "TRIGGER": K.TRIGGER, "POLICY": K.POLICY, "RULE": K.RULE, "SCHEMA": K.SCHEMA,
-           "EXTENSION": K.EXTENSION, "EVENT TRIGGER": K.EVENT_TRIGGER, "PUBLICATION": K.PUBLICATION,
-           "STATISTICS": K.STATISTICS, "COLLATION": K.COLLATION, "SERVER": K.FOREIGN_SERVER,
-           "FOREIGN DATA WRAPPER": K.FOREIGN_DATA_WRAPPER, "LANGUAGE": K.LANGUAGE, "CAST": K.CAST,
-           "OPERATOR": K.OPERATOR}
-_GLOBAL = {K.SCHEMA, K.EXTENSION, K.EVENT_TRIGGER, K.PUBLICATION, K.FOREIGN_SERVER, K.FOREIGN_DATA_WRAPPER,
-           K.LANGUAGE, K.ROLE, K.DATABASE, K.TABLESPACE, K.SUBSCRIPTION}
+_FAMILY = {
+    "TABLE": K.TABLE,
+    "FOREIGN TABLE": K.TABLE,
+    "VIEW": K.VIEW,
+    "MATERIALIZED VIEW": K.MATVIEW,
+    "INDEX": K.INDEX,
+    "SEQUENCE": K.SEQUENCE,
+    "FUNCTION": K.FUNCTION,
+    "PROCEDURE": K.FUNCTION,
+    "ROUTINE": K.FUNCTION,
+    "AGGREGATE": K.FUNCTION,
+    "TYPE": K.TYPE,
+    "DOMAIN": K.TYPE,
+    "TRIGGER": K.TRIGGER,
+    "POLICY": K.POLICY,
+    "RULE": K.RULE,
+    "SCHEMA": K.SCHEMA,
+    "EXTENSION": K.EXTENSION,
+    "EVENT TRIGGER": K.EVENT_TRIGGER,
+    "PUBLICATION": K.PUBLICATION,
+    "STATISTICS": K.STATISTICS,
+    "COLLATION": K.COLLATION,
+    "SERVER": K.FOREIGN_SERVER,
+    "FOREIGN DATA WRAPPER": K.FOREIGN_DATA_WRAPPER,
+    "LANGUAGE": K.LANGUAGE,
+    "CAST": K.CAST,
+    "OPERATOR": K.OPERATOR,
+}
+_GLOBAL = {
+    K.SCHEMA,
+    K.EXTENSION,
+    K.EVENT_TRIGGER,
+    K.PUBLICATION,
+    K.FOREIGN_SERVER,
+    K.FOREIGN_DATA_WRAPPER,
+    K.LANGUAGE,
+    K.ROLE,
+    K.DATABASE,
+    K.TABLESPACE,
+    K.SUBSCRIPTION,
+}
 _ON_TABLE = {K.TRIGGER, K.POLICY, K.RULE}
 WRITTEN: Literal["written"] = "written"  # not a kind: rows a rollback deletes from a table
 Family = ObjectKind | Literal["written"]
@@ -164,8 +195,14 @@ def _collect(ctx: Ctx, t: Touched, n: Any, path: tuple[str, ...]) -> None:
                     _add(t, K.INDEX, _q(rangevar(n.relation)[0], cmd.def_.conname, path, role))
 
 
-_RENAMED_RELATION = {"OBJECT_TABLE": K.TABLE, "OBJECT_VIEW": K.VIEW, "OBJECT_MATVIEW": K.MATVIEW,
-                     "OBJECT_INDEX": K.INDEX, "OBJECT_SEQUENCE": K.SEQUENCE, "OBJECT_FOREIGN_TABLE": K.TABLE}
+_RENAMED_RELATION = {
+    "OBJECT_TABLE": K.TABLE,
+    "OBJECT_VIEW": K.VIEW,
+    "OBJECT_MATVIEW": K.MATVIEW,
+    "OBJECT_INDEX": K.INDEX,
+    "OBJECT_SEQUENCE": K.SEQUENCE,
+    "OBJECT_FOREIGN_TABLE": K.TABLE,
+}
 
 
 def _renamed(t: Touched, n: Any, path: tuple[str, ...], role: str | None) -> None:
@@ -213,8 +250,13 @@ def _drop_targets(n: Any, path: tuple[str, ...], role: str | None) -> list[tuple
     return out
 
 
-def check_rollback(ctx: Ctx, bundle: str, touched: Touched, units: list[Unit],
-                   package_creates: set[tuple[ObjectKind, str]] | None = None) -> None:
+def check_rollback(
+    ctx: Ctx,
+    bundle: str,
+    touched: Touched,
+    units: list[Unit],
+    package_creates: set[tuple[ObjectKind, str]] | None = None,
+) -> None:
     """Flag each destructive rollback statement that targets something the bundle did not create.
 
     ``DROP … IF EXISTS`` of a name no bundle of the package creates is cleanup of an old name: a note."""
@@ -225,29 +267,61 @@ def check_rollback(ctx: Ctx, bundle: str, touched: Touched, units: list[Unit],
             if fam == WRITTEN:
                 ok = key in touched.written or (K.TABLE, key) in touched.created
                 if not ok:
-                    ctx.report(Rule.ROLLBACK_SCOPE, u, u.at(), f"rollback {how} {shown}, which bundle {bundle} "
-                               "neither creates nor writes to", facts={"object": shown})
+                    ctx.report(
+                        Rule.ROLLBACK_SCOPE,
+                        u,
+                        u.at(),
+                        f"rollback {how} {shown}, which bundle {bundle} neither creates nor writes to",
+                        facts={"object": shown},
+                    )
                 continue
             if (fam, key) not in touched.created:
                 parent = key.rsplit(".", 1)[0] if fam in (K.COLUMN, K.CONSTRAINT) else None
                 if parent and (K.TABLE, parent) in touched.created:
                     continue
-                if (package_creates is not None and isinstance(u.node, ast.DropStmt) and u.node.missing_ok
-                        and (fam, key) not in package_creates):
-                    ctx.report(Rule.ROLLBACK_SCOPE, u, u.at(), f"rollback {how} {shown} IF EXISTS, a name no bundle "
-                               "of the package creates: cleanup of an old name", severity=Severity.NOTE,
-                               facts={"object": shown})
+                if (
+                    package_creates is not None
+                    and isinstance(u.node, ast.DropStmt)
+                    and u.node.missing_ok
+                    and (fam, key) not in package_creates
+                ):
+                    ctx.report(
+                        Rule.ROLLBACK_SCOPE,
+                        u,
+                        u.at(),
+                        f"rollback {how} {shown} IF EXISTS, a name no bundle "
+                        "of the package creates: cleanup of an old name",
+                        severity=Severity.NOTE,
+                        facts={"object": shown},
+                    )
                     continue
-                ctx.report(Rule.ROLLBACK_SCOPE, u, u.at(), f"rollback {how} {shown}, which bundle {bundle} "
-                           "does not create", facts={"object": shown},
-                           fix="a rollback may only undo its own bundle; drop only what the bundle creates")
+                ctx.report(
+                    Rule.ROLLBACK_SCOPE,
+                    u,
+                    u.at(),
+                    f"rollback {how} {shown}, which bundle {bundle} does not create",
+                    facts={"object": shown},
+                    fix="a rollback may only undo its own bundle; drop only what the bundle creates",
+                )
             elif (fam, key) in touched.maybe_existing:
-                ctx.report(Rule.ROLLBACK_SCOPE, u, u.at(), f"rollback {how} {shown}, which bundle {bundle} "
-                           "creates with IF NOT EXISTS / OR REPLACE: if it existed before, this drops it "
-                           "instead of restoring it", severity=Severity.WARNING, facts={"object": shown})
+                ctx.report(
+                    Rule.ROLLBACK_SCOPE,
+                    u,
+                    u.at(),
+                    f"rollback {how} {shown}, which bundle {bundle} "
+                    "creates with IF NOT EXISTS / OR REPLACE: if it existed before, this drops it "
+                    "instead of restoring it",
+                    severity=Severity.WARNING,
+                    facts={"object": shown},
+                )
         if getattr(u.node, "behavior", None) is not None and getattr(u.node.behavior, "name", "") == "DROP_CASCADE":
-            ctx.report(Rule.ROLLBACK_CASCADE, u, u.at(), "CASCADE may also drop objects that depend on this one "
-                       "and that the bundle did not create", severity=Severity.WARNING)
+            ctx.report(
+                Rule.ROLLBACK_CASCADE,
+                u,
+                u.at(),
+                "CASCADE may also drop objects that depend on this one and that the bundle did not create",
+                severity=Severity.WARNING,
+            )
 
 
 def _destructive(u: Unit, role: str | None) -> list[tuple[Family, str, str, str]]:

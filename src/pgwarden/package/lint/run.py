@@ -35,7 +35,7 @@ def _file_rules(ctx: Ctx, fu: FileUnits, src: SqlSource, *, bundle: str, role: s
     psql.check_bodies(ctx, fu)
     if not src.statements:
         rule = Rule.BUNDLE_EMPTY if role == "apply" else Rule.ROLLBACK_EMPTY
-        hint = "" if role == "apply" else "; if the bundle cannot be undone, say rollback = \"none\" with a reason"
+        hint = "" if role == "apply" else '; if the bundle cannot be undone, say rollback = "none" with a reason'
         ctx.report_at(rule, bundle, src.rel, (1, 1), "", f"{src.rel} contains no SQL statement{hint}")
     for u in fu.units:
         txn.check_unit(ctx, u, transaction)
@@ -46,8 +46,9 @@ def _file_rules(ctx: Ctx, fu: FileUnits, src: SqlSource, *, bundle: str, role: s
     txn.check_file(ctx, src, fu.units, bundle=bundle, role=role, transaction=transaction)
 
 
-def lint_package(pkg: Package, sources: Mapping[str, SqlSource], probes: Mapping[str, SqlSource],
-                 places: Mapping[str, Place]) -> list[Finding]:
+def lint_package(
+    pkg: Package, sources: Mapping[str, SqlSource], probes: Mapping[str, SqlSource], places: Mapping[str, Place]
+) -> list[Finding]:
     """All findings for a parsed package. ``sources`` maps file paths (as in the manifest) to parses."""
     ctx = Ctx(pkg)
     names = ctx.policy_names()
@@ -55,8 +56,11 @@ def lint_package(pkg: Package, sources: Mapping[str, SqlSource], probes: Mapping
     extracted: list[tuple[str, FileUnits, FileUnits | None, rollback.Touched]] = []
     for b in pkg.bundles:  # first pass: what each bundle creates (and the functions calls resolve to)
         fa = extract(sources[b.apply_rel], bundle=b.id, role="apply", search_path=path, names=names)
-        fr = extract(sources[b.rollback_rel], bundle=b.id, role="rollback", search_path=path, names=names) \
-            if b.rollback_rel else None
+        fr = (
+            extract(sources[b.rollback_rel], bundle=b.id, role="rollback", search_path=path, names=names)
+            if b.rollback_rel
+            else None
+        )
         extracted.append((b.id, fa, fr, rollback.touched_by(ctx, fa.units)))
     creates = {c for *_rest, touched in extracted for c in touched.created}
     for b, (_bid, fa, fr, touched) in zip(pkg.bundles, extracted, strict=True):
@@ -64,7 +68,7 @@ def lint_package(pkg: Package, sources: Mapping[str, SqlSource], probes: Mapping
         if fr is not None and b.rollback_rel:
             _file_rules(ctx, fr, sources[b.rollback_rel], bundle=b.id, role="rollback", transaction=b.transaction)
             rollback.check_rollback(ctx, b.id, touched, fr.units, creates)
-    for p in pkg.probes:   # rollback-only probes: they may write, but follow forbid_calls
+    for p in pkg.probes:  # rollback-only probes: they may write, but follow forbid_calls
         src = probes[p.name]
         fu = extract(src, bundle=p.after, role="probe", search_path=path)
         for u in fu.units:

@@ -40,32 +40,44 @@ def non_transactional(node: Any, server_major: int | None) -> str | None:
         return "VACUUM cannot run inside a transaction block"
     if isinstance(node, ast.ClusterStmt) and node.relation is None:
         return "CLUSTER without a table name cannot run inside a transaction block"
-    if isinstance(node, ast.AlterSystemStmt | ast.CreatedbStmt | ast.DropdbStmt | ast.CreateTableSpaceStmt
-                  | ast.DropTableSpaceStmt):
+    if isinstance(
+        node,
+        ast.AlterSystemStmt | ast.CreatedbStmt | ast.DropdbStmt | ast.CreateTableSpaceStmt | ast.DropTableSpaceStmt,
+    ):
         return f"{kind} cannot run inside a transaction block"
     if isinstance(node, ast.AlterDatabaseStmt) and option_flag(node.options, "tablespace") is not None:
         return "ALTER DATABASE SET TABLESPACE cannot run inside a transaction block"
     if isinstance(node, ast.DiscardStmt) and getattr(node.target, "name", "") == "DISCARD_ALL":
         return "DISCARD ALL cannot run inside a transaction block"
-    if isinstance(node, ast.CreateSubscriptionStmt) and option_flag(node.options, "create_slot") is not False \
-            and option_flag(node.options, "connect") is not False:
+    if (
+        isinstance(node, ast.CreateSubscriptionStmt)
+        and option_flag(node.options, "create_slot") is not False
+        and option_flag(node.options, "connect") is not False
+    ):
         return "CREATE SUBSCRIPTION with create_slot = true cannot run inside a transaction block"
     if isinstance(node, ast.AlterSubscriptionStmt):
         k = getattr(node.kind, "name", "")
         if k == "ALTER_SUBSCRIPTION_REFRESH" or (
-                k.endswith("_PUBLICATION") and option_flag(node.options, "refresh") is not False):
+            k.endswith("_PUBLICATION") and option_flag(node.options, "refresh") is not False
+        ):
             return "ALTER SUBSCRIPTION … REFRESH cannot run inside a transaction block"
     if isinstance(node, ast.DropSubscriptionStmt):
-        return ("DROP SUBSCRIPTION cannot run inside a transaction block while the subscription has a "
-                "replication slot")
+        return "DROP SUBSCRIPTION cannot run inside a transaction block while the subscription has a replication slot"
     if isinstance(node, ast.AlterTableStmt):
         for cmd in node.cmds or ():
             if getattr(cmd.subtype, "name", "") == "AT_DetachPartition" and getattr(cmd.def_, "concurrent", False):
                 return "ALTER TABLE … DETACH PARTITION CONCURRENTLY cannot run inside a transaction block"
-    if isinstance(node, ast.AlterEnumStmt) and node.newVal and not node.oldVal \
-            and server_major is not None and server_major < 12:
-        return (f"ALTER TYPE … ADD VALUE cannot run inside a transaction block on PostgreSQL {server_major} "
-                "([target] server_major); it can from 12 on")
+    if (
+        isinstance(node, ast.AlterEnumStmt)
+        and node.newVal
+        and not node.oldVal
+        and server_major is not None
+        and server_major < 12
+    ):
+        return (
+            f"ALTER TYPE … ADD VALUE cannot run inside a transaction block on PostgreSQL {server_major} "
+            "([target] server_major); it can from 12 on"
+        )
     return None
 
 
@@ -77,27 +89,40 @@ def check_unit(ctx: Ctx, unit: Unit, transaction: bool) -> None:
     if isinstance(node, ast.TransactionStmt):
         what = statement_kinds(node)[0]
         where = "a rollback-only probe" if unit.role == "probe" else f"bundle {unit.bundle}"
-        ctx.report(Rule.TXN_CONTROL, unit, unit.at(None, what.split()[0]),
-                   f"{what}{inside(unit)}: transaction control is refused in {where}; pgwarden runs each "
-                   "bundle as one transaction (with its ledger row) and rolls probes back itself",
-                   fix="remove it; split the work into separate bundles if it needs separate transactions")
+        ctx.report(
+            Rule.TXN_CONTROL,
+            unit,
+            unit.at(None, what.split()[0]),
+            f"{what}{inside(unit)}: transaction control is refused in {where}; pgwarden runs each "
+            "bundle as one transaction (with its ledger row) and rolls probes back itself",
+            fix="remove it; split the work into separate bundles if it needs separate transactions",
+        )
         return
     reason = non_transactional(node, ctx.server_major)
     if reason is None:
         return
     if unit.role == "probe":
-        ctx.report(Rule.TXN_NON_TRANSACTIONAL, unit, unit.at(), f"{reason}; probes always run in a transaction "
-                   "that is rolled back")
+        ctx.report(
+            Rule.TXN_NON_TRANSACTIONAL,
+            unit,
+            unit.at(),
+            f"{reason}; probes always run in a transaction that is rolled back",
+        )
     elif unit.scope == "do":
-        ctx.report(Rule.TXN_NON_TRANSACTIONAL, unit, unit.at(), f"{reason}{inside(unit)}; it cannot run from a "
-                   "DO block at all")
+        ctx.report(
+            Rule.TXN_NON_TRANSACTIONAL, unit, unit.at(), f"{reason}{inside(unit)}; it cannot run from a DO block at all"
+        )
     elif not transaction:
         return
     else:
-        ctx.report(Rule.TXN_NON_TRANSACTIONAL, unit, unit.at(),
-                   f"{reason}; bundle {unit.bundle} runs in a transaction",
-                   fix=f"move it to a bundle of its own with transaction = false (bundle {unit.bundle} "
-                   "is then reported as non-atomic)")
+        ctx.report(
+            Rule.TXN_NON_TRANSACTIONAL,
+            unit,
+            unit.at(),
+            f"{reason}; bundle {unit.bundle} runs in a transaction",
+            fix=f"move it to a bundle of its own with transaction = false (bundle {unit.bundle} "
+            "is then reported as non-atomic)",
+        )
 
 
 def check_file(ctx: Ctx, src: SqlSource, units: list[Unit], *, bundle: str, role: str, transaction: bool) -> None:
@@ -110,19 +135,39 @@ def check_file(ctx: Ctx, src: SqlSource, units: list[Unit], *, bundle: str, role
     if role == "apply" and n != 1:
         u = tops[1] if n > 1 else None
         where = u.at() if u else (1, 1)
-        msg = (f"bundle {bundle} declares transaction = false, so it must contain exactly one statement; "
-               f"{src.rel} has {n}")
-        ctx.report_at(Rule.TXN_SINGLE_STATEMENT, bundle, src.rel, where,
-                      u.statement.first_line if u else "", msg,
-                      fix="put each non-transactional statement in a bundle of its own")
+        msg = (
+            f"bundle {bundle} declares transaction = false, so it must contain exactly one statement; {src.rel} has {n}"
+        )
+        ctx.report_at(
+            Rule.TXN_SINGLE_STATEMENT,
+            bundle,
+            src.rel,
+            where,
+            u.statement.first_line if u else "",
+            msg,
+            fix="put each non-transactional statement in a bundle of its own",
+        )
     elif role == "rollback" and needs and n != 1:
         u = tops[1]
-        ctx.report_at(Rule.TXN_SINGLE_STATEMENT, bundle, src.rel, u.at(), u.statement.first_line,
-                      f"the rollback of non-atomic bundle {bundle} holds a statement that cannot run in a "
-                      f"transaction, so it must contain exactly one statement; {src.rel} has {n}")
+        ctx.report_at(
+            Rule.TXN_SINGLE_STATEMENT,
+            bundle,
+            src.rel,
+            u.at(),
+            u.statement.first_line,
+            f"the rollback of non-atomic bundle {bundle} holds a statement that cannot run in a "
+            f"transaction, so it must contain exactly one statement; {src.rel} has {n}",
+        )
     if role == "apply" and n == 1 and not needs:
         u = tops[0]
-        ctx.report_at(Rule.TXN_UNNEEDED, bundle, src.rel, u.at(), u.statement.first_line,
-                      f"bundle {bundle} declares transaction = false but its statement can run in a "
-                      "transaction; it loses atomicity for nothing", severity=Severity.WARNING,
-                      fix="remove transaction = false")
+        ctx.report_at(
+            Rule.TXN_UNNEEDED,
+            bundle,
+            src.rel,
+            u.at(),
+            u.statement.first_line,
+            f"bundle {bundle} declares transaction = false but its statement can run in a "
+            "transaction; it loses atomicity for nothing",
+            severity=Severity.WARNING,
+            fix="remove transaction = false",
+        )

@@ -29,8 +29,12 @@ from pgwarden.parsing.walk import (
     strings,
 )
 
-_DYNAMIC_KEYS = {("PLpgSQL_stmt_dynexecute", "query"), ("PLpgSQL_stmt_dynfors", "query"),
-                 ("PLpgSQL_stmt_return_query", "dynquery"), ("PLpgSQL_stmt_open", "dynquery")}
+_DYNAMIC_KEYS = {
+    ("PLpgSQL_stmt_dynexecute", "query"),
+    ("PLpgSQL_stmt_dynfors", "query"),
+    ("PLpgSQL_stmt_return_query", "dynquery"),
+    ("PLpgSQL_stmt_open", "dynquery"),
+}
 
 
 @dataclass
@@ -39,13 +43,13 @@ class Unit:
     src: SqlSource
     statement: Statement
     bundle: str | None
-    role: str                        # "apply" | "rollback" | "probe"
-    origin: str                      # "" for a top-level statement, else e.g. "DO block"
-    scope: str                       # "top" | "do" | "function"
+    role: str  # "apply" | "rollback" | "probe"
+    origin: str  # "" for a top-level statement, else e.g. "DO block"
+    scope: str  # "top" | "do" | "function"
     search_path: tuple[str, ...]
-    base: int | None = 0             # node locations + base = file offset; None: use ``line``
+    base: int | None = 0  # node locations + base = file offset; None: use ``line``
     line: int = 0
-    place: Callable[[int], tuple[int, int]] | None = None   # probes: offset -> manifest (line, col)
+    place: Callable[[int], tuple[int, int]] | None = None  # probes: offset -> manifest (line, col)
     _index: dict[str, list[Any]] | None = field(default=None, repr=False)
 
     @property
@@ -64,7 +68,7 @@ class Unit:
         if not 1 <= line <= len(starts):
             return self.statement.first_line
         end = starts[line] - 1 if line < len(starts) else len(self.src.text)
-        text = self.src.text[starts[line - 1]:end].strip()
+        text = self.src.text[starts[line - 1] : end].strip()
         return text if len(text) <= 160 else text[:157] + "..."
 
     def at(self, location: int | None = None, needle: str | tuple[str, ...] | None = None) -> tuple[int, int]:
@@ -82,7 +86,7 @@ class Unit:
         starts = self.src.lines.starts
         i = min(max(self.line - 1, 0), len(starts) - 1)
         end = starts[i + 1] - 1 if i + 1 < len(starts) else len(self.src.text)
-        text = self.src.text[starts[i]:end]
+        text = self.src.text[starts[i] : end]
         for n in (needle,) if isinstance(needle, str) else needle or ():
             pos = text.lower().find(n.lower()) if n else -1
             if pos >= 0:
@@ -109,7 +113,7 @@ class BodyProblem:
 class FileUnits:
     units: list[Unit]
     problems: list[BodyProblem]
-    dynamic: list[Unit]             # units that run dynamic (non-constant) EXECUTE
+    dynamic: list[Unit]  # units that run dynamic (non-constant) EXECUTE
 
 
 def _body_start(src: SqlSource, loc: int | None) -> tuple[int, int]:
@@ -120,7 +124,7 @@ def _body_start(src: SqlSource, loc: int | None) -> tuple[int, int]:
     if t.startswith("$", loc):
         close = t.find("$", loc + 1)
         return loc, (close + 1 if close >= 0 else loc)
-    if t[loc:loc + 1] in ("e", "E"):
+    if t[loc : loc + 1] in ("e", "E"):
         return loc, loc + 2
     return loc, loc + 1
 
@@ -128,12 +132,17 @@ def _body_start(src: SqlSource, loc: int | None) -> tuple[int, int]:
 def _set_config_path(node: Any) -> tuple[str, ...] | None:
     """``SELECT set_config('search_path', 'a, b', …)`` with literal arguments."""
     from pgwarden.parsing.walk import parse_search_path
+
     if not isinstance(node, ast.SelectStmt) or not node.targetList or node.fromClause:
         return None
     for rt in node.targetList:
         fc = getattr(rt, "val", None)
-        if isinstance(fc, ast.FuncCall) and split_name(strings(fc.funcname))[1] == "set_config" and fc.args \
-                and len(fc.args) == 3:
+        if (
+            isinstance(fc, ast.FuncCall)
+            and split_name(strings(fc.funcname))[1] == "set_config"
+            and fc.args
+            and len(fc.args) == 3
+        ):
             name, value = const_of(fc.args[0]), const_of(fc.args[1])
             if name and value and name.kind == "str" and str(name.value).lower() == "search_path":
                 return parse_search_path(str(value.value))
@@ -167,7 +176,7 @@ def mentions(text: str, names: frozenset[str]) -> tuple[str, ...]:
         return tuple(sorted(n for n in names if n.lower() in low))
     found = set()
     for tok in tokens:
-        word = text[tok.start:tok.end + 1]
+        word = text[tok.start : tok.end + 1]
         if tok.name == "SCONST":
             low = word.lower()
             found |= {n for n in names if n.lower() in low}
@@ -181,33 +190,50 @@ class _Extractor:
         self.src, self.bundle, self.role, self.names = src, bundle, role, names
         self.out = FileUnits([], [], [])
 
-    def unit(self, node: Any, st: Statement, origin: str, scope: str, path: tuple[str, ...], *,
-             base: int | None = 0, line: int = 0) -> Unit:
+    def unit(
+        self,
+        node: Any,
+        st: Statement,
+        origin: str,
+        scope: str,
+        path: tuple[str, ...],
+        *,
+        base: int | None = 0,
+        line: int = 0,
+    ) -> Unit:
         u = Unit(node, self.src, st, self.bundle, self.role, origin, scope, path, base, line)
         self.out.units.append(u)
         return u
 
     def problem(self, st: Statement, line: int, col: int, message: str, text: str, what: str) -> None:
-        self.out.problems.append(BodyProblem(st, self.src, self.bundle, self.role, line, col, message,
-                                             mentions(text, self.names), what))
+        self.out.problems.append(
+            BodyProblem(st, self.src, self.bundle, self.role, line, col, message, mentions(text, self.names), what)
+        )
 
     # -- PL/pgSQL ---------------------------------------------------------------------------------
-    def plpgsql(self, st: Statement, origin: str, scope: str, path: tuple[str, ...], body_loc: int | None,
-                body_text: str) -> None:
+    def plpgsql(
+        self, st: Statement, origin: str, scope: str, path: tuple[str, ...], body_loc: int | None, body_text: str
+    ) -> None:
         start_line = self.src.lines.at(body_loc)[0] if body_loc is not None else st.line
         try:
             tree = json.loads(parse_plpgsql_json(st.text))
         except (ParseError, RecursionError) as exc:  # RecursionError: blocks nested too deeply for json
             line, col = self.src.lines.at(body_loc) if body_loc is not None else (st.line, st.col)
-            why = "nested too deeply" if isinstance(exc, RecursionError) else \
-                str(exc.args[0]) if exc.args else str(exc)
+            why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc.args[0]) if exc.args else str(exc)
             self.problem(st, line, col, why, body_text, origin)
             return
         for kind, text, lineno, mode in _plpgsql_exprs(tree):
             line = start_line + max(lineno, 1) - 1
             if kind == "txn":
-                self.unit(ast.TransactionStmt(kind=getattr(enums.TransactionStmtKind, text)), st, origin,
-                          scope, path, base=None, line=line)
+                self.unit(
+                    ast.TransactionStmt(kind=getattr(enums.TransactionStmtKind, text)),
+                    st,
+                    origin,
+                    scope,
+                    path,
+                    base=None,
+                    line=line,
+                )
                 continue
             sql = _expr_sql(text, mode)
             try:
@@ -234,8 +260,7 @@ class _Extractor:
             self.problem(u.statement, u.line, 1, str(exc.args[0]), str(c.value), f"EXECUTE in {u.origin}")
             return
         for rs in raws:
-            self.unit(rs.stmt, u.statement, f"EXECUTE in {u.origin}", u.scope, u.search_path, base=None,
-                      line=u.line)
+            self.unit(rs.stmt, u.statement, f"EXECUTE in {u.origin}", u.scope, u.search_path, base=None, line=u.line)
 
     # -- statements -------------------------------------------------------------------------------
     def statement(self, st: Statement, path: tuple[str, ...]) -> None:
@@ -275,8 +300,15 @@ class _Extractor:
                 self.problem(st, line, col, str(exc.args[0]), text, f"body of {what}")
                 return
             for rs in raws:
-                self.unit(rs.stmt, st, f"body of {what}", "function", fpath,
-                          base=content if loc is not None else None, line=st.line)
+                self.unit(
+                    rs.stmt,
+                    st,
+                    f"body of {what}",
+                    "function",
+                    fpath,
+                    base=content if loc is not None else None,
+                    line=st.line,
+                )
 
 
 def _plpgsql_exprs(tree: Any) -> Iterator[tuple[str, str, int, int]]:
@@ -296,8 +328,7 @@ def _plpgsql_exprs(tree: Any) -> Iterator[tuple[str, str, int, int]]:
                 yield "txn", kind, ln, 0
                 continue
             if key == "PLpgSQL_expr" and isinstance(val, dict) and isinstance(val.get("query"), str):
-                yield ("dynamic" if parent == "dynamic" else "sql"), val["query"], lineno, \
-                    int(val.get("parseMode", 0))
+                yield ("dynamic" if parent == "dynamic" else "sql"), val["query"], lineno, int(val.get("parseMode", 0))
                 continue
             if isinstance(val, dict | list):
                 ln = val.get("lineno", lineno) if isinstance(val, dict) else lineno
@@ -313,14 +344,15 @@ def _expr_sql(text: str, mode: int) -> str:
         try:
             for tok in _pg_scan(text):
                 if tok.name in ("COLON_EQUALS", "ASCII_61"):
-                    return "SELECT " + text[tok.end + 1:]
+                    return "SELECT " + text[tok.end + 1 :]
         except ParseError:
             pass
     return "SELECT " + text
 
 
-def extract(src: SqlSource, *, bundle: str | None, role: str, search_path: tuple[str, ...],
-            names: frozenset[str] = frozenset()) -> FileUnits:
+def extract(
+    src: SqlSource, *, bundle: str | None, role: str, search_path: tuple[str, ...], names: frozenset[str] = frozenset()
+) -> FileUnits:
     """Every unit of one file, tracking ``SET search_path`` from statement to statement."""
     ex = _Extractor(src, bundle, role, names)
     path = search_path

@@ -29,8 +29,8 @@ _SAVEPOINT = "pgwarden_data_check"
 
 
 class DataStatus(StrEnum):
-    OK = "ok"                  # no row breaks the statement
-    REFUSED = "refused"        # rows break it: the server would refuse the statement
+    OK = "ok"  # no row breaks the statement
+    REFUSED = "refused"  # rows break it: the server would refuse the statement
     NOT_JUDGED = "not judged"  # could not be decided (timed out, depends on an earlier bundle, …)
 
 
@@ -45,9 +45,9 @@ class DataCheckResult:
     relation: str
     what: str
     status: DataStatus
-    rows: int | None = None            # offending rows (None: not counted)
-    keys: tuple[str, ...] = ()         # up to five, "(id)=(5)"
-    summary: str = ""                  # "2 rows are NULL", "not judged: timed out after 10 s"
+    rows: int | None = None  # offending rows (None: not counted)
+    keys: tuple[str, ...] = ()  # up to five, "(id)=(5)"
+    summary: str = ""  # "2 rows are NULL", "not judged: timed out after 10 s"
     sqlstate: str | None = None
     server_message: str | None = None
     seconds: float = 0.0
@@ -61,7 +61,7 @@ class Planned:
     col: int
     statement: str
     check: DataCheck
-    path: tuple[str, ...] = ("pg_catalog",)   # the schemas the statement's names resolve along, in order
+    path: tuple[str, ...] = ("pg_catalog",)  # the schemas the statement's names resolve along, in order
 
     @property
     def search_path(self) -> str:
@@ -73,9 +73,12 @@ def _count_text(kind: CheckKind, n: int, groups: int = 0) -> str:
     rows = f"{n:,} row{'s' if n != 1 else ''}"
     if kind is CheckKind.NOT_NULL or kind is CheckKind.ADD_NOT_NULL:
         verb = "is" if n == 1 else "are"
-        return f"{rows} {verb} NULL" if kind is CheckKind.NOT_NULL else \
-            f"the table has {'more than 1,000,000' if n > 1_000_000 else f'{n:,}'} row{'s' if n != 1 else ''}, " \
+        return (
+            f"{rows} {verb} NULL"
+            if kind is CheckKind.NOT_NULL
+            else f"the table has {'more than 1,000,000' if n > 1_000_000 else f'{n:,}'} row{'s' if n != 1 else ''}, "
             "and the new column would be NULL in each"
+        )
     if kind is CheckKind.UNIQUE:
         return f"{rows} share a key" + (f" ({groups} keys)" if groups > 1 else "")
     if kind is CheckKind.CHECK:
@@ -85,8 +88,9 @@ def _count_text(kind: CheckKind, n: int, groups: int = 0) -> str:
     return f"{rows} cannot be converted"
 
 
-def run_checks(cur: psycopg.Cursor[Any], planned: Sequence[Planned],
-               timeout_s: float = DEFAULT_TIMEOUT_S) -> list[DataCheckResult]:
+def run_checks(
+    cur: psycopg.Cursor[Any], planned: Sequence[Planned], timeout_s: float = DEFAULT_TIMEOUT_S
+) -> list[DataCheckResult]:
     out = []
     for p in planned:
         out.append(_one(cur, p, timeout_s))
@@ -95,8 +99,9 @@ def run_checks(cur: psycopg.Cursor[Any], planned: Sequence[Planned],
 
 def _result(p: Planned, status: DataStatus, summary: str, **kw: Any) -> DataCheckResult:
     c = p.check
-    return DataCheckResult(p.bundle, p.file, p.line, p.col, p.statement, c.kind, c.relation, c.what, status,
-                           summary=summary, **kw)
+    return DataCheckResult(
+        p.bundle, p.file, p.line, p.col, p.statement, c.kind, c.relation, c.what, status, summary=summary, **kw
+    )
 
 
 def _one(cur: psycopg.Cursor[Any], p: Planned, timeout_s: float) -> DataCheckResult:
@@ -124,7 +129,7 @@ def _one(cur: psycopg.Cursor[Any], p: Planned, timeout_s: float) -> DataCheckRes
                 answer = _ask(cur, c.query, p.search_path, timeout_s, data_errors_ok=False)
                 rows = answer if isinstance(answer, list) else []
             except _NotJudged:
-                if converted_error is None:   # the conversion already failed: that is the verdict
+                if converted_error is None:  # the conversion already failed: that is the verdict
                     raise
     except _NotJudged as exc:
         return _result(p, DataStatus.NOT_JUDGED, f"not judged: {exc}", seconds=round(time.monotonic() - t0, 3))
@@ -135,14 +140,38 @@ def _one(cur: psycopg.Cursor[Any], p: Planned, timeout_s: float) -> DataCheckRes
     if converted_error is not None:
         counted = _count_text(c.kind, n) if n else "at least one row cannot be converted"
         counted += f" ({converted_error[1]})"
-        return _result(p, DataStatus.REFUSED, counted, rows=n or None, keys=keys, sqlstate=converted_error[0],
-                       server_message=converted_error[1], seconds=seconds)
+        return _result(
+            p,
+            DataStatus.REFUSED,
+            counted,
+            rows=n or None,
+            keys=keys,
+            sqlstate=converted_error[0],
+            server_message=converted_error[1],
+            seconds=seconds,
+        )
     if n:
-        if c.kind is CheckKind.CAST:   # the count query is stricter than the conversion (a typmod): its error
-            return _result(p, DataStatus.REFUSED, _count_text(c.kind, n), rows=n, keys=keys, sqlstate="22001",
-                           server_message=None, seconds=seconds)
-        return _result(p, DataStatus.REFUSED, _count_text(c.kind, n, groups), rows=n, keys=keys,
-                       sqlstate=c.sqlstate, server_message=c.server_message, seconds=seconds)
+        if c.kind is CheckKind.CAST:  # the count query is stricter than the conversion (a typmod): its error
+            return _result(
+                p,
+                DataStatus.REFUSED,
+                _count_text(c.kind, n),
+                rows=n,
+                keys=keys,
+                sqlstate="22001",
+                server_message=None,
+                seconds=seconds,
+            )
+        return _result(
+            p,
+            DataStatus.REFUSED,
+            _count_text(c.kind, n, groups),
+            rows=n,
+            keys=keys,
+            sqlstate=c.sqlstate,
+            server_message=c.server_message,
+            seconds=seconds,
+        )
     return _result(p, DataStatus.OK, "no row breaks it", rows=0, seconds=seconds)
 
 
@@ -160,8 +189,9 @@ class _NotJudged(Exception):
     """A check that cannot decide: timed out, or its query failed for another reason than the data."""
 
 
-def _ask(cur: psycopg.Cursor[Any], query: Any, path: str, timeout_s: float, *,
-         data_errors_ok: bool) -> list[dict[str, Any]] | tuple[str, str]:
+def _ask(
+    cur: psycopg.Cursor[Any], query: Any, path: str, timeout_s: float, *, data_errors_ok: bool
+) -> list[dict[str, Any]] | tuple[str, str]:
     """The rows, or with ``data_errors_ok`` a data error (class 22/23) as (sqlstate, message)."""
     status, payload = _run(cur, query, path, timeout_s)
     if status == "timeout":
@@ -180,11 +210,13 @@ def _run(cur: psycopg.Cursor[Any], query: Any, path: str, timeout_s: float) -> t
     and the settings with it (the statement's search_path too: the query's own words are schema-qualified)."""
     cur.execute(f"SAVEPOINT {_SAVEPOINT}")
     try:
-        cur.execute("SELECT pg_catalog.set_config('statement_timeout', %s::pg_catalog.text, true), "
-                    "pg_catalog.set_config('row_security', 'off', true), "
-                    "pg_catalog.set_config('search_path', %s::pg_catalog.text, true)",
-                    (f"{max(1, int(timeout_s * 1000))}ms", path))
-        tables_only(cur)   # it reads tables: one swapped for a view since it was checked is an error, not a plan
+        cur.execute(
+            "SELECT pg_catalog.set_config('statement_timeout', %s::pg_catalog.text, true), "
+            "pg_catalog.set_config('row_security', 'off', true), "
+            "pg_catalog.set_config('search_path', %s::pg_catalog.text, true)",
+            (f"{max(1, int(timeout_s * 1000))}ms", path),
+        )
+        tables_only(cur)  # it reads tables: one swapped for a view since it was checked is an error, not a plan
         cur.execute(query)
         result: tuple[str, object] = ("rows", cur.fetchall())
     except errors.QueryCanceled:
@@ -205,9 +237,20 @@ def finding(r: DataCheckResult) -> Finding | None:
         facts["detail"] = f"PostgreSQL would say: {r.server_message}"
     if r.keys:
         facts["note"] = "offending rows, by key: " + "; ".join(r.keys)
-    return Finding(RULES[r.kind], r.bundle, r.file, r.line, r.col, r.statement,
-                   f"{r.summary}: {', '.join(r.keys[:5])}" if r.keys else r.summary, Severity.ERROR, r.sqlstate,
-                   None, _FIX.get(r.kind), facts)
+    return Finding(
+        RULES[r.kind],
+        r.bundle,
+        r.file,
+        r.line,
+        r.col,
+        r.statement,
+        f"{r.summary}: {', '.join(r.keys[:5])}" if r.keys else r.summary,
+        Severity.ERROR,
+        r.sqlstate,
+        None,
+        _FIX.get(r.kind),
+        facts,
+    )
 
 
 _FIX = {
@@ -215,9 +258,9 @@ _FIX = {
     CheckKind.ADD_NOT_NULL: "add the column with a DEFAULT, or add it nullable, backfill it, then SET NOT NULL",
     CheckKind.UNIQUE: "remove or merge the duplicate rows in an earlier bundle, then build the unique index",
     CheckKind.CHECK: "fix the violating rows first, or add the constraint NOT VALID and VALIDATE it once they are "
-                     "fixed",
+    "fixed",
     CheckKind.FOREIGN_KEY: "insert the missing parent rows or fix the child rows first, or add the constraint "
-                           "NOT VALID and VALIDATE it later",
+    "NOT VALID and VALIDATE it later",
     CheckKind.CAST: "fix the values first, or give a USING expression that converts every value",
 }
 # Each kind of data check reports under its own rule (preflight.data.<kind>).

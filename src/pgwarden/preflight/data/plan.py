@@ -33,33 +33,33 @@ from pgwarden.preflight.model import Relation
 from pgwarden.preflight.names import deparse, quote_ident, rangevar_parts, strings
 from pgwarden.preflight.tables import SERIAL_TYPES
 
-_TEXT_TYPES = (25, 1043)          # text, varchar: their values go through the new type's input function
+_TEXT_TYPES = (25, 1043)  # text, varchar: their values go through the new type's input function
 _LENGTH_TYPES = {1043: "character varying", 1042: "character"}
 # Types whose explicit cast to a typmod refuses what assignment refuses (numeric overflow, time precision).
 _SAME_CAST_TYPMODS = frozenset({1700, 1114, 1184, 1083, 1266, 1186})
 
 
 class CheckKind(StrEnum):
-    NOT_NULL = "not_null"          # SET NOT NULL, and the NOT NULL a PRIMARY KEY implies
+    NOT_NULL = "not_null"  # SET NOT NULL, and the NOT NULL a PRIMARY KEY implies
     CHECK = "check"
     UNIQUE = "unique"
     FOREIGN_KEY = "foreign_key"
-    CAST = "cast"                  # ALTER COLUMN TYPE [USING]
+    CAST = "cast"  # ALTER COLUMN TYPE [USING]
     ADD_NOT_NULL = "add_not_null"  # ADD COLUMN ... NOT NULL without a default
 
 
 @dataclass(frozen=True)
 class DataCheck:
     kind: CheckKind
-    relation: str                  # schema.name
-    what: str                      # "SET NOT NULL on email"
+    relation: str  # schema.name
+    what: str  # "SET NOT NULL on email"
     sqlstate: str
-    server_message: str            # what the server says when rows break the statement ("" for a cast: its own)
-    query: sql.Composed | None = None     # counts offending rows: columns n, key (and copies for UNIQUE)
-    convert: sql.Composed | None = None   # CAST: converts every row; an error is the server's refusal
-    key_columns: tuple[str, ...] = ()     # what ``key`` shows: "(id)=(5)"
+    server_message: str  # what the server says when rows break the statement ("" for a cast: its own)
+    query: sql.Composed | None = None  # counts offending rows: columns n, key (and copies for UNIQUE)
+    convert: sql.Composed | None = None  # CAST: converts every row; an error is the server's refusal
+    key_columns: tuple[str, ...] = ()  # what ``key`` shows: "(id)=(5)"
     not_judged: str | None = None  # decided without a query: why it cannot be judged
-    empty: bool = False            # decided without a query: the relation is new and nothing wrote to it
+    empty: bool = False  # decided without a query: the relation is new and nothing wrote to it
 
 
 def _k(v: Any) -> str:
@@ -86,8 +86,11 @@ def _keytext(cols: Sequence[str], prefix: str = "") -> sql.Composable:
 
 
 def _columns_of(node: Any) -> set[str]:
-    return {strings(n.fields)[-1] for n in iter_nodes(node) if isinstance(n, ast.ColumnRef)
-            and n.fields and isinstance(n.fields[-1], ast.String)}
+    return {
+        strings(n.fields)[-1]
+        for n in iter_nodes(node)
+        if isinstance(n, ast.ColumnRef) and n.fields and isinstance(n.fields[-1], ast.String)
+    }
 
 
 def _default_name(table: str, cols: Sequence[str], label: str) -> str:
@@ -102,8 +105,8 @@ class Planner:
     def __init__(self, major: int) -> None:
         self.major = major
         self.writes = Writes()
-        self.not_valid: dict[tuple[str, str, str], Any] = {}   # constraints the package adds NOT VALID
-        self._only = False                                      # the statement names ONLY its table
+        self.not_valid: dict[tuple[str, str, str], Any] = {}  # constraints the package adds NOT VALID
+        self._only = False  # the statement names ONLY its table
 
     def plan(self, node: Any, ctx: Ctx) -> list[DataCheck]:
         kind = type(node).__name__
@@ -115,21 +118,38 @@ class Planner:
             out: list[DataCheck] = []
             for cmd in node.cmds or ():
                 out += self._alter(cmd, rel, ctx)
-                sub = _k(cmd.subtype)   # a later subcommand meets the values this one changes: not judged
-                col = str(cmd.name) if sub == "AT_AlterColumnType" else \
-                    str(cmd.def_.colname) if sub == "AT_AddColumn" and cmd.def_ is not None else None
+                sub = _k(cmd.subtype)  # a later subcommand meets the values this one changes: not judged
+                col = (
+                    str(cmd.name)
+                    if sub == "AT_AlterColumnType"
+                    else str(cmd.def_.colname)
+                    if sub == "AT_AddColumn" and cmd.def_ is not None
+                    else None
+                )
                 if col is not None:
-                    self.writes.by_column.setdefault((rel.schema, rel.name, col),
-                                                     f"{ctx.origin} (an earlier subcommand of the same ALTER TABLE)")
+                    self.writes.by_column.setdefault(
+                        (rel.schema, rel.name, col), f"{ctx.origin} (an earlier subcommand of the same ALTER TABLE)"
+                    )
             return out
         if kind == "IndexStmt" and node.unique:
             rel = self._rel(node.relation, ctx)
             if rel is None or rel.relkind not in ("r", "p") or (rel.relkind == "p" and self._only):
-                return []   # CREATE INDEX ON ONLY a partitioned table: an invalid index, no rows are read
-            name = str(node.idxname) if node.idxname else _default_name(
-                rel.name, [str(e.name) if e.name else "expr" for e in node.indexParams], "idx")
-            return [self._unique(rel, node.indexParams, node.whereClause,
-                                 bool(getattr(node, "nulls_not_distinct", False)), name, "CREATE UNIQUE INDEX")]
+                return []  # CREATE INDEX ON ONLY a partitioned table: an invalid index, no rows are read
+            name = (
+                str(node.idxname)
+                if node.idxname
+                else _default_name(rel.name, [str(e.name) if e.name else "expr" for e in node.indexParams], "idx")
+            )
+            return [
+                self._unique(
+                    rel,
+                    node.indexParams,
+                    node.whereClause,
+                    bool(getattr(node, "nulls_not_distinct", False)),
+                    name,
+                    "CREATE UNIQUE INDEX",
+                )
+            ]
         return []
 
     def note(self, node: Any, ctx: Ctx, who: str) -> None:
@@ -149,26 +169,46 @@ class Planner:
         schema, name = rangevar_parts(rv)
         return ctx.state.find_relation(schema, name)
 
-    def _gate(self, kind: CheckKind, rel: Relation, what: str, sqlstate: str, message: str,
-              cols: set[str], others: Sequence[Relation] = ()) -> DataCheck | None:
+    def _gate(
+        self,
+        kind: CheckKind,
+        rel: Relation,
+        what: str,
+        sqlstate: str,
+        message: str,
+        cols: set[str],
+        others: Sequence[Relation] = (),
+    ) -> DataCheck | None:
         """Decided without a query, or None when the query must run."""
         name = f"{rel.schema}.{rel.name}"
         who = self.writes.depends([(r.schema, r.name) for r in (rel, *others)], cols)
         if who is not None:
-            return DataCheck(kind, name, what, sqlstate, message,
-                             not_judged=f"depends on {who}, which changes the rows first; a data rehearsal "
-                                        "(apply --rehearse data) judges it")
+            return DataCheck(
+                kind,
+                name,
+                what,
+                sqlstate,
+                message,
+                not_judged=f"depends on {who}, which changes the rows first; a data rehearsal "
+                "(apply --rehearse data) judges it",
+            )
         if rel.oid is None:
             return DataCheck(kind, name, what, sqlstate, message, empty=True)
         missing = sorted(c for c in cols if rel.column(c) is None)
         if missing:
-            return DataCheck(kind, name, what, sqlstate, message,
-                             not_judged=f"column {missing[0]} is added by the package, so the live rows cannot show it")
+            return DataCheck(
+                kind,
+                name,
+                what,
+                sqlstate,
+                message,
+                not_judged=f"column {missing[0]} is added by the package, so the live rows cannot show it",
+            )
         return None
 
     def _alter(self, cmd: Any, rel: Relation, ctx: Ctx) -> list[DataCheck]:
         sub = _k(cmd.subtype)
-        if sub == "AT_SetNotNull":   # a column already NOT NULL: a no-op with nothing to count
+        if sub == "AT_SetNotNull":  # a column already NOT NULL: a no-op with nothing to count
             return [] if str(cmd.name) in rel.not_null else [self._not_null(rel, str(cmd.name), "SET NOT NULL")]
         if sub == "AT_ValidateConstraint":
             return self._validate(rel, str(cmd.name), ctx)
@@ -186,8 +226,11 @@ class Planner:
             if ctype in ("CONSTR_PRIMARY", "CONSTR_UNIQUE") and not con.indexname:
                 cols = strings(con.keys)
                 label = "pkey" if ctype == "CONSTR_PRIMARY" else "key"
-                name = str(con.conname) if con.conname else (
-                    f"{rel.name}_pkey"[:63] if label == "pkey" else _default_name(rel.name, cols, "key"))
+                name = (
+                    str(con.conname)
+                    if con.conname
+                    else (f"{rel.name}_pkey"[:63] if label == "pkey" else _default_name(rel.name, cols, "key"))
+                )
                 word = "ADD PRIMARY KEY" if label == "pkey" else "ADD UNIQUE"
                 params = [ast.IndexElem(name=c) for c in cols]
                 out = [self._unique(rel, params, None, bool(getattr(con, "nulls_not_distinct", False)), name, word)]
@@ -197,7 +240,7 @@ class Planner:
             return []
         if sub == "AT_AlterColumnType":
             return self._cast(cmd, rel, ctx)
-        if sub == "AT_AddColumn":   # ADD COLUMN IF NOT EXISTS of a column that exists does nothing
+        if sub == "AT_AddColumn":  # ADD COLUMN IF NOT EXISTS of a column that exists does nothing
             exists = cmd.missing_ok and cmd.def_ is not None and rel.column(str(cmd.def_.colname)) is not None
             return [] if exists else self._add_not_null(cmd.def_, rel)
         return []
@@ -208,8 +251,9 @@ class Planner:
         con = self.not_valid.get((rel.schema, rel.name, name))
         if con is None and rel.oid is not None:
             cur = ctx.resolver.cur
-            cur.execute(shipped_sql.load("pgwarden.preflight.data", "constraint_def.sql"),
-                        {"oid": rel.oid, "name": name})
+            cur.execute(
+                shipped_sql.load("pgwarden.preflight.data", "constraint_def.sql"), {"oid": rel.oid, "name": name}
+            )
             row = cur.fetchone()
             if row is None or row["contype"] not in ("c", "f"):
                 return []
@@ -238,23 +282,35 @@ class Planner:
         expr = con.raw_expr
         cols = _columns_of(expr)
         if any(isinstance(n, ast.SubLink) for n in iter_nodes(expr)):
-            return DataCheck(CheckKind.CHECK, f"{rel.schema}.{rel.name}", f"ADD CHECK ({deparse(expr)})", "23514", "",
-                             not_judged="the expression has a subquery, which PostgreSQL refuses in a CHECK constraint")
-        name = str(con.conname) if con.conname else \
-            _default_name(rel.name, sorted(cols) if len(cols) == 1 else [], "check")
+            return DataCheck(
+                CheckKind.CHECK,
+                f"{rel.schema}.{rel.name}",
+                f"ADD CHECK ({deparse(expr)})",
+                "23514",
+                "",
+                not_judged="the expression has a subquery, which PostgreSQL refuses in a CHECK constraint",
+            )
+        name = (
+            str(con.conname)
+            if con.conname
+            else _default_name(rel.name, sorted(cols) if len(cols) == 1 else [], "check")
+        )
         msg = f'check constraint "{name}" of relation "{rel.name}" is violated by some row'
-        what = f"ADD CHECK ({deparse(expr)})" if word == "ADD" else \
-            f"VALIDATE CONSTRAINT {name} CHECK ({deparse(expr)})"
+        what = (
+            f"ADD CHECK ({deparse(expr)})" if word == "ADD" else f"VALIDATE CONSTRAINT {name} CHECK ({deparse(expr)})"
+        )
         decided = self._gate(CheckKind.CHECK, rel, what, "23514", msg, cols)
         if decided is not None:
             return decided
         key, kcols = _key(rel)
-        q = _q("check").format(key=key, table=self._from(rel, own=bool(getattr(con, "is_no_inherit", False))),
-                               expr=sql.SQL(deparse(expr)))
+        q = _q("check").format(
+            key=key, table=self._from(rel, own=bool(getattr(con, "is_no_inherit", False))), expr=sql.SQL(deparse(expr))
+        )
         return DataCheck(CheckKind.CHECK, f"{rel.schema}.{rel.name}", what, "23514", msg, q, key_columns=kcols)
 
-    def _unique(self, rel: Relation, params: Sequence[Any], where: Any, nulls_not_distinct: bool, name: str,
-                word: str) -> DataCheck:
+    def _unique(
+        self, rel: Relation, params: Sequence[Any], where: Any, nulls_not_distinct: bool, name: str, word: str
+    ) -> DataCheck:
         exprs: list[sql.Composable] = []
         labels: list[str] = []
         cols: set[str] = set()
@@ -275,32 +331,51 @@ class Planner:
         decided = self._gate(CheckKind.UNIQUE, rel, what, "23505", msg, cols)
         if decided is not None:
             return decided
-        nulls = sql.SQL("true") if nulls_not_distinct else sql.SQL(" AND ").join(
-            # a composite with NULL fields counts
-            sql.SQL("pg_catalog.num_nulls({}) OPERATOR(pg_catalog.=) 0").format(e) for e in exprs)
+        nulls = (
+            sql.SQL("true")
+            if nulls_not_distinct
+            else sql.SQL(" AND ").join(
+                # a composite with NULL fields counts
+                sql.SQL("pg_catalog.num_nulls({}) OPERATOR(pg_catalog.=) 0").format(e)
+                for e in exprs
+            )
+        )
         keytext = sql.SQL("pg_catalog.concat('(', pg_catalog.concat_ws(', ', {}), ')')").format(
-            sql.SQL(", ").join(sql.SQL("({})").format(e) for e in exprs))
-        q = _q("unique").format(keytext=keytext, table=self._from(rel, own=True), nulls=nulls,
-                                pred=sql.SQL(deparse(where)) if where is not None else sql.SQL("true"),
-                                cols=sql.SQL(", ").join(exprs))
-        return DataCheck(CheckKind.UNIQUE, f"{rel.schema}.{rel.name}", what, "23505", msg, q,
-                         key_columns=tuple(labels))
+            sql.SQL(", ").join(sql.SQL("({})").format(e) for e in exprs)
+        )
+        q = _q("unique").format(
+            keytext=keytext,
+            table=self._from(rel, own=True),
+            nulls=nulls,
+            pred=sql.SQL(deparse(where)) if where is not None else sql.SQL("true"),
+            cols=sql.SQL(", ").join(exprs),
+        )
+        return DataCheck(CheckKind.UNIQUE, f"{rel.schema}.{rel.name}", what, "23505", msg, q, key_columns=tuple(labels))
 
     def _foreign_key(self, rel: Relation, con: Any, ctx: Ctx, word: str = "ADD") -> DataCheck:
         fk = list(strings(con.fk_attrs))
         parent = self._rel(con.pktable, ctx)
         pschema, pname = rangevar_parts(con.pktable)
-        if parent is None:   # a table the statement does not name (VALIDATE CONSTRAINT): read it now
+        if parent is None:  # a table the statement does not name (VALIDATE CONSTRAINT): read it now
             live.extend(ctx.resolver.cur, ctx.state.live, {pname})
             parent = self._rel(con.pktable, ctx)
         ptable = parent.name if parent is not None else pname
         name = str(con.conname) if con.conname else _default_name(rel.name, fk, "fkey")
         msg = f'insert or update on table "{rel.name}" violates foreign key constraint "{name}"'
-        what = f"ADD FOREIGN KEY ({', '.join(fk)}) REFERENCES {ptable}" if word == "ADD" else \
-            f"VALIDATE CONSTRAINT {name} FOREIGN KEY ({', '.join(fk)}) REFERENCES {ptable}"
+        what = (
+            f"ADD FOREIGN KEY ({', '.join(fk)}) REFERENCES {ptable}"
+            if word == "ADD"
+            else f"VALIDATE CONSTRAINT {name} FOREIGN KEY ({', '.join(fk)}) REFERENCES {ptable}"
+        )
         if parent is None:
-            return DataCheck(CheckKind.FOREIGN_KEY, f"{rel.schema}.{rel.name}", what, "23503", msg,
-                             not_judged=f"the referenced table {pschema + '.' if pschema else ''}{pname} is not known")
+            return DataCheck(
+                CheckKind.FOREIGN_KEY,
+                f"{rel.schema}.{rel.name}",
+                what,
+                "23503",
+                msg,
+                not_judged=f"the referenced table {pschema + '.' if pschema else ''}{pname} is not known",
+            )
         pk = list(strings(con.pk_attrs))
         if not pk:
             primary = [k for k in parent.keys or () if k[0]]
@@ -309,25 +384,40 @@ class Planner:
         if decided is not None:
             return decided
         if not pk or len(pk) != len(fk) or (parent.oid is not None and any(parent.column(c) is None for c in pk)):
-            return DataCheck(CheckKind.FOREIGN_KEY, f"{rel.schema}.{rel.name}", what, "23503", msg,
-                             not_judged="the referenced columns are not known")
+            return DataCheck(
+                CheckKind.FOREIGN_KEY,
+                f"{rel.schema}.{rel.name}",
+                what,
+                "23503",
+                msg,
+                not_judged="the referenced columns are not known",
+            )
         c_cols = [sql.Identifier("c", c) for c in fk]
         all_set = sql.SQL(" AND ").join(sql.SQL("{} IS NOT NULL").format(c) for c in c_cols)
-        if parent.oid is None:   # a new, empty parent: every complete key is an orphan
-            q = _q("orphans_all").format(keytext=_keytext(fk, "c"), child=self._from(rel, own=True),
-                                         all_set=all_set)
+        if parent.oid is None:  # a new, empty parent: every complete key is an orphan
+            q = _q("orphans_all").format(keytext=_keytext(fk, "c"), child=self._from(rel, own=True), all_set=all_set)
         else:
-            join = sql.SQL(" AND ").join(sql.SQL("{} OPERATOR(pg_catalog.=) {}").format(sql.Identifier("p", p), c)
-                                         for p, c in zip(pk, c_cols, strict=True))
+            join = sql.SQL(" AND ").join(
+                sql.SQL("{} OPERATOR(pg_catalog.=) {}").format(sql.Identifier("p", p), c)
+                for p, c in zip(pk, c_cols, strict=True)
+            )
             full = str(con.fk_matchtype) == "f"
-            partly = sql.SQL("pg_catalog.num_nulls({0}) OPERATOR(pg_catalog.>=) 1 AND pg_catalog.num_nulls({0}) "
-                             "OPERATOR(pg_catalog.<=) {1}").format(sql.SQL(", ").join(c_cols), sql.Literal(len(fk) - 1))
-            q = _q("foreign_key").format(keytext=_keytext(fk, "c"), child=self._from(rel, own=True),
-                                         all_set=all_set, parent=self._from(parent, own=True),
-                                         join=join, full=sql.SQL("true" if full else "false"),
-                                         partly_null=partly if len(fk) > 1 else sql.SQL("false"))
-        return DataCheck(CheckKind.FOREIGN_KEY, f"{rel.schema}.{rel.name}", what, "23503", msg, q,
-                         key_columns=tuple(fk))
+            partly = sql.SQL(
+                "pg_catalog.num_nulls({0}) OPERATOR(pg_catalog.>=) 1 AND pg_catalog.num_nulls({0}) "
+                "OPERATOR(pg_catalog.<=) {1}"
+            ).format(sql.SQL(", ").join(c_cols), sql.Literal(len(fk) - 1))
+            q = _q("foreign_key").format(
+                keytext=_keytext(fk, "c"),
+                child=self._from(rel, own=True),
+                all_set=all_set,
+                parent=self._from(parent, own=True),
+                join=join,
+                full=sql.SQL("true" if full else "false"),
+                partly_null=partly if len(fk) > 1 else sql.SQL("false"),
+            )
+        return DataCheck(
+            CheckKind.FOREIGN_KEY, f"{rel.schema}.{rel.name}", what, "23503", msg, q, key_columns=tuple(fk)
+        )
 
     def _cast(self, cmd: Any, rel: Relation, ctx: Ctx) -> list[DataCheck]:
         col = str(cmd.name)
@@ -335,11 +425,15 @@ class Planner:
         if tn is None:
             return []
         using = cmd.def_.raw_default
-        by_assignment = using is None   # without USING the server converts by assignment, not by an explicit cast
+        by_assignment = using is None  # without USING the server converts by assignment, not by an explicit cast
         type_text = deparse(tn)
-        if (isinstance(using, ast.TypeCast) and isinstance(using.arg, ast.ColumnRef)
-                and deparse(using.arg) == col and deparse(using.typeName) == type_text):
-            using = None   # USING col::newtype is the conversion the server does without USING
+        if (
+            isinstance(using, ast.TypeCast)
+            and isinstance(using.arg, ast.ColumnRef)
+            and deparse(using.arg) == col
+            and deparse(using.typeName) == type_text
+        ):
+            using = None  # USING col::newtype is the conversion the server does without USING
         what = f"ALTER COLUMN {col} TYPE {type_text}" + (f" USING {deparse(using)}" if using is not None else "")
         cols = _columns_of(using) if using is not None else {col}
         decided = self._gate(CheckKind.CAST, rel, what, "", "", cols)
@@ -357,23 +451,49 @@ class Planner:
         if new_type is None or live is None or not isinstance(live.type, int):
             return [DataCheck(CheckKind.CAST, name, what, "", "", not_judged="the new type is not live")]
         if new_mod != -1 and new_type not in _LENGTH_TYPES and new_type not in _SAME_CAST_TYPMODS:
-            return [DataCheck(CheckKind.CAST, name, what, "", "", not_judged=f"an explicit cast to {type_text} "
-                              "truncates where the rewrite's assignment refuses, so converting cannot tell")]
+            return [
+                DataCheck(
+                    CheckKind.CAST,
+                    name,
+                    what,
+                    "",
+                    "",
+                    not_judged=f"an explicit cast to {type_text} "
+                    "truncates where the rewrite's assignment refuses, so converting cannot tell",
+                )
+            ]
         if by_assignment:
             cur = ctx.resolver.cur
-            cur.execute(shipped_sql.load("pgwarden.preflight.data", "assignment_cast.sql"),
-                        {"source": live.type, "target": new_type})
+            cur.execute(
+                shipped_sql.load("pgwarden.preflight.data", "assignment_cast.sql"),
+                {"source": live.type, "target": new_type},
+            )
             row = cur.fetchone()
             if not (row and row["ok"]):
-                return [DataCheck(CheckKind.CAST, name, what, "", "", not_judged="without USING the server converts "
-                                  f"by assignment, and nothing converts {live.display or 'it'} to {type_text} by "
-                                  "assignment (it would refuse with 42804)")]
-        if new_type in _LENGTH_TYPES and new_mod > 4:   # assignment to varchar(n)/char(n) refuses longer values
+                return [
+                    DataCheck(
+                        CheckKind.CAST,
+                        name,
+                        what,
+                        "",
+                        "",
+                        not_judged="without USING the server converts "
+                        f"by assignment, and nothing converts {live.display or 'it'} to {type_text} by "
+                        "assignment (it would refuse with 42804)",
+                    )
+                ]
+        if new_type in _LENGTH_TYPES and new_mod > 4:  # assignment to varchar(n)/char(n) refuses longer values
             query = _q("too_long").format(key=key, table=table, expr=expr, length=sql.Literal(new_mod - 4))
-        elif (using is None and live is not None and live.type in _TEXT_TYPES and new_type is not None
-              and self.major >= 16):
-            query = _q("cast_rows").format(key=key, table=table, column=sql.Identifier(col),
-                                           type=sql.Literal(type_text))
+        elif (
+            using is None
+            and live is not None
+            and live.type in _TEXT_TYPES
+            and new_type is not None
+            and self.major >= 16
+        ):
+            query = _q("cast_rows").format(
+                key=key, table=table, column=sql.Identifier(col), type=sql.Literal(type_text)
+            )
         return [DataCheck(CheckKind.CAST, f"{rel.schema}.{rel.name}", what, "", "", query, convert, kcols)]
 
     def _add_not_null(self, col: Any, rel: Relation) -> list[DataCheck]:

@@ -20,17 +20,35 @@ from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.names import rangevar_parts, strings
 
 # Functions of pg_catalog a migration calls that change no table rows.
-_SAFE_CALLS = frozenset({"setval", "nextval", "currval", "set_config", "current_setting", "pg_advisory_xact_lock",
-                         "pg_advisory_lock", "pg_advisory_unlock", "pg_try_advisory_xact_lock", "now",
-                         "pg_sleep", "format", "count", "max", "min", "coalesce", "to_regclass"})
+_SAFE_CALLS = frozenset(
+    {
+        "setval",
+        "nextval",
+        "currval",
+        "set_config",
+        "current_setting",
+        "pg_advisory_xact_lock",
+        "pg_advisory_lock",
+        "pg_advisory_unlock",
+        "pg_try_advisory_xact_lock",
+        "now",
+        "pg_sleep",
+        "format",
+        "count",
+        "max",
+        "min",
+        "coalesce",
+        "to_regclass",
+    }
+)
 _DML = ("InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt")
 
 
 @dataclass
 class Writes:
-    by_relation: dict[tuple[str, str], str] = field(default_factory=dict)   # (schema, name) -> who wrote it
+    by_relation: dict[tuple[str, str], str] = field(default_factory=dict)  # (schema, name) -> who wrote it
     by_column: dict[tuple[str, str, str], str] = field(default_factory=dict)  # ALTER TYPE / ADD COLUMN: values
-    anything: str | None = None            # a statement that may write any table
+    anything: str | None = None  # a statement that may write any table
 
     def note(self, node: Any, ctx: Ctx, who: str) -> None:
         kind = type(node).__name__
@@ -42,14 +60,19 @@ class Writes:
             targets.append(node.relation)
         elif kind == "TruncateStmt":
             targets += list(node.relations or ())
-        elif kind == "AlterTableStmt":   # new values in one column, the same rows
+        elif kind == "AlterTableStmt":  # new values in one column, the same rows
             schema, name = rangevar_parts(node.relation)
             rel = ctx.state.find_relation(schema, name)
             key = (rel.schema, rel.name) if rel is not None else (schema or "", name)
             for c in node.cmds or ():
                 sub = str(getattr(c.subtype, "name", c.subtype))
-                col = str(c.name) if sub == "AT_AlterColumnType" else str(c.def_.colname) \
-                    if sub == "AT_AddColumn" and c.def_ is not None else None
+                col = (
+                    str(c.name)
+                    if sub == "AT_AlterColumnType"
+                    else str(c.def_.colname)
+                    if sub == "AT_AddColumn" and c.def_ is not None
+                    else None
+                )
                 if col is not None:
                     self.by_column.setdefault((*key, col), who)
         elif kind == "CreateTableAsStmt" and node.into is not None:
@@ -80,14 +103,26 @@ class Writes:
     @staticmethod
     def _user_triggers(ctx: Ctx, schema: str, table: str) -> bool:
         state = ctx.state
-        return any(s == schema and t == table and (trg := state.trigger(s, t, n)) is not None and not trg.internal
-                   for s, t, n in state._trigger_keys())
+        return any(
+            s == schema and t == table and (trg := state.trigger(s, t, n)) is not None and not trg.internal
+            for s, t, n in state._trigger_keys()
+        )
 
     @staticmethod
     def _calls_user_functions(node: Any) -> bool:
-        if type(node).__name__ in ("CreateFunctionStmt", "ViewStmt", "CreateTrigStmt", "IndexStmt", "AlterTableStmt",
-                                   "CreateStmt", "RuleStmt", "CreatePolicyStmt", "DefineStmt", "CommentStmt"):
-            return False   # functions named here are defined or referenced, not called
+        if type(node).__name__ in (
+            "CreateFunctionStmt",
+            "ViewStmt",
+            "CreateTrigStmt",
+            "IndexStmt",
+            "AlterTableStmt",
+            "CreateStmt",
+            "RuleStmt",
+            "CreatePolicyStmt",
+            "DefineStmt",
+            "CommentStmt",
+        ):
+            return False  # functions named here are defined or referenced, not called
         for n in iter_nodes(node):
             if isinstance(n, ast.FuncCall):
                 parts = strings(n.funcname)

@@ -9,8 +9,10 @@ from pgwarden.preflight.locks.modes import LockMode, Work
 # Where each entry of the lock table comes from (cited by every rule that uses it).
 SRC_LOCKING = "docs: explicit-locking.html, Table 13.2 and 'Table-Level Lock Modes'"
 SRC_ALTER = "tablecmds.c AlterTableGetLockLevel(); docs: sql-altertable.html"
-SRC_ADD_COLUMN = "tablecmds.c ATExecAddColumn() (a volatile default, identity or stored generated column sets " \
-                 "AT_REWRITE_DEFAULT_VAL); docs: sql-altertable.html Notes"
+SRC_ADD_COLUMN = (
+    "tablecmds.c ATExecAddColumn() (a volatile default, identity or stored generated column sets "
+    "AT_REWRITE_DEFAULT_VAL); docs: sql-altertable.html Notes"
+)
 SRC_TYPE = "tablecmds.c ATColumnChangeRequiresRewrite(); docs: sql-altertable.html Notes ('binary coercible')"
 SRC_NOT_NULL = "tablecmds.c NotNullImpliedByRelConstraints(): a valid CHECK (col IS NOT NULL) skips the scan"
 SRC_FK = "tablecmds.c ATAddForeignKeyConstraint(): ShareRowExclusiveLock on the referenced table too"
@@ -24,15 +26,15 @@ class LockImpact:
 
     schema: str
     name: str
-    oid: int | None            # live relation; None: the package creates it
+    oid: int | None  # live relation; None: the package creates it
     relkind: str
     mode: LockMode
     work: Work = Work.NONE
     new_storage: bool = False  # the relation gets a new relfilenode (a rewrite, TRUNCATE, SET TABLESPACE)
-    what: str = ""             # the command or subcommand, e.g. "SET NOT NULL"
-    safer: str | None = None   # the form that locks less, where one exists
+    what: str = ""  # the command or subcommand, e.g. "SET NOT NULL"
+    safer: str | None = None  # the form that locks less, where one exists
     source: str = SRC_LOCKING
-    certain: bool = True       # False: the rewrite could not be worked out (a type the package creates)
+    certain: bool = True  # False: the rewrite could not be worked out (a type the package creates)
 
     @property
     def relation(self) -> str:
@@ -50,10 +52,13 @@ def merge(impacts: list[LockImpact]) -> list[LockImpact]:
             continue
         whats = had.what.split(", ")
         out[key] = replace(
-            had, mode=max(had.mode, i.mode, key=lambda m: m.rank), work=max(had.work, i.work, key=lambda w: w.rank),
+            had,
+            mode=max(had.mode, i.mode, key=lambda m: m.rank),
+            work=max(had.work, i.work, key=lambda w: w.rank),
             new_storage=had.new_storage or i.new_storage,
             what=", ".join([*whats, *(w for w in [i.what] if w and w not in whats)]),
             safer="; ".join(s for s in dict.fromkeys([had.safer, i.safer]) if s) or None,
             source=had.source if i.source in had.source else f"{had.source}; {i.source}",
-            certain=had.certain and i.certain)
+            certain=had.certain and i.certain,
+        )
     return list(out.values())

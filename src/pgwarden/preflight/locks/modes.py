@@ -58,9 +58,9 @@ def strongest(modes: list[LockMode]) -> LockMode | None:
 class Work(StrEnum):
     """What the statement does to the relation's rows while it holds the lock."""
 
-    NONE = "none"          # catalog only
-    SCAN = "scan"          # reads every row (a constraint check, an index build)
-    REWRITE = "rewrite"    # writes a new copy of the table and its indexes
+    NONE = "none"  # catalog only
+    SCAN = "scan"  # reads every row (a constraint check, an index build)
+    REWRITE = "rewrite"  # writes a new copy of the table and its indexes
 
     @property
     def rank(self) -> int:

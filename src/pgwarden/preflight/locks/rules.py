@@ -18,15 +18,7 @@ from pglast import ast
 from pgwarden.preflight import live
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.locks import alter_table
-from pgwarden.preflight.locks.impact import (
-    SRC_ALTER,
-    SRC_DROP_INDEX,
-    SRC_FK,
-    SRC_INDEX,
-    SRC_LOCKING,
-    LockImpact,
-    merge,
-)
+from pgwarden.preflight.locks.impact import SRC_ALTER, SRC_DROP_INDEX, SRC_FK, SRC_INDEX, SRC_LOCKING, LockImpact, merge
 from pgwarden.preflight.locks.modes import LockMode, Work
 from pgwarden.preflight.model import Relation
 from pgwarden.preflight.names import deparse, rangevar_parts, strings
@@ -73,8 +65,9 @@ def _table_of(ctx: Ctx, index: Relation) -> Relation | None:
     return ctx.state.relation(index.schema, index.table)
 
 
-def referenced(ctx: Ctx, rel: Relation, what: str, *, constraint: str | None = None,
-               columns: frozenset[str] | None = None) -> list[LockImpact]:
+def referenced(
+    ctx: Ctx, rel: Relation, what: str, *, constraint: str | None = None, columns: frozenset[str] | None = None
+) -> list[LockImpact]:
     """ACCESS EXCLUSIVE on the tables ``rel``'s foreign keys reference, when the statement drops those keys
     (all of them, the one named ``constraint``, or those over ``columns``): their triggers go too
     (tablecmds.c RemoveConstraintById, trigger.c RemoveTriggerById)."""
@@ -89,8 +82,14 @@ def referenced(ctx: Ctx, rel: Relation, what: str, *, constraint: str | None = N
             live.extend(ctx.resolver.cur, ctx.state.live, {table})
             parent = ctx.state.relation(schema, table)
         if parent is not None and (parent.schema, parent.name) != (rel.schema, rel.name):
-            out.append(_impact(parent, AE, f"{what} (the table its foreign key {name} references)",
-                               source="tablecmds.c RemoveConstraintById(): the referenced table's RI triggers go"))
+            out.append(
+                _impact(
+                    parent,
+                    AE,
+                    f"{what} (the table its foreign key {name} references)",
+                    source="tablecmds.c RemoveConstraintById(): the referenced table's RI triggers go",
+                )
+            )
     return out
 
 
@@ -99,8 +98,16 @@ def _relation(ctx: Ctx, rv: Any) -> Relation | None:
     return ctx.state.find_relation(schema, name)
 
 
-def _impact(rel: Relation, mode: LockMode, what: str, work: Work = Work.NONE, *, new_storage: bool = False,
-            safer: str | None = None, source: str = SRC_LOCKING) -> LockImpact:
+def _impact(
+    rel: Relation,
+    mode: LockMode,
+    what: str,
+    work: Work = Work.NONE,
+    *,
+    new_storage: bool = False,
+    safer: str | None = None,
+    source: str = SRC_LOCKING,
+) -> LockImpact:
     return LockImpact(rel.schema, rel.name, rel.oid, rel.relkind, mode, work, new_storage, what, safer, source)
 
 
@@ -109,7 +116,7 @@ def statement_locks(node: Any, ctx: Ctx, tracker: LockTracker | None = None) -> 
     try:
         return merge(_locks(node, ctx, tracker or LockTracker()))
     except Refusal:
-        return []   # a name that does not resolve: the refusal is preflight's own finding
+        return []  # a name that does not resolve: the refusal is preflight's own finding
 
 
 def _locks(node: Any, ctx: Ctx, tracker: LockTracker) -> list[LockImpact]:
@@ -124,11 +131,20 @@ def _locks(node: Any, ctx: Ctx, tracker: LockTracker) -> list[LockImpact]:
         if rel is None:
             return []
         if rel.relkind in ("i", "I"):  # ALTER INDEX: SET TABLESPACE copies it; the rest is catalog only
-            out = [_impact(rel, AE if any(alter_table._k(c.subtype) == "AT_SetTableSpace" for c in node.cmds or ())
-                           else LockMode.SHARE_UPDATE_EXCLUSIVE, "ALTER INDEX", source=SRC_ALTER)]
+            out = [
+                _impact(
+                    rel,
+                    AE
+                    if any(alter_table._k(c.subtype) == "AT_SetTableSpace" for c in node.cmds or ())
+                    else LockMode.SHARE_UPDATE_EXCLUSIVE,
+                    "ALTER INDEX",
+                    source=SRC_ALTER,
+                )
+            ]
             return out
-        out = alter_table.subcommand_locks(node, rel, ctx, other,
-                                           frozenset(tracker.proven.get((rel.schema, rel.name), ())), referenced)
+        out = alter_table.subcommand_locks(
+            node, rel, ctx, other, frozenset(tracker.proven.get((rel.schema, rel.name), ())), referenced
+        )
         tracker.note(node, rel)
         return out
     if kind == "IndexStmt":
@@ -136,30 +152,61 @@ def _locks(node: Any, ctx: Ctx, tracker: LockTracker) -> list[LockImpact]:
         if rel is None:
             return []
         if node.concurrent:
-            return [_impact(rel, LockMode.SHARE_UPDATE_EXCLUSIVE, "CREATE INDEX CONCURRENTLY", Work.SCAN,
-                            source=SRC_INDEX)]
-        return [_impact(rel, LockMode.SHARE, f"CREATE {'UNIQUE ' if node.unique else ''}INDEX (blocks writes "
-                        "while it builds)", Work.SCAN, safer="CREATE INDEX CONCURRENTLY, in a bundle marked "
-                        "transaction = false", source=SRC_INDEX)]
+            return [
+                _impact(rel, LockMode.SHARE_UPDATE_EXCLUSIVE, "CREATE INDEX CONCURRENTLY", Work.SCAN, source=SRC_INDEX)
+            ]
+        return [
+            _impact(
+                rel,
+                LockMode.SHARE,
+                f"CREATE {'UNIQUE ' if node.unique else ''}INDEX (blocks writes while it builds)",
+                Work.SCAN,
+                safer="CREATE INDEX CONCURRENTLY, in a bundle marked transaction = false",
+                source=SRC_INDEX,
+            )
+        ]
     if kind == "CreateStmt":
         return _create_table_refs(node, ctx, other)
     if kind == "DropStmt":
         return _drop(node, ctx)
     if kind == "TruncateStmt":
-        return [_impact(r, AE, "TRUNCATE", new_storage=True) for r in (_relation(ctx, rv) for rv in node.relations)
-                if r is not None]
+        return [
+            _impact(r, AE, "TRUNCATE", new_storage=True)
+            for r in (_relation(ctx, rv) for rv in node.relations)
+            if r is not None
+        ]
     if kind in ("InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"):
         rel = _relation(ctx, node.relation)
         word = kind.removesuffix("Stmt").upper()
         return [_impact(rel, LockMode.ROW_EXCLUSIVE, word)] if rel is not None else []
     if kind == "CreateTrigStmt":
         rel = _relation(ctx, node.relation)
-        return [_impact(rel, LockMode.SHARE_ROW_EXCLUSIVE, "CREATE TRIGGER",
-                        source="docs: sql-createtrigger.html, trigger.c CreateTrigger()")] if rel is not None else []
+        return (
+            [
+                _impact(
+                    rel,
+                    LockMode.SHARE_ROW_EXCLUSIVE,
+                    "CREATE TRIGGER",
+                    source="docs: sql-createtrigger.html, trigger.c CreateTrigger()",
+                )
+            ]
+            if rel is not None
+            else []
+        )
     if kind in ("CreatePolicyStmt", "AlterPolicyStmt"):
         rel = _relation(ctx, node.table)
-        return [_impact(rel, AE, "CREATE POLICY" if kind == "CreatePolicyStmt" else "ALTER POLICY",
-                        source="policy.c CreatePolicy()/AlterPolicy()")] if rel is not None else []
+        return (
+            [
+                _impact(
+                    rel,
+                    AE,
+                    "CREATE POLICY" if kind == "CreatePolicyStmt" else "ALTER POLICY",
+                    source="policy.c CreatePolicy()/AlterPolicy()",
+                )
+            ]
+            if rel is not None
+            else []
+        )
     if kind == "RuleStmt":
         rel = _relation(ctx, node.relation)
         return [_impact(rel, AE, "CREATE RULE", source="rewriteDefine.c DefineQueryRewrite()")] if rel else []
@@ -172,8 +219,21 @@ def _locks(node: Any, ctx: Ctx, tracker: LockTracker) -> list[LockImpact]:
         return _reindex(node, ctx)
     if kind == "ClusterStmt" and node.relation is not None:
         rel = _relation(ctx, node.relation)
-        return [_impact(rel, AE, "CLUSTER", Work.REWRITE, new_storage=True, safer="pg_repack, outside pgwarden",
-                        source="docs: sql-cluster.html")] if rel is not None else []
+        return (
+            [
+                _impact(
+                    rel,
+                    AE,
+                    "CLUSTER",
+                    Work.REWRITE,
+                    new_storage=True,
+                    safer="pg_repack, outside pgwarden",
+                    source="docs: sql-cluster.html",
+                )
+            ]
+            if rel is not None
+            else []
+        )
     if kind == "VacuumStmt":
         return _vacuum(node, ctx)
     if kind == "RefreshMatViewStmt":
@@ -181,17 +241,39 @@ def _locks(node: Any, ctx: Ctx, tracker: LockTracker) -> list[LockImpact]:
         if rel is None:
             return []
         if node.concurrent:
-            return [_impact(rel, LockMode.EXCLUSIVE, "REFRESH MATERIALIZED VIEW CONCURRENTLY", Work.SCAN,
-                            source="docs: sql-refreshmaterializedview.html")]
-        return [_impact(rel, AE, "REFRESH MATERIALIZED VIEW", Work.REWRITE, new_storage=True,
-                        safer="REFRESH MATERIALIZED VIEW CONCURRENTLY (needs a unique index)",
-                        source="docs: sql-refreshmaterializedview.html")]
+            return [
+                _impact(
+                    rel,
+                    LockMode.EXCLUSIVE,
+                    "REFRESH MATERIALIZED VIEW CONCURRENTLY",
+                    Work.SCAN,
+                    source="docs: sql-refreshmaterializedview.html",
+                )
+            ]
+        return [
+            _impact(
+                rel,
+                AE,
+                "REFRESH MATERIALIZED VIEW",
+                Work.REWRITE,
+                new_storage=True,
+                safer="REFRESH MATERIALIZED VIEW CONCURRENTLY (needs a unique index)",
+                source="docs: sql-refreshmaterializedview.html",
+            )
+        ]
     if kind == "LockStmt":
         mode = _lock_stmt_mode(node)
-        return [_impact(r, mode, f"LOCK TABLE IN {mode.label} MODE", source="docs: sql-lock.html")
-                for r in (_relation(ctx, rv) for rv in node.relations) if r is not None]
-    if kind == "CommentStmt" and alter_table._k(node.objtype) in ("OBJECT_TABLE", "OBJECT_COLUMN", "OBJECT_VIEW",
-                                                                   "OBJECT_MATVIEW"):
+        return [
+            _impact(r, mode, f"LOCK TABLE IN {mode.label} MODE", source="docs: sql-lock.html")
+            for r in (_relation(ctx, rv) for rv in node.relations)
+            if r is not None
+        ]
+    if kind == "CommentStmt" and alter_table._k(node.objtype) in (
+        "OBJECT_TABLE",
+        "OBJECT_COLUMN",
+        "OBJECT_VIEW",
+        "OBJECT_MATVIEW",
+    ):
         parts = strings(node.object.items if hasattr(node.object, "items") else node.object)
         if alter_table._k(node.objtype) == "OBJECT_COLUMN":
             parts = parts[:-1]
@@ -203,9 +285,16 @@ def _locks(node: Any, ctx: Ctx, tracker: LockTracker) -> list[LockImpact]:
     return []
 
 
-_LOCK_MODES = {1: LockMode.ACCESS_SHARE, 2: LockMode.ROW_SHARE, 3: LockMode.ROW_EXCLUSIVE,
-               4: LockMode.SHARE_UPDATE_EXCLUSIVE, 5: LockMode.SHARE, 6: LockMode.SHARE_ROW_EXCLUSIVE,
-               7: LockMode.EXCLUSIVE, 8: LockMode.ACCESS_EXCLUSIVE}
+_LOCK_MODES = {
+    1: LockMode.ACCESS_SHARE,
+    2: LockMode.ROW_SHARE,
+    3: LockMode.ROW_EXCLUSIVE,
+    4: LockMode.SHARE_UPDATE_EXCLUSIVE,
+    5: LockMode.SHARE,
+    6: LockMode.SHARE_ROW_EXCLUSIVE,
+    7: LockMode.EXCLUSIVE,
+    8: LockMode.ACCESS_EXCLUSIVE,
+}
 
 
 def _lock_stmt_mode(node: Any) -> LockMode:
@@ -224,8 +313,9 @@ def _create_table_refs(node: Any, ctx: Ctx, other: Any) -> list[LockImpact]:
             cons.append(elt)
     for c in cons:
         if alter_table._k(c.contype) == "CONSTR_FOREIGN" and c.pktable is not None:
-            ref = other(c.pktable, LockMode.SHARE_ROW_EXCLUSIVE, "CREATE TABLE … REFERENCES (the referenced table)",
-                        SRC_FK)
+            ref = other(
+                c.pktable, LockMode.SHARE_ROW_EXCLUSIVE, "CREATE TABLE … REFERENCES (the referenced table)", SRC_FK
+            )
             if ref is not None:
                 out.append(ref)
     if node.partbound is not None:
@@ -261,7 +351,7 @@ def _drop(node: Any, ctx: Ctx) -> list[LockImpact]:
                 out.append(_impact(table, mode, "DROP INDEX (its table)", safer=safer, source=SRC_DROP_INDEX))
     elif obj in ("OBJECT_TRIGGER", "OBJECT_POLICY", "OBJECT_RULE"):
         for item in node.objects or ():
-            parts = strings(item)[:-1]   # the last name is the trigger's, policy's or rule's own
+            parts = strings(item)[:-1]  # the last name is the trigger's, policy's or rule's own
             rel = ctx.state.find_relation(parts[-2] if len(parts) > 1 else None, parts[-1]) if parts else None
             if rel is not None:
                 out.append(_impact(rel, AE, f"DROP {obj.removeprefix('OBJECT_')}"))
@@ -276,11 +366,21 @@ def _rename(node: Any, ctx: Ctx) -> list[LockImpact]:
     if rel is None:
         return []
     if kind == "OBJECT_INDEX" or (kind == "OBJECT_TABLE" and rel.relkind in ("i", "I")):
-        return [_impact(rel, LockMode.SHARE_UPDATE_EXCLUSIVE, "RENAME (an index)",
-                        source="tablecmds.c RenameRelation(): ShareUpdateExclusiveLock for an index")]
-    word = {"OBJECT_COLUMN": "RENAME COLUMN", "OBJECT_TABCONSTRAINT": "RENAME CONSTRAINT",
-            "OBJECT_TRIGGER": "ALTER TRIGGER … RENAME", "OBJECT_POLICY": "ALTER POLICY … RENAME",
-            "OBJECT_RULE": "ALTER RULE … RENAME"}.get(kind, "RENAME")
+        return [
+            _impact(
+                rel,
+                LockMode.SHARE_UPDATE_EXCLUSIVE,
+                "RENAME (an index)",
+                source="tablecmds.c RenameRelation(): ShareUpdateExclusiveLock for an index",
+            )
+        ]
+    word = {
+        "OBJECT_COLUMN": "RENAME COLUMN",
+        "OBJECT_TABCONSTRAINT": "RENAME CONSTRAINT",
+        "OBJECT_TRIGGER": "ALTER TRIGGER … RENAME",
+        "OBJECT_POLICY": "ALTER POLICY … RENAME",
+        "OBJECT_RULE": "ALTER RULE … RENAME",
+    }.get(kind, "RENAME")
     return [_impact(rel, AE, word, source="tablecmds.c RenameRelation()/renameatt()")]
 
 
@@ -294,15 +394,31 @@ def _reindex(node: Any, ctx: Ctx) -> list[LockImpact]:
     if concurrent:
         return [_impact(rel, LockMode.SHARE_UPDATE_EXCLUSIVE, "REINDEX CONCURRENTLY", Work.SCAN, source=src)]
     if rel.relkind in ("i", "I"):
-        out = [_impact(rel, AE, "REINDEX INDEX", Work.REWRITE, new_storage=True, source=src,
-                       safer="REINDEX CONCURRENTLY, in a bundle marked transaction = false")]
+        out = [
+            _impact(
+                rel,
+                AE,
+                "REINDEX INDEX",
+                Work.REWRITE,
+                new_storage=True,
+                source=src,
+                safer="REINDEX CONCURRENTLY, in a bundle marked transaction = false",
+            )
+        ]
         table = _table_of(ctx, rel)
         if table is not None:
             out.append(_impact(table, LockMode.SHARE, "REINDEX INDEX (its table)", Work.SCAN, source=src))
         return out
-    return [_impact(rel, LockMode.SHARE, "REINDEX TABLE (and ACCESS EXCLUSIVE on each of its indexes: reads that use "
-                    "them wait)", Work.SCAN, source=src,
-                    safer="REINDEX TABLE CONCURRENTLY, in a bundle marked transaction = false")]
+    return [
+        _impact(
+            rel,
+            LockMode.SHARE,
+            "REINDEX TABLE (and ACCESS EXCLUSIVE on each of its indexes: reads that use them wait)",
+            Work.SCAN,
+            source=src,
+            safer="REINDEX TABLE CONCURRENTLY, in a bundle marked transaction = false",
+        )
+    ]
 
 
 def _vacuum(node: Any, ctx: Ctx) -> list[LockImpact]:
@@ -314,8 +430,17 @@ def _vacuum(node: Any, ctx: Ctx) -> list[LockImpact]:
         if rel is None:
             continue
         if full:
-            out.append(_impact(rel, AE, "VACUUM FULL", Work.REWRITE, new_storage=True,
-                               safer="pg_repack, outside pgwarden", source="docs: sql-vacuum.html"))
+            out.append(
+                _impact(
+                    rel,
+                    AE,
+                    "VACUUM FULL",
+                    Work.REWRITE,
+                    new_storage=True,
+                    safer="pg_repack, outside pgwarden",
+                    source="docs: sql-vacuum.html",
+                )
+            )
         else:
             word = "VACUUM" if node.is_vacuumcmd else "ANALYZE"
             out.append(_impact(rel, LockMode.SHARE_UPDATE_EXCLUSIVE, word, Work.SCAN, source=SRC_LOCKING))

@@ -15,17 +15,17 @@ MB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Size:
-    bytes: int                 # table + indexes + TOAST, partitions and children included
-    heap_bytes: int            # > 0: the table has pages, so it may hold rows
-    rows: int | None           # the planner's estimate; None: never vacuumed or analyzed
-    descendants: int = 0       # partitions and inheritance children included in the numbers
+    bytes: int  # table + indexes + TOAST, partitions and children included
+    heap_bytes: int  # > 0: the table has pages, so it may hold rows
+    rows: int | None  # the planner's estimate; None: never vacuumed or analyzed
+    descendants: int = 0  # partitions and inheritance children included in the numbers
 
     @property
     def nonempty(self) -> bool:
         return self.heap_bytes > 0 or bool(self.rows)
 
 
-NEW = Size(0, 0, 0)   # a relation the package creates: empty when the statement meets it
+NEW = Size(0, 0, 0)  # a relation the package creates: empty when the statement meets it
 
 
 def fetch(cur: psycopg.Cursor[Any], oids: Iterable[int]) -> dict[int, Size]:
@@ -33,8 +33,10 @@ def fetch(cur: psycopg.Cursor[Any], oids: Iterable[int]) -> dict[int, Size]:
     if not wanted:
         return {}
     cur.execute(shipped_sql.load("pgwarden.preflight.locks", "relation_sizes.sql"), {"oids": wanted})
-    return {r["oid"]: Size(r["bytes"], r["heap_bytes"], None if r["never_analyzed"] else int(r["rows"]),
-                           r["descendants"]) for r in cur.fetchall()}
+    return {
+        r["oid"]: Size(r["bytes"], r["heap_bytes"], None if r["never_analyzed"] else int(r["rows"]), r["descendants"])
+        for r in cur.fetchall()
+    }
 
 
 def human(n: int) -> str:
