@@ -25,12 +25,20 @@ class B:
 
     id: str
     apply: str
-    rollback: str | None = None       # None: rollback = "none"
+    rollback: str | None = None  # None: rollback = "none"
     transaction: bool = True
 
 
-def write_package(root: Path, bundles: list[B], *, name: str = "t", settings: dict[str, str] | None = None,
-                  probes: str = "", verify: str = "", extra: str = "") -> Path:
+def write_package(
+    root: Path,
+    bundles: list[B],
+    *,
+    name: str = "t",
+    settings: dict[str, str] | None = None,
+    probes: str = "",
+    verify: str = "",
+    extra: str = "",
+) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     toml = [f'[package]\nname = "{name}"\n']
     if settings:
@@ -54,21 +62,38 @@ def write_package(root: Path, bundles: list[B], *, name: str = "t", settings: di
 
 
 def apply_argv(pkg: Path, dsn: str, out: Path, *more: str) -> list[str]:
-    return [sys.executable, "-m", "pgwarden", "apply", str(pkg), "--dsn", dsn, "--out", str(out), "--no-rehearse",
-            *more]
+    return [
+        sys.executable,
+        "-m",
+        "pgwarden",
+        "apply",
+        str(pkg),
+        "--dsn",
+        dsn,
+        "--out",
+        str(out),
+        "--no-rehearse",
+        *more,
+    ]
 
 
-def run_apply(pkg: Path, dsn: str, out: Path, *more: str, env: dict[str, str] | None = None,
-              timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def run_apply(
+    pkg: Path, dsn: str, out: Path, *more: str, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
     """``pgwarden apply`` to its end, through the tests' ``run_cli`` (in this process)."""
     from tests.conftest import run_cli
-    return run_cli("apply", str(pkg), "--dsn", dsn, "--out", str(out), "--no-rehearse", *more, env=env,
-                   timeout=timeout)
+
+    return run_cli("apply", str(pkg), "--dsn", dsn, "--out", str(out), "--no-rehearse", *more, env=env, timeout=timeout)
 
 
 def start_apply(pkg: Path, dsn: str, out: Path, *more: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen(apply_argv(pkg, dsn, out, *more), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, **(env or {})})
+    return subprocess.Popen(
+        apply_argv(pkg, dsn, out, *more),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def wait_for(cond: Any, timeout: float = 60.0, what: str = "condition") -> None:
@@ -83,15 +108,20 @@ def wait_for(cond: Any, timeout: float = 60.0, what: str = "condition") -> None:
 def waiting_on(dsn: str, needle: str) -> bool:
     """Some pgwarden session is waiting on a lock in a statement containing ``needle``."""
     with psycopg.connect(dsn, autocommit=True) as conn:
-        row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pgwarden%%' "
-                           "AND wait_event_type = 'Lock' AND query LIKE %s", (f"%{needle}%",)).fetchone()
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pgwarden%%' "
+            "AND wait_event_type = 'Lock' AND query LIKE %s",
+            (f"%{needle}%",),
+        ).fetchone()
     return bool(row and row[0])
 
 
 def pgwarden_backends(dsn: str) -> list[str]:
     with psycopg.connect(dsn, autocommit=True) as conn:
-        rows = conn.execute("SELECT application_name FROM pg_stat_activity WHERE application_name LIKE 'pgwarden%' "
-                            "AND pid <> pg_backend_pid()").fetchall()
+        rows = conn.execute(
+            "SELECT application_name FROM pg_stat_activity WHERE application_name LIKE 'pgwarden%' "
+            "AND pid <> pg_backend_pid()"
+        ).fetchall()
     return [str(r[0]) for r in rows]
 
 
@@ -106,8 +136,11 @@ def ledger_states(dsn: str, package: str = "t") -> dict[str, str]:
     with psycopg.connect(dsn, autocommit=True) as conn:
         if not conn.execute("SELECT to_regclass('pgwarden.bundle_attempt') IS NOT NULL").fetchone()[0]:  # type: ignore[index]
             return {}
-        rows = conn.execute("SELECT DISTINCT ON (bundle) bundle, state FROM pgwarden.bundle_attempt "
-                            "WHERE package = %s ORDER BY bundle, id DESC", (package,)).fetchall()
+        rows = conn.execute(
+            "SELECT DISTINCT ON (bundle) bundle, state FROM pgwarden.bundle_attempt "
+            "WHERE package = %s ORDER BY bundle, id DESC",
+            (package,),
+        ).fetchall()
     return {str(b): str(s) for b, s in rows}
 
 

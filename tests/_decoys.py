@@ -27,7 +27,7 @@ _REG_TYPES = {"regclass": "rel", "regproc": "func", "regprocedure": "func", "reg
 
 @dataclass
 class Names:
-    functions: set[tuple[str, int]] = field(default_factory=set)   # (name, number of arguments)
+    functions: set[tuple[str, int]] = field(default_factory=set)  # (name, number of arguments)
     operators: set[str] = field(default_factory=set)
     types: set[str] = field(default_factory=set)
     relations: set[str] = field(default_factory=set)
@@ -59,8 +59,11 @@ class _Collect(Visitor):
         name = self._unqualified(names)
         arg = node.arg  # type: ignore[attr-defined]
         literal = getattr(getattr(arg, "val", None), "sval", None)
-        if name in _REG_TYPES and isinstance(literal, str) and (
-                "." not in literal or literal.startswith("pg_catalog.")):   # 'pg_class'::regclass: a name lookup
+        if (
+            name in _REG_TYPES
+            and isinstance(literal, str)
+            and ("." not in literal or literal.startswith("pg_catalog."))
+        ):  # 'pg_class'::regclass: a name lookup
             bare = literal.split(".")[-1].split("(")[0].strip('"')
             kind = _REG_TYPES[name]
             if kind == "rel":
@@ -112,16 +115,39 @@ def names_in_code() -> Names:
 
 _HIT = f"""CREATE FUNCTION public.pgwarden_decoy_hit(what text) RETURNS boolean LANGUAGE plpgsql
 SET search_path = pg_catalog AS $f$ BEGIN RAISE LOG '{MARK} % %', what, current_database(); RETURN true; END $f$"""
-_NOT_IN_PLPGSQL = {'"any"', "internal", "cstring", "trigger", "event_trigger", "language_handler", "fdw_handler",
-                   "index_am_handler", "table_am_handler", "tsm_handler", "anyelement", "anyarray", "anynonarray",
-                   "anyenum", "anyrange", "anymultirange", "anycompatible", "anycompatiblearray",
-                   "anycompatiblenonarray", "anycompatiblerange", "anycompatiblemultirange", "record", "void"}
+_NOT_IN_PLPGSQL = {
+    '"any"',
+    "internal",
+    "cstring",
+    "trigger",
+    "event_trigger",
+    "language_handler",
+    "fdw_handler",
+    "index_am_handler",
+    "table_am_handler",
+    "tsm_handler",
+    "anyelement",
+    "anyarray",
+    "anynonarray",
+    "anyenum",
+    "anyrange",
+    "anymultirange",
+    "anycompatible",
+    "anycompatiblearray",
+    "anycompatiblenonarray",
+    "anycompatiblerange",
+    "anycompatiblemultirange",
+    "record",
+    "void",
+}
 
 
 def _body(label: str, returns: str) -> str:
     ret = "RETURN;" if returns.startswith(("SETOF ", "TABLE(")) or returns == "void" else "RETURN NULL;"
-    return (f"LANGUAGE plpgsql SET search_path = pg_catalog AS $f$ BEGIN RAISE LOG '{MARK} % %', "
-            f"{_literal(label)}, current_database(); {ret} END $f$")
+    return (
+        f"LANGUAGE plpgsql SET search_path = pg_catalog AS $f$ BEGIN RAISE LOG '{MARK} % %', "
+        f"{_literal(label)}, current_database(); {ret} END $f$"
+    )
 
 
 def _literal(s: str) -> str:
@@ -148,7 +174,7 @@ class Planted:
 def plant(admin_dsn: str, owner_dsn: str, database: str, names: Names) -> Planted:
     """As the owner of ``database`` (``owner_dsn``), a twin in ``public`` of every pg_catalog object ``names``
     lists; then ``ALTER DATABASE … SET search_path = public, pg_catalog``. Returns what was planted."""
-    stmts: list[tuple[str, str, str]] = []   # (kind, label, statement)
+    stmts: list[tuple[str, str, str]] = []  # (kind, label, statement)
     fnames = sorted({n for n, _ in names.functions})
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute("SET search_path = pg_catalog")
@@ -157,33 +183,57 @@ def plant(admin_dsn: str, owner_dsn: str, database: str, names: Names) -> Plante
             "pg_get_function_result(p.oid), p.proargtypes::regtype[]::text[], p.prorettype::regtype::text, "
             "p.provariadic <> 0 "
             "FROM pg_proc p WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.proname = ANY(%s) "
-            "ORDER BY 1", (fnames,)).fetchall()
+            "ORDER BY 1",
+            (fnames,),
+        ).fetchall()
         for i, (_oid, name, kind, args, result, argtypes, rettype, variadic) in enumerate(rows):
             label = f"function {name}({args})"
             if kind == "f" and not variadic and _plpgsql_types_ok(*argtypes, rettype):
-                stmts.append(("functions", label, f"CREATE FUNCTION public.{_ident(name)}({args}) RETURNS {result} "
-                              + _body(label, result)))
+                stmts.append(
+                    (
+                        "functions",
+                        label,
+                        f"CREATE FUNCTION public.{_ident(name)}({args}) RETURNS {result} " + _body(label, result),
+                    )
+                )
             elif kind == "a" and _plpgsql_types_ok(*argtypes, rettype):
                 sf = f"pgwarden_decoy_agg_{i}"
                 arglist = ", ".join(argtypes)
-                stmts.append(("aggregates", f"aggregate {name}({args})",
-                              f"CREATE FUNCTION public.{sf}({', '.join([rettype, *argtypes])}) RETURNS {rettype} "
-                              + _body(f"aggregate {name}({args})", rettype) + ";\n"
-                              f"CREATE AGGREGATE public.{_ident(name)}({arglist or '*'}) "
-                              f"(SFUNC = public.{sf}, STYPE = {rettype})"))
+                stmts.append(
+                    (
+                        "aggregates",
+                        f"aggregate {name}({args})",
+                        f"CREATE FUNCTION public.{sf}({', '.join([rettype, *argtypes])}) RETURNS {rettype} "
+                        + _body(f"aggregate {name}({args})", rettype)
+                        + ";\n"
+                        f"CREATE AGGREGATE public.{_ident(name)}({arglist or '*'}) "
+                        f"(SFUNC = public.{sf}, STYPE = {rettype})",
+                    )
+                )
         # functions only pg_catalog's VARIADIC "any" takes: a text twin for each arity pgwarden calls them with
         for name, arity in sorted(names.functions):
-            if arity > 0 and any(r[1] == name and r[7] for r in rows) and not any(
-                    r[1] == name and not r[7] and len(r[5]) == arity for r in rows):
+            if (
+                arity > 0
+                and any(r[1] == name and r[7] for r in rows)
+                and not any(r[1] == name and not r[7] and len(r[5]) == arity for r in rows)
+            ):
                 rettype = next(r[6] for r in rows if r[1] == name)
                 if _plpgsql_types_ok(rettype):
                     label = f"function {name}(text x {arity})"
-                    stmts.append(("functions", label, f"CREATE FUNCTION public.{_ident(name)}"
-                                  f"({', '.join(['text'] * arity)}) RETURNS {rettype} " + _body(label, rettype)))
+                    stmts.append(
+                        (
+                            "functions",
+                            label,
+                            f"CREATE FUNCTION public.{_ident(name)}"
+                            f"({', '.join(['text'] * arity)}) RETURNS {rettype} " + _body(label, rettype),
+                        )
+                    )
         ops = conn.execute(
             "SELECT o.oid::int, o.oprname::text, o.oprleft::regtype::text, o.oprright::regtype::text, "
             "o.oprresult::regtype::text FROM pg_operator o WHERE o.oprnamespace = 'pg_catalog'::regnamespace "
-            "AND o.oprname = ANY(%s) AND o.oprcode <> 0 ORDER BY 1", (sorted(names.operators),)).fetchall()
+            "AND o.oprname = ANY(%s) AND o.oprcode <> 0 ORDER BY 1",
+            (sorted(names.operators),),
+        ).fetchall()
         for oid, name, left, right, result in ops:
             if not _plpgsql_types_ok(left, right, result):
                 continue
@@ -191,23 +241,46 @@ def plant(admin_dsn: str, owner_dsn: str, database: str, names: Names) -> Plante
             args = [t for t in (left, right) if t != "-"]
             label = f"operator {name}({left}, {right})"
             sides = (f"LEFTARG = {left}, " if left != "-" else "") + f"RIGHTARG = {right}"
-            stmts.append(("operators", label, f"CREATE FUNCTION public.{fn}({', '.join(args)}) RETURNS {result} "
-                          + _body(label, result)
-                          + f";\nCREATE OPERATOR public.{name} ({sides}, FUNCTION = public.{fn})"))
-        types = conn.execute("SELECT t.typname::text FROM pg_type t "
-                             "WHERE t.typnamespace = 'pg_catalog'::regnamespace AND t.typname = ANY(%s) "
-                             "AND t.typtype = 'b' ORDER BY 1", (sorted(names.types),)).fetchall()
+            stmts.append(
+                (
+                    "operators",
+                    label,
+                    f"CREATE FUNCTION public.{fn}({', '.join(args)}) RETURNS {result} "
+                    + _body(label, result)
+                    + f";\nCREATE OPERATOR public.{name} ({sides}, FUNCTION = public.{fn})",
+                )
+            )
+        types = conn.execute(
+            "SELECT t.typname::text FROM pg_type t "
+            "WHERE t.typnamespace = 'pg_catalog'::regnamespace AND t.typname = ANY(%s) "
+            "AND t.typtype = 'b' ORDER BY 1",
+            (sorted(names.types),),
+        ).fetchall()
         for (typname,) in types:
             label = f"type {typname}"
-            stmts.append(("types", label, f"CREATE DOMAIN public.{_ident(typname)} AS pg_catalog.{_ident(typname)} "
-                          f"CHECK (public.pgwarden_decoy_hit({_literal(label)}))"))
-        rels = conn.execute("SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = 'pg_catalog'::regnamespace "
-                            "AND c.relkind IN ('r', 'v') AND c.relname = ANY(%s) ORDER BY 1",
-                            (sorted(names.relations),)).fetchall()
+            stmts.append(
+                (
+                    "types",
+                    label,
+                    f"CREATE DOMAIN public.{_ident(typname)} AS pg_catalog.{_ident(typname)} "
+                    f"CHECK (public.pgwarden_decoy_hit({_literal(label)}))",
+                )
+            )
+        rels = conn.execute(
+            "SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = 'pg_catalog'::regnamespace "
+            "AND c.relkind IN ('r', 'v') AND c.relname = ANY(%s) ORDER BY 1",
+            (sorted(names.relations),),
+        ).fetchall()
         for (relname,) in rels:
             label = f"relation {relname}"
-            stmts.append(("relations", label, f"CREATE VIEW public.{_ident(relname)} AS SELECT * FROM "
-                          f"pg_catalog.{_ident(relname)} WHERE public.pgwarden_decoy_hit({_literal(label)})"))
+            stmts.append(
+                (
+                    "relations",
+                    label,
+                    f"CREATE VIEW public.{_ident(relname)} AS SELECT * FROM "
+                    f"pg_catalog.{_ident(relname)} WHERE public.pgwarden_decoy_hit({_literal(label)})",
+                )
+            )
     planted = Planted()
     with psycopg.connect(owner_dsn, autocommit=True) as conn:
         conn.execute("SET search_path = pg_catalog")
@@ -217,7 +290,7 @@ def plant(admin_dsn: str, owner_dsn: str, database: str, names: Names) -> Plante
                 with conn.transaction():
                     conn.execute(stmt)
             except psycopg.Error:
-                continue   # a signature the owner cannot write (a pseudo-type, a name taken): no twin
+                continue  # a signature the owner cannot write (a pseudo-type, a name taken): no twin
             getattr(planted, kind).append(label)
         conn.execute(f"ALTER DATABASE {_ident(database)} SET search_path = public, pg_catalog")
     return planted
@@ -228,5 +301,10 @@ def hits(log: Path, offset: int, database: str) -> list[str]:
     with open(log, "rb") as f:
         f.seek(offset)
         text = f.read().decode("utf-8", "replace")
-    return sorted({line.split(MARK, 1)[1].strip() for line in text.splitlines()
-                   if MARK in line and line.rstrip().endswith(" " + database)})
+    return sorted(
+        {
+            line.split(MARK, 1)[1].strip()
+            for line in text.splitlines()
+            if MARK in line and line.rstrip().endswith(" " + database)
+        }
+    )

@@ -46,11 +46,13 @@ def argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "pgwarden", *args]
 
 
-def run_subprocess(*args: str, env: Mapping[str, str] | None = None, timeout: float = 600,
-                   cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_subprocess(
+    *args: str, env: Mapping[str, str] | None = None, timeout: float = 600, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """``python -m pgwarden`` in a real child process, with ``env`` over this process's environment."""
-    return subprocess.run(argv(*args), capture_output=True, text=True, env={**os.environ, **(env or {})},
-                          timeout=timeout, cwd=cwd)
+    return subprocess.run(
+        argv(*args), capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=timeout, cwd=cwd
+    )
 
 
 # Commands whose meaning depends on being their own process: ``gc`` removes what a pid that is not alive, or is its
@@ -64,8 +66,11 @@ def needs_process(args: Sequence[str], env: Mapping[str, str] | None) -> bool:
     the main one (signal handlers, the standard streams, the working directory and the environment are the
     process's: runs from a test's thread pool are processes, side by side)."""
     command = next((a for a in args if not a.startswith("-")), None)
-    return (command in _PROCESS_COMMANDS or any(k.startswith(_STARTUP_ENV) for k in (env or {}))
-            or threading.current_thread() is not threading.main_thread())
+    return (
+        command in _PROCESS_COMMANDS
+        or any(k.startswith(_STARTUP_ENV) for k in (env or {}))
+        or threading.current_thread() is not threading.main_thread()
+    )
 
 
 def _saved_signals() -> dict[int, Any]:
@@ -90,15 +95,16 @@ def _entry() -> Any:
 
 def _stream(errors: str) -> io.TextIOWrapper:
     """A stand-in for a pipe: not a terminal, no file descriptor, the encoding ``python -m`` would use on one."""
-    return io.TextIOWrapper(io.BytesIO(), encoding=locale.getpreferredencoding(False), errors=errors,
-                            write_through=True)
+    return io.TextIOWrapper(
+        io.BytesIO(), encoding=locale.getpreferredencoding(False), errors=errors, write_through=True
+    )
 
 
 def _decode(stream: io.TextIOWrapper) -> str:
     stream.flush()
     raw = cast(io.BytesIO, stream.buffer).getvalue()
     text = raw.decode(locale.getpreferredencoding(False))
-    return text.replace("\r\n", "\n").replace("\r", "\n")   # what text=True reads from a pipe
+    return text.replace("\r\n", "\n").replace("\r", "\n")  # what text=True reads from a pipe
 
 
 def _exit_code(code: object, err: io.TextIOWrapper) -> int:
@@ -119,8 +125,12 @@ def _clear_caches() -> None:
     """Every functools cache of pgwarden's modules: a new process would find binaries, sandboxes… anew."""
     for module in _pgwarden_modules():
         for value in list(vars(module).values()):
-            if (callable(value) and hasattr(value, "cache_info") and hasattr(value, "cache_clear")
-                    and getattr(value, "__module__", None) == module.__name__):   # functools.cache, lru_cache
+            if (
+                callable(value)
+                and hasattr(value, "cache_info")
+                and hasattr(value, "cache_clear")
+                and getattr(value, "__module__", None) == module.__name__
+            ):  # functools.cache, lru_cache
                 value.cache_clear()
 
 
@@ -146,6 +156,7 @@ def _finish_like_an_exit(threads_before: set[threading.Thread], live_before: set
         if t not in threads_before and not t.daemon and t is not threading.current_thread():
             t.join(timeout=120)
     from pgwarden.instances import instance
+
     for inst in list(instance._LIVE - live_before):
         inst.stop()
 
@@ -158,8 +169,9 @@ def _time_out(_signum: int, _frame: object) -> None:
     raise _TimedOut
 
 
-def run_in_process(args: Sequence[str], env: Mapping[str, str] | None = None, cwd: Path | None = None,
-                   timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+def run_in_process(
+    args: Sequence[str], env: Mapping[str, str] | None = None, cwd: Path | None = None, timeout: float | None = None
+) -> subprocess.CompletedProcess[str]:
     """``pgwarden *args`` in this process: its exit code, stdout and stderr, as :func:`run_subprocess` gives them.
     A run longer than ``timeout`` seconds is broken off by SIGALRM and raises :class:`subprocess.TimeoutExpired`,
     as ``subprocess.run`` does (a blocking open or read is interrupted too)."""
@@ -178,6 +190,7 @@ def run_in_process(args: Sequence[str], env: Mapping[str, str] | None = None, cw
     saved_secrets = set(redact._REGISTERED)
     threads_before = set(threading.enumerate())
     from pgwarden.instances import instance
+
     live_before = set(instance._LIVE)
     saved_alarm = signal.getsignal(signal.SIGALRM)
     code, timed_out = 0, False
@@ -189,7 +202,7 @@ def run_in_process(args: Sequence[str], env: Mapping[str, str] | None = None, cw
         sys.argv = [_MAIN, *args]
         for name, stream in (("stdin", stdin), ("stdout", out), ("stderr", err)):
             setattr(sys, name, stream)
-            setattr(sys, f"__{name}__", stream)   # what shutil.get_terminal_size() asks: a pipe, not a terminal
+            setattr(sys, f"__{name}__", stream)  # what shutil.get_terminal_size() asks: a pipe, not a terminal
         with warnings.catch_warnings():
             _default_warning_filters()
             try:
@@ -204,16 +217,17 @@ def run_in_process(args: Sequence[str], env: Mapping[str, str] | None = None, cw
                 timed_out = True
             except SystemExit as exc:
                 code = _exit_code(exc.code, err)
-            except KeyboardInterrupt:   # uncaught: Python ends the process by SIGINT
+            except KeyboardInterrupt:  # uncaught: Python ends the process by SIGINT
                 traceback.print_exc(file=err)
                 code = -signal.SIGINT
-            except BaseException:       # uncaught: the traceback, exit 1
+            except BaseException:  # uncaught: the traceback, exit 1
                 traceback.print_exc(file=err)
                 code = 1
             _finish_like_an_exit(threads_before, live_before)
     finally:
-        for name, saved in zip(("stdin", "stdout", "stderr", "__stdin__", "__stdout__", "__stderr__"), saved_streams,
-                               strict=True):
+        for name, saved in zip(
+            ("stdin", "stdout", "stderr", "__stdin__", "__stdout__", "__stderr__"), saved_streams, strict=True
+        ):
             setattr(sys, name, saved)
         sys.argv = saved_argv
         _restore_signals(saved_signals)
@@ -224,7 +238,7 @@ def run_in_process(args: Sequence[str], env: Mapping[str, str] | None = None, cw
         redact._REGISTERED.clear()
         redact._REGISTERED.update(saved_secrets)
         _clear_caches()
-        gc.collect()   # connections only a traceback's frames held are closed, as at a process's exit
+        gc.collect()  # connections only a traceback's frames held are closed, as at a process's exit
     if timed_out:
         raise subprocess.TimeoutExpired(argv(*args), timeout or 0, _decode(out), _decode(err))
     return subprocess.CompletedProcess(argv(*args), code, _decode(out), _decode(err))

@@ -34,8 +34,8 @@ class Case:
     line: int
     sql: str
     role: str | None = None
-    compare: str = "all"      # "message": compare SQLSTATE and message only (a DETAIL names server paths)
-    expect: dict[str, str] = field(default_factory=dict)   # "" (any major) or "15"/"18" -> SQLSTATE|ok
+    compare: str = "all"  # "message": compare SQLSTATE and message only (a DETAIL names server paths)
+    expect: dict[str, str] = field(default_factory=dict)  # "" (any major) or "15"/"18" -> SQLSTATE|ok
 
     @property
     def id(self) -> str:

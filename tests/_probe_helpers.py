@@ -97,8 +97,11 @@ def build_schema(dsn: str) -> None:
 
 def delta(d: FingerprintDiff) -> set[tuple[str, str, str]]:
     """Every entry difference as (sign, kind, name)."""
-    return ({("+", e.kind, e.name) for e in d.added} | {("-", e.kind, e.name) for e in d.removed}
-            | {("~", a.kind, a.name) for a, _b in d.changed})
+    return (
+        {("+", e.kind, e.name) for e in d.added}
+        | {("-", e.kind, e.name) for e in d.removed}
+        | {("~", a.kind, a.name) for a, _b in d.changed}
+    )
 
 
 def names(fp: Fingerprint, kind: str) -> set[str]:

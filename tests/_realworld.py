@@ -448,8 +448,10 @@ def _events_partitions() -> str:
     """``rw_ops.events``: 8 monthly partitions (2025-01 .. 2025-08), created as rw_owner."""
     out = ["SET ROLE rw_owner;"]
     for m in range(1, 9):
-        out.append(f"CREATE TABLE rw_ops.events_2025_{m:02d} PARTITION OF rw_ops.events "
-                   f"FOR VALUES FROM ('2025-{m:02d}-01 00:00+00') TO ('2025-{m + 1:02d}-01 00:00+00');")
+        out.append(
+            f"CREATE TABLE rw_ops.events_2025_{m:02d} PARTITION OF rw_ops.events "
+            f"FOR VALUES FROM ('2025-{m:02d}-01 00:00+00') TO ('2025-{m + 1:02d}-01 00:00+00');"
+        )
     out.append("RESET ROLE;")
     return "\n".join(out)
 
@@ -502,8 +504,11 @@ COMMENT ON EVENT TRIGGER rw_ddl_audit IS 'Logs schema changes into rw_ops.ddl_lo
 
 
 def _revenue_query() -> str:
-    parts = [f"SELECT '{s}'::text, coalesce(sum(total), 0) FROM {s}.orders WHERE ordered_at >= p_since "
-             f"AND status <> 'cancelled'" for s in TENANTS]
+    parts = [
+        f"SELECT '{s}'::text, coalesce(sum(total), 0) FROM {s}.orders WHERE ordered_at >= p_since "
+        f"AND status <> 'cancelled'"
+        for s in TENANTS
+    ]
     return "\n    UNION ALL ".join(parts)
 
 
@@ -511,11 +516,22 @@ def script(major: int) -> list[str]:
     """Every SQL script :func:`build` runs in the new database, in order (Pagila's first)."""
     pre, post = pagila_script(major)
     tenants_ddl = "\n".join(TENANT_DDL.replace("@S@", s) for s in TENANTS)
-    tenants_data = "\n".join(TENANT_DATA.replace("@S@", s).replace("@N@", str(1 + i % 3))
-                             for i, s in enumerate(TENANTS))
+    tenants_data = "\n".join(
+        TENANT_DATA.replace("@S@", s).replace("@N@", str(1 + i % 3)) for i, s in enumerate(TENANTS)
+    )
     tenants_fks = "\n".join(TENANT_FKS.replace("@S@", s) for s in TENANTS)
-    return [pre, PAGILA_DATA, post, OPS_SQL, _events_partitions(), tenants_ddl, OPS_DATA, tenants_data, tenants_fks,
-            POST_SQL.replace("@REVENUE@", _revenue_query())]
+    return [
+        pre,
+        PAGILA_DATA,
+        post,
+        OPS_SQL,
+        _events_partitions(),
+        tenants_ddl,
+        OPS_DATA,
+        tenants_data,
+        tenants_fks,
+        POST_SQL.replace("@REVENUE@", _revenue_query()),
+    ]
 
 
 def _dsn_for(admin_dsn: str, dbname: str) -> str:

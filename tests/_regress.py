@@ -61,8 +61,8 @@ class Statement:
 class Scored:
     stmt: Statement
     score: Score
-    predicted: str          # "ok", "ok (not predicted: …)" or "SQLSTATE message"
-    server: str             # "ok" or "SQLSTATE message"
+    predicted: str  # "ok", "ok (not predicted: …)" or "SQLSTATE message"
+    server: str  # "ok" or "SQLSTATE message"
     kind: str
 
 
@@ -79,10 +79,12 @@ class Tally:
 
     def line(self) -> str:
         scored = sum(self.counts.values())
-        return (f"{scored} scored: agree {self.counts[Score.AGREE]}, miss {self.counts[Score.MISS]}, false alarm "
-                f"{self.counts[Score.FALSE_ALARM]}, wrong code {self.counts[Score.WRONG_CODE]}, not predicted "
-                f"{self.counts[Score.NOT_PREDICTED]}, warned {self.counts[Score.WARNED]}, data "
-                f"{self.counts[Score.DATA]}; {self.unscored} not scored")
+        return (
+            f"{scored} scored: agree {self.counts[Score.AGREE]}, miss {self.counts[Score.MISS]}, false alarm "
+            f"{self.counts[Score.FALSE_ALARM]}, wrong code {self.counts[Score.WRONG_CODE]}, not predicted "
+            f"{self.counts[Score.NOT_PREDICTED]}, warned {self.counts[Score.WARNED]}, data "
+            f"{self.counts[Score.DATA]}; {self.unscored} not scored"
+        )
 
 
 def regress_dir() -> Path:
@@ -127,23 +129,82 @@ def uses_psql_variables(text: str) -> bool:
     except ParseError:
         return ":" in text
     for a, b in pairwise(tokens):
-        if a.name == "ASCII_58" and b.start == a.end + 1 and b.name in ("IDENT", "SCONST", "UNRESERVED_KEYWORD",
-                                                                        "COL_NAME_KEYWORD", "RESERVED_KEYWORD",
-                                                                        "TYPE_FUNC_NAME_KEYWORD"):
+        if (
+            a.name == "ASCII_58"
+            and b.start == a.end + 1
+            and b.name
+            in (
+                "IDENT",
+                "SCONST",
+                "UNRESERVED_KEYWORD",
+                "COL_NAME_KEYWORD",
+                "RESERVED_KEYWORD",
+                "TYPE_FUNC_NAME_KEYWORD",
+            )
+        ):
             return True
     return False
 
 
 # Statement kinds (as preflight names them) that query or change rows rather than define objects.
-_QUERIES = {"Select", "Insert", "Update", "Delete", "Merge", "Explain", "Execute", "Fetch", "Move", "CALL", "DO",
-            "Copy", "Prepare", "DeclareCursor", "VariableShow", "Discard", "Listen", "Notify", "Vacuum",
-            "RefreshMatView", "Reindex", "Cluster", "Lock", "Checkpoint", "ClosePortal", "Deallocate",
-            "CreateTableAs"}  # CREATE TABLE AS and CREATE MATERIALIZED VIEW run their query
-_TXN = re.compile(r"^\s*(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION)"
-                  r"\b", re.IGNORECASE)
+_QUERIES = {
+    "Select",
+    "Insert",
+    "Update",
+    "Delete",
+    "Merge",
+    "Explain",
+    "Execute",
+    "Fetch",
+    "Move",
+    "CALL",
+    "DO",
+    "Copy",
+    "Prepare",
+    "DeclareCursor",
+    "VariableShow",
+    "Discard",
+    "Listen",
+    "Notify",
+    "Vacuum",
+    "RefreshMatView",
+    "Reindex",
+    "Cluster",
+    "Lock",
+    "Checkpoint",
+    "ClosePortal",
+    "Deallocate",
+    "CreateTableAs",
+}  # CREATE TABLE AS and CREATE MATERIALIZED VIEW run their query
+_TXN = re.compile(
+    r"^\s*(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION)"
+    r"\b",
+    re.IGNORECASE,
+)
 # Server errors that come from the data or from running code, not from the catalog.
-_DATA_CLASSES = ("21", "22", "23", "25", "27", "2F", "38", "39", "40", "53", "54", "55", "57", "P0", "XX", "0B",
-                 "2D", "3B", "72", "HV", "58")
+_DATA_CLASSES = (
+    "21",
+    "22",
+    "23",
+    "25",
+    "27",
+    "2F",
+    "38",
+    "39",
+    "40",
+    "53",
+    "54",
+    "55",
+    "57",
+    "P0",
+    "XX",
+    "0B",
+    "2D",
+    "3B",
+    "72",
+    "HV",
+    "58",
+)
 
 
 def _server(conn: psycopg.Connection[Any], text: str) -> tuple[bool, str | None, str]:
@@ -184,8 +245,7 @@ def replay(conn: psycopg.Connection[Any], path: Path) -> Tally:
             tally.unscored += 1
             continue
         status = conn.info.transaction_status
-        if status == psycopg.pq.TransactionStatus.INERROR or uses_psql_variables(stmt.text) \
-                or _TXN.match(stmt.text):
+        if status == psycopg.pq.TransactionStatus.INERROR or uses_psql_variables(stmt.text) or _TXN.match(stmt.text):
             _server(conn, stmt.text)
             tally.unscored += 1
             continue

@@ -89,8 +89,13 @@ def named_db(server: Server, name: str) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 600,
-            cwd: Path | None = None, in_process: bool = True) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 600,
+    cwd: Path | None = None,
+    in_process: bool = True,
+) -> subprocess.CompletedProcess[str]:
     """Run the real ``pgwarden`` CLI (its click entry point, exit codes and output as a user sees them).
 
     In this process by default (tests/_inprocess.py: no interpreter start-up; ``timeout`` by SIGALRM);
@@ -104,8 +109,9 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 600,
     return _inprocess.run_subprocess(*args, env=env, timeout=timeout, cwd=cwd)
 
 
-def run_cli_subprocess(*args: str, env: dict[str, str] | None = None, timeout: float = 600,
-                       cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli_subprocess(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 600, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """``python -m pgwarden`` in a real child process: signals, crashes, its environment, argv and terminals."""
     return _inprocess.run_subprocess(*args, env=env, timeout=timeout, cwd=cwd)
 
@@ -166,10 +172,11 @@ def pytest_configure(config: pytest.Config) -> None:
     """One directory for the harness's per-file tallies, shared with the xdist workers (they inherit it)."""
     if not os.environ.get("PGWARDEN_REGRESS_TALLY") and not hasattr(config, "workerinput"):
         import tempfile
+
         os.environ["PGWARDEN_REGRESS_TALLY"] = tempfile.mkdtemp(prefix="pgwarden-regress-tally-")
 
 
-_OVER_THE_TOTAL: list[str] = []   # the harness's total ceiling, broken (pytest_sessionfinish -> the summary)
+_OVER_THE_TOTAL: list[str] = []  # the harness's total ceiling, broken (pytest_sessionfinish -> the summary)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -186,10 +193,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not misses:
         return
     from tests.test_regress_harness import TOTAL_CEILING
+
     for major, n in sorted(misses.items()):
         if n > TOTAL_CEILING:
-            _OVER_THE_TOTAL.append(f"regression-suite harness, PostgreSQL {major}: {n} misses in all, over the "
-                                   f"ceiling of {TOTAL_CEILING} (tests/test_regress_harness.py TOTAL_CEILING)")
+            _OVER_THE_TOTAL.append(
+                f"regression-suite harness, PostgreSQL {major}: {n} misses in all, over the "
+                f"ceiling of {TOTAL_CEILING} (tests/test_regress_harness.py TOTAL_CEILING)"
+            )
     if _OVER_THE_TOTAL:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -216,4 +226,5 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             f"regression-suite harness, PostgreSQL {major} ({files[major]} files): {scored} scored: agree "
             f"{c.get('agree', 0)}, miss {c.get('miss', 0)}, false alarm {c.get('false alarm', 0)}, wrong code "
             f"{c.get('wrong code', 0)}; not predicted {c.get('not predicted', 0)}, warned {c.get('warned', 0)}, "
-            f"data {c.get('data', 0)}; {c.get('not scored', 0)} not scored")
+            f"data {c.get('data', 0)}; {c.get('not scored', 0)} not scored"
+        )

@@ -53,14 +53,15 @@ def _seed_package(dest: Path, *, fix_e: bool = False, unique_e: bool = False) ->
         if item.name.endswith((".sql", ".toml")) and item.name != "production.sql":
             (dest / item.name).write_bytes(item.read_bytes())
     toml = (dest / "pgwarden.toml").read_text()
-    (dest / "pgwarden.toml").write_text(toml[: toml.index("[target]")] + toml[toml.index("[settings]"):])
+    (dest / "pgwarden.toml").write_text(toml[: toml.index("[target]")] + toml[toml.index("[settings]") :])
     e = (dest / "E.sql").read_text()
     if fix_e or unique_e:
         e = e.replace("p_review_note text)\n", "p_review_note text DEFAULT NULL::text)\n", 1)
     if unique_e:  # data-dependent: every production row has state 'draft'; preflight cannot see that
         e += "\nCREATE UNIQUE INDEX information_unit_state_key ON public.information_unit (state);\n"
-        (dest / "E.rollback.sql").write_text((dest / "E.rollback.sql").read_text() +
-                                             "\nDROP INDEX IF EXISTS public.information_unit_state_key;\n")
+        (dest / "E.rollback.sql").write_text(
+            (dest / "E.rollback.sql").read_text() + "\nDROP INDEX IF EXISTS public.information_unit_state_key;\n"
+        )
     (dest / "E.sql").write_text(e)
     lock(dest)
     return dest
@@ -91,9 +92,15 @@ def test_seed_000_data_dependent_failure_rolls_back_a_to_d(seed_db: str, tmp_pat
     assert ledger_states(seed_db, "m3a-lifecycle") == dict.fromkeys("ABCD", "rolled_back")
     assert unchanged(before, seed_db)
     summary = (tmp_path / "k" / "SUMMARY.md").read_text()
-    for needle in ("TXN-5: Bundle E", "Production equals probe-before: **YES**", "Key (state)=(draft) is duplicated",
-                   "SHA256", "Compression", "What was not included",
-                   "No call matching `public.fn_iu_enact(*, *, false)`"):
+    for needle in (
+        "TXN-5: Bundle E",
+        "Production equals probe-before: **YES**",
+        "Key (state)=(draft) is duplicated",
+        "SHA256",
+        "Compression",
+        "What was not included",
+        "No call matching `public.fn_iu_enact(*, *, false)`",
+    ):
         assert needle in summary, needle
     assert verify_kit(tmp_path / "k").ok
 
@@ -122,8 +129,13 @@ def test_status_without_a_ledger_says_so(fresh_db: str) -> None:
 
 
 def test_dry_run_changes_nothing_and_prints_the_plan(fresh_db: str, tmp_path: Path) -> None:
-    pkg = write_package(tmp_path / "p", [B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;"),
-                                         B("B", "CREATE INDEX a_id ON public.a (id);", "DROP INDEX public.a_id;")])
+    pkg = write_package(
+        tmp_path / "p",
+        [
+            B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;"),
+            B("B", "CREATE INDEX a_id ON public.a (id);", "DROP INDEX public.a_id;"),
+        ],
+    )
     before = target_state(fresh_db)
     r = _apply(pkg, fresh_db, tmp_path / "k", "--dry-run")
     assert r.returncode == 0, r.stderr
@@ -152,12 +164,18 @@ def test_no_backup_needs_the_operators_sha256(fresh_db: str, tmp_path: Path) -> 
 
 
 def test_partly_applied_package_continues_with_the_next_bundle(fresh_db: str, tmp_path: Path) -> None:
-    pkg = write_package(tmp_path / "p", [
-        B("A", "CREATE TABLE public.go (id int);", "DROP TABLE public.go;"),
-        B("B", "CREATE TABLE public.b (id int);", "DROP TABLE public.b;"),
-        B("C", "CREATE TABLE public.c AS SELECT 1 / (SELECT count(*) FROM public.go)::int AS x;",
-          "DROP TABLE public.c;"),
-    ])
+    pkg = write_package(
+        tmp_path / "p",
+        [
+            B("A", "CREATE TABLE public.go (id int);", "DROP TABLE public.go;"),
+            B("B", "CREATE TABLE public.b (id int);", "DROP TABLE public.b;"),
+            B(
+                "C",
+                "CREATE TABLE public.c AS SELECT 1 / (SELECT count(*) FROM public.go)::int AS x;",
+                "DROP TABLE public.c;",
+            ),
+        ],
+    )
     r = _apply(pkg, fresh_db, tmp_path / "k1", "--on-failure", "stop")
     assert r.returncode == 1 and result_of(r)["failure"]["sqlstate"] == "22012"
     assert ledger_states(fresh_db) == {"A": "applied", "B": "applied"}
@@ -187,13 +205,16 @@ def test_a_different_hash_of_an_applied_package_is_refused(fresh_db: str, tmp_pa
 def test_lock_timeout_retries_the_whole_bundle(fresh_db: str, tmp_path: Path) -> None:
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         conn.execute("CREATE TABLE public.busy (id int)")
-    bundle = B("A", "CREATE TABLE public.a (id int);\nALTER TABLE public.busy ADD COLUMN x int;",
-               "ALTER TABLE public.busy DROP COLUMN x;\nDROP TABLE public.a;")
+    bundle = B(
+        "A",
+        "CREATE TABLE public.a (id int);\nALTER TABLE public.busy ADD COLUMN x int;",
+        "ALTER TABLE public.busy DROP COLUMN x;\nDROP TABLE public.a;",
+    )
     pkg = write_package(tmp_path / "p", [bundle], settings={"lock_timeout": "300ms"})
     holder = psycopg.connect(fresh_db)
     holder.execute("LOCK TABLE public.busy IN ACCESS SHARE MODE")
     proc = start_apply(pkg, fresh_db, tmp_path / "k", "--json")
-    try:   # held from the server side until the first attempt's transaction is seen to end (its lock timeout)
+    try:  # held from the server side until the first attempt's transaction is seen to end (its lock timeout)
         seen: list[tuple[int, object]] = []
 
         def waiting() -> bool:
@@ -220,9 +241,14 @@ def test_lock_timeout_retries_the_whole_bundle(fresh_db: str, tmp_path: Path) ->
 def _waiting_xacts(dsn: str, needle: str) -> list[tuple[int, object]]:
     """(pid, xact_start) of each pgwarden session waiting on a lock in a statement containing ``needle``."""
     with psycopg.connect(dsn, autocommit=True) as conn:
-        return [(int(p), x) for p, x in conn.execute(
-            "SELECT pid, xact_start FROM pg_stat_activity WHERE application_name LIKE 'pgwarden%%' "
-            "AND wait_event_type = 'Lock' AND query LIKE %s", (f"%{needle}%",)).fetchall()]
+        return [
+            (int(p), x)
+            for p, x in conn.execute(
+                "SELECT pid, xact_start FROM pg_stat_activity WHERE application_name LIKE 'pgwarden%%' "
+                "AND wait_event_type = 'Lock' AND query LIKE %s",
+                (f"%{needle}%",),
+            ).fetchall()
+        ]
 
 
 def _xact_start(dsn: str, pid: int) -> object:
@@ -234,10 +260,13 @@ def _xact_start(dsn: str, pid: int) -> object:
 
 def test_rollback_only_probe_that_expects_an_error_and_gets_rows_fails_the_run(fresh_db: str, tmp_path: Path) -> None:
     before = target_state(fresh_db)
-    probes = ('[[probe]]\nname = "cannot insert"\nafter = "A"\nsql = "INSERT INTO public.a VALUES (1)"\n'
-              'expect_error = "P0001"\n\n')
-    pkg = write_package(tmp_path / "p", [B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;")],
-                        probes=probes)
+    probes = (
+        '[[probe]]\nname = "cannot insert"\nafter = "A"\nsql = "INSERT INTO public.a VALUES (1)"\n'
+        'expect_error = "P0001"\n\n'
+    )
+    pkg = write_package(
+        tmp_path / "p", [B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;")], probes=probes
+    )
     r = _apply(pkg, fresh_db, tmp_path / "k")
     assert r.returncode == 1
     res = result_of(r)
@@ -247,10 +276,18 @@ def test_rollback_only_probe_that_expects_an_error_and_gets_rows_fails_the_run(f
 
 
 def test_non_transactional_bundle_applies_through_in_doubt(fresh_db: str, tmp_path: Path) -> None:
-    pkg = write_package(tmp_path / "p", [
-        B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;"),
-        B("I", "CREATE INDEX CONCURRENTLY a_id ON public.a (id);", "DROP INDEX CONCURRENTLY public.a_id;",
-          transaction=False)])
+    pkg = write_package(
+        tmp_path / "p",
+        [
+            B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;"),
+            B(
+                "I",
+                "CREATE INDEX CONCURRENTLY a_id ON public.a (id);",
+                "DROP INDEX CONCURRENTLY public.a_id;",
+                transaction=False,
+            ),
+        ],
+    )
     r = _apply(pkg, fresh_db, tmp_path / "k")
     assert r.returncode == 0, r.stderr
     assert ledger_states(fresh_db) == {"A": "applied", "I": "applied"} and exists(fresh_db, "public.a_id")
@@ -268,8 +305,10 @@ def test_bad_packages_touch_nothing(fresh_db: str, tmp_path: Path) -> None:
     r = _apply(pkg, fresh_db, tmp_path / "k2")
     assert r.returncode == 2 and "changed since lock" in r.stderr
     # A rollback that would fail halfway: preflight sees its second statement fail, before anything runs.
-    pkg = write_package(tmp_path / "p3", [B("A", "CREATE TABLE public.a (id int);",
-                                            "ALTER TABLE public.a DROP COLUMN nope;\nDROP TABLE public.a;")])
+    pkg = write_package(
+        tmp_path / "p3",
+        [B("A", "CREATE TABLE public.a (id int);", "ALTER TABLE public.a DROP COLUMN nope;\nDROP TABLE public.a;")],
+    )
     r = _apply(pkg, fresh_db, tmp_path / "k3")
     assert r.returncode == 1 and 'column "nope" of relation "a" does not exist' in result_of(r)["reasons"][0]
     assert _gates(tmp_path / "k3")["execute"] == "SKIPPED"
@@ -278,9 +317,13 @@ def test_bad_packages_touch_nothing(fresh_db: str, tmp_path: Path) -> None:
 
 def test_a_do_body_syntax_error_found_only_at_execution(fresh_db: str, tmp_path: Path) -> None:
     before = target_state(fresh_db)
-    pkg = write_package(tmp_path / "p", [
-        B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;"),
-        B("B", "DO $$ BEGIN EXECUTE 'CREATE TABL public.b (id int)'; END $$;", "SELECT 1;")])
+    pkg = write_package(
+        tmp_path / "p",
+        [
+            B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;"),
+            B("B", "DO $$ BEGIN EXECUTE 'CREATE TABL public.b (id int)'; END $$;", "SELECT 1;"),
+        ],
+    )
     r = _apply(pkg, fresh_db, tmp_path / "k")
     assert r.returncode == 1, r.stderr
     res = result_of(r)
@@ -291,10 +334,17 @@ def test_a_do_body_syntax_error_found_only_at_execution(fresh_db: str, tmp_path:
 def test_a_rollback_that_fails_at_run_time_is_manual_repair(fresh_db: str, tmp_path: Path) -> None:
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         conn.execute("CREATE TABLE public.keep (id int); INSERT INTO public.keep VALUES (1)")
-    pkg = write_package(tmp_path / "p", [
-        B("A", "ALTER TABLE public.keep ADD COLUMN note text;",
-          "UPDATE public.keep SET id = id / 0;\nALTER TABLE public.keep DROP COLUMN note;"),
-        B("B", "SELECT 1 / 0;", "SELECT 1;")])
+    pkg = write_package(
+        tmp_path / "p",
+        [
+            B(
+                "A",
+                "ALTER TABLE public.keep ADD COLUMN note text;",
+                "UPDATE public.keep SET id = id / 0;\nALTER TABLE public.keep DROP COLUMN note;",
+            ),
+            B("B", "SELECT 1 / 0;", "SELECT 1;"),
+        ],
+    )
     r = _apply(pkg, fresh_db, tmp_path / "k")
     assert r.returncode == 1
     res = result_of(r)
@@ -306,13 +356,20 @@ def test_a_rollback_that_fails_at_run_time_is_manual_repair(fresh_db: str, tmp_p
 
 
 def test_a_ledger_edited_by_hand_is_refused(fresh_db: str, tmp_path: Path) -> None:
-    pkg = write_package(tmp_path / "p", [B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;"),
-                                         B("B", "CREATE TABLE public.b (id int);", "DROP TABLE public.b;")])
+    pkg = write_package(
+        tmp_path / "p",
+        [
+            B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;"),
+            B("B", "CREATE TABLE public.b (id int);", "DROP TABLE public.b;"),
+        ],
+    )
     assert _apply(pkg, fresh_db, tmp_path / "k1", "--on-failure", "stop").returncode == 0
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         conn.execute("UPDATE pgwarden.bundle_attempt SET state = 'rolled_back' WHERE bundle = 'B'")
-    for argv in (["apply", str(pkg), "--dsn", fresh_db, "--out", str(tmp_path / "k2"), "--no-rehearse"],
-                 ["status", "--dsn", fresh_db]):
+    for argv in (
+        ["apply", str(pkg), "--dsn", fresh_db, "--out", str(tmp_path / "k2"), "--no-rehearse"],
+        ["status", "--dsn", fresh_db],
+    ):
         r = run_cli(*argv)
         assert r.returncode == 2 and "the pgwarden ledger was edited by hand: row 2" in r.stderr, r.stderr
 
@@ -328,8 +385,11 @@ def test_a_newer_ledger_is_refused(fresh_db: str, tmp_path: Path) -> None:
 
 def test_verify_may_not_call_volatile_functions(fresh_db: str, tmp_path: Path) -> None:
     verify = '[[verify.value]]\nname = "x"\nsql = "select pg_reload_conf()::text"\nequals = "true"\n'
-    pkg = write_package(tmp_path / "p", [B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;")],
-                        extra=verify.replace("[[verify.value]]", "[[verify.value]]"))
+    pkg = write_package(
+        tmp_path / "p",
+        [B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;")],
+        extra=verify.replace("[[verify.value]]", "[[verify.value]]"),
+    )
     r = _apply(pkg, fresh_db, tmp_path / "k")
     assert r.returncode == 2 and "pg_reload_conf() , which is VOLATILE".replace(" ,", ",") in r.stderr
     assert not exists(fresh_db, "public.a") and not (tmp_path / "k").exists()
@@ -337,8 +397,10 @@ def test_verify_may_not_call_volatile_functions(fresh_db: str, tmp_path: Path) -
 
 def test_two_concurrent_applies_one_is_refused_at_once(fresh_db: str, tmp_path: Path) -> None:
     holder = Holder(fresh_db, 4242)
-    pkg = write_package(tmp_path / "p", [B("A", "SELECT pg_advisory_xact_lock(4242);\nCREATE TABLE public.a (id int);",
-                                           "DROP TABLE public.a;")])
+    pkg = write_package(
+        tmp_path / "p",
+        [B("A", "SELECT pg_advisory_xact_lock(4242);\nCREATE TABLE public.a (id int);", "DROP TABLE public.a;")],
+    )
     first = start_apply(pkg, fresh_db, tmp_path / "k1")
     try:
         wait_for(lambda: waiting_on(fresh_db, "pg_advisory_xact_lock(4242)"), what="the first apply to wait")
@@ -359,9 +421,20 @@ def test_apply_kit_is_private_and_verifies(fresh_db: str, tmp_path: Path) -> Non
     r = _apply(pkg, fresh_db, tmp_path / "k")
     assert r.returncode == 0
     run = json.loads((tmp_path / "k" / "run.json").read_text())
-    assert [g["name"] for g in run["gates"]] == ["identity", "integrity", "ledger", "preflight", "backup", "rehearsal",
-                                                 "sidecars", "probe-before", "execute", "rollback", "verify",
-                                                 "probe-after"]
+    assert [g["name"] for g in run["gates"]] == [
+        "identity",
+        "integrity",
+        "ledger",
+        "preflight",
+        "backup",
+        "rehearsal",
+        "sidecars",
+        "probe-before",
+        "execute",
+        "rollback",
+        "verify",
+        "probe-after",
+    ]
     assert verify_kit(tmp_path / "k").ok
     assert (tmp_path / "k").stat().st_mode & 0o077 == 0
     shutil.rmtree(tmp_path / "k")

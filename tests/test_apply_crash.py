@@ -32,20 +32,40 @@ def _package(tmp: Path, point: str) -> Path:
     if point == "backup":
         return write_package(tmp / "p", [B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;")])
     if point == "rollback":
-        return write_package(tmp / "p", [
-            B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;"),
-            B("B", "CREATE TABLE public.b (id int);", "SELECT pg_advisory_xact_lock(9005);\nDROP TABLE public.b;"),
-            B("C", "CREATE TABLE public.c AS SELECT 1 / (SELECT count(*) FROM public.go)::int AS x;",
-              "DROP TABLE public.c;")])
+        return write_package(
+            tmp / "p",
+            [
+                B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;"),
+                B("B", "CREATE TABLE public.b (id int);", "SELECT pg_advisory_xact_lock(9005);\nDROP TABLE public.b;"),
+                B(
+                    "C",
+                    "CREATE TABLE public.c AS SELECT 1 / (SELECT count(*) FROM public.go)::int AS x;",
+                    "DROP TABLE public.c;",
+                ),
+            ],
+        )
     if point == "non-atomic":
-        return write_package(tmp / "p", [
+        return write_package(
+            tmp / "p",
+            [
+                B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;"),
+                B(
+                    "N",
+                    "CREATE INDEX CONCURRENTLY n_idx ON public.go (id);",
+                    "DROP INDEX CONCURRENTLY public.n_idx;",
+                    transaction=False,
+                ),
+            ],
+            settings={"lock_timeout": "60s"},
+        )
+    return write_package(
+        tmp / "p",
+        [
             B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;"),
-            B("N", "CREATE INDEX CONCURRENTLY n_idx ON public.go (id);", "DROP INDEX CONCURRENTLY public.n_idx;",
-              transaction=False)], settings={"lock_timeout": "60s"})
-    return write_package(tmp / "p", [
-        B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;"),
-        B("B", "CREATE TABLE public.b (id int);\nSELECT pg_advisory_xact_lock(9002);", "DROP TABLE public.b;"),
-        B("C", "SELECT pg_advisory_xact_lock(9004);\nCREATE TABLE public.c (id int);", "DROP TABLE public.c;")])
+            B("B", "CREATE TABLE public.b (id int);\nSELECT pg_advisory_xact_lock(9002);", "DROP TABLE public.b;"),
+            B("C", "SELECT pg_advisory_xact_lock(9004);\nCREATE TABLE public.c (id int);", "DROP TABLE public.c;"),
+        ],
+    )
 
 
 def _hold(dsn: str, point: str) -> tuple[Holder | psycopg.Connection, str]:
@@ -66,17 +86,18 @@ def _hold(dsn: str, point: str) -> tuple[Holder | psycopg.Connection, str]:
 EXPECTED = {
     "backup": {},
     "in-bundle": {"A": "applied"},
-    "at-ledger-row": {"A": "applied"},      # B's statements ran, its ledger row waits: both absent
+    "at-ledger-row": {"A": "applied"},  # B's statements ran, its ledger row waits: both absent
     "after-commit": {"A": "applied", "B": "applied"},
-    "rollback": {"A": "applied", "B": "applied"},   # B's rollback transaction died with the process
+    "rollback": {"A": "applied", "B": "applied"},  # B's rollback transaction died with the process
     "non-atomic": {"A": "applied", "N": "in_doubt"},
 }
 
 
 @pytest.mark.parametrize("sig", SIGNALS, ids=["SIGKILL", "SIGTERM"])
 @pytest.mark.parametrize("point", list(EXPECTED))
-def test_killed_apply_leaves_bundles_and_ledger_consistent(fresh_db: str, tmp_path: Path, point: str,
-                                                            sig: signal.Signals) -> None:
+def test_killed_apply_leaves_bundles_and_ledger_consistent(
+    fresh_db: str, tmp_path: Path, point: str, sig: signal.Signals
+) -> None:
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         conn.execute("CREATE TABLE public.go (id int)")
     pkg = _package(tmp_path, point)
@@ -87,13 +108,15 @@ def test_killed_apply_leaves_bundles_and_ledger_consistent(fresh_db: str, tmp_pa
     try:
         wait_for(lambda: waiting_on(fresh_db, needle) or child.poll() is not None, what=f"apply held at {point}")
         assert child.poll() is None, child.stderr.read() if child.stderr else ""
-        if point == "at-ledger-row":   # B's statements are done: let it reach its ledger row, and hold it there
+        if point == "at-ledger-row":  # B's statements are done: let it reach its ledger row, and hold it there
             table_lock = psycopg.connect(fresh_db)
             table_lock.execute("LOCK TABLE pgwarden.bundle_attempt IN SHARE MODE")
             assert isinstance(holder, Holder)
             holder.release()
-            wait_for(lambda: waiting_on(fresh_db, "INSERT INTO pgwarden.bundle_attempt") or child.poll() is not None,
-                     what="apply held at B's ledger row")
+            wait_for(
+                lambda: waiting_on(fresh_db, "INSERT INTO pgwarden.bundle_attempt") or child.poll() is not None,
+                what="apply held at B's ledger row",
+            )
             assert child.poll() is None, child.stderr.read() if child.stderr else ""
         child.send_signal(sig)
         code = child.wait(timeout=60)
@@ -147,8 +170,10 @@ def test_terminated_backend_mid_bundle_is_consistent_and_resumable(fresh_db: str
     try:
         wait_for(lambda: waiting_on(fresh_db, "pg_advisory_xact_lock(9002)"), what="apply held in bundle B")
         with psycopg.connect(fresh_db, autocommit=True) as conn:
-            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                         "WHERE application_name LIKE 'pgwarden apply%' AND wait_event_type = 'Lock'")
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name LIKE 'pgwarden apply%' AND wait_event_type = 'Lock'"
+            )
         code = child.wait(timeout=60)
     finally:
         holder.release()

@@ -36,8 +36,18 @@ def test_backup_custom(pg_server, fresh_db: str, cli, tmp_path: Path) -> None:
     sums = {path: digest for digest, path in (line.split("  ", 1) for line in lines)}
     assert sums[f"dump/{dump.name}"] == res["sha256"]
     header = res["header"]
-    for field in ("Archive created at", "dbname", "TOC Entries", "Compression", "Dump Version", "Format",
-                  "Integer", "Offset", "Dumped from database version", "Dumped by pg_dump version"):
+    for field in (
+        "Archive created at",
+        "dbname",
+        "TOC Entries",
+        "Compression",
+        "Dump Version",
+        "Format",
+        "Integer",
+        "Offset",
+        "Dumped from database version",
+        "Dumped by pg_dump version",
+    ):
         assert field in header, (where, field)
     # Compression reads differently by tool version: an integer on <= 15, an algorithm name on >= 16.
     if pg_server.major <= 15:
@@ -105,8 +115,7 @@ def test_backup_bad_input(pg_server, fresh_db: str, cli, tmp_path: Path) -> None
     assert_unchanged(before, fresh_db)
 
 
-def test_backup_killed_pg_dump_leaves_no_partial_file(pg_server, fresh_db: str, cli,
-                                                      tmp_path: Path) -> None:
+def test_backup_killed_pg_dump_leaves_no_partial_file(pg_server, fresh_db: str, cli, tmp_path: Path) -> None:
     """pg_dump loses its connection mid-stream (its backend is terminated): exit 3, nothing partial kept."""
     if pg_server.major != max(MAJORS):
         pytest.skip("the failure path does not depend on the server version")
@@ -117,8 +126,10 @@ def test_backup_killed_pg_dump_leaves_no_partial_file(pg_server, fresh_db: str, 
     def killer() -> None:
         with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
             while not stop.is_set():
-                n = conn.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                 "WHERE application_name = 'pgwarden backup' AND query LIKE 'COPY%'").fetchone()
+                n = conn.execute(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE application_name = 'pgwarden backup' AND query LIKE 'COPY%'"
+                ).fetchone()
                 if n and n[0]:
                     return
                 time.sleep(0.005)

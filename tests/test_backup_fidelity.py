@@ -71,8 +71,10 @@ def test_pg_dump_runs_in_the_exported_snapshot(pg_server: Server, fresh_db: str,
     t.start()
     with psycopg.connect(fresh_db, autocommit=True) as watch:
         for _ in range(400):
-            n = watch.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                              "AND application_name LIKE 'pgwarden backup%'").fetchone()
+            n = watch.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND application_name LIKE 'pgwarden backup%'"
+            ).fetchone()
             if n and n[0]:
                 break
             time.sleep(0.025)
@@ -96,15 +98,18 @@ def test_pg_dump_runs_in_the_exported_snapshot(pg_server: Server, fresh_db: str,
 LOSSES = {  # what is lost -> the differences it must cause (a UNIQUE constraint takes its index along)
     "grant": ("REVOKE SELECT ON public.unit FROM app_reader", ["- grant table public.unit: missing after the restore"]),
     "policy": ("DROP POLICY unit_read ON public.unit", ["- policy public.unit.unit_read"]),
-    "constraint": ("ALTER TABLE gov.alias DROP CONSTRAINT alias_alias_key",
-                   ["- constraint gov.alias.alias_alias_key", "- index gov.alias_alias_key"]),
+    "constraint": (
+        "ALTER TABLE gov.alias DROP CONSTRAINT alias_alias_key",
+        ["- constraint gov.alias.alias_alias_key", "- index gov.alias_alias_key"],
+    ),
     "row": ("DELETE FROM public.unit WHERE id = 7", ["~ rows public.unit: 40 in the source, 39 after the restore"]),
 }
 
 
 @pytest.mark.parametrize("lost", sorted(LOSSES))
-def test_verify_without_expect_fails_on_a_lossy_restore(pg_server: Server, fresh_db: str, cli, tmp_path: Path,
-                                                        lost: str) -> None:
+def test_verify_without_expect_fails_on_a_lossy_restore(
+    pg_server: Server, fresh_db: str, cli, tmp_path: Path, lost: str
+) -> None:
     """The restore lost exactly one thing (a dump taken after that one change, checked against the source
     record of the backup before it): FAIL, exit 1, naming that one thing and nothing else."""
     populate(fresh_db)
@@ -137,12 +142,13 @@ def test_faithful_restore_of_pagila_is_identical(pg_server: Server, fresh_db: st
         conn.execute(pre)
         conn.execute(post)
         conn.execute("INSERT INTO public.language (name) SELECT 'lang ' || g FROM generate_series(1, 5) g")
-        conn.execute("INSERT INTO public.actor (first_name, last_name) SELECT 'A' || g, 'B' || g "
-                     "FROM generate_series(1, 200) g")
+        conn.execute(
+            "INSERT INTO public.actor (first_name, last_name) SELECT 'A' || g, 'B' || g FROM generate_series(1, 200) g"
+        )
         conn.execute("CREATE TYPE public.color AS ENUM ('red', 'green')")
         conn.execute("CREATE CAST (public.color AS text) WITH INOUT")
         db = conn.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
-        conn.execute(f'ALTER DATABASE "{db}" SET work_mem = \'8MB\'')
+        conn.execute(f"ALTER DATABASE \"{db}\" SET work_mem = '8MB'")
         conn.execute(f'REVOKE TEMP ON DATABASE "{db}" FROM PUBLIC')
         conn.execute("SELECT lo_from_bytea(0, 'sentinel large object')")
         loc = Path(pg_server.instance.root or tmp_path) / f"ts_{db}"
@@ -156,14 +162,18 @@ def test_faithful_restore_of_pagila_is_identical(pg_server: Server, fresh_db: st
         res = _backup(cli, fresh_db, tmp_path / "kit")
         dump = Path(res["dump_path"])
         exp = tmp_path / "exp.toml"
-        exp.write_text('functions = ["public.group_concat(text)"]\n'
-                       'constraints = ["public.film.film_language_id_fkey"]\npolicies = []\nextensions = []\n')
+        exp.write_text(
+            'functions = ["public.group_concat(text)"]\n'
+            'constraints = ["public.film.film_language_id_fkey"]\npolicies = []\nextensions = []\n'
+        )
         r, env = _verify(cli, dump, tmp_path / "v", "--expect", str(exp))
         assert r.returncode == 0, (r.stderr, env.get("result", {}).get("reasons"))
         out = env["result"]
         assert all(c["ok"] for c in out["checks"]), out["checks"]
-        assert {c["method"] for c in out["checks"] if c["name"] == "public.group_concat(text)"} == \
-            {"schema dump", "introspection"}
+        assert {c["method"] for c in out["checks"] if c["name"] == "public.group_concat(text)"} == {
+            "schema dump",
+            "introspection",
+        }
         created = {x["name"] for x in out["roles"] if x["created"]}
         assert not any(" " in n or ")" in n or n in ("json", "text") for n in created), created
         diffs = out["fidelity"]["differences"]
@@ -189,8 +199,10 @@ def test_unrestorable_foreign_key_is_named(pg_server: Server, fresh_db: str, cli
     """Rows that violate an FK were written with triggers disabled: the restore cannot add the FK. The
     error is classified degraded naming the constraint, completeness lists it, and the fidelity diff too."""
     with psycopg.connect(fresh_db, autocommit=True) as conn:
-        conn.execute("CREATE TABLE parent (id int PRIMARY KEY); CREATE TABLE child (id int PRIMARY KEY, "
-                     "parent_id int CONSTRAINT child_parent_fk REFERENCES parent)")
+        conn.execute(
+            "CREATE TABLE parent (id int PRIMARY KEY); CREATE TABLE child (id int PRIMARY KEY, "
+            "parent_id int CONSTRAINT child_parent_fk REFERENCES parent)"
+        )
         conn.execute("SET session_replication_role = replica")
         conn.execute("INSERT INTO child VALUES (1, 42)")
     res = _backup(cli, fresh_db, tmp_path / "kit")
@@ -198,15 +210,17 @@ def test_unrestorable_foreign_key_is_named(pg_server: Server, fresh_db: str, cli
     assert r.returncode == 1, r.stderr
     out = env["result"]
     errs = [e for e in out["restore"]["errors"] if e["cls"] == "degraded"]
-    assert any("foreign key constraint child_parent_fk on table child was not restored" in e["reason"]
-               for e in errs), errs
+    assert any("foreign key constraint child_parent_fk on table child was not restored" in e["reason"] for e in errs), (
+        errs
+    )
     assert "constraints public.child.child_parent_fk" in out["completeness"]["missing"], out["completeness"]
     lines = [d["line"] for d in out["fidelity"]["differences"]]
     assert any(x.startswith("- constraint public.child.child_parent_fk") for x in lines), lines
 
 
-def test_uncompressed_unpinned_dump_says_nothing_guarded_it(pg_server: Server, fresh_db: str, cli,
-                                                            tmp_path: Path) -> None:
+def test_uncompressed_unpinned_dump_says_nothing_guarded_it(
+    pg_server: Server, fresh_db: str, cli, tmp_path: Path
+) -> None:
     """A flipped byte inside the COPY data of an uncompressed, unpinned dump restores as changed data: the
     verdict is PASS (nothing can tell), and the kit says plainly that nothing guarded the data."""
     if pg_server.major != 18:
@@ -230,8 +244,9 @@ def test_extension_names_are_not_dotted_names() -> None:
     assert parse_name(ObjectKind.EXTENSION, "uuid-ossp", "x") == ("uuid-ossp",)
     assert parse_name(ObjectKind.EXTENSION, '"uuid-ossp"', "x") == ("uuid-ossp",)
     assert parse_name(ObjectKind.EXTENSION, "PLPGSQL", "x") == ("plpgsql",)
-    exp = parse_expectations({"extensions": ["uuid-ossp", "btree_gin"], "constraints": ["t.t_pkey"],
-                              "policies": ["s.t.p"]}, "e.toml")
+    exp = parse_expectations(
+        {"extensions": ["uuid-ossp", "btree_gin"], "constraints": ["t.t_pkey"], "policies": ["s.t.p"]}, "e.toml"
+    )
     assert exp.extensions == ("uuid-ossp", "btree_gin")
     with pytest.raises(BadInput, match="extension name"):
         parse_name(ObjectKind.EXTENSION, " uuid-ossp", "x")

@@ -36,8 +36,8 @@ CREATE INDEX ON {s}.flyway_schema_history (success);
 
 @dataclass(frozen=True)
 class Target:
-    dsn: str          # what pgwarden connects as: the superuser
-    app_dsn: str      # the attacker: a non-superuser that owns the database
+    dsn: str  # what pgwarden connects as: the superuser
+    app_dsn: str  # the attacker: a non-superuser that owns the database
     app: str
     server: Server
 
@@ -84,8 +84,9 @@ def target(pg_server: Server, fresh_db: str) -> Iterator[Target]:
 
 def _package(root: Path, tool: str, keys: list[str]) -> Path:
     """A package of one bundle per key, each with origin ``tool:key``; bundle i creates table public.made_i."""
-    write_package(root, [B(f"m{i}", f"CREATE TABLE public.made_{i} (id int);\n") for i in range(1, len(keys) + 1)],
-                  name="billing")
+    write_package(
+        root, [B(f"m{i}", f"CREATE TABLE public.made_{i} (id int);\n") for i in range(1, len(keys) + 1)], name="billing"
+    )
     toml = (root / "pgwarden.toml").read_text()
     for i, key in enumerate(keys, 1):
         toml = toml.replace(f'id = "m{i}"\n', f'id = "m{i}"\norigin = "{tool}:{key}"\n', 1)
@@ -99,8 +100,11 @@ def _apply(pkg: Path, t: Target, out: Path, *more: str):
 
 
 def _flyway_rows(schema: str, versions: list[str]) -> str:
-    return "".join(f"INSERT INTO {schema}.flyway_schema_history VALUES ({i}, '{v}', 'm{i}', 'SQL', 'V{v}__m{i}.sql', "
-                   f"0, 'app', now(), 1, true);\n" for i, v in enumerate(versions, 1))
+    return "".join(
+        f"INSERT INTO {schema}.flyway_schema_history VALUES ({i}, '{v}', 'm{i}', 'SQL', 'V{v}__m{i}.sql', "
+        f"0, 'app', now(), 1, true);\n"
+        for i, v in enumerate(versions, 1)
+    )
 
 
 def _one_line(stderr: str) -> str:
@@ -110,8 +114,9 @@ def _one_line(stderr: str) -> str:
 
 
 # -- a view: its function would run as the superuser --------------------------------------------------------
-def test_a_view_named_like_the_flyway_history_is_refused_and_its_function_never_runs(target: Target,
-                                                                                     tmp_path: Path) -> None:
+def test_a_view_named_like_the_flyway_history_is_refused_and_its_function_never_runs(
+    target: Target, tmp_path: Path
+) -> None:
     token = f"planted-{secrets.token_hex(6)}"
     target.as_app(f"""
         CREATE FUNCTION public.history() RETURNS TABLE (installed_rank int, version text, description text,
@@ -129,16 +134,26 @@ def test_a_view_named_like_the_flyway_history_is_refused_and_its_function_never_
     r = _apply(pkg, target, tmp_path / "kit", "--baseline-from", "flyway")
     assert not target.logged(token), "the planted function ran as the superuser"
     assert r.returncode == 2, r.stdout + r.stderr
-    assert ("public.flyway_schema_history is a view, not a table: pgwarden reads another tool's history only from "
-            "an ordinary table") in _one_line(r.stderr)
+    assert (
+        "public.flyway_schema_history is a view, not a table: pgwarden reads another tool's history only from "
+        "an ordinary table"
+    ) in _one_line(r.stderr)
     assert target.untouched()
-    for kind, ddl in (("materialized view", "DROP VIEW public.flyway_schema_history; CREATE MATERIALIZED VIEW "
-                                            "public.flyway_schema_history AS SELECT * FROM public.history() WITH NO "
-                                            "DATA"),
-                      ("partitioned table", "DROP MATERIALIZED VIEW public.flyway_schema_history; CREATE TABLE "
-                                            "public.flyway_schema_history (installed_rank int, version text, "
-                                            "description text, type text, script text, success boolean) PARTITION "
-                                            "BY RANGE (installed_rank)")):
+    for kind, ddl in (
+        (
+            "materialized view",
+            "DROP VIEW public.flyway_schema_history; CREATE MATERIALIZED VIEW "
+            "public.flyway_schema_history AS SELECT * FROM public.history() WITH NO "
+            "DATA",
+        ),
+        (
+            "partitioned table",
+            "DROP MATERIALIZED VIEW public.flyway_schema_history; CREATE TABLE "
+            "public.flyway_schema_history (installed_rank int, version text, "
+            "description text, type text, script text, success boolean) PARTITION "
+            "BY RANGE (installed_rank)",
+        ),
+    ):
         target.as_app(ddl)
         r = _apply(pkg, target, tmp_path / f"kit-{kind[0]}", "--baseline-from", "flyway")
         assert r.returncode == 2 and f"is a {kind}, not a table" in _one_line(r.stderr), r.stderr
@@ -148,7 +163,7 @@ def test_a_view_named_like_the_flyway_history_is_refused_and_its_function_never_
 # -- a decoy in public does not shadow the real history through search_path ---------------------------------
 def test_a_decoy_in_public_is_refused_and_the_named_schema_is_adopted_exactly(target: Target, tmp_path: Path) -> None:
     target.as_app("CREATE SCHEMA flyway;" + FLYWAY_DDL.format(s="flyway") + _flyway_rows("flyway", ["1"]))
-    target.as_app(FLYWAY_DDL.format(s="public") + _flyway_rows("public", ["1", "2", "3"]))   # the decoy
+    target.as_app(FLYWAY_DDL.format(s="public") + _flyway_rows("public", ["1", "2", "3"]))  # the decoy
     pkg = _package(tmp_path / "pkg", "flyway", ["V:1", "V:2", "V:3"])
     r = _apply(pkg, target, tmp_path / "kit1", "--baseline-from", "flyway")
     assert r.returncode == 2, r.stdout + r.stderr
@@ -186,16 +201,37 @@ def test_a_history_owned_by_a_role_other_than_its_schemas_owner_is_refused(targe
 
 
 # -- a column of a user type, or computed, is code ------------------------------------------------------------
-@pytest.mark.parametrize(("tool", "ddl", "column", "shown"), [
-    ("flyway", "CREATE DOMAIN public.ver AS text; " + FLYWAY_DDL.format(s="public").replace(
-        "version varchar(50)", "version public.ver") + _flyway_rows("public", ["1"]), "version", "public.ver"),
-    ("popx", "CREATE TYPE public.v AS ENUM ('1', '2'); CREATE TABLE public.schema_migration (version public.v "
-             "NOT NULL); INSERT INTO public.schema_migration VALUES ('1')", "version", "public.v"),
-    ("golang-migrate", "CREATE TABLE public.schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty text NOT "
-                       "NULL); INSERT INTO public.schema_migrations VALUES (1, 'false')", "dirty", "text"),
-], ids=["domain", "enum", "text-flag"])
-def test_a_column_of_another_type_is_refused(target: Target, tmp_path: Path, tool: str, ddl: str, column: str,
-                                             shown: str) -> None:
+@pytest.mark.parametrize(
+    ("tool", "ddl", "column", "shown"),
+    [
+        (
+            "flyway",
+            "CREATE DOMAIN public.ver AS text; "
+            + FLYWAY_DDL.format(s="public").replace("version varchar(50)", "version public.ver")
+            + _flyway_rows("public", ["1"]),
+            "version",
+            "public.ver",
+        ),
+        (
+            "popx",
+            "CREATE TYPE public.v AS ENUM ('1', '2'); CREATE TABLE public.schema_migration (version public.v "
+            "NOT NULL); INSERT INTO public.schema_migration VALUES ('1')",
+            "version",
+            "public.v",
+        ),
+        (
+            "golang-migrate",
+            "CREATE TABLE public.schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty text NOT "
+            "NULL); INSERT INTO public.schema_migrations VALUES (1, 'false')",
+            "dirty",
+            "text",
+        ),
+    ],
+    ids=["domain", "enum", "text-flag"],
+)
+def test_a_column_of_another_type_is_refused(
+    target: Target, tmp_path: Path, tool: str, ddl: str, column: str, shown: str
+) -> None:
     target.as_app(ddl)
     pkg = _package(tmp_path / "pkg", tool, ["V:1" if tool == "flyway" else "1", "V:2" if tool == "flyway" else "2"])
     r = _apply(pkg, target, tmp_path / "kit", "--baseline-from", tool)
@@ -237,20 +273,25 @@ CREATE TABLE {s}.events (event text NOT NULL, change_id text NOT NULL, change te
 def _sqitch(s: str, changes: list[str], fail: str | None = None) -> str:
     out = SQITCH_DDL.format(s=s)
     for c in changes:
-        out += (f"INSERT INTO {s}.changes (change_id, change, project) VALUES ('{c}-id', '{c}', 'billing');"
-                f"INSERT INTO {s}.events (event, change_id, change, project) VALUES ('deploy', '{c}-id', '{c}', "
-                "'billing');")
+        out += (
+            f"INSERT INTO {s}.changes (change_id, change, project) VALUES ('{c}-id', '{c}', 'billing');"
+            f"INSERT INTO {s}.events (event, change_id, change, project) VALUES ('deploy', '{c}-id', '{c}', "
+            "'billing');"
+        )
     if fail:
-        out += (f"INSERT INTO {s}.events (event, change_id, change, project, committed_at) VALUES "
-                f"('fail', '{fail}-id', '{fail}', 'billing', clock_timestamp() + interval '1 s');")
+        out += (
+            f"INSERT INTO {s}.events (event, change_id, change, project, committed_at) VALUES "
+            f"('fail', '{fail}-id', '{fail}', 'billing', clock_timestamp() + interval '1 s');"
+        )
     return out
 
 
 def test_sqitch_reads_only_its_registry_schema(target: Target, tmp_path: Path) -> None:
     pkg = _package(tmp_path / "pkg", "sqitch", ["one", "two", "three"])
     target.as_app("CREATE SCHEMA sqitch;" + _sqitch("sqitch", ["one"]) + _sqitch("public", ["one", "two", "three"]))
-    target.as_app("ALTER TABLE sqitch.events RENAME TO events_real; "
-                  "CREATE VIEW sqitch.events AS SELECT * FROM sqitch.events_real")
+    target.as_app(
+        "ALTER TABLE sqitch.events RENAME TO events_real; CREATE VIEW sqitch.events AS SELECT * FROM sqitch.events_real"
+    )
     r = _apply(pkg, target, tmp_path / "kit1", "--baseline-from", "sqitch")
     assert r.returncode == 2 and "sqitch.events is a view, not a table" in _one_line(r.stderr), r.stderr
     assert target.untouched()
@@ -269,8 +310,10 @@ def test_sqitch_reads_only_its_registry_schema(target: Target, tmp_path: Path) -
 # -- golang-migrate versions are integers, in the table and in the package ------------------------------------
 @pytest.mark.parametrize("value", ["abc", "12-beta"])
 def test_a_non_numeric_golang_migrate_version_is_bad_input(target: Target, tmp_path: Path, value: str) -> None:
-    target.as_app("CREATE TABLE public.schema_migrations (version text NOT NULL PRIMARY KEY, dirty boolean NOT NULL);"
-                  f"INSERT INTO public.schema_migrations VALUES ('{value}', false)")
+    target.as_app(
+        "CREATE TABLE public.schema_migrations (version text NOT NULL PRIMARY KEY, dirty boolean NOT NULL);"
+        f"INSERT INTO public.schema_migrations VALUES ('{value}', false)"
+    )
     pkg = _package(tmp_path / "pkg", "golang-migrate", ["1", "2"])
     r = _apply(pkg, target, tmp_path / "kit", "--baseline-from", "golang-migrate")
     assert r.returncode == 2, r.stdout + r.stderr
@@ -280,8 +323,10 @@ def test_a_non_numeric_golang_migrate_version_is_bad_input(target: Target, tmp_p
 
 
 def test_a_non_numeric_golang_migrate_origin_is_bad_input(target: Target, tmp_path: Path) -> None:
-    target.as_app("CREATE TABLE public.schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);"
-                  "INSERT INTO public.schema_migrations VALUES (1, false)")
+    target.as_app(
+        "CREATE TABLE public.schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);"
+        "INSERT INTO public.schema_migrations VALUES (1, false)"
+    )
     pkg = _package(tmp_path / "pkg", "golang-migrate", ["1", "two"])
     r = _apply(pkg, target, tmp_path / "kit", "--baseline-from", "golang-migrate")
     assert r.returncode == 2, r.stdout + r.stderr

@@ -38,8 +38,11 @@ def test_lint_case(case: Path, tmp_path: Path, cli) -> None:
     assert got == expected_keys(expected), json.dumps(data["findings"], indent=1)
     for f in expected.get("finding", []):
         if "message_contains" in f:
-            match = [x for x in data["findings"] if x["rule"] == f["rule"] and
-                     f"{x['file']}:{x['line']}:{x['col']}" == f["at"]]
+            match = [
+                x
+                for x in data["findings"]
+                if x["rule"] == f["rule"] and f"{x['file']}:{x['line']}:{x['col']}" == f["at"]
+            ]
             assert any(f["message_contains"] in x["message"] for x in match), match
     assert data["verdict"] == ("PASS" if expected["exit"] == 0 else "FAIL")
     assert verify_kit(kit).ok

@@ -36,7 +36,11 @@ def test_identity_guard_mismatch_fails_with_kit(tmp_path: Path, pg_server, cli) 
     run = json.loads((kit / "run.json").read_text())
     assert run["status"] == "FAIL"
     assert [(g["name"], g["status"]) for g in run["gates"]] == [
-        ("identity", "FAIL"), ("integrity", "SKIPPED"), ("policy", "SKIPPED"), ("preflight", "SKIPPED")]
+        ("identity", "FAIL"),
+        ("integrity", "SKIPPED"),
+        ("policy", "SKIPPED"),
+        ("preflight", "SKIPPED"),
+    ]
     assert all(g["reason"].startswith("not reached") for g in run["gates"][1:])
     assert "## Stopped" in (kit / "SUMMARY.md").read_text()
     assert cli("evidence", "verify", str(kit)).returncode == 0
@@ -61,8 +65,9 @@ def test_identity_guard_match_runs_preflight(tmp_path: Path, pg_server, cli) -> 
 
 def test_unreachable_server_is_environment_problem(tmp_path: Path, cli) -> None:
     pkg = _pkg(tmp_path, "[target]\n")
-    r = cli("check", str(pkg), "--dsn", f"host={tmp_path} port=1 dbname=x connect_timeout=2",
-            "--out", str(tmp_path / "kit"))
+    r = cli(
+        "check", str(pkg), "--dsn", f"host={tmp_path} port=1 dbname=x connect_timeout=2", "--out", str(tmp_path / "kit")
+    )
     assert r.returncode == 3, r.stderr
     assert "cannot connect" in r.stderr
     assert not (tmp_path / "kit").exists()
@@ -73,11 +78,14 @@ def test_kit_counts_refused_predicted_and_not_predicted(tmp_path: Path, pg_serve
     never a silent OK. Here a CREATE TABLE with only judged parts, one with a CHECK expression preflight
     does not judge, and a DROP of a missing table."""
     from pgwarden.package.init import init
+
     pkg = tmp_path / "counts"
     init(str(pkg))
-    (pkg / "A.sql").write_text("CREATE TABLE counted_plain (id int, note text);\n"
-                               "CREATE TABLE counted_check (id int CHECK (id > 0));\n"
-                               "DROP VIEW no_such_view_here;\n")
+    (pkg / "A.sql").write_text(
+        "CREATE TABLE counted_plain (id int, note text);\n"
+        "CREATE TABLE counted_check (id int CHECK (id > 0));\n"
+        "DROP VIEW no_such_view_here;\n"
+    )
     (pkg / "A.rollback.sql").write_text("DROP TABLE counted_check;\nDROP TABLE counted_plain;\n")
     manifest = pkg / "pgwarden.toml"
     text = manifest.read_text().replace('forbid = ["DROP TABLE", "TRUNCATE", "DROP SCHEMA"]', "forbid = []")
@@ -101,6 +109,7 @@ def test_syntax_newer_than_the_target_is_not_predicted(pg_server) -> None:
     import psycopg
 
     from pgwarden.preflight.engine import predict
+
     with psycopg.connect(pg_server.dsn()) as conn:
         conn.autocommit = True
         conn.execute("CREATE TABLE IF NOT EXISTS newer_syntax_t (a int)")
@@ -108,7 +117,7 @@ def test_syntax_newer_than_the_target_is_not_predicted(pg_server) -> None:
             p = predict(conn, "ALTER TABLE newer_syntax_t ALTER a SET STORAGE DEFAULT")[0]
             if pg_server.major < 16:
                 assert p.ok and not p.predicted and "new in PostgreSQL 16" in (p.unjudged or ""), p
-            else:   # valid on 16+: judged like any statement, and no false alarm
+            else:  # valid on 16+: judged like any statement, and no false alarm
                 assert p.ok and p.predicted and p.unjudged is None, p
         finally:
             conn.execute("DROP TABLE newer_syntax_t")

@@ -28,11 +28,20 @@ def test_clean_package_kit(tmp_path: Path, cli) -> None:
     assert r.returncode == 0, r.stderr
     data = result_of(r)
     assert data["verdict"] == "PASS" and data["kit"] == str(kit)
-    assert [(b["id"], b["atomic"], b["irreversible"]) for b in data["bundles"]] == \
-        [("A", True, False), ("B", True, True), ("C", False, False)]
+    assert [(b["id"], b["atomic"], b["irreversible"]) for b in data["bundles"]] == [
+        ("A", True, False),
+        ("B", True, True),
+        ("C", False, False),
+    ]
     assert data["bundles"][0]["kinds"] == {"CREATE TABLE": 1, "INSERT": 1, "SELECT": 1}
-    assert [f["path"] for f in data["files"]] == ["pgwarden.toml", "A.sql", "A.rollback.sql", "B.sql", "C.sql",
-                                                  "C.rollback.sql"]
+    assert [f["path"] for f in data["files"]] == [
+        "pgwarden.toml",
+        "A.sql",
+        "A.rollback.sql",
+        "B.sql",
+        "C.sql",
+        "C.rollback.sql",
+    ]
     summary = (kit / "SUMMARY.md").read_text()
     assert "## Command integrity" in summary
     assert "- TXN-1: Bundle A — vocabulary table (3 statement(s): 1 CREATE TABLE, 1 INSERT, 1 SELECT)" in summary
@@ -55,8 +64,10 @@ def test_failing_package_kit_and_terminal_lines(tmp_path: Path, cli) -> None:
     kit = tmp_path / "kit"
     r = cli("check", str(pkg), "--out", str(kit))
     assert r.returncode == 1
-    assert "D.sql:14:17: error: policy.forbid_calls [bundle D]: call matches forbidden " \
-           "public.fn_iu_enact(*, *, false) inside the DO block: argument 3 is false" in r.stdout
+    assert (
+        "D.sql:14:17: error: policy.forbid_calls [bundle D]: call matches forbidden "
+        "public.fn_iu_enact(*, *, false) inside the DO block: argument 3 is false" in r.stdout
+    )
     assert "    PERFORM public.fn_iu_enact(r.id, 'backfill', false);" in r.stdout
     assert "E.sql:11:8: error: policy.protected_table [bundle E]" in r.stdout
     summary = (kit / "SUMMARY.md").read_text()
@@ -72,8 +83,11 @@ def test_library_check_without_kit(tmp_path: Path) -> None:
     result = check(pkg, write_kit=False)
     assert result.kit is None and result.verdict == "FAIL" and result.errors == 2
     assert [b.id for b in result.bundles] == ["A", "B", "C", "D", "E"]
-    assert next((p.name, p.after, p.expect) for p in result.probes) == \
-        ("immutability rejects update", "B", "error P0001")
+    assert next((p.name, p.after, p.expect) for p in result.probes) == (
+        "immutability rejects update",
+        "B",
+        "error P0001",
+    )
     assert not list(tmp_path.glob("pgwarden-runs*"))
 
 
@@ -103,8 +117,9 @@ def test_deeply_nested_sql_is_linted_not_a_crash(tmp_path: Path) -> None:
     JSON decoder's recursion limit (exit 70). The call at the bottom of the tree is still found."""
     pkg = _copy("irreversible_clean", tmp_path / "pkg")
     deep_concat = "SELECT public.fn_iu_enact(1, 'x', false)::text" + " || 'a'" * 1000 + ";\n"
-    deep_do = "DO $$ BEGIN " + "BEGIN " * 1000 + "PERFORM public.fn_iu_enact(1, 'x', false); " + "END; " * 1000 + \
-        "END $$;\n"
+    deep_do = (
+        "DO $$ BEGIN " + "BEGIN " * 1000 + "PERFORM public.fn_iu_enact(1, 'x', false); " + "END; " * 1000 + "END $$;\n"
+    )
     with open(pkg / "A.sql", "a", encoding="utf-8") as f:
         f.write(deep_concat + deep_do)
     lock(pkg)

@@ -16,7 +16,7 @@ from pgwarden.package.lock import lock
 from tests._package_helpers import CASES_DIR
 from tests.conftest import envelope, run_cli, run_cli_subprocess
 
-Case = Callable[[Path, str], list[str]]   # (tmp_path, dsn) -> argv
+Case = Callable[[Path, str], list[str]]  # (tmp_path, dsn) -> argv
 
 
 def _package(tmp: Path, case: str = "forbid_near_miss") -> str:
@@ -60,14 +60,8 @@ CASES: dict[str, dict[int, Case]] = {
         2: lambda t, d: ["check", str(t / "missing")],
         3: lambda t, d: ["check", _package(t), "--dsn", _nowhere(t)],
     },
-    "lock": {
-        0: lambda t, d: ["lock", _package(t)],
-        2: lambda t, d: ["lock", str(t / "missing")],
-    },
-    "init": {
-        0: lambda t, d: ["init", str(t / "new-pkg")],
-        2: lambda t, d: ["init", _non_empty(t)],
-    },
+    "lock": {0: lambda t, d: ["lock", _package(t)], 2: lambda t, d: ["lock", str(t / "missing")]},
+    "init": {0: lambda t, d: ["init", str(t / "new-pkg")], 2: lambda t, d: ["init", _non_empty(t)]},
     "backup": {
         0: lambda t, d: ["backup", "--dsn", d, "--out", str(t / "kit")],
         2: lambda t, d: ["backup", "--dsn", d, "--jobs", "0"],
@@ -100,16 +94,9 @@ CASES: dict[str, dict[int, Case]] = {
         2: lambda t, d: ["identity", "--dsn", d, "--target", str(t / "missing.toml")],
         3: lambda t, d: ["identity", "--dsn", _nowhere(t)],
     },
-    "binaries": {
-        0: lambda t, d: ["binaries"],
-        3: lambda t, d: ["binaries", "--major", "99"],
-    },
-    "gc": {
-        0: lambda t, d: ["gc"],
-    },
-    "demo": {
-        2: lambda t, d: ["demo", "--out", _non_empty(t)],
-    },
+    "binaries": {0: lambda t, d: ["binaries"], 3: lambda t, d: ["binaries", "--major", "99"]},
+    "gc": {0: lambda t, d: ["gc"]},
+    "demo": {2: lambda t, d: ["demo", "--out", _non_empty(t)]},
 }
 
 
@@ -237,8 +224,17 @@ def test_an_in_process_run_leaves_the_test_process_as_it_was(tmp_path: Path) -> 
         umask = os.umask(0o022)
         os.umask(umask)
         handlers = tuple(signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGALRM))
-        return (umask, handlers, sys.stdout, sys.stderr, sys.stdin, dict(os.environ), os.getcwd(),
-                set(redact._REGISTERED), sys.argv)
+        return (
+            umask,
+            handlers,
+            sys.stdout,
+            sys.stderr,
+            sys.stdin,
+            dict(os.environ),
+            os.getcwd(),
+            set(redact._REGISTERED),
+            sys.argv,
+        )
 
     token = tmp_path / "token"
     token.write_text("a-secret-value\n")
@@ -247,8 +243,10 @@ def test_an_in_process_run_leaves_the_test_process_as_it_was(tmp_path: Path) -> 
         f.write(f'\n[vars]\ntoken = {{ file = "{token}", secret = true }}\n')
     lock(pkg)
     before = state()
-    runs = [run_cli("check", str(pkg), "--no-kit", cwd=tmp_path, env={"PGWARDEN_CHECK_JSON": "1"}),
-            run_cli("check", str(tmp_path / "missing")),
-            run_cli("backup", "--dsn", "host=/nonexistent dbname=x", "--jobs", "0")]
+    runs = [
+        run_cli("check", str(pkg), "--no-kit", cwd=tmp_path, env={"PGWARDEN_CHECK_JSON": "1"}),
+        run_cli("check", str(tmp_path / "missing")),
+        run_cli("backup", "--dsn", "host=/nonexistent dbname=x", "--jobs", "0"),
+    ]
     assert [r.returncode for r in runs] == [0, 2, 2], [(r.returncode, r.stderr) for r in runs]
     assert state() == before

@@ -36,8 +36,9 @@ def options(cmd: click.Command) -> list[click.Option]:
 
 def help_text(path: tuple[str, ...], cmd: click.Command) -> str:
     """A command's --help as click renders it, in this process (no exit, no signal handlers)."""
-    ctx = click.Context(main, info_name="pgwarden", help_option_names=["--help"], max_content_width=110,
-                        auto_envvar_prefix="PGWARDEN")
+    ctx = click.Context(
+        main, info_name="pgwarden", help_option_names=["--help"], max_content_width=110, auto_envvar_prefix="PGWARDEN"
+    )
     group: click.Command = main
     for name in path:
         assert isinstance(group, click.Group)
@@ -58,8 +59,14 @@ def test_main_help_lists_exit_codes_environment_and_completion(tmp_path: Path) -
     r = run_cli("--help", cwd=tmp_path)
     assert r.returncode == 0
     text = " ".join(r.stdout.split())
-    for code, meaning in (("0", "PASS"), ("1", "FAIL"), ("2", "bad input"), ("3", "environment"),
-                          ("130", "interrupted"), ("70", "a bug")):
+    for code, meaning in (
+        ("0", "PASS"),
+        ("1", "FAIL"),
+        ("2", "bad input"),
+        ("3", "environment"),
+        ("130", "interrupted"),
+        ("70", "a bug"),
+    ):
         assert re.search(rf"^\s+{code}\s+{meaning}", r.stdout, re.MULTILINE), (code, r.stdout)
     assert "PGWARDEN_<COMMAND>_<OPTION>" in text and "PGWARDEN_CHECK_NO_KIT=1" in text
     assert "_PGWARDEN_COMPLETE=bash_source pgwarden" in text
@@ -81,8 +88,12 @@ def test_every_option_shows_its_environment_variable(path: tuple[str, ...], cmd:
 def test_real_help_output_names_the_variables(tmp_path: Path) -> None:
     r = run_cli("check", "--help", cwd=tmp_path)
     text = " ".join(r.stdout.split())
-    for var in ("PGWARDEN_CHECK_DSN, PGWARDEN_DSN", "PGWARDEN_CHECK_NO_KIT", "PGWARDEN_CHECK_OUT",
-                "PGWARDEN_CHECK_JSON"):
+    for var in (
+        "PGWARDEN_CHECK_DSN, PGWARDEN_DSN",
+        "PGWARDEN_CHECK_NO_KIT",
+        "PGWARDEN_CHECK_OUT",
+        "PGWARDEN_CHECK_JSON",
+    ):
         assert var in text, var
     r = run_cli("evidence", "verify", "--help", cwd=tmp_path)
     assert "PGWARDEN_EVIDENCE_VERIFY_KEY, PGWARDEN_KIT_PUBLIC_KEY" in " ".join(r.stdout.split())
@@ -133,17 +144,29 @@ def test_an_environment_variable_sets_a_value(tmp_path: Path) -> None:
     pkg = _package(tmp_path)
     r = run_cli("check", str(pkg), env={"PGWARDEN_CHECK_OUT": str(tmp_path / "kit")}, cwd=tmp_path)
     assert r.returncode == 0 and (tmp_path / "kit" / "run.json").is_file(), r.stderr
-    r = run_cli("check", str(pkg), "--out", str(tmp_path / "kit2"), env={"PGWARDEN_CHECK_OUT": str(tmp_path / "no")},
-                cwd=tmp_path)
-    assert r.returncode == 0 and (tmp_path / "kit2").is_dir() and not (tmp_path / "no").exists(), \
+    r = run_cli(
+        "check",
+        str(pkg),
+        "--out",
+        str(tmp_path / "kit2"),
+        env={"PGWARDEN_CHECK_OUT": str(tmp_path / "no")},
+        cwd=tmp_path,
+    )
+    assert r.returncode == 0 and (tmp_path / "kit2").is_dir() and not (tmp_path / "no").exists(), (
         "the command line wins"
+    )
     r = run_cli("schema", "manifest", env={"PGWARDEN_SCHEMA_JSON": "1"}, cwd=tmp_path)
     assert envelope(r)["result"]["title"].startswith("pgwarden.toml")
 
 
 def test_a_bad_value_from_the_environment_is_a_usage_error_with_an_envelope(tmp_path: Path) -> None:
-    r = run_cli("backup", "--dsn", "host=/nonexistent", env={"PGWARDEN_BACKUP_JOBS": "many",
-                                                             "PGWARDEN_BACKUP_JSON": "1"}, cwd=tmp_path)
+    r = run_cli(
+        "backup",
+        "--dsn",
+        "host=/nonexistent",
+        env={"PGWARDEN_BACKUP_JOBS": "many", "PGWARDEN_BACKUP_JSON": "1"},
+        cwd=tmp_path,
+    )
     assert r.returncode == 2
     body = json.loads(r.stdout)
     assert body["status"] == "BAD_INPUT" and "many" in body["error"]["message"], body
@@ -152,15 +175,27 @@ def test_a_bad_value_from_the_environment_is_a_usage_error_with_an_envelope(tmp_
 def test_a_repeatable_option_takes_one_value_per_line(fresh_db: str, tmp_path: Path) -> None:
     """--query NAME=SQL has spaces: from the environment, values are split on lines, not on blanks."""
     fp = tmp_path / "fp.json"
-    r = run_cli("probe", "--dsn", fresh_db, "--no-kit", "--fingerprint", str(fp), cwd=tmp_path,
-                env={"PGWARDEN_PROBE_QUERY": "one=select 1\n\ntwo=select 'a b' || 'c'\n"})
+    r = run_cli(
+        "probe",
+        "--dsn",
+        fresh_db,
+        "--no-kit",
+        "--fingerprint",
+        str(fp),
+        cwd=tmp_path,
+        env={"PGWARDEN_PROBE_QUERY": "one=select 1\n\ntwo=select 'a b' || 'c'\n"},
+    )
     assert r.returncode == 0, r.stderr
     assert json.loads(fp.read_text())["queries"] == {"one": "1", "two": "a bc"}
 
 
 def test_version_and_help_are_not_read_from_the_environment(tmp_path: Path) -> None:
-    r = run_cli("schema", "run", cwd=tmp_path, env={"PGWARDEN_VERSION": "1.2.3", "PGWARDEN_HELP": "1",
-                                                    "PGWARDEN_SCHEMA_HELP": "1"})
+    r = run_cli(
+        "schema",
+        "run",
+        cwd=tmp_path,
+        env={"PGWARDEN_VERSION": "1.2.3", "PGWARDEN_HELP": "1", "PGWARDEN_SCHEMA_HELP": "1"},
+    )
     assert r.returncode == 0 and json.loads(r.stdout)["title"].startswith("pgwarden run.json"), r.stdout[:200]
 
 
@@ -199,10 +234,12 @@ def test_shell_completion(tmp_path: Path) -> None:
     assert r.returncode == 0 and "_pgwarden_completion" in r.stdout and "complete " in r.stdout
 
     def complete(words: str, cword: int) -> list[str]:
-        r = run_cli(cwd=tmp_path, env={"_PGWARDEN_COMPLETE": "bash_complete", "COMP_WORDS": words,
-                                       "COMP_CWORD": str(cword)})
+        r = run_cli(
+            cwd=tmp_path, env={"_PGWARDEN_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(cword)}
+        )
         assert r.returncode == 0, r.stderr
         return [line.split(",", 1)[1] for line in r.stdout.splitlines()]
+
     assert complete("pgwarden sch", 1) == ["schema"]
     assert complete("pgwarden schema f", 2) == ["fingerprint"]
     assert "--no-kit" in complete("pgwarden check --no", 2)
@@ -218,13 +255,30 @@ def test_a_pg_service_names_the_target(fresh_db: str, tmp_path: Path) -> None:
     services = tmp_path / "pg_service.conf"
     services.write_text("[warden_test]\n" + "".join(f"{k}={v}\n" for k, v in params.items()))
     env = {"PGSERVICEFILE": str(services)}
-    r = run_cli("probe", "--dsn", "service=warden_test", "--no-kit", "--fingerprint", str(tmp_path / "fp.json"),
-                "--json", cwd=tmp_path, env=env)
+    r = run_cli(
+        "probe",
+        "--dsn",
+        "service=warden_test",
+        "--no-kit",
+        "--fingerprint",
+        str(tmp_path / "fp.json"),
+        "--json",
+        cwd=tmp_path,
+        env=env,
+    )
     assert r.returncode == 0, r.stderr
     assert json.loads((tmp_path / "fp.json").read_text())["server"]["database"] == params["dbname"]
-    r = run_cli("backup", "--out", str(tmp_path / "kit"), "--json", cwd=tmp_path,
-                env={**env, "PGWARDEN_DSN": "service=warden_test"})
+    r = run_cli(
+        "backup",
+        "--out",
+        str(tmp_path / "kit"),
+        "--json",
+        cwd=tmp_path,
+        env={**env, "PGWARDEN_DSN": "service=warden_test"},
+    )
     assert r.returncode == 0, r.stderr
     run = json.loads((tmp_path / "kit" / "run.json").read_text())
-    assert run["arguments"]["dsn"] == "service=warden_test" and run["environment"]["server"]["database"] == \
-        params["dbname"]
+    assert (
+        run["arguments"]["dsn"] == "service=warden_test"
+        and run["environment"]["server"]["database"] == params["dbname"]
+    )

@@ -82,8 +82,10 @@ def test_each_column_privilege_is_its_own_entry(fresh_db: str, tmp_path: Path) -
     }, grants
     assert "table public.customer" in grants  # the table's own ACL stays one entry
     data = json.loads(fp.read_text())
-    errors = [e.message for e in Draft202012Validator(load_schema("fingerprint"),
-                                                      format_checker=FormatChecker()).iter_errors(data)]
+    errors = [
+        e.message
+        for e in Draft202012Validator(load_schema("fingerprint"), format_checker=FormatChecker()).iter_errors(data)
+    ]
     assert errors == []
     again = _probe(fresh_db, tmp_path / "again.json")  # deterministic: nothing changed, nothing differs
     assert _diff(fp, again) == (0, [])
@@ -96,17 +98,27 @@ def test_diff_names_grantee_privilege_and_column(fresh_db: str, tmp_path: Path) 
     b = _probe(fresh_db, tmp_path / "b.json")
     assert _diff(a, b) == (1, [LOST])  # UPDATE (email) of the same grantee, and the table's ACL, are unchanged
 
-    _run(fresh_db, 'GRANT SELECT ("E-mail") ON public.customer TO "pw_cg Audit" WITH GRANT OPTION; '
-                   "GRANT INSERT (name) ON public.customer TO PUBLIC")
+    _run(
+        fresh_db,
+        'GRANT SELECT ("E-mail") ON public.customer TO "pw_cg Audit" WITH GRANT OPTION; '
+        "GRANT INSERT (name) ON public.customer TO PUBLIC",
+    )
     c = _probe(fresh_db, tmp_path / "c.json")
-    assert _diff(b, c) == (1, [
-        "+ grant INSERT (name) ON public.customer TO PUBLIC",
-        '~ grant SELECT ("E-mail") ON public.customer TO "pw_cg Audit": '
-        "granted_by +postgres WITH GRANT OPTION -postgres"])
+    assert _diff(b, c) == (
+        1,
+        [
+            "+ grant INSERT (name) ON public.customer TO PUBLIC",
+            '~ grant SELECT ("E-mail") ON public.customer TO "pw_cg Audit": '
+            "granted_by +postgres WITH GRANT OPTION -postgres",
+        ],
+    )
 
-    _run(fresh_db, 'REVOKE GRANT OPTION FOR SELECT ("E-mail") ON public.customer FROM "pw_cg Audit"; '
-                   "REVOKE INSERT (name) ON public.customer FROM PUBLIC; "
-                   "GRANT SELECT (email) ON public.customer TO pw_cg_reporting")
+    _run(
+        fresh_db,
+        'REVOKE GRANT OPTION FOR SELECT ("E-mail") ON public.customer FROM "pw_cg Audit"; '
+        "REVOKE INSERT (name) ON public.customer FROM PUBLIC; "
+        "GRANT SELECT (email) ON public.customer TO pw_cg_reporting",
+    )
     assert _diff(a, _probe(fresh_db, tmp_path / "d.json")) == (0, [])  # reverted: identical again
 
 
@@ -128,7 +140,7 @@ def test_verify_backup_names_the_lost_column_grant(pg_server: Server, fresh_db: 
     res = result_of(v)
     unexpected = [d for d in res["fidelity"]["differences"] if not d["expected"]]
     assert [d["line"] for d in unexpected] == [f"{LOST}: missing after the restore"], unexpected
-    assert unexpected[0]["kind"] == "grant" and unexpected[0]["name"] == LOST[len("- grant "):]
+    assert unexpected[0]["kind"] == "grant" and unexpected[0]["name"] == LOST[len("- grant ") :]
     assert any(LOST[2:] in reason for reason in res["reasons"]), res["reasons"]
     assert f"{LOST}: missing after the restore" in (tmp_path / "v" / "SUMMARY.md").read_text()
 

@@ -38,8 +38,13 @@ def test_demo(cli, tmp_path: Path) -> None:
         assert Path(kit).is_relative_to(out) and verify_kit(Path(kit)).ok
         assert f"kit: {kit}" in r.stderr
     summary = (Path(s001["kit"]) / "SUMMARY.md").read_text()
-    for needle in ("`cutter_governance.canonical_address_alias`", "| count `public.tac_logical_unit where "
-                   "authority = 'draft'` | 86 | 86 | PASS |", "directus (NOLOGIN", "production untouched: YES",
-                   "backup_verification_status = PASS", "`public.iu_lifecycle_log`"):
+    for needle in (
+        "`cutter_governance.canonical_address_alias`",
+        "| count `public.tac_logical_unit where authority = 'draft'` | 86 | 86 | PASS |",
+        "directus (NOLOGIN",
+        "production untouched: YES",
+        "backup_verification_status = PASS",
+        "`public.iu_lifecycle_log`",
+    ):
         assert needle in summary, needle
     assert (out / "2-seed001-backup-verification" / "expectations.toml").is_file()

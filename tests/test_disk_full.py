@@ -13,8 +13,9 @@ from tests.conftest import run_cli
 def test_backup_onto_a_full_disk(fresh_db: str, tiny_fs: Path) -> None:
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         # ~6 MB of incompressible-ish text: the dump cannot fit in 1 MiB.
-        conn.execute("CREATE TABLE big AS SELECT g, md5(g::text) || md5((g * 7)::text) AS t "
-                     "FROM generate_series(1, 120000) g")
+        conn.execute(
+            "CREATE TABLE big AS SELECT g, md5(g::text) || md5((g * 7)::text) AS t FROM generate_series(1, 120000) g"
+        )
     out = run_cli("backup", "--dsn", fresh_db, "--out", str(tiny_fs / "kit"))
     assert out.returncode == 3, out.stdout + out.stderr
     assert "disk full" in out.stderr and "Traceback" not in out.stderr
@@ -29,8 +30,9 @@ def test_backup_onto_a_full_disk(fresh_db: str, tiny_fs: Path) -> None:
 def test_probe_kit_onto_a_full_disk(fresh_db: str, tiny_fs: Path) -> None:
     """Another writer (probe's fingerprint) on a full disk: the same clear exit 3, no traceback."""
     with psycopg.connect(fresh_db, autocommit=True) as conn:
-        for (stmt,) in conn.execute("SELECT format('CREATE TABLE t%s (a int primary key, b text)', g) "
-                                    "FROM generate_series(1, 200) g").fetchall():
+        for (stmt,) in conn.execute(
+            "SELECT format('CREATE TABLE t%s (a int primary key, b text)', g) FROM generate_series(1, 200) g"
+        ).fetchall():
             conn.execute(stmt)
     free = os.statvfs(tiny_fs).f_bavail * os.statvfs(tiny_fs).f_frsize
     (tiny_fs / "filler").write_bytes(b"\0" * (free - 8192))  # leave 8 KiB: the fingerprint needs more

@@ -35,8 +35,10 @@ BAD_EXPECTATIONS = [
     ("[[count]]\ntable = 't'\nequals = 1\nwehre = 'x'", "count[0]: unknown key 'wehre'"),
     ("[[value]]\nname = 'v'\nsql = 'select 1'\nequals = 1", "value[0].equals: must be a string, got integer"),
     ("[[value]]\nname = 'v'\nsql = 'delete from t'\nequals = '1'", "value[0].sql: must be a SELECT"),
-    ("[[value]]\nname = 'v'\nsql = 'with d as (delete from t returning 1) select 1'\nequals = '1'",
-     "data-modifying DELETE"),
+    (
+        "[[value]]\nname = 'v'\nsql = 'with d as (delete from t returning 1) select 1'\nequals = '1'",
+        "data-modifying DELETE",
+    ),
     ("[[value]]\nname = 'v'\nsql = 'select 1; select 2'\nequals = '1'", "exactly one SELECT"),
     ("[[value]]\nname = 'v'\nsql = 'selec 1'\nequals = '1'", "SQL syntax error"),
     ("[[count]]\ntable = 't'\nwhere = 'a = 1; drop table t'\nequals = 1", "count[0].where"),
@@ -70,26 +72,45 @@ def test_invalid_toml_and_missing_file(tmp_path: Path) -> None:
 
 def test_check_live(fresh_db: str) -> None:
     populate(fresh_db)
-    exp = parse_expectations({
-        "tables": ["public.unit", "public.nope"],
-        "columns": ["public.unit.authority", '"public".unit.missing_col'],
-        "functions": ["gov.fn_enact(uuid, text, boolean)", "gov.fn_enact", "gov.fn_enact(uuid)"],
-        "types": ["gov.state"], "views": ["public.unit_drafts"], "triggers": ["gov.alias.trg_guard"],
-        "count": [{"table": "public.unit", "where": "authority = 'draft'", "equals": 40},
-                  {"table": "public.unit", "where": "no_such_column = 1", "equals": 1}],
-        "value": [{"name": "max", "sql": "select max(updated_at) from public.unit",
-                   "equals": "2026-05-16 02:27:26.789235+00"},
-                  {"name": "two_rows", "sql": "select 1 union all select 2", "equals": "1"}],
-    }, "inline")
+    exp = parse_expectations(
+        {
+            "tables": ["public.unit", "public.nope"],
+            "columns": ["public.unit.authority", '"public".unit.missing_col'],
+            "functions": ["gov.fn_enact(uuid, text, boolean)", "gov.fn_enact", "gov.fn_enact(uuid)"],
+            "types": ["gov.state"],
+            "views": ["public.unit_drafts"],
+            "triggers": ["gov.alias.trg_guard"],
+            "count": [
+                {"table": "public.unit", "where": "authority = 'draft'", "equals": 40},
+                {"table": "public.unit", "where": "no_such_column = 1", "equals": 1},
+            ],
+            "value": [
+                {
+                    "name": "max",
+                    "sql": "select max(updated_at) from public.unit",
+                    "equals": "2026-05-16 02:27:26.789235+00",
+                },
+                {"name": "two_rows", "sql": "select 1 union all select 2", "equals": "1"},
+            ],
+        },
+        "inline",
+    )
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         results = {(r.kind, r.name): r for r in check_live(conn, exp)}
         # nothing was left open or changed by the checks
         assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     ok = {k for k, r in results.items() if r.ok}
-    assert ok == {("table", "public.unit"), ("column", "public.unit.authority"),
-                  ("function", "gov.fn_enact(uuid, text, boolean)"), ("function", "gov.fn_enact"),
-                  ("type", "gov.state"), ("view", "public.unit_drafts"), ("trigger", "gov.alias.trg_guard"),
-                  ("count", "public.unit where authority = 'draft'"), ("value", "max")}
+    assert ok == {
+        ("table", "public.unit"),
+        ("column", "public.unit.authority"),
+        ("function", "gov.fn_enact(uuid, text, boolean)"),
+        ("function", "gov.fn_enact"),
+        ("type", "gov.state"),
+        ("view", "public.unit_drafts"),
+        ("trigger", "gov.alias.trg_guard"),
+        ("count", "public.unit where authority = 'draft'"),
+        ("value", "max"),
+    }
     failing = results[(CheckKind.COUNT, "public.unit where no_such_column = 1")]
     assert not failing.ok and 'column "no_such_column" does not exist' in (failing.error or "")
     assert "42703" in (failing.error or "")

@@ -67,8 +67,11 @@ def _tree(root: Path) -> dict[str, tuple[str, int, str]]:
             elif stat.S_ISDIR(st.st_mode):
                 out[str(p.relative_to(root))] = ("dir", stat.S_IMODE(st.st_mode), "")
             else:
-                out[str(p.relative_to(root))] = ("file", stat.S_IMODE(st.st_mode),
-                                                 hashlib.sha256(p.read_bytes()).hexdigest())
+                out[str(p.relative_to(root))] = (
+                    "file",
+                    stat.S_IMODE(st.st_mode),
+                    hashlib.sha256(p.read_bytes()).hexdigest(),
+                )
     return out
 
 
@@ -93,11 +96,14 @@ def _plant_traps(rt: Path, outside: Path) -> list[Path]:
 def _clone_sessions(inst: Path, needle: str) -> int:
     """Sessions on the clone's server running a statement that contains ``needle`` (0 until it is up)."""
     try:
-        with psycopg.connect(host=str(inst / "sock"), port=5432, user="postgres", dbname="postgres",
-                             autocommit=True, connect_timeout=5) as conn:
-            row = conn.execute("SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE state = 'active' "
-                               "AND pid <> pg_catalog.pg_backend_pid() AND query LIKE %s",
-                               (f"%{needle}%",)).fetchone()
+        with psycopg.connect(
+            host=str(inst / "sock"), port=5432, user="postgres", dbname="postgres", autocommit=True, connect_timeout=5
+        ) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE state = 'active' "
+                "AND pid <> pg_catalog.pg_backend_pid() AND query LIKE %s",
+                (f"%{needle}%",),
+            ).fetchone()
     except psycopg.OperationalError:
         return 0
     return int(row[0]) if row else 0
@@ -106,8 +112,9 @@ def _clone_sessions(inst: Path, needle: str) -> int:
 def _restored_text(pg_server: Server, dump: Path) -> str:
     """The dump's data as SQL (the archive is compressed: its raw bytes do not show a value)."""
     bins = pgbin.find(("pg_restore",), major=pg_server.major, at_least=pg_server.major)
-    r = subprocess.run([str(bins.path("pg_restore")), "--data-only", "-f", "-", str(dump)],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [str(bins.path("pg_restore")), "--data-only", "-f", "-", str(dump)], capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0, r.stderr
     return r.stdout
 
@@ -118,26 +125,46 @@ def _gc(rt: Path, *args: str) -> dict[str, Any]:
     return result_of(r)
 
 
-def test_gc_removes_the_clone_dump_a_killed_rehearse_data_left(pg_server: Server, fresh_db: str, tmp_path: Path,
-                                                              runtime_dir: Path) -> None:
+def test_gc_removes_the_clone_dump_a_killed_rehearse_data_left(
+    pg_server: Server, fresh_db: str, tmp_path: Path, runtime_dir: Path
+) -> None:
     sentinel = f"sentinel-{secrets.token_hex(8)}"
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         conn.execute("CREATE TABLE public.secret (id int PRIMARY KEY, v text NOT NULL)")
         conn.execute("INSERT INTO public.secret VALUES (1, %s)", (sentinel,))
     needle = "pg_sleep(290)"
-    pkg = write_package(tmp_path / "pkg", [B("A", f"CREATE TABLE public.a (id int);\nSELECT {needle};",
-                                             "DROP TABLE public.a;")])
+    pkg = write_package(
+        tmp_path / "pkg", [B("A", f"CREATE TABLE public.a (id int);\nSELECT {needle};", "DROP TABLE public.a;")]
+    )
     env = {**os.environ, "PGWARDEN_RUNTIME_DIR": str(runtime_dir)}
     with open(tmp_path / "rehearse.stderr", "wb") as err:
-        child = subprocess.Popen([sys.executable, "-m", "pgwarden", "rehearse", str(pkg), "--dsn", fresh_db, "--data",
-                                  "--out", str(tmp_path / "kit")], stdout=subprocess.DEVNULL, stderr=err, env=env,
-                                 start_new_session=True)
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "pgwarden",
+                "rehearse",
+                str(pkg),
+                "--dsn",
+                fresh_db,
+                "--data",
+                "--out",
+                str(tmp_path / "kit"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env=env,
+            start_new_session=True,
+        )
     try:
         wait_for(lambda: any(runtime_dir.glob("inst-*")) or child.poll() is not None, what="the clone's instance")
         assert child.poll() is None, (tmp_path / "rehearse.stderr").read_text()
         [inst] = runtime_dir.glob("inst-*")
-        wait_for(lambda: _clone_sessions(inst, needle) == 1 or child.poll() is not None, timeout=120,
-                 what="the bundle's pg_sleep running on the clone")
+        wait_for(
+            lambda: _clone_sessions(inst, needle) == 1 or child.poll() is not None,
+            timeout=120,
+            what="the bundle's pg_sleep running on the clone",
+        )
         assert child.poll() is None, (tmp_path / "rehearse.stderr").read_text()
         postmaster = runtime.postmaster_pid(inst / "data")
         os.killpg(child.pid, signal.SIGKILL)

@@ -44,8 +44,10 @@ def test_identity_reports_the_server(pg_server: Server) -> None:
 
 def test_guard_mismatch_lists_each_field(pg_server: Server, tmp_path: Path) -> None:
     target = tmp_path / "pgwarden.toml"
-    target.write_text('[target]\ndatabase = "directus"\nserver_major = 11\nrole = "postgres"\n'
-                      'superuser = true\nsystem_identifier = "123"\n')
+    target.write_text(
+        '[target]\ndatabase = "directus"\nserver_major = 11\nrole = "postgres"\n'
+        'superuser = true\nsystem_identifier = "123"\n'
+    )
     out = run_cli("identity", "--dsn", pg_server.dsn(), "--target", str(target))
     assert out.returncode == 1
     assert "identity guard:    FAIL" in out.stdout
@@ -58,8 +60,9 @@ def test_guard_mismatch_lists_each_field(pg_server: Server, tmp_path: Path) -> N
 def test_guard_match_passes(pg_server: Server, tmp_path: Path) -> None:
     sysid = pg_server.instance.info.system_identifier  # type: ignore[union-attr]
     target = tmp_path / "t.toml"
-    target.write_text(f'[target]\ndatabase = "postgres"\nserver_major = {pg_server.major}\n'
-                      f'system_identifier = "{sysid}"\n')
+    target.write_text(
+        f'[target]\ndatabase = "postgres"\nserver_major = {pg_server.major}\nsystem_identifier = "{sysid}"\n'
+    )
     out = run_cli("identity", "--dsn", pg_server.dsn(), "--target", str(target))
     assert out.returncode == 0 and "identity guard:    PASS" in out.stdout
 
@@ -112,8 +115,11 @@ def test_redaction_covers_uri_and_keyvalue_forms() -> None:
 
 def test_unreadable_target_files_are_bad_input(tmp_path: Path) -> None:
     (tmp_path / "deep.toml").write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
-    for target, words in ((tmp_path, "is a directory"), (tmp_path / "none.toml", "not found"),
-                          (tmp_path / "deep.toml", "")):
+    for target, words in (
+        (tmp_path, "is a directory"),
+        (tmp_path / "none.toml", "not found"),
+        (tmp_path / "deep.toml", ""),
+    ):
         out = run_cli("identity", "--dsn", "host=/nonexistent-dir", "--target", str(target))
         assert out.returncode == 2, out.stderr
         assert words in out.stderr and "Traceback" not in out.stderr

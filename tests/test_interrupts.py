@@ -62,8 +62,13 @@ def test_sigterm_during_verify_backup_restore(big_db: str, tmp_path: Path) -> No
     # The server user must be able to reach its instance: pytest's own tmp_path is private to root.
     runtime = Path(tempfile.mkdtemp(prefix="pgwarden-rt-"))
     env = {**os.environ, "PGWARDEN_RUNTIME_DIR": str(runtime)}
-    p = subprocess.Popen([sys.executable, "-m", "pgwarden", "verify-backup", dump, "--out", str(tmp_path / "v")],
-                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "pgwarden", "verify-backup", dump, "--out", str(tmp_path / "v")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert p.stderr is not None
     seen = []
     for line in p.stderr:  # verify-backup's own progress says when the restore starts
@@ -74,8 +79,13 @@ def test_sigterm_during_verify_backup_restore(big_db: str, tmp_path: Path) -> No
         pytest.fail("verify-backup never reached its restore: " + "".join(seen))
     # In the middle: the throwaway server is up and a pg_restore is writing into it.
     sock = str(next(runtime.glob("inst-*")) / "sock")
-    _wait_for(lambda: bool(_procs_mentioning(sock) and [pid for pid in _procs_mentioning("pg_restore")
-                                                         if pid in _procs_mentioning(sock)]), timeout=10)
+    _wait_for(
+        lambda: bool(
+            _procs_mentioning(sock)
+            and [pid for pid in _procs_mentioning("pg_restore") if pid in _procs_mentioning(sock)]
+        ),
+        timeout=10,
+    )
     postmaster = int(next(runtime.glob("inst-*/data/postmaster.pid")).read_text().splitlines()[0])
     p.send_signal(signal.SIGTERM)
     _out, rest = p.communicate(timeout=60)
@@ -98,8 +108,12 @@ def test_sigterm_during_verify_backup_restore(big_db: str, tmp_path: Path) -> No
 
 def test_sigterm_during_backup_removes_the_partial_dump(big_db: str, tmp_path: Path) -> None:
     out = tmp_path / "backup"
-    p = subprocess.Popen([sys.executable, "-m", "pgwarden", "backup", "--dsn", big_db, "--out", str(out)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "pgwarden", "backup", "--dsn", big_db, "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     _wait_for(lambda: any(f.stat().st_size > 0 for f in out.glob("dump/*.dump")))
     p.send_signal(signal.SIGTERM)
     _out, err = p.communicate(timeout=60)

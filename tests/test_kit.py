@@ -48,8 +48,10 @@ def _files(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
 
 
-@pytest.mark.parametrize("victim", ["run.json", "report.json", "SUMMARY.md", "events.jsonl", "SHA256SUMS",
-                                    "probes/before.json", "dump/x.dump"])
+@pytest.mark.parametrize(
+    "victim",
+    ["run.json", "report.json", "SUMMARY.md", "events.jsonl", "SHA256SUMS", "probes/before.json", "dump/x.dump"],
+)
 @pytest.mark.parametrize("where", ["first", "middle", "last"])
 def test_any_flipped_byte_fails_and_names_the_file(tmp_path: Path, victim: str, where: str) -> None:
     root = _make_kit(tmp_path / "kit")

@@ -53,8 +53,10 @@ def _pgwarden(*args: str, memory: int | None = None) -> subprocess.CompletedProc
 
     def cap() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    return subprocess.run([sys.executable, "-m", "pgwarden", *args], capture_output=True, text=True,
-                          timeout=TIMEOUT, preexec_fn=cap)
+
+    return subprocess.run(
+        [sys.executable, "-m", "pgwarden", *args], capture_output=True, text=True, timeout=TIMEOUT, preexec_fn=cap
+    )
 
 
 def _sha256(path: Path) -> str:
@@ -91,12 +93,15 @@ def _deep(n: int) -> str:
     return "[" * n + "]" * n
 
 
-def _check(kit: Path, tmp_path: Path, code: int, needle: str, *, memory: int | None = None, target: Path | None = None,
-           ) -> None:
+def _check(
+    kit: Path, tmp_path: Path, code: int, needle: str, *, memory: int | None = None, target: Path | None = None
+) -> None:
     """Both commands on ``kit`` (or ``target``): exit ``code``, ``needle`` said, no traceback."""
     where = str(target or kit)
-    runs = {"verify": _pgwarden("evidence", "verify", where, memory=memory),
-            "report": _pgwarden("report", where, "--html", str(tmp_path / "page.html"), memory=memory)}
+    runs = {
+        "verify": _pgwarden("evidence", "verify", where, memory=memory),
+        "report": _pgwarden("report", where, "--html", str(tmp_path / "page.html"), memory=memory),
+    }
     for name, r in runs.items():
         said = r.stdout + r.stderr
         assert r.returncode == code, (name, r.returncode, said)
@@ -202,5 +207,10 @@ def test_an_oversized_events_jsonl_is_named_without_reading_it(kit: Path, tmp_pa
     """300 MiB (sparse) under a 400 MiB address space: read whole, it would not fit; it is never read whole."""
     with open(kit / "events.jsonl", "r+b") as f:
         f.truncate(300 * MiB)
-    _check(kit, tmp_path, 1, "events.jsonl: 314,572,800 bytes, more than the 256 MiB pgwarden reads of it: not read",
-           memory=400 * MiB)
+    _check(
+        kit,
+        tmp_path,
+        1,
+        "events.jsonl: 314,572,800 bytes, more than the 256 MiB pgwarden reads of it: not read",
+        memory=400 * MiB,
+    )

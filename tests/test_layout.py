@@ -89,6 +89,7 @@ def test_no_import_cycles() -> None:
 def room_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
     """Room -> the rooms it imports: a room is a top-level package (``pgwarden.apply``) or module
     (``pgwarden.errors``) of the tree."""
+
     def room(module: str) -> str:
         return ".".join(module.split(".")[:2])
 
@@ -135,8 +136,10 @@ def test_the_cycle_check_finds_hidden_cycles(tmp_path: Path) -> None:
     (pkg / "sub" / "__init__.py").write_text("from demo_pkg.sub.leaf import y\n")
     (pkg / "sub" / "leaf.py").write_text("from demo_pkg import sub\n")
     (pkg / "ok.py").write_text("import demo_pkg.a\n")
-    assert cycles(import_graph(tmp_path, "demo_pkg")) == [["demo_pkg.a", "demo_pkg.b", "demo_pkg.c"],
-                                                          ["demo_pkg.sub", "demo_pkg.sub.leaf"]]
+    assert cycles(import_graph(tmp_path, "demo_pkg")) == [
+        ["demo_pkg.a", "demo_pkg.b", "demo_pkg.c"],
+        ["demo_pkg.sub", "demo_pkg.sub.leaf"],
+    ]
 
 
 def test_the_library_never_prints() -> None:
@@ -156,8 +159,10 @@ def test_the_library_never_prints() -> None:
 # Every command of the CLI: its click callback lives in cli/<room>.py, and the library function it calls in
 # the room of that name. A new command missing here fails test_every_command_is_listed.
 COMMANDS = {
-    "check": ("pgwarden.cli.check", "pgwarden.check.check"), "lock": ("pgwarden.cli.package", "pgwarden.package.lock"),
-    "init": ("pgwarden.cli.package", "pgwarden.package.init"), "apply": ("pgwarden.cli.apply", "pgwarden.apply.apply"),
+    "check": ("pgwarden.cli.check", "pgwarden.check.check"),
+    "lock": ("pgwarden.cli.package", "pgwarden.package.lock"),
+    "init": ("pgwarden.cli.package", "pgwarden.package.init"),
+    "apply": ("pgwarden.cli.apply", "pgwarden.apply.apply"),
     "status": ("pgwarden.cli.ledger", "pgwarden.ledger.status"),
     "resolve": ("pgwarden.cli.ledger", "pgwarden.ledger.resolve"),
     "rehearse": ("pgwarden.cli.rehearse", "pgwarden.rehearse.rehearse"),
@@ -168,8 +173,10 @@ COMMANDS = {
     "import": ("pgwarden.cli.importing", "pgwarden.importing.command"),
     "evidence": ("pgwarden.cli.evidence", "pgwarden.evidence.verify"),
     "report": ("pgwarden.cli.evidence", "pgwarden.evidence.report"),
-    "gc": ("pgwarden.cli.instances", "pgwarden.instances.gc"), "identity": ("pgwarden.cli.pg", "pgwarden.pg.identity"),
-    "binaries": ("pgwarden.cli.pg", "pgwarden.pg.binaries"), "demo": ("pgwarden.cli.demo", "pgwarden.demo.demo"),
+    "gc": ("pgwarden.cli.instances", "pgwarden.instances.gc"),
+    "identity": ("pgwarden.cli.pg", "pgwarden.pg.identity"),
+    "binaries": ("pgwarden.cli.pg", "pgwarden.pg.binaries"),
+    "demo": ("pgwarden.cli.demo", "pgwarden.demo.demo"),
     "schema": ("pgwarden.cli.schema", "pgwarden.schemas"),
 }
 
@@ -186,7 +193,7 @@ def test_each_command_lives_in_its_rooms_cli_module(command: str, room: str) -> 
 
     cmd = main.commands[command]
     callback = cmd.callback if cmd.callback is not None else None
-    if isinstance(cmd, click.Group):   # a group: its subcommands live in the same module
+    if isinstance(cmd, click.Group):  # a group: its subcommands live in the same module
         callback = next(iter(cmd.commands.values())).callback
     assert callback is not None and callback.__module__ == room
 

@@ -54,15 +54,22 @@ def _is_superuser(dsn: str, role_dsn: str) -> bool:
 def test_a_pgwarden_schema_planted_by_the_database_owner_is_refused(app_db: tuple[str, str], tmp_path: Path) -> None:
     dsn, app = app_db
     role = psycopg.conninfo.conninfo_to_dict(app)["user"]
-    with psycopg.connect(app, autocommit=True) as conn:   # the trial's trojan: a ledger that makes its owner superuser
-        conn.execute(shipped_sql.load("pgwarden.ledger", "ledger_v1.sql").replace(
-            "SELECT encode(", f"SELECT pg_catalog.set_config('x.y', 'z', false); ALTER ROLE {role} SUPERUSER; "
-                             "SELECT encode(").replace("LANGUAGE sql IMMUTABLE", "LANGUAGE sql VOLATILE"))
+    with psycopg.connect(app, autocommit=True) as conn:  # the trial's trojan: a ledger that makes its owner superuser
+        conn.execute(
+            shipped_sql.load("pgwarden.ledger", "ledger_v1.sql")
+            .replace(
+                "SELECT encode(",
+                f"SELECT pg_catalog.set_config('x.y', 'z', false); ALTER ROLE {role} SUPERUSER; SELECT encode(",
+            )
+            .replace("LANGUAGE sql IMMUTABLE", "LANGUAGE sql VOLATILE")
+        )
         conn.execute("INSERT INTO pgwarden.ledger_version (version, installed_by) VALUES (1, 'planted')")
     pkg = write_package(tmp_path / "p", [B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;")])
-    for argv in (["status", "--dsn", dsn],
-                 ["apply", str(pkg), "--dsn", dsn, "--out", str(tmp_path / "k"), "--no-rehearse"],
-                 ["resolve", str(pkg), "A", "--absent", "--dsn", dsn, "--out", str(tmp_path / "r")]):
+    for argv in (
+        ["status", "--dsn", dsn],
+        ["apply", str(pkg), "--dsn", dsn, "--out", str(tmp_path / "k"), "--no-rehearse"],
+        ["resolve", str(pkg), "A", "--absent", "--dsn", dsn, "--out", str(tmp_path / "r")],
+    ):
         r = run_cli(*argv)
         assert r.returncode == 3, (argv, r.stdout, r.stderr)
         assert "the pgwarden ledger in this database is not trusted" in r.stderr
@@ -77,21 +84,33 @@ def test_an_object_nobody_expected_in_the_ledger_is_refused(fresh_db: str, tmp_p
     pkg = write_package(tmp_path / "p", [B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;")])
     assert _apply(pkg, fresh_db, tmp_path / "k1").startswith("0\n")
     planted = [  # (what the refusal names, how it was made, how to take it away again)
-        ("trigger pgwarden.bundle_attempt.audit", "CREATE FUNCTION public.audit() RETURNS trigger LANGUAGE plpgsql "
-         "AS $$ BEGIN RETURN NEW; END $$; CREATE TRIGGER audit BEFORE UPDATE ON pgwarden.bundle_attempt "
-         "FOR EACH ROW EXECUTE FUNCTION public.audit()", "DROP TRIGGER audit ON pgwarden.bundle_attempt"),
+        (
+            "trigger pgwarden.bundle_attempt.audit",
+            "CREATE FUNCTION public.audit() RETURNS trigger LANGUAGE plpgsql "
+            "AS $$ BEGIN RETURN NEW; END $$; CREATE TRIGGER audit BEFORE UPDATE ON pgwarden.bundle_attempt "
+            "FOR EACH ROW EXECUTE FUNCTION public.audit()",
+            "DROP TRIGGER audit ON pgwarden.bundle_attempt",
+        ),
         ("view pgwarden.latest", "CREATE VIEW pgwarden.latest AS SELECT 1 AS x", "DROP VIEW pgwarden.latest"),
-        ("function pgwarden.helper", "CREATE FUNCTION pgwarden.helper() RETURNS int LANGUAGE sql AS 'SELECT 1'",
-         "DROP FUNCTION pgwarden.helper()"),
-        ("rule pgwarden.run.keep", "CREATE RULE keep AS ON DELETE TO pgwarden.run DO INSTEAD NOTHING",
-         "DROP RULE keep ON pgwarden.run"),
+        (
+            "function pgwarden.helper",
+            "CREATE FUNCTION pgwarden.helper() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+            "DROP FUNCTION pgwarden.helper()",
+        ),
+        (
+            "rule pgwarden.run.keep",
+            "CREATE RULE keep AS ON DELETE TO pgwarden.run DO INSTEAD NOTHING",
+            "DROP RULE keep ON pgwarden.run",
+        ),
     ]
     for label, make, undo in planted:
         with psycopg.connect(fresh_db, autocommit=True) as conn:
             conn.execute(make)
         r = run_cli("status", "--dsn", fresh_db)
-        assert r.returncode == 3 and f"{label}, owned by postgres: not part of pgwarden's ledger" in r.stderr, \
-            (label, r.stderr)
+        assert r.returncode == 3 and f"{label}, owned by postgres: not part of pgwarden's ledger" in r.stderr, (
+            label,
+            r.stderr,
+        )
         with psycopg.connect(fresh_db, autocommit=True) as conn:
             conn.execute(undo)
     assert run_cli("status", "--dsn", fresh_db).returncode == 0
@@ -102,9 +121,11 @@ def test_a_version_1_ledger_is_read_and_upgraded(fresh_db: str, tmp_path: Path) 
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         conn.execute(shipped_sql.load("pgwarden.ledger", "ledger_v1.sql"))
         conn.execute("INSERT INTO pgwarden.ledger_version (version, installed_by) VALUES (1, 'pgwarden 0.1.0')")
-        conn.execute("INSERT INTO pgwarden.bundle_attempt (package, package_hash, bundle, bundle_order, bundle_sha256, "
-                     "state, started_at, finished_at, db_role, os_user, pgwarden_version, run_id, row_sha256) "
-                     "VALUES ('old', 'h', 'X', 1, 's', 'applied', now(), now(), 'postgres', 'root', '0.1.0', 'r', '')")
+        conn.execute(
+            "INSERT INTO pgwarden.bundle_attempt (package, package_hash, bundle, bundle_order, bundle_sha256, "
+            "state, started_at, finished_at, db_role, os_user, pgwarden_version, run_id, row_sha256) "
+            "VALUES ('old', 'h', 'X', 1, 's', 'applied', now(), now(), 'postgres', 'root', '0.1.0', 'r', '')"
+        )
         conn.execute("UPDATE pgwarden.bundle_attempt a SET row_sha256 = pgwarden.attempt_digest(a)")
     r = run_cli("status", "--dsn", fresh_db, "--json")
     assert r.returncode == 0, r.stderr
@@ -113,24 +134,34 @@ def test_a_version_1_ledger_is_read_and_upgraded(fresh_db: str, tmp_path: Path) 
     assert _apply(pkg, fresh_db, tmp_path / "k").startswith("0\n")
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         assert conn.execute("SELECT max(version) FROM pgwarden.ledger_version").fetchone() == (ledger.LEDGER_VERSION,)
-        assert conn.execute("SELECT to_regprocedure('pgwarden.attempt_digest(pgwarden.bundle_attempt)')"
-                            ).fetchone() == (None,)
+        assert conn.execute(
+            "SELECT to_regprocedure('pgwarden.attempt_digest(pgwarden.bundle_attempt)')"
+        ).fetchone() == (None,)
     assert ledger_states(fresh_db, "old") == {"X": "applied"} and ledger_states(fresh_db) == {"A": "applied"}
 
 
 def test_a_row_whose_bundle_hash_does_not_match_is_refused(fresh_db: str, tmp_path: Path) -> None:
     """A row that says bundle A applied under this package hash with other bytes, digest and all, is refused."""
-    pkg = write_package(tmp_path / "p", [B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;"),
-                                         B("B", "CREATE TABLE public.b (id int);", "DROP TABLE public.b;")])
+    pkg = write_package(
+        tmp_path / "p",
+        [
+            B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;"),
+            B("B", "CREATE TABLE public.b (id int);", "DROP TABLE public.b;"),
+        ],
+    )
     assert _apply(pkg, fresh_db, tmp_path / "k1").startswith("0\n")
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         conn.execute("UPDATE pgwarden.bundle_attempt SET bundle_sha256 = repeat('0', 64) WHERE bundle = 'A'")
         row = conn.execute(f"SELECT {ledger._COLUMNS} FROM pgwarden.bundle_attempt WHERE bundle = 'A'").fetchone()
         assert row is not None
-        cols = [d.name for d in conn.execute(f"SELECT {ledger._COLUMNS} FROM pgwarden.bundle_attempt LIMIT 0"
-                                             ).description or ()]
-        conn.execute("UPDATE pgwarden.bundle_attempt SET row_sha256 = %s WHERE bundle = 'A'",
-                     (ledger.digest(dict(zip(cols, row, strict=True))),))
+        cols = [
+            d.name
+            for d in conn.execute(f"SELECT {ledger._COLUMNS} FROM pgwarden.bundle_attempt LIMIT 0").description or ()
+        ]
+        conn.execute(
+            "UPDATE pgwarden.bundle_attempt SET row_sha256 = %s WHERE bundle = 'A'",
+            (ledger.digest(dict(zip(cols, row, strict=True))),),
+        )
     r = run_cli("apply", str(pkg), "--dsn", fresh_db, "--out", str(tmp_path / "k2"), "--no-rehearse")
     assert r.returncode == 2, r.stderr
     assert "bundle A: applied with apply file sha256 000000000000… under this package hash" in r.stderr
@@ -147,11 +178,10 @@ def test_a_package_reusing_a_name_with_other_bundles_is_refused(fresh_db: str, t
         assert conn.execute("SELECT to_regclass('public.z')").fetchone() == (None,)
 
 
-def test_a_role_without_rights_on_the_ledger_is_an_environment_problem(app_db: tuple[str, str],
-                                                                        tmp_path: Path) -> None:
+def test_a_role_without_rights_on_the_ledger_is_an_environment_problem(app_db: tuple[str, str], tmp_path: Path) -> None:
     dsn, app = app_db
     pkg = write_package(tmp_path / "p", [B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;")])
-    assert _apply(pkg, dsn, tmp_path / "k1").startswith("0\n")   # the superuser made the ledger
+    assert _apply(pkg, dsn, tmp_path / "k1").startswith("0\n")  # the superuser made the ledger
     r = run_cli("status", "--dsn", app)
     assert r.returncode == 3, r.stderr
     assert "may not use the pgwarden ledger: permission denied for schema pgwarden" in r.stderr
@@ -159,14 +189,20 @@ def test_a_role_without_rights_on_the_ledger_is_an_environment_problem(app_db: t
 
 
 def test_a_ledger_dropped_during_a_run_is_an_environment_problem(fresh_db: str, tmp_path: Path) -> None:
-    pkg = write_package(tmp_path / "p", [
-        B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;"),
-        B("B", "CREATE TABLE public.b (id int);\nSELECT pg_advisory_xact_lock(9101);", "DROP TABLE public.b;")])
+    pkg = write_package(
+        tmp_path / "p",
+        [
+            B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;"),
+            B("B", "CREATE TABLE public.b (id int);\nSELECT pg_advisory_xact_lock(9101);", "DROP TABLE public.b;"),
+        ],
+    )
     holder = Holder(fresh_db, 9101)
     child = start_apply(pkg, fresh_db, tmp_path / "k")
     try:
-        wait_for(lambda: waiting_on(fresh_db, "pg_advisory_xact_lock(9101)") or child.poll() is not None,
-                 what="apply held in bundle B")
+        wait_for(
+            lambda: waiting_on(fresh_db, "pg_advisory_xact_lock(9101)") or child.poll() is not None,
+            what="apply held in bundle B",
+        )
         with psycopg.connect(fresh_db, autocommit=True) as conn:
             conn.execute("DROP SCHEMA pgwarden CASCADE")
     finally:
@@ -174,7 +210,7 @@ def test_a_ledger_dropped_during_a_run_is_an_environment_problem(fresh_db: str, 
     _out, err = child.communicate(timeout=120)
     assert child.returncode == 3, err
     assert "the pgwarden ledger changed while pgwarden was using it" in err and "Traceback" not in err
-    with psycopg.connect(fresh_db, autocommit=True) as conn:   # B and its row: both absent
+    with psycopg.connect(fresh_db, autocommit=True) as conn:  # B and its row: both absent
         assert conn.execute("SELECT to_regclass('public.b')").fetchone() == (None,)
 
 

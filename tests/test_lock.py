@@ -30,8 +30,19 @@ def test_lock_writes_a_sum_that_sha256sum_accepts(seed_pkg: Path, cli) -> None:
     assert r.returncode == 0, r.stderr
     data = result_of(r)
     order = [e["path"] for e in data["entries"]]
-    assert order == ["pgwarden.toml", "A.sql", "A.rollback.sql", "B.sql", "B.rollback.sql", "C.sql",
-                     "C.rollback.sql", "D.sql", "D.rollback.sql", "E.sql", "E.rollback.sql"]
+    assert order == [
+        "pgwarden.toml",
+        "A.sql",
+        "A.rollback.sql",
+        "B.sql",
+        "B.rollback.sql",
+        "C.sql",
+        "C.rollback.sql",
+        "D.sql",
+        "D.rollback.sql",
+        "E.sql",
+        "E.rollback.sql",
+    ]
     lines = (seed_pkg / "pgwarden.sum").read_text().splitlines()
     assert [ln.split("  ", 1)[1] for ln in lines] == order
     for ln in lines:
@@ -74,6 +85,7 @@ def test_malformed_sum_names_its_line(seed_pkg: Path, cli) -> None:
 
 def test_several_drifts_are_all_named(seed_pkg: Path) -> None:
     from pgwarden.package.lock import lock
+
     lock(seed_pkg)
     (seed_pkg / "B.sql").write_bytes((seed_pkg / "B.sql").read_bytes() + b"-- edited\n")
     manifest = seed_pkg / "pgwarden.toml"

@@ -34,8 +34,13 @@ CREATE FUNCTION trg() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; EN
 CREATE TRIGGER t_trg BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION trg();
 """
 
-AE, SRE, SUE, SH, RE = (LockMode.ACCESS_EXCLUSIVE, LockMode.SHARE_ROW_EXCLUSIVE, LockMode.SHARE_UPDATE_EXCLUSIVE,
-                        LockMode.SHARE, LockMode.ROW_EXCLUSIVE)
+AE, SRE, SUE, SH, RE = (
+    LockMode.ACCESS_EXCLUSIVE,
+    LockMode.SHARE_ROW_EXCLUSIVE,
+    LockMode.SHARE_UPDATE_EXCLUSIVE,
+    LockMode.SHARE,
+    LockMode.ROW_EXCLUSIVE,
+)
 
 # (id, statement, {relation: lock the rules must predict}, relations the rules must predict a rewrite of)
 # The expectations are the documented lock table; the test asserts both the prediction and the server agree.
@@ -43,14 +48,22 @@ CASES: list[tuple[str, str, dict[str, LockMode], set[str]]] = [
     ("add_column", "ALTER TABLE t ADD COLUMN c int", {"t": AE}, set()),
     ("add_column_const_default", "ALTER TABLE t ADD COLUMN c int DEFAULT 0", {"t": AE}, set()),
     ("add_column_stable_default", "ALTER TABLE t ADD COLUMN c timestamptz DEFAULT now()", {"t": AE}, set()),
-    ("add_column_volatile_default", "ALTER TABLE t ADD COLUMN c timestamptz DEFAULT clock_timestamp()",
-     {"t": AE}, {"t"}),
+    (
+        "add_column_volatile_default",
+        "ALTER TABLE t ADD COLUMN c timestamptz DEFAULT clock_timestamp()",
+        {"t": AE},
+        {"t"},
+    ),
     ("add_column_identity", "ALTER TABLE t ADD COLUMN c int GENERATED ALWAYS AS IDENTITY", {"t": AE}, {"t"}),
     ("add_column_bigserial", "ALTER TABLE t ADD COLUMN c bigserial", {"t": AE}, {"t"}),
     ("add_column_domain", "ALTER TABLE t ADD COLUMN c posint", {"t": AE}, {"t"}),
     ("add_column_stored", "ALTER TABLE t ADD COLUMN c bigint GENERATED ALWAYS AS (id * 2) STORED", {"t": AE}, {"t"}),
-    ("add_column_virtual_pg18", "ALTER TABLE t ADD COLUMN c bigint GENERATED ALWAYS AS (id * 2) VIRTUAL", {"t": AE},
-     set()),
+    (
+        "add_column_virtual_pg18",
+        "ALTER TABLE t ADD COLUMN c bigint GENERATED ALWAYS AS (id * 2) VIRTUAL",
+        {"t": AE},
+        set(),
+    ),
     ("type_varchar_wider", "ALTER TABLE t ALTER COLUMN vc TYPE varchar(20)", {"t": AE}, set()),
     ("type_varchar_narrower", "ALTER TABLE t ALTER COLUMN vc TYPE varchar(8)", {"t": AE}, {"t"}),
     ("type_varchar_to_text", "ALTER TABLE t ALTER COLUMN vc TYPE text", {"t": AE}, set()),
@@ -65,17 +78,29 @@ CASES: list[tuple[str, str, dict[str, LockMode], set[str]]] = [
     ("add_check", "ALTER TABLE t ADD CONSTRAINT t_id_check CHECK (id > 0)", {"t": AE}, set()),
     ("add_check_not_valid", "ALTER TABLE t ADD CONSTRAINT t_id_check CHECK (id > 0) NOT VALID", {"t": AE}, set()),
     ("validate_constraint", "ALTER TABLE t VALIDATE CONSTRAINT t_k_check", {"t": SUE}, set()),
-    ("add_foreign_key", "ALTER TABLE t ADD CONSTRAINT t_parent_fk FOREIGN KEY (parent_id) REFERENCES parent (id)",
-     {"t": SRE, "parent": SRE}, set()),
-    ("add_foreign_key_not_valid", "ALTER TABLE t ADD FOREIGN KEY (parent_id) REFERENCES parent NOT VALID",
-     {"t": SRE, "parent": SRE}, set()),
+    (
+        "add_foreign_key",
+        "ALTER TABLE t ADD CONSTRAINT t_parent_fk FOREIGN KEY (parent_id) REFERENCES parent (id)",
+        {"t": SRE, "parent": SRE},
+        set(),
+    ),
+    (
+        "add_foreign_key_not_valid",
+        "ALTER TABLE t ADD FOREIGN KEY (parent_id) REFERENCES parent NOT VALID",
+        {"t": SRE, "parent": SRE},
+        set(),
+    ),
     ("add_unique", "ALTER TABLE t ADD CONSTRAINT t_vc_key UNIQUE (vc)", {"t": AE}, set()),
     ("add_unique_using_index", "ALTER TABLE t ADD CONSTRAINT t_v_key UNIQUE USING INDEX t_v_idx", {"t": AE}, set()),
     ("create_index", "CREATE INDEX t_k_idx ON t (k)", {"t": SH}, set()),
     ("create_unique_index", "CREATE UNIQUE INDEX t_vc_idx ON t (vc)", {"t": SH}, set()),
     ("drop_index", "DROP INDEX t_v_idx", {"t": AE, "t_v_idx": AE}, set()),
-    ("create_trigger", "CREATE TRIGGER t_trg2 AFTER UPDATE ON t FOR EACH ROW EXECUTE FUNCTION trg()", {"t": SRE},
-     set()),
+    (
+        "create_trigger",
+        "CREATE TRIGGER t_trg2 AFTER UPDATE ON t FOR EACH ROW EXECUTE FUNCTION trg()",
+        {"t": SRE},
+        set(),
+    ),
     ("disable_trigger", "ALTER TABLE t DISABLE TRIGGER t_trg", {"t": SRE}, set()),
     ("set_statistics", "ALTER TABLE t ALTER COLUMN k SET STATISTICS 500", {"t": SUE}, set()),
     ("set_fillfactor", "ALTER TABLE t SET (fillfactor = 70)", {"t": SUE}, set()),
@@ -99,12 +124,24 @@ CASES: list[tuple[str, str, dict[str, LockMode], set[str]]] = [
     ("refresh_matview", "REFRESH MATERIALIZED VIEW mv", {"mv": AE}, {"mv"}),
     ("cluster", "CLUSTER t USING t_pkey", {"t": AE}, {"t"}),
     ("reindex_table", "REINDEX TABLE t", {"t": SH}, set()),
-    ("create_table_references", "CREATE TABLE child (id int, pid bigint REFERENCES parent (id))",
-     {"parent": SRE}, set()),
-    ("create_partition_of", "CREATE TABLE part_2026 PARTITION OF part FOR VALUES FROM ('2026-01-01') TO "
-     "('2027-01-01')", {"part": AE}, set()),
-    ("attach_partition", "ALTER TABLE part ATTACH PARTITION loose FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
-     {"part": SUE, "loose": AE}, set()),
+    (
+        "create_table_references",
+        "CREATE TABLE child (id int, pid bigint REFERENCES parent (id))",
+        {"parent": SRE},
+        set(),
+    ),
+    (
+        "create_partition_of",
+        "CREATE TABLE part_2026 PARTITION OF part FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
+        {"part": AE},
+        set(),
+    ),
+    (
+        "attach_partition",
+        "ALTER TABLE part ATTACH PARTITION loose FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
+        {"part": SUE, "loose": AE},
+        set(),
+    ),
     ("detach_partition", "ALTER TABLE part DETACH PARTITION part_2025", {"part": AE, "part_2025": AE}, set()),
     ("create_statistics", "CREATE STATISTICS t_stats ON k, n FROM t", {"t": SUE}, set()),
     ("owner_to", "ALTER TABLE loose OWNER TO CURRENT_USER", {"loose": AE}, set()),
@@ -127,7 +164,9 @@ def _held(observer: psycopg.Connection, pid: int, schema: str) -> dict[str, Lock
     rows = observer.execute(
         "SELECT c.relname, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
         "JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE l.pid = %s AND l.locktype = 'relation' AND l.granted AND n.nspname = %s", (pid, schema)).fetchall()
+        "WHERE l.pid = %s AND l.locktype = 'relation' AND l.granted AND n.nspname = %s",
+        (pid, schema),
+    ).fetchall()
     out: dict[str, LockMode] = {}
     for rel, mode in rows:
         m = LockMode(mode)
@@ -137,15 +176,18 @@ def _held(observer: psycopg.Connection, pid: int, schema: str) -> dict[str, Lock
 
 
 def _filenodes(conn: psycopg.Connection, schema: str, names: list[str]) -> dict[str, int | None]:
-    rows = conn.execute("SELECT c.relname, pg_relation_filenode(c.oid) FROM pg_class c JOIN pg_namespace n "
-                        "ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = ANY(%s)",
-                        (schema, names)).fetchall()
+    rows = conn.execute(
+        "SELECT c.relname, pg_relation_filenode(c.oid) FROM pg_class c JOIN pg_namespace n "
+        "ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = ANY(%s)",
+        (schema, names),
+    ).fetchall()
     return {r[0]: r[1] for r in rows}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_predicted_lock_and_rewrite_match_the_server(lock_db: str, pg_server: Server,
-                                                     case: tuple[str, str, dict[str, LockMode], set[str]]) -> None:
+def test_predicted_lock_and_rewrite_match_the_server(
+    lock_db: str, pg_server: Server, case: tuple[str, str, dict[str, LockMode], set[str]]
+) -> None:
     name, statement, expected, rewrites = case
     if name.endswith("_pg18") and pg_server.major < 18:
         pytest.skip("syntax new in PostgreSQL 18")
@@ -159,10 +201,13 @@ def test_predicted_lock_and_rewrite_match_the_server(lock_db: str, pg_server: Se
         # the rules' own claim, against the documented lock table
         assert {r: i.mode for r, i in predicted.items()} == expected, f"predicted {predicted}"
         assert {r for r, i in predicted.items() if i.new_storage} == rewrites
-        assert all(i.work is Work.REWRITE for r, i in predicted.items() if r in rewrites and i.new_storage
-                   and name != "truncate")
+        assert all(
+            i.work is Work.REWRITE
+            for r, i in predicted.items()
+            if r in rewrites and i.new_storage and name != "truncate"
+        )
         before = _filenodes(observer, schema, list(predicted))
-        with psycopg.connect(lock_db) as runner:   # the statement, held open in its transaction
+        with psycopg.connect(lock_db) as runner:  # the statement, held open in its transaction
             runner.execute(f"SET search_path = {schema}")
             runner.execute(statement)
             held = _held(observer, runner.info.backend_pid, schema)
@@ -177,5 +222,6 @@ def test_predicted_lock_and_rewrite_match_the_server(lock_db: str, pg_server: Se
     assert not unpredicted, f"locks the rules do not predict: {unpredicted}"
     for rel in predicted:
         if rel in before and rel in after:
-            assert (before[rel] != after[rel]) == (rel in rewrites), \
+            assert (before[rel] != after[rel]) == (rel in rewrites), (
                 f"{rel}: filenode {before[rel]} -> {after[rel]}, predicted rewrite: {rel in rewrites}"
+            )

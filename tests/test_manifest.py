@@ -9,7 +9,7 @@ import pytest
 from pgwarden.errors import BadInput
 from pgwarden.package.manifest import MANIFEST, load_package
 
-GOOD = '''
+GOOD = """
 [package]
 name = "p"
 description = "d"
@@ -47,7 +47,7 @@ name = "p1"
 after = "A"
 sql = "SELECT 1"
 expect_rows = 1
-'''
+"""
 
 
 def _write(root: Path, manifest: str, files: tuple[str, ...] = ("A.sql", "A.rollback.sql", "sql/B.sql")) -> Path:
@@ -66,11 +66,21 @@ def test_good_manifest_model(tmp_path: Path) -> None:
     assert pkg.settings == {"lock_timeout": "5s", "statement_timeout": "120000"}
     assert pkg.policy.forbid == ("DROP TABLE", "TRUNCATE")
     a, b = pkg.bundles
-    assert (a.id, a.apply_rel, a.rollback_rel, a.transaction, a.rollback_reason) == \
-        ("A", "A.sql", "A.rollback.sql", True, None)
+    assert (a.id, a.apply_rel, a.rollback_rel, a.transaction, a.rollback_reason) == (
+        "A",
+        "A.sql",
+        "A.rollback.sql",
+        True,
+        None,
+    )
     assert a.apply.is_absolute() and a.apply == (tmp_path / "pkg" / "A.sql").absolute()
-    assert (b.rollback, b.rollback_rel, b.rollback_reason, b.transaction, b.irreversible) == \
-        (None, None, "one-way data fix", False, True)
+    assert (b.rollback, b.rollback_rel, b.rollback_reason, b.transaction, b.irreversible) == (
+        None,
+        None,
+        "one-way data fix",
+        False,
+        True,
+    )
     assert pkg.probes[0].expect_rows == 1 and pkg.probes[0].expect_error is None
     assert pkg.named_files() == (MANIFEST, "A.sql", "A.rollback.sql", "sql/B.sql")
     # the manifest file itself is accepted as the path too
@@ -79,50 +89,105 @@ def test_good_manifest_model(tmp_path: Path) -> None:
 
 # (case id, edit applied to GOOD, substrings the message/details must contain)
 BAD: list[tuple[str, tuple[str, str], list[str]]] = [
-    ("unknown_top_key", ("[package]", "[pakage]\nx = 1\n[package]"),
-     ["pakage: unknown key; expected one of package"]),
-    ("unknown_bundle_key", ('title = "first"', 'tittle = "first"'),
-     ["bundle[1].tittle: unknown key", "bundle[1].title: missing; expected a string"]),
-    ("missing_package", ('[package]\nname = "p"\ndescription = "d"', ""),
-     ['package: missing; expected a [package] table with name = "…"']),
-    ("duplicate_id", ('id = "B"', 'id = "A"'),
-     ["bundle[2].id: duplicate bundle id 'A' (also bundle[1].id); expected ids to be unique"]),
-    ("missing_file", ('rollback = "A.rollback.sql"', 'rollback = "A.undo.sql"'),
-     ["bundle[1].rollback: 'A.undo.sql': file not found in"]),
-    ("probe_after_unknown", ('after = "A"', 'after = "Z"'),
-     ["probe[1].after: 'Z' names no bundle; expected one of A, B"]),
-    ("none_without_reason", ('reason = "one-way data fix"\n', ""),
-     ['bundle[2].reason: missing; rollback = "none" needs a reason']),
-    ("rollback_missing", ('rollback = "A.rollback.sql"\n', ""),
-     ['bundle[1].rollback: missing; expected a rollback file, or rollback = "none" with a reason']),
-    ("reason_with_file", ('rollback = "A.rollback.sql"', 'rollback = "A.rollback.sql"\nreason = "x"'),
-     ['bundle[1].reason: only allowed with rollback = "none"']),
-    ("bad_kind", ('"TRUNCATE"]', '"DROP TABEL"]'),
-     ["policy.forbid[2]: 'DROP TABEL' is not a statement kind"]),
-    ("bad_call_pattern", ("public.fn_iu_enact(*, *, false)", "public.fn_iu_enact(a, *, false)"),
-     ["policy.forbid_calls[1]: 'public.fn_iu_enact(a, *, false)' is not a call pattern"]),
-    ("bad_table", ('"public.information_unit"', '"public.information_unit; DROP TABLE x"'),
-     ["policy.protected_tables[1]: 'public.information_unit; DROP TABLE x' is not a table name"]),
-    ("table_with_clause", ('"public.information_unit"', '"ONLY public.information_unit"'),
-     ["policy.protected_tables[1]: 'ONLY public.information_unit' is not a table name"]),
-    ("nul_in_file_name", ('apply = "A.sql"', 'apply = "A\\u0000.sql"'),
-     ["bundle[1].apply: 'A\\x00.sql': backslashes, NUL bytes and line breaks are not allowed"]),
-    ("path_escape", ('apply = "A.sql"', 'apply = "../A.sql"'),
-     ["bundle[1].apply: '../A.sql': points outside the package"]),
+    ("unknown_top_key", ("[package]", "[pakage]\nx = 1\n[package]"), ["pakage: unknown key; expected one of package"]),
+    (
+        "unknown_bundle_key",
+        ('title = "first"', 'tittle = "first"'),
+        ["bundle[1].tittle: unknown key", "bundle[1].title: missing; expected a string"],
+    ),
+    (
+        "missing_package",
+        ('[package]\nname = "p"\ndescription = "d"', ""),
+        ['package: missing; expected a [package] table with name = "…"'],
+    ),
+    (
+        "duplicate_id",
+        ('id = "B"', 'id = "A"'),
+        ["bundle[2].id: duplicate bundle id 'A' (also bundle[1].id); expected ids to be unique"],
+    ),
+    (
+        "missing_file",
+        ('rollback = "A.rollback.sql"', 'rollback = "A.undo.sql"'),
+        ["bundle[1].rollback: 'A.undo.sql': file not found in"],
+    ),
+    (
+        "probe_after_unknown",
+        ('after = "A"', 'after = "Z"'),
+        ["probe[1].after: 'Z' names no bundle; expected one of A, B"],
+    ),
+    (
+        "none_without_reason",
+        ('reason = "one-way data fix"\n', ""),
+        ['bundle[2].reason: missing; rollback = "none" needs a reason'],
+    ),
+    (
+        "rollback_missing",
+        ('rollback = "A.rollback.sql"\n', ""),
+        ['bundle[1].rollback: missing; expected a rollback file, or rollback = "none" with a reason'],
+    ),
+    (
+        "reason_with_file",
+        ('rollback = "A.rollback.sql"', 'rollback = "A.rollback.sql"\nreason = "x"'),
+        ['bundle[1].reason: only allowed with rollback = "none"'],
+    ),
+    ("bad_kind", ('"TRUNCATE"]', '"DROP TABEL"]'), ["policy.forbid[2]: 'DROP TABEL' is not a statement kind"]),
+    (
+        "bad_call_pattern",
+        ("public.fn_iu_enact(*, *, false)", "public.fn_iu_enact(a, *, false)"),
+        ["policy.forbid_calls[1]: 'public.fn_iu_enact(a, *, false)' is not a call pattern"],
+    ),
+    (
+        "bad_table",
+        ('"public.information_unit"', '"public.information_unit; DROP TABLE x"'),
+        ["policy.protected_tables[1]: 'public.information_unit; DROP TABLE x' is not a table name"],
+    ),
+    (
+        "table_with_clause",
+        ('"public.information_unit"', '"ONLY public.information_unit"'),
+        ["policy.protected_tables[1]: 'ONLY public.information_unit' is not a table name"],
+    ),
+    (
+        "nul_in_file_name",
+        ('apply = "A.sql"', 'apply = "A\\u0000.sql"'),
+        ["bundle[1].apply: 'A\\x00.sql': backslashes, NUL bytes and line breaks are not allowed"],
+    ),
+    (
+        "path_escape",
+        ('apply = "A.sql"', 'apply = "../A.sql"'),
+        ["bundle[1].apply: '../A.sql': points outside the package"],
+    ),
     ("target_type", ("server_major = 16", 'server_major = "16"'), ["target.server_major: expected int, got str"]),
     ("target_unknown", ("server_major = 16", "servr_major = 16"), ["target.servr_major: unknown key"]),
-    ("transaction_type", ("transaction = false", 'transaction = "no"'),
-     ["bundle[2].transaction: expected true or false"]),
-    ("probe_both", ("expect_rows = 1", 'expect_rows = 1\nexpect_error = "P0001"'),
-     ["probe[1]: give expect_error or expect_rows, not both"]),
-    ("bad_sqlstate", ("expect_rows = 1", 'expect_error = "oops"'),
-     ["probe[1].expect_error: expected a five-character SQLSTATE"]),
-    ("same_file_twice", ('apply = "sql/B.sql"', 'apply = "A.sql"'),
-     ["bundle[2].apply: 'A.sql' is already named by bundle[1].apply"]),
-    ("bad_setting", ('lock_timeout = "5s"', '"lock timeout" = "5s"'),
-     ["settings.lock timeout: not a PostgreSQL setting name"]),
-    ("bad_search_path", ('lock_timeout = "5s"', 'search_path = "public; DROP TABLE x"'),
-     ["settings.search_path: 'public; DROP TABLE x' is not a schema list"]),
+    (
+        "transaction_type",
+        ("transaction = false", 'transaction = "no"'),
+        ["bundle[2].transaction: expected true or false"],
+    ),
+    (
+        "probe_both",
+        ("expect_rows = 1", 'expect_rows = 1\nexpect_error = "P0001"'),
+        ["probe[1]: give expect_error or expect_rows, not both"],
+    ),
+    (
+        "bad_sqlstate",
+        ("expect_rows = 1", 'expect_error = "oops"'),
+        ["probe[1].expect_error: expected a five-character SQLSTATE"],
+    ),
+    (
+        "same_file_twice",
+        ('apply = "sql/B.sql"', 'apply = "A.sql"'),
+        ["bundle[2].apply: 'A.sql' is already named by bundle[1].apply"],
+    ),
+    (
+        "bad_setting",
+        ('lock_timeout = "5s"', '"lock timeout" = "5s"'),
+        ["settings.lock timeout: not a PostgreSQL setting name"],
+    ),
+    (
+        "bad_search_path",
+        ('lock_timeout = "5s"', 'search_path = "public; DROP TABLE x"'),
+        ["settings.search_path: 'public; DROP TABLE x' is not a schema list"],
+    ),
 ]
 
 

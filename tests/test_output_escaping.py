@@ -32,9 +32,9 @@ def _package(root: Path, sql: str, *, waiver: bool = True) -> Path:
     """A package whose every free-text field is hostile; bundle A's SQL is ``sql``, its rollback "none"."""
     pkg = root / "pkg"
     pkg.mkdir()
-    waive = (f'\n[[waiver]]\nbundle = "A"\nrule = "policy.forbid"\nreason = "waived{TOML_HOSTILE}"\n'
-             if waiver else "")
-    (pkg / "pgwarden.toml").write_text(f'''[package]
+    waive = f'\n[[waiver]]\nbundle = "A"\nrule = "policy.forbid"\nreason = "waived{TOML_HOSTILE}"\n' if waiver else ""
+    (pkg / "pgwarden.toml").write_text(
+        f"""[package]
 name = "pkg{TOML_HOSTILE}"
 description = "desc{TOML_HOSTILE}"
 
@@ -56,7 +56,9 @@ name = "probe{TOML_HOSTILE}"
 after = "A"
 sql = "SELECT 1"
 expect_rows = 1
-{waive}''', encoding="utf-8")
+{waive}""",
+        encoding="utf-8",
+    )
     (pkg / "A.sql").write_text(sql, encoding="utf-8")
     lock(pkg)
     return pkg
@@ -111,8 +113,15 @@ def test_the_escaping_rules() -> None:
 def test_check_output_escapes_every_hostile_field(tmp_path: Path, fmt: str | None) -> None:
     pkg = _package(tmp_path, OFFLINE_SQL)
     summary = tmp_path / "step-summary.md"
-    r = _run("check", "pkg", "--out", "kit", *(["--format", fmt] if fmt else []), cwd=tmp_path,
-             env={"GITHUB_STEP_SUMMARY": str(summary)})
+    r = _run(
+        "check",
+        "pkg",
+        "--out",
+        "kit",
+        *(["--format", fmt] if fmt else []),
+        cwd=tmp_path,
+        env={"GITHUB_STEP_SUMMARY": str(summary)},
+    )
     assert r.returncode == 0, r.stdout + r.stderr  # the DROP TABLE is waived
     assert pkg.is_dir()
     assert_safe(r.stdout, "stdout", annotations=fmt == "github")
@@ -126,9 +135,14 @@ def test_check_output_escapes_every_hostile_field(tmp_path: Path, fmt: str | Non
     for name in ("SUMMARY.md", "report.html"):
         assert_written_safe((kit / name).read_text(), name)
     md = (kit / "SUMMARY.md").read_text()
-    shown = ("# pgwarden check: pkg\\n::stop-commands::pwned", "desc\\n::stop-commands::pwned",  # a line: LF shown
-             "title\\n::stop-commands::pwned", "no way back\\n::stop-commands::pwned",
-             "[WAIVED: waived ::stop-commands::pwned", "| probe ::stop-commands::pwned")  # a table cell: LF flattened
+    shown = (
+        "# pgwarden check: pkg\\n::stop-commands::pwned",
+        "desc\\n::stop-commands::pwned",  # a line: LF shown
+        "title\\n::stop-commands::pwned",
+        "no way back\\n::stop-commands::pwned",
+        "[WAIVED: waived ::stop-commands::pwned",
+        "| probe ::stop-commands::pwned",
+    )  # a table cell: LF flattened
     for needle in shown:
         assert needle in md, (needle, md)
 
@@ -167,14 +181,27 @@ def test_check_dsn_escapes_a_server_message(tmp_path: Path, fresh_db: str) -> No
         assert "does not exist" in r.stdout and "\\u202eevil" in r.stdout, r.stdout
 
 
-APPLY_SQL = ("DO $$ BEGIN RAISE EXCEPTION E'boom\\n::stop-commands::pwned ##[stop-commands]pwned \\x1b[2J "
-             "\\u202Eevil'; END $$;\n")
+APPLY_SQL = (
+    "DO $$ BEGIN RAISE EXCEPTION E'boom\\n::stop-commands::pwned ##[stop-commands]pwned \\x1b[2J "
+    "\\u202Eevil'; END $$;\n"
+)
 
 
 def _apply(tmp_path: Path, dsn: str) -> subprocess.CompletedProcess[str]:
     _package(tmp_path, APPLY_SQL, waiver=False)
-    r = _run("apply", "pkg", "--dsn", dsn, "--out", "kit", "--no-rehearse", "--no-backup", "--i-have-a-backup",
-             "0" * 64, cwd=tmp_path)
+    r = _run(
+        "apply",
+        "pkg",
+        "--dsn",
+        dsn,
+        "--out",
+        "kit",
+        "--no-rehearse",
+        "--no-backup",
+        "--i-have-a-backup",
+        "0" * 64,
+        cwd=tmp_path,
+    )
     assert r.returncode == 1, r.stdout + r.stderr
     return r
 

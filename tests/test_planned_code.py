@@ -55,8 +55,7 @@ def _log(pg_server: Server) -> Path:
     return pg_server.instance.root / "server.log"
 
 
-def test_row_counts_never_plan_another_roles_code(owned_db: tuple[str, str], pg_server: Server,
-                                                  tmp_path: Path) -> None:
+def test_row_counts_never_plan_another_roles_code(owned_db: tuple[str, str], pg_server: Server, tmp_path: Path) -> None:
     dsn, name = owned_db
     log = _log(pg_server)
     offset = log.stat().st_size
@@ -65,36 +64,59 @@ def test_row_counts_never_plan_another_roles_code(owned_db: tuple[str, str], pg_
     rows = json.loads(Path(result_of(r)["fingerprint"]).read_text())["rows"]
     assert rows["public.ledgerish"] == 25 and rows["public.parent"] == 5 and rows["public.child"] == 3
     assert rows["public.plain"] == 1
-    b = run_cli("backup", "--dsn", dsn, "--out", str(tmp_path / "b"), "--json")   # the source record counts too
+    b = run_cli("backup", "--dsn", dsn, "--out", str(tmp_path / "b"), "--json")  # the source record counts too
     assert b.returncode == 0, b.stderr
     source = json.loads((tmp_path / "b" / "probes" / "source.json").read_text())
     assert source["rows"]["public.ledgerish"] == 25 and source["rows"]["public.parent"] == 5
     assert hits(log, offset, name) == []
 
 
-def test_user_sql_and_data_checks_that_would_plan_it_are_refused(owned_db: tuple[str, str], pg_server: Server,
-                                                                 tmp_path: Path) -> None:
+def test_user_sql_and_data_checks_that_would_plan_it_are_refused(
+    owned_db: tuple[str, str], pg_server: Server, tmp_path: Path
+) -> None:
     dsn, name = owned_db
     log = _log(pg_server)
     offset = log.stat().st_size
-    q = run_cli("probe", "--dsn", dsn, "--query", "n=SELECT pg_catalog.count(*) FROM public.ledgerish",
-                "--out", str(tmp_path / "q"))
+    q = run_cli(
+        "probe",
+        "--dsn",
+        dsn,
+        "--query",
+        "n=SELECT pg_catalog.count(*) FROM public.ledgerish",
+        "--out",
+        str(tmp_path / "q"),
+    )
     assert q.returncode == 2, q.stderr
-    assert "reads public.ledgerish, whose index public.ledgerish_trap calls public.evil(), owned by " \
-           f"{OWNER}_{os.getpid()}" in q.stderr
+    assert (
+        "reads public.ledgerish, whose index public.ledgerish_trap calls public.evil(), owned by "
+        f"{OWNER}_{os.getpid()}" in q.stderr
+    )
     verify = '[[verify.count]]\ntable = "public.parent"\nwhere = "id > 0"\nequals = 5\n'
-    pkg = write_package(tmp_path / "p", [B("A", "ALTER TABLE public.ledgerish ALTER COLUMN note SET NOT NULL;",
-                                           "ALTER TABLE public.ledgerish ALTER COLUMN note DROP NOT NULL;")],
-                        verify=verify)
+    pkg = write_package(
+        tmp_path / "p",
+        [
+            B(
+                "A",
+                "ALTER TABLE public.ledgerish ALTER COLUMN note SET NOT NULL;",
+                "ALTER TABLE public.ledgerish ALTER COLUMN note DROP NOT NULL;",
+            )
+        ],
+        verify=verify,
+    )
     c = run_cli("check", str(pkg), "--dsn", dsn, "--data-checks", "--out", str(tmp_path / "c"))
-    assert c.returncode == 0, c.stdout + c.stderr   # not judged is not a refusal
+    assert c.returncode == 0, c.stdout + c.stderr  # not judged is not a refusal
     summary = (tmp_path / "c" / "SUMMARY.md").read_text()
-    assert "| not judged | not judged: named query 'data check 1 of A.sql:1' reads public.ledgerish, whose index " \
-           "public.ledgerish_trap calls public.evil()" in summary, summary
+    assert (
+        "| not judged | not judged: named query 'data check 1 of A.sql:1' reads public.ledgerish, whose index "
+        "public.ledgerish_trap calls public.evil()" in summary
+    ), summary
     a = run_cli("apply", str(pkg), "--dsn", dsn, "--out", str(tmp_path / "a"), "--no-rehearse")
-    assert a.returncode == 2 and "reads public.parent, whose constraint child_check of public.child calls " \
-                                  "public.evil()" in a.stderr, a.stderr   # through its inheritance child
+    assert (
+        a.returncode == 2
+        and "reads public.parent, whose constraint child_check of public.child calls public.evil()" in a.stderr
+    ), a.stderr  # through its inheritance child
     assert hits(log, offset, name) == []
     with psycopg.connect(dsn, autocommit=True) as conn:
-        assert conn.execute("SELECT attnotnull FROM pg_attribute WHERE attrelid = 'public.ledgerish'::regclass "
-                            "AND attname = 'note'").fetchone() == (False,)
+        assert conn.execute(
+            "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'public.ledgerish'::regclass AND attname = 'note'"
+        ).fetchone() == (False,)

@@ -23,9 +23,22 @@ HOOKS = REPO / ".pre-commit-hooks.yaml"
 
 
 def _git(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "-c", "user.name=pgwarden tests", "-c", "user.email=tests@pgwarden.invalid",
-                           "-c", "init.defaultBranch=main", *args], cwd=cwd, check=True, capture_output=True,
-                          text=True)
+    return subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=pgwarden tests",
+            "-c",
+            "user.email=tests@pgwarden.invalid",
+            "-c",
+            "init.defaultBranch=main",
+            *args,
+        ],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
 
 
 def hooks() -> dict[str, dict[str, str]]:
@@ -56,9 +69,10 @@ def run_hook(hook_id: str, files: list[str], cwd: Path) -> subprocess.CompletedP
     argv = hook["entry"].split()
     assert argv[0] == "python"
     files = [f for f in files if re.search(hook["files"], f)]
-    env = {**os.environ, "PGWARDEN_DSN": "host=/nonexistent dbname=never"}   # a hook never connects
-    return subprocess.run([sys.executable, *argv[1:], *files], cwd=cwd, capture_output=True, text=True, env=env,
-                          timeout=120)
+    env = {**os.environ, "PGWARDEN_DSN": "host=/nonexistent dbname=never"}  # a hook never connects
+    return subprocess.run(
+        [sys.executable, *argv[1:], *files], cwd=cwd, capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def test_the_hooks_file_declares_what_the_entry_is() -> None:
@@ -86,10 +100,10 @@ def test_the_hook_from_a_fresh_clone_fails_on_a_stale_package_and_passes_once_lo
     files = _git("ls-files", cwd=clone).stdout.split()
     assert "changes/add-widget/pgwarden.sum" in files
 
-    r = run_hook("pgwarden-check", files, clone)                         # pre-commit run --all-files
+    r = run_hook("pgwarden-check", files, clone)  # pre-commit run --all-files
     assert r.returncode == 0, r.stdout + r.stderr
     assert "pgwarden check: add-widget: PASS" in r.stdout
-    assert list(clone.glob("**/pgwarden-runs")) == []                    # --no-kit: nothing written
+    assert list(clone.glob("**/pgwarden-runs")) == []  # --no-kit: nothing written
 
     with open(clone / "changes" / "add-widget" / "A.sql", "a", encoding="utf-8") as f:
         f.write("-- an edit nobody reviewed\n")
@@ -102,9 +116,9 @@ def test_the_hook_from_a_fresh_clone_fails_on_a_stale_package_and_passes_once_lo
     assert r.returncode == 1, r.stdout + r.stderr
     assert "changes/add-widget: pgwarden.sum is stale: A.sql" in r.stdout
     assert "changes/add-widget/A.sql: changed since lock" in r.stdout
-    assert (clone / "changes" / "add-widget" / "pgwarden.sum").read_bytes() == sum_before   # nothing written
+    assert (clone / "changes" / "add-widget" / "pgwarden.sum").read_bytes() == sum_before  # nothing written
 
-    lock(clone / "changes" / "add-widget")                              # the review done: `pgwarden lock`
+    lock(clone / "changes" / "add-widget")  # the review done: `pgwarden lock`
     for hook_id in ("pgwarden-check", "pgwarden-lock-check"):
         r = run_hook(hook_id, ["changes/add-widget/A.sql", "changes/add-widget/pgwarden.sum"], clone)
         assert r.returncode == 0, (hook_id, r.stdout + r.stderr)
@@ -115,18 +129,25 @@ def test_the_hook_from_a_fresh_clone_fails_on_a_stale_package_and_passes_once_lo
     shutil.copytree(CASES_DIR / "forbid_fail", clone / "changes" / "forbid", ignore=shutil.ignore_patterns("*.toml"))
     shutil.copy(CASES_DIR / "forbid_fail" / "pgwarden.toml", clone / "changes" / "forbid")
     lock(clone / "changes" / "forbid")
-    changed = ["changes/unlocked/A.sql", "changes/unlocked/pgwarden.toml", "changes/forbid/A.sql",
-               "changes/forbid/A.rollback.sql", "changes/add-widget/A.sql", "README.md"]
+    changed = [
+        "changes/unlocked/A.sql",
+        "changes/unlocked/pgwarden.toml",
+        "changes/forbid/A.sql",
+        "changes/forbid/A.rollback.sql",
+        "changes/add-widget/A.sql",
+        "README.md",
+    ]
     r = run_hook("pgwarden-check", changed, clone)
-    assert r.returncode == 2, r.stdout + r.stderr                        # the worst: bad input
+    assert r.returncode == 2, r.stdout + r.stderr  # the worst: bad input
     assert "changes/unlocked/pgwarden.sum: not found: the package is not locked" in r.stderr
-    assert "changes/forbid/A.sql:2:1: error: policy.forbid [bundle A]" in r.stdout   # relative to the root
+    assert "changes/forbid/A.sql:2:1: error: policy.forbid [bundle A]" in r.stdout  # relative to the root
     assert r.stdout.count("pgwarden check: forbid: FAIL") == 1 and "pgwarden check: add-widget: PASS" in r.stdout
     assert "2 of 3 package(s) did not pass: changes/unlocked, changes/forbid" in r.stderr
 
 
-def test_files_map_to_their_nearest_package_and_never_into_a_kit(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_files_map_to_their_nearest_package_and_never_into_a_kit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     for d in ("pkgs/a", "pkgs/a/nested", "root-level"):
         Path(d).mkdir(parents=True)
@@ -139,11 +160,20 @@ def test_files_map_to_their_nearest_package_and_never_into_a_kit(tmp_path: Path,
     (other_kit / "package").mkdir(parents=True)
     for name in ("SHA256SUMS", "run.json", "package/pgwarden.toml", "package/pgwarden.sum"):
         (other_kit / name).write_text("")
-    assert packages_of(["pkgs/a/A.sql", "pkgs/a/sub/dir/x.sql", "pkgs/a/nested/B.sql", "pkgs/a/pgwarden.toml",
-                        "root-level/pgwarden.sum", "elsewhere/x.sql", "notes.sql", f"{kit}/package/pgwarden.toml",
-                        f"{other_kit}/package/pgwarden.sum"]) == [
-        Path("pkgs/a"), Path("pkgs/a/nested"), Path("root-level")]
-    Path("pgwarden.toml").write_text("")          # a package at the repository root
+    assert packages_of(
+        [
+            "pkgs/a/A.sql",
+            "pkgs/a/sub/dir/x.sql",
+            "pkgs/a/nested/B.sql",
+            "pkgs/a/pgwarden.toml",
+            "root-level/pgwarden.sum",
+            "elsewhere/x.sql",
+            "notes.sql",
+            f"{kit}/package/pgwarden.toml",
+            f"{other_kit}/package/pgwarden.sum",
+        ]
+    ) == [Path("pkgs/a"), Path("pkgs/a/nested"), Path("root-level")]
+    Path("pgwarden.toml").write_text("")  # a package at the repository root
     assert packages_of(["notes.sql"]) == [Path(".")]
     assert packages_of([]) == []
 
@@ -155,8 +185,9 @@ def test_lock_check_exit_codes_and_envelope(tmp_path: Path) -> None:
     assert r.returncode == 0 and "pgwarden.sum: current (3 files pinned)" in r.stdout, r.stdout + r.stderr
     (pkg / "B.sql").write_text("SELECT 1;\n")
     manifest = (pkg / "pgwarden.toml").read_text()
-    (pkg / "pgwarden.toml").write_text(manifest + '\n[[bundle]]\nid = "B"\ntitle = "b"\napply = "B.sql"\n'
-                                       'rollback = "none"\nreason = "read-only"\n')
+    (pkg / "pgwarden.toml").write_text(
+        manifest + '\n[[bundle]]\nid = "B"\ntitle = "b"\napply = "B.sql"\nrollback = "none"\nreason = "read-only"\n'
+    )
     before = (pkg / "pgwarden.sum").read_bytes()
     r = run_cli("lock", str(pkg), "--check", "--json")
     assert r.returncode == 1, r.stdout + r.stderr
@@ -174,10 +205,9 @@ def test_lock_check_exit_codes_and_envelope(tmp_path: Path) -> None:
     assert [d.path for d in check_lock(pkg).differ] == ["pgwarden.sum", "pgwarden.toml", "B.sql"]
     (pkg / "pgwarden.sum").unlink()
     never = check_lock(pkg)
-    assert not never.current and {d.path for d in never.differ} == {"pgwarden.toml", "A.sql", "A.rollback.sql",
-                                                                     "B.sql"}
+    assert not never.current and {d.path for d in never.differ} == {"pgwarden.toml", "A.sql", "A.rollback.sql", "B.sql"}
     assert all("never locked" in d.why for d in never.differ) and not (pkg / "pgwarden.sum").exists()
-    (pkg / "stray.sql").write_text("DROP TABLE x;\n")                  # what lock refuses, --check refuses too
+    (pkg / "stray.sql").write_text("DROP TABLE x;\n")  # what lock refuses, --check refuses too
     with pytest.raises(BadInput, match=r"not named by pgwarden\.toml: stray\.sql"):
         check_lock(pkg)
     (pkg / "stray.sql").unlink()
@@ -200,8 +230,10 @@ def _working_tree_copy(dest: Path) -> Path:
 
 
 @pytest.mark.skipif(shutil.which("pre-commit") is None, reason="the pre-commit tool is not installed")
-@pytest.mark.skipif(os.environ.get("PGWARDEN_TEST_PRE_COMMIT") != "1",
-                    reason="slow (about 90 s: pre-commit pip-installs pgwarden twice); set PGWARDEN_TEST_PRE_COMMIT=1")
+@pytest.mark.skipif(
+    os.environ.get("PGWARDEN_TEST_PRE_COMMIT") != "1",
+    reason="slow (about 90 s: pre-commit pip-installs pgwarden twice); set PGWARDEN_TEST_PRE_COMMIT=1",
+)
 def test_pre_commit_try_repo(tmp_path: Path) -> None:
     """The real tool: it builds pgwarden into its own environment from the repository, as a user's would."""
     source = _working_tree_copy(tmp_path / "pgwarden")

@@ -58,8 +58,9 @@ def test_corpus_is_large_enough() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_prediction_matches_server(pg_server: Any, corpus_conns: dict[str, psycopg.Connection[Any]],
-                                   case: Case) -> None:
+def test_prediction_matches_server(
+    pg_server: Any, corpus_conns: dict[str, psycopg.Connection[Any]], case: Case
+) -> None:
     predicted, actual = run_case(corpus_conns[case.file], case)
     expected = case.expected(pg_server.major)
     if expected is not None:

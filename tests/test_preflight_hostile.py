@@ -35,9 +35,11 @@ CALL p_lock();
 
 
 def _session(conn: psycopg.Connection[Any]) -> tuple[Any, ...]:
-    row = conn.execute("SELECT current_user, current_setting('search_path'), current_setting('statement_timeout'), "
-                       "(SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()), "
-                       "(SELECT count(*) FROM keep), pg_catalog.pg_current_xact_id_if_assigned() IS NULL").fetchone()
+    row = conn.execute(
+        "SELECT current_user, current_setting('search_path'), current_setting('statement_timeout'), "
+        "(SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()), "
+        "(SELECT count(*) FROM keep), pg_catalog.pg_current_xact_id_if_assigned() IS NULL"
+    ).fetchone()
     assert row is not None
     return tuple(row)
 
@@ -46,10 +48,15 @@ def test_preflight_never_runs_package_sql(tmp_path: Path, fresh_db: str) -> None
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         conn.execute("DROP ROLE IF EXISTS pfh_nobody")
         conn.execute("CREATE ROLE pfh_nobody NOLOGIN")
-        conn.execute(f"CREATE TABLE keep (a int); INSERT INTO keep VALUES (1); CREATE SCHEMA pfh_evil; "
-                     f"CREATE PROCEDURE p_lock() LANGUAGE sql AS 'SELECT pg_advisory_lock({_LOCK} + 4)'")
-    pkg = _package(tmp_path / "p", {"A": (_SIDE_EFFECTS, _SIDE_EFFECTS)},
-                   settings='[settings]\nsearch_path = "pfh_evil, public"\nlock_timeout = "1s"')
+        conn.execute(
+            f"CREATE TABLE keep (a int); INSERT INTO keep VALUES (1); CREATE SCHEMA pfh_evil; "
+            f"CREATE PROCEDURE p_lock() LANGUAGE sql AS 'SELECT pg_advisory_lock({_LOCK} + 4)'"
+        )
+    pkg = _package(
+        tmp_path / "p",
+        {"A": (_SIDE_EFFECTS, _SIDE_EFFECTS)},
+        settings='[settings]\nsearch_path = "pfh_evil, public"\nlock_timeout = "1s"',
+    )
     before = catalog_fingerprint(fresh_db)
     try:
         with psycopg.connect(fresh_db, autocommit=True) as conn:
@@ -67,23 +74,39 @@ def test_preflight_never_runs_package_sql(tmp_path: Path, fresh_db: str) -> None
 
 def test_hostile_packages_give_findings_not_tracebacks(tmp_path: Path, fresh_db: str, cli: Any) -> None:
     with psycopg.connect(fresh_db, autocommit=True) as conn:
-        conn.execute("DO $$ DECLARE t text; BEGIN FOREACH t IN ARRAY ARRAY['int2','int8','text','bool','date',"
-                     "'uuid','jsonb','bytea','float8','numeric'] LOOP FOR k IN 1..99 LOOP EXECUTE format("
-                     "'CREATE FUNCTION ov(integer, %s) RETURNS integer LANGUAGE sql AS ''SELECT 1''', "
-                     "rtrim(repeat(t || ',', k), ',')); END LOOP; END LOOP; END $$")
+        conn.execute(
+            "DO $$ DECLARE t text; BEGIN FOREACH t IN ARRAY ARRAY['int2','int8','text','bool','date',"
+            "'uuid','jsonb','bytea','float8','numeric'] LOOP FOR k IN 1..99 LOOP EXECUTE format("
+            "'CREATE FUNCTION ov(integer, %s) RETURNS integer LANGUAGE sql AS ''SELECT 1''', "
+            "rtrim(repeat(t || ',', k), ',')); END LOOP; END LOOP; END $$"
+        )
         conn.execute("CREATE FUNCTION ov(a integer) RETURNS integer LANGUAGE sql AS 'SELECT 1'")
     long_name = "x" * 5000
     cases: dict[str, tuple[str, str, int]] = {
-        "long": (f'CREATE OR REPLACE FUNCTION "{long_name}"(a integer) RETURNS integer LANGUAGE sql AS \'SELECT 1\';\n'
-                 f"CREATE TABLE {long_name} (a int);\nDROP TABLE {long_name}x;\nCREATE TABLE {long_name}y (a int);\n"
-                 f"CREATE TABLE {long_name}z (a int);\n", "", 1),
-        "overloads": ("CREATE OR REPLACE FUNCTION ov(b integer) RETURNS integer LANGUAGE sql AS 'SELECT 2';\n"
-                      "DROP FUNCTION ov;\n", "", 1),
+        "long": (
+            f"CREATE OR REPLACE FUNCTION \"{long_name}\"(a integer) RETURNS integer LANGUAGE sql AS 'SELECT 1';\n"
+            f"CREATE TABLE {long_name} (a int);\nDROP TABLE {long_name}x;\nCREATE TABLE {long_name}y (a int);\n"
+            f"CREATE TABLE {long_name}z (a int);\n",
+            "",
+            1,
+        ),
+        "overloads": (
+            "CREATE OR REPLACE FUNCTION ov(b integer) RETURNS integer LANGUAGE sql AS 'SELECT 2';\nDROP FUNCTION ov;\n",
+            "",
+            1,
+        ),
         "plpgsql": ("CREATE FUNCTION bad() RETURNS integer LANGUAGE plpgsql AS $$ BEGIN RETRUN 1; END $$;\n", "", 1),
-        "schemas": ("CREATE TABLE nowhere.t (a int);\nDROP FUNCTION nowhere.f(integer);\n"
-                    "CREATE OR REPLACE VIEW nowhere.v AS SELECT 1;\nALTER TABLE nowhere.t ADD COLUMN b int;\n", "", 1),
-        "odd_path": ("CREATE TABLE t_ok (a int);\n", '[settings]\nsearch_path = "\\"$user\\", pg_temp, '
-                     'no_such, \\"We\\"\\"ird\\", public"', 0),
+        "schemas": (
+            "CREATE TABLE nowhere.t (a int);\nDROP FUNCTION nowhere.f(integer);\n"
+            "CREATE OR REPLACE VIEW nowhere.v AS SELECT 1;\nALTER TABLE nowhere.t ADD COLUMN b int;\n",
+            "",
+            1,
+        ),
+        "odd_path": (
+            "CREATE TABLE t_ok (a int);\n",
+            '[settings]\nsearch_path = "\\"$user\\", pg_temp, no_such, \\"We\\"\\"ird\\", public"',
+            0,
+        ),
         "no_schema_path": ("CREATE TABLE t_ok (a int);\n", '[settings]\nsearch_path = "no_such, other"', 1),
     }
     before = catalog_fingerprint(fresh_db)

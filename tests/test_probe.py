@@ -23,19 +23,50 @@ def app_db(fresh_db: str) -> str:
 
 def test_every_kind_is_fingerprinted(app_db: str) -> None:
     fp = fingerprint_dsn(app_db)
-    assert {"schema", "table", "column", "constraint", "index", "view", "matview", "sequence", "function",
-            "trigger", "event_trigger", "policy", "rule", "type", "extension", "grant", "statistics",
-            "collation", "publication", "foreign_data_wrapper", "foreign_server"} == set(fp.counts())
+    assert {
+        "schema",
+        "table",
+        "column",
+        "constraint",
+        "index",
+        "view",
+        "matview",
+        "sequence",
+        "function",
+        "trigger",
+        "event_trigger",
+        "policy",
+        "rule",
+        "type",
+        "extension",
+        "grant",
+        "statistics",
+        "collation",
+        "publication",
+        "foreign_data_wrapper",
+        "foreign_server",
+    } == set(fp.counts())
     assert names(fp, "schema") == {"app", "public"}
     assert names(fp, "table") == {"app.t", "app.child", "app.part", "app.part_1", "app.u", "app.ft"}
-    assert names(fp, "function") == {"app.f(integer, text)", "app.p(integer)", "app.trg()", "app.writes()",
-                                     "app.agg(text)", "app.evt()"}  # no citext members, no range constructors
+    assert names(fp, "function") == {
+        "app.f(integer, text)",
+        "app.p(integer)",
+        "app.trg()",
+        "app.writes()",
+        "app.agg(text)",
+        "app.evt()",
+    }  # no citext members, no range constructors
     assert names(fp, "type") == {"app.mood", "app.posint", "app.pair", "app.floatrange"}
     assert names(fp, "extension") == {"citext", "plpgsql"}
-    assert {"table app.t", "SELECT (note) ON app.child TO pw_probe_alice", "schema app",
-            "function app.f(integer, text)",
-            "type app.mood", "default privileges for role pw_probe_alice in schema app on tables",
-            "default privileges for role pw_probe_alice on functions"} == names(fp, "grant")
+    assert {
+        "table app.t",
+        "SELECT (note) ON app.child TO pw_probe_alice",
+        "schema app",
+        "function app.f(integer, text)",
+        "type app.mood",
+        "default privileges for role pw_probe_alice in schema app on tables",
+        "default privileges for role pw_probe_alice on functions",
+    } == names(fp, "grant")
     by_name = {(e.kind, e.name): e for e in fp.entries}
     f = json.loads(by_name["function", "app.f(integer, text)"].definition)
     assert "b text DEFAULT NULL::text" in f["definition"] and "SECURITY DEFINER" in f["definition"]
@@ -57,42 +88,71 @@ CHANGES = {
         "CREATE OR REPLACE FUNCTION app.f(a integer, b text DEFAULT NULL::text) RETURNS text "
         "LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = app "
         "AS $$ BEGIN RETURN a::text || coalesce(b, ''); END $$",
-        {("~", "function", "app.f(integer, text)")}),
-    "add column": ("ALTER TABLE app.child ADD COLUMN extra integer", "ALTER TABLE app.child DROP COLUMN extra",
-                   {("+", "column", "app.child.extra")}),
-    "drop index": ("DROP INDEX app.child_note_idx",
-                   "CREATE INDEX child_note_idx ON app.child (lower(note)) WHERE note IS NOT NULL",
-                   {("-", "index", "app.child_note_idx")}),
-    "change grant": ("GRANT UPDATE ON app.t TO pw_probe_bob", "REVOKE UPDATE ON app.t FROM pw_probe_bob",
-                     {("~", "grant", "table app.t")}),
-    "new grant": ("GRANT SELECT ON app.child TO pw_probe_bob", "REVOKE SELECT ON app.child FROM pw_probe_bob",
-                  {("+", "grant", "table app.child")}),
-    "disable trigger": ("ALTER TABLE app.t DISABLE TRIGGER t_trg", "ALTER TABLE app.t ENABLE TRIGGER t_trg",
-                        {("~", "trigger", "app.t.t_trg")}),
+        {("~", "function", "app.f(integer, text)")},
+    ),
+    "add column": (
+        "ALTER TABLE app.child ADD COLUMN extra integer",
+        "ALTER TABLE app.child DROP COLUMN extra",
+        {("+", "column", "app.child.extra")},
+    ),
+    "drop index": (
+        "DROP INDEX app.child_note_idx",
+        "CREATE INDEX child_note_idx ON app.child (lower(note)) WHERE note IS NOT NULL",
+        {("-", "index", "app.child_note_idx")},
+    ),
+    "change grant": (
+        "GRANT UPDATE ON app.t TO pw_probe_bob",
+        "REVOKE UPDATE ON app.t FROM pw_probe_bob",
+        {("~", "grant", "table app.t")},
+    ),
+    "new grant": (
+        "GRANT SELECT ON app.child TO pw_probe_bob",
+        "REVOKE SELECT ON app.child FROM pw_probe_bob",
+        {("+", "grant", "table app.child")},
+    ),
+    "disable trigger": (
+        "ALTER TABLE app.t DISABLE TRIGGER t_trg",
+        "ALTER TABLE app.t ENABLE TRIGGER t_trg",
+        {("~", "trigger", "app.t.t_trg")},
+    ),
     "trigger WHEN": (
         "DROP TRIGGER t_trg ON app.t; CREATE TRIGGER t_trg BEFORE UPDATE OF name ON app.t FOR EACH ROW "
         "WHEN (OLD.name <> NEW.name) EXECUTE FUNCTION app.trg()",
         "DROP TRIGGER t_trg ON app.t; CREATE TRIGGER t_trg BEFORE UPDATE OF name ON app.t FOR EACH ROW "
         "WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION app.trg()",
-        {("~", "trigger", "app.t.t_trg")}),
-    "column default": ("ALTER TABLE app.t ALTER COLUMN m SET DEFAULT 'happy'",
-                       "ALTER TABLE app.t ALTER COLUMN m SET DEFAULT 'ok'", {("~", "column", "app.t.m")}),
-    "policy": ("ALTER POLICY pol ON app.t USING (id > 1)", "ALTER POLICY pol ON app.t USING (id > 0)",
-               {("~", "policy", "app.t.pol")}),
-    "view query": ("CREATE OR REPLACE VIEW app.v WITH (security_barrier) AS SELECT id, name FROM app.t WHERE id > 1",
-                   "CREATE OR REPLACE VIEW app.v WITH (security_barrier) AS SELECT id, name FROM app.t WHERE id > 0",
-                   {("~", "view", "app.v")}),
-    "statistics": ("DROP STATISTICS app.st; CREATE STATISTICS app.st (dependencies) ON m, n FROM app.t",
-                   "DROP STATISTICS app.st; CREATE STATISTICS app.st (ndistinct) ON m, n FROM app.t",
-                   {("~", "statistics", "app.st")}),
-    "publication": ("ALTER PUBLICATION pw_probe_pub DROP TABLE app.t",
-                    "ALTER PUBLICATION pw_probe_pub ADD TABLE app.t (id, name)",
-                    {("~", "publication", "pw_probe_pub")}),
-    "foreign server": ("ALTER SERVER pw_probe_srv OPTIONS (SET port '5433')",
-                       "ALTER SERVER pw_probe_srv OPTIONS (SET port '5432')",
-                       {("~", "foreign_server", "pw_probe_srv")}),
-    "sequence": ("ALTER SEQUENCE app.s INCREMENT 6", "ALTER SEQUENCE app.s INCREMENT 5",
-                 {("~", "sequence", "app.s")}),
+        {("~", "trigger", "app.t.t_trg")},
+    ),
+    "column default": (
+        "ALTER TABLE app.t ALTER COLUMN m SET DEFAULT 'happy'",
+        "ALTER TABLE app.t ALTER COLUMN m SET DEFAULT 'ok'",
+        {("~", "column", "app.t.m")},
+    ),
+    "policy": (
+        "ALTER POLICY pol ON app.t USING (id > 1)",
+        "ALTER POLICY pol ON app.t USING (id > 0)",
+        {("~", "policy", "app.t.pol")},
+    ),
+    "view query": (
+        "CREATE OR REPLACE VIEW app.v WITH (security_barrier) AS SELECT id, name FROM app.t WHERE id > 1",
+        "CREATE OR REPLACE VIEW app.v WITH (security_barrier) AS SELECT id, name FROM app.t WHERE id > 0",
+        {("~", "view", "app.v")},
+    ),
+    "statistics": (
+        "DROP STATISTICS app.st; CREATE STATISTICS app.st (dependencies) ON m, n FROM app.t",
+        "DROP STATISTICS app.st; CREATE STATISTICS app.st (ndistinct) ON m, n FROM app.t",
+        {("~", "statistics", "app.st")},
+    ),
+    "publication": (
+        "ALTER PUBLICATION pw_probe_pub DROP TABLE app.t",
+        "ALTER PUBLICATION pw_probe_pub ADD TABLE app.t (id, name)",
+        {("~", "publication", "pw_probe_pub")},
+    ),
+    "foreign server": (
+        "ALTER SERVER pw_probe_srv OPTIONS (SET port '5433')",
+        "ALTER SERVER pw_probe_srv OPTIONS (SET port '5432')",
+        {("~", "foreign_server", "pw_probe_srv")},
+    ),
+    "sequence": ("ALTER SEQUENCE app.s INCREMENT 6", "ALTER SEQUENCE app.s INCREMENT 5", {("~", "sequence", "app.s")}),
 }
 
 
@@ -117,8 +177,10 @@ def test_one_change_is_exactly_that_object_and_revert_is_identical(app_db: str, 
 def test_diff_explains_what_changed(app_db: str) -> None:
     with psycopg.connect(app_db, autocommit=True) as conn:
         before = take_fingerprint(conn)
-        conn.execute("ALTER TABLE app.t DISABLE TRIGGER t_trg; GRANT UPDATE ON app.t TO pw_probe_bob; "
-                     "ALTER TABLE app.t OWNER TO pw_probe_alice")
+        conn.execute(
+            "ALTER TABLE app.t DISABLE TRIGGER t_trg; GRANT UPDATE ON app.t TO pw_probe_bob; "
+            "ALTER TABLE app.t OWNER TO pw_probe_alice"
+        )
         after = take_fingerprint(conn)
     lines = diff_fingerprints(before, after).lines()
     assert "~ trigger app.t.t_trg: enabled: 'O' -> 'D'" in lines
@@ -150,32 +212,45 @@ def test_rows_modes(app_db: str) -> None:
 
 
 def test_named_queries_run_in_the_same_read_only_repeatable_read_transaction(app_db: str) -> None:
-    queries = {"n": "SELECT count(*) FROM app.t", "null": "SELECT NULL::int", "none": "SELECT 1 WHERE false",
-               "iso": "SELECT current_setting('transaction_isolation')",
-               "ro": "SELECT current_setting('transaction_read_only')",
-               "ts": "SELECT created FROM app.t WHERE id = 1"}
+    queries = {
+        "n": "SELECT count(*) FROM app.t",
+        "null": "SELECT NULL::int",
+        "none": "SELECT 1 WHERE false",
+        "iso": "SELECT current_setting('transaction_isolation')",
+        "ro": "SELECT current_setting('transaction_read_only')",
+        "ts": "SELECT created FROM app.t WHERE id = 1",
+    }
     fp = fingerprint_dsn(app_db, queries=queries)
-    assert fp.queries == {"n": "2", "null": None, "none": None, "iso": "repeatable read", "ro": "on",
-                          "ts": "2020-01-01 00:00:00+00"}
+    assert fp.queries == {
+        "n": "2",
+        "null": None,
+        "none": None,
+        "iso": "repeatable read",
+        "ro": "on",
+        "ts": "2020-01-01 00:00:00+00",
+    }
     execute(app_db, "DELETE FROM app.t WHERE id = 2")
     d = diff_fingerprints(fp, fingerprint_dsn(app_db, queries=queries))
     assert d.queries_changed == (("n", "2", "1"),) and not delta(d)
 
 
-@pytest.mark.parametrize(("sql", "message"), [
-    ("SELECT 1 UNION ALL SELECT 2", "returned 2 rows"),
-    ("SELECT 1, 2", "returned 2 columns"),
-    ("SELEC 1", "SQL syntax error"),
-    ("SELECT 1; DELETE FROM app.child", "must be exactly one SELECT statement, found 2"),
-    ("DELETE FROM app.child RETURNING 1", "must be a SELECT, found DELETE"),
-    ("SELECT 1 INTO TEMP x", "SELECT … INTO creates a table"),
-    ("WITH d AS (DELETE FROM app.child RETURNING 1) SELECT count(*) FROM d", "data-modifying DELETE"),
-    ("SELECT (SELECT id FROM app.t LIMIT 1 FOR UPDATE)", "FOR UPDATE/SHARE takes row locks"),
-    ("SELECT 1\x00; DELETE FROM app.child", "NUL byte"),
-    ("SELECT app.writes()", "can call app.writes(), which is VOLATILE"),
-    ("SELECT nextval('app.s')", "can call nextval(regclass), which is VOLATILE"),
-    ("SELECT * FROM no_such_table", 'relation "no_such_table" does not exist'),
-])
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("SELECT 1 UNION ALL SELECT 2", "returned 2 rows"),
+        ("SELECT 1, 2", "returned 2 columns"),
+        ("SELEC 1", "SQL syntax error"),
+        ("SELECT 1; DELETE FROM app.child", "must be exactly one SELECT statement, found 2"),
+        ("DELETE FROM app.child RETURNING 1", "must be a SELECT, found DELETE"),
+        ("SELECT 1 INTO TEMP x", "SELECT … INTO creates a table"),
+        ("WITH d AS (DELETE FROM app.child RETURNING 1) SELECT count(*) FROM d", "data-modifying DELETE"),
+        ("SELECT (SELECT id FROM app.t LIMIT 1 FOR UPDATE)", "FOR UPDATE/SHARE takes row locks"),
+        ("SELECT 1\x00; DELETE FROM app.child", "NUL byte"),
+        ("SELECT app.writes()", "can call app.writes(), which is VOLATILE"),
+        ("SELECT nextval('app.s')", "can call nextval(regclass), which is VOLATILE"),
+        ("SELECT * FROM no_such_table", 'relation "no_such_table" does not exist'),
+    ],
+)
 def test_bad_named_query_is_bad_input_and_changes_nothing(app_db: str, sql: str, message: str) -> None:
     before = fingerprint_dsn(app_db, rows="exact", queries={"s": "SELECT last_value FROM app.s"})
     with pytest.raises(BadInput, match="named query 'q'") as err:
@@ -192,8 +267,7 @@ def test_temporary_objects_are_not_fingerprinted(app_db: str) -> None:
         assert diff_fingerprints(before, take_fingerprint(conn, rows="exact")).identical
 
 
-def test_server_cutting_the_probe_short_is_an_environment_problem(app_db: str,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_server_cutting_the_probe_short_is_an_environment_problem(app_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PGWARDEN_STATEMENT_TIMEOUT", "50ms")
     with pytest.raises(EnvironmentProblem, match="the probe was cut short by the server: canceling statement"):
         fingerprint_dsn(app_db, queries={"slow": "SELECT count(*) FROM generate_series(1, 1000000000)"})
@@ -221,8 +295,10 @@ def test_file_round_trip_and_bad_files(app_db: str, tmp_path: Path) -> None:
         "garbage.json": ("{not json", "invalid JSON"),
         "other.json": ('{"hello": 1}', "not a pgwarden fingerprint"),
         "noentries.json": (json.dumps({k: v for k, v in data.items() if k != "entries"}), "missing field 'entries'"),
-        "edited.json": (path.read_text().replace(r'\"type\": \"integer\"', r'\"type\": \"bigint\"', 1),
-                        "hash does not match its definition"),
+        "edited.json": (
+            path.read_text().replace(r"\"type\": \"integer\"", r"\"type\": \"bigint\"", 1),
+            "hash does not match its definition",
+        ),
         "badrows.json": (json.dumps({**data, "rows": {"x": "many"}}), "rows: every value must be an integer"),
     }
     for name, (text, message) in cases.items():

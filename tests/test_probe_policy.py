@@ -30,8 +30,12 @@ expect_rows = 1
     pkg = write_package(tmp_path / "p", [SERIAL], probes=probes)
     rh = run_cli("rehearse", str(pkg), "--dsn", fresh_db, "--out", str(tmp_path / "r"))
     assert rh.returncode == 0, rh.stdout + rh.stderr
-    notes = [s["note"] for g in json.loads((tmp_path / "r" / "run.json").read_text())["gates"]
-             for s in (g.get("details") or {}).get("steps", []) if s.get("step") == "probe"]
+    notes = [
+        s["note"]
+        for g in json.loads((tmp_path / "r" / "run.json").read_text())["gates"]
+        for s in (g.get("details") or {}).get("steps", [])
+        if s.get("step") == "probe"
+    ]
     assert any("v is required" in n and "advanced sequence public.t_id_seq" in n for n in notes), notes
     r = run_cli(*apply_argv(pkg, fresh_db, tmp_path / "k", *NO_BACKUP)[3:])
     assert r.returncode == 0, r.stdout + r.stderr
@@ -42,13 +46,20 @@ expect_rows = 1
 
 
 def test_probes_and_verify_scripts_may_not_call_what_the_policy_forbids(tmp_path: Path) -> None:
-    pkg = write_package(tmp_path / "p", [SERIAL], extra='[policy]\nforbid_calls = ["public.purge_all"]\n',
-                        probes='\n[[probe]]\nname = "purge refuses"\nafter = "A"\nsql = "SELECT public.purge_all()"\n'
-                               'expect_error = "P0001"\n')
+    pkg = write_package(
+        tmp_path / "p",
+        [SERIAL],
+        extra='[policy]\nforbid_calls = ["public.purge_all"]\n',
+        probes='\n[[probe]]\nname = "purge refuses"\nafter = "A"\nsql = "SELECT public.purge_all()"\n'
+        'expect_error = "P0001"\n',
+    )
     (pkg / "verify").mkdir()
     (pkg / "verify" / "A.sql").write_text("SELECT public.purge_all();\n")
-    toml = (pkg / "pgwarden.toml").read_text().replace('rollback = "A.rollback.sql"\n',
-                                                       'rollback = "A.rollback.sql"\nverify = "verify/A.sql"\n', 1)
+    toml = (
+        (pkg / "pgwarden.toml")
+        .read_text()
+        .replace('rollback = "A.rollback.sql"\n', 'rollback = "A.rollback.sql"\nverify = "verify/A.sql"\n', 1)
+    )
     (pkg / "pgwarden.toml").write_text(toml)
     assert run_cli("lock", str(pkg)).returncode == 0
     r = run_cli("check", str(pkg), "--format", "gcc", "--no-kit")
@@ -61,13 +72,17 @@ def test_probes_and_verify_scripts_may_not_call_what_the_policy_forbids(tmp_path
 def test_verify_is_checked_again_once_the_package_objects_exist(fresh_db: str, tmp_path: Path) -> None:
     """A view the package creates must not hide a VOLATILE call from [verify]: it did not exist when apply began."""
     verify = '[[verify.value]]\nname = "x"\nsql = "SELECT x::text FROM public.v"\nequals = "true"\n'
-    pkg = write_package(tmp_path / "p", [B("A", "CREATE VIEW public.v AS SELECT pg_catalog.pg_reload_conf() AS x;\n",
-                                           "DROP VIEW public.v;\n")], verify=verify)
+    pkg = write_package(
+        tmp_path / "p",
+        [B("A", "CREATE VIEW public.v AS SELECT pg_catalog.pg_reload_conf() AS x;\n", "DROP VIEW public.v;\n")],
+        verify=verify,
+    )
     r = run_cli(*apply_argv(pkg, fresh_db, tmp_path / "k", *NO_BACKUP)[3:])
     assert r.returncode == 1, r.stdout + r.stderr
     run = json.loads((tmp_path / "k" / "run.json").read_text())
     gate = next(g for g in run["gates"] if g["name"] == "verify")
-    assert gate["status"] == "FAIL" and "can call pg_reload_conf() through public.v, which is VOLATILE" \
-        in gate["reason"], gate
+    assert (
+        gate["status"] == "FAIL" and "can call pg_reload_conf() through public.v, which is VOLATILE" in gate["reason"]
+    ), gate
     rh = run_cli("rehearse", str(pkg), "--dsn", fresh_db, "--out", str(tmp_path / "r"))
     assert rh.returncode == 1 and "[verify] not run" in (tmp_path / "r" / "SUMMARY.md").read_text()

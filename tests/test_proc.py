@@ -47,8 +47,11 @@ def test_password_on_argv_is_refused() -> None:
 def test_failure_is_environment_problem_with_redacted_stderr_tail(tmp_path: Path) -> None:
     log = tmp_path / "log.txt"
     with pytest.raises(EnvironmentProblem) as exc:
-        proc.run(["sh", "-c", 'echo "$MSG" >&2; exit 4'], log_path=log,
-                 env={"MSG": "connect postgresql://u:hunter2@h/db failed"})
+        proc.run(
+            ["sh", "-c", 'echo "$MSG" >&2; exit 4'],
+            log_path=log,
+            env={"MSG": "connect postgresql://u:hunter2@h/db failed"},
+        )
     assert "exit code 4" in exc.value.message
     assert any("u:********@h" in d for d in exc.value.details)
     assert "hunter2" not in log.read_text()
@@ -74,9 +77,11 @@ def test_a_bug_shows_its_traceback_and_exit_70() -> None:
 
 
 def test_expected_errors_show_one_line_and_their_exit_code() -> None:
-    code = ("from pgwarden.cli.base import run\nfrom pgwarden.errors import BadInput\n"
-            "def f():\n    raise BadInput('pkg/pgwarden.toml: bundle[1].apply: missing file A.sql')\n"
-            "run(f, as_json=False)\n")
+    code = (
+        "from pgwarden.cli.base import run\nfrom pgwarden.errors import BadInput\n"
+        "def f():\n    raise BadInput('pkg/pgwarden.toml: bundle[1].apply: missing file A.sql')\n"
+        "run(f, as_json=False)\n"
+    )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.returncode == 2
     assert res.stderr == "pgwarden: bad-input: pkg/pgwarden.toml: bundle[1].apply: missing file A.sql\n"

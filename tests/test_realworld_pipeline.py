@@ -47,6 +47,7 @@ def backed(pg_server: Server, tmp_path_factory: pytest.TempPathFactory, cli) -> 
 @pytest.fixture(scope="module")
 def cli():  # module scope for the fixture above; the same runner as conftest's
     from tests.conftest import run_cli
+
     return run_cli
 
 
@@ -112,11 +113,13 @@ def test_lossy_restore_names_each_loss(pg_server: Server, backed: Backed, cli, t
         res = env["result"]
         assert rc == 1, res["reasons"]
         lines = [d["line"] for d in res["fidelity"]["differences"] if not d["expected"]]
-        wanted = [f"- constraint {table}.{fk}:",
-                  f"- grant SELECT ({gcol}) ON {gtable} TO {grantee}: missing after the restore",
-                  f"- policy {ptable}.{policy}:",
-                  f"~ rows {rw.row_table}:",
-                  "~ rows rw_ops.ddl_log: 0 in the source, 1 after"]  # the fixture's event trigger logged the ALTER
+        wanted = [
+            f"- constraint {table}.{fk}:",
+            f"- grant SELECT ({gcol}) ON {gtable} TO {grantee}: missing after the restore",
+            f"- policy {ptable}.{policy}:",
+            f"~ rows {rw.row_table}:",
+            "~ rows rw_ops.ddl_log: 0 in the source, 1 after",
+        ]  # the fixture's event trigger logged the ALTER
         for w in wanted:
             assert any(w in x for x in lines), (w, lines)
         assert len(lines) == len(wanted), lines

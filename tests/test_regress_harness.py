@@ -18,7 +18,7 @@ import pytest
 from tests._regress import Score, regress_dir, regress_files, replay, setup_database
 from tests.conftest import Server
 
-pytestmark = pytest.mark.harness   # a long differential harness: its own CI step (pytest -n 2 -m harness)
+pytestmark = pytest.mark.harness  # a long differential harness: its own CI step (pytest -n 2 -m harness)
 
 FILES = regress_files()
 
@@ -26,7 +26,7 @@ FILES = regress_files()
 #  - create_view: a view over a temporary table, named in a permanent schema (42P16);
 #  - foreign_key: ALTER TABLE while deferred trigger events are pending in the open transaction (55006).
 CEILINGS = {"create_view.sql": 1, "foreign_key.sql": 2}
-TOTAL_CEILING = 3   # all files together, per server (checked on the session's tallies: conftest.py)
+TOTAL_CEILING = 3  # all files together, per server (checked on the session's tallies: conftest.py)
 
 
 def test_the_regression_sql_is_here() -> None:
@@ -48,16 +48,30 @@ def test_preflight_agrees_with_the_server(pg_server: Server, name: str) -> None:
         admin.close()
     out = os.environ.get("PGWARDEN_REGRESS_TALLY")
     if out:
-        Path(out, f"{pg_server.major}-{name}.json").write_text(json.dumps(
-            {"major": pg_server.major, "file": name, "counts": {str(k): v for k, v in tally.counts.items()},
-             "unscored": tally.unscored,
-             "cases": [[str(c.score), f"{c.stmt.file}:{c.stmt.line}", c.predicted, c.server] for c in tally.cases
-                       if c.score in (Score.MISS, Score.FALSE_ALARM, Score.WRONG_CODE)]}))
+        Path(out, f"{pg_server.major}-{name}.json").write_text(
+            json.dumps(
+                {
+                    "major": pg_server.major,
+                    "file": name,
+                    "counts": {str(k): v for k, v in tally.counts.items()},
+                    "unscored": tally.unscored,
+                    "cases": [
+                        [str(c.score), f"{c.stmt.file}:{c.stmt.line}", c.predicted, c.server]
+                        for c in tally.cases
+                        if c.score in (Score.MISS, Score.FALSE_ALARM, Score.WRONG_CODE)
+                    ],
+                }
+            )
+        )
     bad = [c for c in tally.cases if c.score in (Score.FALSE_ALARM, Score.WRONG_CODE)]
-    assert not bad, "\n".join(f"{c.score}: {c.stmt.file}:{c.stmt.line}: predicted {c.predicted}, server {c.server}: "
-                              f"{' '.join(c.stmt.text.split())[:160]}" for c in bad)
+    assert not bad, "\n".join(
+        f"{c.score}: {c.stmt.file}:{c.stmt.line}: predicted {c.predicted}, server {c.server}: "
+        f"{' '.join(c.stmt.text.split())[:160]}"
+        for c in bad
+    )
     misses = [c for c in tally.cases if c.score == Score.MISS]
     assert len(misses) <= CEILINGS.get(name, 0), "\n".join(
-        f"miss: {c.stmt.file}:{c.stmt.line}: server {c.server}: {' '.join(c.stmt.text.split())[:160]}" for c in misses)
+        f"miss: {c.stmt.file}:{c.stmt.line}: server {c.server}: {' '.join(c.stmt.text.split())[:160]}" for c in misses
+    )
     # TOTAL_CEILING bounds the misses of all files together, per server: conftest's pytest_sessionfinish adds
     # up the tallies once every file has run and fails the session above it.

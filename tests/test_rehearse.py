@@ -27,29 +27,54 @@ T = "CREATE TABLE public.t (id int PRIMARY KEY, v text);"
 # (failure class, broken package, near-miss package, what the finding must say)
 CASES = {
     "rollback leaves an object behind": (
-        [B("A", T + "\nCREATE FUNCTION public.f(x int) RETURNS int LANGUAGE sql AS $$ SELECT x $$;",
-           "DROP TABLE public.t;")],
-        [B("A", T + "\nCREATE FUNCTION public.f(x int) RETURNS int LANGUAGE sql AS $$ SELECT x $$;",
-           "DROP FUNCTION public.f(int);\nDROP TABLE public.t;")],
-        ("A", "rollback", "A.rollback.sql leaves function public.f(integer) behind")),
+        [
+            B(
+                "A",
+                T + "\nCREATE FUNCTION public.f(x int) RETURNS int LANGUAGE sql AS $$ SELECT x $$;",
+                "DROP TABLE public.t;",
+            )
+        ],
+        [
+            B(
+                "A",
+                T + "\nCREATE FUNCTION public.f(x int) RETURNS int LANGUAGE sql AS $$ SELECT x $$;",
+                "DROP FUNCTION public.f(int);\nDROP TABLE public.t;",
+            )
+        ],
+        ("A", "rollback", "A.rollback.sql leaves function public.f(integer) behind"),
+    ),
     "rollback drops too much": (
         [B("A", "ALTER TABLE public.base ADD COLUMN note text;", "DROP TABLE public.base CASCADE;")],
         [B("A", "ALTER TABLE public.base ADD COLUMN note text;", "ALTER TABLE public.base DROP COLUMN note;")],
-        ("A", "rollback", "table public.base, which existed before bundle A")),
+        ("A", "rollback", "table public.base, which existed before bundle A"),
+    ),
     "shifted rollback": (
         [B("A", T, "DROP TABLE public.u;"), B("B", "CREATE TABLE public.u (id int);", "DROP TABLE public.t;")],
         [B("A", T, "DROP TABLE public.t;"), B("B", "CREATE TABLE public.u (id int);", "DROP TABLE public.u;")],
-        ("A", "rollback", "it looks like the rollback of bundle B")),
+        ("A", "rollback", "it looks like the rollback of bundle B"),
+    ),
     "not re-runnable after its rollback": (
         [B("A", T + "\nCREATE SEQUENCE public.s;", "DROP TABLE public.t;\nALTER SEQUENCE public.s RESTART;")],
         [B("A", T + "\nCREATE SEQUENCE public.s;", "DROP TABLE public.t;\nDROP SEQUENCE public.s;")],
-        ("A", "rollback", "leaves sequence public.s behind")),
+        ("A", "rollback", "leaves sequence public.s behind"),
+    ),
     "rollback fails": (
-        [B("A", T + "\nCREATE VIEW public.tv AS SELECT id FROM public.t;",
-           "DROP TABLE public.t;\nDROP VIEW public.tv;")],
-        [B("A", T + "\nCREATE VIEW public.tv AS SELECT id FROM public.t;",
-           "DROP VIEW public.tv;\nDROP TABLE public.t;")],
-        ("A", "rollback", "cannot drop table t because other objects depend on it (view tv depends on table t)")),
+        [
+            B(
+                "A",
+                T + "\nCREATE VIEW public.tv AS SELECT id FROM public.t;",
+                "DROP TABLE public.t;\nDROP VIEW public.tv;",
+            )
+        ],
+        [
+            B(
+                "A",
+                T + "\nCREATE VIEW public.tv AS SELECT id FROM public.t;",
+                "DROP VIEW public.tv;\nDROP TABLE public.t;",
+            )
+        ],
+        ("A", "rollback", "cannot drop table t because other objects depend on it (view tv depends on table t)"),
+    ),
 }
 
 
@@ -79,10 +104,20 @@ def test_each_failure_class_is_found_and_its_near_miss_passes(base_db: str, tmp_
 
 def test_a_bundle_not_rerunnable_after_its_rollback(base_db: str, tmp_path: Path) -> None:
     """The rollback restores the catalog, but the bundle's INSERT meets the row the rollback left."""
-    broken = [B("A", "INSERT INTO public.base VALUES (10);\nCREATE INDEX base_id ON public.base (id);",
-                "DROP INDEX public.base_id;")]
-    near = [B("A", "INSERT INTO public.base VALUES (10);\nCREATE INDEX base_id ON public.base (id);",
-              "DROP INDEX public.base_id;\nDELETE FROM public.base WHERE id = 10;")]
+    broken = [
+        B(
+            "A",
+            "INSERT INTO public.base VALUES (10);\nCREATE INDEX base_id ON public.base (id);",
+            "DROP INDEX public.base_id;",
+        )
+    ]
+    near = [
+        B(
+            "A",
+            "INSERT INTO public.base VALUES (10);\nCREATE INDEX base_id ON public.base (id);",
+            "DROP INDEX public.base_id;\nDELETE FROM public.base WHERE id = 10;",
+        )
+    ]
     r = _rehearse(write_package(tmp_path / "b", broken), base_db, tmp_path / "k1", "--data")
     assert r.returncode == 1
     (f,) = [f for f in result_of(r)["findings"] if f["step"] == "re-apply"]
@@ -91,11 +126,15 @@ def test_a_bundle_not_rerunnable_after_its_rollback(base_db: str, tmp_path: Path
 
 
 def test_every_broken_bundle_is_reported_not_only_the_first(base_db: str, tmp_path: Path) -> None:
-    pkg = write_package(tmp_path / "p", [
-        B("A", "CREATE TABLE public.a (id int);", "SELECT 1;"),                              # leaves a behind
-        B("B", "CREATE TABLE public.b (id int);", "DROP TABLE public.b;"),                   # fine
-        B("C", "CREATE TABLE public.c (id int);", "DROP TABLE public.no_such;"),             # fails
-        B("D", "CREATE TABLE public.d (id int);", "DROP TABLE public.d;")])                  # fine
+    pkg = write_package(
+        tmp_path / "p",
+        [
+            B("A", "CREATE TABLE public.a (id int);", "SELECT 1;"),  # leaves a behind
+            B("B", "CREATE TABLE public.b (id int);", "DROP TABLE public.b;"),  # fine
+            B("C", "CREATE TABLE public.c (id int);", "DROP TABLE public.no_such;"),  # fails
+            B("D", "CREATE TABLE public.d (id int);", "DROP TABLE public.d;"),
+        ],
+    )  # fine
     r = _rehearse(pkg, base_db, tmp_path / "k")
     res = result_of(r)
     assert r.returncode == 1 and res["rehearsed"] == ["A", "B", "C", "D"]
@@ -105,27 +144,38 @@ def test_every_broken_bundle_is_reported_not_only_the_first(base_db: str, tmp_pa
 
 
 def test_probe_that_expects_an_error_and_gets_rows(base_db: str, tmp_path: Path) -> None:
-    trigger = ("CREATE FUNCTION public.no_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-               "RAISE EXCEPTION 'immutable'; END $$;\n")
-    probe = ('[[probe]]\nname = "rejects update"\nafter = "A"\nsql = "UPDATE public.base SET id = id"\n'
-             'expect_error = "P0001"\n\n')
+    trigger = (
+        "CREATE FUNCTION public.no_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "RAISE EXCEPTION 'immutable'; END $$;\n"
+    )
+    probe = (
+        '[[probe]]\nname = "rejects update"\nafter = "A"\nsql = "UPDATE public.base SET id = id"\n'
+        'expect_error = "P0001"\n\n'
+    )
     broken = [B("A", trigger, "DROP FUNCTION public.no_update();")]
-    near = [B("A", trigger + "CREATE TRIGGER t BEFORE UPDATE ON public.base FOR EACH ROW EXECUTE FUNCTION "
-              "public.no_update();", "DROP TRIGGER t ON public.base;\nDROP FUNCTION public.no_update();")]
+    near = [
+        B(
+            "A",
+            trigger + "CREATE TRIGGER t BEFORE UPDATE ON public.base FOR EACH ROW EXECUTE FUNCTION public.no_update();",
+            "DROP TRIGGER t ON public.base;\nDROP FUNCTION public.no_update();",
+        )
+    ]
     r = _rehearse(write_package(tmp_path / "b", broken, probes=probe), base_db, tmp_path / "k1", "--data")
     assert r.returncode == 1
     (f,) = result_of(r)["findings"]
     assert f["step"] == "probe" and "expects error P0001, gets 2 row(s)" in f["message"]
-    assert _rehearse(write_package(tmp_path / "n", near, probes=probe), base_db, tmp_path / "k2",
-                     "--data").returncode == 0
+    assert (
+        _rehearse(write_package(tmp_path / "n", near, probes=probe), base_db, tmp_path / "k2", "--data").returncode == 0
+    )
 
 
 def test_a_data_dependent_failure_shows_only_with_data(base_db: str, tmp_path: Path) -> None:
     with psycopg.connect(base_db, autocommit=True) as conn:
         conn.execute("CREATE TABLE public.dup (v int); INSERT INTO public.dup VALUES (1), (1)")
-    pkg = write_package(tmp_path / "p", [B("A", "CREATE UNIQUE INDEX dup_v ON public.dup (v);",
-                                           "DROP INDEX public.dup_v;")])
-    assert _rehearse(pkg, base_db, tmp_path / "k1").returncode == 0   # schema only: the rows are not there
+    pkg = write_package(
+        tmp_path / "p", [B("A", "CREATE UNIQUE INDEX dup_v ON public.dup (v);", "DROP INDEX public.dup_v;")]
+    )
+    assert _rehearse(pkg, base_db, tmp_path / "k1").returncode == 0  # schema only: the rows are not there
     r = _rehearse(pkg, base_db, tmp_path / "k2", "--data")
     assert r.returncode == 1
     (f,) = result_of(r)["findings"]
@@ -147,14 +197,34 @@ def test_from_backup_checks_the_pin_first(base_db: str, tmp_path: Path) -> None:
 
 
 def test_already_applied_bundles_are_the_starting_state(base_db: str, tmp_path: Path) -> None:
-    pkg = write_package(tmp_path / "p", [B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;"),
-                                         B("B", "CREATE TABLE public.b (id int);", "DROP TABLE public.b;")])
+    pkg = write_package(
+        tmp_path / "p",
+        [
+            B("A", "CREATE TABLE public.a (id int);", "DROP TABLE public.a;"),
+            B("B", "CREATE TABLE public.b (id int);", "DROP TABLE public.b;"),
+        ],
+    )
     holder = Holder(base_db, 7001)
     (pkg / "B.sql").write_text("SELECT pg_advisory_xact_lock(7001);\nCREATE TABLE public.b (id int);")
     from pgwarden.package.lock import lock
+
     lock(pkg)
-    child = subprocess.Popen([sys.executable, "-m", "pgwarden", "apply", str(pkg), "--dsn", base_db, "--no-rehearse",
-                              "--out", str(tmp_path / "ka")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pgwarden",
+            "apply",
+            str(pkg),
+            "--dsn",
+            base_db,
+            "--no-rehearse",
+            "--out",
+            str(tmp_path / "ka"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for(lambda: ledger_states(base_db) == {"A": "applied"})
         child.send_signal(signal.SIGTERM)
@@ -168,8 +238,11 @@ def test_already_applied_bundles_are_the_starting_state(base_db: str, tmp_path: 
 
 
 def test_lint_errors_do_not_stop_the_rehearsal(base_db: str, tmp_path: Path) -> None:
-    pkg = write_package(tmp_path / "p", [B("A", "CREATE TABLE public.a (id int);\nDROP TABLE public.base;",
-                                           "SELECT 1;")], extra='[policy]\nforbid = ["DROP TABLE"]\n\n')
+    pkg = write_package(
+        tmp_path / "p",
+        [B("A", "CREATE TABLE public.a (id int);\nDROP TABLE public.base;", "SELECT 1;")],
+        extra='[policy]\nforbid = ["DROP TABLE"]\n\n',
+    )
     r = _rehearse(pkg, base_db, tmp_path / "k")
     assert r.returncode == 1
     res = result_of(r)
@@ -178,17 +251,23 @@ def test_lint_errors_do_not_stop_the_rehearsal(base_db: str, tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
-def test_interrupted_rehearsal_leaves_no_instance_and_the_target_untouched(base_db: str, tmp_path: Path,
-                                                                          sig: signal.Signals) -> None:
+def test_interrupted_rehearsal_leaves_no_instance_and_the_target_untouched(
+    base_db: str, tmp_path: Path, sig: signal.Signals
+) -> None:
     holder = Holder(base_db, 7002)
     with psycopg.connect(base_db, autocommit=True) as conn:
         conn.execute("CREATE FUNCTION public.hold() RETURNS void LANGUAGE sql AS $$ SELECT NULL $$")
-    pkg = write_package(tmp_path / "p", [B("A", "CREATE TABLE public.a (id int);\nSELECT pg_sleep(60);",
-                                           "DROP TABLE public.a;")])
+    pkg = write_package(
+        tmp_path / "p", [B("A", "CREATE TABLE public.a (id int);\nSELECT pg_sleep(60);", "DROP TABLE public.a;")]
+    )
     before = target_state(base_db)
     insts = set(runtime_root().glob("inst-*"))
-    child = subprocess.Popen([sys.executable, "-m", "pgwarden", "rehearse", str(pkg), "--dsn", base_db,
-                              "--out", str(tmp_path / "k")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "pgwarden", "rehearse", str(pkg), "--dsn", base_db, "--out", str(tmp_path / "k")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         wait_for(lambda: len(set(runtime_root().glob("inst-*")) - insts) == 1, what="the clone")
         time.sleep(1.5)
@@ -216,8 +295,17 @@ def test_apply_runs_the_rehearsal_as_gate_6(base_db: str, tmp_path: Path) -> Non
     assert unchanged(before, base_db) and ledger_states(base_db) == {}
     good = write_package(tmp_path / "g", [B("A", T, "DROP TABLE public.t;")])
     for how in ("schema", "data"):
-        r = run_cli("apply", str(good), "--dsn", base_db, "--out", str(tmp_path / f"k-{how}"), "--rehearse", how,
-                    "--dry-run" if how == "schema" else "--json")
+        r = run_cli(
+            "apply",
+            str(good),
+            "--dsn",
+            base_db,
+            "--out",
+            str(tmp_path / f"k-{how}"),
+            "--rehearse",
+            how,
+            "--dry-run" if how == "schema" else "--json",
+        )
         assert r.returncode == 0, r.stdout + r.stderr
         gates = {g["name"]: g["status"] for g in json.loads((tmp_path / f"k-{how}" / "run.json").read_text())["gates"]}
         assert gates["rehearsal"] == "PASS"

@@ -41,9 +41,20 @@ HOSTILE_TITLE = "skus <marquee>unique</marquee> & <script>alert(1)</script>"
 
 
 # -- headless Chromium over its DevTools pipe (--remote-debugging-pipe: fd 3 in, fd 4 out) ---------------
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-         "--disable-extensions", "--mute-audio", "--remote-debugging-pipe")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--disable-extensions",
+    "--mute-audio",
+    "--remote-debugging-pipe",
+)
 
 
 def chromium_path() -> str | None:
@@ -74,8 +85,13 @@ class Chromium:
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
         self.proc = subprocess.Popen(
             [exe, *FLAGS, f"--user-data-dir={self.profile}", f"--window-size={width},{height}", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._log, preexec_fn=wire,
-            pass_fds=(3, 4), close_fds=True)
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self._log,
+            preexec_fn=wire,
+            pass_fds=(3, 4),
+            close_fds=True,
+        )
         os.close(hi_r)
         os.close(hi_w)
         self._buf = b""
@@ -83,12 +99,15 @@ class Chromium:
         self.events: list[dict[str, Any]] = []
         self.session: str | None = None
         target = self.call("Target.createTarget", {"url": "about:blank"}, browser=True)["targetId"]
-        self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True},
-                                 browser=True)["sessionId"]
+        self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True}, browser=True)[
+            "sessionId"
+        ]
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.call(f"{domain}.enable")
-        self.call("Emulation.setDeviceMetricsOverride",
-                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        )
 
     # -- the protocol ---------------------------------------------------------------------------------
     def _send(self, msg: dict[str, Any]) -> None:
@@ -170,8 +189,9 @@ class Chromium:
         return out
 
     def requests(self, since: int = 0) -> list[str]:
-        return [m["params"]["request"]["url"] for m in self.events[since:]
-                if m.get("method") == "Network.requestWillBeSent"]
+        return [
+            m["params"]["request"]["url"] for m in self.events[since:] if m.get("method") == "Network.requestWillBeSent"
+        ]
 
     def screenshot(self, path: Path, *, clip: dict[str, float] | None = None) -> None:
         params: dict[str, Any] = {"format": "png"}
@@ -221,16 +241,23 @@ def _rolled_back_apply(dsn: str, tmp_path: Path) -> tuple[Path, dict[str, Any]]:
     """Three bundles: A and B apply, C's unique index meets duplicate rows (preflight cannot see data), so
     C fails with 23505 and B, A are rolled back. The rehearsal is waived, verify is skipped."""
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("CREATE TABLE public.item (id int PRIMARY KEY, sku text NOT NULL);"
-                     "INSERT INTO public.item VALUES (1, 'A-1'), (2, 'A-1'), (3, 'B-7')")
-    pkg = write_package(tmp_path / "pkg", [
-        B("A", "CREATE TABLE public.audit (id int PRIMARY KEY, note text);", "DROP TABLE public.audit;"),
-        B("B", "ALTER TABLE public.item ADD COLUMN note text;", "ALTER TABLE public.item DROP COLUMN note;"),
-        B("C", "CREATE UNIQUE INDEX item_sku_key ON public.item (sku);", "DROP INDEX public.item_sku_key;"),
-    ], name="shop-sku")
+        conn.execute(
+            "CREATE TABLE public.item (id int PRIMARY KEY, sku text NOT NULL);"
+            "INSERT INTO public.item VALUES (1, 'A-1'), (2, 'A-1'), (3, 'B-7')"
+        )
+    pkg = write_package(
+        tmp_path / "pkg",
+        [
+            B("A", "CREATE TABLE public.audit (id int PRIMARY KEY, note text);", "DROP TABLE public.audit;"),
+            B("B", "ALTER TABLE public.item ADD COLUMN note text;", "ALTER TABLE public.item DROP COLUMN note;"),
+            B("C", "CREATE UNIQUE INDEX item_sku_key ON public.item (sku);", "DROP INDEX public.item_sku_key;"),
+        ],
+        name="shop-sku",
+    )
     manifest = pkg / "pgwarden.toml"
     manifest.write_text(manifest.read_text().replace('title = "bundle C"', f'title = "{HOSTILE_TITLE}"'))
     from pgwarden.package.lock import lock
+
     lock(pkg)
     kit = tmp_path / "kit"
     r = run_apply(pkg, dsn, kit, "--json", timeout=300)
@@ -281,8 +308,9 @@ def test_rolled_back_apply_report_renders_in_chromium(fresh_db: str, pg_server: 
     with Chromium(exe) as c:
         # The checker sees what it must: a page with a failing script, a console error and an external image.
         bad = tmp_path / "bad.html"
-        bad.write_text('<!DOCTYPE html><p>x</p><script>console.error("boom"); nope();</script>'
-                       '<img src="http://127.0.0.1:9/x.png">')
+        bad.write_text(
+            '<!DOCTYPE html><p>x</p><script>console.error("boom"); nope();</script><img src="http://127.0.0.1:9/x.png">'
+        )
         mark = c.load(bad.as_uri())
         caught = c.problems(mark)
         assert any("boom" in p for p in caught) and any("nope" in p for p in caught), caught
@@ -322,8 +350,14 @@ def test_rolled_back_apply_report_renders_in_chromium(fresh_db: str, pg_server: 
     assert "Rolled back, in reverse order: B, A." in rollback and "Production equals probe-before: YES" in rollback
     failure = els["failure"]["text"]
     f = res["failure"]
-    for needle in ("The failure: bundle C, C.sql:1:1", "CREATE UNIQUE INDEX item_sku_key ON public.item (sku)",
-                   "SQLSTATE", "23505", f["message"], f["detail"]):
+    for needle in (
+        "The failure: bundle C, C.sql:1:1",
+        "CREATE UNIQUE INDEX item_sku_key ON public.item (sku)",
+        "SQLSTATE",
+        "23505",
+        f["message"],
+        f["detail"],
+    ):
         assert needle in failure, needle
     assert "IDENTICAL" in els["differences"]["text"]  # after the rollback the target equals probe-before
     backup = els["backup"]["text"]
@@ -356,8 +390,28 @@ class _Tags(HTMLParser):
             self.styles.append(data)
 
 
-FETCHING_TAGS = {"script", "link", "img", "iframe", "frame", "object", "embed", "base", "source", "video", "audio",
-                 "track", "image", "use", "form", "input", "picture", "portal", "applet", "marquee"}
+FETCHING_TAGS = {
+    "script",
+    "link",
+    "img",
+    "iframe",
+    "frame",
+    "object",
+    "embed",
+    "base",
+    "source",
+    "video",
+    "audio",
+    "track",
+    "image",
+    "use",
+    "form",
+    "input",
+    "picture",
+    "portal",
+    "applet",
+    "marquee",
+}
 
 
 def assert_self_contained(page: str) -> None:
@@ -394,26 +448,63 @@ def _sealed_kit(root: Path, reason: str, result: dict[str, Any], blocks: tuple[B
         with runner.gate("execute") as g:
             g.fail(reason)
 
-    report = Report("pgwarden apply: shop: FAIL", "shop", "FAIL",
-                    (Section("Status", (Text("Bundle A failed."),), "status"), *blocks), "Bundle A failed.")
+    report = Report(
+        "pgwarden apply: shop: FAIL",
+        "shop",
+        "FAIL",
+        (Section("Status", (Text("Bundle A failed."),), "status"), *blocks),
+        "Bundle A failed.",
+    )
     runner.run(body, lambda _v, _e: (report, result))
     return root
 
 
 def test_every_kit_carries_a_sealed_self_contained_report(tmp_path: Path) -> None:
-    kit = _sealed_kit(tmp_path / "kit", "bundle A failed", {"package": "shop"}, (
-        Section("Execution", (Table.of("", ("order", "bundle", "title", "outcome"), [("TXN-1", "A", "skus", "failed")],
-                                       ["FAIL"]),
-                              Section("The failure: bundle A, A.sql:3:1", (ErrorCard(
-                                  "", "could not create unique index", "23505", "Key (sku)=(A-1)", "deduplicate first",
-                                  location="A.sql:3:1", statement="CREATE …"),), "failure")), "bundles"),))
+    kit = _sealed_kit(
+        tmp_path / "kit",
+        "bundle A failed",
+        {"package": "shop"},
+        (
+            Section(
+                "Execution",
+                (
+                    Table.of("", ("order", "bundle", "title", "outcome"), [("TXN-1", "A", "skus", "failed")], ["FAIL"]),
+                    Section(
+                        "The failure: bundle A, A.sql:3:1",
+                        (
+                            ErrorCard(
+                                "",
+                                "could not create unique index",
+                                "23505",
+                                "Key (sku)=(A-1)",
+                                "deduplicate first",
+                                location="A.sql:3:1",
+                                statement="CREATE …",
+                            ),
+                        ),
+                        "failure",
+                    ),
+                ),
+                "bundles",
+            ),
+        ),
+    )
     page = (kit / "report.html").read_text()
     assert verify_kit(kit).ok
     assert_self_contained(page)
     assert not re.search(r"https?://", page, re.IGNORECASE)
-    for needle in ('<section id="gates">', 'id="timeline"', "TXN-1", "deduplicate first", "23505", "SEALED",
-                   '<section id="bundles">', 'id="failure"', f"pgwarden evidence verify {kit}",
-                   "sha256sum -c --strict SHA256SUMS"):
+    for needle in (
+        '<section id="gates">',
+        'id="timeline"',
+        "TXN-1",
+        "deduplicate first",
+        "23505",
+        "SEALED",
+        '<section id="bundles">',
+        'id="failure"',
+        f"pgwarden evidence verify {kit}",
+        "sha256sum -c --strict SHA256SUMS",
+    ):
         assert needle in page, needle
     assert "s3cret" not in page
     (kit / "report.html").write_text(page.replace("23505", "00000"))  # the page is pinned like every file
@@ -430,16 +521,28 @@ def _evil_blocks() -> tuple[Block, ...]:
     from pgwarden.rules import Rule
 
     evil = EVIL
-    return (Text(evil + " \ud800 lone surrogate \x00 nul `[x](https://evil.example/)` **b**"), Bullets((evil, evil)),
-            Code((evil, "\x1b[2J"), evil), Facts.of(evil, [(evil, evil)]),
-            Table.of(evil, (evil, "b"), [(evil, evil)], [evil], 3),
-            ErrorCard(evil, evil, evil, evil, "[x](https://evil.example/)", evil, evil, evil),
-            Diff(evil, evil, (ObjectChange(ChangeSign.ADDED, evil, evil),
-                              ObjectChange(ChangeSign.REMOVED, "view", evil),
-                              ObjectChange(ChangeSign.CHANGED, "function", evil, evil)), (evil,), 9),
-            Findings(evil, (Finding(Rule.POLICY_FORBID, evil, evil, 1, 2, evil, evil, hint=evil, fix=evil),)),
-            Gates(evil, (GateRow(evil, evil, 1.5, evil, "yesterday", evil),)),
-            Section(evil, (Section(evil, (Text(evil),), evil),), evil))
+    return (
+        Text(evil + " \ud800 lone surrogate \x00 nul `[x](https://evil.example/)` **b**"),
+        Bullets((evil, evil)),
+        Code((evil, "\x1b[2J"), evil),
+        Facts.of(evil, [(evil, evil)]),
+        Table.of(evil, (evil, "b"), [(evil, evil)], [evil], 3),
+        ErrorCard(evil, evil, evil, evil, "[x](https://evil.example/)", evil, evil, evil),
+        Diff(
+            evil,
+            evil,
+            (
+                ObjectChange(ChangeSign.ADDED, evil, evil),
+                ObjectChange(ChangeSign.REMOVED, "view", evil),
+                ObjectChange(ChangeSign.CHANGED, "function", evil, evil),
+            ),
+            (evil,),
+            9,
+        ),
+        Findings(evil, (Finding(Rule.POLICY_FORBID, evil, evil, 1, 2, evil, evil, hint=evil, fix=evil),)),
+        Gates(evil, (GateRow(evil, evil, 1.5, evil, "yesterday", evil),)),
+        Section(evil, (Section(evil, (Text(evil),), evil),), evil),
+    )
 
 
 def test_hostile_kit_content_is_escaped_and_the_page_still_renders(tmp_path: Path) -> None:
@@ -459,17 +562,35 @@ def test_hostile_kit_content_is_escaped_and_the_page_still_renders(tmp_path: Pat
     # A hand-made "kit": hostile run.json and report.json, odd types everywhere; no SHA256SUMS, so its check fails.
     fake = tmp_path / "fake"
     fake.mkdir()
-    (fake / "run.json").write_text(json.dumps({
-        "command": evil, "status": evil, "started": "yesterday", "finished": 5, "gates": [
-            {"name": evil, "status": "FAIL", "seconds": -3, "started": "2026-01-01T00:00:00Z", "reason": evil},
-            {"name": "x", "status": "PASS", "seconds": 1e308, "started": None},
-            "not a gate", {"details": {"findings": [{"rule": evil, "message": evil, "severity": evil}]}}],
-        "result": result, "environment": evil}))
+    (fake / "run.json").write_text(
+        json.dumps(
+            {
+                "command": evil,
+                "status": evil,
+                "started": "yesterday",
+                "finished": 5,
+                "gates": [
+                    {"name": evil, "status": "FAIL", "seconds": -3, "started": "2026-01-01T00:00:00Z", "reason": evil},
+                    {"name": "x", "status": "PASS", "seconds": 1e308, "started": None},
+                    "not a gate",
+                    {"details": {"findings": [{"rule": evil, "message": evil, "severity": evil}]}},
+                ],
+                "result": result,
+                "environment": evil,
+            }
+        )
+    )
     good = Report(evil, evil, evil, _evil_blocks(), evil, (evil,)).to_json()
-    good["blocks"] += ["not a block", {"kind": evil}, {"kind": "table", "headers": ["a"], "rows": [[1]]},
-                       {"kind": "section", "title": evil, "blocks": 5}, {"kind": "text", "text": "<script>alert(4)"},
-                       {"kind": "findings", "findings": [{"rule": evil}]}, {"kind": "gates", "gates": [{"name": 5}]},
-                       {"kind": "gates", "gates": [{"name": "n", "status": "PASS", "seconds": float("nan")}]}]
+    good["blocks"] += [
+        "not a block",
+        {"kind": evil},
+        {"kind": "table", "headers": ["a"], "rows": [[1]]},
+        {"kind": "section", "title": evil, "blocks": 5},
+        {"kind": "text", "text": "<script>alert(4)"},
+        {"kind": "findings", "findings": [{"rule": evil}]},
+        {"kind": "gates", "gates": [{"name": 5}]},
+        {"kind": "gates", "gates": [{"name": "n", "status": "PASS", "seconds": float("nan")}]},
+    ]
     (fake / "report.json").write_text(json.dumps(good))
     out = tmp_path / "fake.html"
     r = run_cli("report", str(fake), "--html", str(out))
@@ -511,15 +632,32 @@ def test_a_report_round_trips_through_json_and_renders_every_block(tmp_path: Pat
     page = (kit / "report.html").read_text()
     assert_self_contained(page)
     assert "<script>" not in page and EVIL not in page and page.count("&lt;script&gt;alert(1)") >= 20
-    for needle in ("+ " + EVIL, "- view", "~ function", "note: ", "policy.forbid", "ERROR:  ", "SQLSTATE: ",
-                   "HINT:  [x](https://evil.example/)", "… and 3 more", "| b |"):
+    for needle in (
+        "+ " + EVIL,
+        "- view",
+        "~ function",
+        "note: ",
+        "policy.forbid",
+        "ERROR:  ",
+        "SQLSTATE: ",
+        "HINT:  [x](https://evil.example/)",
+        "… and 3 more",
+        "| b |",
+    ):
         assert needle in md, needle
     assert "\x00" not in md and "\\x00 nul" in md  # made visible
     for needle in ("+ ", "- view", "policy.forbid", "ERROR:  ", "SQLSTATE: ", "… and 3 more"):
         assert needle in text, needle
     assert "\x00" not in text and "\x1b" not in text
-    for needle in (">1 added</b>", ">1 removed</b>", ">1 changed</b>", "policy.<wbr>forbid", "… and 3 more",
-                   "<strong>b</strong>", "<code>[x](https://evil.example/)</code>"):
+    for needle in (
+        ">1 added</b>",
+        ">1 removed</b>",
+        ">1 changed</b>",
+        "policy.<wbr>forbid",
+        "… and 3 more",
+        "<strong>b</strong>",
+        "<code>[x](https://evil.example/)</code>",
+    ):
         assert needle in page, needle
     with pytest.raises(ValueError, match="kind"):
         Report.from_json({**data, "blocks": [{"kind": "nope"}]})
@@ -565,17 +703,32 @@ def test_report_command_input_and_defaults(tmp_path: Path) -> None:
 
 
 def test_report_as_text_prints_the_blocks_and_writes_no_page(tmp_path: Path) -> None:
-    kit = _sealed_kit(tmp_path / "kit", "bundle A failed", {"package": "shop"}, (
-        Table.of("Execution", ("order", "bundle"), [("TXN-1", "A\x1b[2J")], ["FAIL"]),
-        Diff("Differences", "probes/diff.txt", (ObjectChange(ChangeSign.ADDED, "table", "public.t"),))))
+    kit = _sealed_kit(
+        tmp_path / "kit",
+        "bundle A failed",
+        {"package": "shop"},
+        (
+            Table.of("Execution", ("order", "bundle"), [("TXN-1", "A\x1b[2J")], ["FAIL"]),
+            Diff("Differences", "probes/diff.txt", (ObjectChange(ChangeSign.ADDED, "table", "public.t"),)),
+        ),
+    )
     work = tmp_path / "work"
     work.mkdir()
     r = run_cli("report", str(kit), "--format", "text", cwd=work)
     assert r.returncode == 0, r.stdout + r.stderr
     out = r.stdout.splitlines()
     assert out[:2] == ["pgwarden apply: shop: FAIL", "=" * len("pgwarden apply: shop: FAIL")], out
-    for needle in ("Bundle A failed.", "Gates", "execute", "FAIL", "bundle A failed", "TXN-1", "A\\x1b[2J",
-                   "+ table public.t", "evidence check: kit OK"):
+    for needle in (
+        "Bundle A failed.",
+        "Gates",
+        "execute",
+        "FAIL",
+        "bundle A failed",
+        "TXN-1",
+        "A\\x1b[2J",
+        "+ table public.t",
+        "evidence check: kit OK",
+    ):
         assert needle in r.stdout, needle
     assert "\x1b" not in r.stdout and list(work.iterdir()) == []
     r = run_cli("report", str(kit), "--format", "text", "--html", str(work / "x.html"))
@@ -608,10 +761,14 @@ def test_a_signed_kit_shows_its_signature_check(tmp_path: Path) -> None:
     for name in ("key", "other"):
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / name)], check=True)
     assert run_cli("evidence", "sign", str(kit), "--key", str(tmp_path / "key")).returncode == 0
-    good, bad, unchecked = (run_cli("report", str(kit), *argv) for argv in (
-        ["--html", str(tmp_path / "good.html"), "--key", str(tmp_path / "key.pub")],
-        ["--html", str(tmp_path / "bad.html"), "--key", str(tmp_path / "other.pub")],
-        ["--html", str(tmp_path / "unchecked.html")]))
+    good, bad, unchecked = (
+        run_cli("report", str(kit), *argv)
+        for argv in (
+            ["--html", str(tmp_path / "good.html"), "--key", str(tmp_path / "key.pub")],
+            ["--html", str(tmp_path / "bad.html"), "--key", str(tmp_path / "other.pub")],
+            ["--html", str(tmp_path / "unchecked.html")],
+        )
+    )
     assert good.returncode == 0 and "signature: valid" in good.stdout, good.stdout + good.stderr
     assert "valid: signed by the holder of" in (tmp_path / "good.html").read_text()
     assert bad.returncode == 1 and "SHA256SUMS.sig" in bad.stdout

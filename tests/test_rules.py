@@ -38,7 +38,7 @@ def test_every_rule_is_a_well_formed_row() -> None:
     for rule in Rule:
         assert rule.name == rule.value.upper().replace(".", "_").replace("-", "_"), rule
         assert rule.value == rule.family or rule.value.startswith(rule.family + "."), (rule, rule.family)
-        assert rule.short.strip() == rule.short != "" and not rule.short.endswith("."), rule   # SARIF adds a "."
+        assert rule.short.strip() == rule.short != "" and not rule.short.endswith("."), rule  # SARIF adds a "."
         assert rule.help and rule.help == (rule.own_help or rule.family.help), rule
         assert rule.severity in (Severity.ERROR, Severity.WARNING), rule
         assert lookup(rule.value) is rule and rule == rule.value and f"{rule}" == rule.value
@@ -51,7 +51,7 @@ def test_lookup_refuses_an_unknown_id() -> None:
     with pytest.raises(ValueError, match=re.escape("unknown rule id 'policy.forbd'")):
         lookup("policy.forbd")
     with pytest.raises(ValueError):
-        lookup("policy")    # a family, not a rule
+        lookup("policy")  # a family, not a rule
 
 
 def _used_names() -> set[str]:
@@ -70,7 +70,7 @@ def test_every_rule_is_emitted_somewhere() -> None:
     an error category."""
     used = _used_names()
     assert used <= set(Rule.__members__), used - set(Rule.__members__)
-    errors = {for_error(c) for c in _categories(PgwardenError)}       # every category has its rule
+    errors = {for_error(c) for c in _categories(PgwardenError)}  # every category has its rule
     unused = [r for r in Rule if r.name not in used and r not in errors]
     assert not unused, f"rules nothing emits: {unused}"
     assert {r for r in Rule if r.family is Family.PGWARDEN} == errors
@@ -99,8 +99,15 @@ def test_no_rule_id_is_a_free_string() -> None:
 
 def test_waiver_names_are_waivable_ids_and_their_families() -> None:
     names = waiver_names()
-    assert {"policy", "policy.forbid", "preflight", "preflight.data", "preflight.data.unique", "meta_command",
-            "txn"} <= names
+    assert {
+        "policy",
+        "policy.forbid",
+        "preflight",
+        "preflight.data",
+        "preflight.data.unique",
+        "meta_command",
+        "txn",
+    } <= names
     assert {r.value for r in Rule if r.waivable} <= names
     assert not names & {"waiver", "waiver.unused", "pgwarden", "pgwarden.bad-input", "policy.forbd", "polic", ""}
     assert close_waiver_names("policy.forbd")[0] == "policy.forbid"
@@ -115,10 +122,12 @@ def test_the_manifest_schema_lists_what_a_waiver_may_name() -> None:
 
 def _waived_package(tmp_path: Path, rule: str) -> Path:
     """A locked package whose second waiver names ``rule`` (added after the lock: lock loads the manifest too)."""
-    pkg = write_package(tmp_path / "pkg", [B("A", "CREATE TABLE t (id int);\n", "DROP TABLE t;\n"),
-                                           B("B", "DROP TABLE old_stuff;\n", None)],
-                        extra='[policy]\nforbid = ["DROP TABLE"]\n\n'
-                              '[[waiver]]\nbundle = "B"\nrule = "policy"\nreason = "historical"\n\n')
+    pkg = write_package(
+        tmp_path / "pkg",
+        [B("A", "CREATE TABLE t (id int);\n", "DROP TABLE t;\n"), B("B", "DROP TABLE old_stuff;\n", None)],
+        extra='[policy]\nforbid = ["DROP TABLE"]\n\n'
+        '[[waiver]]\nbundle = "B"\nrule = "policy"\nreason = "historical"\n\n',
+    )
     with open(pkg / "pgwarden.toml", "a", encoding="utf-8") as f:
         f.write(f'\n[[waiver]]\nbundle = "B"\nrule = "{rule}"\nreason = "historical too"\n')
     return pkg
@@ -130,15 +139,16 @@ def test_a_waiver_of_an_unknown_rule_is_bad_input_naming_it(tmp_path: Path) -> N
     assert r.returncode == 2, r.stdout + r.stderr
     assert "pgwarden.toml: waiver[2].rule: 'policy.forbd' names no rule" in r.stderr, r.stderr
     assert "did you mean 'policy.forbid'" in r.stderr, r.stderr
-    assert "integrity" not in r.stderr      # the manifest is judged first: this is the one problem shown
-    assert "waiver[1]" not in r.stderr      # a family ("policy") is a name a waiver may give
+    assert "integrity" not in r.stderr  # the manifest is judged first: this is the one problem shown
+    assert "waiver[1]" not in r.stderr  # a family ("policy") is a name a waiver may give
     with pytest.raises(BadInput) as err:
         load_package(pkg)
     assert err.value.exit_code == 2 and str(pkg / "pgwarden.toml") in err.value.message
 
 
-@pytest.mark.parametrize("rule", ["waiver.unused", "pgwarden.bad-input", "pgwarden", "Policy.forbid",
-                                  "policy.", "preflight.data.unique.x"])
+@pytest.mark.parametrize(
+    "rule", ["waiver.unused", "pgwarden.bad-input", "pgwarden", "Policy.forbid", "policy.", "preflight.data.unique.x"]
+)
 def test_waivers_name_only_rules_a_finding_can_carry(tmp_path: Path, rule: str) -> None:
     with pytest.raises(BadInput) as err:
         load_package(_waived_package(tmp_path, rule))
@@ -160,7 +170,7 @@ def test_the_docs_name_only_real_rules() -> None:
     known = waiver_names() | {r.value for r in Rule}
     families = {f.value.split(".")[0] for f in Family}
     for doc in (ROOT / "README.md", ROOT / "docs"):
-        for path in ([doc] if doc.is_file() else sorted(doc.rglob("*.md")) if doc.is_dir() else []):
+        for path in [doc] if doc.is_file() else sorted(doc.rglob("*.md")) if doc.is_dir() else []:
             named = {m for groups in _DOTTED.findall(path.read_text(encoding="utf-8")) for m in groups if m}
             rules = {n for n in named if n.split(".")[0] in families and n.rsplit(".", 1)[-1] not in _FILES}
             assert rules <= known, (path.name, sorted(rules - known))

@@ -41,8 +41,10 @@ def validator(name: str) -> Draft202012Validator:
 
 def errors(name: str, data: Any) -> list[str]:
     """Problems as draft 2020-12 reads the schema; a draft-7 reader (taplo's validator) must agree."""
-    found = [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message[:200]}"
-             for e in validator(name).iter_errors(data)]
+    found = [
+        f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message[:200]}"
+        for e in validator(name).iter_errors(data)
+    ]
     assert Draft7Validator(load_schema(name)).is_valid(data) == (not found), "draft 7 reads the schema differently"
     return found
 
@@ -60,9 +62,21 @@ def test_each_schema_is_valid_draft_2020_12(name: str) -> None:
     assert schema["title"] and schema["description"]
 
 
-NEWER_THAN_DRAFT_7 = {"$anchor", "$dynamicRef", "$dynamicAnchor", "$recursiveRef", "$recursiveAnchor", "prefixItems",
-                     "unevaluatedProperties", "unevaluatedItems", "dependentRequired", "dependentSchemas",
-                     "minContains", "maxContains", "$vocabulary"}
+NEWER_THAN_DRAFT_7 = {
+    "$anchor",
+    "$dynamicRef",
+    "$dynamicAnchor",
+    "$recursiveRef",
+    "$recursiveAnchor",
+    "prefixItems",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "dependentRequired",
+    "dependentSchemas",
+    "minContains",
+    "maxContains",
+    "$vocabulary",
+}
 ANNOTATIONS = {"description", "default", "examples", "title", "$comment"}
 
 
@@ -103,7 +117,7 @@ def test_pgwarden_schema_prints_it(name: str, tmp_path: Path) -> None:
 def test_pgwarden_toml_is_the_manifest_and_round_trips_through_a_file(tmp_path: Path) -> None:
     assert load_schema("pgwarden.toml") == load_schema("manifest")
     r = run_cli("schema", "manifest", cwd=tmp_path)
-    (tmp_path / "pgwarden.schema.json").write_text(r.stdout)     # what the README tells an editor user to do
+    (tmp_path / "pgwarden.schema.json").write_text(r.stdout)  # what the README tells an editor user to do
     again = json.loads((tmp_path / "pgwarden.schema.json").read_text())
     Draft202012Validator.check_schema(again)
     assert again == load_schema("manifest")
@@ -112,8 +126,10 @@ def test_pgwarden_toml_is_the_manifest_and_round_trips_through_a_file(tmp_path: 
 def test_unknown_schema_is_bad_input_naming_the_choices(tmp_path: Path) -> None:
     r = run_cli("schema", "manifests", cwd=tmp_path)
     assert r.returncode == 2 and r.stdout == ""
-    assert r.stderr.splitlines() == ["pgwarden: bad-input: unknown schema 'manifests'; expected one of manifest, "
-                                     "pgwarden.toml, expectations, fingerprint, run"]
+    assert r.stderr.splitlines() == [
+        "pgwarden: bad-input: unknown schema 'manifests'; expected one of manifest, "
+        "pgwarden.toml, expectations, fingerprint, run"
+    ]
     body = envelope(run_cli("schema", "nope", "--json", cwd=tmp_path))
     assert body["status"] == "BAD_INPUT" and "expected one of manifest" in body["error"]["message"]
     assert run_cli("schema", cwd=tmp_path).returncode == 2
@@ -211,11 +227,21 @@ def test_run_schema_gates_are_each_commands_plan() -> None:
     from pgwarden.rehearse.rehearse import GATES as REHEARSE
 
     verify = plan(cast(Any, SimpleNamespace(dsn="x", protected=("y",))))
-    want = {"apply": list(APPLY), "backup": list(BACKUP), "rehearse": list(REHEARSE), "verify-backup": list(verify),
-            "check": list(dict.fromkeys([*LIVE_GATES, *OFFLINE_GATES]))}
+    want = {
+        "apply": list(APPLY),
+        "backup": list(BACKUP),
+        "rehearse": list(REHEARSE),
+        "verify-backup": list(verify),
+        "check": list(dict.fromkeys([*LIVE_GATES, *OFFLINE_GATES])),
+    }
     run = load_schema("run")
-    got = {rule["if"]["properties"]["command"]["const"]: rule["then"]["properties"]["gates"]["items"]["properties"]
-           ["name"]["enum"] for rule in run["allOf"] if "command" in rule["if"]["properties"]}
+    got = {
+        rule["if"]["properties"]["command"]["const"]: rule["then"]["properties"]["gates"]["items"]["properties"][
+            "name"
+        ]["enum"]
+        for rule in run["allOf"]
+        if "command" in rule["if"]["properties"]
+    }
     assert set(run["properties"]["command"]["enum"]) == set(got)
     for command, gates in want.items():
         assert sorted(got[command]) == sorted(gates), command
@@ -248,8 +274,11 @@ def test_every_manifest_fixture_validates_as_the_loader_judges_it(path: Path) ->
 
 def test_lint_cases_refused_as_bad_input_are_rejected_or_explained() -> None:
     refused = {c.name for c in case_dirs() if load_expected(c)["exit"] == 2}
-    accepted = {name for name in refused
-                if not errors("manifest", tomllib.loads((CASES_DIR / name / "pgwarden.toml").read_text()))}
+    accepted = {
+        name
+        for name in refused
+        if not errors("manifest", tomllib.loads((CASES_DIR / name / "pgwarden.toml").read_text()))
+    }
     assert accepted == set(NOT_THE_MANIFEST), "a bad-input case the schema accepts needs its reason listed"
 
 
@@ -266,8 +295,9 @@ NOT_EXPRESSIBLE = {
 }
 
 
-@pytest.mark.parametrize(("case", "edit"), [(c, e) for c, e, _n in test_manifest.BAD], ids=[c for c, _e, _n in
-                                                                                         test_manifest.BAD])
+@pytest.mark.parametrize(
+    ("case", "edit"), [(c, e) for c, e, _n in test_manifest.BAD], ids=[c for c, _e, _n in test_manifest.BAD]
+)
 def test_bad_manifests_are_rejected_or_explained(case: str, edit: tuple[str, str]) -> None:
     data = tomllib.loads(test_manifest.GOOD.replace(edit[0], edit[1], 1))
     if case in NOT_EXPRESSIBLE:
@@ -280,7 +310,7 @@ def test_the_good_manifest_validates() -> None:
     assert errors("manifest", tomllib.loads(test_manifest.GOOD)) == []
 
 
-NEW_KEYS = '''
+NEW_KEYS = """
 [package]
 name = "adopted"
 
@@ -309,7 +339,7 @@ origin = "flyway:1"
 bundle = "V0001"
 rule = "policy.forbid"
 reason = "historical migration, cannot be edited"
-'''
+"""
 
 
 def _new_keys_package(tmp_path: Path, text: str) -> Path:
@@ -359,34 +389,35 @@ EDITS = [
     (("data_check_timeout = 2.5", 'data_check_timeout = "10"'), False),
     (("data_checks = true", 'data_checks = "yes"'), False),
     (('schema = "app"', '"1schema" = "app"'), False),
-    (('schema = "app"', 'schema = 5'), False),
+    (('schema = "app"', "schema = 5"), False),
     (('owner = { value = "app_owner" }', 'owner = { value = "app_owner", env = "USER" }'), False),
     (('owner = { value = "app_owner" }', "owner = { secret = true }"), False),
     (('owner = { value = "app_owner" }', 'owner = { valeu = "app_owner" }'), False),
     (('owner = { value = "app_owner" }', 'owner = { value = "x", secret = "yes" }'), False),
-    (('owner = { value = "app_owner" }', 'owner = { value = 1 }'), False),
+    (('owner = { value = "app_owner" }', "owner = { value = 1 }"), False),
     (('reason = "historical migration, cannot be edited"', 'reason = ""'), False),
     (('reason = "historical migration, cannot be edited"', ""), False),
     (('rule = "policy.forbid"', ""), False),
-    (('rule = "policy.forbid"', 'rule = "policy.forbd"'), False),      # names no rule (pgwarden/rules.py)
-    (('rule = "policy.forbid"', 'rule = "preflight.data"'), True),     # a family of rules
+    (('rule = "policy.forbid"', 'rule = "policy.forbd"'), False),  # names no rule (pgwarden/rules.py)
+    (('rule = "policy.forbid"', 'rule = "preflight.data"'), True),  # a family of rules
     (('rule = "policy.forbid"', 'rule = "policy.forbid"\nnote = "x"'), False),
     (('verify = "verify/V0001.sql"', 'verify = "../V0001.sql"'), False),
-    (('verify = "verify/V0001.sql"', 'verify = 1'), False),
-    (('verify = "verify/V0001.sql"', 'verify = "V0001.sql"'), True),     # apply and verify share a file
+    (('verify = "verify/V0001.sql"', "verify = 1"), False),
+    (('verify = "verify/V0001.sql"', 'verify = "V0001.sql"'), True),  # apply and verify share a file
     (('reason = "forward-only, as Flyway"\n', ""), False),
 ]
 
 
 @pytest.mark.parametrize(("edit", "valid"), EDITS, ids=[f"{i}-{e[1][:30]}" for i, (e, _v) in enumerate(EDITS)])
-def test_schema_and_loader_agree(edit: tuple[str, str], valid: bool, tmp_path: Path,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_schema_and_loader_agree(
+    edit: tuple[str, str], valid: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PGWARDEN_SCHEMA_TEST_TOKEN", "s3cret-value")
     assert edit[0] in NEW_KEYS
     text = NEW_KEYS.replace(edit[0], edit[1], 1)
     schema_ok = not errors("manifest", tomllib.loads(text))
     loader_ok = _loader_accepts(_new_keys_package(tmp_path, text))
-    if edit[1] == 'verify = "V0001.sql"':   # a cross-bundle rule (each file once): only the loader sees it
+    if edit[1] == 'verify = "V0001.sql"':  # a cross-bundle rule (each file once): only the loader sees it
         assert schema_ok and not loader_ok
         return
     assert (schema_ok, loader_ok) == (valid, valid)
@@ -395,8 +426,9 @@ def test_schema_and_loader_agree(edit: tuple[str, str], valid: bool, tmp_path: P
 # -- expectations -------------------------------------------------------------------------------------
 def test_every_expectations_fixture_validates() -> None:
     """The expectations the tests and the demo use, any expectations file in the tree, and every [verify]."""
-    files = [p for base in (ROOT / "tests", SRC / "demo") for p in base.rglob("expect*.toml")
-             if p.name != "expected.toml"]
+    files = [
+        p for base in (ROOT / "tests", SRC / "demo") for p in base.rglob("expect*.toml") if p.name != "expected.toml"
+    ]
     for text in (EXPECT_TOML, SEED001_EXPECTATIONS, *(p.read_text() for p in files)):
         assert errors("expectations", tomllib.loads(text)) == []
     for path in manifest_fixtures():
@@ -406,9 +438,19 @@ def test_every_expectations_fixture_validates() -> None:
 
 
 # test_expectations' bad files the schema cannot refuse: names and SQL are read by PostgreSQL's grammar.
-GRAMMAR = ("value[0].sql: must be a SELECT", "data-modifying DELETE", "exactly one SELECT", "SQL syntax error",
-           "count[0].where", "expected schema.table.name", "is not a function signature",
-           "is not a plain dotted name", "NUL byte", "syntax error: NUL", "takes row locks")
+GRAMMAR = (
+    "value[0].sql: must be a SELECT",
+    "data-modifying DELETE",
+    "exactly one SELECT",
+    "SQL syntax error",
+    "count[0].where",
+    "expected schema.table.name",
+    "is not a function signature",
+    "is not a plain dotted name",
+    "NUL byte",
+    "syntax error: NUL",
+    "takes row locks",
+)
 
 
 @pytest.mark.parametrize(("text", "message"), test_expectations.BAD_EXPECTATIONS)
@@ -428,7 +470,7 @@ def test_bad_expectations_are_rejected_or_explained(text: str, message: str, tmp
 
 
 # -- what real runs write ----------------------------------------------------------------------------
-FAILING = "DO $$BEGIN RAISE EXCEPTION 'boom: data not ready'; END$$;\n"   # preflight cannot judge a DO body
+FAILING = "DO $$BEGIN RAISE EXCEPTION 'boom: data not ready'; END$$;\n"  # preflight cannot judge a DO body
 
 
 def _validate_tree(root: Path) -> dict[str, list[str]]:
@@ -455,16 +497,36 @@ def test_real_kits_and_fingerprints_validate(fresh_db: str, tmp_path: Path) -> N
         assert r.returncode == code, (argv, r.stdout[-3000:], r.stderr[-3000:])
         return envelope(r)
 
-    ok("probe", "--dsn", fresh_db, "--rows", "exact", "--query", "units=select count(*) from public.unit",
-       "--query", "nothing=select null", "--fingerprint", str(out / "exact.json"), "--out", str(out / "probe"))
+    ok(
+        "probe",
+        "--dsn",
+        fresh_db,
+        "--rows",
+        "exact",
+        "--query",
+        "units=select count(*) from public.unit",
+        "--query",
+        "nothing=select null",
+        "--fingerprint",
+        str(out / "exact.json"),
+        "--out",
+        str(out / "probe"),
+    )
     ok("probe", "--dsn", fresh_db, "--rows", "estimate", "--fingerprint", str(out / "estimate.json"), "--no-kit")
 
-    bundles = [B("A", "CREATE TABLE public.s_new (id int PRIMARY KEY);\n", "DROP TABLE public.s_new;\n"),
-               B("B", "CREATE INDEX s_new_id ON public.s_new (id);\n", "DROP INDEX public.s_new_id;\n")]
+    bundles = [
+        B("A", "CREATE TABLE public.s_new (id int PRIMARY KEY);\n", "DROP TABLE public.s_new;\n"),
+        B("B", "CREATE INDEX s_new_id ON public.s_new (id);\n", "DROP INDEX public.s_new_id;\n"),
+    ]
     verify = 'tables = ["public.s_new"]\nindexes = ["public.s_new_id"]'
     fails = write_package(tmp_path / "fails", [bundles[0], B("B", FAILING, "SELECT 1;\n")], name="fails")
-    good = write_package(tmp_path / "good", bundles, name="good", verify=verify,
-                         extra='[policy]\nforbid = ["TRUNCATE"]\nmax_locked_bytes = "1 GB"\n')
+    good = write_package(
+        tmp_path / "good",
+        bundles,
+        name="good",
+        verify=verify,
+        extra='[policy]\nforbid = ["TRUNCATE"]\nmax_locked_bytes = "1 GB"\n',
+    )
     ok("check", str(good), "--dsn", fresh_db, "--out", str(out / "check"))
     ok("rehearse", str(fails), "--dsn", fresh_db, "--out", str(out / "rehearse-fails"), code=1)
     failed = ok("apply", str(fails), "--dsn", fresh_db, "--no-rehearse", "--out", str(out / "apply-fails"), code=1)
@@ -472,15 +534,29 @@ def test_real_kits_and_fingerprints_validate(fresh_db: str, tmp_path: Path) -> N
     applied = ok("apply", str(good), "--dsn", fresh_db, "--out", str(out / "apply-good"))
     dump = applied["result"]["backup"]["dump"]
     (tmp_path / "expect.toml").write_text(EXPECT_TOML)
-    ok("verify-backup", str(dump), "--expect", str(tmp_path / "expect.toml"), "--dsn", fresh_db,
-       "--out", str(out / "verify-backup"))
+    ok(
+        "verify-backup",
+        str(dump),
+        "--expect",
+        str(tmp_path / "expect.toml"),
+        "--dsn",
+        fresh_db,
+        "--out",
+        str(out / "verify-backup"),
+    )
 
     seen = _validate_tree(out)
     assert set(seen) == {"probe", "check", "rehearse", "apply", "backup", "verify-backup", "fingerprint"}, seen
     assert len(seen["apply"]) == 2 and len(seen["backup"]) == 2, seen
     fingerprints = set(seen["fingerprint"])
-    assert {"exact.json", "estimate.json", "probe/probes/probe.json", "apply-fails/probes/after-rollback.json",
-            "apply-good/probes/before.json", "apply-good/probes/after.json"} <= fingerprints, fingerprints
+    assert {
+        "exact.json",
+        "estimate.json",
+        "probe/probes/probe.json",
+        "apply-fails/probes/after-rollback.json",
+        "apply-good/probes/before.json",
+        "apply-good/probes/after.json",
+    } <= fingerprints, fingerprints
     exact = json.loads((out / "exact.json").read_text())
     assert exact["rows_mode"] == "exact" and exact["rows"] and exact["queries"] == {"units": "40", "nothing": None}
 

@@ -52,8 +52,11 @@ def _setup(dsn: str) -> None:
 def _package(root: Path) -> Path:
     root.mkdir()
     (root / "A.sql").write_text(PACKAGE_SQL, encoding="utf-8")
-    (root / "pgwarden.toml").write_text('[package]\nname = "s"\n\n[[bundle]]\nid = "A"\ntitle = "A"\n'
-                                        'apply = "A.sql"\nrollback = "none"\nreason = "test"\n', encoding="utf-8")
+    (root / "pgwarden.toml").write_text(
+        '[package]\nname = "s"\n\n[[bundle]]\nid = "A"\ntitle = "A"\n'
+        'apply = "A.sql"\nrollback = "none"\nreason = "test"\n',
+        encoding="utf-8",
+    )
     lock(root)
     return root
 
@@ -78,7 +81,8 @@ def test_every_kind_is_captured_pinned_and_reproducible(tmp_path: Path, fresh_db
         md5s = conn.execute(
             "SELECT (SELECT md5(prosrc) FROM pg_proc WHERE proname = 'fn_note'), "
             "(SELECT md5(pg_get_viewdef('v_rich'::regclass))), "
-            "(SELECT md5(pg_get_triggerdef(oid)) FROM pg_trigger WHERE tgname = 'trg_guard')").fetchone()
+            "(SELECT md5(pg_get_triggerdef(oid)) FROM pg_trigger WHERE tgname = 'trg_guard')"
+        ).fetchone()
     assert md5s == (sidecars["function"].body_md5, sidecars["view"].body_md5, sidecars["trigger"].body_md5)
     view = (kit.root / str(sidecars["view"].path)).read_text()
     assert "security_barrier=true" in view and "check_option=local" in view
@@ -97,10 +101,15 @@ def test_sidecars_are_runnable_sql(tmp_path: Path, fresh_db: str) -> None:
     _setup(fresh_db)
     kit = EvidenceKit.create(tmp_path / "kit", "check", {})
     before = _capture(fresh_db, _package(tmp_path / "pkg"), kit)
-    drops = {"view": "DROP VIEW v_rich", "trigger": "DROP TRIGGER trg_guard ON acct",
-             "function": "DROP FUNCTION fn_note(int, text)", "aggregate": "DROP AGGREGATE agg_sum(numeric)",
-             "procedure": "DROP PROCEDURE pr_touch(int)", "index": "DROP INDEX acct_owner",
-             "sequence": "DROP SEQUENCE acct_seq"}
+    drops = {
+        "view": "DROP VIEW v_rich",
+        "trigger": "DROP TRIGGER trg_guard ON acct",
+        "function": "DROP FUNCTION fn_note(int, text)",
+        "aggregate": "DROP AGGREGATE agg_sum(numeric)",
+        "procedure": "DROP PROCEDURE pr_touch(int)",
+        "index": "DROP INDEX acct_owner",
+        "sequence": "DROP SEQUENCE acct_seq",
+    }
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         for kind, drop in drops.items():
             conn.execute(drop)
@@ -120,8 +129,7 @@ def test_explicit_targets_and_nothing_to_capture(fresh_db: str) -> None:
         assert capture_sidecars([], conn, fresh_db, None) == ()
         oid = conn.execute("SELECT 'fn_note(int, text)'::regprocedure::oid::int").fetchone()
         assert oid is not None
-        (s,) = capture_sidecars([SidecarTarget("function", "public", "fn_note(integer,text)", oid[0])],
-                                conn, None, None)
+        (s,) = capture_sidecars(
+            [SidecarTarget("function", "public", "fn_note(integer,text)", oid[0])], conn, None, None
+        )
     assert (s.kind, s.name) == ("function", "public.fn_note(p_id integer, p_note text)")
-
-

@@ -37,15 +37,24 @@ def _catches_sigterm(pid: int) -> bool:
 
 
 def test_a_signal_at_any_moment_applies_nothing(fresh_db: str, tmp_path: Path) -> None:
-    pkg = write_package(tmp_path / "p", [B("A", f"SELECT pg_advisory_xact_lock({KEY});\n"
-                                              "CREATE TABLE public.sentinel (id int);\n",
-                                           "DROP TABLE public.sentinel;")])
+    pkg = write_package(
+        tmp_path / "p",
+        [
+            B(
+                "A",
+                f"SELECT pg_advisory_xact_lock({KEY});\nCREATE TABLE public.sentinel (id int);\n",
+                "DROP TABLE public.sentinel;",
+            )
+        ],
+    )
     holder = Holder(fresh_db, KEY)
     try:
         t0 = time.monotonic()
         first = start_apply(pkg, fresh_db, tmp_path / "calibrate", *NO_BACKUP)
-        wait_for(lambda: waiting_on(fresh_db, f"pg_advisory_xact_lock({KEY})") or first.poll() is not None,
-                 what="apply waiting on the test's lock")
+        wait_for(
+            lambda: waiting_on(fresh_db, f"pg_advisory_xact_lock({KEY})") or first.poll() is not None,
+            what="apply waiting on the test's lock",
+        )
         reach = time.monotonic() - t0
         assert first.poll() is None, first.communicate()
         first.send_signal(signal.SIGTERM)

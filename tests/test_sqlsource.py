@@ -25,7 +25,7 @@ CORPUS = [
     "SELECT xmlelement(name x, 'y'), json_object('a': 1) FROM generate_series(1,2) WITH ORDINALITY AS g(i, o)",
     "MERGE INTO t USING s ON t.id = s.id WHEN MATCHED AND t.x > 0 THEN DELETE "
     "WHEN NOT MATCHED THEN INSERT VALUES (s.id)",
-    "CREATE TABLE p (a int, b text COLLATE \"C\") PARTITION BY RANGE (a); "
+    'CREATE TABLE p (a int, b text COLLATE "C") PARTITION BY RANGE (a); '
     "CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (1) TO (10)",
     "GRANT SELECT (a, b) ON t TO r WITH GRANT OPTION; REVOKE ALL ON SCHEMA s FROM PUBLIC CASCADE",
     "SELECT CASE WHEN a THEN 1 ELSE 2 END, a IS DISTINCT FROM b, (ARRAY[1,2])[1], (x).y, row(1,2), a::int[], "
@@ -58,8 +58,7 @@ def _same(a: Any, b: Any, path: str = "") -> str | None:
     if isinstance(a, tuple) and isinstance(b, tuple):
         if len(a) != len(b):
             return f"{path}: {len(a)} vs {len(b)} items"
-        return next((d for i, (x, y) in enumerate(zip(a, b, strict=True)) if (d := _same(x, y, f"{path}[{i}]"))),
-                    None)
+        return next((d for i, (x, y) in enumerate(zip(a, b, strict=True)) if (d := _same(x, y, f"{path}[{i}]"))), None)
     if isinstance(a, Enum) or isinstance(b, Enum) or isinstance(a, bool) or isinstance(b, bool):
         return None if type(a) is type(b) and a == b else f"{path}: {a!r} vs {b!r}"
     return None if a == b else f"{path}: {a!r} vs {b!r}"
@@ -85,18 +84,23 @@ def test_fast_ast_equals_pglast() -> None:
 def test_positions_are_characters_not_bytes() -> None:
     src = parse_source("-- é ü\nSELECT 'ä';\n  /* ö */ INSERT INTO t VALUES ('ß');\n", "x.sql")
     assert [(s.line, s.col, s.text) for s in src.statements] == [
-        (2, 1, "SELECT 'ä'"), (3, 11, "INSERT INTO t VALUES ('ß')")]
+        (2, 1, "SELECT 'ä'"),
+        (3, 11, "INSERT INTO t VALUES ('ß')"),
+    ]
     rv = src.statements[1].node.relation
     assert src.lines.at(rv.location) == (3, 23)
 
 
-@pytest.mark.parametrize(("text", "where", "message"), [
-    ("SELECT 1;\nSELEC 2;", "x.sql:2:1", 'syntax error at or near "SELEC"'),
-    ("SELECT 'é' frm t x y;", "x.sql:1:16", 'syntax error at or near "t"'),
-    ("SELECT 1;\nSELECT 'open", "x.sql:2:8", "unterminated quoted string at or near \"'open\""),
-    ("DO $$ BEGIN", "x.sql:1:4", 'unterminated dollar-quoted string at or near "$$ BEGIN"'),
-    ("SELECT 1;\n  \x00 DROP TABLE t;", "x.sql:2:3", pgast.NUL_MESSAGE),  # the parser would stop at the NUL
-])
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        ("SELECT 1;\nSELEC 2;", "x.sql:2:1", 'syntax error at or near "SELEC"'),
+        ("SELECT 'é' frm t x y;", "x.sql:1:16", 'syntax error at or near "t"'),
+        ("SELECT 1;\nSELECT 'open", "x.sql:2:8", 'unterminated quoted string at or near "\'open"'),
+        ("DO $$ BEGIN", "x.sql:1:4", 'unterminated dollar-quoted string at or near "$$ BEGIN"'),
+        ("SELECT 1;\n  \x00 DROP TABLE t;", "x.sql:2:3", pgast.NUL_MESSAGE),  # the parser would stop at the NUL
+    ],
+)
 def test_syntax_errors_name_file_line_col(text: str, where: str, message: str) -> None:
     with pytest.raises(SqlSyntaxError) as err:
         parse_source(text, "x.sql")

@@ -20,8 +20,15 @@ from tests.conftest import Server
 def run_on_pty(args: list[str], cwd: Path, timeout: float = 300) -> tuple[int, str]:
     """Run the CLI with stdin, stdout and stderr on a pseudo-terminal; return (exit code, everything it wrote)."""
     main, child = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "pgwarden", *args], stdin=child, stdout=child, stderr=child,
-                            cwd=cwd, env={**os.environ, "COLUMNS": "120", "TERM": "xterm"}, close_fds=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pgwarden", *args],
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "120", "TERM": "xterm"},
+        close_fds=True,
+    )
     os.close(child)
     out = bytearray()
     deadline = time.monotonic() + timeout

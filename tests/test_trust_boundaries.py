@@ -30,8 +30,11 @@ needs_root = pytest.mark.skipif(not ROOT, reason="the sandbox user and namespace
 
 def _backends(dsn: str, like: str = "pgwarden%") -> list[tuple[int, str]]:
     with psycopg.connect(dsn, autocommit=True) as conn:
-        rows = conn.execute("SELECT pid, application_name FROM pg_stat_activity WHERE application_name LIKE %s "
-                            "AND pid <> pg_backend_pid()", (like,)).fetchall()
+        rows = conn.execute(
+            "SELECT pid, application_name FROM pg_stat_activity WHERE application_name LIKE %s "
+            "AND pid <> pg_backend_pid()",
+            (like,),
+        ).fetchall()
     return [(int(p), str(a)) for p, a in rows]
 
 
@@ -83,8 +86,17 @@ name = "read production's password hashes"
 sql = "select encode(pg_read_binary_file('global/1260'), 'escape')"
 equals = "nothing"
 """)
-    r = run_cli("verify-backup", result_of(b)["dump_path"], "--expect", str(expect), "--dsn", fresh_db,
-                "--out", str(tmp_path / "v"), "--json")
+    r = run_cli(
+        "verify-backup",
+        result_of(b)["dump_path"],
+        "--expect",
+        str(expect),
+        "--dsn",
+        fresh_db,
+        "--out",
+        str(tmp_path / "v"),
+        "--json",
+    )
     res = result_of(r)
     seen = {c["name"]: c for c in res["checks"]}
     saw = seen["what the hostile program saw"]["actual"]
@@ -100,8 +112,9 @@ equals = "nothing"
     # The second value ran as a role that can read tables, not files: refused on the copy, nothing leaked.
     leak = seen["read production's password hashes"]
     assert not leak["ok"] and "permission denied" in (leak["error"] or ""), leak
-    everything = r.stdout + r.stderr + "".join(p.read_text(errors="replace") for p in (tmp_path / "v").rglob("*")
-                                                if p.is_file())
+    everything = (
+        r.stdout + r.stderr + "".join(p.read_text(errors="replace") for p in (tmp_path / "v").rglob("*") if p.is_file())
+    )
     assert "SCRAM-SHA-256$" not in everything and "md5" + "a" * 30 not in everything
     assert r.returncode == 1  # the made-up expectations fail; the point is where the program ran
     run = json.loads((tmp_path / "v" / "run.json").read_text())
@@ -124,10 +137,19 @@ def test_sandbox_user_owning_a_running_cluster_is_refused(tmp_path: Path) -> Non
     sock = tmp_path / "s"
     sock.mkdir()
     os.chown(sock, who.uid or 0, who.gid or 0)
-    proc.run([bins.path("initdb"), "-D", data, "-A", "trust", "-U", "postgres"], user=who.uid, group=who.gid,
-             cwd=tmp_path, timeout=120)
-    server = proc.spawn([bins.path("postgres"), "-D", data, "-k", sock, "-c", "listen_addresses="],
-                        log_path=tmp_path / "log", user=who.uid, group=who.gid)
+    proc.run(
+        [bins.path("initdb"), "-D", data, "-A", "trust", "-U", "postgres"],
+        user=who.uid,
+        group=who.gid,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    server = proc.spawn(
+        [bins.path("postgres"), "-D", data, "-k", sock, "-c", "listen_addresses="],
+        log_path=tmp_path / "log",
+        user=who.uid,
+        group=who.gid,
+    )
     try:
         assert _wait(lambda: (data / "postmaster.pid").exists())
         with pytest.raises(EnvironmentProblem, match=r"owns the data directory .* of a running cluster"):
@@ -160,27 +182,57 @@ def test_user_sql_never_acts_on_production(fresh_db: str, tmp_path: Path) -> Non
         before = _production_facts(fresh_db)
         assert before[0] == 1 and before[1] == 0
         for name, sql in HARMFUL.items():
-            r = run_cli("probe", "--dsn", fresh_db, "--no-kit", "--fingerprint", str(tmp_path / "fp.json"),
-                        "--query", f"{name}={sql}")
+            r = run_cli(
+                "probe",
+                "--dsn",
+                fresh_db,
+                "--no-kit",
+                "--fingerprint",
+                str(tmp_path / "fp.json"),
+                "--query",
+                f"{name}={sql}",
+            )
             assert r.returncode == 2, (name, r.stderr)
             assert "which is VOLATILE" in r.stderr and "nothing was run" in r.stderr, r.stderr
         # Hidden behind a view, and behind a row-security policy: still found, still refused.
         with psycopg.connect(fresh_db, autocommit=True) as conn:
             conn.execute("CREATE VIEW public.innocent AS SELECT pg_reload_conf() AS ok")
-            conn.execute("CREATE TABLE public.guarded (id int); ALTER TABLE public.guarded ENABLE ROW LEVEL SECURITY; "
-                         "CREATE POLICY p ON public.guarded USING (pg_terminate_backend(0) IS NULL)")
-        for sql, what in (("select ok from public.innocent", "through public.innocent"),
-                          ("select count(*) from public.guarded", "through public.guarded")):
-            r = run_cli("probe", "--dsn", fresh_db, "--no-kit", "--fingerprint", str(tmp_path / "fp.json"),
-                        "--query", f"q={sql}")
+            conn.execute(
+                "CREATE TABLE public.guarded (id int); ALTER TABLE public.guarded ENABLE ROW LEVEL SECURITY; "
+                "CREATE POLICY p ON public.guarded USING (pg_terminate_backend(0) IS NULL)"
+            )
+        for sql, what in (
+            ("select ok from public.innocent", "through public.innocent"),
+            ("select count(*) from public.guarded", "through public.guarded"),
+        ):
+            r = run_cli(
+                "probe",
+                "--dsn",
+                fresh_db,
+                "--no-kit",
+                "--fingerprint",
+                str(tmp_path / "fp.json"),
+                "--query",
+                f"q={sql}",
+            )
             assert r.returncode == 2 and what in r.stderr, r.stderr
         # verify-backup never runs the expectations' user SQL on production.
         b = run_cli("backup", "--dsn", fresh_db, "--out", str(tmp_path / "b"), "--json")
         expect = tmp_path / "expect.toml"
-        expect.write_text("".join(f'[[value]]\nname = "{n}"\nsql = "{s}"\nequals = "x"\n\n'
-                                  for n, s in HARMFUL.items()))
-        r = run_cli("verify-backup", result_of(b)["dump_path"], "--expect", str(expect), "--dsn", fresh_db,
-                    "--out", str(tmp_path / "v"), "--json")
+        expect.write_text(
+            "".join(f'[[value]]\nname = "{n}"\nsql = "{s}"\nequals = "x"\n\n' for n, s in HARMFUL.items())
+        )
+        r = run_cli(
+            "verify-backup",
+            result_of(b)["dump_path"],
+            "--expect",
+            str(expect),
+            "--dsn",
+            fresh_db,
+            "--out",
+            str(tmp_path / "v"),
+            "--json",
+        )
         res = result_of(r)
         assert res["production"]["untouched"] is True
         assert "never on production" in " ".join(res["production"]["notes"])
@@ -190,8 +242,18 @@ def test_user_sql_never_acts_on_production(fresh_db: str, tmp_path: Path) -> Non
 
 
 def test_stable_functions_are_allowed_and_run(fresh_db: str, tmp_path: Path) -> None:
-    r = run_cli("probe", "--dsn", fresh_db, "--fingerprint", str(tmp_path / "fp.json"), "--out", str(tmp_path / "k"),
-                "--query", "now=select to_char(now(), 'YYYY') || count(*)::text from pg_class", "--json")
+    r = run_cli(
+        "probe",
+        "--dsn",
+        fresh_db,
+        "--fingerprint",
+        str(tmp_path / "fp.json"),
+        "--out",
+        str(tmp_path / "k"),
+        "--query",
+        "now=select to_char(now(), 'YYYY') || count(*)::text from pg_class",
+        "--json",
+    )
     assert r.returncode == 0, r.stderr
     fp = json.loads((tmp_path / "fp.json").read_text())
     assert fp["queries"]["now"].startswith(time.strftime("%Y"))
@@ -202,28 +264,66 @@ SLOW = "select count(*) from generate_series(1, 10000000000)"  # immutable, and 
 
 
 def test_every_session_has_limits(fresh_db: str, tmp_path: Path) -> None:
-    r = run_cli("probe", "--dsn", fresh_db, "--no-kit", "--fingerprint", str(tmp_path / "fp.json"),
-                "--query", f"slow={SLOW}", env={"PGWARDEN_STATEMENT_TIMEOUT": "300ms"})
+    r = run_cli(
+        "probe",
+        "--dsn",
+        fresh_db,
+        "--no-kit",
+        "--fingerprint",
+        str(tmp_path / "fp.json"),
+        "--query",
+        f"slow={SLOW}",
+        env={"PGWARDEN_STATEMENT_TIMEOUT": "300ms"},
+    )
     assert r.returncode == 3 and "cut short by the server: canceling statement due to statement timeout" in r.stderr
     r = run_cli("probe", "--dsn", fresh_db, "--out", str(tmp_path / "k"))
     limits = json.loads((tmp_path / "k" / "run.json").read_text())["environment"]["session_limits"]
     assert limits["statement_timeout"] and limits["lock_timeout"] and limits["client_connection_check_interval"]
-    r = run_cli("probe", "--dsn", fresh_db, "--no-kit", "--fingerprint", str(tmp_path / "x.json"),
-                env={"PGWARDEN_LOCK_TIMEOUT": "soon"})
+    r = run_cli(
+        "probe",
+        "--dsn",
+        fresh_db,
+        "--no-kit",
+        "--fingerprint",
+        str(tmp_path / "x.json"),
+        env={"PGWARDEN_LOCK_TIMEOUT": "soon"},
+    )
     assert r.returncode == 2 and "PGWARDEN_LOCK_TIMEOUT='soon'" in r.stderr
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_interrupted_probe_leaves_no_backend(fresh_db: str, tmp_path: Path, sig: signal.Signals) -> None:
-    child = subprocess.Popen([sys.executable, "-m", "pgwarden", "probe", "--dsn", fresh_db, "--no-kit",
-                              "--fingerprint", str(tmp_path / "fp.json"), "--query", f"slow={SLOW}"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pgwarden",
+            "probe",
+            "--dsn",
+            fresh_db,
+            "--no-kit",
+            "--fingerprint",
+            str(tmp_path / "fp.json"),
+            "--query",
+            f"slow={SLOW}",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert _wait(lambda: any(a == "pgwarden probe" for _, a in _backends(fresh_db))), "the probe never started"
         with psycopg.connect(fresh_db, autocommit=True) as conn:
-            assert _wait(lambda: conn.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
-                                              "'%generate_series(1, 10000000000)%' AND state = 'active' "
-                                              "AND pid <> pg_backend_pid()").fetchone() == (1,))
+            assert _wait(
+                lambda: (
+                    conn.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+                        "'%generate_series(1, 10000000000)%' AND state = 'active' "
+                        "AND pid <> pg_backend_pid()"
+                    ).fetchone()
+                    == (1,)
+                )
+            )
         child.send_signal(sig)
         code = child.wait(timeout=30)
         assert code == (130 if sig == signal.SIGTERM else -signal.SIGKILL), child.stderr.read() if child.stderr else ""
@@ -240,8 +340,10 @@ def test_children_get_a_clean_environment(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("PGPASSWORD", secret)
     monkeypatch.setenv("PGWARDEN_DSN", f"postgresql://u:{secret}@h/db")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
-    with ThrowawayInstance(pgbin.find(pgbin.SERVER_TOOLS)) as inst, \
-            psycopg.connect(inst.dsn(), autocommit=True) as conn:
+    with (
+        ThrowawayInstance(pgbin.find(pgbin.SERVER_TOOLS)) as inst,
+        psycopg.connect(inst.dsn(), autocommit=True) as conn,
+    ):
         row = conn.execute("SELECT pg_backend_pid()").fetchone()
         assert row is not None and inst.root is not None
         pids = [int(row[0]), int((inst.root / "data" / "postmaster.pid").read_text().split()[0])]
@@ -259,10 +361,14 @@ def test_children_get_a_clean_environment(monkeypatch: pytest.MonkeyPatch) -> No
 def test_everything_written_is_private(fresh_db: str, tmp_path: Path) -> None:
     work = tmp_path / "w"
     work.mkdir()
-    script = ("import os, sys, runpy; os.umask(0o022); sys.argv = ['pgwarden'] + sys.argv[1:]; "
-              "runpy.run_module('pgwarden', run_name='__main__')")
+    script = (
+        "import os, sys, runpy; os.umask(0o022); sys.argv = ['pgwarden'] + sys.argv[1:]; "
+        "runpy.run_module('pgwarden', run_name='__main__')"
+    )
+
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=work)
+
     b = cli("backup", "--dsn", fresh_db, "--json")
     assert b.returncode == 0, b.stderr
     assert cli("verify-backup", result_of(b)["dump_path"]).returncode == 0
@@ -298,10 +404,16 @@ def test_runtime_directory_is_checked(tmp_path: Path) -> None:
         r = run_cli("verify-backup", str(tmp_path / "x.dump"), "--json", env={var: str(afile / "sub")})
         r = run_cli("gc", env={var: str(afile / "sub")}) if var == "PGWARDEN_RUNTIME_DIR" else r
         if var == "PGWARDEN_CACHE_DIR":
-            code = ("from pgwarden.cli.base import run\nfrom pgwarden.instances.runtime import cache_root\n"
-                    "run(cache_root, as_json=False)\n")
-            r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                               env={**os.environ, var: str(afile / "sub")})
+            code = (
+                "from pgwarden.cli.base import run\nfrom pgwarden.instances.runtime import cache_root\n"
+                "run(cache_root, as_json=False)\n"
+            )
+            r = subprocess.run(
+                [sys.executable, "-c", code],
+                capture_output=True,
+                text=True,
+                env={**os.environ, var: str(afile / "sub")},
+            )
         assert r.returncode == 3 and "Traceback" not in r.stderr, (var, r.stderr)
         assert len(r.stderr.strip().splitlines()) == 1, r.stderr
     if ROOT:
@@ -356,8 +468,13 @@ def test_sigterm_while_starting_is_130_without_traceback(tmp_path: Path, moment:
     pkg = tmp_path / "pkg"
     pkg.mkdir()
     os.mkfifo(pkg / "pgwarden.toml")
-    child = subprocess.Popen([sys.executable, "-m", "pgwarden", "check", str(pkg), "--no-kit"], cwd=tmp_path,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "pgwarden", "check", str(pkg), "--no-kit"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         if moment == "handlers":
             assert _wait(lambda: _catches_sigterm(child.pid)), _proc_status(child.pid)
@@ -377,10 +494,13 @@ def test_sigterm_while_starting_is_130_without_traceback(tmp_path: Path, moment:
             child.kill()
             child.communicate()
     assert "Traceback" not in err, (moment, err)
-    if caught:   # "pgwarden: interrupted by SIGTERM while starting", "pgwarden: interrupted: interrupted by SIGTERM…",
+    if caught:  # "pgwarden: interrupted by SIGTERM while starting", "pgwarden: interrupted: interrupted by SIGTERM…",
         # or, landing inside click's own parsing (which turns it into Abort), "pgwarden: interrupted"
-        assert child.returncode == 130 and err.strip().splitlines()[-1].startswith("pgwarden: interrupted"), \
-            (moment, child.returncode, err)
+        assert child.returncode == 130 and err.strip().splitlines()[-1].startswith("pgwarden: interrupted"), (
+            moment,
+            child.returncode,
+            err,
+        )
     else:
         assert child.returncode == -signal.SIGTERM, (moment, child.returncode, err)
     if moment in ("handlers", "held"):
@@ -395,8 +515,9 @@ def _catches_sigterm(pid: int) -> bool:
 
 def test_full_disk_with_directory_format_is_one_line(fresh_db: str, tiny_fs: Path) -> None:
     with psycopg.connect(fresh_db, autocommit=True) as conn:
-        conn.execute("CREATE TABLE big AS SELECT g, md5(g::text) || md5((g * 7)::text) AS t "
-                     "FROM generate_series(1, 120000) g")
+        conn.execute(
+            "CREATE TABLE big AS SELECT g, md5(g::text) || md5((g * 7)::text) AS t FROM generate_series(1, 120000) g"
+        )
     r = run_cli("backup", "--dsn", fresh_db, "--format", "directory", "--jobs", "2", "--out", str(tiny_fs / "k"))
     assert r.returncode == 3, r.stdout + r.stderr
     assert "Exception in thread" not in r.stderr and "Traceback" not in r.stderr
@@ -409,9 +530,12 @@ def test_sigkill_of_backup_leaves_its_fifo_where_gc_removes_it(fresh_db: str, tm
         holder.execute("CREATE TABLE held (id int)")
         holder.commit()
         holder.execute("LOCK TABLE held IN ACCESS EXCLUSIVE MODE")  # pg_dump waits here
-        child = subprocess.Popen([sys.executable, "-m", "pgwarden", "backup", "--dsn", fresh_db,
-                                  "--out", str(tmp_path / "k")], env={**os.environ, **env},
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        child = subprocess.Popen(
+            [sys.executable, "-m", "pgwarden", "backup", "--dsn", fresh_db, "--out", str(tmp_path / "k")],
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             assert _wait(lambda: list(runtime.glob("dump-*/pg_dump.fifo")) != [])
             assert _wait(lambda: any(a == "pgwarden backup" for _, a in _backends(fresh_db)))
@@ -426,11 +550,14 @@ def test_sigkill_of_backup_leaves_its_fifo_where_gc_removes_it(fresh_db: str, tm
     assert r.returncode == 0 and list(runtime.glob("dump-*")) == [], r.stdout
 
 
-@pytest.mark.parametrize("dsn, leaked", [
-    ("host=/nonexistent dbname=x password=LeakA LeakB", ("LeakA", "LeakB")),
-    ("postgresql://u:Leak@Part@/nonexistent/x", ("Leak@Part", "Part@")),
-    ("postgresql://u:s3cr%40et@localhost:1/x?connect_timeout=1", ("s3cr%40et", "s3cr@et")),
-])
+@pytest.mark.parametrize(
+    "dsn, leaked",
+    [
+        ("host=/nonexistent dbname=x password=LeakA LeakB", ("LeakA", "LeakB")),
+        ("postgresql://u:Leak@Part@/nonexistent/x", ("Leak@Part", "Part@")),
+        ("postgresql://u:s3cr%40et@localhost:1/x?connect_timeout=1", ("s3cr%40et", "s3cr@et")),
+    ],
+)
 def test_malformed_dsns_leak_no_part_of_the_password(tmp_path: Path, dsn: str, leaked: tuple[str, ...]) -> None:
     r = run_cli("probe", "--dsn", dsn, "--out", str(tmp_path / "k"), "--json")
     assert r.returncode in (2, 3), r.stderr
@@ -467,10 +594,12 @@ def test_signed_kit_catches_a_whole_kit_rewrite(fresh_db: str, tmp_path: Path) -
     # Rewrite a file and recompute everything the unkeyed chain checks: only the signature catches it.
     from pgwarden.evidence.kit import EVENTS, GENESIS, SUMS
     from pgwarden.evidence.sums import SumEntry, sha256_file, write_sums
+
     (kit / "SUMMARY.md").write_text("# all fine, trust me\n")
     lines = (kit / EVENTS).read_text().splitlines()
     prev, out = GENESIS, []
     import hashlib
+
     for n, raw in enumerate(lines, 1):
         rec = json.loads(raw)
         rec["prev"] = prev
@@ -481,8 +610,9 @@ def test_signed_kit_catches_a_whole_kit_rewrite(fresh_db: str, tmp_path: Path) -
         prev = hashlib.sha256(line.encode()).hexdigest()
         assert rec["seq"] == n
     (kit / EVENTS).write_text("\n".join(out) + "\n")
-    files = sorted(p.relative_to(kit).as_posix() for p in kit.rglob("*") if p.is_file()
-                   and p.name not in (SUMS, "SHA256SUMS.sig"))
+    files = sorted(
+        p.relative_to(kit).as_posix() for p in kit.rglob("*") if p.is_file() and p.name not in (SUMS, "SHA256SUMS.sig")
+    )
     write_sums(kit / SUMS, [SumEntry(f, sha256_file(kit / f)) for f in files])
     assert run_cli("evidence", "verify", str(kit)).returncode == 0  # unkeyed: fooled, as the README says
     r = run_cli("evidence", "verify", str(kit), "--key", str(tmp_path / "key.pub"))

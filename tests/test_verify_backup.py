@@ -22,8 +22,7 @@ def expect_file(tmp_path: Path) -> Path:
     return p
 
 
-def test_backup_then_verify(pg_server, fresh_db: str, cli, tmp_path: Path,
-                            expect_file: Path) -> None:
+def test_backup_then_verify(pg_server, fresh_db: str, cli, tmp_path: Path, expect_file: Path) -> None:
     """The seed 001 workflow: pinned backup, then verify with expectations, production and a protected server."""
     populate(fresh_db)
     bk = tmp_path / "backup"
@@ -33,8 +32,19 @@ def test_backup_then_verify(pg_server, fresh_db: str, cli, tmp_path: Path,
     bins = pgbin.find(pgbin.ALL_TOOLS, major=pg_server.major)
     with ThrowawayInstance(bins) as protected:
         vk = tmp_path / "verify"
-        r = cli("verify-backup", dump, "--expect", str(expect_file), "--dsn", fresh_db,
-                "--protect", protected.dsn(), "--out", str(vk), "--json")
+        r = cli(
+            "verify-backup",
+            dump,
+            "--expect",
+            str(expect_file),
+            "--dsn",
+            fresh_db,
+            "--protect",
+            protected.dsn(),
+            "--out",
+            str(vk),
+            "--json",
+        )
     res = result_of(r)
     used = f"{pg_server.describe()}; restore: {res.get('server_choice')}; pg_restore: {res.get('restore_binaries')}"
     print(used)
@@ -55,11 +65,19 @@ def test_backup_then_verify(pg_server, fresh_db: str, cli, tmp_path: Path,
     assert methods[("table", "gov.alias")] == {"schema dump", "introspection"}
     assert methods[("count", "public.unit where authority = 'draft'")] == {"query"}
     summary = (vk / "SUMMARY.md").read_text()
-    for section in ("## 1. Backup", "## 2. Restore fidelity", "IDENTICAL: the restore is the database that was "
-                    "dumped", "## 3. Object presence", "## 4. Restore test", "## 5. Restore errors",
-                    "## 6. What a single-database dump leaves out", "## 7. Production integrity",
-                    "## 8. Backup verification status",
-                    "production untouched: YES", "backup_verification_status = PASS"):
+    for section in (
+        "## 1. Backup",
+        "## 2. Restore fidelity",
+        "IDENTICAL: the restore is the database that was dumped",
+        "## 3. Object presence",
+        "## 4. Restore test",
+        "## 5. Restore errors",
+        "## 6. What a single-database dump leaves out",
+        "## 7. Production integrity",
+        "## 8. Backup verification status",
+        "production untouched: YES",
+        "backup_verification_status = PASS",
+    ):
         assert section in summary, section
     assert verify_kit(vk).ok
     assert "diff(before, after) = IDENTICAL" in summary
@@ -76,6 +94,7 @@ def test_older_server_newer_tools_and_directory_format(cli, tmp_path: Path) -> N
         populate(srv.dsn())
         dump = tmp_path / "pg15-by-18.dir"
         from pgwarden import proc
+
         proc.run([b18.path("pg_dump"), "-Fd", "-j", "2", "-f", dump, "-d", srv.dsn()])
         r = cli("verify-backup", str(dump), "--out", str(tmp_path / "v"), "--json")
     res = result_of(r)
@@ -98,8 +117,7 @@ def test_event_trigger_owner_needs_mirrored_superuser(cli, tmp_path: Path) -> No
     with ThrowawayInstance(bins) as prod:
         with psycopg.connect(prod.dsn(), autocommit=True) as conn:
             conn.execute("CREATE ROLE ops_admin SUPERUSER NOLOGIN")
-            conn.execute("CREATE FUNCTION public.on_ddl() RETURNS event_trigger LANGUAGE plpgsql "
-                         "AS $$ BEGIN END $$")
+            conn.execute("CREATE FUNCTION public.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$")
             conn.execute("CREATE EVENT TRIGGER audit_ddl ON ddl_command_end EXECUTE FUNCTION public.on_ddl()")
             conn.execute("ALTER EVENT TRIGGER audit_ddl OWNER TO ops_admin")
         dump = raw_dump(bins, prod.dsn(), tmp_path / "evt.dump")
@@ -145,13 +163,13 @@ def test_real_database_pagila(cli, tmp_path: Path) -> None:
     pagila = shared_dataset(*PAGILA_PARTS)
     bins = pgbin.find(pgbin.ALL_TOOLS, major=max(pgbin.available_majors(pgbin.ALL_TOOLS)))
     from pgwarden import proc
+
     with ThrowawayInstance(bins) as prod:
         with psycopg.connect(prod.dsn(), autocommit=True) as conn:
             conn.execute("CREATE DATABASE pagila")
         dsn = prod.dsn("pagila")
-        load = proc.run([bins.path("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", pagila],
-                        check=False)
-        if load.returncode != 0:   # in CI a dataset that does not load is a failure, as one that is missing
+        load = proc.run([bins.path("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", pagila], check=False)
+        if load.returncode != 0:  # in CI a dataset that does not load is a failure, as one that is missing
             why = f"pagila does not load on {bins.describe()}: {load.stderr.strip()[-200:]}"
             if os.environ.get("CI"):
                 pytest.fail(why)
@@ -159,8 +177,17 @@ def test_real_database_pagila(cli, tmp_path: Path) -> None:
         (tmp_path / "expect.toml").write_text(PAGILA_EXPECT)
         r = cli("backup", "--dsn", dsn, "--out", str(tmp_path / "b"), "--json")
         assert r.returncode == 0, r.stderr
-        r = cli("verify-backup", result_of(r)["dump_path"], "--dsn", dsn, "--expect",
-                str(tmp_path / "expect.toml"), "--out", str(tmp_path / "v"), "--json")
+        r = cli(
+            "verify-backup",
+            result_of(r)["dump_path"],
+            "--dsn",
+            dsn,
+            "--expect",
+            str(tmp_path / "expect.toml"),
+            "--out",
+            str(tmp_path / "v"),
+            "--json",
+        )
     res = result_of(r)
     print(f"pagila on {bins.describe()}: {res['completeness']['in_dump']} objects")
     assert r.returncode == 0, (bins.describe(), res["reasons"])

@@ -38,11 +38,11 @@ from tests._backup_helpers import (
 class Prod:
     bins: pgbin.PgBinaries
     dsn: str
-    kit: Path           # a pgwarden backup kit (the dump in it is pinned)
-    dump: Path          # that kit's dump
-    z0: Path            # a raw pg_dump -Fc -Z0, not pinned
-    gz: Path            # a raw pg_dump -Fc (compressed), not pinned
-    before: object      # production's fingerprint, for "unchanged"
+    kit: Path  # a pgwarden backup kit (the dump in it is pinned)
+    dump: Path  # that kit's dump
+    z0: Path  # a raw pg_dump -Fc -Z0, not pinned
+    gz: Path  # a raw pg_dump -Fc (compressed), not pinned
+    before: object  # production's fingerprint, for "unchanged"
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +91,7 @@ def test_byte_flipped_compressed_dump_fails(prod: Prod, cli, tmp_path: Path) -> 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip"])
 @pytest.mark.parametrize("compress", ["gz", "z0"])
-def test_pinned_dump_damaged_is_a_hash_mismatch(prod: Prod, cli, tmp_path: Path, damage: str,
-                                                compress: str) -> None:
+def test_pinned_dump_damaged_is_a_hash_mismatch(prod: Prod, cli, tmp_path: Path, damage: str, compress: str) -> None:
     """Damaged inside its backup kit, compressed or -Z0: the pin catches it. That is what verify-backup exists
     to find out, so it is a verdict: FAIL, exit 1, a JSON envelope, and a kit whose SUMMARY says why and does
     not pretend that no expectations or no --dsn were given."""
@@ -102,8 +101,12 @@ def test_pinned_dump_damaged_is_a_hash_mismatch(prod: Prod, cli, tmp_path: Path,
     if compress == "z0":  # pin the -Z0 dump the way a kit pins it, then damage it
         shutil.copy(prod.z0, dump)
         sums = kit / "SHA256SUMS"
-        sums.write_text("".join(f"{sha256(dump)}  dump/{dump.name}\n" if line.endswith(dump.name) else line + "\n"
-                                for line in sums.read_text().splitlines()))
+        sums.write_text(
+            "".join(
+                f"{sha256(dump)}  dump/{dump.name}\n" if line.endswith(dump.name) else line + "\n"
+                for line in sums.read_text().splitlines()
+            )
+        )
         (kit / "run.json").unlink()
         (kit / "run.json").write_text("{}")
     src = dump.with_suffix(".orig")
@@ -137,12 +140,18 @@ def test_sha256_option_mismatch(prod: Prod, cli, tmp_path: Path) -> None:
 def test_expectations_bad_input(prod: Prod, cli, tmp_path: Path) -> None:
     cases = {
         "unknown.toml": ("tables = []\nviewz = []\n", "unknown key 'viewz'"),
-        "badtype.toml": ("[[count]]\ntable = 'public.unit'\nequals = 'forty'\n",
-                         "count[0].equals: must be an integer, got string"),
-        "syntax.toml": ("[[value]]\nname = 'v'\nsql = 'select max(id) fro public.unit'\nequals = '1'\n",
-                        "value[0].sql: SQL syntax error"),
-        "write.toml": ("[[value]]\nname = 'v'\nsql = 'update public.unit set fmt = null'\nequals = '1'\n",
-                       "value[0].sql: must be a SELECT"),
+        "badtype.toml": (
+            "[[count]]\ntable = 'public.unit'\nequals = 'forty'\n",
+            "count[0].equals: must be an integer, got string",
+        ),
+        "syntax.toml": (
+            "[[value]]\nname = 'v'\nsql = 'select max(id) fro public.unit'\nequals = '1'\n",
+            "value[0].sql: SQL syntax error",
+        ),
+        "write.toml": (
+            "[[value]]\nname = 'v'\nsql = 'update public.unit set fmt = null'\nequals = '1'\n",
+            "value[0].sql: must be a SELECT",
+        ),
     }
     for name, (text, message) in cases.items():
         f = tmp_path / name
@@ -158,8 +167,9 @@ def test_expectations_bad_input(prod: Prod, cli, tmp_path: Path) -> None:
 
 def test_expectation_sql_that_fails_is_a_fail(prod: Prod, cli, tmp_path: Path) -> None:
     f = tmp_path / "fails.toml"
-    f.write_text(EXPECT_TOML + "\n[[value]]\nname = 'oops'\nsql = 'select no_such_col from public.unit'\n"
-                 "equals = '1'\n")
+    f.write_text(
+        EXPECT_TOML + "\n[[value]]\nname = 'oops'\nsql = 'select no_such_col from public.unit'\nequals = '1'\n"
+    )
     r = _verify(cli, prod, prod.dump, tmp_path / "v", "--expect", str(f))
     assert r.returncode == 1, r.stderr
     assert 'column "no_such_col" does not exist' in r.stdout

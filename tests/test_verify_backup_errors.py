@@ -50,18 +50,21 @@ def test_parallel_interleaved_errors_are_each_classified() -> None:
 
 
 def test_archive_errors_are_fatal() -> None:
-    for text, word in [("pg_restore: error: could not uncompress data: incorrect data check\n", "corrupt"),
-                       ("pg_restore: error: could not read from input file: end of file\n", "truncated"),
-                       ("pg_restore: error: unsupported version (1.16) in file header\n", "newer"),
-                       ("pg_restore: error: could not find block ID 2566 in archive -- possibly corrupt archive\n",
-                        "damaged")]:
+    for text, word in [
+        ("pg_restore: error: could not uncompress data: incorrect data check\n", "corrupt"),
+        ("pg_restore: error: could not read from input file: end of file\n", "truncated"),
+        ("pg_restore: error: unsupported version (1.16) in file header\n", "newer"),
+        ("pg_restore: error: could not find block ID 2566 in archive -- possibly corrupt archive\n", "damaged"),
+    ]:
         (e,) = classify_all(parse_messages(text))
         assert e.cls == FATAL and word in e.reason, (text, e)
 
 
 def test_unknown_error_is_degraded_and_warnings_are_not_errors() -> None:
-    text = ("pg_restore: warning: something odd\npg_restore: error: could not execute query: ERROR:  "
-            "something new\nCommand was: ALTER THING x;\n")
+    text = (
+        "pg_restore: warning: something odd\npg_restore: error: could not execute query: ERROR:  "
+        "something new\nCommand was: ALTER THING x;\n"
+    )
     (e,) = classify_all(parse_messages(text))
     assert e.cls == DEGRADED and "no rule recognizes" in e.reason
 
