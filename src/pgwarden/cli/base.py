@@ -134,9 +134,12 @@ class _Group(click.Group):
                 click.echo(json.dumps(body, indent=2, sort_keys=True))
             exc.show()
             sys.exit(exc.exit_code)
-        except click.exceptions.Abort:
-            click.echo("pgwarden: interrupted", err=True)
-            sys.exit(int(ExitCode.INTERRUPTED))
+        except click.exceptions.Abort as exc:  # click turns a signal during its own parsing into Abort
+            cause = exc.__cause__ or exc.__context__
+            _fail(
+                interrupted(cause if isinstance(cause, KeyboardInterrupt) else KeyboardInterrupt()),
+                self._json_requested(argv),
+            )
         sys.exit(rv if isinstance(rv, int) else 0)
 
     def _json_requested(self, argv: list[str]) -> bool:
