@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from pgwarden.errors import EnvironmentProblem, disk_full
 from pgwarden.redact import redact_text
@@ -120,6 +120,23 @@ def _die_with_us() -> None:
         _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
+def _popen(
+    args: list[str], env: dict[str, str], user: int | None, group: int | None, **streams: Any
+) -> subprocess.Popen[bytes]:
+    """Every child: in a session of its own, as ``user`` and ``group`` with no supplementary groups, and
+    signalled when pgwarden dies (:func:`_die_with_us`)."""
+    return subprocess.Popen(
+        args,
+        env=env,
+        start_new_session=True,
+        user=user,
+        group=group,
+        extra_groups=[] if group is not None else None,
+        preexec_fn=_die_with_us,
+        **streams,
+    )
+
+
 def _argv_has_password(argv: Sequence[str]) -> bool:
     """A key=value password, a URI with a password, or --password=... anywhere on the command line."""
     return any(redact_text(a) != a or a.startswith("--password=") for a in argv)
@@ -205,18 +222,15 @@ def run(
         if log is not None:
             log.write(redact_text(f"$ {' '.join(args)}\n", secrets))
         try:
-            proc = subprocess.Popen(
+            proc = _popen(
                 args,
+                full_env,
+                user,
+                group,
                 stdin=in_file if in_file else subprocess.DEVNULL,
                 stdout=out_file if out_file else subprocess.PIPE,
                 stderr=subprocess.PIPE,
-                env=full_env,
                 cwd=cwd,
-                start_new_session=True,
-                user=user,
-                group=group,
-                extra_groups=[] if group is not None else None,
-                preexec_fn=_die_with_us,
             )
         except FileNotFoundError as exc:
             raise EnvironmentProblem(f"cannot run {args[0]}: not found") from exc
@@ -293,15 +307,4 @@ def spawn(
         raise AssertionError("refusing to put a password on a command line")
     full_env = child_env(ChildEnv.BARE, env)
     with open(log_path, "ab") as log:
-        return subprocess.Popen(
-            args,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=full_env,
-            start_new_session=True,
-            user=user,
-            group=group,
-            extra_groups=[] if group is not None else None,
-            preexec_fn=_die_with_us,
-        )
+        return _popen(args, full_env, user, group, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)

@@ -11,7 +11,8 @@ file, then its row marked ``rolled_back``.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -123,61 +124,25 @@ class Executor:
     ) -> tuple[int | None, ServerError | None]:
         conn = self.conn
         try:
-            with conn.transaction(), conn.cursor() as cur:
+            with self._stop_if_lost(b), conn.transaction(), conn.cursor() as cur:
                 settings.enter(cur, self.pkg.settings)
                 error = run_statements(cur, stmts, b.apply_rel)
                 if error is not None:
                     raise _Refused(error)
                 search_path.repin_session(cur)  # pgwarden's words again, whatever SET the bundle did
-                rid = ledger.insert(
-                    cur,
-                    package=self.pkg.name,
-                    package_hash=self.ctx.package_hash,
-                    bundle=b.id,
-                    order=order,
-                    bundle_sha256=bundle_sha256,
-                    state=BundleState.APPLIED,
-                    started_at=ledger.now(),
-                    run_id=self.ctx.run_id,
-                    kit=self.ctx.kit,
-                    backup_sha256=self.ctx.backup_sha256,
-                    db_role=self.ctx.db_role,
-                )
+                rid = self._insert_row(cur, b, order, bundle_sha256, BundleState.APPLIED)
             return rid, None
         except _Refused as refused:  # leaving the block rolled the transaction back
             return None, refused.error
-        except psycopg.Error as exc:
-            if lost(conn):
-                raise self._connection_lost(b, exc) from None
-            raise  # pgwarden's own ledger statement failed: a bug, not the bundle's fault
 
     def _apply_non_atomic(
         self, b: Bundle, order: int, bundle_sha256: str, stmts: Sequence[Statement]
     ) -> tuple[int | None, ServerError | None]:
         conn = self.conn
         with conn.transaction(), conn.cursor() as cur:
-            rid = ledger.insert(
-                cur,
-                package=self.pkg.name,
-                package_hash=self.ctx.package_hash,
-                bundle=b.id,
-                order=order,
-                bundle_sha256=bundle_sha256,
-                state=BundleState.IN_DOUBT,
-                started_at=ledger.now(),
-                run_id=self.ctx.run_id,
-                kit=self.ctx.kit,
-                backup_sha256=self.ctx.backup_sha256,
-                db_role=self.ctx.db_role,
-                finished=False,
-            )
-        try:
-            with settings.for_session(conn, self.pkg.settings) as cur:
-                error = run_statements(cur, stmts[:1], b.apply_rel)
-        except psycopg.Error as exc:
-            if lost(conn):
-                raise self._connection_lost(b, exc) from None
-            raise
+            rid = self._insert_row(cur, b, order, bundle_sha256, BundleState.IN_DOUBT, finished=False)
+        with self._stop_if_lost(b), settings.for_session(conn, self.pkg.settings) as cur:
+            error = run_statements(cur, stmts[:1], b.apply_rel)
         with conn.transaction(), conn.cursor() as cur:
             if error is not None:
                 ledger.mark(
@@ -190,6 +155,44 @@ class Executor:
                 return None, error
             ledger.mark(cur, rid, BundleState.APPLIED)
         return rid, None
+
+    def _insert_row(
+        self,
+        cur: psycopg.Cursor[Any],
+        b: Bundle,
+        order: int,
+        bundle_sha256: str,
+        state: BundleState,
+        *,
+        finished: bool = True,
+    ) -> int:
+        """The bundle's ledger row for this run, started now (inside the caller's transaction)."""
+        return ledger.insert(
+            cur,
+            package=self.pkg.name,
+            package_hash=self.ctx.package_hash,
+            bundle=b.id,
+            order=order,
+            bundle_sha256=bundle_sha256,
+            state=state,
+            started_at=ledger.now(),
+            run_id=self.ctx.run_id,
+            kit=self.ctx.kit,
+            backup_sha256=self.ctx.backup_sha256,
+            db_role=self.ctx.db_role,
+            finished=finished,
+        )
+
+    @contextmanager
+    def _stop_if_lost(self, b: Bundle) -> Iterator[None]:
+        """A database error on a connection that is gone stops the run (:class:`EnvironmentProblem`); any other
+        is pgwarden's own statement failing, a bug rather than the bundle's fault, and goes up as it is."""
+        try:
+            yield
+        except psycopg.Error as exc:
+            if lost(self.conn):
+                raise self._connection_lost(b, exc) from None
+            raise
 
     def _connection_lost(self, b: Bundle, exc: psycopg.Error) -> EnvironmentProblem:
         msg = " ".join(str(exc).split())
@@ -214,7 +217,7 @@ class Executor:
         stmts = statements_of(self.pkg, b.rollback_rel)
         self.reporter.step(f"rolling back bundle {b.id} with {b.rollback_rel}")
         try:
-            with self.conn.transaction(), self.conn.cursor() as cur:
+            with self._stop_if_lost(b), self.conn.transaction(), self.conn.cursor() as cur:
                 settings.enter(cur, self.pkg.settings)
                 error = run_statements(cur, stmts, b.rollback_rel)
                 if error is not None:
@@ -223,8 +226,4 @@ class Executor:
                 ledger.mark(cur, rid, BundleState.ROLLED_BACK, note=f"rolled back by run {self.ctx.run_id}")
         except _Refused as refused:
             return refused.error
-        except psycopg.Error as exc:
-            if lost(self.conn):
-                raise self._connection_lost(b, exc) from None
-            raise
         return None

@@ -17,7 +17,7 @@ import re
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pgwarden import proc
 from pgwarden.backup.dumpstream import HashedFile, manifest_digest, run_directory_dump, stream_dump
@@ -222,30 +222,41 @@ def backup(
             )
         return backup_report(done[0]), done[0]
 
-    runner.run(lambda: done.append(_run(runner, dsn, ident, bins, fmt, jobs, compress, rows, t0)), finish)
+    job = _Job(dsn, ident, bins, fmt, jobs, compress)
+    runner.run(lambda: done.append(_run(runner, job, rows, t0)), finish)
     return done[0]
 
 
-def _run(
-    runner: GateRunner,
-    dsn: str | None,
-    ident: ServerIdentity,
-    bins: pgbin.PgBinaries,
-    fmt: str,
-    jobs: int | None,
-    compress: str | None,
-    rows: str | None,
-    t0: float,
-) -> BackupResult:
+@dataclass(frozen=True)
+class _Job:
+    """The dump asked for, with the server and the binaries found for it."""
+
+    dsn: str | None
+    ident: ServerIdentity
+    bins: pgbin.PgBinaries
+    fmt: str
+    jobs: int | None
+    compress: str | None
+
+
+class _Dumped(NamedTuple):
+    rel: str  # in the kit
+    dest: Path
+    files: tuple[HashedFile, ...]
+    sha256: str
+    bytes: int
+
+
+def _run(runner: GateRunner, job: _Job, rows: str | None, t0: float) -> BackupResult:
     with (
-        connection(dsn, application_name="pgwarden backup") as sconn,
-        connection(dsn, application_name="pgwarden backup (source record)") as rconn,
+        connection(job.dsn, application_name="pgwarden backup") as sconn,
+        connection(job.dsn, application_name="pgwarden backup (source record)") as rconn,
         exported_snapshot(sconn) as snapshot,
     ):
         taken_at = utcnow()
         recorder = SnapshotRecorder(rconn, snapshot, rows).start()
         try:
-            rel, dest, files, sha, size = _dump(runner, dsn, ident, bins, fmt, jobs, compress, snapshot)
+            dumped = _dump(runner, job, snapshot)
         except BaseException:
             recorder.cancel()
             raise
@@ -265,47 +276,40 @@ def _run(
                     record.seconds,
                 )
             )
-    return _finish(runner, ident, bins, fmt, rel, dest, files, sha, size, record, taken_at, t0)
+    return _finish(runner, job, dumped, record, taken_at, t0)
 
 
-def _dump(
-    runner: GateRunner,
-    dsn: str | None,
-    ident: ServerIdentity,
-    bins: pgbin.PgBinaries,
-    fmt: str,
-    jobs: int | None,
-    compress: str | None,
-    snapshot: str,
-) -> tuple[str, Path, tuple[HashedFile, ...], str, int]:
+def _dump(runner: GateRunner, job: _Job, snapshot: str) -> _Dumped:
     kit, reporter = runner.kit, runner.reporter
-    conninfo, env, secrets = client_conninfo(dsn, "pgwarden backup")
-    if ident.server_major >= 14:  # a pg_dump killed while it waits on a lock must not leave its backend waiting
+    conninfo, env, secrets = client_conninfo(job.dsn, "pgwarden backup")
+    if job.ident.server_major >= 14:  # a pg_dump killed while it waits on a lock must not leave its backend waiting
         env["PGOPTIONS"] = " ".join(
             x for x in (os.environ.get("PGOPTIONS", ""), "-c client_connection_check_interval=2s") if x
         )
-    stem = f"{_safe(ident.database)}_{_stamp()}"
-    rel = f"dump/{stem}.dump" if fmt == "custom" else f"dump/{stem}"
+    stem = f"{_safe(job.ident.database)}_{_stamp()}"
+    rel = f"dump/{stem}.dump" if job.fmt == "custom" else f"dump/{stem}"
     dest = kit.path(rel)
     argv: list[str | Path] = [
-        bins.path("pg_dump"),
+        job.bins.path("pg_dump"),
         "--no-password",
         "--no-sync",
         f"--snapshot={snapshot}",
         f"--lock-wait-timeout={session_limits().lock_timeout}",
         "-F",
-        "c" if fmt == "custom" else "d",
+        "c" if job.fmt == "custom" else "d",
         "-d",
         conninfo,
     ]
-    if compress is not None:
-        argv += ["-Z", compress]
-    if fmt == "directory" and jobs and jobs > 1:
-        argv += ["-j", str(jobs)]
+    if job.compress is not None:
+        argv += ["-Z", job.compress]
+    if job.fmt == "directory" and job.jobs and job.jobs > 1:
+        argv += ["-j", str(job.jobs)]
     with runner.gate("dump") as g:
-        reporter.step(f"pg_dump {ident.database} on PostgreSQL {ident.server_version} with {bins.describe()}")
+        reporter.step(
+            f"pg_dump {job.ident.database} on PostgreSQL {job.ident.server_version} with {job.bins.describe()}"
+        )
         with reporter.transfer("pg_dump", None) as progress:
-            if fmt == "custom":
+            if job.fmt == "custom":
                 one = stream_dump(
                     argv, dest, env=env, log_path=kit.path("logs/pg_dump.log"), on_bytes=progress, secrets=secrets
                 )
@@ -317,44 +321,34 @@ def _dump(
                 )
                 sha, size = manifest_digest(files), sum(f.bytes for f in files)
         for f in files:
-            frel = rel if fmt == "custom" else f"{rel}/{f.rel}"
+            frel = rel if job.fmt == "custom" else f"{rel}/{f.rel}"
             kit.event(
                 "file",
                 path=frel,
                 sha256=f.sha256,
                 bytes=f.bytes,
                 hashed="while written"
-                if fmt == "custom"
+                if job.fmt == "custom"
                 else "after pg_dump exited (directory format has no single stream)",
             )
             kit.known_hashes[frel] = f.sha256  # sealing the kit will not read the dump again
-        g.record(DumpGate(rel, fmt, bins.describe(), sha, size, len(files)))
-    return rel, dest, files, sha, size
+        g.record(DumpGate(rel, job.fmt, job.bins.describe(), sha, size, len(files)))
+    return _Dumped(rel, dest, files, sha, size)
 
 
 def _finish(
-    runner: GateRunner,
-    ident: ServerIdentity,
-    bins: pgbin.PgBinaries,
-    fmt: str,
-    rel: str,
-    dest: Path,
-    files: tuple[HashedFile, ...],
-    sha: str,
-    size: int,
-    record: SourceRecord,
-    taken_at: str,
-    t0: float,
+    runner: GateRunner, job: _Job, dumped: _Dumped, record: SourceRecord, taken_at: str, t0: float
 ) -> BackupResult:
     kit = runner.kit
+    rel, dest, files, sha, size = dumped
     stem = Path(rel).name.removesuffix(".dump")
     with runner.gate("toc") as g:
         header = read_header(dest)
-        listing, raw = list_archive(bins, dest, log_path=kit.path("logs/pg_restore.log"))
+        listing, raw = list_archive(job.bins, dest, log_path=kit.path("logs/pg_restore.log"))
         kit.write_text(f"dump/{stem}.toc.txt", raw)
         g.record(TocGate(listing.toc_entries, listing.header))
     with runner.gate("schema-dump") as g:
-        text, stripped = extract_schema(bins, dest, log_path=kit.path("logs/pg_restore.log"))
+        text, stripped = extract_schema(job.bins, dest, log_path=kit.path("logs/pg_restore.log"))
         srel = f"schema/{stem}_schema.sql"
         spath = kit.write_text(srel, text)
         schema_sha = sha256_file(spath)
@@ -366,7 +360,7 @@ def _finish(
         status=Verdict.PASS,
         dump_path=str(dest.resolve()),
         dump_rel=rel,
-        format=fmt,
+        format=job.fmt,
         sha256=sha,
         bytes=size,
         files=files,
@@ -377,8 +371,8 @@ def _finish(
         schema_sha256=schema_sha,
         schema_bytes=spath.stat().st_size,
         restrict_lines_stripped=stripped,
-        server=ident.as_dict(),
-        binaries=bins.describe(),
+        server=job.ident.as_dict(),
+        binaries=job.bins.describe(),
         seconds=round(time.monotonic() - t0, 3),
         format_line=format_line(header, listing),
         taken_at=taken_at,

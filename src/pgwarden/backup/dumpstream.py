@@ -91,30 +91,12 @@ def stream_dump(
             state["error"] = exc
 
     reader = threading.Thread(target=pump, name="pg_dump-reader", daemon=True)
-    reader.start()
     try:
-        try:
-            result = proc.run(
-                [*argv, "-f", fifo],
-                env=env,
-                inherit=proc.ChildEnv.CLIENT,
-                log_path=log_path,
-                check=False,
-                timeout=7 * 24 * 3600,
-                secrets=secrets,
-            )
-        finally:
-            _unblock(fifo, reader)
-            reader.join()
+        code, tail = _pg_dump(argv, fifo, reader, lambda: _unblock(fifo, reader), env, log_path, secrets)
         if isinstance(state.get("error"), OSError):
             raise _no_space(state["error"], dest)  # type: ignore[arg-type]
-        if result.returncode != 0:
-            tail = [line for line in result.stderr.strip().splitlines() if line.strip()][-5:]
-            how = (
-                f"was killed by signal {-result.returncode}"
-                if result.returncode < 0
-                else f"failed with exit code {result.returncode}"
-            )
+        if code != 0:
+            how = f"was killed by signal {-code}" if code < 0 else f"failed with exit code {code}"
             raise EnvironmentProblem(f"pg_dump {how}; the partial dump was removed", details=tail)
     except BaseException:
         _remove(dest)
@@ -122,6 +104,34 @@ def stream_dump(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return HashedFile(dest.name, int(state["n"]), digest.hexdigest())  # type: ignore[call-overload]
+
+
+def _pg_dump(
+    argv: Sequence[str | Path],
+    target: Path,
+    beside: threading.Thread,
+    release: Callable[[], None],
+    env: dict[str, str],
+    log_path: Path,
+    secrets: tuple[str, ...],
+) -> tuple[int, list[str]]:
+    """Run the pg_dump into ``target`` with ``beside`` (what reads or watches its output) running alongside until
+    it exits: then ``release`` it and wait for it, whatever happened. Its exit code and last lines of stderr."""
+    beside.start()
+    try:
+        result = proc.run(
+            [*argv, "-f", target],
+            env=env,
+            inherit=proc.ChildEnv.CLIENT,
+            log_path=log_path,
+            check=False,
+            timeout=7 * 24 * 3600,
+            secrets=secrets,
+        )
+    finally:
+        release()
+        beside.join()
+    return result.returncode, [line for line in result.stderr.strip().splitlines() if line.strip()][-5:]
 
 
 def _widen_pipe(fd: int) -> None:
@@ -172,25 +182,11 @@ def run_directory_dump(
                 on_bytes(tree_size(dest))
 
     watcher = threading.Thread(target=watch, name="pg_dump-watch", daemon=True)
-    watcher.start()
     try:
-        try:
-            result = proc.run(
-                [*argv, "-f", dest],
-                env=env,
-                inherit=proc.ChildEnv.CLIENT,
-                log_path=log_path,
-                check=False,
-                timeout=7 * 24 * 3600,
-                secrets=secrets,
-            )
-        finally:
-            stop.set()
-            watcher.join()
-        if result.returncode != 0:
-            tail = [line for line in result.stderr.strip().splitlines() if line.strip()][-5:]
+        code, tail = _pg_dump(argv, dest, watcher, stop.set, env, log_path, secrets)
+        if code != 0:
             nospace = any("No space left" in line for line in tail)
-            why = "the disk is full" if nospace else f"exit code {result.returncode}"
+            why = "the disk is full" if nospace else f"exit code {code}"
             raise EnvironmentProblem(f"pg_dump failed ({why}); the partial dump was removed", details=tail)
         files = hash_tree(dest)
     except BaseException:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pgwarden.backup.dumpstream import hash_tree, manifest_digest
 from pgwarden.evidence.gates import GateStatus
-from pgwarden.evidence.kit import SUMS
+from pgwarden.evidence.kitfiles import SUMS
 from pgwarden.evidence.sums import parse_sums, sha256_file
 
 

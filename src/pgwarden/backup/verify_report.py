@@ -9,6 +9,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from pgwarden.backup.fidelity import Difference
 from pgwarden.backup.restore_errors import BENIGN
 from pgwarden.backup.toc import compression_meaning
 from pgwarden.backup.verify_result import VerifyResult
@@ -301,28 +302,19 @@ def _fidelity(r: VerifyResult) -> Section:
     if not f.differences:
         out.append(Text("IDENTICAL: the restore is the database that was dumped."))
     if f.unexpected:
-        out += [
-            Text(f"**{len(f.unexpected)} difference(s) that a restore must not have** (each fails the verification):"),
-            Table.of(
-                "",
-                ("Difference", "Meaning"),
-                [(f"`{d.line}`", d.why) for d in f.unexpected[:200]],
-                ["FAIL"] * min(len(f.unexpected), 200),
-                max(len(f.unexpected) - 200, 0),
-            ),
-        ]
+        intro = f"**{len(f.unexpected)} difference(s) that a restore must not have** (each fails the verification):"
+        out += _differences(intro, "Meaning", f.unexpected, "FAIL")
     if f.expected:
-        out += [
-            Text(f"{len(f.expected)} difference(s) caused by design, shown and not failed:"),
-            Table.of(
-                "",
-                ("Difference", "Why"),
-                [(f"`{d.line}`", d.why) for d in f.expected[:200]],
-                ["WAIVED"] * min(len(f.expected), 200),
-                max(len(f.expected) - 200, 0),
-            ),
-        ]
+        out += _differences(
+            f"{len(f.expected)} difference(s) caused by design, shown and not failed:", "Why", f.expected, "WAIVED"
+        )
     return Section(title, tuple(out), "fidelity")
+
+
+def _differences(intro: str, why: str, diffs: Sequence[Difference], status: str, most: int = 200) -> list[Block]:
+    """A sentence, then the first ``most`` differences with why each is there, each row marked ``status``."""
+    rows = [(f"`{d.line}`", d.why) for d in diffs[:most]]
+    return [Text(intro), Table.of("", ("Difference", why), rows, [status] * len(rows), max(len(diffs) - most, 0))]
 
 
 def _left_out(r: VerifyResult) -> Section:

@@ -34,49 +34,61 @@ def _exclusions(r: CheckResult) -> list[str]:
 
 def exclusions(findings: Sequence[Finding], policy: Policy) -> list[str]:
     """The "No … was included" sentences of seed 000, one per policy entry, with the evidence."""
-    out = []
     by_rule: dict[tuple[Rule, str], list[str]] = {}  # (rule, the policy entry it matched) -> where
     for f in findings:
         if f.is_error:
             key = (f.rule, str(f.facts.get("pattern") or f.facts.get("entry") or f.facts.get("kind") or ""))
             by_rule.setdefault(key, []).append(f"{f.location} (bundle {f.bundle})")
-    for pattern in policy.forbid_calls:
-        hits = by_rule.get((Rule.POLICY_FORBID_CALLS, pattern))
-        out.append(
-            f"FOUND {len(hits)} call(s) matching `{pattern}`: {', '.join(hits)}."
-            if hits
-            else f"No call matching `{pattern}` was included outside rollback-only probes "
-            "(statements, DO blocks and function bodies checked)."
+
+    def hits(*rules: Rule) -> list[str]:
+        return [h for (rule, _e), v in by_rule.items() if rule in rules for h in v]
+
+    out = [
+        _found(
+            by_rule.get((Rule.POLICY_FORBID_CALLS, pattern)),
+            f"call(s) matching `{pattern}`",
+            f"No call matching `{pattern}` was included outside rollback-only probes "
+            "(statements, DO blocks and function bodies checked).",
         )
-    for table in policy.protected_tables:
-        hits = by_rule.get((Rule.POLICY_PROTECTED_TABLE, table))
-        out.append(
-            f"FOUND {len(hits)} write(s) to protected table `{table}`: {', '.join(hits)}."
-            if hits
-            else f"No INSERT/UPDATE/DELETE/MERGE/TRUNCATE/COPY FROM on `{table}` was included outside "
-            "rollback-only probes."
+        for pattern in policy.forbid_calls
+    ]
+    out += [
+        _found(
+            by_rule.get((Rule.POLICY_PROTECTED_TABLE, table)),
+            f"write(s) to protected table `{table}`",
+            f"No INSERT/UPDATE/DELETE/MERGE/TRUNCATE/COPY FROM on `{table}` was included outside rollback-only probes.",
         )
+        for table in policy.protected_tables
+    ]
     if policy.forbid:
-        hits = [h for (rule, _e), v in by_rule.items() if rule is Rule.POLICY_FORBID for h in v]
         kinds = ", ".join(policy.forbid)
         out.append(
-            f"FOUND {len(hits)} forbidden statement(s) ({kinds}): {', '.join(hits)}."
-            if hits
-            else f"No forbidden statement kind ({kinds}) was included in any bundle."
+            _found(
+                hits(Rule.POLICY_FORBID),
+                f"forbidden statement(s) ({kinds})",
+                f"No forbidden statement kind ({kinds}) was included in any bundle.",
+            )
         )
-    ctl = [h for (rule, _e), v in by_rule.items() if rule in (Rule.TXN_CONTROL, Rule.META_COMMAND) for h in v]
     out.append(
-        f"FOUND {len(ctl)} transaction-control statement(s) or psql meta-command(s): {', '.join(ctl)}."
-        if ctl
-        else "No transaction control and no psql meta-command was included in any bundle."
+        _found(
+            hits(Rule.TXN_CONTROL, Rule.META_COMMAND),
+            "transaction-control statement(s) or psql meta-command(s)",
+            "No transaction control and no psql meta-command was included in any bundle.",
+        )
     )
-    scope = [h for (rule, _e), v in by_rule.items() if rule is Rule.ROLLBACK_SCOPE for h in v]
     out.append(
-        f"FOUND {len(scope)} rollback statement(s) that drop what their bundle did not create: {', '.join(scope)}."
-        if scope
-        else "Every rollback drops or reverts only what its own bundle creates or changes."
+        _found(
+            hits(Rule.ROLLBACK_SCOPE),
+            "rollback statement(s) that drop what their bundle did not create",
+            "Every rollback drops or reverts only what its own bundle creates or changes.",
+        )
     )
     return out
+
+
+def _found(hits: list[str] | None, what: str, none: str) -> str:
+    """ "FOUND 2 <what>: <where>, <where>." when there are hits, else the sentence that says there is none."""
+    return f"FOUND {len(hits)} {what}: {', '.join(hits)}." if hits else none
 
 
 def check_report(r: CheckResult, error: BaseException | None = None) -> Report:

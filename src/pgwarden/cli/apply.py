@@ -8,61 +8,45 @@ from typing import TYPE_CHECKING
 import click
 
 from pgwarden import textsafe
-from pgwarden.cli.base import dsn_option, json_option, main, passed, run
+from pgwarden.cli.base import choice_option, dsn_option, json_option, main, out_option, package_argument, passed, run
 from pgwarden.cli.reporter import reporter
+from pgwarden.importing.model import TOOLS
 
 if TYPE_CHECKING:
     from pgwarden.apply.results import ApplyResult
 
 
 @main.command("apply")
-@click.argument("package", type=click.Path(path_type=Path))
+@package_argument
 @dsn_option
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False),
-    default=None,
-    envvar="PGWARDEN_OUT",
-    show_envvar=True,
-    help="Evidence kit directory (default ./pgwarden-runs/<UTC>-apply/).",
-)
+@out_option("apply", envvar="PGWARDEN_OUT")
 @click.option(
     "--dry-run",
     is_flag=True,
     envvar="PGWARDEN_DRY_RUN",
-    show_envvar=True,
     help="Run gates 1-4 (identity, integrity, ledger, preflight), change nothing, print the plan.",
 )
-@click.option(
+@choice_option(
     "--rehearse",
-    type=click.Choice(("schema", "data")),
+    choices=("schema", "data"),
     default="schema",
-    show_default=True,
     envvar="PGWARDEN_REHEARSE",
-    show_envvar=True,
     help="Rehearse on a schema-only clone, or on the backup.",
 )
 @click.option(
-    "--no-rehearse",
-    is_flag=True,
-    envvar="PGWARDEN_NO_REHEARSE",
-    show_envvar=True,
-    help="Skip the rehearsal (recorded as a waiver).",
+    "--no-rehearse", is_flag=True, envvar="PGWARDEN_NO_REHEARSE", help="Skip the rehearsal (recorded as a waiver)."
 )
-@click.option(
+@choice_option(
     "--on-failure",
-    type=click.Choice(("rollback", "stop")),
+    choices=("rollback", "stop"),
     default="rollback",
-    show_default=True,
     envvar="PGWARDEN_ON_FAILURE",
-    show_envvar=True,
     help="After a failed bundle: roll back this run's bundles in reverse, or stop and leave them.",
 )
 @click.option(
     "--no-backup",
     is_flag=True,
     envvar="PGWARDEN_NO_BACKUP",
-    show_envvar=True,
     help="Take no backup (needs --i-have-a-backup; recorded as a waiver).",
 )
 @click.option(
@@ -71,23 +55,18 @@ if TYPE_CHECKING:
     metavar="SHA256",
     default=None,
     envvar="PGWARDEN_I_HAVE_A_BACKUP",
-    show_envvar=True,
     help="The sha256 of the backup you just took (with --no-backup), recorded in the kit and ledger.",
 )
-@click.option(
+@choice_option(
     "--baseline-from",
-    "baseline_from",
-    type=click.Choice(("sqitch", "flyway", "golang-migrate", "popx")),
-    default=None,
+    choices=TOOLS,
     envvar="PGWARDEN_BASELINE_FROM",
-    show_envvar=True,
     help="Adopt that tool's history on the target: the bundles it applied (by their origin, from pgwarden "
     "import) are recorded once as applied; only the pending ones run. A dirty or failed entry is "
     "refused.",
 )
 @click.option(
     "--baseline-schema",
-    "baseline_schema",
     metavar="SCHEMA",
     default=None,
     help="With --baseline-from: the schema that holds the tool's history table (Sqitch's registry, "

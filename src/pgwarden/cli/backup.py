@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pgwarden.cli.base import dsn_option, json_option, main, out_option, passed, run
+from pgwarden.cli.base import choice_option, dsn_option, json_option, main, out_option, passed, run
 from pgwarden.cli.reporter import reporter
+from pgwarden.probe.fingerprint import ROWS_MODES  # light: no database driver
 from pgwarden.textsafe import lines as text_lines
 
 if TYPE_CHECKING:
@@ -18,21 +19,19 @@ if TYPE_CHECKING:
 
 @main.command("backup")
 @dsn_option
-@out_option
-@click.option(
+@out_option()
+@choice_option(
     "--format",
     "fmt",
-    type=click.Choice(("custom", "directory")),
+    choices=("custom", "directory"),
     default="custom",
-    show_default=True,
     help="custom (pg_dump -Fc) or directory (pg_dump -Fd, for --jobs).",
 )
 @click.option("--jobs", type=int, default=None, help="Parallel pg_dump workers (directory format only).")
 @click.option("--compress", default=None, help="Passed to pg_dump -Z (e.g. 0, 9, zstd:3 on 16+).")
-@click.option(
+@choice_option(
     "--rows",
-    type=click.Choice(("exact", "estimate", "none")),
-    default=None,
+    choices=ROWS_MODES,
     help="Row counts in the source record, taken in the dump's snapshot (default: exact up to a 10 GiB "
     "database, estimate above).",
 )
@@ -66,17 +65,13 @@ def backup_cmd(
 @click.option("--expect", type=click.Path(path_type=Path), default=None, help="Expectations file (TOML).")
 @dsn_option
 @click.option("--protect", multiple=True, help="A server that must stay distinct and up (repeatable).")
-@out_option
+@out_option()
 @click.option("--sha256", default=None, help="The dump's pinned SHA-256 (default: from its backup kit).")
 @click.option("--jobs", type=int, default=None, help="Parallel pg_restore jobs (default: CPU count, max 8).")
 @click.option("--no-owner", is_flag=True, help="pg_restore --no-owner.")
 @click.option("--no-privileges", is_flag=True, help="pg_restore --no-privileges.")
-@click.option(
-    "--probe-rows",
-    type=click.Choice(("exact", "estimate", "none")),
-    default="exact",
-    show_default=True,
-    help="Row counts in the production probes (with --dsn).",
+@choice_option(
+    "--probe-rows", choices=ROWS_MODES, default="exact", help="Row counts in the production probes (with --dsn)."
 )
 @click.option(
     "--source",

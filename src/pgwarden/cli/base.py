@@ -12,7 +12,8 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
@@ -239,29 +240,35 @@ def apply_conventions(group: click.Group, path: tuple[str, ...] = ()) -> None:
             apply_conventions(cmd, (*path, name))
 
 
-def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--json", "as_json", is_flag=True, help="Print one JSON envelope on stdout (for every exit code)."
-    )(f)
+# -- options and arguments several commands share (apply_conventions adds each one's PGWARDEN_* variable) --
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+json_option: Decorator = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON envelope on stdout (for every exit code)."
+)
+dsn_option: Decorator = click.option(
+    "--dsn",
+    envvar="PGWARDEN_DSN",
+    default=None,
+    help="libpq URI or key=value string; default: PG* environment and .pgpass.",
+)
+package_argument: Decorator = click.argument("package", type=click.Path(path_type=Path))
 
 
-def dsn_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--dsn",
-        envvar="PGWARDEN_DSN",
-        default=None,
-        show_envvar=True,
-        help="libpq URI or key=value string; default: PG* environment and .pgpass.",
-    )(f)
-
-
-def out_option(f: Callable[..., Any]) -> Callable[..., Any]:
+def out_option(command: str = "<command>", *, envvar: str | None = None, help: str | None = None) -> Decorator:
+    """``--out DIR``, the evidence kit directory; ``envvar`` is a variable other commands read too (PGWARDEN_OUT)."""
     return click.option(
         "--out",
         type=click.Path(file_okay=False),
         default=None,
-        help="Evidence kit directory (default ./pgwarden-runs/<UTC>-<command>/).",
-    )(f)
+        envvar=envvar,
+        help=help or f"Evidence kit directory (default ./pgwarden-runs/<UTC>-{command}/).",
+    )
+
+
+def choice_option(*decls: str, choices: Sequence[str], default: str | None = None, **attrs: Any) -> Decorator:
+    """An option that takes one of ``choices``; its default, when it has one, is shown in --help."""
+    return click.option(*decls, type=click.Choice(choices), default=default, show_default=default is not None, **attrs)
 
 
 def _command() -> str:

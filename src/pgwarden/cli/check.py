@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pgwarden.cli.base import dsn_option, json_option, main, out_option, passed, run
+from pgwarden.cli.base import choice_option, dsn_option, json_option, main, out_option, package_argument, passed, run
 from pgwarden.cli.formats import FORMATS  # light: its heavy imports wait for a render
 from pgwarden.cli.reporter import reporter
 from pgwarden.textsafe import block
@@ -24,9 +24,9 @@ if TYPE_CHECKING:  # the command imports its library when it runs: start-up stay
 
 
 @main.command("check")
-@click.argument("package", type=click.Path(path_type=Path))
+@package_argument
 @dsn_option
-@out_option
+@out_option()
 @click.option("--no-kit", is_flag=True, help="Write no evidence kit (for pre-commit hooks).")
 @click.option(
     "--data-checks",
@@ -35,11 +35,10 @@ if TYPE_CHECKING:  # the command imports its library when it runs: start-up stay
     help="With --dsn: count, read-only, the rows that would break each statement (SET NOT NULL, ADD CHECK, "
     "unique keys, foreign keys, type changes); default: [policy] data_checks.",
 )
-@click.option(
+@choice_option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
-    default=None,
+    choices=FORMATS,
     help="How the findings are printed: text (tables; the default on a terminal), gcc (file:line:col "
     "lines; the default when piped), json (the findings), sarif (SARIF 2.1.0 for code scanning, "
     "paths relative to the repository root), github (workflow annotations; SUMMARY.md is appended "

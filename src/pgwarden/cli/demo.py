@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import click
-
-from pgwarden.cli.base import json_option, main, passed, run
+from pgwarden.cli.base import json_option, main, out_option, passed, run
 from pgwarden.cli.reporter import reporter
 from pgwarden.textsafe import lines as text_lines
 
@@ -16,12 +14,7 @@ if TYPE_CHECKING:
 
 
 @main.command("demo")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Directory for the demo's kits (default ./pgwarden-runs/<UTC>-demo/).",
-)
+@out_option(help="Directory for the demo's kits (default ./pgwarden-runs/<UTC>-demo/).")
 @json_option
 def demo_cmd(out: str | None, as_json: bool) -> None:
     """Run the seed stories end to end on embedded PostgreSQL that it starts and removes itself."""

@@ -7,12 +7,20 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pgwarden.cli.base import json_option, main, run
+from pgwarden.cli.base import Decorator, choice_option, json_option, main, run
 from pgwarden.textsafe import lines, out_line
 
 if TYPE_CHECKING:
     from pgwarden.evidence.report import ReportResult
     from pgwarden.evidence.verify import KitVerification
+
+kit_argument: Decorator = click.argument("kit_dir", type=click.Path(path_type=Path))
+
+
+def public_key_option(help: str) -> Decorator:
+    return click.option(
+        "--key", type=click.Path(path_type=Path), default=None, envvar="PGWARDEN_KIT_PUBLIC_KEY", help=help
+    )
 
 
 @main.group("evidence")
@@ -21,15 +29,8 @@ def evidence_group() -> None:
 
 
 @evidence_group.command("verify")
-@click.argument("kit_dir", type=click.Path(path_type=Path))
-@click.option(
-    "--key",
-    type=click.Path(path_type=Path),
-    default=None,
-    envvar="PGWARDEN_KIT_PUBLIC_KEY",
-    show_envvar=True,
-    help="SSH public key: also require a valid SHA256SUMS.sig by its holder.",
-)
+@kit_argument
+@public_key_option("SSH public key: also require a valid SHA256SUMS.sig by its holder.")
 @json_option
 def evidence_verify_cmd(kit_dir: Path, key: Path | None, as_json: bool) -> None:
     """Re-check a kit's SHA256SUMS, event chain and seal (and, with --key, its signature).
@@ -50,13 +51,12 @@ def evidence_verify_cmd(kit_dir: Path, key: Path | None, as_json: bool) -> None:
 
 
 @evidence_group.command("sign")
-@click.argument("kit_dir", type=click.Path(path_type=Path))
+@kit_argument
 @click.option(
     "--key",
     type=click.Path(path_type=Path),
     required=True,
     envvar="PGWARDEN_KIT_KEY",
-    show_envvar=True,
     help="SSH private key (or a public key whose private half ssh-agent holds).",
 )
 @json_option
@@ -77,20 +77,12 @@ def evidence_sign_cmd(kit_dir: Path, key: Path, as_json: bool) -> None:
     default=None,
     help="Where to write the page (default ./<KIT name>.report.html; never inside the kit).",
 )
-@click.option(
-    "--key",
-    type=click.Path(path_type=Path),
-    default=None,
-    envvar="PGWARDEN_KIT_PUBLIC_KEY",
-    show_envvar=True,
-    help="SSH public key: the evidence check also requires a valid SHA256SUMS.sig.",
-)
-@click.option(
+@public_key_option("SSH public key: the evidence check also requires a valid SHA256SUMS.sig.")
+@choice_option(
     "--format",
     "fmt",
-    type=click.Choice(("html", "text")),
+    choices=("html", "text"),
     default="html",
-    show_default=True,
     help="html: write the page; text: print the kit's report here instead (no page is written).",
 )
 @json_option

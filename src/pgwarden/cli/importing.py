@@ -11,16 +11,16 @@ import click
 from pgwarden import textsafe
 from pgwarden.cli.base import json_option, main, passed, run
 from pgwarden.cli.reporter import reporter
+from pgwarden.importing.model import TOOLS
 
 if TYPE_CHECKING:
     from pgwarden.importing.command import ImportResult
 
-FORMATS = ("sqitch", "flyway", "golang-migrate", "popx")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a [vars] name
 
 
 @main.command("import")
-@click.argument("fmt", metavar="FORMAT", type=click.Choice(FORMATS))
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(TOOLS))
 @click.argument("source", metavar="DIR", type=click.Path(path_type=Path))
 @click.argument("out", metavar="OUT", type=click.Path(path_type=Path))
 @click.option(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pgwarden import textsafe
-from pgwarden.cli.base import dsn_option, json_option, main, run
+from pgwarden.cli.base import dsn_option, json_option, main, out_option, run
 from pgwarden.cli.reporter import reporter
 
 if TYPE_CHECKING:
@@ -45,12 +45,7 @@ def status_cmd(dsn: str | None, as_json: bool) -> None:
 @click.option("--applied", is_flag=True, help="The bundle's statement did take effect.")
 @click.option("--absent", is_flag=True, help="It did not: apply will run the bundle again.")
 @dsn_option
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Evidence kit directory (default ./pgwarden-runs/<UTC>-resolve/).",
-)
+@out_option("resolve")
 @json_option
 def resolve_cmd(
     package: str, bundle: str, applied: bool, absent: bool, dsn: str | None, out: str | None, as_json: bool

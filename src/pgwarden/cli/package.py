@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pgwarden.cli.base import json_option, main, passed, run
+from pgwarden.cli.base import json_option, main, package_argument, passed, run
 from pgwarden.textsafe import lines
 
 if TYPE_CHECKING:  # the commands import their libraries when they run: start-up stays light
@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # the commands import their libraries when they run: start-up
 
 
 @main.command("lock")
-@click.argument("package", type=click.Path(path_type=Path))
+@package_argument
 @click.option(
     "--check",
     "check_only",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pgwarden.cli.base import dsn_option, json_option, main, out_option, run
+from pgwarden.cli.base import choice_option, dsn_option, json_option, main, out_option, run
 from pgwarden.cli.reporter import reporter
 from pgwarden.probe.fingerprint import ROWS_MODES  # light: no database driver
 from pgwarden.textsafe import lines as text_lines
@@ -25,14 +25,13 @@ if TYPE_CHECKING:  # the probe library (psycopg, pglast) is imported when a comm
     default=None,
     help="Also write the fingerprint JSON to FILE (it is always in the kit's probes/probe.json).",
 )
-@click.option(
+@choice_option(
     "--rows",
-    type=click.Choice(ROWS_MODES),
+    choices=ROWS_MODES,
     default="none",
-    show_default=True,
     help="Row counts: exact (count(*) per table, slow), estimate (planner statistics) or none.",
 )
-@out_option
+@out_option()
 @click.option("--no-kit", is_flag=True, help="Write no evidence kit (then --fingerprint is required).")
 @click.option(
     "--query",

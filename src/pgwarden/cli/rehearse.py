@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pgwarden.cli.base import dsn_option, json_option, main, passed, run
+from pgwarden.cli.base import dsn_option, json_option, main, out_option, package_argument, passed, run
 from pgwarden.cli.reporter import reporter
 from pgwarden.textsafe import lines as text_lines
 
@@ -16,30 +16,16 @@ if TYPE_CHECKING:
 
 
 @main.command("rehearse")
-@click.argument("package", type=click.Path(path_type=Path))
+@package_argument
 @dsn_option
-@click.option(
-    "--data",
-    is_flag=True,
-    envvar="PGWARDEN_REHEARSE_DATA",
-    show_envvar=True,
-    help="Clone the data too (data-dependent failures show only with data).",
-)
+@click.option("--data", is_flag=True, help="Clone the data too (data-dependent failures show only with data).")
 @click.option(
     "--from-backup",
-    "from_backup",
     type=click.Path(path_type=Path),
     default=None,
     help="Rehearse on a restore of this pinned backup (its pin is checked first).",
 )
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False),
-    default=None,
-    envvar="PGWARDEN_OUT",
-    show_envvar=True,
-    help="Evidence kit directory (default ./pgwarden-runs/<UTC>-rehearse/).",
-)
+@out_option("rehearse", envvar="PGWARDEN_OUT")
 @json_option
 def rehearse_cmd(
     package: Path, dsn: str | None, data: bool, from_backup: Path | None, out: str | None, as_json: bool

@@ -204,6 +204,7 @@ class Section(_Block):
 
 
 Block = Text | Bullets | Code | Facts | Table | ErrorCard | Diff | Findings | Gates | Section
+Titled = Code | Facts | Table | ErrorCard | Diff | Findings | Gates  # a block under a heading of its own (when titled)
 
 
 @dataclass(frozen=True)

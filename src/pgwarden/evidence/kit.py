@@ -22,6 +22,7 @@ from typing import Any
 from pgwarden import userfiles
 from pgwarden.errors import BadInput
 from pgwarden.evidence.blocks import Report
+from pgwarden.evidence.kitfiles import EVENTS, GENESIS, SUMS
 from pgwarden.evidence.render_html import write_sealed_report
 from pgwarden.evidence.render_md import render_md
 from pgwarden.evidence.sums import SumEntry, sha256_file, write_sums
@@ -31,9 +32,6 @@ from pgwarden.textsafe import block
 from pgwarden.version import __version__
 
 SCHEMA_VERSION = 2  # run.json; 2: one details shape per shared gate
-GENESIS = "0" * 64
-SUMS = "SHA256SUMS"
-EVENTS = "events.jsonl"
 
 
 def utcnow() -> str:

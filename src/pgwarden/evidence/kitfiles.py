@@ -35,6 +35,10 @@ from typing import Any, BinaryIO
 from pgwarden.errors import BadInput
 from pgwarden.textsafe import one_line
 
+GENESIS = "0" * 64  # what the first event of the chain names as the hash before it
+SUMS = "SHA256SUMS"
+EVENTS = "events.jsonl"
+
 MiB = 1 << 20
 MAX_SUMS = 64 * MiB  # SHA256SUMS: about 800,000 files
 MAX_RUN_JSON = 64 * MiB  # run.json
@@ -63,32 +67,36 @@ class Missing(Refused):
         super().__init__("missing")
 
 
+@dataclass(frozen=True, order=True)
+class KitProblem:
+    file: str  # kit-relative
+    problem: str
+
+
 @dataclass(frozen=True)
 class KitWalk:
     """What a kit holds: its regular files, and every other entry with why it is refused (kit-relative paths)."""
 
     files: tuple[str, ...]
-    refused: tuple[tuple[str, str], ...]
+    refused: tuple[KitProblem, ...]
 
 
 def size_text(n: int) -> str:
     return f"{n // MiB} MiB" if n % MiB == 0 else f"{n:,} bytes"
 
 
+_KINDS = (
+    (stat.S_ISLNK, "a symbolic link"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a directory"),
+)
+
+
 def _kind(mode: int) -> str:
-    if stat.S_ISLNK(mode):
-        return "a symbolic link"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    return "not a regular file"
+    return next((kind for test, kind in _KINDS if test(mode)), "not a regular file")
 
 
 def _link_target(name: str, dir_fd: int) -> str:
@@ -133,7 +141,7 @@ def _open_root(root: Path) -> int:
 def walk(root: Path) -> KitWalk:
     """Every regular file of the kit, and every entry that is not one (with why), never following a symlink."""
     files: list[str] = []
-    refused: list[tuple[str, str]] = []
+    refused: list[KitProblem] = []
     fd = _open_root(root)
     try:
         _walk(fd, "", 0, files, refused)
@@ -142,37 +150,37 @@ def walk(root: Path) -> KitWalk:
     return KitWalk(tuple(sorted(files)), tuple(sorted(refused)))
 
 
-def _walk(dir_fd: int, prefix: str, depth: int, files: list[str], refused: list[tuple[str, str]]) -> None:
+def _walk(dir_fd: int, prefix: str, depth: int, files: list[str], refused: list[KitProblem]) -> None:
     try:
         with os.scandir(dir_fd) as it:
             names = sorted(e.name for e in it)
     except OSError as exc:
-        refused.append((prefix.rstrip("/") or ".", f"cannot be listed: {exc.strerror or exc}"))
+        refused.append(KitProblem(prefix.rstrip("/") or ".", f"cannot be listed: {exc.strerror or exc}"))
         return
     for name in names:
         rel = prefix + name
         try:
             mode = os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode
         except OSError as exc:
-            refused.append((rel, f"cannot be examined: {exc.strerror or exc}"))
+            refused.append(KitProblem(rel, f"cannot be examined: {exc.strerror or exc}"))
             continue
         if stat.S_ISREG(mode):
             files.append(rel)
         elif stat.S_ISDIR(mode):
             if depth + 1 > MAX_DIR_DEPTH:
-                refused.append((rel, f"a directory nested more than {MAX_DIR_DEPTH} deep: not walked"))
+                refused.append(KitProblem(rel, f"a directory nested more than {MAX_DIR_DEPTH} deep: not walked"))
                 continue
             try:
                 sub = os.open(name, _O_DIR, dir_fd=dir_fd)
             except OSError as exc:
-                refused.append((rel, f"a directory that cannot be opened: {exc.strerror or exc}"))
+                refused.append(KitProblem(rel, f"a directory that cannot be opened: {exc.strerror or exc}"))
                 continue
             try:
                 _walk(sub, rel + "/", depth + 1, files, refused)
             finally:
                 os.close(sub)
         else:
-            refused.append((rel, _refusal(name, mode, dir_fd)))
+            refused.append(KitProblem(rel, _refusal(name, mode, dir_fd)))
 
 
 def _parts(rel: str) -> list[str]:

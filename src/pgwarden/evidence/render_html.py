@@ -19,36 +19,23 @@ import datetime as dt
 import os
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from pgwarden.evidence import kitfiles
-from pgwarden.evidence.blocks import (
-    Block,
-    Code,
-    Diff,
-    ErrorCard,
-    Facts,
-    Findings,
-    Gates,
-    Report,
-    Section,
-    Table,
-    walk,
-    without_text,
-)
+from pgwarden.evidence.blocks import Block, Gates, Report, Section, Titled, walk, without_text
 from pgwarden.evidence.html_blocks import Ids, Run, blocks_html
 from pgwarden.evidence.html_util import capped, cls, code, dl, dur, e, inline, more, pill, table, text, ts, when
-from pgwarden.evidence.kitfiles import Refused
+from pgwarden.evidence.kitfiles import EVENTS, Refused
 from pgwarden.evidence.kitread import SUMS, KitContent, gate_rows, load_kit, read_text
+from pgwarden.evidence.verify import KitVerification
 from pgwarden.private import write_private
 from pgwarden.version import __version__
 
 REPORT = "report.html"
-EVENTS = "events.jsonl"
 
 # What the page may load: nothing. Inline <style> only; no script, no image, no font, no frame, no form.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -57,18 +44,6 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'n
 @cache
 def css() -> str:
     return resources.files("pgwarden.evidence").joinpath("report.css").read_text(encoding="utf-8")
-
-
-@dataclass(frozen=True)
-class EvidenceCheck:
-    """The result of ``pgwarden evidence verify`` on the kit, as the page shows it."""
-
-    ok: bool
-    files_checked: int
-    events: int
-    problems: tuple[tuple[str, str], ...]  # (file, problem)
-    signature: str
-    sums_sha256: str | None = None  # sha256 of SHA256SUMS itself: one value that pins the kit
 
 
 def _d(x: object) -> dict[str, Any]:
@@ -84,16 +59,23 @@ def page_blocks(report: Report, run: Mapping[str, Any]) -> tuple[Block, ...]:
         blocks = (Gates("Gates", gate_rows(dict(run))), *blocks)
     out: list[Block] = []
     for b in blocks:
-        if isinstance(b, Code | Facts | Table | ErrorCard | Diff | Findings | Gates) and b.title:
+        if isinstance(b, Titled) and b.title:
             out.append(Section(b.title, (replace(b, title=""),), "gates" if isinstance(b, Gates) else ""))
         else:
             out.append(b)
     return tuple(out)
 
 
-def render(kit: KitContent, check: EvidenceCheck | None = None, *, kit_path: str | None = None) -> str:
+def render(
+    kit: KitContent,
+    check: KitVerification | None = None,
+    *,
+    sums_sha256: str | None = None,
+    kit_path: str | None = None,
+) -> str:
     """The whole page. ``check`` is the evidence check's result (None: this copy is sealed inside the
-    kit, which cannot hold the check of itself). ``kit_path`` is the path the re-run commands name."""
+    kit, which cannot hold the check of itself), ``sums_sha256`` the hash of SHA256SUMS that pins what it
+    checked. ``kit_path`` is the path the re-run commands name."""
     run, report = kit.run, kit.report
     command = text(run.get("command")) or "?"
     status = text(run.get("status")) or report.verdict or "?"
@@ -102,7 +84,7 @@ def render(kit: KitContent, check: EvidenceCheck | None = None, *, kit_path: str
     ids = Ids()
     blocks = page_blocks(report, run)
     body = blocks_html(blocks, 0, ids, Run(run.get("started"), run.get("finished")))
-    parts = [_verdict(kit, command, status, check), body, _evidence_section(kit, check, path)]
+    parts = [_verdict(kit, command, status, check), body, _evidence_section(kit, check, sums_sha256, path)]
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -148,7 +130,7 @@ def _gate_problems(run: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def _verdict(kit: KitContent, command: str, status: str, check: EvidenceCheck | None) -> str:
+def _verdict(kit: KitContent, command: str, status: str, check: KitVerification | None) -> str:
     run, report = kit.run, kit.report
     started, finished = run.get("started"), run.get("finished")
     t0, t1 = ts(started), ts(finished)
@@ -216,7 +198,7 @@ def _verdict(kit: KitContent, command: str, status: str, check: EvidenceCheck | 
 
 
 # -- the evidence check ------------------------------------------------------------------------------
-def _evidence_section(kit: KitContent, check: EvidenceCheck | None, path: str) -> str:
+def _evidence_section(kit: KitContent, check: KitVerification | None, sums_sha256: str | None, path: str) -> str:
     q = shlex.quote(path)
     signed = kitfiles.is_regular(kit.root, "SHA256SUMS.sig")
     key = " --key SIGNER.pub" if signed else ""
@@ -249,15 +231,12 @@ def _evidence_section(kit: KitContent, check: EvidenceCheck | None, path: str) -
         body = (
             f"<p>{pill('FAIL')} <b>kit FAILED verification</b>: {len(check.problems)} problem(s). The kit "
             "was changed after it was sealed.</p>"
-            + table(("file", "problem"), [(code(f), p) for f, p in shown], "problems")
+            + table(("file", "problem"), [(code(p.file), p.problem) for p in shown], "problems")
             + more(left)
         )
     if check is not None:
         body += dl(
-            [
-                ("signature", check.signature),
-                ("sha256 of SHA256SUMS", code(check.sums_sha256) if check.sums_sha256 else None),
-            ]
+            [("signature", check.signature), ("sha256 of SHA256SUMS", code(sums_sha256) if sums_sha256 else None)]
         )
     body += _kit_files(kit.root)
     return f'<section id="evidence"><h2>Evidence check</h2>{body}{rerun}</section>'
@@ -284,7 +263,7 @@ def _kit_files(root: Path) -> str:
             except OSError:
                 continue
             rows.append((code(rel), f"{size:,} bytes"))
-        rows += [(code(rel), why) for rel, why in walked.refused]
+        rows += [(code(p.file), p.problem) for p in walked.refused]
         rows.sort(key=str)
         head = ("file", "size")
     if not rows:

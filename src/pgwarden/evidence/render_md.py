@@ -11,20 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pgwarden.evidence.blocks import (
-    Block,
-    Bullets,
-    Code,
-    Diff,
-    ErrorCard,
-    Facts,
-    Findings,
-    Gates,
-    Report,
-    Section,
-    Table,
-    Text,
-)
+from pgwarden.evidence import blocks as bk
 from pgwarden.evidence.markdown import md_table
 from pgwarden.textsafe import one_line
 
@@ -32,13 +19,13 @@ FINDINGS_HEADERS = ("#", "rule", "severity", "bundle", "location", "statement", 
 GATES_HEADERS = ("#", "gate", "status", "seconds", "why")
 
 
-def render_md(report: Report) -> str:
+def render_md(report: bk.Report) -> str:
     out = [f"# {one_line(report.title)}", ""]
     _blocks(report.blocks, 0, out)
     return "\n".join(out).rstrip() + "\n"
 
 
-def _blocks(blocks: Sequence[Block], depth: int, out: list[str]) -> None:
+def _blocks(blocks: Sequence[bk.Block], depth: int, out: list[str]) -> None:
     for b in blocks:
         _block(b, depth, out)
 
@@ -52,30 +39,26 @@ def _code(lines: Sequence[str], out: list[str]) -> None:
     out += ["```", *(one_line(x) for x in lines), "```", ""]
 
 
-def _block(b: Block, depth: int, out: list[str]) -> None:
-    if isinstance(b, Section):
+def _block(b: bk.Block, depth: int, out: list[str]) -> None:
+    if isinstance(b, bk.Section | bk.Titled):
         _heading(b.title, depth, out)
+    if isinstance(b, bk.Section):
         _blocks(b.blocks, depth + 1, out)
-    elif isinstance(b, Text):
+    elif isinstance(b, bk.Text):
         out += [one_line(b.text), ""]
-    elif isinstance(b, Bullets):
+    elif isinstance(b, bk.Bullets):
         out += [(f"{i}. " if b.numbered else "- ") + one_line(x) for i, x in enumerate(b.items, 1)] + [""]
-    elif isinstance(b, Code):
-        _heading(b.title, depth, out)
+    elif isinstance(b, bk.Code):
         _code(b.lines, out)
-    elif isinstance(b, Facts):
-        _heading(b.title, depth, out)
+    elif isinstance(b, bk.Facts):
         out.append(md_table(b.headers, b.rows))
-    elif isinstance(b, Table):
-        _heading(b.title, depth, out)
+    elif isinstance(b, bk.Table):
         out.append(md_table(b.headers, b.rows))
         if b.more:
             out += [f"… and {b.more} more.", ""]
-    elif isinstance(b, ErrorCard):
-        _heading(b.title, depth, out)
+    elif isinstance(b, bk.ErrorCard):
         _code(b.lines(), out)
-    elif isinstance(b, Diff):
-        _heading(b.title, depth, out)
+    elif isinstance(b, bk.Diff):
         if b.identical:
             out += [f"IDENTICAL: no object added, removed or changed ({one_line(b.source)}).", ""]
             if b.notes:
@@ -88,8 +71,7 @@ def _block(b: Block, depth: int, out: list[str]) -> None:
             + ([f"… and {more} more in {b.source}"] if more else []),
             out,
         )
-    elif isinstance(b, Findings):
-        _heading(b.title, depth, out)
+    elif isinstance(b, bk.Findings):
         if not b.findings:
             out += ["None.", ""]
         else:
@@ -102,8 +84,7 @@ def _block(b: Block, depth: int, out: list[str]) -> None:
                     ],
                 )
             )
-    elif isinstance(b, Gates):
-        _heading(b.title, depth, out)
+    elif isinstance(b, bk.Gates):
         out.append(
             md_table(
                 GATES_HEADERS, [(i, g.name, g.status, f"{g.seconds:.3f}", g.reason) for i, g in enumerate(b.gates, 1)]

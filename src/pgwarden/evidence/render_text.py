@@ -10,21 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pgwarden.evidence.blocks import (
-    Block,
-    Bullets,
-    Code,
-    Diff,
-    ErrorCard,
-    Facts,
-    Findings,
-    Gates,
-    Report,
-    Section,
-    Table,
-    Text,
-    without_text,
-)
+from pgwarden.evidence import blocks as bk
 from pgwarden.textsafe import one_line
 
 MAX_CELL = 60
@@ -51,15 +37,15 @@ def columns(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> list[st
     return out
 
 
-def render_text(report: Report, gates_first: Gates | None = None) -> list[str]:
+def render_text(report: bk.Report, gates_first: bk.Gates | None = None) -> list[str]:
     """The report's lines. ``gates_first``: the run's gates, shown first when the report lists none."""
     title = _t(report.title)
     out = [title, "=" * len(title)]
     if report.lead:
         out += [_t(report.lead)]
     out.append("")
-    blocks: Sequence[Block] = without_text(report.blocks, report.lead)  # said above
-    if gates_first is not None and not any(isinstance(b, Gates) for b in blocks):
+    blocks: Sequence[bk.Block] = bk.without_text(report.blocks, report.lead)  # said above
+    if gates_first is not None and not any(isinstance(b, bk.Gates) for b in blocks):
         blocks = (gates_first, *blocks)
     for b in blocks:
         _block(b, 0, out)
@@ -74,25 +60,23 @@ def _heading(title: str, depth: int, out: list[str]) -> None:
         out += [t, ("-" if depth == 0 else "·") * len(t)]
 
 
-def _block(b: Block, depth: int, out: list[str]) -> None:
-    if isinstance(b, Section):
+def _block(b: bk.Block, depth: int, out: list[str]) -> None:
+    if isinstance(b, bk.Section | bk.Titled):
         _heading(b.title, depth, out)
+    if isinstance(b, bk.Section):
         for x in b.blocks:
             _block(x, depth + 1, out)
         return
-    if isinstance(b, Text):
+    if isinstance(b, bk.Text):
         out.append(_t(b.text))
-    elif isinstance(b, Bullets):
+    elif isinstance(b, bk.Bullets):
         out += [(f"{i}. " if b.numbered else "- ") + _t(x) for i, x in enumerate(b.items, 1)]
-    elif isinstance(b, Code):
-        _heading(b.title, depth, out)
+    elif isinstance(b, bk.Code):
         out += ["    " + _t(x) for x in b.lines]
-    elif isinstance(b, Facts):
-        _heading(b.title, depth, out)
+    elif isinstance(b, bk.Facts):
         width = min(max((len(_t(k)) for k, _v in b.rows), default=0), 32)
         out += [f"{_t(k).ljust(width)}  {_t(v)}" for k, v in b.rows]
-    elif isinstance(b, Table):
-        _heading(b.title, depth, out)
+    elif isinstance(b, bk.Table):
         status = b.status if len(b.status) == len(b.rows) else ()
         out += columns(
             ("", *b.headers) if status else b.headers,
@@ -100,15 +84,12 @@ def _block(b: Block, depth: int, out: list[str]) -> None:
         )
         if b.more:
             out.append(f"… and {b.more} more")
-    elif isinstance(b, ErrorCard):
-        _heading(b.title, depth, out)
+    elif isinstance(b, bk.ErrorCard):
         out += ["    " + _t(x) for x in b.lines()]
-    elif isinstance(b, Diff):
-        _heading(b.title, depth, out)
+    elif isinstance(b, bk.Diff):
         out += [f"IDENTICAL ({_t(b.source)})"] if b.identical else [_t(c.line) for c in b.changes]
         out += [f"note: {_t(n)}" for n in b.notes]
-    elif isinstance(b, Findings):
-        _heading(b.title, depth, out)
+    elif isinstance(b, bk.Findings):
         out += [
             _t(
                 f"{f.location}: {f.severity}: {f.rule}"
@@ -117,8 +98,7 @@ def _block(b: Block, depth: int, out: list[str]) -> None:
             )
             for f in b.findings
         ] or ["None."]
-    elif isinstance(b, Gates):
-        _heading(b.title, depth, out)
+    elif isinstance(b, bk.Gates):
         out += columns(
             ("#", "gate", "status", "seconds", "why"),
             [(i, g.name, g.status, f"{g.seconds:.3f}", g.reason) for i, g in enumerate(b.gates, 1)],

@@ -24,7 +24,7 @@ from pgwarden.evidence import kitfiles
 from pgwarden.evidence.blocks import Gates
 from pgwarden.evidence.kitfiles import Refused
 from pgwarden.evidence.kitread import SUMS, gate_rows, load_kit
-from pgwarden.evidence.render_html import EvidenceCheck, render
+from pgwarden.evidence.render_html import render
 from pgwarden.evidence.render_text import render_text
 from pgwarden.evidence.verify import KitVerification, verify_kit
 from pgwarden.private import write_private
@@ -88,10 +88,7 @@ def report_kit(kit: Path, html: Path | None = None, key: Path | None = None, fmt
         sums_sha256: str | None = kitfiles.sha256(kit, SUMS)
     except Refused:
         sums_sha256 = None
-    check = EvidenceCheck(
-        v.ok, v.files_checked, v.events, tuple((p.file, p.problem) for p in v.problems), v.signature, sums_sha256
-    )
-    data = render(content, check, kit_path=os.path.abspath(kit)).encode("utf-8", "replace")
+    data = render(content, v, sums_sha256=sums_sha256, kit_path=os.path.abspath(kit)).encode("utf-8", "replace")
     tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
     try:
         write_private(tmp, data)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pgwarden import proc, userfiles
 from pgwarden.errors import BadInput, EnvironmentProblem
-from pgwarden.evidence.kit import SUMS
+from pgwarden.evidence.kitfiles import SUMS
 
 SIGNATURE = "SHA256SUMS.sig"
 NAMESPACE = "pgwarden-kit"

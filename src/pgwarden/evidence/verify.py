@@ -21,8 +21,7 @@ from typing import Any
 from pgwarden import userfiles
 from pgwarden.errors import BadInput
 from pgwarden.evidence import kitfiles
-from pgwarden.evidence.kit import EVENTS, GENESIS, SUMS
-from pgwarden.evidence.kitfiles import Missing, Refused
+from pgwarden.evidence.kitfiles import EVENTS, GENESIS, SUMS, KitProblem, Missing, Refused
 from pgwarden.evidence.sign import SIGNATURE, check_signature
 from pgwarden.evidence.sums import parse_sums
 from pgwarden.private import write_private
@@ -30,12 +29,6 @@ from pgwarden.private import write_private
 RUN = "run.json"
 FINDINGS = "findings.json"
 _MAX_SIGNATURE = 1 << 20
-
-
-@dataclass(frozen=True)
-class KitProblem:
-    file: str
-    problem: str
 
 
 @dataclass(frozen=True)
@@ -62,8 +55,8 @@ def verify_kit(root: Path, key: Path | None = None) -> KitVerification:
         walked = kitfiles.walk(root)
     except Refused as exc:
         raise BadInput(f"{root}: {exc.why}") from None
-    problems = [KitProblem(rel, why) for rel, why in walked.refused]
-    refused = {rel for rel, _why in walked.refused}
+    problems = list(walked.refused)
+    refused = {p.file for p in walked.refused}
     listed: dict[str, str] = {}
     sums: bytes | None = None
     if SUMS not in refused:

@@ -13,6 +13,9 @@ class Tool(StrEnum):
     POPX = "popx"
 
 
+TOOLS = tuple(t.value for t in Tool)  # as the command line names them
+
+
 @dataclass(frozen=True)
 class Migration:
     """One migration as its tool sees it."""

@@ -61,6 +61,16 @@ def flyway(rel: str, name: str) -> FlywayName | None:
     return FlywayName(kind, dotted, tuple(parts), description.replace("_", " "))
 
 
+def _migration(pattern: re.Pattern[str], name: str, refused: str) -> re.Match[str] | None:
+    """``name`` as a tool's up or down migration (None: it is neither); bad input when it does not match."""
+    if not name.endswith((".up.sql", ".down.sql")):
+        return None
+    m = pattern.match(name)
+    if m is None:
+        raise BadInput(f"{name}: {refused}")
+    return m
+
+
 @dataclass(frozen=True)
 class GolangName:
     version: int
@@ -71,15 +81,15 @@ class GolangName:
 def golang_migrate(name: str) -> GolangName | None:
     """``<version>_<title>.up.sql`` (and ``V0001.title.up.sql``); the version a 64-bit integer, as
     ``schema_migrations.version`` (bigint) holds it."""
-    if not name.endswith((".up.sql", ".down.sql")):
-        return None
-    m = _GOLANG.match(name)
+    m = _migration(
+        _GOLANG,
+        name,
+        "not a golang-migrate migration name: the version before the first '_' must be a "
+        "number (<version>_<title>.up.sql); golang-migrate silently skips such a file: rename it or "
+        "move it out of DIR",
+    )
     if m is None:
-        raise BadInput(
-            f"{name}: not a golang-migrate migration name: the version before the first '_' must be a "
-            "number (<version>_<title>.up.sql); golang-migrate silently skips such a file: rename it or "
-            "move it out of DIR"
-        )
+        return None
     version = int(m.group("version"))
     if version > INT64_MAX:
         raise BadInput(
@@ -100,15 +110,15 @@ class PopxName:
 
 def popx(name: str) -> PopxName | None:
     """popx's ``parseMigrationFilename``: ``.autocommit`` right after the name is the flag, not a dialect."""
-    if not name.endswith((".up.sql", ".down.sql")):
-        return None
-    m = _POPX.match(name)
+    m = _migration(
+        _POPX,
+        name,
+        "not a popx migration name (<version>_<name>[.<dialect>][.autocommit].up.sql, the "
+        "version digits): popx refuses it ('does not match the file pattern'): rename it or move it "
+        "out of DIR",
+    )
     if m is None:
-        raise BadInput(
-            f"{name}: not a popx migration name (<version>_<name>[.<dialect>][.autocommit].up.sql, the "
-            "version digits): popx refuses it ('does not match the file pattern'): rename it or move it "
-            "out of DIR"
-        )
+        return None
     dialect, auto = m.group("dialect"), bool(m.group("auto"))
     if dialect == "autocommit":
         dialect, auto = None, True

@@ -20,9 +20,9 @@ from pglast.parser import ParseError, scan
 from pgwarden.importing import transactions
 from pgwarden.importing.transactions import BEGIN as _BEGIN
 from pgwarden.importing.transactions import Part, needs_own_transaction
-from pgwarden.importing.transactions import kind as _kind
 from pgwarden.package.vars import GEXEC_QUOTE, occurrences
 from pgwarden.parsing.source import Statement, parse_source
+from pgwarden.parsing.walk import enum_name
 
 __all__ = ["Part", "Prepared", "needs_own_transaction", "prepare", "statements_of", "variables_in"]
 
@@ -123,8 +123,8 @@ def prepare(
         len(stmts) >= 2
         and isinstance(stmts[0].node, ast.TransactionStmt)
         and isinstance(stmts[-1].node, ast.TransactionStmt)
-        and _kind(stmts[0].node.kind) in _BEGIN
-        and _kind(stmts[-1].node.kind) in wrapper_end
+        and enum_name(stmts[0].node.kind) in _BEGIN
+        and enum_name(stmts[-1].node.kind) in wrapper_end
         and not stmts[-1].node.chain
         and not any(isinstance(s.node, ast.TransactionStmt) for s in stmts[1:-1])
     ):

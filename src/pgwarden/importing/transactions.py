@@ -27,6 +27,7 @@ from pglast import ast
 from pgwarden.errors import BadInput
 from pgwarden.package.lint.txn import non_transactional
 from pgwarden.parsing.source import Statement
+from pgwarden.parsing.walk import enum_name
 
 BEGIN = ("TRANS_STMT_BEGIN", "TRANS_STMT_START")
 COMMIT = "TRANS_STMT_COMMIT"
@@ -39,10 +40,6 @@ _UNSUPPORTED = {
     "TRANS_STMT_COMMIT_PREPARED": "COMMIT PREPARED",
     "TRANS_STMT_ROLLBACK_PREPARED": "ROLLBACK PREPARED",
 }
-
-
-def kind(v: Any) -> str:
-    return str(getattr(v, "name", v))
 
 
 @dataclass(frozen=True)
@@ -71,7 +68,7 @@ def needs_own_transaction(node: Any) -> bool:
 
 def session_setting(node: Any) -> bool:
     """``SET``/``RESET`` of the session (not ``SET LOCAL``, not ``SET TRANSACTION``): it outlives its transaction."""
-    return isinstance(node, ast.VariableSetStmt) and not node.is_local and kind(node.kind) != "VAR_SET_MULTI"
+    return isinstance(node, ast.VariableSetStmt) and not node.is_local and enum_name(node.kind) != "VAR_SET_MULTI"
 
 
 def has_control(statements: Sequence[Statement]) -> bool:
@@ -110,7 +107,7 @@ def cut(
         if not isinstance(node, ast.TransactionStmt):
             current.append(s)
             continue
-        what, line = kind(node.kind), line_of(s)
+        what, line = enum_name(node.kind), line_of(s)
         word = s.first_line.strip()
         if what in _UNSUPPORTED:
             raise BadInput(

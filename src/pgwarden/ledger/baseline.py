@@ -30,11 +30,11 @@ from psycopg.types.numeric import Oid
 
 from pgwarden import shipped_sql
 from pgwarden.errors import BadInput, EnvironmentProblem
+from pgwarden.importing.model import TOOLS
 from pgwarden.ledger import ledger
 from pgwarden.package.manifest import Package
 from pgwarden.pg.conn import read_only
 
-TOOLS = ("sqitch", "flyway", "golang-migrate", "popx")
 _TABLES = {"flyway": "flyway_schema_history", "golang-migrate": "schema_migrations", "popx": "schema_migration"}
 SQITCH_REGISTRY = "sqitch"  # Sqitch's default registry schema (its ``registry`` setting names another)
 

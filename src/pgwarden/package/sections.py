@@ -197,6 +197,14 @@ def _same_file_key(root: Path, rel: str) -> str:
         return rel
 
 
+def _table(p: Problems, key: str, raw: Any) -> dict[str, Any] | None:
+    """An optional ``[key]`` table: None when it is absent, or not a table (reported)."""
+    if raw is not None and not isinstance(raw, dict):
+        p.add(key, "expected a table")
+        return None
+    return raw
+
+
 def _list_of_str(p: Problems, key: str, v: Any) -> list[str]:
     if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
         p.add(key, "expected a list of strings")
@@ -205,10 +213,8 @@ def _list_of_str(p: Problems, key: str, v: Any) -> list[str]:
 
 
 def policy(p: Problems, raw: Any) -> Policy:
+    raw = _table(p, "policy", raw)
     if raw is None:
-        return Policy()
-    if not isinstance(raw, dict):
-        p.add("policy", "expected a table")
         return Policy()
     unknown_keys(p, "policy", raw, _POLICY_KEYS)
     forbid = []
@@ -277,10 +283,8 @@ def _byte_size(p: Problems, v: Any) -> int:
 
 
 def apply_settings(p: Problems, raw: Any) -> ApplySettings:
+    raw = _table(p, "apply", raw)
     if raw is None:
-        return ApplySettings()
-    if not isinstance(raw, dict):
-        p.add("apply", "expected a table")
         return ApplySettings()
     unknown_keys(p, "apply", raw, _APPLY_KEYS)
     retries = raw.get("lock_retries", ApplySettings.lock_retries)
@@ -291,10 +295,8 @@ def apply_settings(p: Problems, raw: Any) -> ApplySettings:
 
 
 def target(p: Problems, raw: Any) -> dict[str, Any]:
+    raw = _table(p, "target", raw)
     if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        p.add("target", "expected a table")
         return {}
     out = {}
     for key, v in raw.items():
@@ -310,10 +312,8 @@ def target(p: Problems, raw: Any) -> dict[str, Any]:
 
 
 def settings(p: Problems, raw: Any) -> dict[str, str]:
+    raw = _table(p, "settings", raw)
     if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        p.add("settings", "expected a table")
         return {}
     out = {}
     for key, v in raw.items():
@@ -453,10 +453,8 @@ def probes(p: Problems, raw: Any, bundle_ids: set[str]) -> tuple[ProbeSpec, ...]
 
 def verify(p: Problems, raw: Any, manifest: Path) -> Expectations | None:
     """``[verify]``, parsed once, here, into its typed form (None: the manifest has none)."""
+    raw = _table(p, "verify", raw)
     if raw is None:
-        return None
-    if not isinstance(raw, dict):
-        p.add("verify", "expected a table")
         return None
     try:
         return parse_expectations(raw, f"{manifest} [verify]")

@@ -46,6 +46,11 @@ _SCALAR_CTYPES = {
 _CHILD_SLOTS: dict[type, tuple[str, ...]] = {}
 
 
+def enum_name(value: Any) -> str:
+    """An enum field of a node by its name (``ObjectType.OBJECT_TABLE`` -> "OBJECT_TABLE"); anything else as text."""
+    return str(getattr(value, "name", value))
+
+
 def _child_slots(cls: type) -> tuple[str, ...]:
     """Slots of ``cls`` that can hold nodes (scalars and enums are skipped by the walk)."""
     slots = _CHILD_SLOTS.get(cls)

@@ -12,7 +12,7 @@ and the row-security policies of the tables it reads (``sql/relation_sources.sql
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,10 +89,22 @@ def volatile_in(cur: psycopg.Cursor[Any], node: Any, schemas: list[str]) -> tupl
     funcs, ops, types, _rels = _names(node)
     if not (funcs or ops or types):
         return ()
+    return tuple(sorted({r["function"] for r in _calls(cur, schemas, funcs, ops, types) if r["volatility"] == "v"}))
+
+
+def _calls(
+    cur: psycopg.Cursor[Any],
+    path: list[str],
+    funcs: Sequence[tuple[str | None, str]],
+    ops: Sequence[tuple[str | None, str]],
+    types: Sequence[str],
+) -> list[Any]:
+    """The functions the named functions, operators and casts can resolve to under ``path``, with their
+    volatility and whether a trusted role owns them (volatile_calls.sql)."""
     cur.execute(
         shipped_sql.load("pgwarden.pg", "volatile_calls.sql"),
         {
-            "path": schemas,
+            "path": path,
             "fschemas": [s for s, _ in funcs],
             "fnames": [f for _, f in funcs],
             "oschemas": [s for s, _ in ops],
@@ -100,7 +112,7 @@ def volatile_in(cur: psycopg.Cursor[Any], node: Any, schemas: list[str]) -> tupl
             "types": types,
         },
     )
-    return tuple(sorted({r["function"] for r in cur.fetchall() if r["volatility"] == "v"}))
+    return cur.fetchall()
 
 
 def calls_of(cur: psycopg.Cursor[Any], name: str, text: str, schemas: list[str]) -> Calls:
@@ -117,18 +129,7 @@ def calls_of(cur: psycopg.Cursor[Any], name: str, text: str, schemas: list[str])
         stmt, via = todo.pop()
         path = schemas if via is None else printed
         funcs, ops, types, rels = _names(stmt)
-        cur.execute(
-            shipped_sql.load("pgwarden.pg", "volatile_calls.sql"),
-            {
-                "path": path,
-                "fschemas": [s for s, _ in funcs],
-                "fnames": [f for _, f in funcs],
-                "oschemas": [s for s, _ in ops],
-                "onames": [o for _, o in ops],
-                "types": types,
-            },
-        )
-        rows = cur.fetchall()
+        rows = _calls(cur, path, funcs, ops, types)
         foreign = [r for r in rows if not r["trusted"]]
         if foreign:  # declared STABLE or IMMUTABLE, another role's function may still call anything, as pgwarden
             f = foreign[0]

@@ -53,14 +53,7 @@ def _is_untyped(node: Any) -> bool:
 def _data_error(d: Any, target: TypeInfo) -> None:
     """A data exception (22xxx: invalid input syntax, out of range) raised while analysing the default."""
     if d.error is not None and d.error.sqlstate.startswith("22"):
-        raise Refusal(
-            Rule.PREFLIGHT_CREATE_INVALID,
-            d.error.sqlstate,
-            d.error.message,
-            detail=d.error.detail,
-            hint=d.error.hint,
-            fix=f"give a default that is a valid {target.display}",
-        )
+        raise Refusal.server(Rule.PREFLIGHT_CREATE_INVALID, d.error, f"give a default that is a valid {target.display}")
 
 
 def _plainly_fits(node: Any, target: TypeInfo, ctx: Ctx) -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 
 from pglast import ast
 
+from pgwarden.parsing.walk import enum_name
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.model import Relation
 
@@ -43,10 +44,6 @@ _JUDGED_ALTER = {
 _PLAIN_TRAITS = ("partition", "typed", "child", "parent", "identity_or_generated", "system")
 
 
-def _name(value: Any) -> str:
-    return str(getattr(value, "name", value))
-
-
 def constant(node: Any) -> bool:
     """A literal, possibly cast or negated: what needs no expression analysis."""
     if node is None or isinstance(node, ast.A_Const):
@@ -72,7 +69,7 @@ def _column_gaps(col: Any) -> list[str]:
     if col.storage or getattr(col, "compression", None):
         gaps.append("column storage")
     for c in col.constraints or ():
-        kind = _name(getattr(c, "contype", ""))
+        kind = enum_name(getattr(c, "contype", ""))
         if kind in ("CONSTR_DEFAULT",) and constant(getattr(c, "raw_expr", None)):
             continue
         if kind not in ("CONSTR_NOTNULL", "CONSTR_NULL", "CONSTR_DEFAULT"):
@@ -111,7 +108,7 @@ def _create_table(node: Any) -> list[str]:
         elif isinstance(elt, ast.TableLikeClause):
             gaps.append("LIKE")
         elif isinstance(elt, ast.Constraint):
-            gaps.append(_CONSTRAINT_WORDS.get(_name(elt.contype), "table constraints"))
+            gaps.append(_CONSTRAINT_WORDS.get(enum_name(elt.contype), "table constraints"))
     return gaps
 
 
@@ -123,7 +120,7 @@ def _alter_table(node: Any, ctx: Ctx) -> list[str]:
     for cmd in node.cmds or ():
         if not isinstance(cmd, ast.AlterTableCmd):
             continue
-        sub = _name(cmd.subtype)
+        sub = enum_name(cmd.subtype)
         if sub not in _JUDGED_ALTER:
             gaps.append(sub.removeprefix("AT_"))
         elif sub == "AT_AddColumn" and isinstance(cmd.def_, ast.ColumnDef):
@@ -221,7 +218,7 @@ def unjudged(node: Any, ctx: Ctx) -> str | None:
     elif kind == "AlterSeqStmt":
         gaps = ["sequence options against the current values"]
     elif kind == "RenameStmt":
-        gaps = ["inheritance rules"] if _name(node.renameType) in ("OBJECT_COLUMN", "OBJECT_TABCONSTRAINT") else []
+        gaps = ["inheritance rules"] if enum_name(node.renameType) in ("OBJECT_COLUMN", "OBJECT_TABCONSTRAINT") else []
     elif kind == "CreateTableAsStmt" and node.into is not None and node.into.options:
         gaps = ["storage parameters"]
     gaps = [g for g in dict.fromkeys(gaps) if g]

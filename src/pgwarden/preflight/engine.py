@@ -11,6 +11,7 @@ import psycopg
 from pglast import ast
 
 from pgwarden.parsing.source import SqlSyntaxError, parse_sql
+from pgwarden.parsing.walk import enum_name
 from pgwarden.pg.conn import read_only
 from pgwarden.preflight import (
     coverage,
@@ -48,10 +49,6 @@ _GRAMMAR_CODES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
-def _k(value: Any) -> str:
-    return str(getattr(value, "name", value))
-
-
 def statement_kind(node: Any) -> str:
     """A short human name for the statement, e.g. "CREATE OR REPLACE FUNCTION"."""
     name = type(node).__name__
@@ -59,13 +56,13 @@ def statement_kind(node: Any) -> str:
     if isinstance(node, ast.CreateFunctionStmt):
         return f"CREATE {rep}{'PROCEDURE' if node.is_procedure else 'FUNCTION'}"
     if isinstance(node, ast.DefineStmt):
-        return f"CREATE {rep}{_k(node.kind).removeprefix('OBJECT_')}"
+        return f"CREATE {rep}{enum_name(node.kind).removeprefix('OBJECT_')}"
     if isinstance(node, ast.ViewStmt):
         return f"CREATE {rep}VIEW"
     if isinstance(node, ast.CreateTrigStmt):
         return f"CREATE {rep}{'CONSTRAINT ' if node.isconstraint else ''}TRIGGER"
     if isinstance(node, ast.DropStmt):
-        return "DROP " + _k(node.removeType).removeprefix("OBJECT_").replace("_", " ")
+        return "DROP " + enum_name(node.removeType).removeprefix("OBJECT_").replace("_", " ")
     return {"DoStmt": "DO", "CallStmt": "CALL"}.get(name, name.removesuffix("Stmt"))
 
 
@@ -109,7 +106,7 @@ def _mark_opaque(node: Any, ctx: Ctx) -> None:
     kind = type(node).__name__
     if kind in ("DoStmt", "CallStmt"):
         ctx.state.opaque = f"{statement_kind(node)} in {ctx.origin}"
-    elif kind == "DropStmt" and _k(node.behavior) == "DROP_CASCADE":
+    elif kind == "DropStmt" and enum_name(node.behavior) == "DROP_CASCADE":
         ctx.state.opaque = f"DROP ... CASCADE in {ctx.origin}"
 
 
@@ -149,7 +146,7 @@ def _dispatch(node: Any, ctx: Ctx) -> Prediction:
     _outside_transaction(node, ctx)
     kind = type(node).__name__
     if kind == "DefineStmt":
-        obj = _k(node.kind)
+        obj = enum_name(node.kind)
         if obj == "OBJECT_AGGREGATE":
             return routines.define_aggregate(node, ctx)
         if obj == "OBJECT_TYPE":  # a base type (completing a shell) or, without a definition, a shell type
@@ -188,7 +185,7 @@ def _set(node: Any, ctx: Ctx) -> Prediction:
         return _check_bodies(node, ctx)
     if (node.name or "").lower() != "search_path":
         return ok(modeled=False)
-    kind = _k(node.kind)
+    kind = enum_name(node.kind)
     if kind == "VAR_SET_VALUE":
         items = []
         for a in node.args or ():
@@ -209,7 +206,7 @@ def _set(node: Any, ctx: Ctx) -> Prediction:
 
 def _check_bodies(node: Any, ctx: Ctx) -> Prediction:
     """SET check_function_bodies: bodies are then syntax-checked or not (unknown values: not followed)."""
-    kind = _k(node.kind)
+    kind = enum_name(node.kind)
     if kind in ("VAR_SET_DEFAULT", "VAR_RESET"):
         ctx.state.check_bodies = True
         return ok()

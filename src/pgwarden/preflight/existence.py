@@ -8,6 +8,7 @@ from typing import Any
 
 from pglast import ast
 
+from pgwarden.parsing.walk import enum_name
 from pgwarden.preflight import dependencies, lookup, references, triggers
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.drops import generic_drop
@@ -45,12 +46,8 @@ _DROP_ROUTINE = {
 }
 
 
-def _kind(value: Any) -> str:
-    return str(getattr(value, "name", value))
-
-
 def drop(stmt: Any, ctx: Ctx) -> Prediction:
-    kind = _kind(stmt.removeType)
+    kind = enum_name(stmt.removeType)
     missing_ok = bool(stmt.missing_ok)
     if stmt.concurrent and len(stmt.objects or ()) > 1:
         raise Refusal(
@@ -59,7 +56,7 @@ def drop(stmt: Any, ctx: Ctx) -> Prediction:
             "DROP INDEX CONCURRENTLY does not support dropping multiple objects",
             fix="drop one index per statement",
         )
-    cascade = _kind(stmt.behavior) == "DROP_CASCADE"
+    cascade = enum_name(stmt.behavior) == "DROP_CASCADE"
     if kind not in _DROP_REL and kind not in _DROP_ROUTINE and kind not in _MODELED_DROPS:
         return generic_drop(stmt, kind, ctx, cascade)
     targets: list[str] = []
@@ -195,13 +192,7 @@ def _drop_routine(owa: Any, mode: str, missing_ok: bool, ctx: Ctx, cascade: bool
             hint="Use DROP AGGREGATE to drop aggregate functions.",
             fix=f"use DROP AGGREGATE {r.signature}",
         )
-    if not ctx.owns(r):
-        raise Refusal(
-            Rule.PREFLIGHT_PERMISSION,
-            "42501",
-            f"must be owner of {mode if mode != 'routine' else 'function'} {r.name}",
-            fix=f"apply as {r.owner or 'the owner'}",
-        )
+    lookup.require_routine_owner(r, ctx, mode if mode != "routine" else "function")
     if r.origin == "live":
         dependencies.check_drop(ctx, "pg_proc", r.oid, cascade=cascade)
     ctx.state.drop_routine(r)
@@ -209,7 +200,7 @@ def _drop_routine(owa: Any, mode: str, missing_ok: bool, ctx: Ctx, cascade: bool
 
 
 def alter_function(stmt: Any, ctx: Ctx) -> Prediction:
-    kind = _kind(stmt.objtype)
+    kind = enum_name(stmt.objtype)
     mode = {"OBJECT_PROCEDURE": "procedure", "OBJECT_ROUTINE": "routine"}.get(kind, "function")
     r = lookup.routine(stmt.func, mode, ctx)
     assert r is not None
@@ -221,23 +212,16 @@ def alter_function(stmt: Any, ctx: Ctx) -> Prediction:
             f'"{name_list(strings(stmt.func.objname))}" is an aggregate function',
             fix=f"use ALTER AGGREGATE {r.signature}",
         )
-    if not ctx.owns(r):
-        word = "procedure" if r.kind == "p" else "function"
-        raise Refusal(
-            Rule.PREFLIGHT_PERMISSION,
-            "42501",
-            f"must be owner of {word} {r.name}",
-            fix=f"apply as {r.owner or 'the owner'}",
-        )
+    lookup.require_routine_owner(r, ctx, "procedure" if r.kind == "p" else "function")
     routine_attributes(stmt.actions, r.kind == "p", ctx)
     ctx.state.put_routine(r)
     return ok(target=r.signature)
 
 
 def grant(stmt: Any, ctx: Ctx) -> Prediction:
-    if _kind(stmt.targtype) != "ACL_TARGET_OBJECT":
+    if enum_name(stmt.targtype) != "ACL_TARGET_OBJECT":
         return ok(modeled=False)
-    kind = _kind(stmt.objtype)
+    kind = enum_name(stmt.objtype)
     for obj in stmt.objects or ():
         if kind in ("OBJECT_TABLE", "OBJECT_SEQUENCE") and isinstance(obj, ast.RangeVar):
             lookup.relation(*lookup.rv(obj), ctx)
@@ -363,20 +347,11 @@ def create_index(stmt: Any, ctx: Ctx) -> Prediction:
 
 
 def rename(stmt: Any, ctx: Ctx) -> Prediction:
-    kind = _kind(stmt.renameType)
-    if kind in (
-        "OBJECT_TABLE",
-        "OBJECT_VIEW",
-        "OBJECT_MATVIEW",
-        "OBJECT_SEQUENCE",
-        "OBJECT_INDEX",
-        "OBJECT_FOREIGN_TABLE",
-    ):
-        rel = lookup.relation(*lookup.rv(stmt.relation), ctx, missing_ok=bool(stmt.missing_ok))
+    kind = enum_name(stmt.renameType)
+    if kind in _DROP_REL:
+        rel = _owned_relation(stmt, ctx)
         if rel is None:
             return ok(note="missing: skipped (IF EXISTS)")
-        ctx.state.act_on(rel)
-        lookup.require_owner(rel, ctx)
         clash = ctx.state.relation(rel.schema, stmt.newname)
         if clash is not None:
             raise Refusal(
@@ -389,11 +364,9 @@ def rename(stmt: Any, ctx: Ctx) -> Prediction:
         ctx.state.put_relation(replace(rel, name=stmt.newname, origin=ctx.origin))
         return ok(target=f"{rel.schema}.{rel.name}")
     if kind == "OBJECT_COLUMN":
-        rel = lookup.relation(*lookup.rv(stmt.relation), ctx, missing_ok=bool(stmt.missing_ok))
+        rel = _owned_relation(stmt, ctx)
         if rel is None:
             return ok(note="missing: skipped (IF EXISTS)")
-        ctx.state.act_on(rel)
-        lookup.require_owner(rel, ctx)
         if rel.columns is None:
             return ok(exact=False)
         if rel.column(stmt.subname) is None:
@@ -420,8 +393,7 @@ def rename(stmt: Any, ctx: Ctx) -> Prediction:
         _move_routine(r, r.schema, stmt.newname or "", ctx)
         return ok(target=r.signature)
     if kind == "OBJECT_SCHEMA":
-        if ctx.state.schema(stmt.subname) is None:
-            raise Refusal(Rule.PREFLIGHT_MISSING, "3F000", f'schema "{stmt.subname}" does not exist')
+        _require_schema(stmt.subname, ctx)
         if ctx.state.schema(stmt.newname) is not None:
             raise Refusal(Rule.PREFLIGHT_EXISTS, "42P06", f'schema "{stmt.newname}" already exists')
         return ok(exact=False, note="schema renames are not followed further")
@@ -436,17 +408,27 @@ def rename(stmt: Any, ctx: Ctx) -> Prediction:
     return ok(modeled=False)
 
 
+def _owned_relation(stmt: Any, ctx: Ctx) -> Relation | None:
+    """The relation an ALTER … RENAME or SET SCHEMA names, which the applying role must own (None: it is missing
+    and the statement says IF EXISTS)."""
+    rel = lookup.relation(*lookup.rv(stmt.relation), ctx, missing_ok=bool(stmt.missing_ok))
+    if rel is not None:
+        ctx.state.act_on(rel)
+        lookup.require_owner(rel, ctx)
+    return rel
+
+
+def _require_schema(name: str, ctx: Ctx) -> None:
+    if ctx.state.schema(name) is None:
+        raise Refusal(Rule.PREFLIGHT_MISSING, "3F000", f'schema "{name}" does not exist')
+
+
 def _move_routine(r: Routine, schema: str, name: str, ctx: Ctx) -> None:
     """RENAME TO / SET SCHEMA of a routine: the new key must be free; the owner may do it."""
     ctx.state.act_on(r)
-    word = "procedure" if r.kind == "p" else ("aggregate" if r.kind == "a" else "function")
-    if not ctx.owns(r):
-        raise Refusal(
-            Rule.PREFLIGHT_PERMISSION,
-            "42501",
-            f"must be owner of {word} {r.name}",
-            fix=f"apply as {r.owner or 'the owner'}",
-        )
+    lookup.require_routine_owner(
+        r, ctx, "procedure" if r.kind == "p" else ("aggregate" if r.kind == "a" else "function")
+    )
     if ctx.state.routine(schema, name, r.input_types) is not None:
         args = ", ".join(ctx.resolver.display(t) for t in r.input_types)
         raise Refusal(
@@ -461,24 +443,20 @@ def _move_routine(r: Routine, schema: str, name: str, ctx: Ctx) -> None:
 
 def set_schema(stmt: Any, ctx: Ctx) -> Prediction:
     """ALTER ... SET SCHEMA of a relation or a routine."""
-    kind = _kind(stmt.objectType)
+    kind = enum_name(stmt.objectType)
     new = stmt.newschema or ""
     if kind in _DROP_ROUTINE:
         r = lookup.routine(stmt.object, _DROP_ROUTINE[kind], ctx, missing_ok=bool(stmt.missing_ok))
         if r is None:
             return ok(note="missing: skipped (IF EXISTS)")
-        if ctx.state.schema(new) is None:
-            raise Refusal(Rule.PREFLIGHT_MISSING, "3F000", f'schema "{new}" does not exist')
+        _require_schema(new, ctx)
         _move_routine(r, new, r.name, ctx)
         return ok(target=r.signature)
     if kind in _DROP_REL and stmt.relation is not None:
-        rel = lookup.relation(*lookup.rv(stmt.relation), ctx, missing_ok=bool(stmt.missing_ok))
+        rel = _owned_relation(stmt, ctx)
         if rel is None:
             return ok(note="missing: skipped (IF EXISTS)")
-        ctx.state.act_on(rel)
-        lookup.require_owner(rel, ctx)
-        if ctx.state.schema(new) is None:
-            raise Refusal(Rule.PREFLIGHT_MISSING, "3F000", f'schema "{new}" does not exist')
+        _require_schema(new, ctx)
         if new == rel.schema:  # the server does nothing
             return ok(target=f"{rel.schema}.{rel.name}", note="already in that schema")
         if ctx.state.relation(new, rel.name) is not None:

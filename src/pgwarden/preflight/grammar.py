@@ -11,7 +11,7 @@ from typing import Any
 
 from pglast import ast
 
-from pgwarden.parsing.walk import iter_nodes
+from pgwarden.parsing.walk import enum_name, iter_nodes
 
 _JSON_16 = (
     "JsonObjectConstructor",
@@ -24,10 +24,6 @@ _JSON_16 = (
 _JSON_17 = ("JsonTable", "JsonFuncExpr", "MergeSupportFunc")
 
 
-def _name(value: Any) -> str:
-    return str(getattr(value, "name", value))
-
-
 def _feature(node: Any) -> tuple[int, str] | None:
     """(the first major that has it, what it is) for one node, or None."""
     kind = type(node).__name__
@@ -37,12 +33,12 @@ def _feature(node: Any) -> tuple[int, str] | None:
         return 17, "JSON_TABLE, JSON_QUERY, JSON_VALUE, JSON_EXISTS or MERGE support functions"
     if (
         isinstance(node, ast.FuncCall)
-        and _name(node.funcformat) == "COERCE_SQL_SYNTAX"
+        and enum_name(node.funcformat) == "COERCE_SQL_SYNTAX"
         and [getattr(n, "sval", "") for n in node.funcname or ()] == ["pg_catalog", "system_user"]
     ):
         return 16, "SYSTEM_USER"
     if isinstance(node, ast.AlterTableCmd):
-        sub = _name(node.subtype)
+        sub = enum_name(node.subtype)
         if sub == "AT_SetStorage" and isinstance(node.def_, ast.String) and node.def_.sval == "default":
             return 16, "SET STORAGE DEFAULT"
         if sub == "AT_SetExpression":
@@ -53,7 +49,7 @@ def _feature(node: Any) -> tuple[int, str] | None:
         return 17, "the MAINTAIN privilege"
     if isinstance(node, ast.MergeStmt) and node.returningClause is not None:
         return 17, "MERGE … RETURNING"
-    if isinstance(node, ast.MergeWhenClause) and _name(node.matchKind) == "MERGE_WHEN_NOT_MATCHED_BY_SOURCE":
+    if isinstance(node, ast.MergeWhenClause) and enum_name(node.matchKind) == "MERGE_WHEN_NOT_MATCHED_BY_SOURCE":
         return 17, "WHEN NOT MATCHED BY SOURCE"
     if isinstance(node, ast.Constraint):
         if node.generated_kind == "v":

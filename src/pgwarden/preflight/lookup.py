@@ -8,7 +8,7 @@ from pglast import ast
 
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.live import collect_names
-from pgwarden.preflight.model import Column, Relation, Routine, TypeRef
+from pgwarden.preflight.model import Column, Relation, Routine, Trigger, TypeRef
 from pgwarden.preflight.names import deparse, name_list, split_qualified, strings
 from pgwarden.preflight.prediction import Prediction, Refusal, ok
 from pgwarden.rules import Rule
@@ -21,6 +21,13 @@ _NAMED_WORD = {
     "procedure": "a procedure",
     "aggregate": "an aggregate",
     "routine": "a function",
+}
+
+# A routine found by its argument types but of another kind than the statement names: (message, fix).
+_NOT_A = {
+    "function": ("{sig} is not a function", "is a procedure: say PROCEDURE"),
+    "procedure": ("{sig} is not a procedure", "is a function: say FUNCTION"),
+    "aggregate": ("function {sig} is not an aggregate", "is not an aggregate: say FUNCTION"),
 }
 
 RELKIND_OBJECT = {
@@ -99,27 +106,9 @@ def routine(owa: Any, mode: str, ctx: Ctx, missing_ok: bool = False) -> Routine 
             f"{_NONEXISTENT_WORD[mode]} {sig} does not exist",
             fix="use IF EXISTS, or check the name and argument types against the catalog",
         )
-    if mode == "function" and hit.kind == "p":
-        raise Refusal(
-            Rule.PREFLIGHT_WRONG_KIND,
-            "42809",
-            f"{sig} is not a function",
-            fix=f"{hit.signature} is a procedure: say PROCEDURE",
-        )
-    if mode == "procedure" and hit.kind != "p":
-        raise Refusal(
-            Rule.PREFLIGHT_WRONG_KIND,
-            "42809",
-            f"{sig} is not a procedure",
-            fix=f"{hit.signature} is a function: say FUNCTION",
-        )
-    if mode == "aggregate" and hit.kind != "a":
-        raise Refusal(
-            Rule.PREFLIGHT_WRONG_KIND,
-            "42809",
-            f"function {sig} is not an aggregate",
-            fix=f"{hit.signature} is not an aggregate: say FUNCTION",
-        )
+    if mode in _NOT_A and hit.kind not in _BARE_KINDS[mode]:
+        message, fix = _NOT_A[mode]
+        raise Refusal(Rule.PREFLIGHT_WRONG_KIND, "42809", message.format(sig=sig), fix=f"{hit.signature} {fix}")
     return hit
 
 
@@ -198,6 +187,23 @@ def require_owner(rel: Relation, ctx: Ctx, word: str | None = None) -> None:
         )
 
 
+def require_routine_owner(r: Routine, ctx: Ctx, word: str) -> None:
+    """``must be owner of function f``, in the word of the command (function, procedure, aggregate)."""
+    if not ctx.owns(r):
+        raise Refusal(
+            Rule.PREFLIGHT_PERMISSION,
+            "42501",
+            f"must be owner of {word} {r.name}",
+            fix=f"apply as {r.owner or 'the owner'}",
+        )
+
+
+def existing_facts(old: Relation | Trigger, name: str, **more: object) -> dict[str, Any]:
+    """What a refusal says of the object already there: its name, where it comes from, and its facts."""
+    source = "live catalog" if old.origin == "live" else f"defined earlier by {old.origin}"
+    return {"object": name, "source": source, **more, **dict(old.facts)}
+
+
 def rv(node: Any) -> tuple[str | None, str]:
     return (node.schemaname or None, node.relname)
 
@@ -214,12 +220,7 @@ def describe_query(query: Any, ctx: Ctx, what: str) -> tuple[tuple[Column, ...] 
         )
     d = ctx.resolver.describe(deparse(query))
     if d.error is not None:
-        raise Refusal(
-            Rule.PREFLIGHT_QUERY,
-            d.error.sqlstate,
-            d.error.message,
-            detail=d.error.detail,
-            hint=d.error.hint,
-            fix=f"fix the {what}'s query: the server rejects it against the live catalog",
+        raise Refusal.server(
+            Rule.PREFLIGHT_QUERY, d.error, f"fix the {what}'s query: the server rejects it against the live catalog"
         )
     return d.columns, None

@@ -36,6 +36,16 @@ class Prediction:
         return replace(self, index=index, kind=kind)
 
 
+@dataclass(frozen=True)
+class ServerError:
+    """What the server said when a statement (or part of one) was analysed read-only."""
+
+    sqlstate: str
+    message: str
+    detail: str | None
+    hint: str | None
+
+
 class Refusal(Exception):
     """Raised inside a check to stop at the first error, the way the server does."""
 
@@ -56,6 +66,11 @@ class Refusal(Exception):
         self.prediction = Prediction(
             False, sqlstate, message, detail, hint, rule, target=target, fix=fix, facts=dict(facts or {}), exact=exact
         )
+
+    @classmethod
+    def server(cls, rule: Rule, error: ServerError, fix: str) -> Refusal:
+        """The server's own refusal, as it said it."""
+        return cls(rule, error.sqlstate, error.message, detail=error.detail, hint=error.hint, fix=fix)
 
 
 OK = Prediction(True)

@@ -24,19 +24,11 @@ from pgwarden import shipped_sql
 from pgwarden.preflight import live as live_mod
 from pgwarden.preflight.model import UNKNOWN_OID, CatalogState, Column, TypeInfo, TypeRef
 from pgwarden.preflight.names import deparse, name_list, quote_ident, strings
-from pgwarden.preflight.prediction import Refusal
+from pgwarden.preflight.prediction import Refusal, ServerError
 from pgwarden.rules import Rule
 
 _SAVEPOINT = "pgwarden_preflight_describe"
 _COLLATION_CONFLICT = re.compile(r'^collation mismatch between implicit collations "(.+)" and "(.+)"$')
-
-
-@dataclass(frozen=True)
-class ServerError:
-    sqlstate: str
-    message: str
-    detail: str | None
-    hint: str | None
 
 
 @dataclass(frozen=True)

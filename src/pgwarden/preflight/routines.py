@@ -258,9 +258,7 @@ def define_aggregate(stmt: Any, ctx: Ctx) -> Prediction:
         exact = _check_existing(old, new, bool(stmt.replace), ctx, target, exact) and exact
         sig = routine_signature(ctx, old)
         if old.kind == "a" and old.aggkind is not None and old.aggkind != aggkind:
-            raise _refuse(
-                ctx,
-                old,
+            raise Refusal(
                 Rule.PREFLIGHT_AGGREGATE_KIND_CHANGED,
                 "42809",
                 "cannot change routine kind",
@@ -269,17 +267,17 @@ def define_aggregate(stmt: Any, ctx: Ctx) -> Prediction:
                 f"DROP AGGREGATE {sig} first",
                 exact=exact,
                 target=target,
+                facts=routine_facts(ctx, old),
             )
         if old.kind == "a" and old.aggnumdirectargs is not None and old.aggnumdirectargs != ndirect:
-            raise _refuse(
-                ctx,
-                old,
+            raise Refusal(
                 Rule.PREFLIGHT_AGGREGATE_DIRECT_ARGS,
                 "42P13",
                 "cannot change number of direct arguments of an aggregate function",
                 fix=f"keep {old.aggnumdirectargs} direct argument(s) before ORDER BY, or DROP AGGREGATE {sig} first",
                 exact=exact,
                 target=target,
+                facts=routine_facts(ctx, old),
             )
         new = replace(new, owner=old.owner)
     ctx.state.put_routine(new)
@@ -331,32 +329,6 @@ def _final_rettype(
     return None
 
 
-def _refuse(
-    ctx: Ctx,
-    old: Routine,
-    rule: Rule,
-    sqlstate: str,
-    message: str,
-    *,
-    detail: str | None = None,
-    hint: str | None = None,
-    fix: str | None = None,
-    exact: bool = True,
-    target: str | None = None,
-) -> Refusal:
-    return Refusal(
-        rule,
-        sqlstate,
-        message,
-        detail=detail,
-        hint=hint,
-        fix=fix,
-        facts=routine_facts(ctx, old),
-        target=target,
-        exact=exact,
-    )
-
-
 def routine_facts(ctx: Ctx, r: Routine) -> dict[str, Any]:
     """The existing routine as seed 000 probed it (live), or the bundle that defined it."""
     if r.origin == "live" and r.oid is not None:
@@ -403,36 +375,33 @@ def _check_existing(old: Routine, new: Routine, is_replace: bool, ctx: Ctx, targ
     """ProcedureCreate()'s checks against an existing routine with the same key. Returns exactness."""
     name = new.name
     if not is_replace:
-        raise _refuse(
-            ctx,
-            old,
+        raise Refusal(
             Rule.PREFLIGHT_EXISTS,
             "42723",
             f'function "{name}" already exists with same argument types',
             fix=f"use CREATE OR REPLACE, or drop {routine_signature(ctx, old)} first (it exists: {_where(old)})",
             target=target,
+            facts=routine_facts(ctx, old),
         )
     if not ctx.owns(old):
-        raise _refuse(
-            ctx,
-            old,
+        raise Refusal(
             Rule.PREFLIGHT_REPLACE_NOT_OWNER,
             "42501",
             f"must be owner of function {name}",
             fix=f"apply as {old.owner or 'the owner'} (or a member of that role): CREATE OR REPLACE "
             "keeps the existing owner",
             target=target,
+            facts=routine_facts(ctx, old),
         )
     if old.kind != new.kind:
-        raise _refuse(
-            ctx,
-            old,
+        raise Refusal(
             Rule.PREFLIGHT_REPLACE_KIND_CHANGED,
             "42809",
             "cannot change routine kind",
             detail=f'"{name}" {_KIND_DETAIL.get(old.kind, "")}.',
             fix=f"use another name, or DROP {_KIND_WORD.get(old.kind, 'FUNCTION')} {routine_signature(ctx, old)} first",
             target=target,
+            facts=routine_facts(ctx, old),
         )
     dropcmd = f"DROP {_KIND_WORD[new.kind]}"
     if not _differs(old, new):
@@ -444,9 +413,7 @@ def _check_existing(old: Routine, new: Routine, is_replace: bool, ctx: Ctx, targ
         exact = False
     elif old.rettype != new.rettype or old.retset != new.retset:
         if new.kind == "p":
-            raise _refuse(
-                ctx,
-                old,
+            raise Refusal(
                 Rule.PREFLIGHT_REPLACE_RETURN_TYPE,
                 "42P13",
                 "cannot change whether a procedure has output parameters",
@@ -454,10 +421,9 @@ def _check_existing(old: Routine, new: Routine, is_replace: bool, ctx: Ctx, targ
                 fix=f"keep the output parameters as they are ({_outs_text(old) or 'none'}), or {drop_fix}",
                 exact=exact,
                 target=target,
+                facts=routine_facts(ctx, old),
             )
-        raise _refuse(
-            ctx,
-            old,
+        raise Refusal(
             Rule.PREFLIGHT_REPLACE_RETURN_TYPE,
             "42P13",
             "cannot change return type of existing function",
@@ -465,11 +431,10 @@ def _check_existing(old: Routine, new: Routine, is_replace: bool, ctx: Ctx, targ
             fix=f"keep RETURNS {_result_text(old, ctx)}, or {drop_fix}",
             exact=exact,
             target=target,
+            facts=routine_facts(ctx, old),
         )
     if new.rettype == RECORD_OID and _out_desc(old) != _out_desc(new):
-        raise _refuse(
-            ctx,
-            old,
+        raise Refusal(
             Rule.PREFLIGHT_REPLACE_OUT_ROW_TYPE,
             "42P13",
             "cannot change return type of existing function",
@@ -478,15 +443,14 @@ def _check_existing(old: Routine, new: Routine, is_replace: bool, ctx: Ctx, targ
             fix=f"keep the output parameters exactly ({_outs_text(old) or 'none'}): names and types, or {drop_fix}",
             exact=exact,
             target=target,
+            facts=routine_facts(ctx, old),
         )
     old_names, new_names = _input_names(old), _input_names(new)
     for j, old_name in enumerate(old_names):
         if old_name is None:
             continue
         if j >= len(new_names) or new_names[j] != old_name:
-            raise _refuse(
-                ctx,
-                old,
+            raise Refusal(
                 Rule.PREFLIGHT_REPLACE_PARAM_RENAMED,
                 "42P13",
                 f'cannot change name of input parameter "{old_name}"',
@@ -495,6 +459,7 @@ def _check_existing(old: Routine, new: Routine, is_replace: bool, ctx: Ctx, targ
                 f"cannot rename input parameters; to rename it, {drop_fix}",
                 exact=exact,
                 target=target,
+                facts=routine_facts(ctx, old),
             )
     if old.n_defaults:
         if new.n_defaults < old.n_defaults:
@@ -503,9 +468,7 @@ def _check_existing(old: Routine, new: Routine, is_replace: bool, ctx: Ctx, targ
                 for o, n in zip(old.inputs, new.inputs, strict=False)
                 if o.has_default and not n.has_default
             ]
-            raise _refuse(
-                ctx,
-                old,
+            raise Refusal(
                 Rule.PREFLIGHT_REPLACE_DEFAULTS_REMOVED,
                 "42P13",
                 "cannot remove parameter defaults from existing function",
@@ -515,6 +478,7 @@ def _check_existing(old: Routine, new: Routine, is_replace: bool, ctx: Ctx, targ
                 + ": CREATE OR REPLACE cannot remove parameter defaults",
                 exact=exact,
                 target=target,
+                facts=routine_facts(ctx, old),
             )
         for o, n in zip(old.inputs, new.inputs, strict=False):
             if not o.has_default:
@@ -523,9 +487,7 @@ def _check_existing(old: Routine, new: Routine, is_replace: bool, ctx: Ctx, targ
             if o_type is None or n.default_type is None:
                 exact = False
             elif o_type != n.default_type:
-                raise _refuse(
-                    ctx,
-                    old,
+                raise Refusal(
                     Rule.PREFLIGHT_REPLACE_DEFAULT_TYPE,
                     "42P13",
                     "cannot change data type of existing parameter default value",
@@ -534,6 +496,7 @@ def _check_existing(old: Routine, new: Routine, is_replace: bool, ctx: Ctx, targ
                     f"({ctx.resolver.display(o_type)}) cannot change",
                     exact=exact,
                     target=target,
+                    facts=routine_facts(ctx, old),
                 )
     return exact
 

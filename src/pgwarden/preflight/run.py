@@ -30,6 +30,7 @@ from pgwarden.preflight.locks import sizes as lock_sizes
 from pgwarden.preflight.locks.grade import LockReport, StatementLocks, grade
 from pgwarden.preflight.locks.report import locks_section
 from pgwarden.preflight.locks.rules import LockTracker, statement_locks
+from pgwarden.preflight.lookup import RELKIND_OBJECT
 from pgwarden.preflight.model import CatalogState, Relation, Routine, Trigger
 from pgwarden.preflight.prediction import Prediction
 from pgwarden.preflight.resolve import Resolver
@@ -40,16 +41,7 @@ if TYPE_CHECKING:
     from pgwarden.package.manifest import Bundle, Package
 
 _ROUTINE_KIND = {"f": "function", "w": "function", "p": "procedure", "a": "aggregate"}
-_REL_KIND = {
-    "r": "table",
-    "p": "table",
-    "v": "view",
-    "m": "materialized view",
-    "S": "sequence",
-    "i": "index",
-    "I": "index",
-    "f": "foreign table",
-}
+_REL_KIND = {k: v for k, v in RELKIND_OBJECT.items() if v != "type"}  # a composite type has no sidecar
 
 
 @dataclass(frozen=True)

@@ -34,13 +34,8 @@ def check_column(col: Any, t: TypeInfo, ctx: Ctx) -> None:
         coll = RawStream()(col.collClause)
         err = ctx.resolver.describe(f"SELECT NULL::{t.display} {coll}").error
         if err is not None and err.sqlstate in ("42704", "42804"):
-            raise Refusal(
-                Rule.PREFLIGHT_COLLATION,
-                err.sqlstate,
-                err.message,
-                detail=err.detail,
-                hint=err.hint,
-                fix="use a collation this database has (see pg_collation), or none",
+            raise Refusal.server(
+                Rule.PREFLIGHT_COLLATION, err, "use a collation this database has (see pg_collation), or none"
             )
 
 

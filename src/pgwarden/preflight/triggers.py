@@ -23,69 +23,49 @@ _BEFORE, _INSTEAD, _TRUNCATE = 2, 64, 32
 def _check_shape(stmt: Any, name: str, relkind: str) -> None:
     """CreateTriggerFiringOn()'s first checks: the relation's kind against the timing, then the shape of an
     INSTEAD OF or TRUNCATE trigger (42809, 0A000), before the function is looked up."""
-    instead = stmt.timing == _INSTEAD
+    instead, row = stmt.timing == _INSTEAD, bool(stmt.row)
     truncate = bool(stmt.events & _TRUNCATE)
-    if relkind in ("r", "p") and instead:
-        raise Refusal(
-            Rule.PREFLIGHT_TRIGGER_KIND,
-            "42809",
-            f'"{name}" is a table',
-            detail="Tables cannot have INSTEAD OF triggers.",
-            fix="INSTEAD OF triggers are for views: use BEFORE or AFTER on a table",
-        )
-    if relkind == "v" and not instead and stmt.row:
-        raise Refusal(
-            Rule.PREFLIGHT_TRIGGER_KIND,
-            "42809",
-            f'"{name}" is a view',
-            detail="Views cannot have row-level BEFORE or AFTER triggers.",
-            fix="use INSTEAD OF … FOR EACH ROW on a view, or a statement-level trigger",
-        )
-    if relkind == "v" and truncate:
-        raise Refusal(
-            Rule.PREFLIGHT_TRIGGER_KIND,
-            "42809",
-            f'"{name}" is a view',
-            detail="Views cannot have TRUNCATE triggers.",
-            fix="drop the TRUNCATE event",
-        )
-    if relkind == "f" and instead:
-        raise Refusal(
-            Rule.PREFLIGHT_TRIGGER_KIND,
-            "42809",
-            f'"{name}" is a foreign table',
-            detail="Foreign tables cannot have INSTEAD OF triggers.",
-            fix="use BEFORE or AFTER",
-        )
-    if truncate and stmt.row:
-        raise Refusal(
-            Rule.PREFLIGHT_TRIGGER_SHAPE,
-            "0A000",
+    kinds = (  # (refused, what the relation is, detail, fix)
+        (
+            relkind in ("r", "p") and instead,
+            "a table",
+            "Tables cannot have INSTEAD OF triggers.",
+            "INSTEAD OF triggers are for views: use BEFORE or AFTER on a table",
+        ),
+        (
+            relkind == "v" and not instead and row,
+            "a view",
+            "Views cannot have row-level BEFORE or AFTER triggers.",
+            "use INSTEAD OF … FOR EACH ROW on a view, or a statement-level trigger",
+        ),
+        (relkind == "v" and truncate, "a view", "Views cannot have TRUNCATE triggers.", "drop the TRUNCATE event"),
+        (
+            relkind == "f" and instead,
+            "a foreign table",
+            "Foreign tables cannot have INSTEAD OF triggers.",
+            "use BEFORE or AFTER",
+        ),
+    )
+    for refused, what, detail, fix in kinds:
+        if refused:
+            raise Refusal(Rule.PREFLIGHT_TRIGGER_KIND, "42809", f'"{name}" is {what}', detail=detail, fix=fix)
+    shapes = (  # (refused, message, fix)
+        (
+            truncate and row,
             "TRUNCATE FOR EACH ROW triggers are not supported",
-            fix="make the TRUNCATE trigger FOR EACH STATEMENT",
-        )
-    if instead:
-        if not stmt.row:
-            raise Refusal(
-                Rule.PREFLIGHT_TRIGGER_SHAPE,
-                "0A000",
-                "INSTEAD OF triggers must be FOR EACH ROW",
-                fix="add FOR EACH ROW",
-            )
-        if stmt.whenClause is not None:
-            raise Refusal(
-                Rule.PREFLIGHT_TRIGGER_SHAPE,
-                "0A000",
-                "INSTEAD OF triggers cannot have WHEN conditions",
-                fix="drop the WHEN clause and test inside the function",
-            )
-        if stmt.columns:
-            raise Refusal(
-                Rule.PREFLIGHT_TRIGGER_SHAPE,
-                "0A000",
-                "INSTEAD OF triggers cannot have column lists",
-                fix="drop the column list",
-            )
+            "make the TRUNCATE trigger FOR EACH STATEMENT",
+        ),
+        (instead and not row, "INSTEAD OF triggers must be FOR EACH ROW", "add FOR EACH ROW"),
+        (
+            instead and stmt.whenClause is not None,
+            "INSTEAD OF triggers cannot have WHEN conditions",
+            "drop the WHEN clause and test inside the function",
+        ),
+        (instead and bool(stmt.columns), "INSTEAD OF triggers cannot have column lists", "drop the column list"),
+    )
+    for refused, message, fix in shapes:
+        if refused:
+            raise Refusal(Rule.PREFLIGHT_TRIGGER_SHAPE, "0A000", message, fix=fix)
 
 
 def create_trigger(stmt: Any, ctx: Ctx) -> Prediction:
@@ -120,14 +100,13 @@ def create_trigger(stmt: Any, ctx: Ctx) -> Prediction:
     if old is not None:
         if stmt.replace:
             ctx.state.act_on(old)
-        facts = {
-            "object": f"{stmt.trigname} on {rel.schema}.{rel.name}",
-            "source": "live catalog" if old.origin == "live" else f"defined earlier by {old.origin}",
-            "internal": old.internal,
-            "child": old.child,
-            "constraint": old.constraint,
-            **dict(old.facts),
-        }
+        facts = lookup.existing_facts(
+            old,
+            f"{stmt.trigname} on {rel.schema}.{rel.name}",
+            internal=old.internal,
+            child=old.child,
+            constraint=old.constraint,
+        )
         prefix = f'trigger "{stmt.trigname}" for relation "{rel.name}"'
         if not stmt.replace:
             raise Refusal(

@@ -43,11 +43,7 @@ def create_view(stmt: Any, ctx: Ctx) -> Prediction:
     if old is not None:
         if stmt.replace:
             ctx.state.act_on(old)
-        facts = {
-            "object": f"{ns}.{name}",
-            "source": "live catalog" if old.origin == "live" else f"defined earlier by {old.origin}",
-            **dict(old.facts),
-        }
+        facts = lookup.existing_facts(old, f"{ns}.{name}")
         if not stmt.replace:
             raise Refusal(
                 Rule.PREFLIGHT_EXISTS,

@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pgwarden.evidence.blocks import Block, Bullets, Diff, ErrorCard, Facts, Findings, Report, Section, Table, Text
-from pgwarden.evidence.gates import GateRecord, gate_list, stopped
+from pgwarden.evidence.gates import GateRecord, GateStatus, gate_list, stopped
 from pgwarden.package.manifest import Package
 from pgwarden.rehearse.results import RehearseResult
-from pgwarden.rehearse.rounds import Step, StepStatus
+from pgwarden.rehearse.rounds import Step
 
-_MARK = {StepStatus.PASS: "✅", StepStatus.FAIL: "❌", StepStatus.SKIPPED: "—"}
+_MARK = {GateStatus.PASS: "✅", GateStatus.FAIL: "❌", GateStatus.SKIPPED: "—"}
 _ORDER = (Step.APPLY, Step.PROBE, Step.ROLLBACK, Step.REAPPLY)
 
 
@@ -53,7 +53,7 @@ def _bundles(r: RehearseResult) -> list[Block]:
             continue
         steps = [by.get((bid, step)) for step in _ORDER]
         rows.append((bid, *(f"{_MARK[s.status]} {s.seconds:.3f} s" if s else "—" for s in steps)))
-        status.append("FAIL" if any(s and s.status == StepStatus.FAIL for s in steps) else "PASS")
+        status.append("FAIL" if any(s and s.status == GateStatus.FAIL for s in steps) else "PASS")
     blocks: list[Block] = []
     if rows:
         blocks.append(

@@ -27,6 +27,7 @@ import psycopg
 
 from pgwarden.changes import ChangeSign, ObjectChange
 from pgwarden.errors import BadInput
+from pgwarden.evidence.gates import GateStatus
 from pgwarden.expect.expectations import check_verify
 from pgwarden.expect.model import ExpectationResult, Expectations
 from pgwarden.ledger.ledger import SCHEMA as LEDGER_SCHEMA
@@ -50,17 +51,11 @@ class Step(StrEnum):
     FULL_REVERSE = "full reverse"
 
 
-class StepStatus(StrEnum):
-    PASS = "PASS"
-    FAIL = "FAIL"
-    SKIPPED = "SKIPPED"
-
-
 @dataclass(frozen=True)
 class StepResult:
     bundle: str | None
     step: Step
-    status: StepStatus
+    status: GateStatus
     seconds: float
     note: str = ""
 
@@ -108,7 +103,7 @@ class Rehearsal:
         return _without_ledger(fingerprint_here(cur))
 
     def _step(self, bundle: str | None, step: Step, t0: float, ok: bool | None, note: str = "") -> None:
-        status = StepStatus.SKIPPED if ok is None else StepStatus.PASS if ok else StepStatus.FAIL
+        status = GateStatus.SKIPPED if ok is None else GateStatus.PASS if ok else GateStatus.FAIL
         self.out.steps.append(StepResult(bundle, step, status, round(time.monotonic() - t0, 3), note))
 
     def _find(

@@ -71,20 +71,7 @@ class Ctx:
         facts: dict[str, Any] | None = None,
     ) -> None:
         shown = unit.statement.first_line if unit.scope == "top" or unit.place is not None else unit.line_text(where[0])
-        self.add(
-            Finding(
-                rule=rule,
-                bundle=unit.bundle,
-                file=unit.file,
-                line=where[0],
-                col=where[1],
-                statement=shown,
-                message=message,
-                severity=severity,
-                fix=fix,
-                facts=facts or {},
-            )
-        )
+        self.report_at(rule, unit.bundle, unit.file, where, shown, message, severity=severity, fix=fix, facts=facts)
 
     def report_at(
         self,

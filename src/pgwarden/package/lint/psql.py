@@ -41,27 +41,18 @@ def check_file(ctx: Ctx, src: SqlSource, *, bundle: str | None) -> None:
 
 def check_bodies(ctx: Ctx, fu: FileUnits) -> None:
     for p in fu.problems:
-        if p.mentions:
-            ctx.report_at(
-                Rule.LINT_BODY_UNPARSED,
-                p.bundle,
-                p.src.rel,
-                (p.line, p.col),
-                p.statement.first_line,
-                f"the {p.what} cannot be parsed offline ({p.message}) and it mentions "
-                f"{', '.join(p.mentions)}, so pgwarden cannot prove it respects the policy",
-            )
-        else:
-            ctx.report_at(
-                Rule.LINT_BODY_UNPARSED,
-                p.bundle,
-                p.src.rel,
-                (p.line, p.col),
-                p.statement.first_line,
-                f"the {p.what} cannot be parsed offline ({p.message}); it does not mention any "
-                "forbidden function or protected table",
-                severity=Severity.WARNING,
-            )
+        unparsed = f"the {p.what} cannot be parsed offline ({p.message})"
+        ctx.report_at(
+            Rule.LINT_BODY_UNPARSED,
+            p.bundle,
+            p.src.rel,
+            (p.line, p.col),
+            p.statement.first_line,
+            f"{unparsed} and it mentions {', '.join(p.mentions)}, so pgwarden cannot prove it respects the policy"
+            if p.mentions
+            else f"{unparsed}; it does not mention any forbidden function or protected table",
+            severity=Severity.ERROR if p.mentions else Severity.WARNING,
+        )
     if ctx.patterns or ctx.protected:
         for u in fu.dynamic:
             ctx.report(

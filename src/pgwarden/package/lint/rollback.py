@@ -166,18 +166,9 @@ def _collect(ctx: Ctx, t: Touched, n: Any, path: tuple[str, ...]) -> None:
             _add(t, dfam, _q(schema, dname, path, role), ine)
     elif isinstance(n, ast.CreateExtensionStmt):
         _add(t, K.EXTENSION, n.extname, ine)
-    elif isinstance(n, ast.CreateRoleStmt):
-        _add(t, K.ROLE, n.role)
-    elif isinstance(n, ast.CreatedbStmt):
-        _add(t, K.DATABASE, n.dbname)
-    elif isinstance(n, ast.CreateTableSpaceStmt):
-        _add(t, K.TABLESPACE, n.tablespacename)
-    elif isinstance(n, ast.CreateSubscriptionStmt):
-        _add(t, K.SUBSCRIPTION, n.subname)
-    elif isinstance(n, ast.CreatePublicationStmt):
-        _add(t, K.PUBLICATION, n.pubname)
-    elif isinstance(n, ast.CreateEventTrigStmt):
-        _add(t, K.EVENT_TRIGGER, n.trigname)
+    elif type(n) in _GLOBAL_CREATES:
+        kind, field = _GLOBAL_CREATES[type(n)]
+        _add(t, kind, getattr(n, field))
     elif isinstance(n, ast.CreateStatsStmt) and n.defnames:
         schema, name = split_name(strings(n.defnames))
         _add(t, K.STATISTICS, _q(schema, name, path, role), ine)
@@ -194,6 +185,16 @@ def _collect(ctx: Ctx, t: Touched, n: Any, path: tuple[str, ...]) -> None:
                 if getattr(cmd.def_.contype, "name", "") in ("CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_EXCLUSION"):
                     _add(t, K.INDEX, _q(rangevar(n.relation)[0], cmd.def_.conname, path, role))
 
+
+# CREATE of an object outside any schema: its kind, and the node's field that names it.
+_GLOBAL_CREATES: dict[type, tuple[K, str]] = {
+    ast.CreateRoleStmt: (K.ROLE, "role"),
+    ast.CreatedbStmt: (K.DATABASE, "dbname"),
+    ast.CreateTableSpaceStmt: (K.TABLESPACE, "tablespacename"),
+    ast.CreateSubscriptionStmt: (K.SUBSCRIPTION, "subname"),
+    ast.CreatePublicationStmt: (K.PUBLICATION, "pubname"),
+    ast.CreateEventTrigStmt: (K.EVENT_TRIGGER, "trigname"),
+}
 
 _RENAMED_RELATION = {
     "OBJECT_TABLE": K.TABLE,

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from pglast import ast
@@ -25,10 +26,10 @@ from psycopg import sql
 
 from pgwarden import shipped_sql
 from pgwarden.parsing.source import parse_sql
-from pgwarden.parsing.walk import iter_nodes
+from pgwarden.parsing.walk import enum_name, iter_nodes
 from pgwarden.preflight import live
 from pgwarden.preflight.context import Ctx
-from pgwarden.preflight.data.writes import Writes
+from pgwarden.preflight.data.writes import Writes, changed_column
 from pgwarden.preflight.model import Relation
 from pgwarden.preflight.names import deparse, quote_ident, rangevar_parts, strings
 from pgwarden.preflight.tables import SERIAL_TYPES
@@ -60,10 +61,6 @@ class DataCheck:
     key_columns: tuple[str, ...] = ()  # what ``key`` shows: "(id)=(5)"
     not_judged: str | None = None  # decided without a query: why it cannot be judged
     empty: bool = False  # decided without a query: the relation is new and nothing wrote to it
-
-
-def _k(v: Any) -> str:
-    return str(getattr(v, "name", v))
 
 
 def _q(name: str) -> sql.SQL:
@@ -111,21 +108,14 @@ class Planner:
     def plan(self, node: Any, ctx: Ctx) -> list[DataCheck]:
         kind = type(node).__name__
         self._only = kind in ("AlterTableStmt", "IndexStmt") and node.relation is not None and not node.relation.inh
-        if kind == "AlterTableStmt" and _k(node.objtype) == "OBJECT_TABLE":
+        if kind == "AlterTableStmt" and enum_name(node.objtype) == "OBJECT_TABLE":
             rel = self._rel(node.relation, ctx)
             if rel is None or rel.relkind not in ("r", "p"):
                 return []
             out: list[DataCheck] = []
             for cmd in node.cmds or ():
                 out += self._alter(cmd, rel, ctx)
-                sub = _k(cmd.subtype)  # a later subcommand meets the values this one changes: not judged
-                col = (
-                    str(cmd.name)
-                    if sub == "AT_AlterColumnType"
-                    else str(cmd.def_.colname)
-                    if sub == "AT_AddColumn" and cmd.def_ is not None
-                    else None
-                )
+                col = changed_column(cmd)  # a later subcommand meets the values this one changes: not judged
                 if col is not None:
                     self.writes.by_column.setdefault(
                         (rel.schema, rel.name, col), f"{ctx.origin} (an earlier subcommand of the same ALTER TABLE)"
@@ -180,41 +170,29 @@ class Planner:
         others: Sequence[Relation] = (),
     ) -> DataCheck | None:
         """Decided without a query, or None when the query must run."""
-        name = f"{rel.schema}.{rel.name}"
+        decided = partial(DataCheck, kind, f"{rel.schema}.{rel.name}", what, sqlstate, message)
         who = self.writes.depends([(r.schema, r.name) for r in (rel, *others)], cols)
         if who is not None:
-            return DataCheck(
-                kind,
-                name,
-                what,
-                sqlstate,
-                message,
+            return decided(
                 not_judged=f"depends on {who}, which changes the rows first; a data rehearsal "
-                "(apply --rehearse data) judges it",
+                "(apply --rehearse data) judges it"
             )
         if rel.oid is None:
-            return DataCheck(kind, name, what, sqlstate, message, empty=True)
+            return decided(empty=True)
         missing = sorted(c for c in cols if rel.column(c) is None)
         if missing:
-            return DataCheck(
-                kind,
-                name,
-                what,
-                sqlstate,
-                message,
-                not_judged=f"column {missing[0]} is added by the package, so the live rows cannot show it",
-            )
+            return decided(not_judged=f"column {missing[0]} is added by the package, so the live rows cannot show it")
         return None
 
     def _alter(self, cmd: Any, rel: Relation, ctx: Ctx) -> list[DataCheck]:
-        sub = _k(cmd.subtype)
+        sub = enum_name(cmd.subtype)
         if sub == "AT_SetNotNull":  # a column already NOT NULL: a no-op with nothing to count
             return [] if str(cmd.name) in rel.not_null else [self._not_null(rel, str(cmd.name), "SET NOT NULL")]
         if sub == "AT_ValidateConstraint":
             return self._validate(rel, str(cmd.name), ctx)
         if sub == "AT_AddConstraint":
             con = cmd.def_
-            ctype = _k(con.contype)
+            ctype = enum_name(con.contype)
             if con.skip_validation:
                 if con.conname:
                     self.not_valid[(rel.schema, rel.name, str(con.conname))] = con
@@ -261,7 +239,7 @@ class Planner:
             con = stmt.node.cmds[0].def_
         if con is None:
             return []
-        kind = _k(con.contype)
+        kind = enum_name(con.contype)
         if kind == "CONSTR_CHECK":
             return [self._check(rel, con, word="VALIDATE")]
         if kind == "CONSTR_FOREIGN":
@@ -367,15 +345,9 @@ class Planner:
             if word == "ADD"
             else f"VALIDATE CONSTRAINT {name} FOREIGN KEY ({', '.join(fk)}) REFERENCES {ptable}"
         )
+        check = partial(DataCheck, CheckKind.FOREIGN_KEY, f"{rel.schema}.{rel.name}", what, "23503", msg)
         if parent is None:
-            return DataCheck(
-                CheckKind.FOREIGN_KEY,
-                f"{rel.schema}.{rel.name}",
-                what,
-                "23503",
-                msg,
-                not_judged=f"the referenced table {pschema + '.' if pschema else ''}{pname} is not known",
-            )
+            return check(not_judged=f"the referenced table {pschema + '.' if pschema else ''}{pname} is not known")
         pk = list(strings(con.pk_attrs))
         if not pk:
             primary = [k for k in parent.keys or () if k[0]]
@@ -384,14 +356,7 @@ class Planner:
         if decided is not None:
             return decided
         if not pk or len(pk) != len(fk) or (parent.oid is not None and any(parent.column(c) is None for c in pk)):
-            return DataCheck(
-                CheckKind.FOREIGN_KEY,
-                f"{rel.schema}.{rel.name}",
-                what,
-                "23503",
-                msg,
-                not_judged="the referenced columns are not known",
-            )
+            return check(not_judged="the referenced columns are not known")
         c_cols = [sql.Identifier("c", c) for c in fk]
         all_set = sql.SQL(" AND ").join(sql.SQL("{} IS NOT NULL").format(c) for c in c_cols)
         if parent.oid is None:  # a new, empty parent: every complete key is an orphan
@@ -415,9 +380,7 @@ class Planner:
                 full=sql.SQL("true" if full else "false"),
                 partly_null=partly if len(fk) > 1 else sql.SQL("false"),
             )
-        return DataCheck(
-            CheckKind.FOREIGN_KEY, f"{rel.schema}.{rel.name}", what, "23503", msg, q, key_columns=tuple(fk)
-        )
+        return check(q, key_columns=tuple(fk))
 
     def _cast(self, cmd: Any, rel: Relation, ctx: Ctx) -> list[DataCheck]:
         col = str(cmd.name)
@@ -447,19 +410,14 @@ class Planner:
         new_type, new_mod = (d.columns[0].type, d.columns[0].typmod) if d.error is None and d.columns else (None, -1)
         query = None
         live = rel.column(col)
-        name = f"{rel.schema}.{rel.name}"
+        cast = partial(DataCheck, CheckKind.CAST, f"{rel.schema}.{rel.name}", what, "", "")
         if new_type is None or live is None or not isinstance(live.type, int):
-            return [DataCheck(CheckKind.CAST, name, what, "", "", not_judged="the new type is not live")]
+            return [cast(not_judged="the new type is not live")]
         if new_mod != -1 and new_type not in _LENGTH_TYPES and new_type not in _SAME_CAST_TYPMODS:
             return [
-                DataCheck(
-                    CheckKind.CAST,
-                    name,
-                    what,
-                    "",
-                    "",
+                cast(
                     not_judged=f"an explicit cast to {type_text} "
-                    "truncates where the rewrite's assignment refuses, so converting cannot tell",
+                    "truncates where the rewrite's assignment refuses, so converting cannot tell"
                 )
             ]
         if by_assignment:
@@ -471,15 +429,10 @@ class Planner:
             row = cur.fetchone()
             if not (row and row["ok"]):
                 return [
-                    DataCheck(
-                        CheckKind.CAST,
-                        name,
-                        what,
-                        "",
-                        "",
+                    cast(
                         not_judged="without USING the server converts "
                         f"by assignment, and nothing converts {live.display or 'it'} to {type_text} by "
-                        "assignment (it would refuse with 42804)",
+                        "assignment (it would refuse with 42804)"
                     )
                 ]
         if new_type in _LENGTH_TYPES and new_mod > 4:  # assignment to varchar(n)/char(n) refuses longer values
@@ -494,10 +447,10 @@ class Planner:
             query = _q("cast_rows").format(
                 key=key, table=table, column=sql.Identifier(col), type=sql.Literal(type_text)
             )
-        return [DataCheck(CheckKind.CAST, f"{rel.schema}.{rel.name}", what, "", "", query, convert, kcols)]
+        return [cast(query, convert, kcols)]
 
     def _add_not_null(self, col: Any, rel: Relation) -> list[DataCheck]:
-        kinds = {_k(c.contype) for c in col.constraints or ()}
+        kinds = {enum_name(c.contype) for c in col.constraints or ()}
         typename = str(col.typeName.names[-1].sval) if col.typeName is not None and col.typeName.names else ""
         if "CONSTR_NOTNULL" not in kinds and "CONSTR_PRIMARY" not in kinds:
             return []

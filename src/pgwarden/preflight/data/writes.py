@@ -15,7 +15,7 @@ from typing import Any
 
 from pglast import ast
 
-from pgwarden.parsing.walk import iter_nodes
+from pgwarden.parsing.walk import enum_name, iter_nodes
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.names import rangevar_parts, strings
 
@@ -44,6 +44,16 @@ _SAFE_CALLS = frozenset(
 _DML = ("InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt")
 
 
+def changed_column(cmd: Any) -> str | None:
+    """The column an ALTER TABLE subcommand gives new values: ALTER COLUMN … TYPE, ADD COLUMN (else None)."""
+    sub = enum_name(cmd.subtype)
+    if sub == "AT_AlterColumnType":
+        return str(cmd.name)
+    if sub == "AT_AddColumn" and cmd.def_ is not None:
+        return str(cmd.def_.colname)
+    return None
+
+
 @dataclass
 class Writes:
     by_relation: dict[tuple[str, str], str] = field(default_factory=dict)  # (schema, name) -> who wrote it
@@ -65,14 +75,7 @@ class Writes:
             rel = ctx.state.find_relation(schema, name)
             key = (rel.schema, rel.name) if rel is not None else (schema or "", name)
             for c in node.cmds or ():
-                sub = str(getattr(c.subtype, "name", c.subtype))
-                col = (
-                    str(c.name)
-                    if sub == "AT_AlterColumnType"
-                    else str(c.def_.colname)
-                    if sub == "AT_AddColumn" and c.def_ is not None
-                    else None
-                )
+                col = changed_column(c)
                 if col is not None:
                     self.by_column.setdefault((*key, col), who)
         elif kind == "CreateTableAsStmt" and node.into is not None:

@@ -15,6 +15,7 @@ from typing import Any
 from pglast import ast
 
 from pgwarden import shipped_sql
+from pgwarden.parsing.walk import enum_name
 from pgwarden.pg.user_sql import volatile_in
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.locks.impact import SRC_ADD_COLUMN, SRC_ALTER, SRC_FK, SRC_NOT_NULL, SRC_TYPE, LockImpact
@@ -93,10 +94,6 @@ _WHAT = {
 }
 
 
-def _k(v: Any) -> str:
-    return str(getattr(v, "name", v))
-
-
 def subcommand_locks(
     stmt: Any,
     rel: Relation,
@@ -111,7 +108,7 @@ def subcommand_locks(
     out: list[LockImpact] = []
     for item in stmt.cmds or ():
         cmd = item
-        sub = _k(cmd.subtype)
+        sub = enum_name(cmd.subtype)
         what = _WHAT.get(sub, sub.removeprefix("AT_"))
         base = LockImpact(rel.schema, rel.name, rel.oid, rel.relkind, AE, what=what, source=SRC_ALTER)
 
@@ -210,7 +207,7 @@ def _add_column(
     scan = False
     default = None
     for c in col.constraints or ():
-        kind = _k(c.contype)
+        kind = enum_name(c.contype)
         if kind == "CONSTR_DEFAULT":
             default = c.raw_expr
         elif kind == "CONSTR_IDENTITY":
@@ -347,7 +344,7 @@ def _not_null_proven(rel: Relation, proven: frozenset[str]) -> frozenset[str]:
 def _add_constraint(
     con: Any, rel: Relation, base: LockImpact, other: Callable[[Any, LockMode, str, str], LockImpact | None]
 ) -> list[LockImpact]:
-    kind = _k(con.contype)
+    kind = enum_name(con.contype)
     name = f" {con.conname}" if con.conname else ""
     not_valid = bool(con.skip_validation)
 

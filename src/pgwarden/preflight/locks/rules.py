@@ -15,6 +15,7 @@ from typing import Any
 
 from pglast import ast
 
+from pgwarden.parsing.walk import enum_name
 from pgwarden.preflight import live
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.locks import alter_table
@@ -39,8 +40,8 @@ class LockTracker:
     def note(self, stmt: Any, rel: Relation) -> None:
         key = (rel.schema, rel.name)
         for cmd in stmt.cmds or ():
-            sub = alter_table._k(cmd.subtype)
-            if sub == "AT_AddConstraint" and alter_table._k(cmd.def_.contype) == "CONSTR_CHECK":
+            sub = enum_name(cmd.subtype)
+            if sub == "AT_AddConstraint" and enum_name(cmd.def_.contype) == "CONSTR_CHECK":
                 m = _NOT_NULL_CHECK.match(deparse(cmd.def_.raw_expr)) if cmd.def_.raw_expr is not None else None
                 if m is None:
                     continue
@@ -135,7 +136,7 @@ def _locks(node: Any, ctx: Ctx, tracker: LockTracker) -> list[LockImpact]:
                 _impact(
                     rel,
                     AE
-                    if any(alter_table._k(c.subtype) == "AT_SetTableSpace" for c in node.cmds or ())
+                    if any(enum_name(c.subtype) == "AT_SetTableSpace" for c in node.cmds or ())
                     else LockMode.SHARE_UPDATE_EXCLUSIVE,
                     "ALTER INDEX",
                     source=SRC_ALTER,
@@ -268,14 +269,14 @@ def _locks(node: Any, ctx: Ctx, tracker: LockTracker) -> list[LockImpact]:
             for r in (_relation(ctx, rv) for rv in node.relations)
             if r is not None
         ]
-    if kind == "CommentStmt" and alter_table._k(node.objtype) in (
+    if kind == "CommentStmt" and enum_name(node.objtype) in (
         "OBJECT_TABLE",
         "OBJECT_COLUMN",
         "OBJECT_VIEW",
         "OBJECT_MATVIEW",
     ):
         parts = strings(node.object.items if hasattr(node.object, "items") else node.object)
-        if alter_table._k(node.objtype) == "OBJECT_COLUMN":
+        if enum_name(node.objtype) == "OBJECT_COLUMN":
             parts = parts[:-1]
         rel = ctx.state.find_relation(parts[-2] if len(parts) > 1 else None, parts[-1]) if parts else None
         return [_impact(rel, LockMode.SHARE_UPDATE_EXCLUSIVE, "COMMENT ON", source=SRC_LOCKING)] if rel else []
@@ -312,7 +313,7 @@ def _create_table_refs(node: Any, ctx: Ctx, other: Any) -> list[LockImpact]:
         elif isinstance(elt, ast.Constraint):
             cons.append(elt)
     for c in cons:
-        if alter_table._k(c.contype) == "CONSTR_FOREIGN" and c.pktable is not None:
+        if enum_name(c.contype) == "CONSTR_FOREIGN" and c.pktable is not None:
             ref = other(
                 c.pktable, LockMode.SHARE_ROW_EXCLUSIVE, "CREATE TABLE … REFERENCES (the referenced table)", SRC_FK
             )
@@ -327,7 +328,7 @@ def _create_table_refs(node: Any, ctx: Ctx, other: Any) -> list[LockImpact]:
 
 
 def _drop(node: Any, ctx: Ctx) -> list[LockImpact]:
-    obj = alter_table._k(node.removeType)
+    obj = enum_name(node.removeType)
     out: list[LockImpact] = []
     if obj in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_SEQUENCE", "OBJECT_FOREIGN_TABLE"):
         for item in node.objects or ():
@@ -359,7 +360,7 @@ def _drop(node: Any, ctx: Ctx) -> list[LockImpact]:
 
 
 def _rename(node: Any, ctx: Ctx) -> list[LockImpact]:
-    kind = alter_table._k(node.renameType)
+    kind = enum_name(node.renameType)
     if node.relation is None:
         return []
     rel = _relation(ctx, node.relation)
