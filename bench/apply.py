@@ -22,7 +22,8 @@ from pathlib import Path
 import psycopg
 
 from pgwarden import proc
-from pgwarden.apply.apply import Options, apply
+from pgwarden.apply.apply import apply
+from pgwarden.apply.options import Options
 from pgwarden.instances.instance import ThrowawayInstance
 from pgwarden.package.lock import lock
 from pgwarden.pg import binaries as pgbin

@@ -592,7 +592,7 @@ def test_signed_kit_catches_a_whole_kit_rewrite(fresh_db: str, tmp_path: Path) -
     bad = run_cli("evidence", "verify", str(kit), "--key", str(tmp_path / "other.pub"))
     assert bad.returncode == 1 and "does not verify with that key" in bad.stdout
     # Rewrite a file and recompute everything the unkeyed chain checks: only the signature catches it.
-    from pgwarden.evidence.kit import EVENTS, GENESIS, SUMS
+    from pgwarden.evidence.kitfiles import EVENTS, GENESIS, SUMS
     from pgwarden.evidence.sums import SumEntry, sha256_file, write_sums
 
     (kit / "SUMMARY.md").write_text("# all fine, trust me\n")

@@ -14,7 +14,7 @@ exit 1); anything else is a bug. Names load on first use, so ``import pgwarden``
 
 Several rooms carry their command's name (``pgwarden/apply/`` defines ``apply``): ``pgwarden.apply`` is always
 the function. Import a room's modules with ``from pgwarden.apply import execute`` or
-``from pgwarden.apply.apply import Options``, not ``import pgwarden.apply.apply as m``.
+``from pgwarden.apply.options import Options``, not ``import pgwarden.apply.apply as m``.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 from pgwarden.version import __version__
 
 if TYPE_CHECKING:  # the names as the type checker sees them (`as` marks each one exported)
-    from pgwarden.apply.apply import OnFailure as OnFailure
-    from pgwarden.apply.apply import Options as Options
     from pgwarden.apply.apply import apply as apply
+    from pgwarden.apply.options import OnFailure as OnFailure
+    from pgwarden.apply.options import Options as Options
     from pgwarden.apply.results import ApplyResult as ApplyResult
     from pgwarden.apply.results import BundleResult as BundleResult
     from pgwarden.backup.backup import BackupResult as BackupResult
@@ -101,8 +101,8 @@ _WHERE = {
     "gc": "pgwarden.instances.gc",
     "demo": "pgwarden.demo.demo",
     # options and results
-    "Options": "pgwarden.apply.apply",
-    "OnFailure": "pgwarden.apply.apply",
+    "Options": "pgwarden.apply.options",
+    "OnFailure": "pgwarden.apply.options",
     "ApplyResult": "pgwarden.apply.results",
     "BundleResult": "pgwarden.apply.results",
     "CheckResult": "pgwarden.check.results",

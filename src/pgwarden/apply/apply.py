@@ -25,26 +25,26 @@ from __future__ import annotations
 import contextlib
 import secrets
 import time
-from dataclasses import dataclass, field, replace
-from enum import StrEnum
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
 from pgwarden.apply.execute import BundleOutcome, Executor, RunContext
-from pgwarden.apply.results import ApplyResult, BackupEvidence, BundleResult
-from pgwarden.changes import ObjectChange
+from pgwarden.apply.options import OnFailure, Options, check_inputs
+from pgwarden.apply.results import ApplyResult, BackupEvidence, BundleResult, ExecuteGate, RollbackGate, RunState
 from pgwarden.errors import BadInput
 from pgwarden.evidence.blocks import Report
 from pgwarden.evidence.gates import GateRunner, Verdict
-from pgwarden.evidence.kit import EvidenceKit, check_out_dir
+from pgwarden.evidence.kit import EvidenceKit
 from pgwarden.expect.expectations import check_verify
-from pgwarden.expect.model import ExpectationResult
+from pgwarden.expect.model import VerifyGate
 from pgwarden.ledger import ledger
-from pgwarden.ledger.baseline import Baseline, adopt, read_baseline
-from pgwarden.ledger.ledger import BundleState, LedgerRow
-from pgwarden.ledger.plan import Plan, ledger_gate, make_plan, package_hash
+from pgwarden.ledger.adopt import adopt_for_run
+from pgwarden.ledger.baseline import Baseline
+from pgwarden.ledger.ledger import LedgerRow
+from pgwarden.ledger.plan import ledger_gate, make_plan
 from pgwarden.package.integrity import integrity_gate
 from pgwarden.package.prelude import Prepared, prepare
 from pgwarden.package.vars import pins as vars_pins
@@ -54,8 +54,8 @@ from pgwarden.pg.guard import ServerIdentity, check_guard, identity_gate
 from pgwarden.pg.identity import read_identity
 from pgwarden.pg.user_sql import check_calls
 from pgwarden.preflight.gate import preflight_gate
-from pgwarden.preflight.run import PreflightReport, run_preflight
-from pgwarden.preflight.sidecars import Sidecar, capture_sidecars
+from pgwarden.preflight.run import run_preflight
+from pgwarden.preflight.sidecars import SidecarsGate, capture_sidecars
 from pgwarden.probe.fingerprint import Fingerprint, diff_fingerprints, save
 from pgwarden.probe.gate import probe_gate
 from pgwarden.probe.probe import take_fingerprint
@@ -64,7 +64,6 @@ from pgwarden.redact import redact_dsn
 from pgwarden.rehearse.clone import CloneKind, make_clone
 from pgwarden.rehearse.rehearse import rehearse_on_clone
 from pgwarden.rehearse.results import rehearsal_gate
-from pgwarden.runner.statements import ServerError
 
 GATES = (
     "identity",
@@ -82,69 +81,9 @@ GATES = (
 )
 
 
-class OnFailure(StrEnum):
-    ROLLBACK = "rollback"
-    STOP = "stop"
-
-
-@dataclass(frozen=True)
-class Options:
-    dsn: str | None = None
-    out: Path | None = None
-    dry_run: bool = False
-    on_failure: OnFailure = OnFailure.ROLLBACK
-    no_backup: bool = False
-    backup_sha256: str | None = None  # --i-have-a-backup
-    rehearse: str = "schema"  # schema | data | none
-    baseline_from: str | None = None  # sqitch | flyway | golang-migrate | popx: adopt that tool's history
-    baseline_schema: str | None = None  # --baseline-schema: the schema of that tool's history table
-
-
-# -- typed gate details -----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class SidecarsGate:
-    sidecars: tuple[Sidecar, ...]
-
-
-@dataclass(frozen=True)
-class VerifyGate:
-    checks: tuple[ExpectationResult, ...]
-
-
-@dataclass(frozen=True)
-class ExecuteGate:
-    bundles: tuple[BundleResult, ...]
-    failure: ServerError | None
-
-
-@dataclass(frozen=True)
-class RollbackGate:
-    rolled_back: tuple[str, ...]
-    equals_probe_before: bool | None
-    difference: tuple[ObjectChange, ...]  # what still differs from probe-before, structured
-    sidecars: tuple[str, ...]
-
-
-def _check_inputs(opts: Options) -> None:
-    check_out_dir(opts.out)
-    if opts.rehearse not in ("schema", "data", "none"):
-        raise BadInput(f"--rehearse {opts.rehearse!r}: expected schema or data (or --no-rehearse)")
-    if opts.no_backup and not opts.backup_sha256:
-        raise BadInput(
-            "--no-backup needs --i-have-a-backup SHA256: the sha256 of the backup you just took, which the kit records"
-        )
-    if opts.rehearse == "data" and opts.no_backup:
-        raise BadInput("--rehearse data rehearses on a restore of the gate-5 backup; it cannot go with --no-backup")
-    if opts.backup_sha256 is not None:
-        if not opts.no_backup:
-            raise BadInput("--i-have-a-backup is only for --no-backup")
-        if len(opts.backup_sha256) != 64 or any(c not in "0123456789abcdef" for c in opts.backup_sha256.lower()):
-            raise BadInput(f"--i-have-a-backup {opts.backup_sha256!r}: expected the 64 hexadecimal digits of a sha256")
-
-
 def apply(package_dir: Path, opts: Options, reporter: Reporter = SILENT) -> ApplyResult:
     """Run the whole gated change; see the module docstring. Bad input is exit 2 before anything is touched."""
-    _check_inputs(opts)
+    check_inputs(opts)
     prep = prepare(package_dir)
     pkg, verify_exp = prep.pkg, prep.pkg.verify
     run_id = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{secrets.token_hex(3)}"
@@ -176,27 +115,6 @@ def apply(package_dir: Path, opts: Options, reporter: Reporter = SILENT) -> Appl
     return run.result
 
 
-@dataclass
-class _State:
-    plan: Plan | None = None
-    preflight: PreflightReport | None = None
-    backup: BackupEvidence | None = None
-    sidecars: tuple[Sidecar, ...] = ()
-    before: Fingerprint | None = None
-    bundles: dict[str, BundleResult] = field(default_factory=dict)
-    applied_here: list[tuple[str, int]] = field(default_factory=list)  # (bundle, ledger row), in order
-    failure: ServerError | None = None
-    failed_bundle: str | None = None
-    rolled_back: list[str] = field(default_factory=list)
-    equals_before: bool | None = None
-    manual_repair: tuple[str, ...] = ()
-    verify: tuple[ExpectationResult, ...] = ()
-    changes: tuple[str, ...] = ()
-    reasons: list[str] = field(default_factory=list)
-    run_row: bool = False
-    rehearsal: Any = None
-
-
 class _Run:
     def __init__(
         self,
@@ -213,62 +131,28 @@ class _Run:
         self.run_id, self.prep = run_id, prep
         self.reporter = reporter
         self.runner = GateRunner(kit, GATES, reporter)
-        self.s = _State()
+        self.s = RunState()
         self.t0 = time.monotonic()
         self.result: ApplyResult | None = None
 
     def _baseline(self, rows: list[LedgerRow]) -> tuple[Baseline, tuple[str, ...], list[LedgerRow]]:
-        """--baseline-from: the bundles the other tool applied, recorded once as applied (adopted); with
-        --dry-run nothing is written and the plan only counts them as applied."""
+        """--baseline-from: the other tool's history adopted once (see :mod:`pgwarden.ledger.adopt`)."""
         assert self.opts.baseline_from is not None
-        pkg = self.pkg
-        base = read_baseline(self.conn, self.opts.baseline_from, pkg, self.opts.baseline_schema)
-        already = {r.bundle for r in rows}
-        pins = {e.path: e.sha256 for e in self.pins}
-        digest = package_hash(pkg)
-        if self.opts.dry_run:
-            fake = [
-                LedgerRow(
-                    0,
-                    pkg.name,
-                    digest,
-                    b.id,
-                    i,
-                    pins[b.apply_rel],
-                    BundleState.APPLIED,
-                    ledger.now(),
-                    None,
-                    self.ident.role,
-                    ledger.os_user(),
-                    "",
-                    self.run_id,
-                    None,
-                    None,
-                    "dry run: would adopt",
-                    None,
-                    None,
-                    base.tool,
-                )
-                for i, b in enumerate(pkg.bundles, 1)
-                if b.id in base.applied and b.id not in already
-            ]
-            return base, tuple(r.bundle for r in fake), [*rows, *fake]
-        ledger.ensure(self.conn)
-        with self.conn.transaction(), self.conn.cursor() as cur:
-            adopted = adopt(
-                cur,
-                base,
-                pkg,
-                package_hash=digest,
-                pins=pins,
-                already=sorted(already),
-                run_id=self.run_id,
-                kit=str(self.kit.root),
-                db_role=self.ident.role,
-                started_at=ledger.now(),
-            )
-        self.kit.event("baseline", tool=base.tool, table=base.table, adopted=list(adopted))
-        return base, adopted, ledger.attempts(self.conn, pkg.name)
+        got = adopt_for_run(
+            self.conn,
+            self.pkg,
+            self.pins,
+            rows,
+            tool=self.opts.baseline_from,
+            schema=self.opts.baseline_schema,
+            run_id=self.run_id,
+            kit=str(self.kit.root),
+            db_role=self.ident.role,
+            dry_run=self.opts.dry_run,
+        )
+        if not self.opts.dry_run:
+            self.kit.event("baseline", tool=got.baseline.tool, table=got.baseline.table, adopted=list(got.adopted))
+        return got.baseline, got.adopted, got.rows
 
     # -- the gates ----------------------------------------------------------------------------------
     def body(self) -> None:

@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pgwarden.apply.execute import Attempt, BundleOutcome
+from pgwarden.changes import ObjectChange
 from pgwarden.evidence.gates import Verdict
 from pgwarden.expect.model import ExpectationResult
-from pgwarden.ledger.plan import BundlePlan
+from pgwarden.ledger.plan import BundlePlan, Plan
+from pgwarden.preflight.run import PreflightReport
 from pgwarden.preflight.sidecars import Sidecar
+from pgwarden.probe.fingerprint import Fingerprint
+from pgwarden.rehearse.rounds import Outcome
 from pgwarden.runner.probes import ProbeOutcome
 from pgwarden.runner.statements import ServerError
 
@@ -63,3 +67,41 @@ class ApplyResult:
     seconds: float = 0.0
     gate_seconds: dict[str, float] = field(default_factory=dict)
     gate_status: dict[str, str] = field(default_factory=dict)
+
+
+# -- the details of the gates only apply runs ---------------------------------------------------------
+@dataclass(frozen=True)
+class ExecuteGate:
+    bundles: tuple[BundleResult, ...]
+    failure: ServerError | None
+
+
+@dataclass(frozen=True)
+class RollbackGate:
+    rolled_back: tuple[str, ...]
+    equals_probe_before: bool | None
+    difference: tuple[ObjectChange, ...]  # what still differs from probe-before, structured
+    sidecars: tuple[str, ...]
+
+
+@dataclass
+class RunState:
+    """What a run of apply has found so far, gate by gate (the result is made from it at the end)."""
+
+    plan: Plan | None = None
+    preflight: PreflightReport | None = None
+    backup: BackupEvidence | None = None
+    sidecars: tuple[Sidecar, ...] = ()
+    before: Fingerprint | None = None
+    bundles: dict[str, BundleResult] = field(default_factory=dict)
+    applied_here: list[tuple[str, int]] = field(default_factory=list)  # (bundle, ledger row), in order
+    failure: ServerError | None = None
+    failed_bundle: str | None = None
+    rolled_back: list[str] = field(default_factory=list)
+    equals_before: bool | None = None
+    manual_repair: tuple[str, ...] = ()
+    verify: tuple[ExpectationResult, ...] = ()
+    changes: tuple[str, ...] = ()
+    reasons: list[str] = field(default_factory=list)
+    run_row: bool = False
+    rehearsal: Outcome | None = None

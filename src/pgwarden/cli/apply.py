@@ -94,7 +94,8 @@ def apply_cmd(
     from before the run. A killed run leaves every bundle applied entirely or not at all; run apply again
     to continue.
     """
-    from pgwarden.apply.apply import OnFailure, Options, apply
+    from pgwarden.apply.apply import apply
+    from pgwarden.apply.options import OnFailure, Options
 
     if baseline_schema is not None and baseline_from is None:
         raise click.UsageError("--baseline-schema names where another tool's history is: give --baseline-from too")

@@ -18,7 +18,8 @@ from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
-from pgwarden.apply.apply import Options, apply
+from pgwarden.apply.apply import apply
+from pgwarden.apply.options import Options
 from pgwarden.demo.parts import DemoPart
 from pgwarden.evidence.gates import GateStatus, Verdict
 from pgwarden.ledger.ledger import BundleState

@@ -107,6 +107,13 @@ class ExpectationResult:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class VerifyGate:
+    """The verify gate's details (apply's gate 11): each ``[verify]`` expectation's result."""
+
+    checks: tuple[ExpectationResult, ...]
+
+
 TOP_KEYS = (*(k.plural for k in KINDS), "count", "value")
 _COUNT_KEYS = {"table": str, "where": str, "equals": int}
 _VALUE_KEYS = {"name": str, "sql": str, "equals": str}

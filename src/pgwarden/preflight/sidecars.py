@@ -51,6 +51,13 @@ class Sidecar:
     body_md5: str | None  # md5 of the body as the catalog holds it (prosrc, view/trigger/index definition)
 
 
+@dataclass(frozen=True)
+class SidecarsGate:
+    """The sidecars gate's details (apply's gate 7): every definition captured before the change."""
+
+    sidecars: tuple[Sidecar, ...]
+
+
 def capture_sidecars(
     targets: Sequence[SidecarTarget], conn: psycopg.Connection[Any], dsn: str | None, kit: EvidenceKit | None
 ) -> tuple[Sidecar, ...]:
