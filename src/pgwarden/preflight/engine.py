@@ -14,6 +14,7 @@ from pgwarden.parsing.source import SqlSyntaxError, parse_sql
 from pgwarden.parsing.walk import enum_name
 from pgwarden.pg.conn import read_only
 from pgwarden.preflight import (
+    aggregates,
     coverage,
     dml,
     drops,
@@ -148,7 +149,7 @@ def _dispatch(node: Any, ctx: Ctx) -> Prediction:
     if kind == "DefineStmt":
         obj = enum_name(node.kind)
         if obj == "OBJECT_AGGREGATE":
-            return routines.define_aggregate(node, ctx)
+            return aggregates.define_aggregate(node, ctx)
         if obj == "OBJECT_TYPE":  # a base type (completing a shell) or, without a definition, a shell type
             return existence.create_type(
                 strings(node.defnames), ctx, "type", shell=not node.definition, base=bool(node.definition)
