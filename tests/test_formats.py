@@ -21,7 +21,8 @@ import jsonschema
 import psycopg
 import pytest
 
-from pgwarden.cli.formats import FORMATS, Format, escape_data, escape_property, workflow_command
+from pgwarden.cli.formats import FORMATS, Format
+from pgwarden.cli.github import escape_data, escape_property, workflow_command
 from pgwarden.package.lock import lock
 from pgwarden.rules import Family, Rule
 from tests._apply_helpers import B, write_package

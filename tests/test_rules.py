@@ -15,6 +15,7 @@ from pgwarden.package.manifest import load_package
 from pgwarden.preflight.data.execute import RULES as DATA_RULES
 from pgwarden.preflight.data.plan import CheckKind
 from pgwarden.rules import Family, Rule, Severity, close_waiver_names, for_error, lookup, waiver_names
+from pgwarden.rules_help import HELP
 from pgwarden.schemas import load_schema
 from tests._apply_helpers import B, write_package
 from tests.conftest import run_cli
@@ -30,7 +31,8 @@ NOT_A_RULE = {
 
 
 def _source_files() -> list[Path]:
-    return [p for p in sorted(SRC.rglob("*.py")) if p != SRC / "rules.py"]
+    """Every module but the registry: rules.py and its help texts, rules_help.py, keyed by rule id."""
+    return [p for p in sorted(SRC.rglob("*.py")) if p not in (SRC / "rules.py", SRC / "rules_help.py")]
 
 
 def test_every_rule_is_a_well_formed_row() -> None:
@@ -45,6 +47,8 @@ def test_every_rule_is_a_well_formed_row() -> None:
     for family in Family:
         assert family.short and family.help and any(r.family is family for r in Rule), family
     assert len({r.short for r in Rule}) == len(Rule), "two rules read the same in SARIF"
+    assert set(HELP) <= {r.value for r in Rule}, set(HELP) - {r.value for r in Rule}  # no help for no rule
+    assert all(text.strip() == text != "" for text in HELP.values())
 
 
 def test_lookup_refuses_an_unknown_id() -> None:

@@ -3,23 +3,26 @@
 A :class:`Rule` is a ``StrEnum`` whose value is the rule id (``"policy.forbid"``), so ``Finding.rule`` serialises
 exactly as the id, compares equal to it, and ``.startswith("preflight")`` still works. Each row reads:
 
-    MEMBER = "id", Family.X, default severity, "one line: what fired", "what it means and what to do"
+    MEMBER = "id", Family.X, default severity, "one line: what fired"
 
-The last field may be ``""``: the rule then shows its family's help (most preflight refusals: the server's own
-message, SQLSTATE and HINT say the rest). ``waivable=False`` marks a rule no ``[[waiver]]`` can accept.
+and what it means and what to do, the rule's help, is its entry in :mod:`pgwarden.rules_help`, by id. A rule
+with none there shows its family's help (most preflight refusals: the server's own message, SQLSTATE and HINT
+say the rest). A last ``False`` marks a rule no ``[[waiver]]`` can accept.
 The member name is the id upper-cased with ``.`` and ``-`` as ``_``. The default severity is what the rule
 usually reports; a finding may say otherwise (a likely but uncertain refusal is a warning, for one).
 
 ``[[waiver]] rule`` names a waivable rule id or a dotted prefix of one (``policy`` waives ``policy.forbid``,
 ``preflight.data`` every data check): :func:`waiver_names`. ``pgwarden check --format sarif`` describes each
-rule from here (``pgwarden.cli.formats``). This module imports nothing of pgwarden: ``findings`` imports it
-(and re-exports :class:`Severity`, defined here because each rule has a default one).
+rule from here (``pgwarden.cli.sarif``). This module imports nothing of pgwarden but its help texts: ``findings``
+imports it (and re-exports :class:`Severity`, defined here because each rule has a default one).
 """
 
 from __future__ import annotations
 
 import difflib
 from enum import StrEnum
+
+from pgwarden.rules_help import HELP
 
 
 class Severity(StrEnum):
@@ -113,156 +116,71 @@ class Rule(StrEnum):
     own_help: str
     waivable: bool
 
-    def __new__(
-        cls, rule_id: str, family: Family, severity: Severity, short: str, help: str = "", waivable: bool = True
-    ) -> Rule:
+    def __new__(cls, rule_id: str, family: Family, severity: Severity, short: str, waivable: bool = True) -> Rule:
         obj = str.__new__(cls, rule_id)
         obj._value_ = rule_id
-        obj.family, obj.severity, obj.short, obj.own_help, obj.waivable = family, severity, short, help, waivable
+        obj.family, obj.severity, obj.short, obj.waivable = family, severity, short, waivable
+        obj.own_help = HELP.get(rule_id, "")
         return obj
 
     @property
     def help(self) -> str:
-        """What it means and what to do: the rule's own text, else its family's."""
+        """What it means and what to do: the rule's own text (:mod:`pgwarden.rules_help`), else its family's."""
         return self.own_help or self.family.help
 
     # -- the policy lint (offline) ----------------------------------------------------------------
-    POLICY_FORBID = (
-        "policy.forbid",
-        Family.POLICY,
-        _ERROR,
-        "A statement kind that [policy] forbid refuses",
-        "`[policy] forbid` in pgwarden.toml lists statement kinds (DROP TABLE, TRUNCATE, DROP SCHEMA, …) that no "
-        "bundle may contain, also inside a DO block or a WITH query. Remove the statement, or make the destructive "
-        "step a package of its own whose policy allows it. Rollback files are held to rollback.scope instead.",
-    )
-    POLICY_FORBID_CALLS = (
-        "policy.forbid_calls",
-        Family.POLICY,
-        _ERROR,
-        "A call that [policy] forbid_calls refuses",
-        "`[policy] forbid_calls` lists functions (with `*` matching any argument) that no bundle may call: "
-        "statements, DO blocks and function bodies are searched. Only rollback-only probes may call them.",
-    )
+    POLICY_FORBID = ("policy.forbid", Family.POLICY, _ERROR, "A statement kind that [policy] forbid refuses")
+    POLICY_FORBID_CALLS = ("policy.forbid_calls", Family.POLICY, _ERROR, "A call that [policy] forbid_calls refuses")
     POLICY_PROTECTED_TABLE = (
         "policy.protected_table",
         Family.POLICY,
         _ERROR,
         "A write to a table that [policy] protected_tables protects",
-        "INSERT, UPDATE, DELETE, MERGE, TRUNCATE and COPY FROM on a protected table are refused everywhere but in "
-        "rollback-only probes, whose transaction is always rolled back.",
     )
-    TXN_CONTROL = (
-        "txn.control",
-        Family.TXN,
-        _ERROR,
-        "Transaction control inside a bundle",
-        "Each bundle is one transaction that pgwarden opens and commits together with its ledger row. BEGIN, "
-        "COMMIT, ROLLBACK or SAVEPOINT in a bundle would break that atomicity: remove it.",
-    )
+    TXN_CONTROL = ("txn.control", Family.TXN, _ERROR, "Transaction control inside a bundle")
     TXN_NON_TRANSACTIONAL = (
         "txn.non_transactional",
         Family.TXN,
         _ERROR,
         "A statement that cannot run inside a transaction block",
-        "CREATE INDEX CONCURRENTLY, VACUUM, ALTER SYSTEM, CREATE DATABASE and the like cannot run in a "
-        "transaction. Put the statement alone in a bundle that declares `transaction = false`; the report marks "
-        "that bundle non-atomic.",
     )
     TXN_SINGLE_STATEMENT = (
         "txn.single_statement",
         Family.TXN,
         _ERROR,
         "A transaction = false bundle with more than one statement",
-        "A bundle that runs outside a transaction must hold exactly one statement, so that a failure leaves it "
-        "either applied or absent. Split it into one bundle per statement.",
     )
     TXN_UNNEEDED = (
         "txn.unneeded",
         Family.TXN,
         _WARNING,
         "transaction = false on a bundle that can run in a transaction",
-        "Nothing in the bundle needs to run outside a transaction. Drop `transaction = false` so the bundle and "
-        "its ledger row commit together.",
     )
-    META_COMMAND = (
-        "meta_command",
-        Family.META_COMMAND,
-        _ERROR,
-        "A psql meta-command",
-        "pgwarden runs SQL through the server's protocol, not psql scripts: `\\set`, `\\i`, `\\connect` and the "
-        "like are not SQL. Replace it with SQL, or with `[settings]` in pgwarden.toml.",
-    )
-    LINT_BODY_UNPARSED = (
-        "lint.body_unparsed",
-        Family.LINT,
-        _ERROR,
-        "A function or DO body that could not be searched",
-        "The body's language is not one pgwarden parses, or it did not parse: the policy could not look inside "
-        "it. Review it by hand; the rehearsal runs it.",
-    )
+    META_COMMAND = ("meta_command", Family.META_COMMAND, _ERROR, "A psql meta-command")
+    LINT_BODY_UNPARSED = ("lint.body_unparsed", Family.LINT, _ERROR, "A function or DO body that could not be searched")
     LINT_DYNAMIC_SQL = (
         "lint.dynamic_sql",
         Family.LINT,
         _WARNING,
         "Dynamic SQL (EXECUTE) that the policy cannot see into",
-        "A statement built at run time is invisible to the policy lint. Prefer static SQL; otherwise review the "
-        "strings it can build.",
     )
-    PSQL_COPY_STDIO = (
-        "psql.copy_stdio",
-        Family.PSQL,
-        _ERROR,
-        "COPY FROM STDIN or TO STDOUT",
-        "Only psql can stream data to or from COPY's standard input and output. Load the data with INSERT, or from "
-        "a file the server can read.",
-    )
+    PSQL_COPY_STDIO = ("psql.copy_stdio", Family.PSQL, _ERROR, "COPY FROM STDIN or TO STDOUT")
     PROBE_SINGLE_STATEMENT = (
         "probe.single_statement",
         Family.PROBE,
         _ERROR,
         "A rollback-only probe that is not one statement",
-        "A `[[probe]]` runs exactly one statement after its bundle, in a transaction that is always rolled back.",
     )
     ROLLBACK_SCOPE = (
         "rollback.scope",
         Family.ROLLBACK,
         _ERROR,
         "A rollback that drops or reverts what its bundle did not create",
-        "A rollback may drop or revert only what its own bundle creates or changes (undoing its CREATE TABLE with "
-        "DROP TABLE is allowed even where `[policy] forbid` refuses DROP TABLE). Anything else it drops is lost.",
     )
-    ROLLBACK_CASCADE = (
-        "rollback.cascade",
-        Family.ROLLBACK,
-        _WARNING,
-        "DROP … CASCADE in a rollback",
-        "CASCADE also drops every object that depends on the one named, including objects the bundle did not "
-        "create. Drop the dependants the bundle created by name instead.",
-    )
-    ROLLBACK_EMPTY = (
-        "rollback.empty",
-        Family.ROLLBACK,
-        _ERROR,
-        "A rollback file with no SQL statement",
-        'A bundle\'s rollback must undo it. If the bundle cannot be undone, say `rollback = "none"` with a '
-        "reason in pgwarden.toml.",
-    )
-    BUNDLE_EMPTY = (
-        "bundle.empty",
-        Family.BUNDLE,
-        _ERROR,
-        "A bundle file with no SQL statement",
-        "Remove the bundle or give it its statements.",
-    )
-    WAIVER_UNUSED = (
-        "waiver.unused",
-        Family.WAIVER,
-        _WARNING,
-        "A [[waiver]] that matches no finding",
-        "Remove the waiver, or correct its bundle or rule, so stale waivers do not pile up.",
-        False,
-    )
+    ROLLBACK_CASCADE = ("rollback.cascade", Family.ROLLBACK, _WARNING, "DROP … CASCADE in a rollback")
+    ROLLBACK_EMPTY = ("rollback.empty", Family.ROLLBACK, _ERROR, "A rollback file with no SQL statement")
+    BUNDLE_EMPTY = ("bundle.empty", Family.BUNDLE, _ERROR, "A bundle file with no SQL statement")
+    WAIVER_UNUSED = ("waiver.unused", Family.WAIVER, _WARNING, "A [[waiver]] that matches no finding", False)
 
     # -- lock impact and data checks (check --dsn) --------------------------------------------------
     PREFLIGHT_LOCK_REWRITE = (
@@ -270,83 +188,48 @@ class Rule(StrEnum):
         _P,
         _ERROR,
         "A table rewrite under a heavy lock, above [policy] max_locked_bytes",
-        "The statement rewrites a relation larger than `[policy] max_locked_bytes` while it holds the lock shown; "
-        "queries on it wait until the bundle commits. Use the safer form the finding names, or split the change.",
     )
     PREFLIGHT_LOCK_SCAN = (
         "preflight.lock.scan",
         _P,
         _ERROR,
         "A full scan under a heavy lock, above [policy] max_locked_bytes",
-        "The statement reads every row of a relation larger than `[policy] max_locked_bytes` while it holds the "
-        "lock shown. Use the safer form the finding names (CONCURRENTLY, NOT VALID + VALIDATE CONSTRAINT).",
     )
     PREFLIGHT_LOCK_TIMEOUT = (
         "preflight.lock_timeout",
         _P,
         _WARNING,
         "ACCESS EXCLUSIVE on a non-empty table with no lock_timeout",
-        "While the statement waits for its lock, every query on the table queues behind it. Set `[settings] "
-        "lock_timeout` (apply retries a bundle that times out waiting, see `[apply] lock_retries`).",
     )
     PREFLIGHT_DATA_NOT_NULL = (
         "preflight.data.not_null",
         _D,
         _ERROR,
         "Rows that are NULL where the statement requires NOT NULL",
-        "Counted read-only on the target: SET NOT NULL or ADD PRIMARY KEY would fail with SQLSTATE 23502. "
-        "Backfill or delete those rows first.",
     )
     PREFLIGHT_DATA_ADD_NOT_NULL = (
         "preflight.data.add_not_null",
         _D,
         _ERROR,
         "ADD COLUMN … NOT NULL without a default on a table that has rows",
-        "Every existing row would be NULL in the new column (SQLSTATE 23502). Give the column a default, or add it "
-        "nullable, backfill, then SET NOT NULL.",
     )
-    PREFLIGHT_DATA_CHECK = (
-        "preflight.data.check",
-        _D,
-        _ERROR,
-        "Rows for which a new CHECK constraint is false",
-        "Counted read-only on the target: ADD CONSTRAINT … CHECK would fail with SQLSTATE 23514. Fix the rows, or "
-        "add the constraint NOT VALID and VALIDATE it after.",
-    )
+    PREFLIGHT_DATA_CHECK = ("preflight.data.check", _D, _ERROR, "Rows for which a new CHECK constraint is false")
     PREFLIGHT_DATA_UNIQUE = (
         "preflight.data.unique",
         _D,
         _ERROR,
         "Rows that share a key a new unique constraint or index requires to be unique",
-        "Counted read-only on the target: ADD UNIQUE, ADD PRIMARY KEY or CREATE UNIQUE INDEX would fail with "
-        "SQLSTATE 23505. Remove or merge the duplicates first.",
     )
     PREFLIGHT_DATA_FOREIGN_KEY = (
         "preflight.data.foreign_key",
         _D,
         _ERROR,
         "Child rows with no parent for a new foreign key",
-        "Counted read-only on the target: ADD FOREIGN KEY would fail with SQLSTATE 23503. Fix the orphans, or add "
-        "the key NOT VALID and VALIDATE it after.",
     )
-    PREFLIGHT_DATA_CAST = (
-        "preflight.data.cast",
-        _D,
-        _ERROR,
-        "Rows that ALTER COLUMN … TYPE cannot convert",
-        "Every row was converted read-only as the rewrite would: the server's own error is shown. Clean the values "
-        "or give a USING expression that converts them.",
-    )
+    PREFLIGHT_DATA_CAST = ("preflight.data.cast", _D, _ERROR, "Rows that ALTER COLUMN … TYPE cannot convert")
 
     # -- preflight: refusals predicted against the live catalog (check --dsn) ----------------------
-    PREFLIGHT_UNVERIFIED = (
-        "preflight.unverified",
-        _P,
-        _WARNING,
-        "A statement preflight could not judge in full",
-        "Some part of the statement (a CHECK expression, a partition bound, a function body, syntax newer than the "
-        "target) is beyond what preflight predicts. It is never reported as OK: the rehearsal covers it.",
-    )
+    PREFLIGHT_UNVERIFIED = ("preflight.unverified", _P, _WARNING, "A statement preflight could not judge in full")
     PREFLIGHT_SYNTAX = ("preflight.syntax", _P, _ERROR, "A statement PostgreSQL's parser rejects")
     PREFLIGHT_TRANSACTION_BLOCK = (
         "preflight.transaction_block",
@@ -539,13 +422,12 @@ class Rule(StrEnum):
     )
 
     # -- a check that could not run (SARIF's result for exit 1, 2, 3, 130: ``pgwarden.<category>``) ----
-    PGWARDEN_FAIL = ("pgwarden.fail", Family.PGWARDEN, _ERROR, "pgwarden could not check the package", "", False)
+    PGWARDEN_FAIL = ("pgwarden.fail", Family.PGWARDEN, _ERROR, "pgwarden could not check the package", False)
     PGWARDEN_BAD_INPUT = (
         "pgwarden.bad-input",
         Family.PGWARDEN,
         _ERROR,
         "Bad input: the package, a file it names or the command line (exit 2)",
-        "",
         False,
     )
     PGWARDEN_ENVIRONMENT = (
@@ -553,7 +435,6 @@ class Rule(StrEnum):
         Family.PGWARDEN,
         _ERROR,
         "The environment stopped the check: the server, a tool, the disk (exit 3)",
-        "",
         False,
     )
     PGWARDEN_INTERRUPTED = (
@@ -561,7 +442,6 @@ class Rule(StrEnum):
         Family.PGWARDEN,
         _ERROR,
         "The check was interrupted by a signal (exit 130)",
-        "",
         False,
     )
 

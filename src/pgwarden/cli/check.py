@@ -101,7 +101,8 @@ def check_cmd(
 
 def render_check(r: CheckResult, fmt: Format | None = None, cwd: Path | None = None) -> str:
     """``r`` in ``fmt`` (default: text on a TTY, gcc when piped); ``github`` also feeds $GITHUB_STEP_SUMMARY."""
-    from pgwarden.cli.formats import Format, default_format, render, repository_root
+    from pgwarden.cli.formats import Format, default_format, render
+    from pgwarden.cli.sarif import repository_root
 
     fmt = fmt or default_format(sys.stdout.isatty())
     cwd = cwd or Path.cwd()
@@ -140,7 +141,9 @@ def _append_step_summary(text: Callable[[], str]) -> None:
 def _show_check_error(err: PgwardenError, fmt: Format, package: Path, cwd: Path) -> None:
     """A check that could not run still speaks the format a CI step parses: SARIF with a failed invocation,
     GitHub annotations on the files the error names. The other formats leave it to stderr (and --json)."""
-    from pgwarden.cli.formats import Format, github_error, github_error_summary, render_sarif_error, repository_root
+    from pgwarden.cli.formats import Format
+    from pgwarden.cli.github import github_error, github_error_summary
+    from pgwarden.cli.sarif import render_sarif_error, repository_root
 
     package_dir = package.absolute()
     if fmt is Format.SARIF:
