@@ -12,6 +12,7 @@ from pgwarden.parsing.walk import enum_name
 from pgwarden.preflight import dependencies, lookup, references, triggers
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.drops import generic_drop
+from pgwarden.preflight.implicit_drops import index_uses
 from pgwarden.preflight.model import Relation, Routine, SchemaInfo, TypeInfo
 from pgwarden.preflight.names import name_list, qualified, split_qualified, strings
 from pgwarden.preflight.prediction import Prediction, Refusal, ok
@@ -318,6 +319,7 @@ def create_relation_named(
     ctx: Ctx,
     ns: str | None = None,
     table: str | None = None,
+    uses: frozenset[str] | None = None,
 ) -> Prediction:
     """CREATE INDEX / SEQUENCE: 'relation "x" already exists' (42P07)."""
     ns = ns or ctx.creation_schema(schema)
@@ -333,7 +335,7 @@ def create_relation_named(
             fix=f"use CREATE {word.upper()} IF NOT EXISTS, or choose another name "
             f"({ns}.{name} is a {lookup.RELKIND_OBJECT.get(existing.relkind, 'relation')})",
         )
-    ctx.state.put_relation(Relation(ns, name, relkind, None, origin=ctx.origin, table=table))
+    ctx.state.put_relation(Relation(ns, name, relkind, None, origin=ctx.origin, table=table, uses=uses))
     return ok(target=f"{word} {ns}.{name}")
 
 
@@ -343,7 +345,9 @@ def create_index(stmt: Any, ctx: Ctx) -> Prediction:
     references.index_columns(stmt, rel)
     if not stmt.idxname:
         return ok(target=f"index on {rel.schema}.{rel.name}")
-    return create_relation_named(None, stmt.idxname, "i", bool(stmt.if_not_exists), ctx, ns=rel.schema, table=rel.name)
+    return create_relation_named(
+        None, stmt.idxname, "i", bool(stmt.if_not_exists), ctx, ns=rel.schema, table=rel.name, uses=index_uses(stmt)
+    )
 
 
 def rename(stmt: Any, ctx: Ctx) -> Prediction:

@@ -132,6 +132,7 @@ class Relation:
     keys: tuple[tuple[bool, tuple[str, ...]], ...] | None = None  # unique keys (primary?, columns); None: unknown
     not_null: frozenset[str] = frozenset()  # columns proven free of NULLs (NOT NULL, or a valid CHECK)
     foreign_keys: tuple[tuple[str, tuple[str, ...], str, str], ...] = ()  # (name, columns, ref schema, ref table)
+    uses: frozenset[str] | None = None  # an index the package made: the table columns it uses; None: unknown
 
     def column(self, name: str) -> Column | None:
         for c in self.columns or ():

@@ -7,7 +7,7 @@ from typing import Any
 
 from pglast import ast
 
-from pgwarden.preflight import dependencies, lookup, table_rules
+from pgwarden.preflight import dependencies, implicit_drops, lookup, table_rules
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.model import Column, Relation, TypeInfo
 from pgwarden.preflight.names import qualified, quote_ident
@@ -267,8 +267,12 @@ def alter_table(stmt: Any, ctx: Ctx) -> Prediction:
                     target=target,
                 )
             if sub == "AT_DropColumn":
-                if live and rel.column(colname) is not None:
+                on_server = live and rel.column(colname) is not None
+                if on_server:
                     dependencies.check_drop(ctx, "pg_class", rel.oid, attname=colname, cascade=cascade)
+                dropped = implicit_drops.drop_column_dependents(ctx, rel, colname, live=on_server)
+                if cons is not None:
+                    cons -= dropped
                 cols.remove(hit)
             elif sub == "AT_AlterColumnType" and isinstance(cmd.def_, ast.ColumnDef) and cmd.def_.typeName:
                 t = ctx.resolver.type_of(cmd.def_.typeName)
