@@ -17,6 +17,7 @@ from pglast.enums import ObjectType
 
 from pgwarden.findings import Severity
 from pgwarden.kinds import ObjectKind
+from pgwarden.package.lint import constraint_names
 from pgwarden.package.lint.context import Ctx
 from pgwarden.package.lint.units import Unit
 from pgwarden.parsing.statement_kinds import object_name
@@ -75,6 +76,7 @@ class Touched:
     created: set[tuple[ObjectKind, str]] = field(default_factory=set)
     maybe_existing: set[tuple[ObjectKind, str]] = field(default_factory=set)  # IF NOT EXISTS / OR REPLACE
     written: set[str] = field(default_factory=set)
+    server_named: set[tuple[ObjectKind, str]] = field(default_factory=set)  # names the server chose (+ digits)
 
 
 def _q(schema: str | None, name: str | None, path: tuple[str, ...], role: str | None) -> str:
@@ -91,6 +93,31 @@ def _add(t: Touched, family: ObjectKind, name: str | None, maybe: bool = False) 
     t.created.add((family, name))
     if maybe:
         t.maybe_existing.add((family, name))
+
+
+def _constraints(t: Touched, table: str, relname: str, schema: str, cons: Any, column: str | None = None) -> None:
+    """The constraints a statement creates on ``table``: by their own name, or by the name the server chooses
+    for an unnamed one (and the index behind a primary key, unique or exclusion constraint)."""
+    for con in cons or ():
+        if not isinstance(con, ast.Constraint):
+            continue
+        name = con.conname or constraint_names.default_name(relname, con, column)
+        if not name:
+            continue
+        kind = getattr(con.contype, "name", "")
+        backed = kind in constraint_names.INDEX_BACKED
+        _add(t, K.CONSTRAINT, f"{table}.{name}")
+        if backed:
+            _add(t, K.INDEX, f"{schema}.{name}")
+        if not con.conname:
+            t.server_named.add((K.CONSTRAINT, f"{table}.{name}"))
+            if backed:
+                t.server_named.add((K.INDEX, f"{schema}.{name}"))
+
+
+def _server_named(t: Touched, family: ObjectKind, key: str) -> bool:
+    """``key`` is a name the server chose for an unnamed constraint, with the number it appends on a clash."""
+    return (family, key.rstrip("0123456789")) in t.server_named
 
 
 def touched_by(ctx: Ctx, units: list[Unit]) -> Touched:
@@ -117,12 +144,12 @@ def _collect(ctx: Ctx, t: Touched, n: Any, path: tuple[str, ...]) -> None:
     if isinstance(n, ast.CreateStmt):
         table = _table_of(n.relation, path, role)
         _add(t, K.TABLE, table, ine)
+        ns, relname = table.rsplit(".", 1)[0], str(rangevar(n.relation)[1])
         for elt in n.tableElts or ():
-            for con in getattr(elt, "constraints", None) or ():
-                if getattr(con, "conname", None):
-                    _add(t, K.CONSTRAINT, f"{table}.{con.conname}")
-            if isinstance(elt, ast.Constraint) and elt.conname:
-                _add(t, K.CONSTRAINT, f"{table}.{elt.conname}")
+            if isinstance(elt, ast.ColumnDef):
+                _constraints(t, table, relname, ns, elt.constraints, elt.colname)
+            elif isinstance(elt, ast.Constraint):
+                _constraints(t, table, relname, ns, (elt,))
     elif isinstance(n, ast.CreateTableAsStmt):
         fam = K.MATVIEW if getattr(n.objtype, "name", "") == "OBJECT_MATVIEW" else K.TABLE
         if n.into is not None:
@@ -178,12 +205,12 @@ def _collect(ctx: Ctx, t: Touched, n: Any, path: tuple[str, ...]) -> None:
         table = _table_of(n.relation, path, role)
         for cmd in n.cmds or ():
             sub = getattr(cmd.subtype, "name", "")
+            ns, relname = table.rsplit(".", 1)[0], str(rangevar(n.relation)[1])
             if sub == "AT_AddColumn" and isinstance(cmd.def_, ast.ColumnDef):
                 _add(t, K.COLUMN, f"{table}.{cmd.def_.colname}", bool(cmd.missing_ok))
-            elif sub == "AT_AddConstraint" and isinstance(cmd.def_, ast.Constraint) and cmd.def_.conname:
-                _add(t, K.CONSTRAINT, f"{table}.{cmd.def_.conname}")
-                if getattr(cmd.def_.contype, "name", "") in ("CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_EXCLUSION"):
-                    _add(t, K.INDEX, _q(rangevar(n.relation)[0], cmd.def_.conname, path, role))
+                _constraints(t, table, relname, ns, cmd.def_.constraints, cmd.def_.colname)
+            elif sub == "AT_AddConstraint" and isinstance(cmd.def_, ast.Constraint):
+                _constraints(t, table, relname, ns, (cmd.def_,))
 
 
 # CREATE of an object outside any schema: its kind, and the node's field that names it.
@@ -276,7 +303,7 @@ def check_rollback(
                         facts={"object": shown},
                     )
                 continue
-            if (fam, key) not in touched.created:
+            if (fam, key) not in touched.created and not _server_named(touched, fam, key):
                 parent = key.rsplit(".", 1)[0] if fam in (K.COLUMN, K.CONSTRAINT) else None
                 if parent and (K.TABLE, parent) in touched.created:
                     continue
