@@ -5,6 +5,7 @@ the name the server actually chose."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from pglast import ast, parse_sql
@@ -28,7 +29,7 @@ STATEMENTS = [
 def _predicted(sql: str) -> list[str]:
     out: list[str] = []
     for raw in parse_sql(sql):
-        n = raw.stmt
+        n: Any = raw.stmt  # pglast's nodes type every field as optional
         if isinstance(n, ast.CreateStmt):
             for elt in n.tableElts:
                 cons = (
