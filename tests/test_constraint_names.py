@@ -29,8 +29,9 @@ STATEMENTS = [
 def _predicted(sql: str) -> list[str]:
     out: list[str] = []
     for raw in parse_sql(sql):
-        n: Any = raw.stmt  # pglast's nodes type every field as optional
-        if isinstance(n, ast.CreateStmt):
+        n: Any = raw.stmt  # pglast's nodes type every field as optional: no narrowing below
+        create, alter = isinstance(n, ast.CreateStmt), isinstance(n, ast.AlterTableStmt)
+        if create:
             for elt in n.tableElts:
                 cons = (
                     [(c, elt.colname) for c in elt.constraints or ()]
@@ -41,7 +42,7 @@ def _predicted(sql: str) -> list[str]:
                     name = default_name(n.relation.relname, con, column)
                     if name and getattr(con.contype, "name", "") != "CONSTR_NOTNULL":
                         out.append(name)
-        elif isinstance(n, ast.AlterTableStmt):
+        elif alter:
             for cmd in n.cmds:
                 name = default_name(n.relation.relname, cmd.def_)
                 assert name is not None
