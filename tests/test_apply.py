@@ -19,6 +19,7 @@ from tests._apply_helpers import (
     Holder,
     exists,
     ledger_states,
+    run_apply,
     start_apply,
     target_state,
     unchanged,
@@ -438,3 +439,17 @@ def test_apply_kit_is_private_and_verifies(fresh_db: str, tmp_path: Path) -> Non
     assert verify_kit(tmp_path / "k").ok
     assert (tmp_path / "k").stat().st_mode & 0o077 == 0
     shutil.rmtree(tmp_path / "k")
+
+
+def test_nothing_to_do_is_said_once_not_per_bundle(fresh_db: str, tmp_path: Path) -> None:
+    """A re-apply of an applied package (a real project has hundreds of bundles) says so in one line."""
+    bundles = [
+        B(f"b{i}", f"CREATE TABLE public.again_{i} (id int);\n", f"DROP TABLE public.again_{i};\n") for i in range(5)
+    ]
+    pkg = write_package(tmp_path / "p", bundles)
+    nb = ("--no-backup", "--i-have-a-backup", "0" * 64)
+    assert run_apply(pkg, fresh_db, tmp_path / "k1", *nb).returncode == 0
+    again = run_apply(pkg, fresh_db, tmp_path / "k2", *nb)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "nothing to do: 5 bundle(s) already applied with this package hash" in again.stdout
+    assert "TXN-" not in again.stdout, again.stdout

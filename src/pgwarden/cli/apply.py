@@ -120,7 +120,9 @@ def render_apply(r: ApplyResult) -> str:
         + (" (nothing to do)" if r.nothing_to_do else "")
     )
     lines = [head]
-    if r.dry_run or r.nothing_to_do:
+    if r.nothing_to_do and not r.dry_run:  # one line, not one per bundle (a real project has hundreds)
+        lines.append(f"  nothing to do: {len(r.plan)} bundle(s) already applied with this package hash")
+    elif r.dry_run or r.nothing_to_do:
         for b in r.plan:
             what = "to run" if b.to_run else f"{b.state}"
             kinds = ", ".join(f"{n} {k}" for k, n in b.kinds.items())
