@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 from pglast import ast, parse_sql
 
-from pgwarden.package.lint.constraint_names import default_name
+from pgwarden.parsing.constraint_names import default_name
 from tests._apply_helpers import B, write_package
 from tests.conftest import run_cli
 

@@ -81,6 +81,17 @@ def iter_nodes(root: Any) -> Iterator[ast.Node]:
                     push(value)
 
 
+def column_names(node: Any) -> list[str]:
+    """The column names an expression reads (the last part of each ColumnRef), each once, in order."""
+    out: list[str] = []
+    for n in iter_nodes(node):
+        if isinstance(n, ast.ColumnRef) and n.fields and isinstance(n.fields[-1], ast.String):
+            name = str(n.fields[-1].sval)
+            if name not in out:
+                out.append(name)
+    return out
+
+
 def index_nodes(root: Any) -> dict[str, list[ast.Node]]:
     """Nodes under ``root`` grouped by class name (one walk serves every rule)."""
     out: dict[str, list[ast.Node]] = defaultdict(list)

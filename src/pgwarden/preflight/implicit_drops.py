@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pglast import ast
-
 from pgwarden import shipped_sql
-from pgwarden.parsing.walk import iter_nodes
+from pgwarden.parsing.walk import column_names
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.model import Relation
 
@@ -28,18 +26,10 @@ def index_uses(stmt: Any) -> frozenset[str]:
         if getattr(elem, "name", None):
             used.add(elem.name)
         if getattr(elem, "expr", None) is not None:
-            used |= _column_refs(elem.expr)
+            used.update(column_names(elem.expr))
     if stmt.whereClause is not None:
-        used |= _column_refs(stmt.whereClause)
+        used.update(column_names(stmt.whereClause))
     return frozenset(used)
-
-
-def _column_refs(node: Any) -> set[str]:
-    out: set[str] = set()
-    for n in iter_nodes(node):
-        if isinstance(n, ast.ColumnRef) and n.fields and isinstance(n.fields[-1], ast.String):
-            out.add(str(n.fields[-1].sval))
-    return out
 
 
 def drop_column_dependents(ctx: Ctx, rel: Relation, column: str, *, live: bool) -> set[str]:

@@ -17,9 +17,9 @@ from pglast.enums import ObjectType
 
 from pgwarden.findings import Severity
 from pgwarden.kinds import ObjectKind
-from pgwarden.package.lint import constraint_names
 from pgwarden.package.lint.context import Ctx
 from pgwarden.package.lint.units import Unit
+from pgwarden.parsing import constraint_names
 from pgwarden.parsing.statement_kinds import object_name
 from pgwarden.parsing.walk import creation_schema, rangevar, split_name, strings
 from pgwarden.rules import Rule

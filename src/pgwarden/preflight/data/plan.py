@@ -25,8 +25,9 @@ from pglast import ast
 from psycopg import sql
 
 from pgwarden import shipped_sql
+from pgwarden.parsing.constraint_names import make_object_name
 from pgwarden.parsing.source import parse_sql
-from pgwarden.parsing.walk import enum_name, iter_nodes
+from pgwarden.parsing.walk import column_names, enum_name, iter_nodes
 from pgwarden.preflight import live
 from pgwarden.preflight.context import Ctx
 from pgwarden.preflight.data.writes import Writes, changed_column
@@ -82,18 +83,13 @@ def _keytext(cols: Sequence[str], prefix: str = "") -> sql.Composable:
     return sql.SQL("pg_catalog.concat('(', pg_catalog.concat_ws(', ', {}), ')')").format(sql.SQL(", ").join(parts))
 
 
-def _columns_of(node: Any) -> set[str]:
-    return {
-        strings(n.fields)[-1]
-        for n in iter_nodes(node)
-        if isinstance(n, ast.ColumnRef) and n.fields and isinstance(n.fields[-1], ast.String)
-    }
+def _cols(node: Any) -> set[str]:
+    return set(column_names(node))
 
 
 def _default_name(table: str, cols: Sequence[str], label: str) -> str:
-    """ChooseConstraintName()/ChooseIndexName(): table_col1_col2_label, cut to 63 bytes."""
-    name = "_".join([table, *cols, label])
-    return name[:63]
+    """ChooseConstraintName()/ChooseIndexName(): table_col1_col2_label, cut as the server cuts it."""
+    return make_object_name(table, "_".join(cols) or None, label)
 
 
 class Planner:
@@ -205,9 +201,7 @@ class Planner:
                 cols = strings(con.keys)
                 label = "pkey" if ctype == "CONSTR_PRIMARY" else "key"
                 name = (
-                    str(con.conname)
-                    if con.conname
-                    else (f"{rel.name}_pkey"[:63] if label == "pkey" else _default_name(rel.name, cols, "key"))
+                    str(con.conname) if con.conname else _default_name(rel.name, cols if label == "key" else (), label)
                 )
                 word = "ADD PRIMARY KEY" if label == "pkey" else "ADD UNIQUE"
                 params = [ast.IndexElem(name=c) for c in cols]
@@ -258,7 +252,7 @@ class Planner:
 
     def _check(self, rel: Relation, con: Any, word: str = "ADD") -> DataCheck:
         expr = con.raw_expr
-        cols = _columns_of(expr)
+        cols = _cols(expr)
         if any(isinstance(n, ast.SubLink) for n in iter_nodes(expr)):
             return DataCheck(
                 CheckKind.CHECK,
@@ -301,9 +295,9 @@ class Planner:
                 text = deparse(p.expr)
                 exprs.append(sql.SQL("({})").format(sql.SQL(text)))
                 labels.append(text)
-                cols |= _columns_of(p.expr)
+                cols |= _cols(p.expr)
         if where is not None:
-            cols |= _columns_of(where)
+            cols |= _cols(where)
         msg = f'could not create unique index "{name}"'
         what = f"{word} ({', '.join(labels)})"
         decided = self._gate(CheckKind.UNIQUE, rel, what, "23505", msg, cols)
@@ -398,7 +392,7 @@ class Planner:
         ):
             using = None  # USING col::newtype is the conversion the server does without USING
         what = f"ALTER COLUMN {col} TYPE {type_text}" + (f" USING {deparse(using)}" if using is not None else "")
-        cols = _columns_of(using) if using is not None else {col}
+        cols = _cols(using) if using is not None else {col}
         decided = self._gate(CheckKind.CAST, rel, what, "", "", cols)
         if decided is not None:
             return [decided]

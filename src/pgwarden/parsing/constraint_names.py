@@ -14,7 +14,7 @@ from typing import Any
 
 from pglast import ast
 
-from pgwarden.parsing.walk import iter_nodes
+from pgwarden.parsing.walk import column_names
 
 NAMEDATALEN = 64
 _LABEL = {
@@ -44,16 +44,6 @@ def make_object_name(name1: str, name2: str | None, label: str) -> str:
     return "_".join(p for p in (part1, part2 if name2 else None, label) if p)
 
 
-def _columns_read(expr: Any) -> list[str]:
-    out: list[str] = []
-    for n in iter_nodes(expr):
-        if isinstance(n, ast.ColumnRef) and n.fields and isinstance(n.fields[-1], ast.String):
-            name = str(n.fields[-1].sval)
-            if name not in out:
-                out.append(name)
-    return out
-
-
 def _names(items: Any) -> list[str]:
     out = []
     for x in items or ():
@@ -76,7 +66,7 @@ def default_name(table: str, con: ast.Constraint, column: str | None = None) -> 
     if kind == "CONSTR_PRIMARY":
         return make_object_name(table, None, label)
     if kind == "CONSTR_CHECK":
-        read = _columns_read(con.raw_expr)
+        read = column_names(con.raw_expr)
         return make_object_name(table, read[0] if len(read) == 1 else None, label)
     if kind == "CONSTR_NOTNULL":
         cols = [column] if column else _names(con.keys)
