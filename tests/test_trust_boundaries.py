@@ -122,13 +122,26 @@ equals = "nothing"
     assert gate["details"]["isolation"]["os_user"] == "pgwarden-sandbox"
 
 
+FOREIGN_USER = "pgwarden-foreign-test"
+
+
 @needs_root
-def test_sandbox_user_owning_a_running_cluster_is_refused(tmp_path: Path) -> None:
+def test_sandbox_user_owning_a_running_cluster_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run-as user of this test is one of its own (PGWARDEN_RUN_AS): while its foreign cluster runs, pgwarden
+    refuses to start a server as that user, and the tests on the other worker, which run as pgwarden-sandbox, are
+    not refused with it."""
     from pgwarden.errors import EnvironmentProblem
     from pgwarden.instances.sandbox import run_as
 
+    try:
+        pwd.getpwnam(FOREIGN_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
+                        "--shell", "/usr/sbin/nologin", FOREIGN_USER], check=True, capture_output=True)  # fmt: skip
+    monkeypatch.setenv("PGWARDEN_RUN_AS", FOREIGN_USER)
     bins = pgbin.find(pgbin.SERVER_TOOLS)
     who = run_as()
+    assert who.name == FOREIGN_USER
     tmp_path = Path(tempfile.mkdtemp(prefix="pgwarden-foreign-", dir="/tmp"))  # reachable by the sandbox user
     tmp_path.chmod(0o755)
     data = tmp_path / "foreign"
